@@ -1,0 +1,100 @@
+/**
+ * The nvault custom LSP protocol, as the Python server (vault-lsp) implements it.
+ * Kept free of `vscode` imports so tests and other clients can share it.
+ * Lines in hits are 1-based and inclusive; see `lines.ts` for the conversion.
+ */
+
+export const Methods = {
+  search: 'nvault/search',
+  related: 'nvault/related',
+  status: 'nvault/status',
+  reindex: 'nvault/reindex',
+  progress: 'nvault/progress',
+} as const;
+
+export type SearchMode = 'hybrid' | 'keyword' | 'semantic';
+
+export interface SearchParams {
+  query: string;
+  mode?: SearchMode;
+  limit?: number;
+}
+
+export interface Hit {
+  path: string;
+  uri: string;
+  title: string;
+  heading_path: string[];
+  /** 1-based, inclusive. */
+  start_line: number;
+  /** 1-based, inclusive. */
+  end_line: number;
+  snippet: string;
+  score: number;
+}
+
+export interface SearchResult {
+  hits: Hit[];
+  catching_up: boolean;
+}
+
+export interface RelatedParams {
+  uri: string;
+  limit?: number;
+}
+
+export interface RelatedItem {
+  path: string;
+  uri: string;
+  title: string;
+  score: number;
+  reasons: string[];
+  /** Text to put inside [[...]]. */
+  link_text: string;
+}
+
+export interface RelatedResult {
+  items: RelatedItem[];
+}
+
+export interface IndexingState {
+  active: boolean;
+  done: number;
+  total: number;
+}
+
+export interface StatusResult {
+  root: string;
+  notes: number;
+  chunks: number;
+  model: string;
+  indexing: IndexingState;
+  skipped: { path: string; reason: string }[];
+  last_sync: string | null;
+}
+
+export interface ReindexResult {
+  started: boolean;
+}
+
+export interface ProgressParams {
+  active: boolean;
+  done: number;
+  total: number;
+  notes: number;
+}
+
+/** Sent as LSP initializationOptions. */
+export interface InitializationOptions {
+  vaultRoot: string;
+  ollamaHost: string;
+  ollamaModel: string;
+  features: Features;
+}
+
+export interface Features {
+  hover: boolean;
+  completion: boolean;
+  seeAlso: boolean;
+  diagnostics: boolean;
+}
