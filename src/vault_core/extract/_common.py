@@ -21,8 +21,14 @@ def one_line(exc: BaseException) -> str:
 
 
 def mb(n_bytes: int) -> str:
-    value = n_bytes / (1024 * 1024)
-    return f"{value:.0f} MB" if value >= 10 else f"{value:.1f} MB"
+    """A byte count for people: 1001 bytes, 8.2 KB, 10 MB."""
+    if n_bytes < 1024:
+        return f"{n_bytes} bytes"
+    for unit, scale in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
+        value = n_bytes / scale
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if value >= 10 else f"{value:.1f} {unit}"
+    return f"{n_bytes} bytes"
 
 
 def check_readable(path: Path) -> int:

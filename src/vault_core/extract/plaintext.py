@@ -143,5 +143,10 @@ def extract(path: Path, limits: Limits) -> Extracted:
                 break
         # Org keywords (#+TITLE:, #+OPTIONS: ...) are settings, not prose
         text = "\n".join("" if ln.startswith("#+") else ln for ln in text.splitlines())
+    elif style == "rst":
+        lines = text.splitlines()
+        top = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if top is not None and (found := _rst_heading(lines, top)):
+            title = found[1]  # like docutils: a title at the very top names the document
     sections = split_text(text, style, target_chars=limits.chunk_chars, title=title)
     return Extracted(title=title, sections=sections, warnings=warnings)

@@ -1,0 +1,425 @@
+"""Attachment extractors on real files built here with the same libraries (no binaries in git)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pymupdf
+import pytest
+
+from vault_core.config import Limits
+from vault_core.extract import (
+    EXTRACTORS,
+    Extracted,
+    ExtractError,
+    Section,
+    extract_file,
+    supported_extensions,
+)
+from vault_core.extract import pdf as pdf_module
+
+LIMITS = Limits()
+
+
+def only(result: Extracted, token: str) -> Section:
+    """The one section containing `token` (fails if none or several)."""
+    hits = [s for s in result.sections if token in s.text]
+    assert len(hits) == 1, f"{token!r} in {len(hits)} sections: {[s.text[:60] for s in hits]}"
+    return hits[0]
+
+
+def assert_clean_error(path: Path, limits: Limits = LIMITS) -> str:
+    with pytest.raises(ExtractError) as info:
+        extract_file(path, limits)
+    message = str(info.value)
+    assert message and "\n" not in message and "Traceback" not in message
+    return message
+
+
+# ---------------------------------------------------------------------------- registry
+
+
+def test_registry_covers_every_format() -> None:
+    expected = {".pdf", ".docx", ".xlsx", ".csv", ".tsv", ".html", ".htm", ".txt", ".rst", ".org"}
+    assert expected <= supported_extensions()
+    assert all(callable(fn) for fn in EXTRACTORS.values())
+
+
+def test_unknown_extension_and_missing_file(tmp_path: Path) -> None:
+    odd = tmp_path / "thing.xyz"
+    odd.write_text("hello")
+    assert "unsupported file type" in assert_clean_error(odd)
+    assert "cannot read file" in assert_clean_error(tmp_path / "missing.pdf")
+
+
+# ---------------------------------------------------------------------------- PDF
+
+
+def _image_page(doc: pymupdf.Document, text: str = "") -> None:
+    """A page that is only a picture (of `text`, if given), like a scan."""
+    if text:
+        source = pymupdf.open()
+        page = source.new_page(width=600, height=200)
+        page.insert_text((20, 100), text, fontsize=36)
+        pix = page.get_pixmap(dpi=150)
+    else:
+        pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 64, 64), False)
+        pix.clear_with(180)
+    doc.new_page().insert_image(pymupdf.Rect(36, 72, 576, 252), pixmap=pix)
+
+
+def make_pdf(path: Path, *, outline: bool = True, pages: int = 5, scan_text: str = "") -> Path:
+    doc = pymupdf.open()
+    headings = {0: "Introduction", 1: "Background", 3: "Results"}
+    for i in range(pages):
+        if i == 2:
+            _image_page(doc, scan_text)
+            continue
+        page = doc.new_page()
+        y = 72
+        if i in headings:
+            page.insert_text((72, y), headings[i], fontsize=20)
+            y += 40
+        body = f"Body text on page {i + 1} has token pdftok{i + 1}."
+        page.insert_text((72, y), body, fontsize=11)
+        page.insert_text((72, y + 16), "A second line of ordinary body text.", fontsize=11)
+    if outline:
+        doc.set_toc([[1, "Introduction", 1], [2, "Background", 2], [1, "Results", 4]])
+    doc.set_metadata({"title": "Widget Paper"})
+    doc.save(path)
+    return path
+
+
+@pytest.fixture
+def no_tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A machine without Tesseract: empty PATH, no TESSDATA_PREFIX."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    pdf_module._tessdata.cache_clear()
+    yield
+    pdf_module._tessdata.cache_clear()
+
+
+def test_pdf_pages_outline_breadcrumbs_and_ocr_warning(tmp_path: Path, no_tesseract: None) -> None:
+    result = extract_file(make_pdf(tmp_path / "paper.pdf"), LIMITS)
+    assert result.title == "Widget Paper"
+    first = only(result, "pdftok1")
+    assert (first.page, first.heading_path) == (1, ["Introduction"])
+    second = only(result, "pdftok2")
+    assert (second.page, second.heading_path) == (2, ["Introduction", "Background"])
+    fourth = only(result, "pdftok4")
+    assert (fourth.page, fourth.heading_path) == (4, ["Results"])
+    assert only(result, "pdftok5").page == 5  # the heading stack carries over to later pages
+    assert "page 3 needs OCR (tesseract not found)" in result.warnings
+    assert all(s.page != 3 for s in result.sections)
+    assert all("Introduction" not in s.text for s in result.sections)  # headings live in the path
+
+
+def test_pdf_font_size_headings_without_outline(tmp_path: Path, no_tesseract: None) -> None:
+    result = extract_file(make_pdf(tmp_path / "plain.pdf", outline=False), LIMITS)
+    assert only(result, "pdftok1").heading_path == ["Introduction"]
+    assert only(result, "pdftok2").heading_path == ["Background"]
+    assert only(result, "pdftok5").heading_path == ["Results"]
+
+
+def test_pdf_max_pages_truncates_with_warning(tmp_path: Path, no_tesseract: None) -> None:
+    result = extract_file(make_pdf(tmp_path / "long.pdf"), Limits(max_pages=2))
+    assert "truncated at 2 pages (of 5)" in result.warnings
+    assert {s.page for s in result.sections} == {1, 2}
+
+
+def test_pdf_text_cap_from_max_file_bytes(tmp_path: Path, no_tesseract: None) -> None:
+    result = extract_file(make_pdf(tmp_path / "capped.pdf"), Limits(max_file_bytes=60))
+    assert any(w.startswith("truncated at page") for w in result.warnings)
+    assert {s.page for s in result.sections} == {1}
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
+def test_pdf_scanned_page_is_ocred_when_tesseract_exists(tmp_path: Path) -> None:
+    pdf_module._tessdata.cache_clear()
+    result = extract_file(make_pdf(tmp_path / "scan.pdf", scan_text="SCANNED QUOKKA"), LIMITS)
+    assert not any("needs OCR" in w for w in result.warnings)
+    assert only(result, "QUOKKA").page == 3
+
+
+def test_pdf_encrypted_truncated_and_junk(tmp_path: Path) -> None:
+    good = make_pdf(tmp_path / "good.pdf")
+    doc = pymupdf.open(good)
+    doc.save(tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u")
+    doc.close()
+    assert assert_clean_error(tmp_path / "locked.pdf") == "PDF is encrypted (password required)"
+
+    data = good.read_bytes()
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(data[: len(data) // 2])
+    try:  # MuPDF may repair a cut file; either way: readable pages or one clear reason
+        result = extract_file(cut, LIMITS)
+        assert "pdftok1" in result.sections[0].text
+    except ExtractError as exc:
+        assert "\n" not in str(exc)
+
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    assert assert_clean_error(junk).startswith("not a readable PDF")
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    assert assert_clean_error(empty) == "empty file"
+
+
+# ---------------------------------------------------------------------------- DOCX
+
+
+def make_docx(path: Path, *, title: str | None = "Product Spec") -> Path:
+    document = docx.Document()
+    if title:
+        document.core_properties.title = title
+    document.add_heading("Product Spec", level=0)
+    document.add_paragraph("Opening words with docxintro before any heading.")
+    document.add_heading("Section 2", level=1)
+    document.add_paragraph("General part of section two.")
+    document.add_heading("Section 2.3", level=2)
+    document.add_paragraph("Limits apply: docxlimit is the token.")
+    table = document.add_table(rows=1, cols=3)
+    for cell, name in zip(table.rows[0].cells, ("Part", "Qty", "Note"), strict=True):
+        cell.text = name
+    for i in range(25):
+        row = table.add_row().cells
+        row[0].text, row[1].text, row[2].text = f"part{i}", str(i), f"docxrow{i}"
+    document.add_paragraph("After the table: docxafter.")
+    document.add_heading("Appendix", level=1)
+    document.add_paragraph("The end, docxappendix.")
+    document.save(path)
+    return path
+
+
+def test_docx_headings_tables_and_order(tmp_path: Path) -> None:
+    result = extract_file(make_docx(tmp_path / "spec.docx"), LIMITS)
+    assert result.title == "Product Spec"
+    assert only(result, "docxintro").heading_path == []
+    assert only(result, "docxlimit").heading_path == ["Section 2", "Section 2.3"]
+    assert only(result, "docxappendix").heading_path == ["Appendix"]
+    row = only(result, "docxrow3")
+    assert row.atomic and row.heading_path == ["Section 2", "Section 2.3"]
+    assert row.text.splitlines()[0] == "Part | Qty | Note"
+    assert (row.row_start, row.row_end) == (2, 21)
+    assert (only(result, "docxrow24").row_start, only(result, "docxrow24").row_end) == (22, 26)
+    order = [s.text for s in result.sections]
+    limit_at = next(i for i, t in enumerate(order) if "docxlimit" in t)
+    table_at = next(i for i, t in enumerate(order) if "docxrow0" in t)
+    after_at = next(i for i, t in enumerate(order) if "docxafter" in t)
+    assert limit_at < table_at < after_at
+
+
+def test_docx_title_falls_back_to_title_paragraph(tmp_path: Path) -> None:
+    result = extract_file(make_docx(tmp_path / "untitled.docx", title=None), LIMITS)
+    assert result.title == "Product Spec"
+
+
+def test_docx_that_is_a_zip_of_junk(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.docx"
+    with zipfile.ZipFile(fake, "w") as archive:
+        archive.writestr("junk.bin", b"\x00\x01 nothing word-like here")
+    assert assert_clean_error(fake).startswith("not a readable .docx")
+    noise = tmp_path / "noise.docx"
+    noise.write_bytes(b"PK\x03\x04" + b"\xfe" * 500)
+    assert assert_clean_error(noise).startswith("not a readable .docx")
+
+
+# ---------------------------------------------------------------------------- XLSX
+
+
+def make_xlsx(path: Path, rows: int = 45) -> Path:
+    """Sheet Q3: header + `rows` data rows with a formula column; an empty sheet; a small sheet."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Q3"
+    sheet.append(["Region", "Budget", "Double"])
+    for i in range(rows):
+        r = i + 2
+        sheet.append([f"region{r}", r * 10, f"=B{r}*2"])
+    workbook.create_sheet("Empty")
+    notes = workbook.create_sheet("Notes")
+    notes.append([None])
+    notes.append(["Key", "Value"])
+    notes.append(["owner", "xlsxowner"])
+    workbook.save(path)
+    # openpyxl never calculates; store cached results as a spreadsheet app would
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = re.sub(
+        r'<c r="C(\d+)"><f>B\d+\*2</f><v\s*/?>(?:</v>)?',
+        lambda m: f'<c r="C{m.group(1)}"><f>B{m.group(1)}*2</f><v>{int(m.group(1)) * 20}</v>',
+        xml,
+    )
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_xlsx_sheets_row_batches_and_cached_formula_values(tmp_path: Path) -> None:
+    result = extract_file(make_xlsx(tmp_path / "budget.xlsx"), LIMITS)
+    assert result.title == "budget"
+    batch = only(result, "region30")
+    assert (batch.sheet, batch.row_start, batch.row_end, batch.atomic) == ("Q3", 22, 41, True)
+    lines = batch.text.splitlines()
+    assert lines[:2] == ["[Sheet: Q3]", "Region | Budget | Double"]
+    assert "region30 | 300 | 600" in lines  # the cached value, not the formula
+    assert "B30*2" not in batch.text
+    assert (only(result, "region46").row_start, only(result, "region46").row_end) == (42, 46)
+    assert {s.sheet for s in result.sections} == {"Q3", "Notes"}  # the empty sheet adds nothing
+    owner = only(result, "xlsxowner")
+    assert (owner.sheet, owner.row_start, owner.row_end) == ("Notes", 3, 3)
+    assert owner.text.splitlines()[1] == "Key | Value"
+
+
+def test_xlsx_max_rows_truncates_across_sheets(tmp_path: Path) -> None:
+    result = extract_file(make_xlsx(tmp_path / "big.xlsx"), Limits(max_rows=30))
+    assert "truncated at 30 rows (in sheet 'Q3')" in result.warnings
+    assert max(s.row_end or 0 for s in result.sections if s.sheet == "Q3") == 31
+    assert not any(s.sheet == "Notes" for s in result.sections)
+
+
+def test_xlsx_junk(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"this is not a spreadsheet at all")
+    assert assert_clean_error(junk).startswith("not a readable .xlsx")
+
+
+# ---------------------------------------------------------------------------- CSV
+
+
+def test_csv_latin1_semicolon(tmp_path: Path) -> None:
+    lines = ["Name;Stadt;Betrag"] + [f"Müller{i};Köln;{i},50" for i in range(30)]
+    path = tmp_path / "kunden.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    result = extract_file(path, LIMITS)
+    batch = only(result, "Müller25 |")
+    assert batch.text.splitlines()[0] == "Name | Stadt | Betrag"
+    assert "Müller25 | Köln | 25,50" in batch.text
+    assert (batch.row_start, batch.row_end, batch.atomic) == (22, 31, True)
+    assert (batch.start_line, batch.end_line) == (22, 31)
+
+
+def test_csv_multiline_field_lines_and_records(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text('id,text\n1,"first\nspans two lines"\n2,csvsecond\n', encoding="utf-8")
+    section = only(extract_file(path, LIMITS), "csvsecond")
+    assert (section.row_start, section.row_end) == (2, 3)
+    assert (section.start_line, section.end_line) == (2, 4)
+    assert "first spans two lines" in section.text
+
+
+def test_csv_limits_and_bad_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b\n" + "".join(f"x{i},y{i}\n" for i in range(100)), encoding="utf-8")
+    result = extract_file(path, Limits(max_rows=50))
+    assert "truncated at 50 rows" in result.warnings
+    assert max(s.row_end or 0 for s in result.sections) == 51
+    small = extract_file(path, Limits(max_file_bytes=100))
+    assert small.warnings and small.warnings[0].startswith("truncated at")
+    assert all("y" in line for s in small.sections for line in s.text.splitlines()[1:])
+
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(b"k,v\nok,caf\xc3\xa9\nbad,\xff\xfe\xfd csvmixed\n")
+    assert "csvmixed" in extract_file(mixed, LIMITS).sections[0].text
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"a,b\n\x00\x01\x02\x00" * 20)
+    assert "binary content" in assert_clean_error(binary)
+
+
+# ---------------------------------------------------------------------------- HTML
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Widget Guide</title></head>
+<body><nav><ul><li><a href="/">Home</a></li><li><a href="/x">navchromezz</a></li></ul></nav>
+<header><div class="menu">Menu Login headerchromezz</div></header>
+<main><article><h1>Widget Guide</h1>
+<p>An introduction to widgets that is long enough to be taken as the main content of the page.</p>
+<h2>Installation</h2>
+<p>Install the widget carefully; htmlinstall is the token in this sentence about installing.</p>
+<h3>Caveats</h3><p>Some caveats about htmlcaveat, written out as a proper paragraph of text.</p>
+</article></main><footer>Copyright 2024 footerchromezz. Privacy. Terms.</footer></body></html>"""
+
+
+def test_html_main_text_title_and_headings(tmp_path: Path) -> None:
+    path = tmp_path / "guide.html"
+    path.write_text(PAGE, encoding="utf-8")
+    result = extract_file(path, LIMITS)
+    assert result.title == "Widget Guide"
+    assert only(result, "htmlinstall").heading_path == ["Installation"]
+    assert only(result, "htmlcaveat").heading_path == ["Installation", "Caveats"]
+    text = " ".join(s.text for s in result.sections)
+    assert "navchromezz" not in text and "footerchromezz" not in text
+    assert "headerchromezz" not in text
+
+
+def test_html_tiny_page_and_binary(tmp_path: Path) -> None:
+    tiny = tmp_path / "tiny.htm"
+    tiny.write_text("<html><body><p>htmltiny</p></body></html>", encoding="utf-8")
+    result = extract_file(tiny, LIMITS)
+    assert result.title == "tiny" and "htmltiny" in result.sections[0].text
+    binary = tmp_path / "binary.html"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    assert "binary content" in assert_clean_error(binary)
+
+
+# ---------------------------------------------------------------------------- plain text
+
+
+def test_txt_paragraph_groups_with_line_ranges(tmp_path: Path) -> None:
+    paragraphs = [f"Paragraph {i} says txttok{i}.\n" + "filler words " * 20 for i in range(12)]
+    path = tmp_path / "log.txt"
+    path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    result = extract_file(path, Limits(chunk_chars=600))
+    assert len(result.sections) > 1  # grouped, not one blob and not one per paragraph
+    assert len(result.sections) < len(paragraphs)
+    section = only(result, "txttok5")
+    lines = path.read_text().splitlines()
+    assert "txttok5" in "\n".join(lines[section.start_line - 1 : section.end_line])
+    assert lines[section.start_line - 1].strip() and lines[section.end_line - 1].strip()
+
+
+def test_rst_and_org_headings(tmp_path: Path) -> None:
+    rst = tmp_path / "manual.rst"
+    rst.write_text(
+        "=====\nGuide\n=====\n\nIntro text rstintro.\n\nSetup\n-----\n\nSteps rstsetup.\n\n"
+        "Details\n~~~~~~~\n\nFine print rstdetail.\n\nUsage\n-----\n\nRun it rstusage.\n",
+        encoding="utf-8",
+    )
+    result = extract_file(rst, LIMITS)
+    assert result.title == "Guide"  # a title at the very top is the document's title
+    assert only(result, "rstintro").heading_path == []
+    assert only(result, "rstdetail").heading_path == ["Setup", "Details"]
+    usage = only(result, "rstusage")
+    assert usage.heading_path == ["Usage"] and usage.start_line == usage.end_line == 20
+
+    org = tmp_path / "plan.org"
+    org.write_text(
+        "#+TITLE: Project Plan\n\n* Goals :work:\nShip orggoal.\n** Stretch\nMaybe orgstretch.\n",
+        encoding="utf-8",
+    )
+    result = extract_file(org, LIMITS)
+    assert result.title == "Project Plan"
+    assert only(result, "orggoal").heading_path == ["Goals"]
+    assert only(result, "orgstretch").heading_path == ["Goals", "Stretch"]
+    assert all("#+TITLE" not in s.text for s in result.sections)
+
+
+def test_text_truncation_and_invalid_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_bytes(("é" * 40 + "\n\n").encode("utf-8") * 100)
+    result = extract_file(path, Limits(max_file_bytes=1001))  # cuts a 2-byte character in half
+    assert result.warnings == ["truncated at 1001 bytes (file is 8.0 KB)"]
+    assert "\ufffd" not in "".join(s.text for s in result.sections)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Grüße aus Köln, txtlatin.".encode("cp1252"))
+    assert "Grüße aus Köln" in extract_file(latin, LIMITS).sections[0].text
