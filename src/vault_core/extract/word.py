@@ -91,6 +91,10 @@ class _Builder:
             _table_rows(table), prefix="", heading_path=self.path, sheet=None, max_rows=budget
         )
         self.table_rows += taken
+        for section in sections:
+            # row numbers within one of several tables would cite as "spec.docx rows 2-21",
+            # which points nowhere; the heading path is this section's locator
+            section.row_start = section.row_end = None
         if truncated:
             self.warnings.append(f"truncated at {self.limits.max_rows} table rows")
         self.sections.extend(sections)
