@@ -50,6 +50,7 @@ class Nvault implements vscode.Disposable {
   private vaultRoot: string | undefined;
   private lastCommand: ServerCommand | undefined;
   private lastError: string | undefined;
+  private ready: Promise<void> | undefined;
   private readonly log = vscode.window.createOutputChannel('nvault');
   private readonly report = vscode.window.createOutputChannel('nvault status');
   private readonly bar = vscode.window.createStatusBarItem('nvault.status', vscode.StatusBarAlignment.Left, 0);
@@ -91,10 +92,14 @@ class Nvault implements vscode.Disposable {
     this.client = client;
     client.onNotification(Methods.progress, (p: ProgressParams) => this.setBar(statusBarView(p)));
     client.onDidChangeState((e) => {
-      if (e.newState === State.Stopped && this.client === client) this.fail('language server stopped');
+      if (this.client !== client) return;
+      if (e.newState === State.Stopped) this.fail('language server stopped');
+      else if (e.newState === State.Starting) this.setBar(statusBarStarting());
+      else if (e.oldState === State.Starting) void this.refreshBar(); // e.g. back after a crash restart
     });
+    this.ready = client.start();
     try {
-      await client.start();
+      await this.ready;
     } catch (error) {
       const message = errorText(error);
       this.fail(message);
@@ -104,11 +109,14 @@ class Nvault implements vscode.Disposable {
       return;
     }
     this.lastError = undefined;
+  }
+
+  private async refreshBar(): Promise<void> {
     try {
-      const status = await client.sendRequest<StatusResult>(Methods.status, {});
+      const status = await this.request<StatusResult>(Methods.status, {});
       this.setBar(statusBarView(statusToProgress(status)));
     } catch (error) {
-      this.log.appendLine(`[nvault] status after start failed: ${errorText(error)}`);
+      this.log.appendLine(`[nvault] status request failed: ${errorText(error)}`);
     }
   }
 
@@ -147,10 +155,12 @@ class Nvault implements vscode.Disposable {
     this.log.appendLine(`[nvault] ${message}`);
   }
 
-  private request<R>(method: string, params: unknown, token?: vscode.CancellationToken): Promise<R> {
+  /** Sends a custom request; waits for a server that is still starting instead of failing. */
+  private async request<R>(method: string, params: unknown, token?: vscode.CancellationToken): Promise<R> {
     const client = this.client;
+    if (client && client.state === State.Starting) await this.ready?.catch(() => undefined);
     if (!client || !client.isRunning()) {
-      return Promise.reject(new Error(`the language server is not running (${this.lastError ?? 'still starting'})`));
+      throw new Error(`the language server is not running (${this.lastError ?? 'still starting'})`);
     }
     return client.sendRequest<R>(method, params, token);
   }
