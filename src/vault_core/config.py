@@ -1,0 +1,87 @@
+"""Vault configuration: one pydantic model, read from `<root>/.nvault/config.toml` or defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_IGNORES: tuple[str, ...] = (
+    ".git",
+    ".obsidian",
+    ".trash",
+    ".nvault",
+    "node_modules",
+    ".venv",
+    "__pycache__",
+    "_SOURCE_LICENSE.txt",
+)
+
+
+class EmbedderConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Literal["builtin", "ollama"] = "builtin"
+    model: str = "all-MiniLM-L6-v2-int8"
+    batch_size: int = Field(default=16, ge=1, le=512)
+    threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = all cores")
+
+
+class LLMConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(
+        default_factory=lambda: os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434")
+    )
+    model: str = Field(default_factory=lambda: os.environ.get("NVAULT_LLM_MODEL", "gemma3:4b"))
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_input_chars: int = Field(default=12_000, ge=1_000)
+    engine: Literal["auto", "llm", "extractive"] = "auto"
+
+
+class Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    max_pages: int = Field(default=2_000, ge=1)
+    max_rows: int = Field(default=100_000, ge=1)
+    chunk_chars: int = Field(default=1_000, ge=200)
+    chunk_overlap: int = Field(default=100, ge=0)
+
+
+class VaultConfig(BaseModel):
+    """Everything a vault needs to know; the servers and CLI build one and hand it to `Vault`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: Path
+    index_dir: Path | None = None
+    ignore: list[str] = Field(default_factory=list, description="extra glob patterns to skip")
+    embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    limits: Limits = Field(default_factory=Limits)
+    debounce_ms: int = Field(default=150, ge=0)
+    rescan_interval_s: float = Field(default=180.0, ge=0, description="0 disables the light rescan")
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or (self.root / ".nvault")
+
+    @property
+    def ignore_globs(self) -> list[str]:
+        return [*DEFAULT_IGNORES, *self.ignore]
+
+    @classmethod
+    def load(cls, root: str | Path | None = None, **overrides: object) -> VaultConfig:
+        """Config for `root` (or $NVAULT_ROOT, or the cwd), merged with `.nvault/config.toml`."""
+        root_path = Path(root or os.environ.get("NVAULT_ROOT") or Path.cwd()).expanduser().resolve()
+        data: dict[str, object] = {}
+        config_file = root_path / ".nvault" / "config.toml"
+        if config_file.is_file():
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        data["root"] = root_path
+        return cls.model_validate(data)

@@ -1,0 +1,35 @@
+"""What every extractor returns: sections of text, each with a locator a citation can point at."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ExtractError(Exception):
+    """A file that cannot be read as its format; the message is what `status` shows."""
+
+
+class Section(BaseModel):
+    """One run of text with where it came from.
+
+    `heading_path` is the breadcrumb below the document title; the other locators are set when the
+    format has them (lines for text formats, page for PDF, sheet and rows for spreadsheets).
+    """
+
+    text: str
+    heading_path: list[str] = Field(default_factory=list)
+    start_line: int = 0
+    end_line: int = 0
+    page: int | None = None
+    sheet: str | None = None
+    row_start: int | None = None
+    row_end: int | None = None
+    atomic: bool = False  # True for table row batches: the chunker must not split or merge them
+
+
+class Extracted(BaseModel):
+    """A whole attachment: its title and sections, plus warnings (truncation, pages needing OCR)."""
+
+    title: str
+    sections: list[Section]
+    warnings: list[str] = Field(default_factory=list)

@@ -1,0 +1,204 @@
+"""BM25 tokenizer for the keyword side of search.
+
+The BM25 index itself is LanceDB's native full-text index over the `terms` column of `chunks`
+(see docs/benchmarks.md for why): it lives in the same table, so it is always in lockstep with the
+vectors, commits atomically with them, and readers see the writer's commits with no extra work.
+This module decides what a term is: code identifiers (`snake_case`, `CamelCase`, `v2.1`, `§3`)
+keep their whole form and their parts, Latin words are stemmed, CJK text becomes character bigrams.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+TOKEN_RE = re.compile(r"§\s?\d+(?:\.\d+)*|[^\W_](?:[\w]|[.\-'’](?=\w))*", re.UNICODE)
+CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+    ]
+)
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def _cjk_terms(run: str) -> list[str]:
+    chars = [c for c in run if CJK_RE.match(c)]
+    if len(chars) == 1:
+        return chars
+    return [chars[i] + chars[i + 1] for i in range(len(chars) - 1)]
+
+
+def _word_terms(word: str) -> list[str]:
+    lower = word.casefold()
+    if CJK_RE.search(word):
+        return _cjk_terms(word)
+    if lower in STOPWORDS:
+        return []
+    parts: list[str] = []
+    if any(sep in word for sep in "_.-'’") or (
+        word[:1].islower() and any(c.isupper() for c in word)
+    ):
+        parts = [p for p in re.split(r"[_.\-'’]+", word) if p]
+    elif any(c.isupper() for c in word[1:]) and not word.isupper():
+        parts = CAMEL_RE.findall(word)
+    if parts:
+        expanded: list[str] = []
+        for part in parts:
+            expanded.extend(CAMEL_RE.findall(part) if part != part.lower() else [part])
+        sub = [_stem(p.casefold()) for p in expanded if p.casefold() not in STOPWORDS]
+        return [lower, *[s for s in sub if s != lower]]
+    return [_stem(lower) if lower.isascii() and lower.isalpha() else lower]
+
+
+def tokenize(text: str) -> list[str]:
+    """Terms for BM25, in order, duplicates kept (term frequency matters)."""
+    text = unicodedata.normalize("NFKC", text)
+    terms: list[str] = []
+    for match in TOKEN_RE.finditer(text):
+        word = match.group(0)
+        if word.startswith("§"):
+            terms.append(word.replace(" ", "").casefold())
+            continue
+        terms.extend(_word_terms(word))
+    return terms
+
+
+def terms_text(text: str) -> str:
+    """The whitespace-joined term string stored in the `terms` column."""
+    return " ".join(tokenize(text))

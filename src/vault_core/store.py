@@ -1,0 +1,253 @@
+"""LanceDB tables under the index dir: `chunks` (vectors + BM25 terms) and `notes` (one row a file).
+
+Write order is the crash-safety contract: a batch's chunks are replaced in one commit
+(merge_insert), and only then are the `notes` rows with the new sha256 written. A process killed
+between the two leaves notes rows with the old sha256, which the next sync sees and redoes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+CHUNKS = "chunks"
+NOTES = "notes"
+
+
+class IndexMismatch(RuntimeError):
+    """The index on disk was built by another model or schema; a writer rebuilds it."""
+
+
+def chunks_schema(dim: int) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("path", pa.string(), nullable=False),
+            pa.field("ordinal", pa.int32()),
+            pa.field("note_sha", pa.string()),
+            pa.field("text_hash", pa.string()),
+            pa.field("text", pa.string()),
+            pa.field("terms", pa.string()),
+            pa.field("heading_path", pa.list_(pa.string())),
+            pa.field("start_line", pa.int32()),
+            pa.field("end_line", pa.int32()),
+            pa.field("page", pa.int32()),
+            pa.field("sheet", pa.string()),
+            pa.field("row_start", pa.int32()),
+            pa.field("row_end", pa.int32()),
+            pa.field("vector", pa.list_(pa.float32(), dim)),
+        ]
+    )
+
+
+NOTES_SCHEMA = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("kind", pa.string()),  # note | attachment
+        pa.field("sha256", pa.string()),
+        pa.field("mtime", pa.float64()),
+        pa.field("size", pa.int64()),
+        pa.field("title", pa.string()),
+        pa.field("aliases", pa.list_(pa.string())),
+        pa.field("tags", pa.list_(pa.string())),
+        pa.field("links", pa.string()),  # JSON list of notes.Link
+        pa.field("headings", pa.string()),  # JSON list of notes.Heading
+        pa.field("blocks", pa.string()),  # JSON list of notes.Block
+        pa.field("frontmatter", pa.string()),  # JSON object
+        pa.field("chunk_count", pa.int32()),
+        pa.field("error", pa.string()),  # why the file could not be indexed; '' when it was
+        pa.field("warnings", pa.list_(pa.string())),
+        pa.field("indexed_at", pa.float64()),
+    ]
+)
+
+
+def _sql_list(values: list[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+class Store:
+    """The two tables plus `index.json` (model name, dimension, schema version)."""
+
+    def __init__(self, index_dir: Path, model: str, dim: int, writer: bool) -> None:
+        self.index_dir = index_dir
+        self.model, self.dim, self.writer = model, dim, writer
+        index_dir.mkdir(parents=True, exist_ok=True)
+        # Readers re-check the table version at most twice a second, so they follow the writer.
+        interval = None if writer else timedelta(milliseconds=500)
+        self.db = lancedb.connect(str(index_dir / "lance"), read_consistency_interval=interval)
+        self._check_meta()
+        self.chunks = self._open_or_create(CHUNKS, chunks_schema(dim))
+        self.notes = self._open_or_create(NOTES, NOTES_SCHEMA)
+        if writer:
+            self._ensure_fts()
+
+    # -- metadata -------------------------------------------------------------------------
+    @property
+    def meta_path(self) -> Path:
+        return self.index_dir / "index.json"
+
+    def _check_meta(self) -> None:
+        wanted = {"schema": SCHEMA_VERSION, "model": self.model, "dim": self.dim}
+        meta = json.loads(self.meta_path.read_text()) if self.meta_path.is_file() else None
+        if meta == wanted:
+            return
+        if not self.writer:
+            if meta is None:
+                return  # the writer has not created the index yet
+            raise IndexMismatch(
+                f"index was built with {meta.get('model')} (dim {meta.get('dim')}), config says "
+                f"{self.model}; the writer process will rebuild it"
+            )
+        for name in self._table_names():
+            self.db.drop_table(name)
+        atomic_write_text(self.meta_path, json.dumps(wanted))
+
+    def _table_names(self) -> list[str]:
+        result = self.db.list_tables()
+        return list(getattr(result, "tables", result))
+
+    def _open_or_create(self, name: str, schema: pa.Schema) -> Any:
+        if name in self._table_names():
+            return self.db.open_table(name)
+        if not self.writer:
+            return None
+        return self.db.create_table(name, schema=schema, exist_ok=True)
+
+    def ready(self) -> bool:
+        """False for a reader that started before the writer created the tables."""
+        if self.chunks is None or self.notes is None:
+            names = self._table_names()
+            if CHUNKS in names and NOTES in names:
+                self.chunks, self.notes = self.db.open_table(CHUNKS), self.db.open_table(NOTES)
+        return self.chunks is not None and self.notes is not None
+
+    def _ensure_fts(self) -> None:
+        if not any(ix.index_type == "FTS" for ix in self.chunks.list_indices()):
+            self.chunks.create_fts_index(
+                "terms",
+                use_tantivy=False,
+                base_tokenizer="whitespace",
+                lower_case=False,
+                stem=False,
+                remove_stop_words=False,
+                ascii_folding=False,
+                with_position=False,
+                replace=True,
+            )
+
+    # -- reads ----------------------------------------------------------------------------
+    def version(self) -> tuple[int, int]:
+        if not self.ready():
+            return (0, 0)
+        return (self.notes.version, self.chunks.version)
+
+    def all_notes(self) -> list[dict[str, Any]]:
+        if not self.ready():
+            return []
+        return self.notes.to_arrow().to_pylist()
+
+    def chunk_rows(
+        self, paths: list[str], columns: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        if not paths or not self.ready():
+            return []
+        query = self.chunks.search().where(f"path IN ({_sql_list(paths)})").limit(None)
+        if columns:
+            query = query.select(columns)
+        return query.to_arrow().to_pylist()
+
+    def vectors_for_hashes(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by chunk text hash: unchanged text is never embedded twice."""
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(hashes), 500):
+            part = hashes[start : start + 500]
+            rows = (
+                self.chunks.search()
+                .where(f"text_hash IN ({_sql_list(part)})")
+                .select(["text_hash", "vector"])
+                .limit(None)
+                .to_arrow()
+            )
+            for h, v in zip(
+                rows["text_hash"].to_pylist(),
+                rows["vector"].to_numpy(zero_copy_only=False),
+                strict=True,
+            ):
+                found[h] = np.asarray(v, dtype=np.float32)
+        return found
+
+    def chunk_census(self) -> dict[str, tuple[int, set[str]]]:
+        """path -> (chunk count, note_sha values): what the repair pass compares with `notes`."""
+        table = (
+            self.chunks.search().select(["path", "note_sha"]).limit(None).to_arrow()
+            if self.ready()
+            else None
+        )
+        census: dict[str, tuple[int, set[str]]] = {}
+        if table is None:
+            return census
+        for path, sha in zip(table["path"].to_pylist(), table["note_sha"].to_pylist(), strict=True):
+            count, shas = census.get(path, (0, set()))
+            shas.add(sha)
+            census[path] = (count + 1, shas)
+        return census
+
+    def count_chunks(self) -> int:
+        return self.chunks.count_rows() if self.ready() else 0
+
+    # -- writes (writer only) -------------------------------------------------------------
+    def replace_chunks(self, paths: list[str], rows: list[dict[str, Any]]) -> None:
+        """One commit: every chunk of `paths` is replaced by `rows` (which may be empty)."""
+        if not paths:
+            return
+        if not rows:
+            self.chunks.delete(f"path IN ({_sql_list(paths)})")
+            return
+        data = pa.Table.from_pylist(rows, schema=self.chunks.schema)
+        (
+            self.chunks.merge_insert("id")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .when_not_matched_by_source_delete(f"path IN ({_sql_list(paths)})")
+            .execute(data)
+        )
+
+    def upsert_notes(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        data = pa.Table.from_pylist(rows, schema=NOTES_SCHEMA)
+        self.notes.merge_insert(
+            "path"
+        ).when_matched_update_all().when_not_matched_insert_all().execute(data)
+
+    def delete_paths(self, paths: list[str]) -> None:
+        """Chunks first, then the notes rows: a crash in between is redone by the next sync."""
+        for start in range(0, len(paths), 500):
+            part = _sql_list(paths[start : start + 500])
+            self.chunks.delete(f"path IN ({part})")
+            self.notes.delete(f"path IN ({part})")
+
+    def optimize(self) -> None:
+        """Fold new rows into the FTS index and compact; old versions kept a while for readers."""
+        for table in (self.chunks, self.notes):
+            table.optimize(cleanup_older_than=timedelta(minutes=5))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
