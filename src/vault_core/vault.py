@@ -89,7 +89,7 @@ class NoteContent(BaseModel):
 class Vault:
     """Open with `Vault.open(root)`. The first process on a vault becomes the writer."""
 
-    def __init__(self, config: VaultConfig, *, writer: bool = True) -> None:
+    def __init__(self, config: VaultConfig, *, writer: bool = True, watch: bool = False) -> None:
         self.config = config
         self.root = config.root
         self.embedder: Embedder = make_embedder(config.embedder, config.llm)
@@ -116,6 +116,16 @@ class Vault:
         self._load_catalog()
         if self.is_writer:
             self._become_writer()
+        if watch:
+            self.start_watching()
+
+    def start_watching(self) -> None:
+        """Catch up in the background, then follow the folder (writer) or the writer (reader)."""
+        from vault_core.watcher import Watcher
+
+        if self.watcher is None:
+            self.watcher = Watcher(self)
+            self.watcher.start()
 
     @classmethod
     def open(
