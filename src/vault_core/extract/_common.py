@@ -44,6 +44,23 @@ def check_readable(path: Path) -> int:
     return size
 
 
+def check_ooxml(path: Path, main_part: str, kind: str) -> None:
+    """ExtractError unless `path` is a ZIP package holding `main_part` (an Office file's core)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile as exc:
+        raise ExtractError(
+            f"not a readable {kind}: not a ZIP package (truncated, or not a {kind} file)"
+        ) from exc
+    except OSError as exc:
+        raise ExtractError(f"cannot read file: {exc.strerror or one_line(exc)}") from exc
+    if main_part not in names:
+        raise ExtractError(f"not a readable {kind}: the package has no {main_part}")
+
+
 def read_capped(path: Path, limits: Limits) -> tuple[bytes, list[str]]:
     """At most `max_file_bytes` of the file, plus a truncation warning when it was longer."""
     size = check_readable(path)

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from vault_core.config import Limits
-from vault_core.extract._common import Row, check_readable, format_cell, one_line, row_sections
+from vault_core.extract._common import (
+    Row,
+    check_ooxml,
+    check_readable,
+    format_cell,
+    one_line,
+    row_sections,
+)
 from vault_core.extract.base import Extracted, ExtractError, Section
 
 EXTENSIONS = (".xlsx", ".xlsm")
@@ -27,6 +34,7 @@ def extract(path: Path, limits: Limits) -> Extracted:
     import openpyxl
 
     check_readable(path)
+    check_ooxml(path, "xl/workbook.xml", ".xlsx")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:

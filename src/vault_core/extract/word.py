@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vault_core.config import Limits
-from vault_core.extract._common import Row, check_readable, mb, one_line, row_sections
+from vault_core.extract._common import Row, check_ooxml, check_readable, mb, one_line, row_sections
 from vault_core.extract.base import Extracted, ExtractError, Section
 
 EXTENSIONS = (".docx", ".docm")
@@ -105,6 +105,7 @@ def extract(path: Path, limits: Limits) -> Extracted:
     import docx
 
     check_readable(path)
+    check_ooxml(path, "word/document.xml", ".docx")
     try:
         document = docx.Document(str(path))
     except Exception as exc:
