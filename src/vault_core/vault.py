@@ -361,6 +361,42 @@ class Vault:
     ) -> list[SearchHit]:
         return self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
 
+    # -- features built on the engine (thin: the logic lives in their modules) ------------
+    def related(self, note: str, limit: int = 10, **kw: Any) -> Any:
+        """Notes that should be linked from `note` and are not, with reasons."""
+        from vault_core.related import related
+
+        return related(self, self.resolve(note).path, limit, **kw)
+
+    def unlinked_mentions(self, note: str, **kw: Any) -> Any:
+        """Plain-text mentions of other notes' titles or aliases inside `note`."""
+        from vault_core.related import unlinked_mentions
+
+        return unlinked_mentions(self, self.resolve(note).path, **kw)
+
+    def graph_health(self, **kw: Any) -> Any:
+        """Orphans, broken and ambiguous links, hubs and likely duplicates, for review."""
+        from vault_core.graph import graph_health
+
+        return graph_health(self, **kw)
+
+    def analyze(self, note: str, engine: Any = None, **kw: Any) -> Any:
+        from vault_core.analyze import analyze
+
+        return analyze(self, note, engine, **kw)
+
+    def compare(
+        self, note_a: str, note_b: str, question: str | None = None, engine: Any = None, **kw: Any
+    ) -> Any:
+        from vault_core.compare import compare
+
+        return compare(self, note_a, note_b, question, engine, **kw)
+
+    def quiz(self, scope: str, n: int = 5, types: Any = None, engine: Any = None, **kw: Any) -> Any:
+        from vault_core.quiz import quiz
+
+        return quiz(self, scope, n, types, engine, **kw)
+
     # -- status ---------------------------------------------------------------------------
     @property
     def catching_up(self) -> bool:
