@@ -81,8 +81,8 @@ def _open(path: Path) -> Any:
 
 
 def _blocks(page: Any) -> list[_Block]:
-    """Text blocks of a page in reading order, each line with its largest font size."""
-    data = page.get_text("dict", flags=_TEXT_FLAGS, sort=True)
+    """Text blocks of a page in content-stream order, each line with its largest font size."""
+    data = page.get_text("dict", flags=_TEXT_FLAGS)  # content order: sort=True mixes columns
     blocks: list[_Block] = []
     for block in data.get("blocks", ()):
         lines: list[_Line] = []
