@@ -50,7 +50,10 @@ def markdown_sections(text: str, note: ParsedNote) -> list[Section]:
 
     def flush(end_line: int) -> None:
         body = "\n".join(current).strip("\n")
-        if body.strip():
+        has_text = any(
+            line.strip() for i, line in enumerate(current) if start + i not in heading_at
+        )
+        if has_text:
             first = start + next(i for i, line in enumerate(current) if line.strip())
             sections.append(
                 Section(text=body, heading_path=current_path, start_line=first, end_line=end_line)

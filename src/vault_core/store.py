@@ -17,6 +17,7 @@ from typing import Any
 import lancedb
 import numpy as np
 import pyarrow as pa
+from lancedb.index import FTS
 
 SCHEMA_VERSION = 1
 CHUNKS = "chunks"
@@ -133,16 +134,17 @@ class Store:
 
     def _ensure_fts(self) -> None:
         if not any(ix.index_type == "FTS" for ix in self.chunks.list_indices()):
-            self.chunks.create_fts_index(
+            self.chunks.create_index(
                 "terms",
-                use_tantivy=False,
-                base_tokenizer="whitespace",
-                lower_case=False,
-                stem=False,
-                remove_stop_words=False,
-                ascii_folding=False,
-                with_position=False,
-                replace=True,
+                config=FTS(
+                    base_tokenizer="whitespace",
+                    lower_case=False,
+                    stem=False,
+                    remove_stop_words=False,
+                    ascii_folding=False,
+                    with_position=False,
+                    max_token_length=64,
+                ),
             )
 
     # -- reads ----------------------------------------------------------------------------

@@ -1,0 +1,27 @@
+"""Tokenizer: identifiers keep whole form and parts; stemming; stopwords; CJK bigrams."""
+
+from __future__ import annotations
+
+from vault_core.keyword import tokenize
+
+
+def test_code_identifiers() -> None:
+    assert tokenize("snake_case") == ["snake_case", "snake", "case"]
+    assert tokenize("CamelCase") == ["camelcase", "camel", "case"]
+    assert tokenize("getHTTPResponse")[:3] == ["gethttpresponse", "get", "http"]
+    assert tokenize("v2.1") == ["v2.1", "v2", "1"]
+
+
+def test_section_signs_and_punctuation() -> None:
+    assert tokenize("see §3 and § 4.2!") == ["see", "§3", "§4.2"]
+    assert tokenize("Hello, world... (later)") == ["hello", "world", "later"]
+
+
+def test_stemming_and_stopwords() -> None:
+    assert tokenize("The runners were running") == ["runner", "run"]
+
+
+def test_non_latin_scripts() -> None:
+    assert tokenize("Москва привет") == ["москва", "привет"]
+    assert tokenize("東京大学") == ["東京", "京大", "大学"]
+    assert tokenize("Ελληνικά κείμενα") == ["ελληνικά", "κείμενα"]

@@ -1,0 +1,79 @@
+"""Search modes, RRF ranks, filters, snippets and citations on a real index."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+import pytest
+
+from vault_core.search import SearchFilters, make_snippet
+
+FILES = {
+    "garden/tomatoes.md": "---\ntags: [garden, food]\nstatus: done\n---\n# Growing tomatoes\n"
+    "Tomato plants need full sun, deep watering and a sturdy trellis.\n\n## Pests\n"
+    "Hornworms chew the leaves; pick them off by hand.\n",
+    "garden/roses.md": "---\ntags: [garden]\nstatus: draft\n---\n# Roses\nPrune roses in late winter.\n",
+    "code/parser.md": "# Parser notes\nThe function parse_frontmatter_block handles YAML.\n"
+    "Use `TokenStream` for the CamelCase lexer; see §3 of the spec v2.1.\n",
+    "travel/kyoto.md": "# Kyoto\n京都の寺院を訪ねた。Temples and gardens in autumn.\n",
+}
+
+
+@pytest.fixture
+def vault(make_vault):
+    return make_vault(FILES)
+
+
+def test_modes_find_the_right_note(vault) -> None:
+    for mode in ("hybrid", "keyword", "semantic"):
+        hits = vault.search("how to keep caterpillars off tomato leaves", mode=mode, limit=3)
+        assert hits[0].path == "garden/tomatoes.md", mode
+    hybrid = vault.search("tomato hornworms", limit=3)[0]
+    assert set(hybrid.ranks) == {"semantic", "keyword"}
+    assert hybrid.heading_path == ["Growing tomatoes", "Pests"]
+    assert hybrid.citation == "garden/tomatoes.md:8-9"
+
+
+def test_keyword_handles_identifiers_and_cjk(vault) -> None:
+    assert vault.search("parse_frontmatter_block", mode="keyword")[0].path == "code/parser.md"
+    assert vault.search("frontmatter", mode="keyword")[0].path == "code/parser.md"
+    assert vault.search("token stream", mode="keyword")[0].path == "code/parser.md"
+    assert vault.search("§3", mode="keyword")[0].path == "code/parser.md"
+    assert vault.search("京都", mode="keyword")[0].path == "travel/kyoto.md"
+
+
+def test_filters(vault) -> None:
+    q = "plants in the garden"
+    assert {h.path for h in vault.search(q, filters=SearchFilters(path="garden"))} <= {
+        "garden/tomatoes.md",
+        "garden/roses.md",
+    }
+    assert {h.path for h in vault.search(q, filters=SearchFilters(path="*/k*.md"))} == {
+        "travel/kyoto.md"
+    }
+    assert {h.path for h in vault.search(q, filters=SearchFilters(tags=["food"]))} == {
+        "garden/tomatoes.md"
+    }
+    assert {h.path for h in vault.search(q, filters=SearchFilters(where={"status": "draft"}))} == {
+        "garden/roses.md"
+    }
+    os.utime(vault.root / "travel/kyoto.md", (2_000_000_000, 2_000_000_000))
+    vault.sync()
+    recent = vault.search(q, filters=SearchFilters(modified_since=datetime(2030, 1, 1)))
+    assert {h.path for h in recent} == {"travel/kyoto.md"}
+    assert vault.search(q, filters=SearchFilters(tags=["nope"])) == []
+
+
+def test_per_note_grouping_and_limits(vault) -> None:
+    hits = vault.search("tomato", per_note=1, limit=10)
+    assert len({h.path for h in hits}) == len(hits)
+    assert vault.search("   ") == []
+
+
+def test_snippet_centres_on_the_query() -> None:
+    text = (
+        "Title\n\n" + "filler words here. " * 40 + "The hornworm sentence. " + "more filler. " * 40
+    )
+    snippet = make_snippet(text, "hornworm")
+    assert "hornworm" in snippet and len(snippet) <= 300
