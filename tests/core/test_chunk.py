@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from vault_core.chunk import chunk_sections, markdown_sections
 from vault_core.notes import parse_note
 
@@ -37,7 +39,7 @@ def test_long_section_splits_with_overlap_at_sentence_boundaries() -> None:
     chunks = chunks_of(text, size=400, overlap=100)
     assert len(chunks) > 3
     assert all(len(c.body) <= 400 + 100 + 2 for c in chunks)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         tail = before.body.split(". ")[-1]
         assert tail.rstrip(".") in after.body  # the overlap carries the last sentence over
     assert chunks[0].start_line == 1 and chunks[-1].end_line == 3 + 2 * (len(paragraphs) - 1)
