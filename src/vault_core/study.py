@@ -226,7 +226,8 @@ def locate(
     n = len(lines)
     q = normalize_ws(quote).casefold()
     if len(q) >= 8:
-        for i in range(n):
+        near = list(range(max(start - 1, 0), min(end, n)))
+        for i in [*near, *range(n)]:  # the model's own range first, then anywhere
             for width in (1, 2, 3, 4):
                 window = normalize_ws(" ".join(lines[i : i + width])).casefold()
                 if q in window:

@@ -1,0 +1,245 @@
+"""analyze / compare / quiz on real notes (SilverBullet docs), both engines.
+
+The extractive engine runs on a copy of a few real notes; the LLM engine talks to the fake Ollama
+server over real HTTP. Skips with a message when the corpora are absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakes.ollama import FakeOllama
+
+from vault_core.analyze import analyze, render_analysis
+from vault_core.compare import compare, render_comparison
+from vault_core.config import LLMConfig, VaultConfig
+from vault_core.llm import LLMUnavailable
+from vault_core.quiz import quiz, render_quiz, supported
+from vault_core.study_text import lines_contain
+from vault_core.vault import Vault
+
+REPO = Path(__file__).resolve().parents[2]
+CORPORA = Path(os.environ.get("NVAULT_CORPORA") or REPO.parent / "shared" / "corpora")
+SB = CORPORA / "silverbullet-docs" / "docs"
+NOTES = [
+    "Template.md",
+    "Page Template.md",
+    "Slash Templates.md",
+    "Space Lua.md",
+    "Frontmatter.md",
+    "Tag.md",
+    "Query.md",
+    "Sync.md",
+    "Full Text Search.md",
+    "Command Palette.md",
+]
+MODEL = "gemma3:4b"
+
+
+@pytest.fixture(scope="module")
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vault]:
+    if not SB.is_dir():
+        pytest.skip(f"corpus not found at {SB}; set NVAULT_CORPORA to the shared corpora folder")
+    root = tmp_path_factory.mktemp("sb")
+    for name in NOTES:
+        if (SB / name).is_file():
+            shutil.copy(SB / name, root / name)
+    config = VaultConfig(root=root, llm=LLMConfig(host="http://127.0.0.1:9", engine="auto"))
+    v = Vault(config)
+    v.sync()
+    yield v
+    v.close()
+
+
+def text_of(vault: Vault, path: str) -> str:
+    return (vault.root / path).read_text(encoding="utf-8")
+
+
+def test_analyze_extractive_cites_real_lines(vault: Vault) -> None:
+    res = analyze(vault, "Template.md", "extractive", use_cache=False)
+    assert res.meta.engine == "extractive"
+    text = text_of(vault, res.path)
+    assert res.summary and 3 <= len(res.key_points) <= 6
+    for point in res.key_points:
+        c = point.citation
+        assert lines_contain(text, c.start_line, c.end_line, c.quote), c
+    assert res.terms and all(t.term for t in res.terms)
+    assert all(c.path != res.path for c in res.candidate_links)
+    assert "Key points:" in render_analysis(res)
+
+
+def test_auto_without_ollama_says_why_it_is_extractive(vault: Vault) -> None:
+    res = analyze(vault, "Space Lua", use_cache=False)
+    assert res.meta.engine == "extractive"
+    assert "ollama serve" in res.meta.engine_reason
+
+
+def test_llm_engine_required_but_unreachable_is_a_clear_error(vault: Vault) -> None:
+    with pytest.raises(LLMUnavailable, match="ollama serve"):
+        analyze(vault, "Template.md", "llm", use_cache=False)
+
+
+def test_analyze_cache_hits_until_the_note_changes(vault: Vault) -> None:
+    first = analyze(vault, "Tag.md", "extractive")
+    again = analyze(vault, "Tag.md", "extractive")
+    assert not first.meta.cached and again.meta.cached
+    assert again.model_dump(exclude={"meta"}) == first.model_dump(exclude={"meta"})
+    cache_dir = vault.config.index_path / "study-cache"
+    assert list(cache_dir.glob("*.json")) and not list(cache_dir.glob("*.tmp"))
+    note = vault.root / "Tag.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nTags can be nested like a/b.\n", "utf-8")
+    vault.sync()
+    changed = analyze(vault, "Tag.md", "extractive")
+    assert not changed.meta.cached and changed.sha256 != first.sha256
+
+
+def test_compare_with_itself_has_no_differences(vault: Vault) -> None:
+    res = compare(vault, "Template.md", "Template.md", engine="extractive", use_cache=False)
+    assert res.agreements
+    assert not res.differences and not res.only_in_a and not res.only_in_b
+
+
+def test_compare_two_notes_cites_each_side(vault: Vault) -> None:
+    res = compare(
+        vault,
+        "Template.md",
+        "Page Template.md",
+        question="How do I create a page template?",
+        engine="extractive",
+        use_cache=False,
+    )
+    ta, tb = text_of(vault, res.a), text_of(vault, res.b)
+    assert res.only_in_a or res.only_in_b or res.differences
+    for d in [*res.agreements, *res.differences]:
+        assert d.a.path == res.a and d.b.path == res.b
+        assert lines_contain(ta, d.a.start_line, d.a.end_line, d.a.quote)
+        assert lines_contain(tb, d.b.start_line, d.b.end_line, d.b.quote)
+    for side, text in ((res.only_in_a, ta), (res.only_in_b, tb)):
+        for item in side:
+            c = item.citation
+            assert lines_contain(text, c.start_line, c.end_line, c.quote)
+    assert res.answer is not None and res.answer.citations
+    assert "Only in" in render_comparison(res)
+
+
+@pytest.mark.parametrize("scope", ["Template.md", "#glossary", "templates"])
+def test_quiz_extractive_answers_are_in_the_cited_source(vault: Vault, scope: str) -> None:
+    try:
+        res = quiz(vault, scope, n=5, engine="extractive", use_cache=False)
+    except ValueError as exc:  # the tag may not exist in this corpus snapshot
+        pytest.skip(str(exc))
+    assert res.meta.engine == "extractive"
+    assert len(res.questions) == 5
+    assert {q.type for q in res.questions} == {"mcq", "true_false", "cloze"}
+    for q in res.questions:
+        text = text_of(vault, q.citation.path)
+        c = q.citation
+        assert lines_contain(text, c.start_line, c.end_line, c.quote)
+        assert 0 <= q.correct_index < len(q.options) and len(set(q.options)) == len(q.options)
+        if q.type == "cloze":
+            assert q.answer in c.quote and "_____" in q.prompt
+        assert supported(q, text)
+    assert "answer:" in render_quiz(res)
+
+
+def test_quiz_only_cloze_and_a_bad_type(vault: Vault) -> None:
+    res = quiz(vault, "Space Lua.md", n=3, types=["cloze"], engine="extractive", use_cache=False)
+    assert [q.type for q in res.questions] == ["cloze"] * len(res.questions) and res.questions
+    with pytest.raises(ValueError, match="unknown question types"):
+        quiz(vault, "Space Lua.md", types=["essay"])  # type: ignore[list-item]
+
+
+# ---------------------------------------------------------------- LLM engine via fake Ollama
+
+
+@pytest.fixture
+def llm_vault(vault: Vault) -> Iterator[tuple[Vault, FakeOllama]]:
+    with FakeOllama(models=[MODEL]) as fake:
+        old = vault.config.llm
+        vault.config.llm = LLMConfig(host=fake.url, model=MODEL, timeout_s=10)
+        from vault_core import study_ctx
+
+        study_ctx._contexts.pop(id(vault), None)
+        try:
+            yield vault, fake
+        finally:
+            vault.config.llm = old
+            study_ctx._contexts.pop(id(vault), None)
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.split("\n"), 1) if needle in line)
+
+
+def test_analyze_llm_keeps_verified_points_only(llm_vault: tuple[Vault, FakeOllama]) -> None:
+    vault, fake = llm_vault
+    text = text_of(vault, "Template.md")
+    n = _line_of(text, "template.new")
+    reply = {
+        "summary": "Templates render content.",
+        "key_points": [
+            {
+                "text": "template.new builds a template",
+                "quote": "template.new",
+                "start_line": n,
+                "end_line": n,
+            },
+            {
+                "text": "Invented",
+                "quote": "this sentence is not in the note at all",
+                "start_line": 1,
+                "end_line": 1,
+            },
+        ],
+        "entities": ["Space Lua"],
+        "open_questions": [],
+        "suggested_tags": ["#Templates"],
+    }
+    fake.script("```json\n" + json.dumps(reply) + "\n```")
+    res = analyze(vault, "Template.md", use_cache=False)
+    assert res.meta.engine == "llm" and res.meta.model == MODEL
+    assert [p.citation.start_line for p in res.key_points] == [n]
+    assert any("could not be found" in w for w in res.meta.warnings)
+    assert res.suggested_tags == ["templates"]
+    sent = fake.chat_requests()[0]
+    assert f"{n}| " in sent["messages"][1]["content"]
+
+
+def test_auto_falls_back_when_the_llm_returns_garbage(llm_vault: tuple[Vault, FakeOllama]) -> None:
+    vault, fake = llm_vault
+    fake.script("no", "still no")
+    res = analyze(vault, "Sync.md", use_cache=False)
+    assert res.meta.engine == "extractive"
+    assert any("LLM failed" in w for w in res.meta.warnings)
+
+
+def test_quiz_llm_drops_questions_not_in_their_source(llm_vault: tuple[Vault, FakeOllama]) -> None:
+    vault, fake = llm_vault
+    text = text_of(vault, "Template.md")
+    n = _line_of(text, "template.new")
+    good = {
+        "type": "cloze",
+        "prompt": "Use _____ to create a template function.",
+        "options": ["template.new", "template.each", "select", "render"],
+        "correct_index": 0,
+        "explanation": "The note says so.",
+        "note": 1,
+        "quote": "template.new",
+        "start_line": n,
+        "end_line": n,
+    }
+    wrong = {**good, "options": ["render", "template.new"], "correct_index": 0}
+    fake.script(json.dumps({"questions": [good, wrong]}))
+    res = quiz(vault, "Template.md", n=2, types=["cloze"], use_cache=False)
+    assert res.meta.engine == "llm"
+    assert [q.answer for q in res.questions] == ["template.new"]
+    assert any("only 1 of 2" in w for w in res.meta.warnings)
