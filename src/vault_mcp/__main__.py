@@ -1,0 +1,5 @@
+"""`python -m vault_mcp`: same as the `vault-mcp` command."""
+
+from vault_mcp.server import main
+
+raise SystemExit(main())

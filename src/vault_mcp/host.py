@@ -1,0 +1,181 @@
+"""The one `Vault` of this server process: opened in the background, shared by every session.
+
+The engine import and model load take seconds, so the MCP handshake never waits for them: the
+vault opens on a thread and tools wait for it. Every Vault call runs on a worker thread (they are
+blocking), and engine errors become tool errors whose message says what to do instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote, urlparse
+
+import anyio
+from mcp.server.mcpserver.exceptions import ToolError
+
+if TYPE_CHECKING:
+    from vault_core.vault import Vault
+
+log = logging.getLogger("vault_mcp")
+T = TypeVar("T")
+OPEN_TIMEOUT_S = 300.0
+NO_ROOT = (
+    "no vault root: start the server with --root <folder> or NVAULT_ROOT, or connect from a "
+    "client that shares its workspace roots"
+)
+
+
+def root_from_uri(uri: str) -> Path | None:
+    """The local folder of a `file://` root URI, else None."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    return Path(unquote(parsed.path))
+
+
+class VaultHost:
+    def __init__(self, *, watch: bool = True) -> None:
+        self.watch = watch
+        self.root: Path | None = None
+        self.root_source = "none"
+        self.error: str | None = None
+        self._vault: Vault | None = None
+        self._started = threading.Event()
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+        self._sync_thread: threading.Thread | None = None
+
+    # -- opening --------------------------------------------------------------------------
+    def start(self, root: Path, source: str) -> bool:
+        """Open the vault at `root` in the background; the first caller wins."""
+        with self._lock:
+            if self._started.is_set():
+                return False
+            self.root, self.root_source = root.expanduser().resolve(), source
+            self._started.set()
+        threading.Thread(target=self._open, name="vault-open", daemon=True).start()
+        return True
+
+    def _open(self) -> None:
+        assert self.root is not None
+        try:
+            if not self.root.is_dir():
+                raise FileNotFoundError(f"{self.root} is not a folder")
+            from vault_core.vault import Vault
+
+            watch = self.watch and _watcher_available()
+            started = time.monotonic()
+            vault = Vault.open(self.root, watch=watch)
+            log.info(
+                "vault %s open as %s in %.1fs (watcher: %s)",
+                self.root,
+                "writer" if vault.is_writer else "reader",
+                time.monotonic() - started,
+                "on" if watch else "unavailable, one background sync",
+            )
+            if not watch and self.watch and vault.is_writer:
+                self._sync_thread = threading.Thread(
+                    target=self._catch_up, args=(vault,), name="vault-sync", daemon=True
+                )
+                self._sync_thread.start()
+            self._vault = vault
+        except Exception as exc:
+            log.exception("could not open the vault at %s", self.root)
+            self.error = f"could not open the vault at {self.root}: {exc}"
+        finally:
+            self._ready.set()
+
+    @staticmethod
+    def _catch_up(vault: Vault) -> None:
+        """Without the watcher: one sync so the index matches the folder at startup."""
+        try:
+            report = vault.sync()
+            log.info("catch-up sync done: %s", report)
+        except Exception:
+            log.exception("catch-up sync failed")
+
+    async def roots_from_client(self, session: Any) -> None:
+        """Ask the client for its roots (MCP roots capability) and open the first file:// one."""
+        if self._started.is_set():
+            return
+        caps = getattr(session, "client_capabilities", None)
+        if caps is None or getattr(caps, "roots", None) is None:
+            return
+        try:
+            with anyio.fail_after(30):
+                result = await session.list_roots()
+        except Exception as exc:  # a client that cannot answer leaves us without a root
+            log.warning("client roots unavailable: %r", exc)
+            return
+        for root in result.roots:
+            path = root_from_uri(str(root.uri))
+            if path is not None and path.is_dir():
+                if self.start(path, "client roots"):
+                    log.info("vault root from client roots: %s", path)
+                return
+        log.warning("client sent no usable file:// root: %s", [str(r.uri) for r in result.roots])
+
+    # -- using ----------------------------------------------------------------------------
+    @property
+    def vault(self) -> Vault | None:
+        return self._vault
+
+    @property
+    def opening(self) -> bool:
+        return self._started.is_set() and not self._ready.is_set()
+
+    async def get(self, session: Any = None) -> Vault:
+        """The open vault, waiting while it opens; a tool error when there is none."""
+        if not self._started.is_set() and session is not None:
+            await self.roots_from_client(session)
+        if not self._started.is_set():
+            raise ToolError(NO_ROOT)
+        deadline = time.monotonic() + OPEN_TIMEOUT_S
+        while not self._ready.is_set():
+            if time.monotonic() > deadline:
+                raise ToolError("the vault is still opening; call status, then retry")
+            await anyio.sleep(0.05)
+        if self._vault is None:
+            raise ToolError(self.error or NO_ROOT)
+        return self._vault
+
+    async def run(self, session: Any, fn: Callable[[Vault], T]) -> T:
+        """`fn(vault)` on a worker thread, engine errors translated to actionable tool errors."""
+        vault = await self.get(session)
+        try:
+            return await anyio.to_thread.run_sync(fn, vault, abandon_on_cancel=True)
+        except ToolError:
+            raise
+        except Exception as exc:
+            raise ToolError(_message(exc)) from exc
+
+    def close(self) -> None:
+        if self._vault is not None:
+            try:
+                self._vault.close()
+            except Exception:
+                log.exception("closing the vault failed")
+            self._vault = None
+
+
+def _watcher_available() -> bool:
+    try:
+        import vault_core.watcher  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _message(exc: Exception) -> str:
+    from vault_core.llm import LLMError
+    from vault_core.vault import VaultError
+
+    if isinstance(exc, VaultError | ValueError | LLMError | FileNotFoundError):
+        return str(exc)
+    log.error("unexpected engine error", exc_info=exc)
+    return f"internal error ({type(exc).__name__}: {exc}); the server's stderr log has details"
