@@ -16,7 +16,7 @@ from vault_core.config import VaultConfig
 from vault_core.search import SearchFilters
 from vault_core.vault import Vault, VaultError
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}

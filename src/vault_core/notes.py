@@ -169,6 +169,14 @@ def _markdown_link(match: re.Match[str], line_no: int) -> Link | None:
     )
 
 
+def _leading_h1(lines: list[str], body_start: int, headings: list[Heading]) -> str | None:
+    """The H1 that opens the note (only blank lines before it): a document title, not a section."""
+    first_content = next(
+        (i + 1 for i in range(body_start - 1, len(lines)) if lines[i].strip()), None
+    )
+    return next((h.text for h in headings if h.level == 1 and h.line == first_content), None)
+
+
 def parse_note(text: str, path: str) -> ParsedNote:
     """Parse Markdown `text` of the note at vault-relative `path`."""
     frontmatter, body_start, warning = split_frontmatter(text)
@@ -211,8 +219,7 @@ def parse_note(text: str, path: str) -> ParsedNote:
     aliases = _as_str_list(frontmatter.get("aliases") or frontmatter.get("alias"))
     title = str(frontmatter.get("title") or "").strip()
     if not title:
-        first_h1 = next((h for h in headings if h.level == 1), None)
-        title = first_h1.text if first_h1 else PurePosixPath(path).stem
+        title = _leading_h1(lines, body_start, headings) or PurePosixPath(path).stem
     return ParsedNote(
         title=title,
         aliases=aliases,

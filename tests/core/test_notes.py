@@ -71,8 +71,9 @@ def test_headings_and_blocks() -> None:
     assert [(b.id, b.line) for b in note.blocks] == [("blk-1", 16), ("abc123", 17)]
 
 
-def test_title_falls_back_to_h1_then_stem() -> None:
-    assert parse_note("intro\n# The H1\ntext", "a/b.md").title == "The H1"
+def test_title_falls_back_to_leading_h1_then_stem() -> None:
+    assert parse_note("\n# The H1\ntext", "a/b.md").title == "The H1"
+    assert parse_note("intro text\n# A section, not the title\n", "a/Stem.md").title == "Stem"
     assert parse_note("## only h2\ntext", "a/My Stem.md").title == "My Stem"
 
 

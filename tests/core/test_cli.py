@@ -1,0 +1,53 @@
+"""The `nvault` command as a person runs it: a real subprocess on a real folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import write_files
+
+FILES = {
+    "Inbox.md": "# Inbox\nRemember [[Recipes]] and [[Nowhere]].\n",
+    "Recipes.md": "# Recipes\nSourdough bread needs a lively starter and a long cold proof.\n",
+    "bad.md": b"# Bad\n\xff\xfe not utf8",
+}
+
+
+def nvault(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "vault_core.cli", "--root", str(root), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+def test_index_search_status_links(tmp_path: Path) -> None:
+    write_files(tmp_path, FILES)
+    done = nvault(tmp_path, "index", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert sorted(report["added"]) == ["Inbox.md", "Recipes.md", "bad.md"]
+    assert "invalid UTF-8" in report["errors"]["bad.md"]
+
+    found = nvault(tmp_path, "search", "how to bake bread", "--json", "--limit", "2")
+    hits = json.loads(found.stdout)
+    assert hits[0]["path"] == "Recipes.md" and hits[0]["start_line"] == 1
+
+    readable = nvault(tmp_path, "search", "sourdough starter")
+    assert "Recipes.md:1-2" in readable.stdout
+
+    status = json.loads(nvault(tmp_path, "status", "--json").stdout)
+    assert status["notes"] == 3 and status["skipped"][0]["path"] == "bad.md"
+
+    links = json.loads(nvault(tmp_path, "links", "Inbox", "--json").stdout)
+    assert [(link["target"], link["broken"]) for link in links] == [("Recipes.md", False), (None, True)]
+    back = nvault(tmp_path, "backlinks", "recipes")
+    assert "Inbox.md:2  [[Recipes]]" in back.stdout
+
+
+def test_unknown_note_is_a_clear_error(tmp_path: Path) -> None:
+    write_files(tmp_path, FILES)
+    nvault(tmp_path, "index")
+    result = nvault(tmp_path, "links", "Recipies")
+    assert result.returncode == 2
+    assert "No note matches 'Recipies'" in result.stderr and "Recipes.md" in result.stderr
