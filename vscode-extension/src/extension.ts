@@ -2,6 +2,7 @@
  * VS Code wiring: starts vault-lsp over stdio, registers the nvault commands and the
  * status-bar item. All decisions and text live in the vscode-free modules next to it.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -36,7 +37,13 @@ import {
   type StatusResult,
 } from './protocol';
 import { activePythonInterpreter } from './python';
-import { describeCommand, resolveServerCommand, startFailureHint, type ServerCommand } from './serverCommand';
+import {
+  describeCommand,
+  findExecutable,
+  resolveServerCommand,
+  startFailureHint,
+  type ServerCommand,
+} from './serverCommand';
 import { RESTART_KEYS, initializationOptions, readSettings, resolveVaultRoot } from './settings';
 
 const SEARCH_LIMIT = 50;
@@ -80,6 +87,19 @@ class Nvault implements vscode.Disposable {
     });
     this.lastCommand = cmd;
     this.log.appendLine(`[nvault] starting: ${describeCommand(cmd)}`);
+    const exe = findExecutable(cmd.command, {
+      platform: process.platform,
+      pathEnv: process.env.PATH ?? '',
+      pathExt: process.env.PATHEXT,
+      cwd: root,
+      isExecutableFile,
+    });
+    if (!exe) {
+      const message = `'${cmd.command}' was not found`;
+      this.fail(message);
+      await this.offerFix(startFailureHint(cmd, message));
+      return;
+    }
 
     const serverOptions: ServerOptions = { command: cmd.command, args: cmd.args, options: { cwd: root } };
     const clientOptions: LanguageClientOptions = {
@@ -103,12 +123,16 @@ class Nvault implements vscode.Disposable {
     } catch (error) {
       const message = errorText(error);
       this.fail(message);
-      const choice = await vscode.window.showErrorMessage(startFailureHint(cmd, message), 'Open settings', 'Show log');
-      if (choice === 'Open settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'nvault.server');
-      if (choice === 'Show log') this.log.show();
+      await this.offerFix(startFailureHint(cmd, message));
       return;
     }
     this.lastError = undefined;
+  }
+
+  private async offerFix(hint: string): Promise<void> {
+    const choice = await vscode.window.showErrorMessage(hint, 'Open settings', 'Show log');
+    if (choice === 'Open settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'nvault.server');
+    if (choice === 'Show log') this.log.show();
   }
 
   private async refreshBar(): Promise<void> {
@@ -352,6 +376,16 @@ async function insertLink(editor: vscode.TextEditor, link: string): Promise<void
     for (const selection of shown.selections) edit.replace(selection, link);
   });
   if (!ok) throw new Error('the editor rejected the edit');
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!fs.statSync(file).isFile()) return false;
+    if (process.platform !== 'win32') fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function errorText(error: unknown): string {

@@ -7,6 +7,7 @@
  * `--root <vault>` is always appended. The interpreter lookup is a callback so the
  * Python extension is only activated when steps 1 and 2 did not apply.
  */
+import * as path from 'node:path';
 
 export type CommandSource = 'setting:server.command' | 'setting:server.pythonPath' | 'python-extension' | 'path';
 
@@ -71,4 +72,40 @@ export function startFailureHint(cmd: ServerCommand, error: string): string {
     case 'setting:server.command':
       return `${base} Check "nvault.server.command".`;
   }
+}
+
+export interface ExecutableLookup {
+  platform: NodeJS.Platform;
+  /** The PATH environment variable. */
+  pathEnv: string;
+  /** PATHEXT on Windows, e.g. ".COM;.EXE;.BAT;.CMD". */
+  pathExt?: string;
+  /** Directory a relative command with a separator is resolved from (the server's cwd). */
+  cwd: string;
+  isExecutableFile(file: string): boolean;
+}
+
+/**
+ * Where `command` would be found, or undefined. Checked before starting the client,
+ * because a missing executable otherwise surfaces only as the language client's
+ * generic "couldn't create connection to server" message.
+ */
+export function findExecutable(command: string, lookup: ExecutableLookup): string | undefined {
+  const p = lookup.platform === 'win32' ? path.win32 : path.posix;
+  const exts =
+    lookup.platform === 'win32'
+      ? ['', ...(lookup.pathExt || '.COM;.EXE;.BAT;.CMD').split(';').filter(Boolean)]
+      : [''];
+  const candidates = (base: string): string[] => exts.map((ext) => base + ext);
+  const hasSeparator = command.includes('/') || (lookup.platform === 'win32' && command.includes('\\'));
+  if (hasSeparator || p.isAbsolute(command)) {
+    const full = p.isAbsolute(command) ? command : p.resolve(lookup.cwd, command);
+    return candidates(full).find((c) => lookup.isExecutableFile(c));
+  }
+  for (const dir of lookup.pathEnv.split(p.delimiter)) {
+    if (!dir) continue;
+    const found = candidates(p.join(dir, command)).find((c) => lookup.isExecutableFile(c));
+    if (found) return found;
+  }
+  return undefined;
 }

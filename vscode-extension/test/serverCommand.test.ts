@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { describeCommand, resolveServerCommand, startFailureHint, type CommandInputs } from '../src/serverCommand';
+import { describeCommand, findExecutable, resolveServerCommand, startFailureHint, type CommandInputs } from '../src/serverCommand';
 
 function inputs(overrides: Partial<CommandInputs> & { interpreter?: string | Error }): CommandInputs & { asked: () => number } {
   let asked = 0;
@@ -78,5 +78,27 @@ describe('startFailureHint', () => {
     assert.match(ext, /selected Python interpreter/);
     const cmd = startFailureHint({ command: 'x', args: [], source: 'setting:server.command' }, 'boom');
     assert.match(cmd, /nvault\.server\.command/);
+  });
+});
+
+describe('findExecutable', () => {
+  const files = new Set(['/usr/bin/vault-lsp', '/vault/tools/run-lsp', 'C:\\Py\\Scripts\\vault-lsp.EXE']);
+  const posix = { platform: 'linux' as const, pathEnv: '/bin::/usr/bin', cwd: '/vault', isExecutableFile: (f: string) => files.has(f) };
+
+  it('searches PATH for a bare name', () => {
+    assert.equal(findExecutable('vault-lsp', posix), '/usr/bin/vault-lsp');
+    assert.equal(findExecutable('vault-lsp', { ...posix, pathEnv: '/bin' }), undefined);
+  });
+
+  it('checks a path as given, relative ones from the server cwd', () => {
+    assert.equal(findExecutable('/usr/bin/vault-lsp', posix), '/usr/bin/vault-lsp');
+    assert.equal(findExecutable('tools/run-lsp', posix), '/vault/tools/run-lsp');
+    assert.equal(findExecutable('/nope/vault-lsp', posix), undefined);
+  });
+
+  it('uses PATHEXT and ; on Windows', () => {
+    const win = { platform: 'win32' as const, pathEnv: 'C:\\Windows;C:\\Py\\Scripts', pathExt: '.COM;.EXE', cwd: 'C:\\vault', isExecutableFile: (f: string) => files.has(f) };
+    assert.equal(findExecutable('vault-lsp', win), 'C:\\Py\\Scripts\\vault-lsp.EXE');
+    assert.equal(findExecutable('C:\\Py\\Scripts\\vault-lsp', win), 'C:\\Py\\Scripts\\vault-lsp.EXE');
   });
 });
