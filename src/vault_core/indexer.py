@@ -170,11 +170,14 @@ class Indexer:
         """Bring the index in line with disk for `paths` (None: the whole vault). Mutates `catalog`."""
         started = time.perf_counter()
         report = SyncReport()
+        reparse = self.store.reparse_needed and paths is None
         disk, gone = self.plan(catalog, paths)
         todo: list[tuple[str, float, int]] = []
         for rel, (mtime, size) in sorted(disk.items()):
             known = catalog.get(rel)
-            if known is not None and known.mtime == mtime and known.size == size:
+            if reparse and known is not None:
+                known.sha256 = ""  # parsed by an older nvault: parse again, reuse vectors
+            if not reparse and known is not None and known.mtime == mtime and known.size == size:
                 report.unchanged += 1
             else:
                 todo.append((rel, mtime, size))
@@ -210,6 +213,8 @@ class Indexer:
             report.deleted = [p for p in deleted if p not in moved_away]
             if on_batch:
                 on_batch(deleted)
+        if reparse:
+            self.store.mark_reparsed()
         self._maybe_optimize(report.chunks_written)
         report.seconds = time.perf_counter() - started
         return report

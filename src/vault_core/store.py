@@ -20,6 +20,8 @@ import pyarrow as pa
 from lancedb.index import FTS
 
 SCHEMA_VERSION = 1
+# Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
+PARSER_VERSION = 2
 CHUNKS = "chunks"
 NOTES = "notes"
 
@@ -100,7 +102,9 @@ class Store:
     def _check_meta(self) -> None:
         wanted = {"schema": SCHEMA_VERSION, "model": self.model, "dim": self.dim}
         meta = json.loads(self.meta_path.read_text()) if self.meta_path.is_file() else None
-        if meta == wanted:
+        self.reparse_needed = False
+        if meta is not None and {k: meta.get(k) for k in wanted} == wanted:
+            self.reparse_needed = meta.get("parser") != PARSER_VERSION
             return
         if not self.writer:
             if meta is None:
@@ -111,7 +115,13 @@ class Store:
             )
         for name in self._table_names():
             self.db.drop_table(name)
-        atomic_write_text(self.meta_path, json.dumps(wanted))
+        atomic_write_text(self.meta_path, json.dumps({**wanted, "parser": PARSER_VERSION}))
+
+    def mark_reparsed(self) -> None:
+        """Called after a full sync that re-parsed every file with this PARSER_VERSION."""
+        meta = json.loads(self.meta_path.read_text())
+        atomic_write_text(self.meta_path, json.dumps({**meta, "parser": PARSER_VERSION}))
+        self.reparse_needed = False
 
     def _table_names(self) -> list[str]:
         result = self.db.list_tables()

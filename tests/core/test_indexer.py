@@ -153,3 +153,17 @@ def test_other_model_rebuilds_the_index(make_vault) -> None:
     vault.close()
     other = Store(index_dir, "another-model", 8, writer=True)
     assert other.count_chunks() == 0 and other.all_notes() == []
+
+
+def test_new_parser_version_reparses_without_reembedding(make_vault, monkeypatch) -> None:
+    vault = make_vault(FILES)
+    root = vault.root
+    vault.close()
+    monkeypatch.setattr("vault_core.store.PARSER_VERSION", 999)
+    reopened = Vault.open(root)
+    assert reopened.store.reparse_needed
+    report = reopened.sync()
+    assert sorted(report.updated) == sorted(FILES) and report.embedded == 0
+    assert not reopened.store.reparse_needed
+    assert reopened.sync().unchanged == len(FILES)
+    reopened.close()
