@@ -1,0 +1,263 @@
+"""Link recovery on real vaults: can `related()` find the links a writer actually made?
+
+Usage:
+    python bench/linking.py CORPUS [CORPUS ...] [--cache DIR] [--max-notes N] [--latency N]
+    python bench/linking.py --build-only CORPUS ...    # just build (or reuse) the cached indexes
+
+Each corpus folder is copied once to `<cache>/<name>` (default /tmp/nvault-bench-cache) and indexed
+there; a marker file written after the sync completes lets every later run (and other engineers)
+reuse it. A file lock serialises builders.
+
+Protocol (what "remove the note's links" means here), for every note with >= 3 outgoing links
+that resolve to other existing notes:
+- the graph signal runs on a copy of the link graph with that note's outgoing links removed
+  (`related(..., hide_links_of=note)`), so neighbours, shared backlinks and "linked by your
+  neighbours" never see the links being recovered;
+- the note's text is used as indexed (its chunk vectors); the keyword query derived from it drops
+  every `[[...]]`/`[..](..)` link span (see related._note_text), so link targets are not query terms;
+- exclusion of existing links is OFF (`exclude_links=False`); the note itself is excluded;
+- targets = the set of distinct resolved targets (not the note itself); recall@10 = |found in top 10|
+  / |targets|, averaged over notes; MRR = 1 / rank of the first target found (0 if none in top 10).
+Baseline: rank notes by how many of their title words (tokenized, stemmed, stopwords dropped) appear
+in the source note's link-free text, ties by title length.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import filelock
+
+from vault_core.keyword import tokenize
+from vault_core.related import note_index, related, strip_links
+from vault_core.vault import Vault
+
+DEFAULT_CACHE = Path(os.environ.get("NVAULT_BENCH_CACHE", "/tmp/nvault-bench-cache"))
+MARKER = "bench-synced.json"
+MIN_LINKS = 3
+K = 10
+METHODS: dict[str, set[str]] = {
+    "semantic": {"semantic"},
+    "keyword": {"keyword"},
+    "combined": {"semantic", "keyword", "graph"},
+}
+
+
+def cached_vault(
+    corpus: Path, cache: Path = DEFAULT_CACHE, log: Callable[[str], None] = print
+) -> Path:
+    """Copy `corpus` under `cache` and index it once; returns the cached vault root."""
+    corpus = corpus.resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    root = cache / corpus.name
+    marker = root / ".nvault" / MARKER
+    with filelock.FileLock(str(cache / f"{corpus.name}.lock")):
+        if marker.is_file() and (root / ".nvault" / "index.json").is_file():
+            return root
+        if not root.exists():
+            shutil.copytree(corpus, root, ignore=shutil.ignore_patterns(".git", ".nvault"))
+        started = time.perf_counter()
+        with _writer(root) as vault:
+            report = vault.sync(
+                progress=lambda d, t, p: log(f"{corpus.name}: {d}/{t}") if d % 200 == 0 else None
+            )
+            n_chunks = vault.store.count_chunks()
+        marker.write_text(
+            json.dumps(
+                {
+                    "corpus": str(corpus),
+                    "notes": len(report.added) + report.unchanged,
+                    "chunks": n_chunks,
+                    "seconds": round(time.perf_counter() - started, 1),
+                }
+            )
+        )
+    return root
+
+
+@contextlib.contextmanager
+def _writer(root: Path, wait_s: float = 3600.0) -> Iterator[Vault]:
+    """Open `root` as the writer, waiting while someone else (another engineer's build) indexes it."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        vault = Vault.open(root)
+        if vault.is_writer:
+            break
+        vault.close()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"another process has held the writer lock on {root} for too long")
+        time.sleep(5)
+    try:
+        yield vault
+    finally:
+        vault.close()
+
+
+def eval_notes(vault: Vault, min_links: int = MIN_LINKS) -> list[tuple[str, set[str]]]:
+    """Notes with >= `min_links` distinct outgoing links to other existing notes, and those targets."""
+    catalog = vault.catalog
+    found = []
+    for path, note in sorted(catalog.items()):
+        if note.kind != "note":
+            continue
+        targets = {
+            r.target
+            for r in vault.graph.outgoing(path)
+            if r.target and r.target != path and catalog[r.target].kind == "note"
+        }
+        if len(targets) >= min_links:
+            found.append((path, targets))
+    return found
+
+
+def subset(items: list[Any], n: int | None) -> list[Any]:
+    """`n` evenly spaced items (deterministic, not chosen by result)."""
+    if not n or n >= len(items):
+        return items
+    step = len(items) / n
+    return [items[int(i * step)] for i in range(n)]
+
+
+def title_baseline(vault: Vault) -> Callable[[str, int], list[str]]:
+    """Rank notes by how many of their title words the note's (link-free) text contains."""
+    titles = {p: set(tokenize(n.title)) for p, n in vault.catalog.items() if n.kind == "note"}
+
+    def rank(path: str, k: int) -> list[str]:
+        text = strip_links((vault.root / path).read_text(encoding="utf-8", errors="replace"))
+        words = set(tokenize(text))
+        scored = []
+        for other, terms in titles.items():
+            if other == path or not terms:
+                continue
+            hit = len(terms & words)
+            if hit:
+                scored.append((-(hit + hit / len(terms)), other))
+        return [p for _, p in sorted(scored)[:k]]
+
+    return rank
+
+
+def score(ranked: list[str], targets: set[str]) -> tuple[float, float]:
+    """(recall@K, reciprocal rank of the first target in the top K)."""
+    top = ranked[:K]
+    recall = len(set(top) & targets) / len(targets)
+    rr = next((1.0 / r for r, p in enumerate(top, 1) if p in targets), 0.0)
+    return recall, rr
+
+
+def evaluate(
+    vault: Vault,
+    max_notes: int | None = None,
+    strip_query_links: bool = True,
+    methods: Iterable[str] = (*METHODS, "title_baseline"),
+) -> dict[str, Any]:
+    """Link recovery for every eligible note (or an evenly spaced subset): recall@10 and MRR."""
+    notes = subset(eval_notes(vault), max_notes)
+    result: dict[str, Any] = {"notes_evaluated": len(notes)}
+    for method in methods:
+        if method == "title_baseline":
+            rank = title_baseline(vault)
+            rankers: Callable[[str], list[str]] = lambda p, rank=rank: rank(p, K)  # noqa: E731
+        else:
+            signals = METHODS[method]
+
+            def rankers(p: str, signals: set[str] = signals) -> list[str]:
+                hits = related(
+                    vault,
+                    p,
+                    K,
+                    signals=signals,
+                    exclude_links=False,
+                    hide_links_of=p,
+                    strip_query_links=strip_query_links,
+                )
+                return [h.path for h in hits]
+
+        started = time.perf_counter()
+        recalls, rrs = [], []
+        for path, targets in notes:
+            r, rr = score(rankers(path), targets)
+            recalls.append(r)
+            rrs.append(rr)
+        result[method] = {
+            "recall@10": round(statistics.fmean(recalls), 4) if recalls else None,
+            "mrr": round(statistics.fmean(rrs), 4) if rrs else None,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    return result
+
+
+def latency(vault: Vault, n: int = 200) -> dict[str, Any]:
+    """related(note, 10) with default options, after the in-memory index is built."""
+    started = time.perf_counter()
+    note_index(vault)
+    build = time.perf_counter() - started
+    paths = subset(sorted(p for p, n in vault.catalog.items() if n.kind == "note"), n)
+    times = []
+    for path in paths:
+        t = time.perf_counter()
+        related(vault, path, 10)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return {
+        "queries": len(times),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
+        "max_ms": round(times[-1], 2),
+        "index_build_s": round(build, 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("corpora", nargs="+", type=Path)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--max-notes", type=int, help="evaluate an evenly spaced subset")
+    parser.add_argument("--latency", type=int, default=200, help="queries for the latency run")
+    parser.add_argument(
+        "--query-text",
+        choices=["stripped", "indexed", "both"],
+        default="stripped",
+        help="re-embed the note's chunks without link targets, use its stored vectors, or both",
+    )
+    args = parser.parse_args()
+    out: dict[str, Any] = {
+        "protocol": "links of the note hidden from the graph (both directions with its targets); "
+        "keyword query = note text without link targets; exclude_links=False; K=10",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "vaults": {},
+    }
+    for corpus in args.corpora:
+        root = cached_vault(corpus, args.cache, log=lambda m: print(m, file=sys.stderr))
+        with Vault.open(root, writer=False) as vault:
+            entry: dict[str, Any] = {"notes": len(vault.catalog)}
+            modes = ["stripped", "indexed"] if args.query_text == "both" else [args.query_text]
+            for mode in modes:
+                entry[f"query_{mode}"] = evaluate(vault, args.max_notes, mode == "stripped")
+            if args.latency:
+                entry["latency"] = latency(vault, args.latency)
+            out["vaults"][corpus.name] = entry
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__" and "--build-only" in sys.argv:
+    for arg in sys.argv[1:]:
+        if not arg.startswith("--"):
+            print(cached_vault(Path(arg), log=lambda m: print(m, file=sys.stderr)))
+    sys.exit(0)
+
+if __name__ == "__main__":
+    sys.exit(main())

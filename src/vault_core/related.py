@@ -1,0 +1,471 @@
+"""See-also suggestions (notes that should be linked and are not) and unlinked mentions.
+
+Everything a query needs is held in memory per catalog version (`NoteIndex`): one row of chunk
+vectors per chunk, one normalised mean vector per note, note-level BM25 postings and the link graph
+as sets. A `related()` call is then a couple of matrix products and a few numpy adds, fused by
+weighted reciprocal rank fusion, instead of one LanceDB query per chunk.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute
+from pydantic import BaseModel, Field
+
+from vault_core.graph import Mention, unlinked_mentions
+from vault_core.keyword import tokenize
+from vault_core.search import make_snippet
+
+if TYPE_CHECKING:
+    from vault_core.links import LinkGraph
+    from vault_core.vault import Vault
+
+__all__ = ["Mention", "RelatedNote", "RelatedPassage", "related", "unlinked_mentions"]
+
+SIGNALS = frozenset({"semantic", "keyword", "graph"})
+RRF_K = 60
+DEPTH = 50  # how deep each ranker's list goes into the fusion
+QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
+WEIGHTS: dict[str, float] = {"note": 1.0, "passage": 1.0, "keyword": 1.0, "graph": 1.0}
+
+
+LINK_SPAN_RE = re.compile(
+    r"!?\[\[([^\[\]\n]+?)\]\]|!?\[([^\[\]\n]*)\]\(\s*(?:<[^>\n]+>|[^)\s]+)[^)\n]*\)"
+)
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+def strip_links(text: str) -> str:
+    """Text with link targets removed: `[[t|label]]` and `[label](t)` keep the label, `[[t]]` goes."""
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return m.group(1).split("|", 1)[1] if "|" in m.group(1) else ""
+        return m.group(2) or ""
+
+    return LINK_SPAN_RE.sub(repl, text)
+
+
+class NoteIndex:
+    """In-memory vectors, BM25 postings and link sets for one version of the catalog."""
+
+    def __init__(self, vault: Vault) -> None:
+        graph = vault.graph
+        self.graph = graph  # the version token: a new LinkGraph object means the catalog changed
+        self.records = dict(graph.notes)
+        self.dim = vault.embedder.dim
+        table = (
+            vault.store.chunks.search()
+            .select(
+                [
+                    "path",
+                    "ordinal",
+                    "text",
+                    "terms",
+                    "heading_path",
+                    "start_line",
+                    "end_line",
+                    "vector",
+                ]
+            )
+            .limit(None)
+            .to_arrow()
+            if vault.store.ready()
+            else None
+        )
+        if table is not None and table.num_rows:
+            table = table.filter(pa.compute.is_in(table["path"], pa.array(list(self.records))))
+            table = table.sort_by([("path", "ascending"), ("ordinal", "ascending")])
+        chunk_paths: list[str] = table["path"].to_pylist() if table is not None else []
+        self.paths: list[str] = sorted(self.records)
+        self.pos: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
+        n, m = len(self.paths), len(chunk_paths)
+        self.chunk_note = np.fromiter((self.pos[p] for p in chunk_paths), np.int64, m)
+        if m:
+            flat = table["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
+            self.chunk_vecs = np.ascontiguousarray(flat.reshape(m, self.dim), dtype=np.float32)
+            self.chunk_text: list[str] = table["text"].to_pylist()
+            self.chunk_headings: list[list[str]] = [
+                h or [] for h in table["heading_path"].to_pylist()
+            ]
+            self.chunk_lines = list(
+                zip(
+                    [x or 0 for x in table["start_line"].to_pylist()],
+                    [x or 0 for x in table["end_line"].to_pylist()],
+                    strict=True,
+                )
+            )
+            terms = table["terms"].to_pylist()
+        else:
+            self.chunk_vecs = np.zeros((0, self.dim), np.float32)
+            self.chunk_text, self.chunk_headings, self.chunk_lines, terms = [], [], [], []
+        counts = np.bincount(self.chunk_note, minlength=n)
+        self.chunk_end = np.cumsum(counts)
+        self.chunk_start = self.chunk_end - counts
+        self.has_vector = counts > 0
+        sums = np.zeros((n, self.dim), np.float32)
+        np.add.at(sums, self.chunk_note, self.chunk_vecs)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        self.note_vecs = sums / np.where(norms > 0, norms, 1.0)
+        self._build_bm25(terms)
+        self._build_links(graph)
+
+    def _build_bm25(self, chunk_terms: list[str]) -> None:
+        per_note: list[Counter[str]] = [Counter() for _ in self.paths]
+        for note, text in zip(self.chunk_note.tolist(), chunk_terms, strict=True):
+            per_note[note].update((text or "").split())
+        lengths = np.array([sum(c.values()) for c in per_note], dtype=np.float32)
+        avg = float(lengths[lengths > 0].mean()) if (lengths > 0).any() else 1.0
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / avg)
+        for i, counter in enumerate(per_note):
+            for term, tf in counter.items():
+                entry = postings.setdefault(term, ([], []))
+                entry[0].append(i)
+                entry[1].append(tf * (BM25_K1 + 1) / (tf + norm[i]))
+        total = max(len(self.paths), 1)
+        self.df = {t: len(ix) for t, (ix, _) in postings.items()}
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, (ix, sat) in postings.items():
+            idf = math.log(1 + (total - len(ix) + 0.5) / (len(ix) + 0.5))
+            self.postings[term] = (np.array(ix, np.int64), np.array(sat, np.float32) * idf)
+        self.n_docs = total
+
+    def _build_links(self, graph: LinkGraph) -> None:
+        self.out: dict[str, set[str]] = defaultdict(set)
+        self.inc: dict[str, set[str]] = defaultdict(set)
+        for source, items in graph.resolutions.items():
+            for res in items:
+                if res.target and res.target != source and res.target in self.pos:
+                    self.out[source].add(res.target)
+                    self.inc[res.target].add(source)
+
+    # -- queries ---------------------------------------------------------------------------
+    def chunk_rows(self, path: str) -> np.ndarray:
+        i = self.pos[path]
+        return np.arange(self.chunk_start[i], self.chunk_end[i])
+
+    def read_text(self, vault: Vault, path: str) -> str:
+        note = self.records[path]
+        if note.kind == "note":
+            try:
+                return (vault.root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                pass
+        return "\n\n".join(self.chunk_text[i] for i in self.chunk_rows(path))
+
+    def best_passages(self, vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per note: the best chunk-to-chunk cosine with `vecs`, and which of its chunks gave it."""
+        n = len(self.paths)
+        best = np.full(n, -1.0, np.float32)
+        which = np.zeros(n, np.int64)
+        if not len(self.chunk_vecs) or not len(vecs):
+            return best, which
+        chunk_best = (vecs @ self.chunk_vecs.T).max(axis=0)
+        has = np.flatnonzero(self.has_vector)
+        best[has] = np.maximum.reduceat(chunk_best, self.chunk_start[has])
+        hits = np.flatnonzero(chunk_best >= best[self.chunk_note])
+        notes, first = np.unique(self.chunk_note[hits], return_index=True)
+        which[notes] = hits[first]
+        return best, which
+
+    def query_terms(self, text: str, k: int) -> dict[str, float]:
+        """The `k` most distinctive terms of `text` (tf-idf), with 1 + log(tf) query weights."""
+        counts = Counter(tokenize(text))
+        scored = []
+        for term, tf in counts.items():
+            df = self.df.get(term, 0)
+            if df < 1 or len(term) < 2:
+                continue
+            idf = math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+            scored.append(((1 + math.log(tf)) * idf, term, 1 + math.log(tf)))
+        scored.sort(reverse=True)
+        return {term: weight for _, term, weight in scored[:k]}
+
+    def bm25(self, text: str, k: int, exclude: int) -> tuple[np.ndarray, dict[str, float], str]:
+        terms = self.query_terms(text, k)
+        scores = np.zeros(len(self.paths), np.float32)
+        for term, weight in terms.items():
+            ix, w = self.postings[term]
+            scores[ix] += weight * w
+        if len(scores):
+            scores[exclude] = 0.0
+        return scores, terms, text
+
+    def shared_terms(self, i: int, terms: dict[str, float], text: str, n: int = 4) -> list[str]:
+        """The query terms note `i` also has, heaviest first, in a readable (unstemmed) form."""
+        found: list[tuple[float, str]] = []
+        for term in terms:
+            ix, w = self.postings[term]
+            at = int(np.searchsorted(ix, i))
+            if at < len(ix) and ix[at] == i:
+                found.append((float(w[at]) * terms[term], term))
+        found.sort(reverse=True)
+        wanted = [t for _, t in found[:n]]
+        return [_surface(t, text) for t in wanted]
+
+    def graph_scores(self, path: str, hidden: set[str]) -> tuple[np.ndarray, dict[int, list[str]]]:
+        """Adamic-Adar over the undirected link graph, with readable reasons per candidate."""
+        scores = np.zeros(len(self.paths), np.float32)
+        nbrs = (self.out[path] | self.inc[path]) - hidden
+        linked_by: Counter[str] = Counter()
+        touched: Counter[str] = Counter()
+        for n in nbrs:
+            around = (self.out[n] | self.inc[n]) - {path}
+            weight = 1.0 / math.log(2 + len(around))
+            for c in around:
+                scores[self.pos[c]] += weight
+                touched[c] += 1
+            for c in self.out[n] - {path}:
+                linked_by[c] += 1
+        my_backlinks = self.inc[path] - hidden
+        why: dict[int, list[str]] = {}
+        for c, count in touched.items():
+            reasons = []
+            if linked_by[c]:
+                reasons.append(f"linked by {_count(linked_by[c], 'of your neighbours')}")
+            both = len(my_backlinks & self.inc[c])
+            if both:
+                reasons.append(f"{_count(both, 'shared backlink', 's')}")
+            if not reasons:
+                reasons.append(f"shares {_count(count, 'neighbour', 's')}")
+            why[self.pos[c]] = reasons
+        return scores, why
+
+
+def _count(n: int, noun: str, plural: str = "") -> str:
+    return f"{n} {noun}{plural if n != 1 else ''}"
+
+
+def _surface(term: str, text: str) -> str:
+    """A word of `text` that tokenizes to `term` (stems are not for people)."""
+    for match in re.finditer(r"\w[\w.\-']*", text):
+        word = match.group(0)
+        if word.casefold().startswith(term[:3]) and term in tokenize(word):
+            return word.lower()
+    return term
+
+
+_INDEXES: WeakKeyDictionary[Any, NoteIndex] = WeakKeyDictionary()
+_BUILD_LOCK = threading.Lock()
+
+
+def note_index(vault: Vault) -> NoteIndex:
+    """The cached NoteIndex for the vault's current catalog version (rebuilt when it changes)."""
+    graph = vault.graph
+    cached = _INDEXES.get(vault)
+    if cached is not None and cached.graph is graph:
+        return cached
+    with _BUILD_LOCK:
+        cached = _INDEXES.get(vault)
+        if cached is None or cached.graph is not vault.graph:
+            cached = NoteIndex(vault)
+            _INDEXES[vault] = cached
+        return cached
+
+
+class RelatedPassage(BaseModel):
+    """The passage of the suggested note that best matches this note, and where it matched."""
+
+    path: str
+    start_line: int
+    end_line: int
+    heading_path: list[str] = Field(default_factory=list)
+    snippet: str
+    similarity: float
+    source_start_line: int = Field(description="the matching passage of the note asked about")
+    source_end_line: int
+
+
+class RelatedNote(BaseModel):
+    path: str
+    title: str
+    score: float
+    reasons: list[str]
+    passage: RelatedPassage | None = None
+    link_text: str = Field(description="shortest [[...]] target that resolves to this note")
+    ranks: dict[str, int] = Field(default_factory=dict, description="signal -> 1-based rank")
+
+
+def related(
+    vault: Vault,
+    path: str,
+    limit: int = 10,
+    *,
+    signals: Collection[str] = SIGNALS,
+    exclude_links: bool = True,
+    hide_links_of: str | None = None,
+    strip_query_links: bool = False,
+    weights: dict[str, float] | None = None,
+) -> list[RelatedNote]:
+    """Notes to link from `path`, best first, each with its reasons and matching passage.
+
+    `signals` picks any of semantic / keyword / graph. `exclude_links=False` keeps notes already
+    linked (for evaluation). `hide_links_of=path` makes the graph signal ignore that note's links in
+    both directions between it and its targets (link-recovery evaluation). `strip_query_links`
+    re-embeds the note's chunks with link targets removed, so the link text itself cannot help.
+    """
+    unknown = set(signals) - SIGNALS
+    if unknown:
+        raise ValueError(f"unknown signals {sorted(unknown)}; choose from {sorted(SIGNALS)}")
+    index = note_index(vault)
+    me = index.pos.get(path)
+    if me is None:
+        return []
+    weights = {**WEIGHTS, **(weights or {})}
+    hidden = index.out[path] if hide_links_of == path else set()
+    excluded = {path}
+    if exclude_links:
+        excluded |= index.out[path] | index.inc[path]
+    mine = index.chunk_rows(path)
+    my_vecs = index.chunk_vecs[mine] if len(mine) else np.zeros((0, index.dim), np.float32)
+    if strip_query_links and len(mine):
+        texts = [strip_links(index.chunk_text[i]) for i in mine]
+        my_vecs = np.asarray(vault.embedder.embed_documents(texts), dtype=np.float32)
+
+    ranked: dict[str, list[int]] = {}
+    passage_best: tuple[np.ndarray, np.ndarray] | None = None
+    if "semantic" in signals and len(my_vecs):
+        note_vec = my_vecs.mean(axis=0)
+        note_vec /= np.linalg.norm(note_vec) or 1.0
+        ranked["note"] = _top(index.note_vecs @ note_vec, excluded, index)
+        best_sim, best_chunk = index.best_passages(my_vecs)
+        passage_best = (best_sim, best_chunk)
+        ranked["passage"] = _top(best_sim, excluded, index)
+    terms: dict[str, float] = {}
+    text = ""
+    if "keyword" in signals:
+        text = strip_links(index.read_text(vault, path))
+        scores, terms, text = index.bm25(text, QUERY_TERMS, exclude=index.pos[path])
+        ranked["keyword"] = _top(scores, excluded, index, positive=True)
+    graph_why: dict[int, list[str]] = {}
+    if "graph" in signals:
+        scores, graph_why = index.graph_scores(path, hidden)
+        ranked["graph"] = _top(scores, excluded, index, positive=True)
+
+    fused: dict[int, float] = {}
+    ranks: dict[int, dict[str, int]] = {}
+    for name, order in ranked.items():
+        for rank, idx in enumerate(order, start=1):
+            fused[idx] = fused.get(idx, 0.0) + weights.get(name, 1.0) / (RRF_K + rank)
+            ranks.setdefault(idx, {})[name] = rank
+    order = sorted(fused, key=lambda i: (-fused[i], index.paths[i]))[:limit]
+    if passage_best is None and order and len(my_vecs):
+        passage_best = index.best_passages(my_vecs)
+    return [
+        _suggestion(
+            vault,
+            index,
+            i,
+            fused[i],
+            ranks[i],
+            index.shared_terms(i, terms, text) if terms else [],
+            graph_why.get(i, []),
+            passage_best,
+            mine,
+            my_vecs,
+        )
+        for i in order
+    ]
+
+
+def _top(
+    scores: np.ndarray, excluded: set[str], index: NoteIndex, positive: bool = False
+) -> list[int]:
+    """Indices of the DEPTH best notes, skipping excluded ones (and zero scores if `positive`)."""
+    n = len(scores)
+    if n == 0:
+        return []
+    take = min(n, DEPTH + len(excluded) + 1)
+    cand = np.argpartition(-scores, take - 1)[:take] if take < n else np.arange(n)
+    cand = cand[np.argsort(-scores[cand], kind="stable")]
+    result: list[int] = []
+    for i in cand.tolist():
+        if positive and scores[i] <= 0:
+            break
+        if index.paths[i] in excluded or (not index.has_vector[i] and not positive):
+            continue
+        result.append(i)
+        if len(result) >= DEPTH:
+            break
+    return result
+
+
+def _suggestion(
+    vault: Vault,
+    index: NoteIndex,
+    i: int,
+    score: float,
+    ranks: dict[str, int],
+    shared: list[str],
+    graph_why: list[str],
+    passage_best: tuple[np.ndarray, np.ndarray] | None,
+    mine: np.ndarray,
+    my_vecs: np.ndarray,
+) -> RelatedNote:
+    path = index.paths[i]
+    reasons: list[str] = []
+    if ranks.get("passage", DEPTH + 1) <= 10:
+        reasons.append("similar passage")
+    if ranks.get("note", DEPTH + 1) <= 10:
+        reasons.append("similar topic overall")
+    if shared:
+        reasons.append("shared terms: " + ", ".join(shared[:4]))
+    reasons.extend(graph_why)
+    if not reasons:
+        reasons.append("related by " + ", ".join(sorted(ranks)))
+    passage = None
+    if passage_best is not None and index.has_vector[i]:
+        chunk = int(passage_best[1][i])
+        sims = my_vecs @ index.chunk_vecs[chunk]
+        src = int(mine[int(np.argmax(sims))])
+        passage = RelatedPassage(
+            path=path,
+            start_line=index.chunk_lines[chunk][0],
+            end_line=index.chunk_lines[chunk][1],
+            heading_path=index.chunk_headings[chunk],
+            snippet=make_snippet(index.chunk_text[chunk], " ".join(shared)),
+            similarity=round(float(passage_best[0][i]), 4),
+            source_start_line=index.chunk_lines[src][0],
+            source_end_line=index.chunk_lines[src][1],
+        )
+    note = index.records[path]
+    return RelatedNote(
+        path=path,
+        title=note.title,
+        score=round(score, 6),
+        reasons=reasons,
+        passage=passage,
+        link_text=_link_text(vault, path),
+        ranks=ranks,
+    )
+
+
+def _link_text(vault: Vault, path: str) -> str:
+    try:
+        return vault.graph.shortest_link_text(path)
+    except KeyError:
+        return re.sub(r"\.md$", "", path)
+
+
+def related_to_dict(items: list[RelatedNote]) -> list[dict[str, Any]]:
+    return [item.model_dump() for item in items]
+
+
+def _link_models() -> None:
+    """graph.NoteSuggestions holds RelatedNote, defined here (graph.py cannot import us at load)."""
+    from vault_core import graph
+
+    graph.NoteSuggestions.model_rebuild(_types_namespace={"RelatedNote": RelatedNote})
+
+
+_link_models()

@@ -1,0 +1,176 @@
+"""related() and unlinked_mentions() on small hand-made vaults where the right answer is known."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from vault_core.related import RelatedNote, related, strip_links
+from vault_core.vault import Vault
+
+BREAD = {
+    "sourdough.md": (
+        "# Sourdough\n\nMy sourdough loaf needs a lively starter. I feed the starter flour and "
+        "water, wait for the levain to double, then mix the dough and let it ferment overnight. "
+        "See [[baking-temps]] for the oven.\n"
+    ),
+    "starter-care.md": (
+        "# Starter care\n\nA sourdough starter is a culture of wild yeast and lactobacilli. "
+        "Feed the starter with equal weights of flour and water; a lively levain doubles in "
+        "four to six hours before you mix the dough.\n"
+    ),
+    "baking-temps.md": (
+        "# Baking temperatures\n\nBake bread in a preheated Dutch oven at 250 degrees, lid on "
+        "for twenty minutes, then lid off until the crust is dark.\n"
+    ),
+    "rust-ownership.md": (
+        "# Rust ownership\n\nEvery value in Rust has one owner; the borrow checker rejects a "
+        "mutable borrow while shared references are alive.\n"
+    ),
+    "tomatoes.md": (
+        "# Tomatoes\n\nPlant tomato seedlings after the last frost, stake them, and water the "
+        "roots in the morning.\n"
+    ),
+}
+
+
+@pytest.fixture
+def bread(make_vault: Callable[..., Vault]) -> Vault:
+    return make_vault(BREAD)
+
+
+def test_unlinked_note_on_the_same_topic_ranks_first(bread: Vault) -> None:
+    hits = bread.related("sourdough.md", limit=5)
+    assert all(isinstance(h, RelatedNote) for h in hits)
+    assert hits[0].path == "starter-care.md"
+    assert hits[0].link_text == "starter-care"
+    assert hits[0].reasons, "every suggestion says why"
+    assert any(r.startswith("shared terms:") and "starter" in r for r in hits[0].reasons)
+    passage = hits[0].passage
+    assert passage is not None and passage.path == "starter-care.md"
+    assert passage.start_line >= 1 and passage.end_line >= passage.start_line
+    assert "starter" in passage.snippet
+
+
+def test_already_linked_and_self_are_excluded(bread: Vault) -> None:
+    paths = [h.path for h in related(bread, "sourdough.md", 10)]
+    assert "baking-temps.md" not in paths  # linked from sourdough
+    assert "sourdough.md" not in paths
+    back = [h.path for h in related(bread, "baking-temps.md", 10)]
+    assert "sourdough.md" not in back  # linked the other way
+
+
+def test_exclude_links_off_keeps_linked_notes(bread: Vault) -> None:
+    paths = [h.path for h in related(bread, "sourdough.md", 10, exclude_links=False)]
+    assert "baking-temps.md" in paths
+    assert "sourdough.md" not in paths
+
+
+def test_single_signals_and_bad_signal(bread: Vault) -> None:
+    semantic = related(bread, "sourdough.md", 3, signals={"semantic"})
+    keyword = related(bread, "sourdough.md", 3, signals={"keyword"})
+    assert semantic[0].path == keyword[0].path == "starter-care.md"
+    assert set(semantic[0].ranks) == {"note", "passage"}
+    assert set(keyword[0].ranks) == {"keyword"}
+    assert "rust-ownership.md" not in [h.path for h in keyword]  # no shared terms, no keyword hit
+    with pytest.raises(ValueError, match="unknown signals"):
+        related(bread, "sourdough.md", 3, signals={"telepathy"})
+
+
+def test_graph_signal_finds_notes_linked_by_neighbours(make_vault: Callable[..., Vault]) -> None:
+    vault = make_vault(
+        {
+            "me.md": "# Me\n\nSee [[hub]].\n",
+            "hub.md": "# Hub\n\n[[me]] [[target]] [[other]]\n",
+            "target.md": "# Target\n\nplain\n",
+            "other.md": "# Other\n\nplain\n",
+            "lonely.md": "# Lonely\n\nplain\n",
+        }
+    )
+    hits = related(vault, "me.md", 5, signals={"graph"})
+    assert {h.path for h in hits} == {"target.md", "other.md"}
+    assert "linked by 1 of your neighbours" in hits[0].reasons
+    # hiding me's links (evaluation mode) leaves the graph signal nothing to walk
+    hidden = related(
+        vault, "me.md", 5, signals={"graph"}, exclude_links=False, hide_links_of="me.md"
+    )
+    assert hidden == []
+
+
+def test_strip_links_keeps_labels_and_drops_targets() -> None:
+    text = "See [[Alpha]] and [[Beta|the beta note]], ![[img.png]], [gamma](gamma.md)."
+    assert strip_links(text) == "See  and the beta note, , gamma."
+
+
+def test_strip_query_links_reembeds_without_targets(bread: Vault) -> None:
+    hits = related(bread, "sourdough.md", 3, exclude_links=False, strip_query_links=True)
+    assert hits[0].path == "starter-care.md"
+
+
+# -- unlinked mentions ----------------------------------------------------------------------
+MENTIONS = {
+    "Stoicism.md": "# Stoicism\n\nA school of philosophy.\n",
+    "Marcus Aurelius.md": "---\naliases: [Marcus]\n---\n# Marcus Aurelius\n\nEmperor.\n",
+    "Epictetus.md": "# Epictetus\n\nA teacher.\n",
+    "The.md": "# The\n\nA note whose name is a stopword.\n",
+    "AI.md": "# AI\n\nToo short to match.\n",
+    "Node.js.md": "# Node.js\n\nA runtime.\n",
+    "journal.md": (
+        "---\n"
+        "title: Journal\n"
+        "tags: [stoicism]\n"
+        "---\n"
+        "# Journal\n"
+        "\n"
+        "Today I read about stoicism and Marcus Aurelius.\n"
+        "Later, Marcus wrote more. The AI said nothing.\n"
+        "Inline `Stoicism` code, a link [[Stoicism]], [Epictetus](Epictetus.md).\n"
+        "```\n"
+        "Epictetus in a fence\n"
+        "```\n"
+        "Stoicisms is not a word boundary match. node . js is not Node.js either.\n"
+        "This journal mentions itself: Journal.\n"
+        "See https://example.com/Epictetus for more.\n"
+    ),
+}
+
+
+@pytest.fixture
+def mentions_vault(make_vault: Callable[..., Vault]) -> Vault:
+    return make_vault(MENTIONS)
+
+
+def test_mentions_found_with_ranges(mentions_vault: Vault) -> None:
+    found = mentions_vault.unlinked_mentions("journal.md")
+    lines = (mentions_vault.root / "journal.md").read_text().split("\n")
+    got = [(m.line, m.text, m.target) for m in found]
+    assert got == [
+        (7, "stoicism", "Stoicism.md"),
+        (7, "Marcus Aurelius", "Marcus Aurelius.md"),  # longest match beats the alias "Marcus"
+        (8, "Marcus", "Marcus Aurelius.md"),  # alias
+        (13, "Node.js", "Node.js.md"),
+    ]
+    for m in found:
+        assert lines[m.line - 1][m.start_col : m.end_col] == m.text
+    first = found[0]
+    assert first.already_linked  # journal links [[Stoicism]] elsewhere
+    assert first.replacement == "[[stoicism]]"
+    assert found[2].replacement == "[[Marcus Aurelius|Marcus]]"
+    assert not found[1].already_linked
+
+
+def test_no_mentions_in_code_links_frontmatter_urls_or_self(mentions_vault: Vault) -> None:
+    found = mentions_vault.unlinked_mentions("journal.md")
+    assert all(m.target != "Epictetus.md" for m in found)  # link, fence, URL only
+    assert all(m.line not in (2, 3, 9, 11, 14, 15) for m in found)
+    assert all(m.target not in ("journal.md", "The.md", "AI.md") for m in found)
+
+
+def test_mentions_follow_edits(mentions_vault: Vault) -> None:
+    (mentions_vault.root / "Zeno.md").write_text("# Zeno of Citium\n\nFounder.\n")
+    (mentions_vault.root / "journal.md").write_text("# Journal\n\nZeno of Citium taught.\n")
+    mentions_vault.sync()
+    found = mentions_vault.unlinked_mentions("journal.md")
+    assert [(m.text, m.target, m.start_col) for m in found] == [("Zeno of Citium", "Zeno.md", 0)]
+    assert found[0].replacement == "[[Zeno|Zeno of Citium]]"
