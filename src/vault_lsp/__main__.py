@@ -1,0 +1,7 @@
+"""`python -m vault_lsp`: same as the `vault-lsp` console script."""
+
+import sys
+
+from vault_lsp.server import main
+
+sys.exit(main())

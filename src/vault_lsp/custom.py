@@ -1,0 +1,166 @@
+"""The `nvault/*` requests of vscode-extension/README.md ("Protocol"), exactly as specified there.
+
+Params arrive as loosely typed JSON; each is validated by a pydantic model and a malformed one
+is answered with the empty result (and logged), never an error that kills the client's feature.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from vault_lsp import related as rel_mod
+from vault_lsp.common import guard, plain
+
+if TYPE_CHECKING:
+    from vault_lsp.server import VaultLanguageServer
+
+log = logging.getLogger("vault_lsp")
+
+
+class SearchParams(BaseModel):
+    query: str
+    mode: Literal["hybrid", "keyword", "semantic"] = "hybrid"
+    limit: int = Field(default=20, ge=1, le=200)
+
+
+class RelatedParams(BaseModel):
+    uri: str
+    limit: int = Field(default=10, ge=1, le=100)
+
+
+class Hit(BaseModel):
+    path: str
+    uri: str
+    title: str
+    heading_path: list[str]
+    start_line: int
+    end_line: int
+    snippet: str
+    score: float
+
+
+class Indexing(BaseModel):
+    active: bool
+    done: int
+    total: int
+
+
+class Skipped(BaseModel):
+    path: str
+    reason: str
+
+
+class Status(BaseModel):
+    root: str
+    notes: int
+    chunks: int
+    model: str
+    indexing: Indexing
+    skipped: list[Skipped]
+    last_sync: str | None
+
+
+def _params(model: type[BaseModel], raw: Any) -> Any:
+    try:
+        return model.model_validate(plain(raw) or {})
+    except ValidationError as exc:
+        log.warning("malformed %s: %s", model.__name__, exc.errors(include_url=False))
+        return None
+
+
+def search(server: VaultLanguageServer, raw: Any) -> dict[str, Any]:
+    params = _params(SearchParams, raw)
+    vault = server.session.get(timeout=10)
+    if params is None or vault is None or not params.query.strip():
+        return {"hits": [], "catching_up": bool(vault and vault.catching_up)}
+    hits = vault.search(params.query, mode=params.mode, limit=params.limit)
+    return {
+        "hits": [
+            Hit(
+                path=h.path,
+                uri=server.docs.uri_of(h.path),
+                title=h.title,
+                heading_path=list(h.heading_path),
+                start_line=h.start_line,
+                end_line=h.end_line,
+                snippet=h.snippet,
+                score=float(h.score),
+            ).model_dump()
+            for h in hits
+        ],
+        "catching_up": vault.catching_up,
+    }
+
+
+def related(server: VaultLanguageServer, raw: Any) -> dict[str, Any]:
+    params = _params(RelatedParams, raw)
+    vault = server.session.get(timeout=10)
+    if params is None or vault is None:
+        return {"items": []}
+    rel = server.docs.rel_of(params.uri)
+    if rel is None or rel not in vault.catalog:
+        return {"items": []}
+    items = rel_mod.related(vault, rel, limit=params.limit)
+    out = []
+    for item in items:
+        data = item.model_dump()
+        data["uri"] = server.docs.uri_of(item.path)
+        out.append(data)
+    return {"items": out}
+
+
+def status(server: VaultLanguageServer) -> dict[str, Any]:
+    session = server.session
+    vault = session.get(timeout=0)
+    if vault is None:
+        reason = session.vault_error or "opening the vault"
+        return Status(
+            root=str(session.root or ""),
+            notes=0,
+            chunks=0,
+            model="",
+            indexing=Indexing(active=session.vault_error is None, done=0, total=0),
+            skipped=[Skipped(path="", reason=reason)] if session.vault_error else [],
+            last_sync=None,
+        ).model_dump()
+    st = vault.status()
+    return Status(
+        root=st.root,
+        notes=st.notes,
+        chunks=st.chunks,
+        model=st.model,
+        indexing=Indexing(
+            active=st.indexing.active, done=st.indexing.done, total=st.indexing.total
+        ),
+        skipped=[Skipped(path=s.path, reason=s.reason) for s in st.skipped],
+        last_sync=st.last_sync.isoformat() if st.last_sync else None,
+    ).model_dump()
+
+
+def setup(server: VaultLanguageServer) -> None:
+    @server.feature("nvault/search")
+    @server.thread()
+    @guard(lambda: {"hits": [], "catching_up": False})
+    def on_search(params: Any) -> dict[str, Any]:
+        return search(server, params)
+
+    @server.feature("nvault/related")
+    @server.thread()
+    @guard(lambda: {"items": []})
+    def on_related(params: Any) -> dict[str, Any]:
+        return related(server, params)
+
+    @server.feature("nvault/status")
+    @server.thread()
+    @guard(lambda: {})
+    def on_status(params: Any) -> dict[str, Any]:
+        return status(server)
+
+    @server.feature("nvault/reindex")
+    @guard(lambda: {"started": False})
+    def on_reindex(params: Any) -> dict[str, Any]:
+        future = server.session.index(None)
+        return {"started": future is not None}

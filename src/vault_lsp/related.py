@@ -1,0 +1,145 @@
+"""`vault.related` and `vault.unlinked_mentions` in the one shape every feature here uses.
+
+Both live in vault_core/related.py (another engineer's module); until it imports, features
+that need them quietly offer nothing. Results are cached per note content and index version,
+since hover, diagnostics and code actions all ask for the same note.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from vault_core.vault import Vault
+from vault_lsp.common import attr, items_of
+
+log = logging.getLogger("vault_lsp")
+_warned: set[str] = set()
+
+
+class RelatedItem(BaseModel):
+    path: str
+    uri: str = ""
+    title: str
+    score: float = 0.0
+    reasons: list[str] = Field(default_factory=list)
+    link_text: str
+
+
+class Mention(BaseModel):
+    path: str  # the note mentioned
+    title: str
+    text: str  # the words as written
+    line: int  # 1-based
+    start_col: int
+    end_col: int
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.data: dict[tuple[Any, ...], Any] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        with self.lock:
+            return self.data.get(key)
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        with self.lock:
+            if len(self.data) > 512:
+                self.data.clear()
+            self.data[key] = value
+
+
+_related = _Cache()
+_mentions = _Cache()
+
+
+def _missing(what: str, exc: Exception) -> None:
+    if what not in _warned:
+        _warned.add(what)
+        log.warning("%s unavailable (%s): those features stay empty until it imports", what, exc)
+
+
+def _key(vault: Vault, path: str, *extra: Any) -> tuple[Any, ...]:
+    note = vault.catalog.get(path)
+    return (id(vault), path, note.sha256 if note else "", vault.store.version(), *extra)
+
+
+def related(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem]:
+    """Notes that `path` should link and does not, best first."""
+    key = _key(vault, path, limit)
+    cached = _related.get(key)
+    if cached is not None:
+        return cached
+    try:
+        raw = vault.related(path, limit=limit)
+    except ImportError as exc:
+        _missing("vault_core.related", exc)
+        return []
+    graph = vault.graph
+    out: list[RelatedItem] = []
+    for item in items_of(raw):
+        target = attr(item, "path", "note")
+        if not isinstance(target, str) or target not in vault.catalog:
+            continue
+        reasons = attr(item, "reasons", default=None)
+        if reasons is None:
+            reason = attr(item, "reason", default="")
+            reasons = [reason] if reason else []
+        out.append(
+            RelatedItem(
+                path=target,
+                title=attr(item, "title", default=None) or vault.catalog[target].title,
+                score=float(attr(item, "score", default=0.0) or 0.0),
+                reasons=[str(r) for r in reasons],
+                link_text=attr(item, "link_text", default=None) or graph.shortest_link_text(target),
+            )
+        )
+    _related.put(key, out[:limit])
+    return out[:limit]
+
+
+def mentions(vault: Vault, path: str) -> list[Mention]:
+    """Plain-text mentions of other notes' titles/aliases inside `path` (as indexed)."""
+    key = _key(vault, path)
+    cached = _mentions.get(key)
+    if cached is not None:
+        return cached
+    try:
+        raw = vault.unlinked_mentions(path)
+    except ImportError as exc:
+        _missing("vault_core.related.unlinked_mentions", exc)
+        return []
+    out: list[Mention] = []
+    for item in items_of(raw):
+        target = attr(item, "path", "target", "note")
+        line = attr(item, "line", "start_line")
+        start = attr(item, "start_col", "col", "start")
+        end = attr(item, "end_col", "end")
+        text = attr(item, "text", "mention", "name", default="")
+        if not isinstance(target, str) or target not in vault.catalog or line is None:
+            continue
+        if start is None or end is None:
+            continue
+        title = attr(item, "title", default=None) or vault.catalog[target].title
+        out.append(
+            Mention(
+                path=target,
+                title=title,
+                text=str(text),
+                line=int(line),
+                start_col=int(start),
+                end_col=int(end),
+            )
+        )
+    _mentions.put(key, out)
+    return out
+
+
+def peek(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem] | None:
+    """Related notes only if already computed (hover must not wait for them)."""
+    return _related.get(_key(vault, path, limit))

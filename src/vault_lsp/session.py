@@ -1,0 +1,209 @@
+"""The server's hold on one `Vault`: opened off the handshake, kept live, progress reported.
+
+`initialize` must answer at once, so the Vault (model load, repair, catch-up) is opened in a
+thread; handlers ask `session.get()` and answer empty while it is not ready. Writes (didSave,
+reindex, the fallback rescan) go through one indexing thread so they never overlap.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from vault_core.config import VaultConfig
+from vault_core.vault import Vault, VaultError
+
+log = logging.getLogger("vault_lsp")
+
+FALLBACK_RESCAN_S = 5.0
+PROGRESS_POLL_S = 0.3
+
+
+class Features(BaseModel):
+    hover: bool = True
+    completion: bool = True
+    seeAlso: bool = True
+    diagnostics: bool = True
+
+
+class InitOptions(BaseModel):
+    """`initializationOptions` as vscode-extension/README.md defines them; unknown keys ignored."""
+
+    vaultRoot: str | None = None
+    ollamaHost: str | None = None
+    ollamaModel: str | None = None
+    features: Features = Field(default_factory=Features)
+
+    @classmethod
+    def parse(cls, raw: Any) -> InitOptions:
+        try:
+            return cls.model_validate(raw if isinstance(raw, dict) else {})
+        except Exception as exc:  # a bad option must not stop the server
+            log.warning("ignoring malformed initializationOptions: %s", exc)
+            return cls()
+
+
+class Session:
+    """Lazily opened Vault plus the live-index machinery around it."""
+
+    def __init__(self, cli_root: str | None = None) -> None:
+        self.cli_root = cli_root
+        self.root: Path | None = None
+        self.options = InitOptions()
+        self.vault_error: str | None = None
+        self._vault: Vault | None = None
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nvault-index")
+        self._notify: Callable[[str, dict[str, Any]], None] = lambda method, params: None
+        self._change_listeners: list[Callable[[list[str]], None]] = []
+
+    # -- start-up -------------------------------------------------------------------------
+    def choose_root(self, options: Any, workspace_root: str | None) -> Path | None:
+        self.options = InitOptions.parse(options)
+        raw = self.cli_root or self.options.vaultRoot or workspace_root
+        self.root = Path(raw).expanduser().resolve() if raw else None
+        return self.root
+
+    def start(self, notify: Callable[[str, dict[str, Any]], None]) -> None:
+        """Open the Vault in a thread; `notify(method, params)` sends to the client."""
+        self._notify = notify
+        threading.Thread(target=self._open, name="nvault-open", daemon=True).start()
+
+    def _open(self) -> None:
+        try:
+            if self.root is None or not self.root.is_dir():
+                raise VaultError(
+                    f"no vault folder ({self.root}): pass --root or initializationOptions.vaultRoot"
+                )
+            config = VaultConfig.load(self.root)
+            if self.options.ollamaHost:
+                config.llm.host = self.options.ollamaHost
+            if self.options.ollamaModel:
+                config.llm.model = self.options.ollamaModel
+            vault = Vault.open(config=config)
+            vault.on_change(self._changed)
+            self._vault = vault
+            log.info("vault open: %s (%s)", self.root, "writer" if vault.is_writer else "reader")
+        except Exception as exc:
+            self.vault_error = f"{type(exc).__name__}: {exc}"
+            log.exception("could not open the vault")
+            self._ready.set()
+            return
+        self._ready.set()
+        threading.Thread(target=self._watch_progress, name="nvault-progress", daemon=True).start()
+        try:
+            vault.start_watching()
+            log.info("watching %s", self.root)
+        except ImportError as exc:  # watcher module not there yet: poll instead
+            log.info("watcher unavailable (%s); falling back to a background rescan", exc)
+            threading.Thread(target=self._rescan_loop, name="nvault-rescan", daemon=True).start()
+        except Exception:
+            log.exception("watcher failed to start; falling back to a background rescan")
+            threading.Thread(target=self._rescan_loop, name="nvault-rescan", daemon=True).start()
+
+    def _rescan_loop(self) -> None:
+        while not self._stop.is_set():
+            vault = self._vault
+            if vault is not None:
+                try:
+                    if vault.is_writer:
+                        self._indexer.submit(self._sync, None).result()
+                    else:
+                        vault.refresh()
+                except Exception:
+                    log.exception("background rescan failed")
+            self._stop.wait(FALLBACK_RESCAN_S)
+
+    # -- access ---------------------------------------------------------------------------
+    def get(self, timeout: float = 10.0) -> Vault | None:
+        """The Vault, waiting up to `timeout` s for it to open; None if it is not there."""
+        self._ready.wait(timeout)
+        return self._vault
+
+    @property
+    def ready(self) -> bool:
+        return self._vault is not None
+
+    # -- writing --------------------------------------------------------------------------
+    def index(self, paths: list[str] | None) -> Future[Any] | None:
+        """Sync `paths` (None: the whole vault) in the indexing thread; None if we cannot."""
+        vault = self._vault
+        if vault is None or self._stop.is_set():
+            return None
+        if not vault.is_writer:
+            log.info("reader: the writer process indexes %s", paths or "the vault")
+            return None
+        return self._indexer.submit(self._sync, paths)
+
+    def _sync(self, paths: list[str] | None) -> Any:
+        vault = self._vault
+        if vault is None or not vault.is_writer:
+            return None
+        try:
+            return vault.sync(paths)
+        except Exception:
+            log.exception("sync of %s failed", paths or "the vault")
+            return None
+
+    # -- change fan-out -------------------------------------------------------------------
+    def on_change(self, listener: Callable[[list[str]], None]) -> None:
+        self._change_listeners.append(listener)
+
+    def _changed(self, paths: list[str]) -> None:
+        for listener in list(self._change_listeners):
+            try:
+                listener(paths)
+            except Exception:
+                log.exception("change listener failed")
+
+    def _watch_progress(self) -> None:
+        """Turn `vault.progress` into `nvault/progress` notifications (any source of indexing)."""
+        last: tuple[bool, int, int] = (False, 0, 0)
+        last_sent = 0.0
+        while not self._stop.wait(PROGRESS_POLL_S):
+            vault = self._vault
+            if vault is None:
+                continue
+            p = vault.progress
+            now = (bool(p.active), int(p.done), int(p.total))
+            if now == last:
+                continue
+            if now[0] and time.monotonic() - last_sent < 0.5 and last[0]:
+                continue  # at most two reports a second while indexing
+            if not now[0] and not last[0]:
+                last = now
+                continue
+            last, last_sent = now, time.monotonic()
+            self._notify(
+                "nvault/progress",
+                {
+                    "active": now[0],
+                    "done": now[1],
+                    "total": now[2],
+                    "notes": self.note_count(),
+                },
+            )
+
+    def note_count(self) -> int:
+        vault = self._vault
+        if vault is None:
+            return 0
+        return sum(1 for n in vault.catalog.values() if n.kind == "note")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._indexer.shutdown(wait=False, cancel_futures=True)
+        vault = self._vault
+        if vault is not None:
+            try:
+                vault.close()
+            except Exception:
+                log.exception("closing the vault failed")
