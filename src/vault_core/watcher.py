@@ -1,0 +1,330 @@
+"""Keep the index live: an OS watcher feeds a debounced, coalesced queue that calls `vault.sync`.
+
+Writer: one worker thread does the initial catch-up sync, then blocks on a condition until the
+watchdog observer reports changes (no polling, so idle CPU is ~0). Events are reduced to
+vault-relative paths; many events for one path become one entry, and a burst becomes one
+`vault.sync(paths)` call, so a move's old and new paths land in the same sync (the indexer reuses
+vectors only when it sees both). Files that just closed, were renamed into place or deleted are
+settled after a short pause; files still being written wait the full debounce. A light periodic
+full sync (mtime/size based) catches anything the OS missed (queue overflow, network drives).
+
+Reader: no observer; a light thread polls `vault.refresh()` so listeners hear about the writer's
+commits and the vault can promote itself when the writer exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+
+if TYPE_CHECKING:
+    from vault_core.vault import Vault
+
+log = logging.getLogger("nvault.watcher")
+
+READER_POLL_S = 0.5
+MAX_BATCH_DELAY_S = 1.0  # a steady stream of writes is still synced about once a second
+SETTLE_FRACTION = 0.2  # closed/renamed/deleted paths settle after 20% of the debounce
+FULL_SYNC_OVER = 2_000  # more pending paths than this: one full (scan-based) sync is cheaper
+FALLBACK_RESCAN_S = 5.0  # when no OS watcher can start
+MAX_BACKOFF_S = 60.0
+STOP_JOIN_S = 60.0
+EVENT_TYPES: list[type[FileSystemEvent]] = [
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileClosedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+]
+BACKENDS = {
+    "InotifyObserver": "inotify",
+    "FSEventsObserver": "fsevents",
+    "KqueueObserver": "kqueue",
+    "WindowsApiObserver": "windows",
+    "PollingObserver": "polling",
+}
+
+
+class _Stopped(Exception):
+    """Raised from the progress callback to abandon a sync when the watcher stops."""
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: Watcher) -> None:
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        complete = not isinstance(event, FileModifiedEvent | FileCreatedEvent)
+        self.watcher.notice(event.src_path, event.is_directory, complete)
+        if event.dest_path:
+            self.watcher.notice(event.dest_path, event.is_directory, True)
+
+
+class _OverflowHandler(logging.Handler):
+    """watchdog only logs a lost-events overflow; turn that log line into a full sync."""
+
+    def __init__(self, watcher: Watcher) -> None:
+        super().__init__(level=logging.WARNING)
+        self.watcher = watcher
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            self.watcher.request_full_sync("OS event queue overflowed")
+
+
+class Watcher:
+    """Started by `Vault.start_watching()`; `describe()` feeds `vault.status().watcher`."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self.root = os.path.realpath(vault.root)
+        self._cond = threading.Condition()
+        self._pending: dict[str, bool] = {}  # rel path -> last event said "write complete"
+        self._first_at = 0.0
+        self._last_at = 0.0
+        self._next_full: float | None = None
+        self._failures = 0
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._observer: Any = None
+        self._overflow: _OverflowHandler | None = None
+        self._backend = ""
+        self._observer_error = ""
+        self._state = "stopped"
+        self.syncs = 0  # completed sync calls, for tests and benchmarks
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Return at once; the catch-up sync and the watching happen on background threads."""
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        if self.vault.is_writer:
+            self._start_writer()
+        else:
+            self._state = "following writer"
+            self._thread = threading.Thread(target=self._follow, name="nvault-follow", daemon=True)
+            self._thread.start()
+
+    def promote(self) -> None:
+        """This reader became the writer: watch the folder and catch up."""
+        if self._stopping.is_set():
+            return
+        self._thread = None  # the follow loop sees is_writer and exits on its own
+        self._start_writer()
+
+    def stop(self) -> None:
+        """Stop watching; an in-flight sync is abandoned between files (crash-safe by design)."""
+        self._stopping.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._observer is not None:
+            try:
+                self._observer.stop()
+                self._observer.join(timeout=5)
+            except Exception:
+                log.exception("stopping the file observer failed")
+            self._observer = None
+        if self._overflow is not None:
+            logging.getLogger("watchdog").removeHandler(self._overflow)
+            self._overflow = None
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=STOP_JOIN_S)
+            if thread.is_alive():
+                log.error("the sync thread did not stop within %.0f s", STOP_JOIN_S)
+        self._state = "stopped"
+
+    def describe(self) -> str:
+        if self._state == "watching":
+            if self._observer_error:
+                return f"polling every {FALLBACK_RESCAN_S:.0f} s ({self._observer_error})"
+            return f"watching ({self._backend})"
+        return self._state
+
+    # -- writer: events in ----------------------------------------------------------------
+    def _start_writer(self) -> None:
+        self._state = "catching up"
+        self._next_full = time.monotonic()  # the initial catch-up sync
+        self._start_observer()
+        self._thread = threading.Thread(target=self._work, name="nvault-watch", daemon=True)
+        self._thread.start()
+
+    def _start_observer(self) -> None:
+        from watchdog.observers import Observer
+
+        try:
+            observer = Observer()
+            observer.schedule(_Handler(self), self.root, recursive=True, event_filter=EVENT_TYPES)
+            observer.start()
+        except Exception as exc:  # e.g. the inotify watch limit: keep working by rescanning
+            self._observer_error = f"OS watcher unavailable: {type(exc).__name__}: {exc}"
+            log.warning(
+                "%s; falling back to a full rescan every %.0f s",
+                self._observer_error,
+                FALLBACK_RESCAN_S,
+            )
+            return
+        self._observer = observer
+        self._backend = BACKENDS.get(type(observer).__name__, type(observer).__name__)
+        self._overflow = _OverflowHandler(self)
+        logging.getLogger("watchdog").addHandler(self._overflow)
+
+    def notice(self, path: bytes | str, is_dir: bool, complete: bool) -> None:
+        """Queue one changed path (absolute, from the observer) unless it can never matter."""
+        rel = self._relative(os.fsdecode(path))
+        if rel is None:
+            return
+        indexer = self.vault.indexer
+        if indexer is None or indexer.is_ignored(rel):
+            return  # the index folder is ignored here, so our own writes never trigger us
+        if not is_dir and not indexer.wants(rel):
+            return  # temp files, swap files, unsupported types
+        now = time.monotonic()
+        with self._cond:
+            if not self._pending:
+                self._first_at = now
+            self._pending.pop(rel, None)  # keep insertion order = order of last event
+            self._pending[rel] = complete
+            self._last_at = now
+            self._cond.notify()
+
+    def _relative(self, full: str) -> str | None:
+        try:
+            rel = os.path.relpath(full, self.root)
+        except ValueError:  # another drive on Windows
+            return None
+        if rel == "." or rel.startswith(".."):
+            return None
+        return rel.replace(os.sep, "/")
+
+    def request_full_sync(self, reason: str) -> None:
+        log.info("full rescan requested: %s", reason)
+        with self._cond:
+            self._next_full = time.monotonic()
+            self._cond.notify()
+
+    # -- writer: the worker ---------------------------------------------------------------
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            job = self._next_job()
+            if job is None:
+                return
+            full, paths = job
+            self._run(None if full else paths, full)
+
+    def _next_job(self) -> tuple[bool, list[str]] | None:
+        """Block until there is something to sync and it has settled; None when stopping."""
+        debounce = self.vault.config.debounce_ms / 1000
+        with self._cond:
+            while True:
+                if self._stopping.is_set():
+                    return None
+                now = time.monotonic()
+                full_due = self._next_full is not None and now >= self._next_full
+                if full_due:
+                    self._pending.clear()  # a full sync covers them
+                    self._next_full = None
+                    return True, []
+                if self._pending:
+                    quiet = debounce * (SETTLE_FRACTION if all(self._pending.values()) else 1)
+                    ready_at = min(self._last_at + quiet, self._first_at + MAX_BATCH_DELAY_S)
+                    if now >= ready_at:
+                        paths = list(self._pending)
+                        self._pending.clear()
+                        if len(paths) > FULL_SYNC_OVER:
+                            return True, []
+                        return False, paths
+                    self._cond.wait(ready_at - now)
+                    continue
+                timeout = None if self._next_full is None else max(self._next_full - now, 0)
+                self._cond.wait(timeout)
+
+    def _schedule_rescan(self) -> None:
+        interval = self.vault.config.rescan_interval_s
+        if self._observer is None and self._observer_error:
+            interval = FALLBACK_RESCAN_S
+        with self._cond:
+            if interval > 0 and self._next_full is None:
+                self._next_full = time.monotonic() + interval
+
+    def _run(self, paths: list[str] | None, full: bool) -> None:
+        vault = self.vault
+        if not vault.is_writer:
+            return
+        previous_error = vault.last_error
+        started = time.perf_counter()
+
+        def progress(done: int, total: int, path: str) -> None:
+            if self._stopping.is_set():
+                raise _Stopped
+
+        try:
+            report = vault.sync(paths, progress=progress)
+        except _Stopped:
+            vault.last_error = previous_error
+            return
+        except Exception as exc:
+            self._failures += 1
+            delay = min(2.0**self._failures, MAX_BACKOFF_S)
+            vault.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception(
+                "sync of %s failed; full resync in %.0f s",
+                "the vault" if full else f"{len(paths or [])} paths",
+                delay,
+            )
+            with self._cond:
+                self._next_full = time.monotonic() + delay
+            self._state = "watching"
+            return
+        self._failures = 0
+        self.syncs += 1
+        if full:
+            self._schedule_rescan()
+        self._state = "watching"
+        files = len(report.added) + len(report.updated) + len(report.deleted) + len(report.moved)
+        level = logging.INFO if files or report.errors else logging.DEBUG
+        log.log(
+            level,
+            "synced %d file%s in %.2f s (%d chunks embedded, %d reused%s%s)",
+            files,
+            "" if files == 1 else "s",
+            time.perf_counter() - started,
+            report.embedded,
+            report.reused,
+            f", {len(report.moved)} moved" if report.moved else "",
+            f", {len(report.errors)} skipped" if report.errors else "",
+        )
+        for path, reason in sorted(report.errors.items()):
+            log.warning("skipped %s: %s", path, reason)
+
+    # -- reader ---------------------------------------------------------------------------
+    def _follow(self) -> None:
+        vault = self.vault
+        while not self._stopping.wait(READER_POLL_S):
+            if vault.is_writer:
+                return  # promote() took over
+            try:
+                vault.refresh(force=True)
+            except Exception as exc:
+                vault.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("following the writer failed; retrying")
