@@ -1,0 +1,137 @@
+"""Search latency on an indexed real vault: p50/p95 of 200 queries per mode, after a warm-up.
+
+Usage:
+    python bench/search.py [INDEXED_VAULT]   # default /tmp/nvault-bench-cache/vaultofknowledge
+    python bench/search.py --queries 500 --seed 7
+
+The vault must be indexed already (`python bench/index.py --keep` leaves one in the cache).
+It is opened as a reader, so the bench never writes to a shared cache. Queries are drawn
+deterministically (seeded) from the vault itself: a third note titles, a third headings, a
+third 4-10 word spans of chunk text. As a side figure, `found@10` says how often the note the
+query was drawn from is among the top 10 hits (a smoke check of quality, not a relevance score).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (
+    CACHE,
+    SEED,
+    emit,
+    is_ready,
+    load_average,
+    log,
+    machine,
+    peak_rss_mb,
+    rng,
+    summary_ms,
+    timer,
+)
+
+from vault_core.vault import Vault
+
+MODES = ("hybrid", "keyword", "semantic")
+WORD_RE = re.compile(r"[^\W_][\w'’-]*")
+
+
+def make_queries(vault: Vault, n: int, seed: int) -> list[tuple[str, str, str]]:
+    """(kind, query, source path): titles, headings and text spans, in a seeded order."""
+    r = rng(seed)
+    notes = sorted((p, rec) for p, rec in vault.catalog.items() if rec.kind == "note")
+    titles = [("title", rec.title, p) for p, rec in notes if len(rec.title) > 3]
+    headings = [("heading", h.text, p) for p, rec in notes for h in rec.headings if len(h.text) > 3]
+    per_kind = n // 3
+    picked = r.sample(titles, min(per_kind, len(titles)))
+    picked += r.sample(headings, min(per_kind, len(headings)))
+    spans: list[tuple[str, str, str]] = []
+    paths = [p for p, _ in notes]
+    while len(picked) + len(spans) < n:
+        path = r.choice(paths)
+        chunks = vault.chunks(path)
+        if not chunks:
+            continue
+        text = r.choice(chunks)["text"]
+        body = text.split("\n\n", 1)[-1]
+        words = WORD_RE.findall(body)
+        if len(words) < 6:
+            continue
+        size = r.randint(4, min(10, len(words)))
+        start = r.randint(0, len(words) - size)
+        spans.append(("span", " ".join(words[start : start + size]), path))
+    queries = picked + spans
+    r.shuffle(queries)
+    return queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("vault", nargs="?", type=Path, default=CACHE / "vaultofknowledge")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--limit", type=int, default=10)
+    args = parser.parse_args()
+    root = args.vault.resolve()
+    if not (root / ".nvault" / "index.json").is_file():
+        log(f"{root} has no index: run `python bench/index.py --keep` first (or pass a vault)")
+        sys.exit(2)
+    if not is_ready(root):
+        log(f"warning: {root} has no .bench-ready marker; its index may be incomplete")
+    with timer() as t_open:
+        vault = Vault.open(root, writer=False)
+    notes = len(vault.catalog)
+    md_files = sum(1 for _ in root.rglob("*.md") if ".nvault" not in _.parts)
+    result: dict[str, Any] = {
+        "vault": str(root),
+        "ready_marker": is_ready(root),
+        "role": "writer" if vault.is_writer else "reader",
+        "files_indexed": notes,
+        "md_files_on_disk": md_files,
+        "chunks": vault.store.count_chunks(),
+        "open_seconds": round(t_open[0], 2),
+        "load_average_before": load_average(),
+        "limit": args.limit,
+        "modes": {},
+    }
+    queries = make_queries(vault, args.queries, args.seed)
+    result["queries"] = {
+        "n": len(queries),
+        "seed": args.seed,
+        "kinds": {k: sum(1 for q in queries if q[0] == k) for k in ("title", "heading", "span")},
+        "examples": [q[1] for q in queries[:5]],
+    }
+    log(f"{len(queries)} queries; {notes} files, {result['chunks']} chunks")
+    for mode in MODES:
+        with timer() as t_first:
+            vault.search(queries[0][1], mode=mode, limit=args.limit)  # warm-up
+        latencies: list[float] = []
+        found: dict[str, list[bool]] = {"title": [], "heading": [], "span": []}
+        empty = 0
+        for kind, query, source in queries:
+            with timer() as t:
+                hits = vault.search(query, mode=mode, limit=args.limit)
+            latencies.append(t[0])
+            empty += not hits
+            found[kind].append(any(h.path == source for h in hits))
+        result["modes"][mode] = {
+            **summary_ms(latencies),
+            "warmup_ms": round(t_first[0] * 1000, 1),
+            "empty_results": empty,
+            "found@10": {k: round(sum(v) / len(v), 3) for k, v in found.items() if v},
+        }
+        log(f"{mode}: {result['modes'][mode]}")
+    vault.close()
+    result["peak_rss_mb"] = peak_rss_mb()
+    result["machine"] = machine()
+    result["command"] = "python " + " ".join(["bench/search.py", *sys.argv[1:]])
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
