@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from watchdog.events import (
@@ -34,6 +35,7 @@ from watchdog.events import (
 )
 
 if TYPE_CHECKING:
+    from vault_core.indexer import SyncReport
     from vault_core.vault import Vault
 
 log = logging.getLogger("nvault.watcher")
@@ -45,6 +47,7 @@ FULL_SYNC_OVER = 2_000  # more pending paths than this: one full (scan-based) sy
 FALLBACK_RESCAN_S = 5.0  # when no OS watcher can start
 MAX_BACKOFF_S = 60.0
 STOP_JOIN_S = 60.0
+HISTORY = 50
 EVENT_TYPES: list[type[FileSystemEvent]] = [
     FileCreatedEvent,
     FileModifiedEvent,
@@ -111,6 +114,7 @@ class Watcher:
         self._observer_error = ""
         self._state = "stopped"
         self.syncs = 0  # completed sync calls, for tests and benchmarks
+        self.history: deque[SyncReport] = deque(maxlen=HISTORY)  # the last few sync reports
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -298,6 +302,7 @@ class Watcher:
             return
         self._failures = 0
         self.syncs += 1
+        self.history.append(report)
         if full:
             self._schedule_rescan()
         self._state = "watching"
