@@ -1,8 +1,11 @@
 """The keyword-index decision at 50k chunks: rank-bm25 vs bm25s vs LanceDB native FTS (nvault's).
 
+(Named keyword_index.py, not keyword.py: a `keyword.py` in bench/ shadows the stdlib `keyword`
+module, which `collections` imports, for every script run as `python bench/<x>.py`.)
+
 Usage:
-    python bench/keyword.py                     # 50,000 chunks, 100 queries, 20 updates
-    python bench/keyword.py --chunks 10000 --backends lancedb
+    python bench/keyword_index.py                     # 50,000 chunks, 100 queries, 20 updates
+    python bench/keyword_index.py --chunks 10000 --backends lancedb
 
 Chunk texts are synthesised from real paragraphs of ../shared/corpora (both vaults and the
 SciFact abstracts), packed to ~1,000 chars like the chunker, five chunks to a note, and tokenised
@@ -18,24 +21,20 @@ The design keeps the one that updates in < 50 ms and queries in < 20 ms (p95).
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
+import multiprocessing as mp
+import re
 import sys
+import tempfile
+from pathlib import Path
+from typing import Any
 
-# This file is named like the stdlib `keyword` module (which collections imports): take the
-# script's folder off the front of sys.path before anything imports it, and append it instead.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE] + [_HERE]
+import numpy as np
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import multiprocessing as mp  # noqa: E402
-import re  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-from _common import (  # noqa: E402
+from _common import (
     CORPORA,
     current_rss_mb,
     dir_size_mb,
@@ -48,7 +47,7 @@ from _common import (  # noqa: E402
     timer,
 )
 
-from vault_core.keyword import terms_text, tokenize  # noqa: E402
+from vault_core.keyword import terms_text, tokenize
 
 CHUNK_CHARS = 1_000
 PER_NOTE = 5
@@ -323,7 +322,7 @@ def main() -> None:
         )
         log(f"{name}: {result['backends'][name]}")
     result["machine"] = machine()
-    result["command"] = "python " + " ".join(["bench/keyword.py", *sys.argv[1:]])
+    result["command"] = "python " + " ".join(["bench/keyword_index.py", *sys.argv[1:]])
     emit(result)
 
 
