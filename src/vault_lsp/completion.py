@@ -227,11 +227,11 @@ def complete(
         _, tags = ranker.names(vault)
         typed = tag.group(1).casefold()
         rng = doc.text.range(line0, tag.start(1), line0, col)
+        matches = [(fuzzy(typed, name.casefold()), name, count) for name, count in tags]
+        matches = sorted((m for m in matches if m[0] > 0), key=lambda m: (-m[0], -m[2], m[1]))
         items = [
-            _item(
-                name, name, rng, i, kind=types.CompletionItemKind.Keyword, detail=f"{count} notes"
-            )
-            for i, (name, count) in enumerate(t for t in tags if fuzzy(typed, t[0].casefold()) > 0)
+            _item(name, name, rng, i, kind=types.CompletionItemKind.Keyword, detail=f"{count} notes")
+            for i, (_, name, count) in enumerate(matches)
         ]
         return types.CompletionList(is_incomplete=False, items=items[:MAX_ITEMS])
     return None

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 from urllib.parse import quote
 
 from lsprotocol import types
@@ -126,8 +127,10 @@ class Documents:
         return from_fs_path(str((root or Path("/")) / rel)) or ""
 
     def open_uris(self) -> list[str]:
+        """URIs of open buffers, spelled exactly as the client sent them."""
         try:
-            return list(self._server.workspace.text_documents)  # type: ignore[attr-defined]
+            docs = self._server.workspace.text_documents  # type: ignore[attr-defined]
+            return [d.uri for d in list(docs.values())]
         except Exception:
             return []
 
@@ -138,9 +141,9 @@ class Documents:
         source: str | None = None
         try:
             workspace = self._server.workspace  # type: ignore[attr-defined]
-            if uri in workspace.text_documents:
-                document = workspace.get_text_document(uri)
-                version, source = document.version, document.source
+            document = workspace.text_documents.get(unquote(uri))
+            if document is not None:
+                uri, version, source = document.uri, document.version, document.source
         except Exception:
             log.debug("no workspace document for %s", uri)
         rel = self.rel_of(uri)
@@ -153,6 +156,10 @@ class Documents:
         return self._make(uri, rel, version, source)
 
     def for_rel(self, rel: str) -> Doc | None:
+        """The note at `rel`: its open buffer (under the client's URI) if open, else the file."""
+        for open_uri in self.open_uris():
+            if self.rel_of(open_uri) == rel:
+                return self.get(open_uri)
         return self.get(self.uri_of(rel))
 
     def read_disk(self, rel: str) -> str | None:

@@ -1,0 +1,117 @@
+"""Helpers for the language-server tests: start `vault-lsp` as a subprocess, open documents,
+apply workspace edits to text, find positions in text."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import make_test_lsp_client
+
+
+@contextlib.asynccontextmanager
+async def lsp_client(root: Path, via: str = "options") -> AsyncIterator[LanguageClient]:
+    """A pytest-lsp client talking to a real `python -m vault_lsp` subprocess on `root`.
+
+    `via`: "options" (initializationOptions.vaultRoot), "cli" (--root) or "workspace" (rootUri).
+    """
+    client = make_test_lsp_client()
+    cmd = [sys.executable, "-m", "vault_lsp"] + (["--root", str(root)] if via == "cli" else [])
+    await client.start_io(*cmd)
+    params = types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        root_uri=from_fs_path(str(root)) if via == "workspace" else None,
+        initialization_options={"vaultRoot": str(root)} if via == "options" else None,
+    )
+    try:
+        await client.initialize_session(params)
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.shutdown_session(), 30)
+        await client.stop()
+
+
+def uri(root: Path, rel: str) -> str:
+    return from_fs_path(str(root / rel)) or ""
+
+
+def open_doc(client: LanguageClient, root: Path, rel: str, text: str | None = None, version: int = 1) -> str:
+    doc_uri = uri(root, rel)
+    if text is None:
+        text = (root / rel).read_text(encoding="utf-8")
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=doc_uri, language_id="markdown", version=version, text=text)
+        )
+    )
+    return doc_uri
+
+
+def position_of(text: str, needle: str, offset: int = 2) -> types.Position:
+    """Position `offset` characters into the first occurrence of `needle` (ASCII texts)."""
+    index = text.index(needle) + offset
+    line = text.count("\n", 0, index)
+    col = index - (text.rfind("\n", 0, index) + 1)
+    return types.Position(line=line, character=col)
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP text edits (ASCII/BMP text: UTF-16 units == code points) to `text`."""
+    lines = text.split("\n")
+
+    def offset(pos: types.Position) -> int:
+        return sum(len(line) + 1 for line in lines[: pos.line]) + pos.character
+
+    for edit in sorted(edits, key=lambda e: (offset(e.range.start), offset(e.range.end)), reverse=True):
+        start, end = offset(edit.range.start), offset(edit.range.end)
+        text = text[:start] + edit.new_text + text[end:]
+    return text
+
+
+def apply_workspace_edit(edit: types.WorkspaceEdit, buffers: dict[str, str] | None = None) -> dict[str, str]:
+    """Apply `edit` to files on disk (or to `buffers`, uri -> text); returns the touched texts."""
+    buffers = dict(buffers or {})
+    touched: dict[str, str] = {}
+    for change in edit.document_changes or []:
+        if isinstance(change, types.CreateFile):
+            path = Path(to_fs_path(change.uri) or "")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                path.write_text("", encoding="utf-8")
+        elif isinstance(change, types.RenameFile):
+            old, new = Path(to_fs_path(change.old_uri) or ""), Path(to_fs_path(change.new_uri) or "")
+            old.rename(new)
+            touched[change.new_uri] = new.read_text(encoding="utf-8")
+        else:
+            doc_uri = change.text_document.uri
+            path = Path(to_fs_path(doc_uri) or "")
+            current = buffers.get(doc_uri, path.read_text(encoding="utf-8") if path.exists() else "")
+            new_text = apply_text_edits(current, list(change.edits))  # type: ignore[arg-type]
+            if doc_uri in buffers:
+                buffers[doc_uri] = new_text
+            else:
+                path.write_text(new_text, encoding="utf-8")
+            touched[doc_uri] = new_text
+    return touched
+
+
+async def wait_for(predicate: Any, timeout: float = 60.0, every: float = 0.2) -> Any:
+    """Poll an async or sync predicate until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(every)

@@ -1,0 +1,212 @@
+"""Read-only features through a real `vault-lsp` subprocess on the indexed silverbullet-docs vault:
+hover, completion ranking, definition, references, symbols and the nvault/* requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from lsprotocol import types
+from lsp_support import lsp_client, open_doc, position_of, uri, wait_for
+from pygls.uris import to_fs_path
+from pytest_lsp import LanguageClient
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(shared_vault: Path) -> AsyncIterator[LanguageClient]:
+    async with lsp_client(shared_vault, via="options") as c:
+        await wait_for(lambda: _ready(c), timeout=120)
+        yield c
+
+
+async def _ready(c: LanguageClient) -> bool:
+    status = await c.protocol.send_request_async("nvault/status", {})
+    return bool(status and status.notes >= 200)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]{4,}", text)
+
+
+async def test_status_reports_the_index(client: LanguageClient, shared_vault: Path) -> None:
+    status = await client.protocol.send_request_async("nvault/status", {})
+    assert Path(status.root) == shared_vault.resolve()
+    assert status.notes >= 200 and status.chunks > status.notes
+    assert status.model and status.indexing.total >= 0
+    assert isinstance(status.skipped, list)
+
+
+async def test_hover_on_link_shows_title_summary_and_counts(client: LanguageClient, shared_vault: Path) -> None:
+    rel = "docs/Keyboard Shortcuts.md"
+    text = (shared_vault / rel).read_text(encoding="utf-8")
+    doc = open_doc(client, shared_vault, rel)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=position_of(text, "[[Command Palette]]", 4))
+    )
+    assert hover is not None
+    value = hover.contents.value
+    target = (shared_vault / "docs/Command Palette.md").read_text(encoding="utf-8")
+    assert "**Command Palette**" in value and "docs/Command Palette.md" in value
+    assert re.search(r"\d+ backlinks", value)
+    # a summary drawn from the note's own words, not the raw file
+    body = value.split("\n\n")[1]
+    assert len(_words(body)) >= 5
+    assert sum(w in target for w in _words(body)) >= 0.8 * len(_words(body))
+    assert len(value) < len(target) and target.strip() not in value
+
+
+async def test_hover_on_heading_link_shows_section_start(client: LanguageClient, shared_vault: Path) -> None:
+    rel = "docs/Authentication.md"
+    text = (shared_vault / rel).read_text(encoding="utf-8")
+    doc = open_doc(client, shared_vault, rel)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=position_of(text, "[[Space Manager#Boot modes]]", 5))
+    )
+    assert hover is not None
+    target_lines = (shared_vault / "docs/Space Manager.md").read_text(encoding="utf-8").split("\n")
+    line = next(i + 1 for i, t in enumerate(target_lines) if re.match(r"#+\s+Boot modes", t))
+    assert f"**Boot modes** (line {line})" in hover.contents.value
+
+
+async def test_hover_off_a_link_is_empty(client: LanguageClient, shared_vault: Path) -> None:
+    doc = open_doc(client, shared_vault, "docs/Authentication.md")
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=0, character=0))
+    )
+    assert hover is None
+
+
+async def test_completion_ranks_the_paragraph_topic_first(client: LanguageClient, shared_vault: Path) -> None:
+    para = (
+        "Keyboard shortcuts: every command can be bound to a key, and the palette lists the "
+        "assigned key bindings so you can customise them per command. See [["
+    )
+    doc = open_doc(client, shared_vault, "docs/Scratch completion.md", para)
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=0, character=len(para))
+        )
+    )
+    assert result is not None and result.items
+    items = sorted(result.items, key=lambda i: i.sort_text or "")
+    first = items[0]
+    assert first.detail.startswith("docs/Keyboard Shortcuts.md")
+    assert first.text_edit.new_text.endswith("]]")
+    # typed text filters: only names matching "comm pal" style fuzzy input remain, best first
+    typed = para + "Command Pal"
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=typed)],
+        )
+    )
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=0, character=len(typed)))
+    )
+    items = sorted(result.items, key=lambda i: i.sort_text or "")
+    assert items[0].label == "Command Palette"
+    assert items[0].text_edit.new_text == "Command Palette]]"
+
+
+async def test_completion_of_headings_and_tags(client: LanguageClient, shared_vault: Path) -> None:
+    text = "Read [[Space Manager#\nand #meta/"
+    doc = open_doc(client, shared_vault, "docs/Scratch anchors.md", text)
+    headings = await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=0, character=21))
+    )
+    assert "Boot modes" in [i.label for i in headings.items]
+    tags = await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=1, character=10))
+    )
+    assert tags.items and all(i.label.startswith("meta/") for i in tags.items[:3])
+
+
+async def test_definition_goes_to_the_heading(client: LanguageClient, shared_vault: Path) -> None:
+    rel = "docs/Authentication.md"
+    text = (shared_vault / rel).read_text(encoding="utf-8")
+    doc = open_doc(client, shared_vault, rel)
+    locations = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=doc), position=position_of(text, "[[Space Manager#Boot modes]]", 4))
+    )
+    assert len(locations) == 1
+    target_lines = (shared_vault / "docs/Space Manager.md").read_text(encoding="utf-8").split("\n")
+    assert locations[0].uri == uri(shared_vault, "docs/Space Manager.md")
+    assert re.match(r"#+\s+Boot modes", target_lines[locations[0].range.start.line])
+
+
+async def test_references_are_the_backlinks(client: LanguageClient, shared_vault: Path) -> None:
+    rel = "docs/Command Palette.md"
+    doc = open_doc(client, shared_vault, rel)
+    refs = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=types.Position(line=0, character=0),
+            context=types.ReferenceContext(include_declaration=False),
+        )
+    )
+    linking = {
+        uri(shared_vault, p.relative_to(shared_vault).as_posix())
+        for p in (shared_vault / "docs").rglob("*.md")
+        if "[[Command Palette]]" in p.read_text(encoding="utf-8")
+    }
+    assert linking and linking <= {r.uri for r in refs}
+    for ref in refs:
+        line = Path(to_fs_path(ref.uri)).read_text(encoding="utf-8").split("\n")[ref.range.start.line]
+        assert "Command Palette" in line[ref.range.start.character : ref.range.end.character]
+
+
+async def test_document_and_workspace_symbols(client: LanguageClient, shared_vault: Path) -> None:
+    doc = open_doc(client, shared_vault, "docs/Space Manager.md")
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=doc))
+    )
+    names = []
+
+    def walk(items: list[types.DocumentSymbol]) -> None:
+        for s in items:
+            names.append(s.name)
+            walk(s.children or [])
+
+    walk(symbols)
+    assert "Boot modes" in names
+    found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="command palette"))
+    assert found[0].name == "Command Palette"
+
+
+async def test_nvault_search_and_related(client: LanguageClient, shared_vault: Path) -> None:
+    result = await client.protocol.send_request_async("nvault/search", {"query": "keyboard shortcuts", "mode": "hybrid", "limit": 5})
+    assert result.hits and isinstance(result.catching_up, bool)
+    hit = result.hits[0]
+    assert hit.uri.startswith("file://") and hit.path.endswith(".md") and hit.start_line >= 1
+    assert isinstance(hit.heading_path, list) and hit.snippet
+    related = await client.protocol.send_request_async(
+        "nvault/related", {"uri": uri(shared_vault, "docs/Command Palette.md"), "limit": 3}
+    )
+    assert isinstance(related.items, list) and len(related.items) <= 3
+    for item in related.items:
+        assert item.path != "docs/Command Palette.md" and item.link_text and item.uri.startswith("file://")
+
+
+async def test_bad_input_gets_empty_answers_and_the_server_lives(client: LanguageClient, shared_vault: Path, tmp_path: Path) -> None:
+    bad = await client.protocol.send_request_async("nvault/search", {"limit": "lots"})
+    assert list(bad.hits) == []
+    assert list((await client.protocol.send_request_async("nvault/related", {"uri": 42})).items) == []
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("See [[Command Palette]]", encoding="utf-8")
+    out_uri = open_doc(client, tmp_path, "elsewhere.md")
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=out_uri), position=types.Position(line=0, character=7))
+    )
+    assert hover is None or "Command Palette" in hover.contents.value
+    huge = "x" * 300_000 + " [[Command Palette]]"
+    huge_uri = open_doc(client, shared_vault, "docs/Huge.md", huge + "\n\x00\x01binary")
+    await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=huge_uri), position=types.Position(line=0, character=300_005))
+    )
+    # still answering
+    assert (await client.protocol.send_request_async("nvault/status", {})).notes >= 200
