@@ -6,7 +6,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, State, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  type ErrorHandler,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import { DebouncedSearch } from './debouncedSearch';
 import {
   formatStatusReport,
@@ -37,6 +45,7 @@ import {
   type StatusResult,
 } from './protocol';
 import { activePythonInterpreter } from './python';
+import { RestartPolicy } from './restartPolicy';
 import {
   describeCommand,
   findExecutable,
@@ -102,10 +111,17 @@ class Nvault implements vscode.Disposable {
     }
 
     const serverOptions: ServerOptions = { command: cmd.command, args: cmd.args, options: { cwd: root } };
+    const policy = new RestartPolicy();
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'markdown' }],
       initializationOptions: initializationOptions(settings, root),
       outputChannel: this.log,
+      errorHandler: this.errorHandler(policy),
+      // Logged, not popped up: start() rejects too and start-up failure is reported once, below.
+      initializationFailedHandler: (error) => {
+        this.log.appendLine(`[nvault] initialize failed: ${errorText(error)}`);
+        return false;
+      },
     };
     // The id 'nvault' makes the client read the `nvault.trace.server` setting.
     const client = new LanguageClient('nvault', 'nvault', serverOptions, clientOptions);
@@ -115,18 +131,51 @@ class Nvault implements vscode.Disposable {
       if (this.client !== client) return;
       if (e.newState === State.Stopped) this.fail('language server stopped');
       else if (e.newState === State.Starting) this.setBar(statusBarStarting());
-      else if (e.oldState === State.Starting) void this.refreshBar(); // e.g. back after a crash restart
+      else if (e.oldState === State.Starting) {
+        policy.running();
+        void this.refreshBar(); // also after a crash restart
+      }
     });
     this.ready = client.start();
     try {
       await this.ready;
     } catch (error) {
+      // vscode-languageclient has already shown "couldn't create connection"; the hint goes
+      // to the log it links to, next to the server's own stderr (e.g. a traceback).
       const message = errorText(error);
       this.fail(message);
-      await this.offerFix(startFailureHint(cmd, message));
+      this.log.appendLine(startFailureHint(cmd, message));
       return;
     }
     this.lastError = undefined;
+  }
+
+  private errorHandler(policy: RestartPolicy): ErrorHandler {
+    return {
+      error: (error, _message, count) => {
+        this.log.appendLine(`[nvault] connection error: ${errorText(error)}`);
+        return { action: count !== undefined && count > 3 ? ErrorAction.Shutdown : ErrorAction.Continue, handled: true };
+      },
+      closed: () => {
+        if (!policy.hasRun) return { action: CloseAction.DoNotRestart, handled: true }; // start() reports it
+        if (policy.shouldRestart(Date.now())) {
+          this.log.appendLine('[nvault] the language server exited; restarting it');
+          return { action: CloseAction.Restart, handled: true };
+        }
+        const why =
+          policy.recentRestarts > 0
+            ? `the language server exited ${policy.recentRestarts + 1} times in 3 minutes and was not restarted`
+            : 'the language server exited';
+        this.fail(why);
+        void vscode.window
+          .showErrorMessage(`nvault: ${why}. See the "nvault" output for its log.`, 'Restart', 'Show log')
+          .then((choice) => {
+            if (choice === 'Restart') void this.restart();
+            if (choice === 'Show log') this.log.show();
+          });
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    };
   }
 
   private async offerFix(hint: string): Promise<void> {
@@ -186,7 +235,9 @@ class Nvault implements vscode.Disposable {
     if (!client || !client.isRunning()) {
       throw new Error(`the language server is not running (${this.lastError ?? 'still starting'})`);
     }
-    return client.sendRequest<R>(method, params, token);
+    // Pass no token argument at all when there is none: an explicit `undefined` makes
+    // vscode-jsonrpc send the params by position, as `[params, null]`.
+    return token ? client.sendRequest<R>(method, params, token) : client.sendRequest<R>(method, params);
   }
 
   // ---- commands ----
