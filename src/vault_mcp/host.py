@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("vault_mcp")
 T = TypeVar("T")
 OPEN_TIMEOUT_S = 300.0
+ROOTS_RETRY_S = 10.0
 NO_ROOT = (
     "no vault root: start the server with --root <folder> or NVAULT_ROOT, or connect from a "
     "client that shares its workspace roots"
@@ -49,6 +50,7 @@ class VaultHost:
         self._ready = threading.Event()
         self._lock = threading.Lock()
         self._sync_thread: threading.Thread | None = None
+        self._roots_asked_at = -1e9
 
     # -- opening --------------------------------------------------------------------------
     def start(self, root: Path, source: str) -> bool:
@@ -101,8 +103,9 @@ class VaultHost:
 
     async def roots_from_client(self, session: Any) -> None:
         """Ask the client for its roots (MCP roots capability) and open the first file:// one."""
-        if self._started.is_set():
+        if self._started.is_set() or time.monotonic() - self._roots_asked_at < ROOTS_RETRY_S:
             return
+        self._roots_asked_at = time.monotonic()
         caps = getattr(session, "client_capabilities", None)
         if caps is None or getattr(caps, "roots", None) is None:
             return

@@ -7,7 +7,7 @@ of heavy imports (no LanceDB) so the server can answer `initialize` while the en
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -104,11 +104,33 @@ class BacklinksResult(BaseModel):
     backlinks: list[LinkInfo] = Field(description="links in other notes that point at `note`")
 
 
+class RelatedPassage(BaseModel):
+    source: Source = "vault_note"
+    path: str
+    start_line: int
+    end_line: int
+    heading_path: list[str] = Field(default_factory=list)
+    snippet: str
+    similarity: float
+    source_start_line: int = Field(description="the matching lines of the note asked about")
+    source_end_line: int
+
+
+class RelatedNote(BaseModel):
+    path: str
+    title: str
+    score: float
+    reasons: list[str] = Field(description="why it is suggested, in words")
+    link_text: str = Field(description="the shortest [[...]] text that links to it")
+    passage: RelatedPassage | None = Field(None, description="the best matching passage, cited")
+
+
 class RelatedResult(BaseModel):
     note: str
-    suggestions: list[dict[str, Any]] = Field(
+    suggestions: list[RelatedNote] = Field(
         description="notes not yet linked from `note`, best first, each with why it is suggested"
     )
+    data_note: str = DATA_NOTE
 
 
 class SkippedFile(BaseModel):
@@ -117,7 +139,8 @@ class SkippedFile(BaseModel):
 
 
 class StatusResult(BaseModel):
-    ready: bool = Field(description="false while the vault is still being opened")
+    ready: bool = Field(description="false until the vault is open (see `opening`, `error`)")
+    opening: bool = Field(False, description="true while the engine loads; retry shortly")
     root: str | None
     root_source: str = Field(description="--root | NVAULT_ROOT | client roots | none")
     role: str | None = Field(None, description="writer indexes; reader follows another process")

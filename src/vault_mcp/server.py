@@ -42,9 +42,14 @@ class VaultMCP(MCPServer):
 
     async def list_resources(self) -> list[MCPResource]:
         static = await super().list_resources()
-        if self.host.vault is None:
-            return static
-        notes = await self.host.run(None, lambda vault: vault.notes())
+        if self.host.vault is None and not self.host.opening:
+            return static  # no vault root (yet): nothing to list
+        from mcp.server.mcpserver.exceptions import ToolError
+
+        try:
+            notes = await self.host.run(None, lambda vault: vault.notes())
+        except ToolError:
+            return static  # the vault failed to open; `status` says why
         return static + [
             MCPResource(
                 uri=f"note://{quote(n.path, safe='/')}",

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -29,6 +29,7 @@ from vault_mcp.models import (
     NoteList,
     NoteText,
     Progress,
+    RelatedNote,
     RelatedResult,
     SearchResult,
     SkippedFile,
@@ -76,6 +77,22 @@ def inside(vault: Vault, path: str) -> str:
     return vault.relpath(path)
 
 
+def resolve(vault: Vault, name: str) -> str:
+    """The note `name` means, refused if its file is a symlink leading out of the vault."""
+    path = vault.resolve(name).path
+    vault.relpath(path)
+    return path
+
+
+def within(vault: Vault, path: str) -> bool:
+    """False for an indexed file that is a symlink leading out of the root (never shown)."""
+    try:
+        vault.relpath(path)
+    except Exception:
+        return False
+    return True
+
+
 def _link(r: Resolution) -> LinkInfo:
     return LinkInfo(
         source=r.source,
@@ -105,14 +122,6 @@ def _decode_cursor(cursor: str) -> int:
     except (binascii.Error, ValueError, KeyError, TypeError):
         pass
     raise ToolError("invalid cursor: pass the next_cursor of the previous list_notes call")
-
-
-def _jsonable(value: Any) -> dict[str, Any]:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, dict):
-        return json.loads(json.dumps(value, default=str))
-    return {"value": str(value)}
 
 
 def register_tools(mcp: MCPServer, host: VaultHost) -> None:
@@ -168,6 +177,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                         sheet=h.sheet,
                     )
                     for h in hits
+                    if within(vault, h.path)
                 ],
                 catching_up=catching_up,
                 progress=Progress(phase=p.phase, done=p.done, total=p.total)
@@ -183,7 +193,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 ": results may be incomplete."
             )
         for i, h in enumerate(result.hits, 1):
-            where = " > ".join([h.title, *h.heading_path[-2:]])
+            trail = [x for x in h.heading_path if x != h.title][-2:]
+            where = " > ".join([h.title, *trail])
             lines.append(f"\n{i}. [{h.citation}] {where}\n<note-excerpt>{h.snippet}</note-excerpt>")
         return structured(result, "\n".join(lines))
 
@@ -204,9 +215,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         """
 
         def run(vault: Vault) -> NoteText:
-            note = vault.resolve(path_or_title)
-            vault.relpath(note.path)  # refuses a note reached through a symlink leaving the root
-            content = vault.read_note(note.path, section, start_line, end_line)
+            path = resolve(vault, path_or_title)
+            content = vault.read_note(path, section, start_line, end_line)
             span = f"{content.start_line}-{content.end_line}"
             return NoteText(
                 path=content.path,
@@ -254,7 +264,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 tags=[tag] if tag else [],
                 modified_since=since,
             )
-            notes = [n for n in vault.notes() if filters.admits(n)]
+            notes = [n for n in vault.notes() if filters.admits(n) and within(vault, n.path)]
             page = notes[offset : offset + limit]
             more = offset + limit < len(notes)
             return NoteList(
@@ -291,10 +301,16 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         """
 
         def run(vault: Vault) -> RelatedResult:
-            path = vault.resolve(note).path
+            path = resolve(vault, note)
             found = vault.related(path, limit=limit)
-            items = found if isinstance(found, list) else getattr(found, "suggestions", [found])
-            return RelatedResult(note=path, suggestions=[_jsonable(s) for s in items])
+            return RelatedResult(
+                note=path,
+                suggestions=[
+                    RelatedNote.model_validate(r.model_dump())
+                    for r in found
+                    if within(vault, r.path)
+                ],
+            )
 
         return await host.run(ctx.session, run)
 
@@ -306,7 +322,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         """
 
         def run(vault: Vault) -> BacklinksResult:
-            path = vault.resolve(note).path
+            path = resolve(vault, note)
             return BacklinksResult(note=path, backlinks=[_link(r) for r in vault.backlinks(path)])
 
         return await host.run(ctx.session, run)
@@ -319,7 +335,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         """
 
         def run(vault: Vault) -> LinksResult:
-            path = vault.resolve(note).path
+            path = resolve(vault, note)
             out = [_link(r) for r in vault.links(path)]
             return LinksResult(note=path, links=out, broken=sum(1 for x in out if x.broken))
 
@@ -332,7 +348,9 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
 
         Call this when the user wants a note summarized or explained, or before editing it.
         """
-        return await host.run(ctx.session, lambda vault: vault.analyze(note, engine=engine))
+        return await host.run(
+            ctx.session, lambda vault: vault.analyze(resolve(vault, note), engine=engine)
+        )
 
     @mcp.tool(annotations=READ_ONLY)
     async def compare(
@@ -351,7 +369,9 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         """
         return await host.run(
             ctx.session,
-            lambda vault: vault.compare(note_a, note_b, question=question, engine=engine),
+            lambda vault: vault.compare(
+                resolve(vault, note_a), resolve(vault, note_b), question=question, engine=engine
+            ),
         )
 
     @mcp.tool(annotations=READ_ONLY)
@@ -398,7 +418,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         vault = host.vault
         base = {"root": str(host.root) if host.root else None, "root_source": host.root_source}
         if vault is None:
-            return StatusResult(ready=False, error=host.error, **base)
+            return StatusResult(ready=False, opening=host.opening, error=host.error, **base)
 
         def run(v: Vault) -> StatusResult:
             s = v.status()
