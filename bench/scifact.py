@@ -189,12 +189,101 @@ def fusion_variants(
     return {name: score_run(run, qrels) for name, run in sorted(runs.items())}
 
 
+def frontmatter_text(doc: dict[str, str]) -> str:
+    """The same abstract with its title in frontmatter: the title is then said once, not 3x."""
+    title = " ".join(doc.get("title", "").split()).replace('"', "'")
+    return f'---\ntitle: "{title}"\n---\n\n{doc["text"].strip()}\n'
+
+
+def keyword_variants(
+    docs: list[dict[str, str]],
+    claims: dict[str, str],
+    qids: list[str],
+    qrels: dict[str, set[str]],
+) -> dict[str, Any]:
+    """The keyword side alone (no embedding: minutes, not hours) under other note shapes.
+
+    Uses the real parser, chunker, tokenizer, Store and `Searcher._keyword`; vectors are zeros.
+    """
+    import tempfile
+
+    import bm25s
+    import numpy as np
+    import pyarrow as pa
+    import Stemmer
+
+    from vault_core.chunk import chunk_sections, markdown_sections
+    from vault_core.keyword import terms_text, tokenize
+    from vault_core.notes import parse_note
+    from vault_core.search import Searcher
+    from vault_core.store import Store
+
+    forms = {
+        "h1_note_as_indexed": (note_text, 1_000, 100),
+        "frontmatter_title": (frontmatter_text, 1_000, 100),
+        "h1_note_one_chunk_per_doc": (note_text, 1_000_000, 0),
+        "frontmatter_title_one_chunk_per_doc": (frontmatter_text, 1_000_000, 0),
+    }
+    out: dict[str, Any] = {}
+    zero = np.zeros(4, dtype=np.float32)
+    for name, (shape, size, overlap) in forms.items():
+        rows: list[dict[str, Any]] = []
+        for doc in docs:
+            text, path = shape(doc), f"{doc['_id']}.md"
+            note = parse_note(text, path)
+            drafts = chunk_sections(note.title, markdown_sections(text, note), size, overlap)
+            for i, d in enumerate(drafts):
+                rows.append(
+                    {"id": f"{path}#{i}", "path": path, "ordinal": i, "text": d.text}
+                    | {"terms": terms_text(d.text), "heading_path": d.heading_path}
+                    | {"vector": zero}
+                )
+        with tempfile.TemporaryDirectory(prefix="nvault-scifact-kw-") as tmp:
+            store = Store(Path(tmp), "keyword-only", 4, writer=True)
+            store.chunks.add(pa.Table.from_pylist(rows, schema=store.chunks.schema))
+            store.optimize()
+            searcher = Searcher(store, None)  # type: ignore[arg-type]
+            run = {q: _docs_in_order(searcher._keyword(claims[q], 400, None))[:100] for q in qids}
+        out[name] = {**score_run(run, qrels), "chunks": len(rows)}
+        log(f"keyword variant {name}: {out[name]}")
+    # Reference BM25 (bm25s, Lucene variant, k1=1.2, b=0.75) over whole title + abstract.
+    texts = [f"{d.get('title', '')}\n{d['text']}" for d in docs]
+    ids = [d["_id"] for d in docs]
+    for tok_name in ("nvault_tokenize", "bm25s_tokenize"):
+        if tok_name == "nvault_tokenize":
+            corpus_tokens: Any = [tokenize(t) for t in texts]
+        else:
+            stem = Stemmer.Stemmer("english")
+            corpus_tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stem, show_progress=False)
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        model.index(corpus_tokens, show_progress=False)
+        run = {}
+        for q in qids:
+            if tok_name == "nvault_tokenize":
+                vocab = model.vocab_dict
+                query: Any = [[vocab[w] for w in tokenize(claims[q]) if w in vocab]]
+            else:
+                query = bm25s.tokenize(
+                    [claims[q]], stopwords="en", stemmer=stem, show_progress=False
+                )
+            found, scores = model.retrieve(query, k=100, show_progress=False, n_threads=1)
+            run[q] = [ids[i] for i, sc in zip(found[0], scores[0], strict=True) if sc > 0]
+        out[f"bm25s_doc_level_{tok_name}"] = score_run(run, qrels)
+        log(f"bm25s {tok_name}: {out[f'bm25s_doc_level_{tok_name}']}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scifact", nargs="?", type=Path, default=None)
     parser.add_argument("--cache", type=Path, default=CACHE / "scifact")
     parser.add_argument("--max-docs", type=int, default=None, help="smoke test on a subset")
     parser.add_argument("--variants", action="store_true", help="offline fusion variants too")
+    parser.add_argument(
+        "--keyword-variants",
+        action="store_true",
+        help="only the keyword side under other note shapes and BM25 implementations (no embedding)",
+    )
     args = parser.parse_args()
     root = (args.scifact or corpus("scifact")).resolve()
     docs, claims, qrels = load_scifact(root)
@@ -202,8 +291,13 @@ def main() -> None:
         docs = docs[: args.max_docs]
         kept = {d["_id"] for d in docs}
         qrels = {q: r & kept for q, r in qrels.items() if r & kept}
-    info = build_vault(docs, args.cache.resolve())
     qids = sorted(qrels, key=int)
+    if args.keyword_variants:
+        result = {"split": "train", "keyword_variants": keyword_variants(docs, claims, qids, qrels)}
+        result["command"] = "python " + " ".join(["bench/scifact.py", *sys.argv[1:]])
+        emit(result)
+        return
+    info = build_vault(docs, args.cache.resolve())
     result: dict[str, Any] = {
         "corpus": str(root),
         "split": "train",
