@@ -15,6 +15,7 @@ from mcp_helpers import (
     SyncClient,
     copy_vault,
     indexed_vault,
+    make_vault,
     server_params,
     text,
     wait_for,
@@ -182,3 +183,29 @@ def test_a_missing_root_folder_fails_fast(tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and b"not a folder" in done.stderr
     assert done.stdout == b""  # stdout is the protocol: nothing else goes there
+
+
+def test_answers_at_once_on_a_cold_vault_and_says_it_is_catching_up(tmp_path: Path) -> None:
+    """No index yet: search answers while the catch-up runs, flagged `catching_up` with progress."""
+    files = {
+        f"bulk/note-{i:03}.md": f"# Note {i}\n\nFiller paragraph {i} about gardens and rivers.\n"
+        for i in range(120)
+    }
+    files["target.md"] = "# Target\n\nThe marmalade ziggurat stands here.\n"
+    root = make_vault(tmp_path / "vault", files)
+    seen_catching_up: list[dict[str, Any]] = []
+    with SyncClient(server_params(root)) as client:
+
+        def settled() -> bool:
+            out = client.ok("search", {"query": "marmalade ziggurat", "mode": "keyword"})
+            if out["catching_up"]:
+                seen_catching_up.append(out)
+                return False
+            return bool(out["hits"]) and out["hits"][0]["path"] == "target.md"
+
+        wait_for(settled, timeout=240, every=0.2)
+        assert client.ok("status")["notes"] == 121
+    assert seen_catching_up, "the first searches should have run during the catch-up"
+    for out in seen_catching_up:
+        progress = out["progress"]
+        assert progress is not None and 0 <= progress["done"] <= progress["total"]
