@@ -230,7 +230,9 @@ def complete(
         matches = [(fuzzy(typed, name.casefold()), name, count) for name, count in tags]
         matches = sorted((m for m in matches if m[0] > 0), key=lambda m: (-m[0], -m[2], m[1]))
         items = [
-            _item(name, name, rng, i, kind=types.CompletionItemKind.Keyword, detail=f"{count} notes")
+            _item(
+                name, name, rng, i, kind=types.CompletionItemKind.Keyword, detail=f"{count} notes"
+            )
             for i, (_, name, count) in enumerate(matches)
         ]
         return types.CompletionList(is_incomplete=False, items=items[:MAX_ITEMS])

@@ -13,8 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path

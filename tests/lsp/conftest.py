@@ -46,7 +46,9 @@ def indexed_corpus(corpora: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 
 @pytest.fixture(scope="session")
-def copy_vault(indexed_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[], Path]:
+def copy_vault(
+    indexed_corpus: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[], Path]:
     """`copy_vault()` -> a fresh copy of the indexed corpus (files and index) to edit freely."""
 
     def factory() -> Path:

@@ -43,13 +43,17 @@ def uri(root: Path, rel: str) -> str:
     return from_fs_path(str(root / rel)) or ""
 
 
-def open_doc(client: LanguageClient, root: Path, rel: str, text: str | None = None, version: int = 1) -> str:
+def open_doc(
+    client: LanguageClient, root: Path, rel: str, text: str | None = None, version: int = 1
+) -> str:
     doc_uri = uri(root, rel)
     if text is None:
         text = (root / rel).read_text(encoding="utf-8")
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=doc_uri, language_id="markdown", version=version, text=text)
+            text_document=types.TextDocumentItem(
+                uri=doc_uri, language_id="markdown", version=version, text=text
+            )
         )
     )
     return doc_uri
@@ -70,13 +74,17 @@ def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
     def offset(pos: types.Position) -> int:
         return sum(len(line) + 1 for line in lines[: pos.line]) + pos.character
 
-    for edit in sorted(edits, key=lambda e: (offset(e.range.start), offset(e.range.end)), reverse=True):
+    for edit in sorted(
+        edits, key=lambda e: (offset(e.range.start), offset(e.range.end)), reverse=True
+    ):
         start, end = offset(edit.range.start), offset(edit.range.end)
         text = text[:start] + edit.new_text + text[end:]
     return text
 
 
-def apply_workspace_edit(edit: types.WorkspaceEdit, buffers: dict[str, str] | None = None) -> dict[str, str]:
+def apply_workspace_edit(
+    edit: types.WorkspaceEdit, buffers: dict[str, str] | None = None
+) -> dict[str, str]:
     """Apply `edit` to files on disk (or to `buffers`, uri -> text); returns the touched texts."""
     buffers = dict(buffers or {})
     touched: dict[str, str] = {}
@@ -87,13 +95,18 @@ def apply_workspace_edit(edit: types.WorkspaceEdit, buffers: dict[str, str] | No
             if not path.exists():
                 path.write_text("", encoding="utf-8")
         elif isinstance(change, types.RenameFile):
-            old, new = Path(to_fs_path(change.old_uri) or ""), Path(to_fs_path(change.new_uri) or "")
+            old, new = (
+                Path(to_fs_path(change.old_uri) or ""),
+                Path(to_fs_path(change.new_uri) or ""),
+            )
             old.rename(new)
             touched[change.new_uri] = new.read_text(encoding="utf-8")
         else:
             doc_uri = change.text_document.uri
             path = Path(to_fs_path(doc_uri) or "")
-            current = buffers.get(doc_uri, path.read_text(encoding="utf-8") if path.exists() else "")
+            current = buffers.get(
+                doc_uri, path.read_text(encoding="utf-8") if path.exists() else ""
+            )
             new_text = apply_text_edits(current, list(change.edits))  # type: ignore[arg-type]
             if doc_uri in buffers:
                 buffers[doc_uri] = new_text

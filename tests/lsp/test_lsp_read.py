@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from lsprotocol import types
 from lsp_support import lsp_client, open_doc, position_of, uri, wait_for
+from lsprotocol import types
 from pygls.uris import to_fs_path
 from pytest_lsp import LanguageClient
 
@@ -41,12 +41,17 @@ async def test_status_reports_the_index(client: LanguageClient, shared_vault: Pa
     assert isinstance(status.skipped, list)
 
 
-async def test_hover_on_link_shows_title_summary_and_counts(client: LanguageClient, shared_vault: Path) -> None:
+async def test_hover_on_link_shows_title_summary_and_counts(
+    client: LanguageClient, shared_vault: Path
+) -> None:
     rel = "docs/Keyboard Shortcuts.md"
     text = (shared_vault / rel).read_text(encoding="utf-8")
     doc = open_doc(client, shared_vault, rel)
     hover = await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=position_of(text, "[[Command Palette]]", 4))
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=position_of(text, "[[Command Palette]]", 4),
+        )
     )
     assert hover is not None
     value = hover.contents.value
@@ -60,12 +65,17 @@ async def test_hover_on_link_shows_title_summary_and_counts(client: LanguageClie
     assert len(value) < len(target) and target.strip() not in value
 
 
-async def test_hover_on_heading_link_shows_section_start(client: LanguageClient, shared_vault: Path) -> None:
+async def test_hover_on_heading_link_shows_section_start(
+    client: LanguageClient, shared_vault: Path
+) -> None:
     rel = "docs/Authentication.md"
     text = (shared_vault / rel).read_text(encoding="utf-8")
     doc = open_doc(client, shared_vault, rel)
     hover = await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=position_of(text, "[[Space Manager#Boot modes]]", 5))
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=position_of(text, "[[Space Manager#Boot modes]]", 5),
+        )
     )
     assert hover is not None
     target_lines = (shared_vault / "docs/Space Manager.md").read_text(encoding="utf-8").split("\n")
@@ -76,12 +86,17 @@ async def test_hover_on_heading_link_shows_section_start(client: LanguageClient,
 async def test_hover_off_a_link_is_empty(client: LanguageClient, shared_vault: Path) -> None:
     doc = open_doc(client, shared_vault, "docs/Authentication.md")
     hover = await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=0, character=0))
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=types.Position(line=0, character=0),
+        )
     )
     assert hover is None
 
 
-async def test_completion_ranks_the_paragraph_topic_first(client: LanguageClient, shared_vault: Path) -> None:
+async def test_completion_ranks_the_paragraph_topic_first(
+    client: LanguageClient, shared_vault: Path
+) -> None:
     para = (
         "Keyboard shortcuts: every command can be bound to a key, and the palette lists the "
         "assigned key bindings so you can customise them per command. See [["
@@ -89,7 +104,8 @@ async def test_completion_ranks_the_paragraph_topic_first(client: LanguageClient
     doc = open_doc(client, shared_vault, "docs/Scratch completion.md", para)
     result = await client.text_document_completion_async(
         types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=0, character=len(para))
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=types.Position(line=0, character=len(para)),
         )
     )
     assert result is not None and result.items
@@ -106,7 +122,10 @@ async def test_completion_ranks_the_paragraph_topic_first(client: LanguageClient
         )
     )
     result = await client.text_document_completion_async(
-        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=0, character=len(typed)))
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=types.Position(line=0, character=len(typed)),
+        )
     )
     items = sorted(result.items, key=lambda i: i.sort_text or "")
     assert items[0].label == "Command Palette"
@@ -117,11 +136,17 @@ async def test_completion_of_headings_and_tags(client: LanguageClient, shared_va
     text = "Read [[Space Manager#\nand #meta/"
     doc = open_doc(client, shared_vault, "docs/Scratch anchors.md", text)
     headings = await client.text_document_completion_async(
-        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=0, character=21))
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=types.Position(line=0, character=21),
+        )
     )
     assert "Boot modes" in [i.label for i in headings.items]
     tags = await client.text_document_completion_async(
-        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=1, character=10))
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=types.Position(line=1, character=10),
+        )
     )
     assert tags.items and all(i.label.startswith("meta/") for i in tags.items[:3])
 
@@ -131,7 +156,10 @@ async def test_definition_goes_to_the_heading(client: LanguageClient, shared_vau
     text = (shared_vault / rel).read_text(encoding="utf-8")
     doc = open_doc(client, shared_vault, rel)
     locations = await client.text_document_definition_async(
-        types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=doc), position=position_of(text, "[[Space Manager#Boot modes]]", 4))
+        types.DefinitionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=position_of(text, "[[Space Manager#Boot modes]]", 4),
+        )
     )
     assert len(locations) == 1
     target_lines = (shared_vault / "docs/Space Manager.md").read_text(encoding="utf-8").split("\n")
@@ -156,7 +184,9 @@ async def test_references_are_the_backlinks(client: LanguageClient, shared_vault
     }
     assert linking and linking <= {r.uri for r in refs}
     for ref in refs:
-        line = Path(to_fs_path(ref.uri)).read_text(encoding="utf-8").split("\n")[ref.range.start.line]
+        line = (
+            Path(to_fs_path(ref.uri)).read_text(encoding="utf-8").split("\n")[ref.range.start.line]
+        )
         assert "Command Palette" in line[ref.range.start.character : ref.range.end.character]
 
 
@@ -174,12 +204,16 @@ async def test_document_and_workspace_symbols(client: LanguageClient, shared_vau
 
     walk(symbols)
     assert "Boot modes" in names
-    found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="command palette"))
+    found = await client.workspace_symbol_async(
+        types.WorkspaceSymbolParams(query="command palette")
+    )
     assert found[0].name == "Command Palette"
 
 
 async def test_nvault_search_and_related(client: LanguageClient, shared_vault: Path) -> None:
-    result = await client.protocol.send_request_async("nvault/search", {"query": "keyboard shortcuts", "mode": "hybrid", "limit": 5})
+    result = await client.protocol.send_request_async(
+        "nvault/search", {"query": "keyboard shortcuts", "mode": "hybrid", "limit": 5}
+    )
     assert result.hits and isinstance(result.catching_up, bool)
     hit = result.hits[0]
     assert hit.uri.startswith("file://") and hit.path.endswith(".md") and hit.start_line >= 1
@@ -189,24 +223,38 @@ async def test_nvault_search_and_related(client: LanguageClient, shared_vault: P
     )
     assert isinstance(related.items, list) and len(related.items) <= 3
     for item in related.items:
-        assert item.path != "docs/Command Palette.md" and item.link_text and item.uri.startswith("file://")
+        assert (
+            item.path != "docs/Command Palette.md"
+            and item.link_text
+            and item.uri.startswith("file://")
+        )
 
 
-async def test_bad_input_gets_empty_answers_and_the_server_lives(client: LanguageClient, shared_vault: Path, tmp_path: Path) -> None:
+async def test_bad_input_gets_empty_answers_and_the_server_lives(
+    client: LanguageClient, shared_vault: Path, tmp_path: Path
+) -> None:
     bad = await client.protocol.send_request_async("nvault/search", {"limit": "lots"})
     assert list(bad.hits) == []
-    assert list((await client.protocol.send_request_async("nvault/related", {"uri": 42})).items) == []
+    assert (
+        list((await client.protocol.send_request_async("nvault/related", {"uri": 42})).items) == []
+    )
     outside = tmp_path / "elsewhere.md"
     outside.write_text("See [[Command Palette]]", encoding="utf-8")
     out_uri = open_doc(client, tmp_path, "elsewhere.md")
     hover = await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=out_uri), position=types.Position(line=0, character=7))
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=out_uri),
+            position=types.Position(line=0, character=7),
+        )
     )
     assert hover is None or "Command Palette" in hover.contents.value
     huge = "x" * 300_000 + " [[Command Palette]]"
     huge_uri = open_doc(client, shared_vault, "docs/Huge.md", huge + "\n\x00\x01binary")
     await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=huge_uri), position=types.Position(line=0, character=300_005))
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=huge_uri),
+            position=types.Position(line=0, character=300_005),
+        )
     )
     # still answering
     assert (await client.protocol.send_request_async("nvault/status", {})).notes >= 200
