@@ -1,0 +1,225 @@
+"""Language-server latency: hover and `[[` completion p50/p95 over N requests each, and server RSS.
+
+Usage:
+    python bench/lsp.py [CORPUS] [--cache DIR] [-n 200]
+
+CORPUS defaults to ../shared/corpora/vaultofknowledge. It is copied once to `<cache>/<name>`
+(default /tmp/nvault-bench-cache, shared with the other bench scripts) and indexed there; later
+runs reuse it. The server is the real `python -m vault_lsp` subprocess, driven over stdio by
+pytest-lsp's client; times are client-side round trips. Prints one JSON object.
+
+Hover: on N links (each from a different source note where possible) in already-open documents.
+Completion: N different paragraphs from the vault, each with ` [[` appended, completion at the end
+(so every request runs a fresh hybrid search over its paragraph).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import filelock
+from lsprotocol import types
+from pygls.uris import from_fs_path
+from pytest_lsp import client_capabilities
+from pytest_lsp.client import make_test_lsp_client
+
+from vault_core.notes import parse_note
+from vault_core.vault import Vault
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "vaultofknowledge"
+DEFAULT_CACHE = Path(os.environ.get("NVAULT_BENCH_CACHE", "/tmp/nvault-bench-cache"))
+MARKER = "lsp-bench-synced"
+
+
+def cached_vault(corpus: Path, cache: Path) -> Path:
+    """Copy and index `corpus` once under `cache` (waits while another process is the writer)."""
+    corpus = corpus.resolve()
+    root = cache / corpus.name
+    cache.mkdir(parents=True, exist_ok=True)
+    with filelock.FileLock(str(cache / f"{corpus.name}.lock")):
+        if not root.exists():
+            shutil.copytree(corpus, root, ignore=shutil.ignore_patterns(".git", ".nvault"))
+        while True:
+            with Vault.open(root) as vault:
+                if vault.is_writer:
+                    vault.sync()
+                    (root / ".nvault" / MARKER).write_text("ok", encoding="utf-8")
+                    return root
+            print(f"waiting: another process is indexing {root}", file=sys.stderr)
+            time.sleep(10)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 2)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50_ms": pct(values, 0.5),
+        "p95_ms": pct(values, 0.95),
+        "mean_ms": round(statistics.fmean(values), 2),
+        "max_ms": round(max(values), 2),
+    }
+
+
+def pick_work(root: Path, n: int, seed: int = 7) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """(hover targets: rel, line0, col) and paragraphs for completion, from the vault's notes."""
+    rng = random.Random(seed)
+    notes = sorted(p for p in root.rglob("*.md") if ".nvault" not in p.parts)
+    rng.shuffle(notes)
+    hovers: list[tuple[str, int, int]] = []
+    paragraphs: list[str] = []
+    for path in notes:
+        rel = path.relative_to(root).as_posix()
+        text = path.read_text(encoding="utf-8", errors="replace")
+        parsed = parse_note(text, rel)
+        wiki = [link for link in parsed.links if link.kind == "wiki" and link.target]
+        if wiki and len(hovers) < n:
+            link = rng.choice(wiki)
+            hovers.append((rel, link.line - 1, link.start_col + 3))
+        for para in text.split("\n\n"):
+            words = para.split()
+            if 12 <= len(words) <= 120 and not para.lstrip().startswith(("#", "---", "```", "|")):
+                paragraphs.append(" ".join(words))
+                break
+    while len(hovers) < n and hovers:
+        hovers.append(hovers[len(hovers) % max(1, len(hovers))])
+    return hovers[:n], paragraphs[:n]
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+async def run(root: Path, n: int) -> dict[str, Any]:
+    hovers, paragraphs = pick_work(root, n)
+    client = make_test_lsp_client()
+    await client.start_io(
+        sys.executable, "-m", "vault_lsp", "--root", str(root), "--log-level", "WARNING"
+    )
+    started = time.perf_counter()
+    await client.initialize_session(
+        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
+    )
+    init_ms = (time.perf_counter() - started) * 1000
+    while True:
+        status = await client.protocol.send_request_async("nvault/status", {})
+        if status.notes and not status.indexing.active:
+            break
+        await asyncio.sleep(1)
+    ready_s = time.perf_counter() - started
+    opened: set[str] = set()
+    hover_ms: list[float] = []
+    empty_hovers = 0
+    for rel, line0, col in hovers:
+        uri = from_fs_path(str(root / rel)) or ""
+        if uri not in opened:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+            client.text_document_did_open(
+                types.DidOpenTextDocumentParams(
+                    text_document=types.TextDocumentItem(
+                        uri=uri, language_id="markdown", version=1, text=text
+                    )
+                )
+            )
+            opened.add(uri)
+        t0 = time.perf_counter()
+        result = await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=line0, character=col),
+            )
+        )
+        hover_ms.append((time.perf_counter() - t0) * 1000)
+        empty_hovers += result is None
+    completion_ms: list[float] = []
+    uri = from_fs_path(str(root / "nvault-bench-scratch.md")) or ""
+    text = paragraphs[0] + " [["
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="markdown", version=1, text=text
+            )
+        )
+    )
+    items = 0
+    for version, para in enumerate(paragraphs, start=2):
+        text = para + " [["
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        t0 = time.perf_counter()
+        result = await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=0, character=len(text)),
+            )
+        )
+        completion_ms.append((time.perf_counter() - t0) * 1000)
+        items += len(result.items) if result else 0
+    pid = client._server.pid if client._server else 0
+    rss = rss_mb(pid)
+    await client.shutdown_session()
+    await client.stop()
+    return {
+        "notes": status.notes,
+        "chunks": status.chunks,
+        "initialize_ms": round(init_ms, 1),
+        "ready_s": round(ready_s, 2),
+        "hover": {**summary(hover_ms), "empty": empty_hovers, "goal_p95_ms": 30},
+        "completion": {
+            **summary(completion_ms),
+            "mean_items": round(items / max(1, len(paragraphs)), 1),
+            "goal_p95_ms": 80,
+        },
+        "server_rss_mb": rss,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("-n", type=int, default=200)
+    args = parser.parse_args()
+    if not args.corpus.is_dir():
+        print(json.dumps({"error": f"corpus not found: {args.corpus}"}))
+        return 2
+    root = cached_vault(args.corpus, args.cache)
+    result = asyncio.run(run(root, args.n))
+    result = {
+        "corpus": args.corpus.name,
+        "vault": str(root),
+        "requests": args.n,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **result,
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
