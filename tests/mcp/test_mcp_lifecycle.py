@@ -146,8 +146,13 @@ def test_streamable_http_on_localhost(warm_vault: Path) -> None:
             assert hits[0]["citation"].startswith("animals/zebra.md:")
             bad = client.call_tool("read_note", {"path_or_title": "../../etc/passwd"})
             assert bad.is_error and "outside the vault" in text(bad)
+        leaver = SyncClient(f"http://127.0.0.1:{port}/mcp").__enter__()
+        leaver.submit(lambda c: c.call_tool("quiz", {"scope": "animals/", "n": 10}))
+        leaver.close()  # gone with a call in flight
         with SyncClient(f"http://127.0.0.1:{port}/mcp") as second:
             assert second.ok("status")["notes"] == 8
+            assert second.ok("search", {"query": "espresso"})["hits"][0]["path"] == "food/coffee.md"
+        assert proc.poll() is None  # the HTTP server outlives its clients
     finally:
         proc.terminate()
         proc.wait(timeout=30)
