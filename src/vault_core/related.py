@@ -35,6 +35,8 @@ SIGNALS = frozenset({"semantic", "keyword", "graph"})
 RRF_K = 60
 DEPTH = 50  # how deep each ranker's list goes into the fusion
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
+SIMILAR_PASSAGE = 0.6  # MiniLM cosine above which two passages read as about the same thing
+SIMILAR_NOTE = 0.6
 WEIGHTS: dict[str, float] = {"note": 1.0, "passage": 1.0, "keyword": 1.0, "graph": 1.0}
 
 
@@ -414,10 +416,12 @@ def _suggestion(
 ) -> RelatedNote:
     path = index.paths[i]
     reasons: list[str] = []
-    if ranks.get("passage", DEPTH + 1) <= 10:
+    if passage_best is not None and passage_best[0][i] >= SIMILAR_PASSAGE:
         reasons.append("similar passage")
-    if ranks.get("note", DEPTH + 1) <= 10:
-        reasons.append("similar topic overall")
+    if my_vecs.size and index.has_vector[i]:
+        whole = my_vecs.mean(axis=0)
+        if float(index.note_vecs[i] @ whole) / (np.linalg.norm(whole) or 1.0) >= SIMILAR_NOTE:
+            reasons.append("similar topic overall")
     if shared:
         reasons.append("shared terms: " + ", ".join(shared[:4]))
     reasons.extend(graph_why)
