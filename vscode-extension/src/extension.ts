@@ -58,6 +58,7 @@ import { RESTART_KEYS, initializationOptions, readSettings, resolveVaultRoot } f
 const SEARCH_LIMIT = 50;
 const RELATED_LIMIT = 20;
 const MODE_KEY = 'nvault.searchMode';
+const STALE_PROGRESS_MS = 5000;
 
 type Item<T> = PickItem<T | undefined> & vscode.QuickPickItem;
 
@@ -67,6 +68,8 @@ class Nvault implements vscode.Disposable {
   private lastCommand: ServerCommand | undefined;
   private lastError: string | undefined;
   private ready: Promise<void> | undefined;
+  private barActiveSince: number | undefined;
+  private readonly poll = setInterval(() => this.pollWhileIndexing(), STALE_PROGRESS_MS);
   private readonly log = vscode.window.createOutputChannel('nvault');
   private readonly report = vscode.window.createOutputChannel('nvault status');
   private readonly bar = vscode.window.createStatusBarItem('nvault.status', vscode.StatusBarAlignment.Left, 0);
@@ -126,7 +129,7 @@ class Nvault implements vscode.Disposable {
     // The id 'nvault' makes the client read the `nvault.trace.server` setting.
     const client = new LanguageClient('nvault', 'nvault', serverOptions, clientOptions);
     this.client = client;
-    client.onNotification(Methods.progress, (p: ProgressParams) => this.setBar(statusBarView(p)));
+    client.onNotification(Methods.progress, (p: ProgressParams) => this.showProgress(p));
     client.onDidChangeState((e) => {
       if (this.client !== client) return;
       if (e.newState === State.Stopped) this.fail('language server stopped');
@@ -187,7 +190,7 @@ class Nvault implements vscode.Disposable {
   private async refreshBar(): Promise<void> {
     try {
       const status = await this.request<StatusResult>(Methods.status, {});
-      this.setBar(statusBarView(statusToProgress(status)));
+      this.showProgress(statusToProgress(status));
     } catch (error) {
       this.log.appendLine(`[nvault] status request failed: ${errorText(error)}`);
     }
@@ -211,15 +214,32 @@ class Nvault implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearInterval(this.poll);
     void this.stop();
     this.bar.dispose();
     this.report.dispose();
     this.log.dispose();
   }
 
-  private setBar(view: StatusBarView): void {
+  private setBar(view: StatusBarView, progress?: ProgressParams): void {
     this.bar.text = view.text;
     this.bar.tooltip = view.tooltip;
+    this.barActiveSince = progress?.active ? Date.now() : undefined;
+  }
+
+  private showProgress(progress: ProgressParams): void {
+    this.setBar(statusBarView(progress), progress);
+  }
+
+  /**
+   * While the bar says "indexing", ask for the status if no progress came for a while,
+   * so a lost or never-sent final notification cannot leave it spinning forever.
+   */
+  private pollWhileIndexing(): void {
+    if (this.barActiveSince !== undefined && Date.now() - this.barActiveSince >= STALE_PROGRESS_MS) {
+      this.barActiveSince = Date.now();
+      void this.refreshBar();
+    }
   }
 
   private fail(message: string): void {
@@ -407,7 +427,7 @@ class Nvault implements vscode.Disposable {
     this.report.clear();
     try {
       const status = await this.request<StatusResult>(Methods.status, {});
-      this.setBar(statusBarView(statusToProgress(status)));
+      this.showProgress(statusToProgress(status));
       this.report.appendLine(formatStatusReport(status, new Date()));
     } catch (error) {
       this.report.appendLine('nvault status');

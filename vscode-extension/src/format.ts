@@ -91,6 +91,9 @@ export interface StatusBarView {
 }
 
 export function statusBarView(progress: ProgressParams): StatusBarView {
+  if (progress.active && !(progress.total > 0)) {
+    return { text: '$(sync~spin) nvault scanning…', tooltip: 'nvault: looking for changed files. Click for status.' };
+  }
   if (progress.active) {
     return {
       text: `$(sync~spin) nvault ${formatCount(progress.done)}/${formatCount(progress.total)}`,

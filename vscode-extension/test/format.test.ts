@@ -110,6 +110,10 @@ describe('status bar', () => {
     assert.match(v.tooltip, /1,234 of 10,000 files done \(12%\)/);
   });
 
+  it('says scanning while the total is not known yet', () => {
+    assert.equal(statusBarView({ active: true, done: 0, total: 0, notes: 0 }).text, '$(sync~spin) nvault scanning…');
+  });
+
   it('shows the note count when idle', () => {
     assert.equal(statusBarView({ active: false, done: 0, total: 0, notes: 2719 }).text, '$(check) nvault 2,719 notes');
     assert.equal(statusBarView({ active: false, done: 0, total: 0, notes: 1 }).text, '$(check) nvault 1 note');
