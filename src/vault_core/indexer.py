@@ -231,6 +231,8 @@ class Indexer:
                     f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit "
                     "(limits.max_file_bytes in .nvault/config.toml)"
                 )
+            if not (self.root / rel).resolve().is_relative_to(self.root.resolve()):
+                raise ExtractError("symlink to a file outside the vault: not indexed")
             data = (self.root / rel).read_bytes()
             sha = file_sha256(data)
             if known is not None and known.sha256 == sha and not known.error:

@@ -303,7 +303,7 @@ class Vault:
     ) -> NoteContent:
         """A note's text (whole, one heading's section, or a line range), for quoting with lines."""
         note = self.resolve(name)
-        full = self.root / note.path
+        full = self.root / self.relpath(note.path)  # refuses a symlink that leads outside
         if note.kind == "attachment":
             text = "\n\n".join(c["text"] for c in self.chunks(note.path))
         else:

@@ -167,3 +167,13 @@ def test_new_parser_version_reparses_without_reembedding(make_vault, monkeypatch
     assert not reopened.store.reparse_needed
     assert reopened.sync().unchanged == len(FILES)
     reopened.close()
+
+
+def test_symlink_leading_outside_the_vault_is_not_indexed(make_vault, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("# Secret\nprivatetoken outside the vault\n", encoding="utf-8")
+    vault = make_vault(FILES, sync=False)
+    (vault.root / "escape.md").symlink_to(secret)
+    vault.sync()
+    assert "outside the vault" in vault.note("escape.md").error
+    assert vault.search("privatetoken", mode="keyword") == []
