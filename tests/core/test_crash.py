@@ -128,6 +128,7 @@ def test_kill_during_sync_leaves_a_repairable_index(base_vault: Path, tmp_path: 
 
 
 @pytest.mark.stress
+@pytest.mark.timeout(3600)
 def test_kill_during_sync_stress(base_vault: Path, tmp_path: Path) -> None:
     killed = [_crash_iteration(base_vault, tmp_path, seed) for seed in range(100, 125)]
     print(f"\n{sum(killed)} of {len(killed)} workers were killed mid-sync")
