@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (
     CACHE,
-    build_dir_for,
     corpus,
     emit,
     is_ready,
@@ -73,16 +72,19 @@ def note_text(doc: dict[str, str]) -> str:
     return f"# {title}\n\n{doc['text'].strip()}\n" if title else doc["text"].strip() + "\n"
 
 
-def build_vault(docs: list[dict[str, str]], target: Path) -> dict[str, Any]:
+def build_vault(docs: list[dict[str, str]], target: Path) -> tuple[dict[str, Any], Path]:
     """Write one note per abstract and index it with the real indexer; cached in `target`."""
     if is_ready(target):
         log(f"reusing indexed SciFact vault {target}")
-        return json.loads((target / ".bench-ready").read_text())
-    work = build_dir_for(target)
+        return json.loads((target / ".bench-ready").read_text()), target
+    # A fixed build dir, so an interrupted build resumes: the indexer's sync is incremental.
+    work = target.parent / f".{target.name}.build"
     vault_dir = work / "vault"
-    vault_dir.mkdir()
+    vault_dir.mkdir(parents=True, exist_ok=True)
     for doc in docs:
-        (vault_dir / f"{doc['_id']}.md").write_text(note_text(doc), encoding="utf-8")
+        note = vault_dir / f"{doc['_id']}.md"
+        if not note.is_file():
+            note.write_text(note_text(doc), encoding="utf-8")
     log(f"wrote {len(docs)} notes; indexing (takes minutes: the embedder is the bottleneck)")
 
     def progress(done: int, total: int, path: str) -> None:
@@ -108,7 +110,7 @@ def build_vault(docs: list[dict[str, str]], target: Path) -> dict[str, Any]:
     mark_ready(target, info)
     if target != vault_dir:
         shutil.rmtree(work, ignore_errors=True)
-    return info
+    return info, target
 
 
 def ndcg_at(ranked: list[str], relevant: set[str], k: int = 10) -> float:
@@ -297,16 +299,16 @@ def main() -> None:
         result["command"] = "python " + " ".join(["bench/scifact.py", *sys.argv[1:]])
         emit(result)
         return
-    info = build_vault(docs, args.cache.resolve())
+    info, vault_path = build_vault(docs, args.cache.resolve())
     result: dict[str, Any] = {
         "corpus": str(root),
         "split": "train",
         "index": info,
-        "vault": str(args.cache),
+        "vault": str(vault_path),
         "reference": REFERENCE,
         "modes": {},
     }
-    with Vault.open(args.cache.resolve(), writer=False) as vault:
+    with Vault.open(vault_path, writer=False) as vault:
         log(f"searching {len(qids)} claims x {len(MODES)} modes")
         for mode in MODES:
             run, latencies = run_mode(vault, claims, qids, mode, limit=100)
