@@ -103,6 +103,14 @@ def make_queries(pool: list[str], n: int, seed: int) -> list[str]:
 
 
 # -- backends (each runs in its own forked child) ------------------------------------------
+def _both(name: str, times: list[list[float]]) -> dict[str, Any]:
+    """Wall-clock and CPU-time summaries of (wall, cpu) pairs."""
+    return {
+        name: summary_ms([t[0] for t in times]),
+        f"{name}_cpu": summary_ms([t[1] for t in times]),
+    }
+
+
 def _updates(texts: list[str], n: int, seed: int) -> list[tuple[int, list[str]]]:
     """(note number, its 5 new chunk texts, one with a marker term) for `n` updates."""
     r = rng(seed + 2)
@@ -128,18 +136,19 @@ def bench_rank_bm25(texts: list[str], tokens: list[list[str]], queries: list[str
             start = note * PER_NOTE
             tokens[start : start + PER_NOTE] = [tokenize(x) for x in new]
             index = BM25Okapi(tokens)
-        update_times.append(t[0])
+        update_times.append(t)
     query_times = []
     for q in queries:
         with timer() as t:
             scores = index.get_scores(tokenize(q))
             top = np.argpartition(-scores, DEPTH)[:DEPTH]
             top[np.argsort(-scores[top])]
-        query_times.append(t[0])
+        query_times.append(t)
     return {
         "build_s": round(t_build[0], 2),
-        "update": summary_ms(update_times),
-        "query": summary_ms(query_times),
+        "build_cpu_s": round(t_build[1], 2),
+        **_both("update", update_times),
+        **_both("query", query_times),
         "rss_growth_mb": rss,
     }
 
@@ -162,7 +171,7 @@ def bench_bm25s(texts: list[str], tokens: list[list[str]], queries: list[str], u
             start = note * PER_NOTE
             tokens[start : start + PER_NOTE] = [tokenize(x) for x in new]
             model = build(tokens)
-        update_times.append(t[0])
+        update_times.append(t)
     vocab = model.vocab_dict
     query_times = []
     for q in queries:
@@ -170,11 +179,12 @@ def bench_bm25s(texts: list[str], tokens: list[list[str]], queries: list[str], u
             ids = [vocab[w] for w in tokenize(q) if w in vocab]
             if ids:
                 model.retrieve([ids], k=DEPTH, show_progress=False, n_threads=1)
-        query_times.append(t[0])
+        query_times.append(t)
     return {
         "build_s": round(t_build[0], 2),
-        "update": summary_ms(update_times),
-        "query": summary_ms(query_times),
+        "build_cpu_s": round(t_build[1], 2),
+        **_both("update", update_times),
+        **_both("query", query_times),
         "rss_growth_mb": rss,
     }
 
@@ -226,13 +236,13 @@ def bench_lancedb(texts: list[str], tokens: list[list[str]], queries: list[str],
         rss = current_rss_mb() - before
         searcher = Searcher(store, embedder=None)  # type: ignore[arg-type]
 
-        def query_all() -> dict[str, float]:
+        def query_all() -> dict[str, Any]:
             times = []
             for q in queries:
                 with timer() as t:
                     searcher._keyword(q, DEPTH, None)
-                times.append(t[0])
-            return summary_ms(times)
+                times.append(t)
+            return _both("wall", times)
 
         searcher._keyword(queries[0], DEPTH, None)  # warm-up: opens the index files
         fresh = query_all()
@@ -242,7 +252,7 @@ def bench_lancedb(texts: list[str], tokens: list[list[str]], queries: list[str],
             rows = _rows(path, new, dim, r)
             with timer() as t:
                 store.replace_chunks([path], rows)
-            update_times.append(t[0])
+            update_times.append(t)
             hits = searcher._keyword(f"zqxmarker{i}", DEPTH, None)
             visible.append(any(h["path"] == path for h in hits))
         pending = query_all()
@@ -251,7 +261,8 @@ def bench_lancedb(texts: list[str], tokens: list[list[str]], queries: list[str],
         optimized = query_all()
         return {
             "build_s": round(t_build[0], 2),
-            "update": summary_ms(update_times),
+            "build_cpu_s": round(t_build[1], 2),
+            **_both("update", update_times),
             "update_visible_to_next_query": f"{sum(visible)}/{len(visible)}",
             "query": fresh,
             f"query_after_{updates}_unoptimized_updates": pending,
