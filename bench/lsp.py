@@ -63,7 +63,7 @@ def cached_vault(corpus: Path, cache: Path) -> Path:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 2)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 2)
 
 
 def summary(values: list[float]) -> dict[str, float]:

@@ -17,20 +17,20 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from vault_core.links import LinkGraph
-from vault_core.vault import Vault
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc, md_dest
 
 if TYPE_CHECKING:
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
 WIKI_OPEN = re.compile(r"\[\[([^\[\]]*)$")
 MD_OPEN = re.compile(r"\]\(([^()\s]*)$")
 TAG_OPEN = re.compile(r"(?:^|[\s(])#([\w/\-]*)$")
-MAX_ITEMS = 200
+MAX_ITEMS = 100  # the list is incomplete: the client asks again as the user types
 RELEVANT = 30
-CONTEXT_CHARS = 1_200
+CONTEXT_CHARS = 400  # the end of the paragraph: what is being written now
 
 
 @dataclass
@@ -64,6 +64,7 @@ class Ranker:
         self._names: list[Name] = []
         self._tags: list[tuple[str, int]] = []
         self._searches: dict[str, list[str]] = {}
+        self._link_text: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def names(self, vault: Vault) -> tuple[list[Name], list[tuple[str, int]]]:
@@ -84,7 +85,15 @@ class Ranker:
                 self._graph, self._names = graph, names
                 self._tags = sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))
                 self._searches.clear()
+                self._link_text = {}
             return self._names, self._tags
+
+    def link_text(self, vault: Vault, path: str) -> str:
+        """`shortest_link_text`, memoised per graph (it scans the vault for ambiguous stems)."""
+        cached = self._link_text.get(path)
+        if cached is None:
+            cached = self._link_text[path] = vault.graph.shortest_link_text(path)
+        return cached
 
     def relevant(self, vault: Vault, context: str, exclude: str | None) -> list[str]:
         """Notes ranked by hybrid search over `context`, best first."""
@@ -156,7 +165,6 @@ def note_items(
         rank = rel_rank.get(name.path, len(relevant) + 1)
         scored.append(((-bucket, rank, -quality, len(name.label)), name))
     scored.sort(key=lambda s: (s[0], s[1].key))
-    graph = vault.graph
     items: list[types.CompletionItem] = []
     seen: set[tuple[str, str]] = set()
     for rank, (_, name) in enumerate(scored[:MAX_ITEMS]):
@@ -166,7 +174,7 @@ def note_items(
         if md:
             text = md_dest(name.path, doc.rel or "")
         else:
-            text = graph.shortest_link_text(name.path)
+            text = ranker.link_text(vault, name.path)
             if name.alias:
                 text = f"{text}|{name.label}"
         detail = name.path + (f"  (alias of {name.title})" if name.alias else "")

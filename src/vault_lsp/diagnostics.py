@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from vault_core.vault import Vault
 from vault_lsp import related as rel_mod
 from vault_lsp.documents import Doc
 
 if TYPE_CHECKING:
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")

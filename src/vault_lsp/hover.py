@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from vault_core.links import _heading_key
-from vault_core.vault import Vault
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc
 from vault_lsp.summaries import Summaries, clip, first_paragraph
 
 if TYPE_CHECKING:
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")

@@ -14,11 +14,11 @@ from lsprotocol import types
 
 from vault_core.links import _heading_key
 from vault_core.notes import Link
-from vault_core.vault import Vault
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc
 
 if TYPE_CHECKING:
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from vault_core.vault import Vault
 from vault_lsp.common import attr, items_of
+
+if TYPE_CHECKING:
+    from vault_core.vault import Vault
 
 log = logging.getLogger("vault_lsp")
 _warned: set[str] = set()
@@ -39,19 +41,23 @@ class Mention(BaseModel):
 
 
 class _Cache:
+    """Results keyed by note content, valid while the link graph they were computed on is current."""
+
     def __init__(self) -> None:
-        self.data: dict[tuple[Any, ...], Any] = {}
+        self.data: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> Any:
+    def get(self, vault: Vault, key: tuple[Any, ...]) -> Any:
         with self.lock:
-            return self.data.get(key)
+            entry = self.data.get(key)
+        return entry[1] if entry is not None and entry[0] is vault.graph else None
 
-    def put(self, key: tuple[Any, ...], value: Any) -> None:
+    def put(self, vault: Vault, key: tuple[Any, ...], value: Any) -> None:
+        graph = vault.graph
         with self.lock:
             if len(self.data) > 512:
                 self.data.clear()
-            self.data[key] = value
+            self.data[key] = (graph, value)
 
 
 _related = _Cache()
@@ -65,14 +71,15 @@ def _missing(what: str, exc: Exception) -> None:
 
 
 def _key(vault: Vault, path: str, *extra: Any) -> tuple[Any, ...]:
+    """Note content + graph generation: `vault.graph` is a new object after every commit."""
     note = vault.catalog.get(path)
-    return (id(vault), path, note.sha256 if note else "", vault.store.version(), *extra)
+    return (id(vault), path, note.sha256 if note else "", *extra)
 
 
 def related(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem]:
     """Notes that `path` should link and does not, best first."""
     key = _key(vault, path, limit)
-    cached = _related.get(key)
+    cached = _related.get(vault, key)
     if cached is not None:
         return cached
     try:
@@ -99,14 +106,14 @@ def related(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem]:
                 link_text=attr(item, "link_text", default=None) or graph.shortest_link_text(target),
             )
         )
-    _related.put(key, out[:limit])
+    _related.put(vault, key, out[:limit])
     return out[:limit]
 
 
 def mentions(vault: Vault, path: str) -> list[Mention]:
     """Plain-text mentions of other notes' titles/aliases inside `path` (as indexed)."""
     key = _key(vault, path)
-    cached = _mentions.get(key)
+    cached = _mentions.get(vault, key)
     if cached is not None:
         return cached
     try:
@@ -136,10 +143,10 @@ def mentions(vault: Vault, path: str) -> list[Mention]:
                 end_col=int(end),
             )
         )
-    _mentions.put(key, out)
+    _mentions.put(vault, key, out)
     return out
 
 
 def peek(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem] | None:
     """Related notes only if already computed (hover must not wait for them)."""
-    return _related.get(_key(vault, path, limit))
+    return _related.get(vault, _key(vault, path, limit))

@@ -17,13 +17,13 @@ from lsprotocol import types
 
 from vault_core.links import _heading_key
 from vault_core.notes import Link
-from vault_core.vault import Vault
 from vault_lsp.code_actions import BAD_NAME, doc_edit
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc, format_link, md_dest
 from vault_lsp.navigation import links_to
 
 if TYPE_CHECKING:
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")

@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from vault_core.config import VaultConfig
-from vault_core.vault import Vault, VaultError
+if TYPE_CHECKING:
+    from vault_core.vault import Vault
+
 
 log = logging.getLogger("vault_lsp")
 
@@ -79,6 +80,10 @@ class Session:
 
     def _open(self) -> None:
         try:
+            # imported here: lancedb and onnxruntime take seconds, initialize must not wait
+            from vault_core.config import VaultConfig
+            from vault_core.vault import Vault, VaultError
+
             if self.root is None or not self.root.is_dir():
                 raise VaultError(
                     f"no vault folder ({self.root}): pass --root or initializationOptions.vaultRoot"

@@ -11,11 +11,13 @@ import logging
 import queue
 import re
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault_core.catalog import NoteRecord
-from vault_core.vault import Vault
 from vault_lsp import related as rel_mod
+
+if TYPE_CHECKING:
+    from vault_core.vault import Vault
 
 log = logging.getLogger("vault_lsp")
 SUMMARY_CHARS = 320

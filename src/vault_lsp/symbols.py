@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from vault_core.vault import Vault
 from vault_lsp.common import guard
 from vault_lsp.completion import fuzzy
 from vault_lsp.documents import Doc
 
 if TYPE_CHECKING:
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
