@@ -1,6 +1,7 @@
 /**
  * VS Code wiring: starts vault-lsp over stdio, registers the nvault commands and the
- * status-bar item. All decisions and text live in the vscode-free modules next to it.
+ * status-bar item (the quick picks are in pickers.ts). Decisions and text live in the
+ * vscode-free modules next to it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,35 +16,17 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { DebouncedSearch } from './debouncedSearch';
 import {
+  errorText,
   formatStatusReport,
-  hitToItem,
-  nextMode,
-  opensInTextEditor,
-  relatedToItem,
-  searchPlaceholder,
-  searchTitle,
   statusBarError,
   statusBarStarting,
   statusBarView,
   statusToProgress,
-  wikiLink,
-  type PickItem,
   type StatusBarView,
 } from './format';
-import { toZeroBased } from './lines';
-import {
-  Methods,
-  type Hit,
-  type ProgressParams,
-  type RelatedItem,
-  type RelatedResult,
-  type ReindexResult,
-  type SearchMode,
-  type SearchResult,
-  type StatusResult,
-} from './protocol';
+import { relatedNotes, searchNotes, showError, type PickerHost } from './pickers';
+import { Methods, type ProgressParams, type ReindexResult, type StatusResult } from './protocol';
 import { activePythonInterpreter } from './python';
 import { RestartPolicy } from './restartPolicy';
 import {
@@ -55,12 +38,7 @@ import {
 } from './serverCommand';
 import { RESTART_KEYS, initializationOptions, readSettings, resolveVaultRoot } from './settings';
 
-const SEARCH_LIMIT = 50;
-const RELATED_LIMIT = 20;
-const MODE_KEY = 'nvault.searchMode';
 const STALE_PROGRESS_MS = 5000;
-
-type Item<T> = PickItem<T | undefined> & vscode.QuickPickItem;
 
 class Nvault implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -262,154 +240,21 @@ class Nvault implements vscode.Disposable {
 
   // ---- commands ----
 
-  async search(): Promise<void> {
-    let mode = this.context.globalState.get<SearchMode>(MODE_KEY, 'hybrid');
-    const qp = vscode.window.createQuickPick<Item<Hit>>();
-    qp.matchOnDescription = false;
-    qp.matchOnDetail = false;
-    const modeButton = (): vscode.QuickInputButton => ({
-      iconPath: new vscode.ThemeIcon('settings'),
-      tooltip: `Mode: ${mode} (click for ${nextMode(mode)})`,
-    });
-    const applyMode = (): void => {
-      qp.placeholder = searchPlaceholder(mode);
-      qp.title = searchTitle(mode, undefined, false);
-      qp.buttons = [modeButton()];
+  search(): Promise<void> {
+    return searchNotes(this.pickerHost());
+  }
+
+  related(): Promise<void> {
+    return relatedNotes(this.pickerHost());
+  }
+
+  private pickerHost(): PickerHost {
+    return {
+      request: (method, params, token) => this.request(method, params, token),
+      resolveUri: (uri, relPath) =>
+        uri ? vscode.Uri.parse(uri, true) : vscode.Uri.file(path.join(this.vaultRoot ?? '', relPath)),
+      state: this.context.globalState,
     };
-    applyMode();
-
-    const search = new DebouncedSearch<SearchResult>(
-      (query) => {
-        const cts = new vscode.CancellationTokenSource();
-        const promise = this.request<SearchResult>(Methods.search, { query, mode, limit: SEARCH_LIMIT }, cts.token);
-        promise.finally(() => cts.dispose()).catch(() => undefined);
-        return { promise, cancel: () => cts.cancel() };
-      },
-      {
-        busy: (busy) => (qp.busy = busy),
-        clear: () => {
-          qp.items = [];
-          qp.title = searchTitle(mode, undefined, false);
-        },
-        result: (_query, result) => {
-          const hits = result.hits ?? [];
-          qp.title = searchTitle(mode, hits.length, result.catching_up);
-          qp.items =
-            hits.length > 0
-              ? hits.map((h) => hitToItem(h) as Item<Hit>)
-              : [{ label: 'No matching notes', alwaysShow: true, data: undefined }];
-        },
-        error: (_query, error) => {
-          qp.items = [{ label: '$(error) Search failed', detail: errorText(error), alwaysShow: true, data: undefined }];
-        },
-      },
-    );
-
-    const disposables: vscode.Disposable[] = [
-      qp.onDidChangeValue((value) => search.update(value)),
-      qp.onDidTriggerButton(() => {
-        mode = nextMode(mode);
-        void this.context.globalState.update(MODE_KEY, mode);
-        applyMode();
-        search.refresh();
-      }),
-      qp.onDidAccept(() => {
-        const hit = qp.selectedItems[0]?.data;
-        if (!hit) return;
-        qp.hide();
-        void this.openHit(hit).catch((error) => showError('could not open the note', error));
-      }),
-      qp.onDidHide(() => {
-        search.dispose();
-        disposables.forEach((d) => d.dispose());
-        qp.dispose();
-      }),
-    ];
-
-    const editor = vscode.window.activeTextEditor;
-    const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection).trim() : '';
-    qp.show();
-    if (selected && !selected.includes('\n')) {
-      qp.value = selected;
-      search.update(selected);
-    }
-  }
-
-  private async openHit(hit: Hit): Promise<void> {
-    const uri = this.uriOf(hit.uri, hit.path);
-    if (!opensInTextEditor(hit.path)) {
-      await vscode.commands.executeCommand('vscode.open', uri);
-      return;
-    }
-    const doc = await vscode.workspace.openTextDocument(uri);
-    const lines = toZeroBased(hit.start_line, hit.end_line, doc.lineCount);
-    const range = new vscode.Range(lines.start, 0, lines.end, doc.lineAt(lines.end).range.end.character);
-    const editor = await vscode.window.showTextDocument(doc, { selection: new vscode.Range(range.start, range.start) });
-    editor.selection = new vscode.Selection(range.start, range.end);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  }
-
-  private uriOf(uri: string, relPath: string): vscode.Uri {
-    if (uri) return vscode.Uri.parse(uri, true);
-    return vscode.Uri.file(path.join(this.vaultRoot ?? '', relPath));
-  }
-
-  async related(): Promise<void> {
-    const editor = vscode.window.activeTextEditor;
-    if (!editor || editor.document.uri.scheme !== 'file') {
-      void vscode.window.showInformationMessage('nvault: open a note to see notes related to it.');
-      return;
-    }
-    const insertButton: vscode.QuickInputButton = {
-      iconPath: new vscode.ThemeIcon('link'),
-      tooltip: 'Insert [[link]] at the cursor',
-    };
-    const qp = vscode.window.createQuickPick<Item<RelatedItem>>();
-    qp.title = `nvault: Related to ${path.basename(editor.document.uri.fsPath)}`;
-    qp.placeholder = 'Enter opens the note; the link button inserts [[…]] at the cursor';
-    qp.matchOnDescription = true;
-    qp.matchOnDetail = true;
-    qp.busy = true;
-    qp.show();
-
-    const disposables: vscode.Disposable[] = [
-      qp.onDidAccept(() => {
-        const item = qp.selectedItems[0]?.data;
-        if (!item) return;
-        qp.hide();
-        void vscode.window
-          .showTextDocument(this.uriOf(item.uri, item.path))
-          .then(undefined, (error) => showError('could not open the note', error));
-      }),
-      qp.onDidTriggerItemButton((e) => {
-        const item = e.item.data;
-        if (!item) return;
-        qp.hide();
-        void insertLink(editor, wikiLink(item.link_text || item.title)).catch((error) =>
-          showError('could not insert the link', error),
-        );
-      }),
-      qp.onDidHide(() => {
-        disposables.forEach((d) => d.dispose());
-        qp.dispose();
-      }),
-    ];
-
-    try {
-      const result = await this.request<RelatedResult>(Methods.related, {
-        uri: editor.document.uri.toString(),
-        limit: RELATED_LIMIT,
-      });
-      const items = result.items ?? [];
-      qp.items =
-        items.length > 0
-          ? items.map((i) => ({ ...relatedToItem(i), buttons: [insertButton] }) as Item<RelatedItem>)
-          : [{ label: 'No related notes found', data: undefined }];
-    } catch (error) {
-      qp.items = [{ label: '$(error) Could not get related notes', detail: errorText(error), data: undefined }];
-    } finally {
-      qp.busy = false;
-    }
   }
 
   async reindex(): Promise<void> {
@@ -440,15 +285,6 @@ class Nvault implements vscode.Disposable {
   }
 }
 
-async function insertLink(editor: vscode.TextEditor, link: string): Promise<void> {
-  if (editor.document.isClosed) throw new Error('the note was closed');
-  const shown = await vscode.window.showTextDocument(editor.document, editor.viewColumn);
-  const ok = await shown.edit((edit) => {
-    for (const selection of shown.selections) edit.replace(selection, link);
-  });
-  if (!ok) throw new Error('the editor rejected the edit');
-}
-
 function isExecutableFile(file: string): boolean {
   try {
     if (!fs.statSync(file).isFile()) return false;
@@ -457,15 +293,6 @@ function isExecutableFile(file: string): boolean {
   } catch {
     return false;
   }
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
-
-function showError(what: string, error: unknown): void {
-  void vscode.window.showErrorMessage(`nvault: ${what}: ${errorText(error)}`);
 }
 
 let nvault: Nvault | undefined;

@@ -195,3 +195,8 @@ export function opensInTextEditor(filePath: string): boolean {
   if (dot <= slash) return true; // no extension: assume text
   return TEXT_EXTENSIONS.has(filePath.slice(dot).toLowerCase());
 }
+
+/** The message of an Error (or anything thrown), for a user-facing line. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
+  errorText,
   escapeIcons,
   formatCount,
   formatLastSync,
@@ -192,6 +193,11 @@ describe('status report', () => {
 });
 
 describe('misc', () => {
+  it('turns anything thrown into a message', () => {
+    assert.equal(errorText(new Error('boom')), 'boom');
+    assert.equal(errorText('plain'), 'plain');
+  });
+
   it('groups thousands independent of locale', () => {
     assert.equal(formatCount(1234567), '1,234,567');
     assert.equal(formatCount(Number.NaN), '0');
