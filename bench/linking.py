@@ -90,15 +90,17 @@ def cached_vault(
 @contextlib.contextmanager
 def _writer(root: Path, wait_s: float = 3600.0) -> Iterator[Vault]:
     """Open `root` as the writer, waiting while someone else (another engineer's build) indexes it."""
+    (root / ".nvault").mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(root / ".nvault" / "writer.lock"))
     deadline = time.monotonic() + wait_s
     while True:
+        # wait cheaply on the writer's OS lock before paying for a Vault (it loads the model)
+        with lock.acquire(timeout=max(deadline - time.monotonic(), 0)):
+            pass
         vault = Vault.open(root)
         if vault.is_writer:
             break
         vault.close()
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"another process has held the writer lock on {root} for too long")
-        time.sleep(5)
     try:
         yield vault
     finally:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 import re
 import threading
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Collection
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -22,7 +24,7 @@ import pyarrow.compute
 from pydantic import BaseModel, Field
 
 from vault_core.graph import Mention, unlinked_mentions
-from vault_core.keyword import tokenize
+from vault_core.keyword import TOKEN_RE, tokenize
 from vault_core.search import make_snippet
 
 if TYPE_CHECKING:
@@ -33,11 +35,19 @@ __all__ = ["Mention", "RelatedNote", "RelatedPassage", "related", "unlinked_ment
 
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
 RRF_K = 60
-DEPTH = 50  # how deep each ranker's list goes into the fusion
+DEPTH = 50
+PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage  # how deep each ranker's list goes into the fusion
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
 SIMILAR_PASSAGE = 0.6  # MiniLM cosine above which two passages read as about the same thing
 SIMILAR_NOTE = 0.6
-WEIGHTS: dict[str, float] = {"note": 1.0, "passage": 1.0, "keyword": 1.0, "graph": 1.0}
+# Fusion weights, chosen on silverbullet-docs link recovery as a whole (vaultofknowledge held out).
+WEIGHTS: dict[str, float] = {
+    "note": 2.0,  # whole-note similarity
+    "passage": 1.0,  # best passage-to-passage similarity
+    "keyword": 1.0,  # BM25 on the note's distinctive terms
+    "graph": 1.0,  # Adamic-Adar over neighbours
+    "popular": 1.0,  # in-degree prior (part of the graph signal)
+}
 
 
 LINK_SPAN_RE = re.compile(
@@ -120,6 +130,9 @@ class NoteIndex:
         self.note_vecs = sums / np.where(norms > 0, norms, 1.0)
         self._build_bm25(terms)
         self._build_links(graph)
+        self._queries: dict[tuple[str, int], tuple[dict[str, float], dict[str, str]]] = {}
+        self._stripped: dict[str, np.ndarray] = {}
+        self._link_text: dict[str, str] = {}
 
     def _build_bm25(self, chunk_terms: list[str]) -> None:
         per_note: list[Counter[str]] = [Counter() for _ in self.paths]
@@ -150,6 +163,7 @@ class NoteIndex:
                 if res.target and res.target != source and res.target in self.pos:
                     self.out[source].add(res.target)
                     self.inc[res.target].add(source)
+        self.in_degree = np.array([len(self.inc[p]) for p in self.paths], np.float32)
 
     # -- queries ---------------------------------------------------------------------------
     def chunk_rows(self, path: str) -> np.ndarray:
@@ -165,24 +179,43 @@ class NoteIndex:
                 pass
         return "\n\n".join(self.chunk_text[i] for i in self.chunk_rows(path))
 
-    def best_passages(self, vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per note: the best chunk-to-chunk cosine with `vecs`, and which of its chunks gave it."""
+    def best_passages(
+        self, vecs: np.ndarray, notes: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per note (of `notes`, default all): the best chunk-to-chunk cosine with `vecs`, and
+        which of its chunks gave it; -1 for notes not scored."""
         n = len(self.paths)
         best = np.full(n, -1.0, np.float32)
         which = np.zeros(n, np.int64)
-        if not len(self.chunk_vecs) or not len(vecs):
+        notes = np.flatnonzero(self.has_vector) if notes is None else notes[self.has_vector[notes]]
+        if not len(notes) or not len(vecs):
             return best, which
-        chunk_best = (vecs @ self.chunk_vecs.T).max(axis=0)
-        has = np.flatnonzero(self.has_vector)
-        best[has] = np.maximum.reduceat(chunk_best, self.chunk_start[has])
-        hits = np.flatnonzero(chunk_best >= best[self.chunk_note])
-        notes, first = np.unique(self.chunk_note[hits], return_index=True)
-        which[notes] = hits[first]
+        notes = np.sort(notes)
+        sizes = self.chunk_end[notes] - self.chunk_start[notes]
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        rows = np.repeat(self.chunk_start[notes] - offsets, sizes) + np.arange(sizes.sum())
+        chunk_best = (vecs @ self.chunk_vecs[rows].T).max(axis=0)
+        best[notes] = np.maximum.reduceat(chunk_best, offsets)
+        hits = np.flatnonzero(chunk_best >= best[self.chunk_note[rows]])
+        found, first = np.unique(self.chunk_note[rows][hits], return_index=True)
+        which[found] = rows[hits[first]]
         return best, which
 
-    def query_terms(self, text: str, k: int) -> dict[str, float]:
-        """The `k` most distinctive terms of `text` (tf-idf), with 1 + log(tf) query weights."""
-        counts = Counter(tokenize(text))
+    def query_terms(
+        self, vault: Vault, path: str, k: int
+    ) -> tuple[dict[str, float], dict[str, str]]:
+        """The note's `k` most distinctive terms (tf-idf over its link-free text) with 1 + log(tf)
+        query weights, and a readable word for each term (stems are not for people)."""
+        cached = self._queries.get((path, k))
+        if cached is not None:
+            return cached
+        text = unicodedata.normalize("NFKC", strip_links(self.read_text(vault, path)))
+        counts: Counter[str] = Counter()
+        surface: dict[str, str] = {}
+        for match in TOKEN_RE.finditer(text):
+            for term in _word_terms_cached(match.group(0)):
+                counts[term] += 1
+                surface.setdefault(term, match.group(0).lower())
         scored = []
         for term, tf in counts.items():
             df = self.df.get(term, 0)
@@ -191,29 +224,49 @@ class NoteIndex:
             idf = math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
             scored.append(((1 + math.log(tf)) * idf, term, 1 + math.log(tf)))
         scored.sort(reverse=True)
-        return {term: weight for _, term, weight in scored[:k]}
+        terms = {term: weight for _, term, weight in scored[:k]}
+        result = (terms, {t: surface[t] for t in terms})
+        self._queries[(path, k)] = result
+        return result
 
-    def bm25(self, text: str, k: int, exclude: int) -> tuple[np.ndarray, dict[str, float], str]:
-        terms = self.query_terms(text, k)
+    def bm25(self, terms: dict[str, float], exclude: int) -> np.ndarray:
         scores = np.zeros(len(self.paths), np.float32)
         for term, weight in terms.items():
             ix, w = self.postings[term]
             scores[ix] += weight * w
         if len(scores):
             scores[exclude] = 0.0
-        return scores, terms, text
+        return scores
 
-    def shared_terms(self, i: int, terms: dict[str, float], text: str, n: int = 4) -> list[str]:
-        """The query terms note `i` also has, heaviest first, in a readable (unstemmed) form."""
-        found: list[tuple[float, str]] = []
-        for term in terms:
+    def shared_terms(
+        self, notes: list[int], terms: dict[str, float], surface: dict[str, str], n: int = 4
+    ) -> dict[int, list[str]]:
+        """For each of `notes`: the query terms it also has, heaviest first, as readable words."""
+        found: dict[int, list[tuple[float, str]]] = {i: [] for i in notes}
+        wanted = np.array(sorted(notes), np.int64)
+        for term, weight in terms.items():
             ix, w = self.postings[term]
-            at = int(np.searchsorted(ix, i))
-            if at < len(ix) and ix[at] == i:
-                found.append((float(w[at]) * terms[term], term))
-        found.sort(reverse=True)
-        wanted = [t for _, t in found[:n]]
-        return [_surface(t, text) for t in wanted]
+            at = np.searchsorted(ix, wanted).clip(max=len(ix) - 1)
+            for i, a in zip(wanted.tolist(), at.tolist(), strict=True):
+                if ix[a] == i:
+                    found[i].append((float(w[a]) * weight, term))
+        return {i: [surface[t] for _, t in sorted(f, reverse=True)[:n]] for i, f in found.items()}
+
+    def stripped_vectors(self, vault: Vault, path: str) -> np.ndarray:
+        """The note's chunks re-embedded without link targets (evaluation; memoised per version)."""
+        if path not in self._stripped:
+            texts = [strip_links(self.chunk_text[i]) for i in self.chunk_rows(path)]
+            vecs = vault.embedder.embed_documents(texts) if texts else np.zeros((0, self.dim))
+            self._stripped[path] = np.asarray(vecs, dtype=np.float32)
+        return self._stripped[path]
+
+    def link_text(self, vault: Vault, path: str) -> str:
+        if path not in self._link_text:
+            try:
+                self._link_text[path] = self.graph.shortest_link_text(path)
+            except KeyError:
+                self._link_text[path] = re.sub(r"\.md$", "", path)
+        return self._link_text[path]
 
     def graph_scores(self, path: str, hidden: set[str]) -> tuple[np.ndarray, dict[int, list[str]]]:
         """Adamic-Adar over the undirected link graph, with readable reasons per candidate."""
@@ -244,17 +297,13 @@ class NoteIndex:
         return scores, why
 
 
+@lru_cache(maxsize=200_000)
+def _word_terms_cached(word: str) -> tuple[str, ...]:
+    return tuple(tokenize(word))
+
+
 def _count(n: int, noun: str, plural: str = "") -> str:
     return f"{n} {noun}{plural if n != 1 else ''}"
-
-
-def _surface(term: str, text: str) -> str:
-    """A word of `text` that tokenizes to `term` (stems are not for people)."""
-    for match in re.finditer(r"\w[\w.\-']*", text):
-        word = match.group(0)
-        if word.casefold().startswith(term[:3]) and term in tokenize(word):
-            return word.lower()
-    return term
 
 
 _INDEXES: WeakKeyDictionary[Any, NoteIndex] = WeakKeyDictionary()
@@ -308,6 +357,7 @@ def related(
     hide_links_of: str | None = None,
     strip_query_links: bool = False,
     weights: dict[str, float] | None = None,
+    rrf_k: int = RRF_K,
 ) -> list[RelatedNote]:
     """Notes to link from `path`, best first, each with its reasons and matching passage.
 
@@ -331,38 +381,48 @@ def related(
     mine = index.chunk_rows(path)
     my_vecs = index.chunk_vecs[mine] if len(mine) else np.zeros((0, index.dim), np.float32)
     if strip_query_links and len(mine):
-        texts = [strip_links(index.chunk_text[i]) for i in mine]
-        my_vecs = np.asarray(vault.embedder.embed_documents(texts), dtype=np.float32)
+        my_vecs = index.stripped_vectors(vault, path)
 
     ranked: dict[str, list[int]] = {}
     passage_best: tuple[np.ndarray, np.ndarray] | None = None
     if "semantic" in signals and len(my_vecs):
         note_vec = my_vecs.mean(axis=0)
         note_vec /= np.linalg.norm(note_vec) or 1.0
-        ranked["note"] = _top(index.note_vecs @ note_vec, excluded, index)
-        best_sim, best_chunk = index.best_passages(my_vecs)
-        passage_best = (best_sim, best_chunk)
-        ranked["passage"] = _top(best_sim, excluded, index)
+        note_sims = index.note_vecs @ note_vec
+        ranked["note"] = _top(note_sims, excluded, index)
+        # passages are compared only within the notes nearest overall: the cost stays flat
+        pool = (
+            np.argpartition(-note_sims, PASSAGE_POOL)[:PASSAGE_POOL]
+            if len(note_sims) > PASSAGE_POOL
+            else np.arange(len(note_sims))
+        )
+        passage_best = index.best_passages(my_vecs, pool)
+        ranked["passage"] = _top(passage_best[0], excluded, index)
     terms: dict[str, float] = {}
-    text = ""
+    surface: dict[str, str] = {}
     if "keyword" in signals:
-        text = strip_links(index.read_text(vault, path))
-        scores, terms, text = index.bm25(text, QUERY_TERMS, exclude=index.pos[path])
-        ranked["keyword"] = _top(scores, excluded, index, positive=True)
+        terms, surface = index.query_terms(vault, path, QUERY_TERMS)
+        ranked["keyword"] = _top(index.bm25(terms, exclude=me), excluded, index, positive=True)
     graph_why: dict[int, list[str]] = {}
     if "graph" in signals:
         scores, graph_why = index.graph_scores(path, hidden)
         ranked["graph"] = _top(scores, excluded, index, positive=True)
+        # how often others link a note: a prior that breaks ties among similar notes
+        popular = index.in_degree.copy()
+        if hidden:
+            popular[[index.pos[t] for t in hidden]] -= 1  # this note's own links do not count
+        ranked["popular"] = _top(popular, excluded, index, positive=True)
 
     fused: dict[int, float] = {}
     ranks: dict[int, dict[str, int]] = {}
     for name, order in ranked.items():
         for rank, idx in enumerate(order, start=1):
-            fused[idx] = fused.get(idx, 0.0) + weights.get(name, 1.0) / (RRF_K + rank)
+            fused[idx] = fused.get(idx, 0.0) + weights.get(name, 1.0) / (rrf_k + rank)
             ranks.setdefault(idx, {})[name] = rank
     order = sorted(fused, key=lambda i: (-fused[i], index.paths[i]))[:limit]
-    if passage_best is None and order and len(my_vecs):
-        passage_best = index.best_passages(my_vecs)
+    if order and len(my_vecs):  # the shown passage, for every suggestion, whatever found it
+        passage_best = index.best_passages(my_vecs, np.array(order, np.int64))
+    shared = index.shared_terms(order, terms, surface) if terms else {}
     return [
         _suggestion(
             vault,
@@ -370,7 +430,7 @@ def related(
             i,
             fused[i],
             ranks[i],
-            index.shared_terms(i, terms, text) if terms else [],
+            shared.get(i, []),
             graph_why.get(i, []),
             passage_best,
             mine,
@@ -425,6 +485,8 @@ def _suggestion(
     if shared:
         reasons.append("shared terms: " + ", ".join(shared[:4]))
     reasons.extend(graph_why)
+    if ranks.get("popular", DEPTH + 1) <= 10 and not graph_why:
+        reasons.append(f"often linked ({_count(int(index.in_degree[i]), 'backlink', 's')})")
     if not reasons:
         reasons.append("related by " + ", ".join(sorted(ranks)))
     passage = None
@@ -449,16 +511,9 @@ def _suggestion(
         score=round(score, 6),
         reasons=reasons,
         passage=passage,
-        link_text=_link_text(vault, path),
+        link_text=index.link_text(vault, path),
         ranks=ranks,
     )
-
-
-def _link_text(vault: Vault, path: str) -> str:
-    try:
-        return vault.graph.shortest_link_text(path)
-    except KeyError:
-        return re.sub(r"\.md$", "", path)
 
 
 def related_to_dict(items: list[RelatedNote]) -> list[dict[str, Any]]:

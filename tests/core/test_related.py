@@ -91,11 +91,12 @@ def test_graph_signal_finds_notes_linked_by_neighbours(make_vault: Callable[...,
     hits = related(vault, "me.md", 5, signals={"graph"})
     assert {h.path for h in hits} == {"target.md", "other.md"}
     assert "linked by 1 of your neighbours" in hits[0].reasons
-    # hiding me's links (evaluation mode) leaves the graph signal nothing to walk
+    # hiding me's links (evaluation mode) leaves the graph walk nothing: only the in-degree prior
     hidden = related(
         vault, "me.md", 5, signals={"graph"}, exclude_links=False, hide_links_of="me.md"
     )
-    assert hidden == []
+    assert hidden and all(set(h.ranks) == {"popular"} for h in hidden)
+    assert "hub.md" not in [h.path for h in hidden]  # its one backlink was me's, now hidden
 
 
 def test_strip_links_keeps_labels_and_drops_targets() -> None:
@@ -104,8 +105,16 @@ def test_strip_links_keeps_labels_and_drops_targets() -> None:
 
 
 def test_strip_query_links_reembeds_without_targets(bread: Vault) -> None:
-    hits = related(bread, "sourdough.md", 3, exclude_links=False, strip_query_links=True)
+    hits = related(
+        bread,
+        "sourdough.md",
+        3,
+        exclude_links=False,
+        hide_links_of="sourdough.md",
+        strip_query_links=True,
+    )
     assert hits[0].path == "starter-care.md"
+    assert "baking-temps.md" in [h.path for h in hits]  # the hidden link is recovered
 
 
 # -- unlinked mentions ----------------------------------------------------------------------
