@@ -48,17 +48,17 @@ def cached_vault(corpus: Path, cache: Path) -> Path:
     corpus = corpus.resolve()
     root = cache / corpus.name
     cache.mkdir(parents=True, exist_ok=True)
-    with filelock.FileLock(str(cache / f"{corpus.name}.lock")):
-        if not root.exists():
-            shutil.copytree(corpus, root, ignore=shutil.ignore_patterns(".git", ".nvault"))
-        while True:
+    while True:
+        with filelock.FileLock(str(cache / f"{corpus.name}.lock")):
+            if not root.exists():
+                shutil.copytree(corpus, root, ignore=shutil.ignore_patterns(".git", ".nvault"))
             with Vault.open(root) as vault:
                 if vault.is_writer:
                     vault.sync()
                     (root / ".nvault" / MARKER).write_text("ok", encoding="utf-8")
                     return root
-            print(f"waiting: another process is indexing {root}", file=sys.stderr)
-            time.sleep(10)
+        print(f"waiting: another process is indexing {root}", file=sys.stderr)
+        time.sleep(15)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -214,7 +214,11 @@ def main() -> int:
         "corpus": args.corpus.name,
         "vault": str(root),
         "requests": args.n,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_1m": round(os.getloadavg()[0], 2),
+        },
         **result,
     }
     print(json.dumps(result))

@@ -302,6 +302,8 @@ def setup(server: VaultLanguageServer) -> None:
     def completion(params: types.CompletionParams) -> types.CompletionList | None:
         if not server.session.options.features.completion:
             return None
+        if summaries := getattr(server, "summaries", None):
+            summaries.touch()
         doc = server.docs.get(params.text_document.uri)
         vault = server.session.get(timeout=5)
         if doc is None or vault is None:

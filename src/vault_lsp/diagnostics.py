@@ -23,6 +23,7 @@ log = logging.getLogger("vault_lsp")
 SOURCE = "nvault"
 TYPING_DELAY_S = 0.3
 HINT_COUNT = 3
+WARM_LINKS = 12  # hover summaries prepared per opened document
 
 
 def title_line(doc: Doc) -> int:
@@ -161,7 +162,7 @@ class Publisher:
             return
         graph = vault.graph
         targets = [graph.resolve(link, doc.rel or "").target for link in doc.parsed.links[:200]]
-        summaries.warm(vault, [t for t in dict.fromkeys(targets) if t][:40])
+        summaries.warm(vault, [t for t in dict.fromkeys(targets) if t][:WARM_LINKS])
 
     def _publish(self, uri: str, items: list[types.Diagnostic], version: int | None) -> None:
         try:

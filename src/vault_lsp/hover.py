@@ -87,6 +87,7 @@ def setup(server: VaultLanguageServer) -> None:
     def hover(params: types.HoverParams) -> types.Hover | None:
         if not server.session.options.features.hover:
             return None
+        server.summaries.touch()  # type: ignore[attr-defined]
         doc = server.docs.get(params.text_document.uri)
         vault = server.session.get(timeout=5)
         if doc is None or vault is None:

@@ -227,6 +227,14 @@ def setup(server: VaultLanguageServer) -> None:
         t = target_at(vault, doc, params.position)
         if t is None:
             return None
-        if t.kind == "heading":
-            return rename_heading(server, vault, t, params.new_name)
-        return rename_note(server, vault, t, params.new_name)
+        try:
+            if t.kind == "heading":
+                return rename_heading(server, vault, t, params.new_name)
+            return rename_note(server, vault, t, params.new_name)
+        except ValueError as exc:  # a name that cannot work: say why instead of doing nothing
+            server.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning, message=f"nvault rename: {exc}"
+                )
+            )
+            return None

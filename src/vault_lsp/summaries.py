@@ -11,6 +11,7 @@ import logging
 import queue
 import re
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from vault_core.catalog import NoteRecord
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("vault_lsp")
 SUMMARY_CHARS = 320
+IDLE_S = 0.5  # warm only after this long without a hover/completion
 HEADING_OR_FENCE = re.compile(r"^\s{0,3}(#{1,6}\s|```|~~~|---\s*$|\|)")
 MARKUP = re.compile(r"!?\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 
@@ -65,6 +67,7 @@ class Summaries:
         self._queued: set[tuple[str, str]] = set()
         self._queue: queue.Queue[tuple[Vault, str, str]] = queue.Queue()
         self._lock = threading.Lock()
+        self._busy_until = 0.0
         threading.Thread(target=self._work, name="nvault-summaries", daemon=True).start()
 
     def summary(self, vault: Vault, note: NoteRecord, text_lines: list[str]) -> tuple[str, str]:
@@ -94,6 +97,10 @@ class Summaries:
             )
         return first_paragraph(text_lines, body_start), "first paragraph"
 
+    def touch(self) -> None:
+        """A request is being served: background warming yields the CPU for a moment."""
+        self._busy_until = time.monotonic() + IDLE_S
+
     def warm(self, vault: Vault, paths: list[str]) -> None:
         """Queue extractive summaries and related notes for `paths` (each once per content)."""
         for path in paths:
@@ -110,6 +117,8 @@ class Summaries:
     def _work(self) -> None:
         while True:
             vault, path, sha = self._queue.get()
+            while (wait := self._busy_until - time.monotonic()) > 0:
+                time.sleep(wait)
             try:
                 result = vault.analyze(path, engine="extractive")
                 summary = clip(str(getattr(result, "summary", "") or ""))
