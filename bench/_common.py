@@ -126,6 +126,18 @@ def is_ready(path: Path) -> bool:
     return (path / READY).is_file()
 
 
+# Markers other bench scripts leave in the shared cache (bench/linking.py, bench/lsp.py).
+OTHER_MARKERS = (".nvault/bench-synced.json", ".nvault/lsp-bench-synced")
+
+
+def ready_marker(path: Path) -> str | None:
+    """Which finished-build marker `path` carries, ours or another bench's; None if none."""
+    for name in (READY, *OTHER_MARKERS):
+        if (path / name).exists():
+            return name
+    return None
+
+
 def mark_ready(path: Path, info: dict[str, Any]) -> None:
     (path / READY).write_text(json.dumps(info, default=str) + "\n")
 

@@ -25,11 +25,11 @@ from _common import (
     CACHE,
     SEED,
     emit,
-    is_ready,
     load_average,
     log,
     machine,
     peak_rss_mb,
+    ready_marker,
     rng,
     summary_ms,
     timer,
@@ -81,15 +81,16 @@ def main() -> None:
     if not (root / ".nvault" / "index.json").is_file():
         log(f"{root} has no index: run `python bench/index.py --keep` first (or pass a vault)")
         sys.exit(2)
-    if not is_ready(root):
-        log(f"warning: {root} has no .bench-ready marker; its index may be incomplete")
+    marker = ready_marker(root)
+    if marker is None:
+        log(f"warning: {root} has no finished-build marker; its index may be incomplete")
     with timer() as t_open:
         vault = Vault.open(root, writer=False)
     notes = len(vault.catalog)
     md_files = sum(1 for _ in root.rglob("*.md") if ".nvault" not in _.parts)
     result: dict[str, Any] = {
         "vault": str(root),
-        "ready_marker": is_ready(root),
+        "ready_marker": marker,
         "role": "writer" if vault.is_writer else "reader",
         "files_indexed": notes,
         "md_files_on_disk": md_files,
