@@ -72,6 +72,12 @@ class _Matcher:
         for keys in self.first.values():
             keys.sort(key=len, reverse=True)  # longest match wins
         self.owners = owners
+        self._link_text: dict[str, str] = {}
+
+    def link_text(self, path: str) -> str:
+        if path not in self._link_text:
+            self._link_text[path] = self.graph.shortest_link_text(path)
+        return self._link_text[path]
 
 
 def _name_key(name: str) -> tuple[str, ...] | None:
@@ -120,6 +126,9 @@ def unlinked_mentions(vault: Vault, path: str, text: str | None = None) -> list[
     matcher = _matcher(vault)
     graph = matcher.graph
     if text is None:
+        note = graph.notes.get(path)
+        if note is None or note.kind != "note":
+            return []  # attachments have no Markdown to link from
         text = (vault.root / path).read_text(encoding="utf-8", errors="replace")
     linked = {r.target for r in graph.outgoing(path) if r.target}
     src_dir = posixpath.dirname(path)
@@ -143,7 +152,7 @@ def unlinked_mentions(vault: Vault, path: str, text: str | None = None) -> list[
             target = min(owners, key=lambda p: (posixpath.dirname(p) != src_dir, p.count("/"), p))
             start_col, end_col = tokens[i - len(key)].start(), end
             written = line[start_col:end_col]
-            link_text = graph.shortest_link_text(target)
+            link_text = matcher.link_text(target)
             same = written.casefold() == link_text.casefold()
             found.append(
                 Mention(

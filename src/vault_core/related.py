@@ -1,4 +1,6 @@
-"""See-also suggestions (notes that should be linked and are not) and unlinked mentions.
+"""See-also suggestions: notes that should be linked from a note and are not, with reasons.
+
+(`unlinked_mentions` lives in graph.py and is re-exported here, where `Vault` looks for it.)
 
 Everything a query needs is held in memory per catalog version (`NoteIndex`): one row of chunk
 vectors per chunk, one normalised mean vector per note, note-level BM25 postings and the link graph
@@ -35,8 +37,8 @@ __all__ = ["Mention", "RelatedNote", "RelatedPassage", "related", "unlinked_ment
 
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
 RRF_K = 60
-DEPTH = 50
-PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage  # how deep each ranker's list goes into the fusion
+DEPTH = 50  # how deep each ranker's list goes into the fusion
+PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
 SIMILAR_PASSAGE = 0.6  # MiniLM cosine above which two passages read as about the same thing
 SIMILAR_NOTE = 0.6
@@ -361,7 +363,8 @@ def related(
 ) -> list[RelatedNote]:
     """Notes to link from `path`, best first, each with its reasons and matching passage.
 
-    `signals` picks any of semantic / keyword / graph. `exclude_links=False` keeps notes already
+    `signals` picks any of semantic (whole-note and passage similarity) / keyword (BM25 on the
+    note's distinctive terms) / graph (neighbours' links, in-degree prior). `exclude_links=False` keeps notes already
     linked (for evaluation). `hide_links_of=path` makes the graph signal ignore that note's links in
     both directions between it and its targets (link-recovery evaluation). `strip_query_links`
     re-embeds the note's chunks with link targets removed, so the link text itself cannot help.
