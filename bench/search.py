@@ -127,6 +127,16 @@ def main() -> None:
             "found@10": {k: round(sum(v) / len(v), 3) for k, v in found.items() if v},
         }
         log(f"{mode}: {result['modes'][mode]}")
+    # Where semantic time goes: the query embedding alone (the ONNX model on the CPU).
+    vault.embedder.embed_query(queries[0][1])
+    embed_times = []
+    for _, query, _ in queries:
+        with timer() as t:
+            vault.embedder.embed_query(query)
+        embed_times.append(t)
+    result["embed_query_only"] = summary_ms([t[0] for t in embed_times])
+    result["embed_query_only_cpu"] = summary_ms([t[1] for t in embed_times])
+    log(f"embed_query alone: {result['embed_query_only']}")
     vault.close()
     result["peak_rss_mb"] = peak_rss_mb()
     result["machine"] = machine()
