@@ -112,16 +112,20 @@ def main() -> None:
         with timer() as t_first:
             vault.search(queries[0][1], mode=mode, limit=args.limit)  # warm-up
         latencies: list[float] = []
+        cpu: list[float] = []
         found: dict[str, list[bool]] = {"title": [], "heading": [], "span": []}
         empty = 0
         for kind, query, source in queries:
             with timer() as t:
                 hits = vault.search(query, mode=mode, limit=args.limit)
             latencies.append(t[0])
+            cpu.append(t[1])
             empty += not hits
             found[kind].append(any(h.path == source for h in hits))
         result["modes"][mode] = {
             **summary_ms(latencies),
+            "cpu_p50_ms": summary_ms(cpu)["p50_ms"],
+            "cpu_p95_ms": summary_ms(cpu)["p95_ms"],
             "warmup_ms": round(t_first[0] * 1000, 1),
             "empty_results": empty,
             "found@10": {k: round(sum(v) / len(v), 3) for k, v in found.items() if v},
