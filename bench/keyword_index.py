@@ -259,6 +259,7 @@ def bench_lancedb(texts: list[str], tokens: list[list[str]], queries: list[str],
         with timer() as t_opt:
             store.optimize()
         optimized = query_all()
+        alternatives = _update_alternatives(store, searcher, texts, updates, dim, r)
         return {
             "build_s": round(t_build[0], 2),
             "build_cpu_s": round(t_build[1], 2),
@@ -270,7 +271,48 @@ def bench_lancedb(texts: list[str], tokens: list[list[str]], queries: list[str],
             "query_after_optimize": optimized,
             "rss_growth_mb": rss,
             "disk_mb": dir_size_mb(Path(tmp) / "index"),
+            "update_alternatives": alternatives,
         }
+
+
+def _update_alternatives(
+    store: Any, searcher: Any, texts: list[str], n: int, dim: int, r: np.random.Generator
+) -> dict[str, Any]:
+    """Other ways to write one note's chunks, to see where `replace_chunks` spends its time.
+
+    delete_then_add: two commits (not atomic: a crash between them leaves the note chunkless,
+    which `Indexer.repair` detects and redoes). merge_insert_with_path_index: the same single
+    commit as `replace_chunks`, with a BTREE scalar index on `path`.
+    """
+    out: dict[str, Any] = {}
+    plans = _updates(texts, n, 1)
+
+    def delete_then_add(path: str, rows: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+
+        store.chunks.delete(f"path = '{path}'")
+        store.chunks.add(pa.Table.from_pylist(rows, schema=store.chunks.schema))
+
+    for name, write in (
+        ("delete_then_add", delete_then_add),
+        ("merge_insert_with_path_index", lambda path, rows: store.replace_chunks([path], rows)),
+    ):
+        if name == "merge_insert_with_path_index":
+            store.chunks.create_scalar_index("path", replace=True)
+        times, visible = [], []
+        for i, (note, new) in enumerate(plans):
+            path = f"n{note:05d}.md"
+            rows = _rows(
+                path, [t.replace(f"zqxmarker{i}", f"zqyalt{i}{name[:3]}") for t in new], dim, r
+            )
+            with timer() as t:
+                write(path, rows)
+            times.append(t)
+            hits = searcher._keyword(f"zqyalt{i}{name[:3]}", DEPTH, None)
+            visible.append(any(h["path"] == path for h in hits))
+        out[name] = {**_both("update", times), "visible": f"{sum(visible)}/{len(visible)}"}
+        log(f"  {name}: {out[name]}")
+    return out
 
 
 BACKENDS = {"rank_bm25": bench_rank_bm25, "bm25s": bench_bm25s, "lancedb": bench_lancedb}
