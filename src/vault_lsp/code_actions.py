@@ -172,7 +172,7 @@ def mention_actions(vault: Vault, doc: Doc, rng: types.Range) -> list[types.Code
     if doc.rel is None or doc.rel not in vault.catalog:
         return []
     out: list[types.CodeAction] = []
-    for m in rel_mod.mentions(vault, doc.rel):
+    for m in rel_mod.mentions(vault, doc.rel, doc.text.source):
         line0 = m.line - 1
         if not _overlaps(rng, line0):
             continue
@@ -180,7 +180,7 @@ def mention_actions(vault: Vault, doc: Doc, rng: types.Range) -> list[types.Code
         if m.text and written.casefold() != m.text.casefold():
             continue  # the buffer moved on since it was indexed
         target = vault.graph.shortest_link_text(m.path)
-        text = (
+        text = m.replacement or (
             f"[[{written}]]"
             if written.casefold() == target.casefold()
             else f"[[{target}|{written}]]"

@@ -38,6 +38,7 @@ class Mention(BaseModel):
     line: int  # 1-based
     start_col: int
     end_col: int
+    replacement: str | None = None  # the engine's suggested link text, when it gives one
 
 
 class _Cache:
@@ -110,37 +111,37 @@ def related(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem]:
     return out[:limit]
 
 
-def mentions(vault: Vault, path: str) -> list[Mention]:
-    """Plain-text mentions of other notes' titles/aliases inside `path` (as indexed)."""
-    key = _key(vault, path)
+def mentions(vault: Vault, path: str, text: str | None = None) -> list[Mention]:
+    """Plain-text mentions of other notes' titles/aliases in `path` (in `text`, the open buffer)."""
+    key = _key(vault, path, hash(text))
     cached = _mentions.get(vault, key)
     if cached is not None:
         return cached
     try:
-        raw = vault.unlinked_mentions(path)
+        raw = vault.unlinked_mentions(path, **({"text": text} if text is not None else {}))
     except ImportError as exc:
         _missing("vault_core.related.unlinked_mentions", exc)
         return []
     out: list[Mention] = []
     for item in items_of(raw):
-        target = attr(item, "path", "target", "note")
+        target = attr(item, "target", "note")  # `path` is the note the mention is in
         line = attr(item, "line", "start_line")
         start = attr(item, "start_col", "col", "start")
         end = attr(item, "end_col", "end")
-        text = attr(item, "text", "mention", "name", default="")
+        written = attr(item, "text", "mention", "name", default="")
         if not isinstance(target, str) or target not in vault.catalog or line is None:
             continue
         if start is None or end is None:
             continue
-        title = attr(item, "title", default=None) or vault.catalog[target].title
         out.append(
             Mention(
                 path=target,
-                title=title,
-                text=str(text),
+                title=attr(item, "title", default=None) or vault.catalog[target].title,
+                text=str(written),
                 line=int(line),
                 start_col=int(start),
                 end_col=int(end),
+                replacement=attr(item, "replacement", default=None),
             )
         )
     _mentions.put(vault, key, out)
