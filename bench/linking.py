@@ -51,6 +51,7 @@ K = 10
 METHODS: dict[str, set[str]] = {
     "semantic": {"semantic"},
     "keyword": {"keyword"},
+    "semantic+keyword": {"semantic", "keyword"},
     "combined": {"semantic", "keyword", "graph"},
 }
 
