@@ -20,6 +20,9 @@ from lsp_support import (
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+# the first test of a session also builds the shared index (minutes on a busy 2-core box)
+pytestmark = pytest.mark.timeout(900)
+
 
 async def _ready(c: LanguageClient) -> bool:
     status = await c.protocol.send_request_async("nvault/status", {})

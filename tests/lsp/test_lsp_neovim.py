@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# the first test of a session also builds the shared index (minutes on a busy 2-core box)
+pytestmark = pytest.mark.timeout(900)
+
 LUA = r"""
 local root, file, out = _G.arg_root, _G.arg_file, _G.arg_out
 local cmd = { _G.arg_python, '-m', 'vault_lsp', '--root', root }
