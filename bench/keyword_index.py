@@ -281,7 +281,9 @@ def _update_alternatives(
     """Other ways to write one note's chunks, to see where `replace_chunks` spends its time.
 
     delete_then_add: two commits (not atomic: a crash between them leaves the note chunkless,
-    which `Indexer.repair` detects and redoes). merge_insert_with_path_index: the same single
+    which `Indexer.repair` detects and redoes). merge_insert_upsert_only_then_trim: merge_insert
+    without `when_not_matched_by_source_delete`, then a delete of surplus ordinals.
+    merge_insert_with_path_index: the same single
     commit as `replace_chunks`, with a BTREE scalar index on `path`.
     """
     out: dict[str, Any] = {}
@@ -293,8 +295,21 @@ def _update_alternatives(
         store.chunks.delete(f"path = '{path}'")
         store.chunks.add(pa.Table.from_pylist(rows, schema=store.chunks.schema))
 
+    def upsert_then_trim(path: str, rows: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+
+        data = pa.Table.from_pylist(rows, schema=store.chunks.schema)
+        (
+            store.chunks.merge_insert("id")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute(data)
+        )
+        store.chunks.delete(f"path = '{path}' AND ordinal >= {len(rows)}")
+
     for name, write in (
         ("delete_then_add", delete_then_add),
+        ("merge_insert_upsert_only_then_trim", upsert_then_trim),
         ("merge_insert_with_path_index", lambda path, rows: store.replace_chunks([path], rows)),
     ):
         if name == "merge_insert_with_path_index":
