@@ -74,13 +74,14 @@ def cached_vault(
             report = vault.sync(
                 progress=lambda d, t, p: log(f"{corpus.name}: {d}/{t}") if d % 200 == 0 else None
             )
-            n_chunks = vault.store.count_chunks()
+            n_notes, n_chunks = len(vault.catalog), vault.store.count_chunks()
         marker.write_text(
             json.dumps(
                 {
                     "corpus": str(corpus),
-                    "notes": len(report.added) + report.unchanged,
+                    "notes": n_notes,
                     "chunks": n_chunks,
+                    "errors": len(report.errors),
                     "seconds": round(time.perf_counter() - started, 1),
                 }
             )
