@@ -8,18 +8,25 @@ Each corpus folder is copied once to `<cache>/<name>` (default /tmp/nvault-bench
 there; a marker file written after the sync completes lets every later run (and other engineers)
 reuse it. A file lock serialises builders.
 
-Protocol (what "remove the note's links" means here), for every note with >= 3 outgoing links
-that resolve to other existing notes:
-- the graph signal runs on a copy of the link graph with that note's outgoing links removed
-  (`related(..., hide_links_of=note)`), so neighbours, shared backlinks and "linked by your
-  neighbours" never see the links being recovered;
-- the note's text is used as indexed (its chunk vectors); the keyword query derived from it drops
-  every `[[...]]`/`[..](..)` link span (see related._note_text), so link targets are not query terms;
-- exclusion of existing links is OFF (`exclude_links=False`); the note itself is excluded;
-- targets = the set of distinct resolved targets (not the note itself); recall@10 = |found in top 10|
-  / |targets|, averaged over notes; MRR = 1 / rank of the first target found (0 if none in top 10).
-Baseline: rank notes by how many of their title words (tokenized, stemmed, stopwords dropped) appear
-in the source note's link-free text, ties by title length.
+Protocol (what "remove the note's links" means here), for every note with >= 3 distinct outgoing
+links that resolve to other existing notes:
+- graph: `related(..., hide_links_of=note)` removes every edge between the note and its link
+  targets, in both directions (its outgoing links, and a target's link back to it), so neighbours,
+  shared backlinks, "linked by your neighbours" and the in-degree prior (each target's in-degree
+  loses this note's link) never see the links being recovered. Other notes' links stay.
+- keyword: the query is the note's text from disk with every `[[...]]` / `[..](..)` span removed
+  (`[[t|label]]` and `[label](t)` keep the label, `[[t]]` goes), so targets are not query terms.
+- semantic, two variants reported: `query_stripped` re-embeds the note's chunks with link targets
+  removed the same way (the stricter, headline figure); `query_indexed` uses its stored chunk
+  vectors, whose text still contains the link text.
+- exclusion of existing links is OFF (`exclude_links=False`); the note itself is always excluded.
+- targets = distinct resolved targets; recall@10 = |targets in top 10| / |targets|, averaged over
+  notes; MRR = mean of 1 / rank of the first target in the top 10 (0 if none).
+Methods: semantic (whole-note + best-passage similarity), keyword (note-level BM25 on the note's 30
+most distinctive terms), semantic+keyword, combined (+ graph: Adamic-Adar and in-degree prior), all
+fused by weighted RRF with the weights in related.WEIGHTS (chosen on silverbullet-docs as a whole,
+never per note; vaultofknowledge is held out). Baseline: rank notes by how many of their title words
+(tokenized, stemmed, stopwords dropped) occur in the note's link-free text.
 Prints one JSON object.
 """
 
