@@ -34,7 +34,7 @@ from vault_core.vault import Vault
 vault = Vault.open(sys.argv[1], watch=True)
 print("ready" if not vault.is_writer else "writer?!", flush=True)
 for line in sys.stdin:
-    token, path = line.split()
+    token, path = line.rstrip("\n").split("\t", 1)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if any(h.path == path for h in vault.search(token, mode="keyword", limit=3)):
@@ -126,7 +126,7 @@ def run(source: Path, edits: int, deletes: int, idle_s: float, seed: int) -> dic
             continue
         seen_writer = time.time()
         save.append(took)
-        reader.stdin.write(f"{tok} {rel}\n")
+        reader.stdin.write(f"{tok}\t{rel}\n")
         reader.stdin.flush()
         lag.append(max(float(reader.stdout.readline()) - seen_writer, 0.0))
         time.sleep(rng.uniform(0.05, 0.3))  # separate saves, like a person typing and saving
@@ -165,6 +165,7 @@ def run(source: Path, edits: int, deletes: int, idle_s: float, seed: int) -> dic
             100 * ((rcpu1.user + rcpu1.system) - (rcpu0.user + rcpu0.system)) / elapsed, 3
         ),
         "syncs": vault.watcher.syncs,
+        "sync_seconds_last_50": summary([r.seconds for r in vault.watcher.history]),
         "debounce_ms": vault.config.debounce_ms,
         "cores": psutil.cpu_count(),
         "load_avg_1m": round(psutil.getloadavg()[0], 2),
