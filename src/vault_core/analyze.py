@@ -102,6 +102,18 @@ def analyze(
     return result
 
 
+def cached_analysis(vault: Vault, note: str) -> AnalyzeResult | None:
+    """An analysis already cached for the note's current content (LLM first); computes nothing."""
+    ctx = StudyContext.of(vault)
+    sha = ctx.meta(ctx.resolve(note)).sha256
+    for engine, model in (("llm", ctx.client.model), ("extractive", None)):
+        hit = ctx.cache.get(ctx.cache.key("analyze", [sha], engine, model, {}), AnalyzeResult)
+        if hit is not None:
+            hit.meta.cached = True
+            return hit
+    return None
+
+
 # ---------------------------------------------------------------- extractive
 
 

@@ -121,8 +121,8 @@ class LinkGraph:
             return True
         note = self.notes[target]
         if link.heading:
-            wanted = _heading_key(link.heading)
-            return any(_heading_key(h.text) == wanted for h in note.headings)
+            wanted = heading_key(link.heading)
+            return any(heading_key(h.text) == wanted for h in note.headings)
         if link.block:
             return any(b.id == link.block for b in note.blocks)
         return True
@@ -176,5 +176,5 @@ class LinkGraph:
         return _strip_md(path)
 
 
-def _heading_key(text: str) -> str:
+def heading_key(text: str) -> str:
     return " ".join(text.casefold().replace("#", " ").split())

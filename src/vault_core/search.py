@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from vault_core.catalog import NoteRecord
@@ -18,6 +20,7 @@ Mode = Literal["hybrid", "keyword", "semantic"]
 RRF_K = 60
 PREFILTER_MAX_PATHS = 2_000
 SNIPPET_CHARS = 280
+QUERY_CACHE_SIZE = 512
 
 
 class SearchFilters(BaseModel):
@@ -118,6 +121,18 @@ def make_snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> str:
 class Searcher:
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store, self.embedder = store, embedder
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding; editors re-ask the same paragraph often, so recent ones are kept."""
+        vector = self._query_vectors.get(query)
+        if vector is None:
+            vector = self._query_vectors[query] = self.embedder.embed_query(query)
+            if len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        else:
+            self._query_vectors.move_to_end(query)
+        return vector
 
     def search(
         self,
@@ -152,7 +167,7 @@ class Searcher:
         return query.limit(depth if allowed is None else depth * 4)
 
     def _dense(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:
-        vector = self.embedder.embed_query(query)
+        vector = self.query_vector(query)
         q = self.store.chunks.search(vector, vector_column_name="vector").distance_type("cosine")
         rows = self._where(q.select([*_COLUMNS, "_distance"]), allowed, depth).to_list()
         return [r for r in rows if allowed is None or r["path"] in allowed]

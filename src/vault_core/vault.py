@@ -109,6 +109,7 @@ class Vault:
         self._write_mutex = threading.RLock()
         self._catalog: dict[str, NoteRecord] = {}
         self._graph: LinkGraph | None = None
+        self.generation = 0  # goes up on every index commit this process sees: a cache key
         self._seen_version: tuple[int, int] = (-1, -1)
         self._checked_at = 0.0
         self._promote_at = time.monotonic() + PROMOTE_INTERVAL_S
@@ -239,6 +240,7 @@ class Vault:
         self.listeners.append(listener)
 
     def _notify(self, paths: list[str]) -> None:
+        self.generation += 1
         for listener in list(self.listeners):
             try:
                 listener(paths)

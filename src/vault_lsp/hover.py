@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from vault_core.links import _heading_key
+from vault_core.links import heading_key
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc
@@ -44,8 +44,8 @@ def render(
     if res.ambiguous:
         parts.append(f"⚠ ambiguous: also {', '.join(res.candidates[1:4])}")
     if link.heading:
-        wanted = _heading_key(link.heading)
-        heading = next((h for h in note.headings if _heading_key(h.text) == wanted), None)
+        wanted = heading_key(link.heading)
+        heading = next((h for h in note.headings if heading_key(h.text) == wanted), None)
         if heading is None:
             parts.append(f"§ {link.heading}: no such heading")
         else:

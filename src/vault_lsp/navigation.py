@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from vault_core.links import _heading_key
+from vault_core.links import heading_key
 from vault_core.notes import Link
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc
@@ -30,8 +30,8 @@ def target_line(vault: Vault, path: str, heading: str | None, block: str | None)
     if note is None:
         return 0
     if heading:
-        wanted = _heading_key(heading)
-        found = next((h for h in note.headings if _heading_key(h.text) == wanted), None)
+        wanted = heading_key(heading)
+        found = next((h for h in note.headings if heading_key(h.text) == wanted), None)
         return found.line - 1 if found else 0
     if block:
         found_b = next((b for b in note.blocks if b.id == block), None)
@@ -53,7 +53,7 @@ def definition(
             (
                 h.line - 1
                 for h in doc.parsed.headings
-                if link.heading and _heading_key(h.text) == _heading_key(link.heading)
+                if link.heading and heading_key(h.text) == heading_key(link.heading)
             ),
             next((b.line - 1 for b in doc.parsed.blocks if b.id == link.block), 0),
         )
@@ -80,7 +80,7 @@ def links_to(
         rel = server.docs.rel_of(uri)
         if rel is not None:
             sources.add(rel)
-    wanted = _heading_key(heading) if heading else None
+    wanted = heading_key(heading) if heading else None
     out: list[tuple[Doc, list[Link]]] = []
     for source in sorted(sources):
         doc = server.docs.for_rel(source)
@@ -90,7 +90,7 @@ def links_to(
         for link in doc.parsed.links:
             if graph.resolve(link, source).target != path:
                 continue
-            if wanted is not None and (not link.heading or _heading_key(link.heading) != wanted):
+            if wanted is not None and (not link.heading or heading_key(link.heading) != wanted):
                 continue
             found.append(link)
         if found:

@@ -51,14 +51,14 @@ class _Cache:
     def get(self, vault: Vault, key: tuple[Any, ...]) -> Any:
         with self.lock:
             entry = self.data.get(key)
-        return entry[1] if entry is not None and entry[0] is vault.graph else None
+        return entry[1] if entry is not None and entry[0] == vault.generation else None
 
     def put(self, vault: Vault, key: tuple[Any, ...], value: Any) -> None:
-        graph = vault.graph
+        generation = vault.generation
         with self.lock:
             if len(self.data) > 512:
                 self.data.clear()
-            self.data[key] = (graph, value)
+            self.data[key] = (generation, value)
 
 
 _related = _Cache()
@@ -72,7 +72,7 @@ def _missing(what: str, exc: Exception) -> None:
 
 
 def _key(vault: Vault, path: str, *extra: Any) -> tuple[Any, ...]:
-    """Note content + graph generation: `vault.graph` is a new object after every commit."""
+    """Note content; entries are also tied to `vault.generation`, which every commit bumps."""
     note = vault.catalog.get(path)
     return (id(vault), path, note.sha256 if note else "", *extra)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from vault_core.links import _heading_key
+from vault_core.links import heading_key
 from vault_core.notes import Link
 from vault_lsp.code_actions import BAD_NAME, doc_edit
 from vault_lsp.common import guard
@@ -190,8 +190,8 @@ def rename_heading(
         )
     own = server.docs.for_rel(t.path)
     if own is not None and own.parsed is not None:
-        wanted = _heading_key(t.heading)
-        heading = next((h for h in own.parsed.headings if _heading_key(h.text) == wanted), None)
+        wanted = heading_key(t.heading)
+        heading = next((h for h in own.parsed.headings if heading_key(h.text) == wanted), None)
         if heading is not None:
             edit = types.TextEdit(
                 range=_heading_span(own, heading.line - 1, heading.text), new_text=new_name

@@ -12,7 +12,7 @@ import queue
 import re
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vault_core.catalog import NoteRecord
 from vault_lsp import related as rel_mod
@@ -135,15 +135,12 @@ class Summaries:
 def _cached_analysis(vault: Vault, note: NoteRecord) -> tuple[str, str] | None:
     """An analysis already in the study cache (LLM first), without computing anything."""
     try:
-        from vault_core.study import AnalyzeResult
-        from vault_core.study_ctx import StudyContext
+        from vault_core.analyze import cached_analysis
 
-        ctx = StudyContext.of(vault)
-        for engine, model in (("llm", ctx.client.model), ("extractive", None)):
-            key = ctx.cache.key("analyze", [note.sha256], engine, model, {})
-            hit: Any = ctx.cache.get(key, AnalyzeResult)
-            if hit is not None and hit.summary:
-                return engine, clip(hit.summary)
+        hit = cached_analysis(vault, note.path)
     except Exception:
         log.debug("study cache unavailable", exc_info=True)
-    return None
+        return None
+    if hit is None or not hit.summary:
+        return None
+    return hit.meta.engine, clip(hit.summary)
