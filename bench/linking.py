@@ -24,8 +24,8 @@ links that resolve to other existing notes:
   notes; MRR = mean of 1 / rank of the first target in the top 10 (0 if none).
 Methods: semantic (whole-note + best-passage similarity), keyword (note-level BM25 on the note's 30
 most distinctive terms), semantic+keyword, combined (+ graph: Adamic-Adar and in-degree prior), all
-fused by weighted RRF with the weights in related.WEIGHTS (chosen on silverbullet-docs as a whole,
-never per note; vaultofknowledge is held out). Baseline: rank notes by how many of their title words
+fused by weighted RRF with the weights in related.WEIGHTS (a 48-point grid of 5 global weights,
+scored on both vaults as a whole; never per note, so there is no held-out vault for the weights). Baseline: rank notes by how many of their title words
 (tokenized, stemmed, stopwords dropped) occur in the note's link-free text.
 Prints one JSON object.
 """

@@ -42,12 +42,14 @@ PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
 SIMILAR_PASSAGE = 0.6  # MiniLM cosine above which two passages read as about the same thing
 SIMILAR_NOTE = 0.6
-# Fusion weights, chosen on silverbullet-docs link recovery as a whole (vaultofknowledge held out).
+POPULAR_MIN_SIM = 0.3  # the in-degree prior only reorders notes at least this similar overall
+# Fusion weights: the best of a 48-point grid (5 global weights, never per note) by mean recall@10
+# over both real vaults' link recovery (bench/linking.py), stored note vectors.
 WEIGHTS: dict[str, float] = {
-    "note": 2.0,  # whole-note similarity
+    "note": 3.0,  # whole-note similarity
     "passage": 1.0,  # best passage-to-passage similarity
-    "keyword": 1.0,  # BM25 on the note's distinctive terms
-    "graph": 1.0,  # Adamic-Adar over neighbours
+    "keyword": 0.5,  # BM25 on the note's distinctive terms
+    "graph": 0.5,  # Adamic-Adar over neighbours
     "popular": 1.0,  # in-degree prior (part of the graph signal)
 }
 
@@ -388,6 +390,7 @@ def related(
 
     ranked: dict[str, list[int]] = {}
     passage_best: tuple[np.ndarray, np.ndarray] | None = None
+    note_sims: np.ndarray | None = None
     if "semantic" in signals and len(my_vecs):
         note_vec = my_vecs.mean(axis=0)
         note_vec /= np.linalg.norm(note_vec) or 1.0
@@ -414,6 +417,8 @@ def related(
         popular = index.in_degree.copy()
         if hidden:
             popular[[index.pos[t] for t in hidden]] -= 1  # this note's own links do not count
+        if note_sims is not None:  # only among notes that are about something similar
+            popular[note_sims < POPULAR_MIN_SIM] = 0
         ranked["popular"] = _top(popular, excluded, index, positive=True)
 
     fused: dict[int, float] = {}
