@@ -246,4 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the registry of the importable module, where feature modules add their commands.
+    from vault_core.cli import main as package_main
+
+    sys.exit(package_main())

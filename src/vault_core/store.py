@@ -17,7 +17,7 @@ from typing import Any
 import lancedb
 import numpy as np
 import pyarrow as pa
-from lancedb.index import FTS
+from lancedb.index import FTS, BTree
 
 SCHEMA_VERSION = 1
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
@@ -84,15 +84,16 @@ class Store:
     def __init__(self, index_dir: Path, model: str, dim: int, writer: bool) -> None:
         self.index_dir = index_dir
         self.model, self.dim, self.writer = model, dim, writer
+        self._chunks_schema = chunks_schema(dim)
         index_dir.mkdir(parents=True, exist_ok=True)
         # Readers re-check the table version at most twice a second, so they follow the writer.
         interval = None if writer else timedelta(milliseconds=500)
         self.db = lancedb.connect(str(index_dir / "lance"), read_consistency_interval=interval)
         self._check_meta()
-        self.chunks = self._open_or_create(CHUNKS, chunks_schema(dim))
+        self.chunks = self._open_or_create(CHUNKS, self._chunks_schema)
         self.notes = self._open_or_create(NOTES, NOTES_SCHEMA)
         if writer:
-            self._ensure_fts()
+            self._ensure_indexes()
 
     # -- metadata -------------------------------------------------------------------------
     @property
@@ -142,7 +143,13 @@ class Store:
                 self.chunks, self.notes = self.db.open_table(CHUNKS), self.db.open_table(NOTES)
         return self.chunks is not None and self.notes is not None
 
-    def _ensure_fts(self) -> None:
+    def _ensure_indexes(self) -> None:
+        """BTree indexes make one note's replace a ~50 ms commit instead of a table scan."""
+        for table, columns in ((self.chunks, ("path", "id", "text_hash")), (self.notes, ("path",))):
+            have = {tuple(ix.columns) for ix in table.list_indices()}
+            for column in columns:
+                if (column,) not in have:
+                    table.create_index(column, config=BTree())
         if not any(ix.index_type == "FTS" for ix in self.chunks.list_indices()):
             self.chunks.create_index(
                 "terms",
@@ -225,7 +232,7 @@ class Store:
         if not rows:
             self.chunks.delete(f"path IN ({_sql_list(paths)})")
             return
-        data = pa.Table.from_pylist(rows, schema=self.chunks.schema)
+        data = pa.Table.from_pylist(rows, schema=self._chunks_schema)
         (
             self.chunks.merge_insert("id")
             .when_matched_update_all()

@@ -218,14 +218,19 @@ class Vault:
             if progress:
                 progress(done, total, path)
 
+        # Copy-on-write: readers in other threads iterate the published catalog while we sync.
+        work = dict(self._catalog)
+
         def committed(paths: list[str]) -> None:
+            self._catalog = dict(work)
             self._graph = None
             self._notify(paths)
 
         with self._write_mutex:
             self.progress = IndexProgress(active=True, phase="indexing")
             try:
-                report = self.indexer.sync(self._catalog, paths, track, committed)
+                report = self.indexer.sync(work, paths, track, committed)
+                self._catalog = work
             except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 raise
