@@ -40,7 +40,10 @@ def test_index_search_status_links(tmp_path: Path) -> None:
     assert status["notes"] == 3 and status["skipped"][0]["path"] == "bad.md"
 
     links = json.loads(nvault(tmp_path, "links", "Inbox", "--json").stdout)
-    assert [(link["target"], link["broken"]) for link in links] == [("Recipes.md", False), (None, True)]
+    assert [(link["target"], link["broken"]) for link in links] == [
+        ("Recipes.md", False),
+        (None, True),
+    ]
     back = nvault(tmp_path, "backlinks", "recipes")
     assert "Inbox.md:2  [[Recipes]]" in back.stdout
 
