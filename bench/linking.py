@@ -24,7 +24,7 @@ links that resolve to other existing notes:
   notes; MRR = mean of 1 / rank of the first target in the top 10 (0 if none).
 Methods: semantic (whole-note + best-passage similarity), keyword (note-level BM25 on the note's 30
 most distinctive terms), semantic+keyword, combined (+ graph: Adamic-Adar and in-degree prior), all
-fused by weighted RRF with the weights in related.WEIGHTS (a 48-point grid of 5 global weights,
+fused by weighted RRF with the weights in note_index.WEIGHTS (a 48-point grid of 5 global weights,
 scored on both vaults as a whole; never per note, so there is no held-out vault for the weights). Baseline: rank notes by how many of their title words
 (tokenized, stemmed, stopwords dropped) occur in the note's link-free text.
 Prints one JSON object.
@@ -48,7 +48,8 @@ from typing import Any
 import filelock
 
 from vault_core.keyword import tokenize
-from vault_core.related import note_index, related, strip_links
+from vault_core.note_index import note_index, strip_links
+from vault_core.related import related
 from vault_core.vault import Vault
 
 DEFAULT_CACHE = Path(os.environ.get("NVAULT_BENCH_CACHE", "/tmp/nvault-bench-cache"))

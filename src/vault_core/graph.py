@@ -272,7 +272,7 @@ def find_duplicates(
     vault: Vault, cosine: float = DUPLICATE_COSINE, text: float = DUPLICATE_TEXT
 ) -> list[DuplicatePair]:
     """Note pairs whose mean vectors nearly coincide and whose words mostly agree."""
-    from vault_core.related import note_index
+    from vault_core.note_index import note_index
 
     index = note_index(vault)
     vecs, has = index.note_vecs, np.flatnonzero(index.has_vector)

@@ -377,7 +377,7 @@ class Vault:
 
     def unlinked_mentions(self, note: str, **kw: Any) -> Any:
         """Plain-text mentions of other notes' titles or aliases inside `note`."""
-        from vault_core.related import unlinked_mentions
+        from vault_core.graph import unlinked_mentions
 
         return unlinked_mentions(self, self.resolve(note).path, **kw)
 

@@ -1,14 +1,13 @@
 """The link-recovery evaluation (bench/linking.py) runs end to end on silverbullet-docs.
 
-Checks that the metrics are computed and well-formed, not their values. The index is built once
-into the bench cache ($NVAULT_BENCH_CACHE or /tmp/nvault-bench-cache, ~2-4 minutes the first time)
-and reused by later sessions and by the bench script itself.
+Checks that the metrics are computed and well-formed, not their values. The index is the
+session's shared silverbullet-docs index (tests/conftest.py: built once, copied per use).
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -29,12 +28,9 @@ def linking() -> ModuleType:
 
 
 @pytest.fixture(scope="session")
-def silverbullet(corpora: Path, linking: ModuleType) -> Iterator[Vault]:
-    corpus = corpora / "silverbullet-docs"
-    if not corpus.is_dir():
-        pytest.skip("silverbullet-docs corpus not found")
-    root = linking.cached_vault(corpus, log=lambda _m: None)
-    with Vault.open(root, writer=False) as vault:
+def silverbullet(copy_vault: Callable[[], Path]) -> Iterator[Vault]:
+    """A copy of the session's indexed silverbullet-docs (shared with the LSP tests)."""
+    with Vault.open(copy_vault()) as vault:
         yield vault
 
 
@@ -64,7 +60,8 @@ def test_score_and_subset(linking: ModuleType) -> None:
 def test_hidden_links_do_not_reach_the_graph_signal(
     silverbullet: Vault, linking: ModuleType
 ) -> None:
-    from vault_core.related import note_index, related
+    from vault_core.note_index import note_index
+    from vault_core.related import related
 
     index = note_index(silverbullet)
     # notes whose only neighbours are their own link targets: hidden, the graph walk has nothing

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from vault_core.related import RelatedNote, related, strip_links
+from vault_core.note_index import strip_links
+from vault_core.related import RelatedNote, related
 from vault_core.vault import Vault
 
 BREAD = {
