@@ -39,9 +39,20 @@ class _Block(BaseModel):
 
 
 def markdown_sections(text: str, note: ParsedNote) -> list[Section]:
-    """One section per heading (breadcrumb = the heading stack), plus the text before the first."""
+    """One section per heading (breadcrumb = the heading stack), plus the text before the first.
+
+    The H1 that is the note's title is left out of both: the breadcrumb already starts with it.
+    """
     lines = text.split("\n")
     heading_at = {h.line: h for h in note.headings}
+    title_line = next(
+        (
+            h.line
+            for h in note.headings
+            if h.level == 1 and h.text == note.title and _opens(lines, note, h.line)
+        ),
+        None,
+    )
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     start = note.body_start_line
@@ -61,6 +72,10 @@ def markdown_sections(text: str, note: ParsedNote) -> list[Section]:
 
     for line_no in range(note.body_start_line, len(lines) + 1):
         heading = heading_at.get(line_no)
+        if line_no == title_line:
+            flush(line_no - 1)
+            start, current, current_path = line_no + 1, [], []
+            continue
         if heading is not None:
             flush(line_no - 1)
             while stack and stack[-1][0] >= heading.level:
@@ -74,6 +89,11 @@ def markdown_sections(text: str, note: ParsedNote) -> list[Section]:
         last -= 1
     flush(last)
     return sections
+
+
+def _opens(lines: list[str], note: ParsedNote, line_no: int) -> bool:
+    """True when only blank lines stand between the frontmatter and `line_no`."""
+    return all(not lines[i].strip() for i in range(note.body_start_line - 1, line_no - 1))
 
 
 def _blocks(section: Section) -> list[_Block]:

@@ -21,7 +21,7 @@ from lancedb.index import FTS, BTree
 
 SCHEMA_VERSION = 1
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 CHUNKS = "chunks"
 NOTES = "notes"
 

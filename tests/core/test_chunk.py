@@ -18,13 +18,15 @@ def test_one_chunk_per_section_with_breadcrumbs_and_lines() -> None:
         "# Title\nintro line\n\n## Section A\nalpha text\n\n### Sub\nsub text\n## Section B\nbeta\n"
     )
     chunks = chunks_of(text)
+    # the title H1 is the breadcrumb's first element, not repeated as a heading or in the body
     assert [c.heading_path for c in chunks] == [
-        ["Title"],
-        ["Title", "Section A"],
-        ["Title", "Section A", "Sub"],
-        ["Title", "Section B"],
+        [],
+        ["Section A"],
+        ["Section A", "Sub"],
+        ["Section B"],
     ]
-    assert chunks[2].text.startswith("Title > Title > Section A > Sub\n\n")
+    assert chunks[0].text == "Title\n\nintro line"
+    assert chunks[2].text.startswith("Title > Section A > Sub\n\n")
     lines = text.split("\n")
     for chunk in chunks:
         assert lines[chunk.start_line - 1].strip() == chunk.body.split("\n")[0].strip()
@@ -42,7 +44,7 @@ def test_long_section_splits_with_overlap_at_sentence_boundaries() -> None:
     for before, after in itertools.pairwise(chunks):
         tail = before.body.split(". ")[-1]
         assert tail.rstrip(".") in after.body  # the overlap carries the last sentence over
-    assert chunks[0].start_line == 1 and chunks[-1].end_line == 3 + 2 * (len(paragraphs) - 1)
+    assert chunks[0].start_line == 3 and chunks[-1].end_line == 3 + 2 * (len(paragraphs) - 1)
 
 
 def test_code_fence_is_never_split() -> None:
@@ -56,5 +58,7 @@ def test_code_fence_is_never_split() -> None:
 
 def test_frontmatter_is_not_chunked_and_empty_sections_are_skipped() -> None:
     chunks = chunks_of("---\ntitle: T\n---\n# Empty\n## Full\ncontent\n")
-    assert [c.heading_path for c in chunks] == [["Empty", "Full"]]
+    assert [c.heading_path for c in chunks] == [
+        ["Empty", "Full"]
+    ]  # an H1 that is not the title stays
     assert chunks[0].start_line == 5

@@ -31,10 +31,10 @@ def test_index_search_status_links(tmp_path: Path) -> None:
 
     found = nvault(tmp_path, "search", "how to bake bread", "--json", "--limit", "2")
     hits = json.loads(found.stdout)
-    assert hits[0]["path"] == "Recipes.md" and hits[0]["start_line"] == 1
+    assert hits[0]["path"] == "Recipes.md" and hits[0]["start_line"] == 2
 
     readable = nvault(tmp_path, "search", "sourdough starter")
-    assert "Recipes.md:1-2" in readable.stdout
+    assert "Recipes.md:2 " in readable.stdout
 
     status = json.loads(nvault(tmp_path, "status", "--json").stdout)
     assert status["notes"] == 3 and status["skipped"][0]["path"] == "bad.md"

@@ -31,7 +31,7 @@ def test_modes_find_the_right_note(vault) -> None:
         assert hits[0].path == "garden/tomatoes.md", mode
     hybrid = vault.search("tomato hornworms", limit=3)[0]
     assert set(hybrid.ranks) == {"semantic", "keyword"}
-    assert hybrid.heading_path == ["Growing tomatoes", "Pests"]
+    assert hybrid.heading_path == ["Pests"]
     assert hybrid.citation == "garden/tomatoes.md:8-9"
 
 
