@@ -77,3 +77,20 @@ def test_snippet_centres_on_the_query() -> None:
     )
     snippet = make_snippet(text, "hornworm")
     assert "hornworm" in snippet and len(snippet) <= 300
+
+
+def test_in_memory_matrix_gives_the_same_ranking_as_lancedb(vault) -> None:
+    import time
+
+    queries = ["tomato pests", "pruning roses", "temples in autumn", "YAML parser"]
+    lance = [[h.path for h in vault.search(q, mode="semantic")] for q in queries]  # stale: LanceDB
+    deadline = time.monotonic() + 30
+    while vault.searcher.matrix._stale() and time.monotonic() < deadline:
+        vault.searcher.matrix.refresh_async()
+        time.sleep(0.05)
+    assert not vault.searcher.matrix._stale()
+    assert [[h.path for h in vault.search(q, mode="semantic")] for q in queries] == lance
+    (vault.root / "garden/roses.md").unlink()
+    vault.sync()
+    assert vault.searcher.matrix._stale()  # a commit makes it stale: LanceDB answers meanwhile
+    assert all(h.path != "garden/roses.md" for h in vault.search("pruning roses", mode="semantic"))
