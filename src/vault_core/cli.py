@@ -22,8 +22,12 @@ Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
 
 
+ROOT_AS_ARGUMENT = ("index", "status", "watch", "doctor")  # `nvault index ~/notes` reads naturally
+
+
 def open_vault(args: argparse.Namespace) -> Vault:
-    return Vault.open(config=VaultConfig.load(getattr(args, "root", None)))
+    root = getattr(args, "root_arg", None) or getattr(args, "root", None)
+    return Vault.open(config=VaultConfig.load(root))
 
 
 def emit_json(model: Any) -> None:
@@ -229,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, setup, help_text) in COMMANDS.items():
         sub = subs.add_parser(name, help=help_text)
         sub.add_argument("--root", dest="root", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        if name in ROOT_AS_ARGUMENT:
+            sub.add_argument("root_arg", nargs="?", metavar="ROOT", help="vault folder")
         setup(sub)
     return parser
 

@@ -50,7 +50,8 @@ def test_index_search_status_links(tmp_path: Path) -> None:
 
 def test_unknown_note_is_a_clear_error(tmp_path: Path) -> None:
     write_files(tmp_path, FILES)
-    nvault(tmp_path, "index")
+    cmd = [sys.executable, "-m", "vault_core.cli", "index", str(tmp_path)]  # ROOT as an argument
+    assert subprocess.run(cmd, capture_output=True, text=True, timeout=300).returncode == 0
     result = nvault(tmp_path, "links", "Recipies")
     assert result.returncode == 2
     assert "No note matches 'Recipies'" in result.stderr and "Recipes.md" in result.stderr
