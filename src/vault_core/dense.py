@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Collection
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from vault_core.store import Store
 
@@ -20,13 +22,13 @@ log = logging.getLogger("nvault.dense")
 
 
 class _Snapshot:
-    def __init__(self, version: int, ids: list[str], paths: np.ndarray, matrix: np.ndarray) -> None:
-        self.version, self.ids, self.paths, self.matrix = version, ids, paths, matrix
+    def __init__(self, version: int, rows: pa.Table, paths: np.ndarray, matrix: np.ndarray) -> None:
+        self.version, self.rows, self.paths, self.matrix = version, rows, paths, matrix
 
 
 class DenseMatrix:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: Store, columns: list[str]) -> None:
+        self.store, self.columns = store, columns
         self._snapshot: _Snapshot | None = None
         self._building = False
         self._lock = threading.Lock()
@@ -46,14 +48,12 @@ class DenseMatrix:
     def _rebuild(self) -> None:
         try:
             version = self.store.chunks.version
-            table = (
-                self.store.chunks.search().select(["id", "path", "vector"]).limit(None).to_arrow()
-            )
-            dim = self.store.dim
+            wanted = list(dict.fromkeys([*self.columns, "path", "vector"]))
+            table = self.store.chunks.search().select(wanted).limit(None).to_arrow()
             flat = table["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
-            matrix = np.ascontiguousarray(flat.reshape(-1, dim), dtype=np.float32)
+            matrix = np.ascontiguousarray(flat.reshape(-1, self.store.dim), dtype=np.float32)
             paths = np.asarray(table["path"].to_pylist(), dtype=object)
-            self._snapshot = _Snapshot(version, table["id"].to_pylist(), paths, matrix)
+            self._snapshot = _Snapshot(version, table.drop_columns(["vector"]), paths, matrix)
         except Exception:  # the LanceDB path keeps answering; try again on the next query
             log.exception("building the in-memory vector matrix failed")
         finally:
@@ -62,14 +62,14 @@ class DenseMatrix:
 
     def top(
         self, vector: np.ndarray, depth: int, allowed: Collection[str] | None
-    ) -> list[str] | None:
-        """Chunk ids by cosine, best first; None while the matrix lags the table."""
+    ) -> list[dict[str, Any]] | None:
+        """Chunk rows (the `columns`) by cosine, best first; None while the matrix lags the table."""
         if self._stale():
             self.refresh_async()
             return None
         snap = self._snapshot
         assert snap is not None
-        if not snap.ids:
+        if not len(snap.paths):
             return []
         scores = snap.matrix @ vector.astype(np.float32)
         if allowed is not None:
@@ -80,4 +80,5 @@ class DenseMatrix:
         depth = min(depth, len(scores))
         best = np.argpartition(-scores, depth - 1)[:depth]
         best = best[np.argsort(-scores[best])]
-        return [snap.ids[i] for i in best if np.isfinite(scores[i])]
+        best = [int(i) for i in best if np.isfinite(scores[i])]
+        return snap.rows.take(best).to_pylist()

@@ -123,7 +123,7 @@ class Searcher:
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store, self.embedder = store, embedder
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.matrix = DenseMatrix(store)
+        self.matrix = DenseMatrix(store, _COLUMNS)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding; editors re-ask the same paragraph often, so recent ones are kept."""
@@ -170,19 +170,9 @@ class Searcher:
 
     def _dense(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:
         vector = self.query_vector(query)
-        ids = self.matrix.top(vector, depth, allowed)
-        if ids is not None:
-            if not ids:
-                return []
-            found = (
-                self.store.chunks.search()
-                .where(f"id IN ({_sql_list(ids)})")
-                .select(_COLUMNS)
-                .limit(None)
-                .to_list()
-            )
-            by_id = {row["id"]: row for row in found}
-            return [by_id[i] for i in ids if i in by_id]
+        rows = self.matrix.top(vector, depth, allowed)
+        if rows is not None:
+            return rows
         q = self.store.chunks.search(vector, vector_column_name="vector").distance_type("cosine")
         rows = self._where(q.select([*_COLUMNS, "_distance"]), allowed, depth).to_list()
         return [r for r in rows if allowed is None or r["path"] in allowed]
