@@ -8,82 +8,34 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import filelock
-from pydantic import BaseModel, Field
 
 from vault_core.catalog import NoteRecord
 from vault_core.config import VaultConfig
 from vault_core.embed import Embedder, make_embedder
+from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
 from vault_core.indexer import Indexer, Progress, SyncReport
 from vault_core.links import LinkGraph, Resolution
+from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.store import Store
+
+__all__ = [
+    "FileIssue",
+    "IndexProgress",
+    "NoteContent",
+    "NoteNotFound",
+    "PathOutsideVault",
+    "Vault",
+    "VaultError",
+    "VaultStatus",
+]
 
 ChangeListener = Callable[[list[str]], None]
 REFRESH_INTERVAL_S = 0.5
 PROMOTE_INTERVAL_S = 5.0
-
-
-class VaultError(Exception):
-    """An error whose message tells the caller what to do instead."""
-
-
-class NoteNotFound(VaultError):
-    def __init__(self, name: str, suggestions: list[str]) -> None:
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"No note matches {name!r}.{hint} Use list_notes or search to find notes.")
-        self.name, self.suggestions = name, suggestions
-
-
-class PathOutsideVault(VaultError):
-    pass
-
-
-class IndexProgress(BaseModel):
-    active: bool = False
-    done: int = 0
-    total: int = 0
-    phase: str = "idle"  # idle | repairing | indexing | watching
-
-
-class FileIssue(BaseModel):
-    path: str
-    reason: str
-
-
-class VaultStatus(BaseModel):
-    root: str
-    index_dir: str
-    role: Literal["writer", "reader"]
-    notes: int
-    attachments: int
-    chunks: int
-    model: str
-    dim: int
-    indexing: IndexProgress
-    catching_up: bool
-    last_sync: datetime | None = None
-    last_sync_seconds: float | None = None
-    last_error: str | None = None
-    watcher: str = "off"
-    skipped: list[FileIssue] = Field(default_factory=list)
-    warnings: list[FileIssue] = Field(default_factory=list)
-
-
-class NoteContent(BaseModel):
-    path: str
-    title: str
-    start_line: int
-    end_line: int
-    total_lines: int
-    text: str
-
-    def numbered(self) -> str:
-        lines = self.text.split("\n")
-        width = len(str(self.end_line))
-        return "\n".join(f"{self.start_line + i:>{width}}  {line}" for i, line in enumerate(lines))
 
 
 class Vault:

@@ -1,0 +1,18 @@
+"""Errors whose messages tell the caller (a person or an agent) what to do instead."""
+
+from __future__ import annotations
+
+
+class VaultError(Exception):
+    """An error whose message tells the caller what to do instead."""
+
+
+class NoteNotFound(VaultError):
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"No note matches {name!r}.{hint} Use list_notes or search to find notes.")
+        self.name, self.suggestions = name, suggestions
+
+
+class PathOutsideVault(VaultError):
+    pass
