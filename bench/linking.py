@@ -23,10 +23,14 @@ links that resolve to other existing notes:
 - targets = distinct resolved targets; recall@10 = |targets in top 10| / |targets|, averaged over
   notes; MRR = mean of 1 / rank of the first target in the top 10 (0 if none).
 Methods: semantic (whole-note + best-passage similarity), keyword (note-level BM25 on the note's 30
-most distinctive terms), semantic+keyword, combined (+ graph: Adamic-Adar and in-degree prior), all
-fused by weighted RRF with the weights in note_index.WEIGHTS (a 48-point grid of 5 global weights,
-scored on both vaults as a whole; never per note, so there is no held-out vault for the weights). Baseline: rank notes by how many of their title words
-(tokenized, stemmed, stopwords dropped) occur in the note's link-free text.
+most distinctive terms, plus the lexical name signals: other notes' titles named in plain text
+(graph.unlinked_mentions on the link-free text) and idf-weighted title-word coverage), semantic+keyword,
+combined (+ graph: Adamic-Adar, in-degree prior, same-folder similarity, and feedback: neighbours of
+the five best suggestions so far, never through the note's own hidden edges), all fused by weighted
+RRF with the weights in note_index.WEIGHTS (global, never per note: see note_index.py for which
+vault each weight was tuned on; the other vault is then held out).
+Baseline: rank notes by how many of their title words (tokenized, stemmed, stopwords dropped)
+occur in the note's link-free text.
 Prints one JSON object.
 """
 

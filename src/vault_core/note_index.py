@@ -30,18 +30,25 @@ SIGNALS = frozenset({"semantic", "keyword", "graph"})
 RRF_K = 60
 DEPTH = 50  # how deep each ranker's list goes into the fusion
 PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
+FEEDBACK_TOP = 5  # suggestions whose neighbours the feedback signal counts
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
 SIMILAR_PASSAGE = 0.6  # MiniLM cosine above which two passages read as about the same thing
 SIMILAR_NOTE = 0.6
 POPULAR_MIN_SIM = 0.3  # the in-degree prior only reorders notes at least this similar overall
-# Fusion weights: the best of a 48-point grid (5 global weights, never per note) by mean recall@10
-# over both real vaults' link recovery (bench/linking.py), stored note vectors.
+# Fusion weights (global, never per note). note/passage/graph/popular: a 48-point grid over both
+# vaults (stored vectors). keyword/note/titles/mention/folder (108-point grid), then feedback and
+# FEEDBACK_TOP (9 points): tuned on silverbullet-docs alone under the strict protocol;
+# vaultofknowledge is the held-out vault (docs/benchmarks.md).
 WEIGHTS: dict[str, float] = {
-    "note": 3.0,  # whole-note similarity
+    "note": 2.0,  # whole-note similarity
     "passage": 1.0,  # best passage-to-passage similarity
     "keyword": 0.5,  # BM25 on the note's distinctive terms
     "graph": 0.5,  # Adamic-Adar over neighbours
     "popular": 1.0,  # in-degree prior (part of the graph signal)
+    "mention": 0.5,  # the note names the other note (title, alias, file name) in plain text
+    "folder": 0.5,  # similarity among notes in the same folder
+    "feedback": 0.5,  # neighbours of the best suggestions so far
+    "titles": 0.5,  # how much of the other note's title (idf-weighted) the note's words cover
 }
 
 
@@ -128,6 +135,9 @@ class NoteIndex:
         self._queries: dict[tuple[str, int], tuple[dict[str, float], dict[str, str]]] = {}
         self._stripped: dict[str, np.ndarray] = {}
         self._link_text: dict[str, str] = {}
+        self._mentions: dict[str, np.ndarray] = {}
+        self._build_titles()
+        self.folders = np.array([p.rpartition("/")[0] for p in self.paths], dtype=object)
 
     def _build_bm25(self, chunk_terms: list[str]) -> None:
         per_note: list[Counter[str]] = [Counter() for _ in self.paths]
@@ -149,6 +159,36 @@ class NoteIndex:
             idf = math.log(1 + (total - len(ix) + 0.5) / (len(ix) + 0.5))
             self.postings[term] = (np.array(ix, np.int64), np.array(sat, np.float32) * idf)
         self.n_docs = total
+
+    def _build_titles(self) -> None:
+        """Title/alias/file-name terms per note, with their idf mass, for the `titles` signal."""
+        postings: dict[str, list[int]] = defaultdict(list)
+        mass = np.zeros(len(self.paths), np.float32)
+        for i, path in enumerate(self.paths):
+            note = self.records[path]
+            names = {note.title, path.rpartition("/")[2].removesuffix(".md"), *note.aliases}
+            terms = {t for name in names for t in tokenize(name) if len(t) > 1}
+            for t in terms:
+                postings[t].append(i)
+                mass[i] += self._idf(t)
+        self.title_postings = {t: np.array(ix, np.int64) for t, ix in postings.items()}
+        self.title_mass = mass
+
+    def _idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def title_scores(self, vault: Vault, path: str) -> np.ndarray:
+        """Per note: idf mass of its title terms found in this note's link-free text, times the
+        share of its title that covers (a full-title match beats one common word)."""
+        text = unicodedata.normalize("NFKC", strip_links(self.read_text(vault, path)))
+        words = {t for m in TOKEN_RE.finditer(text) for t in _word_terms_cached(m.group(0))}
+        hit = np.zeros(len(self.paths), np.float32)
+        for t in words:
+            ix = self.title_postings.get(t)
+            if ix is not None:
+                hit[ix] += self._idf(t)
+        return hit * hit / np.where(self.title_mass > 0, self.title_mass, 1.0)
 
     def _build_links(self, graph: LinkGraph) -> None:
         self.out: dict[str, set[str]] = defaultdict(set)
@@ -254,6 +294,20 @@ class NoteIndex:
             vecs = vault.embedder.embed_documents(texts) if texts else np.zeros((0, self.dim))
             self._stripped[path] = np.asarray(vecs, dtype=np.float32)
         return self._stripped[path]
+
+    def mention_scores(self, vault: Vault, path: str) -> np.ndarray:
+        """How often the note names each other note in its link-free text (memoised)."""
+        if path not in self._mentions:
+            from vault_core.graph import unlinked_mentions
+
+            scores = np.zeros(len(self.paths), np.float32)
+            if self.records[path].kind == "note":
+                text = strip_links(self.read_text(vault, path))
+                for m in unlinked_mentions(vault, path, text=text):
+                    if m.target in self.pos:
+                        scores[self.pos[m.target]] += 1.0
+            self._mentions[path] = scores
+        return self._mentions[path]
 
     def link_text(self, vault: Vault, path: str) -> str:
         if path not in self._link_text:

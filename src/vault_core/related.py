@@ -8,6 +8,7 @@ reciprocal rank fusion.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, Field
 from vault_core.graph import Mention, unlinked_mentions
 from vault_core.note_index import (
     DEPTH,
+    FEEDBACK_TOP,
     PASSAGE_POOL,
     POPULAR_MIN_SIM,
     QUERY_TERMS,
@@ -118,6 +120,15 @@ def related(
     if "keyword" in signals:
         terms, surface = index.query_terms(vault, path, QUERY_TERMS)
         ranked["keyword"] = _top(index.bm25(terms, exclude=me), excluded, index, positive=True)
+        if weights.get("titles", 0.0) > 0:
+            titles = index.title_scores(vault, path)
+            titles[me] = 0.0
+            ranked["titles"] = _top(titles, excluded, index, positive=True)
+        if weights.get("mention", 0.0) > 0:
+            mentions = index.mention_scores(vault, path).copy()
+            if note_sims is not None:  # ties (one mention each) go to the closer note
+                mentions += np.where(mentions > 0, note_sims.clip(0, 1) * 0.5, 0)
+            ranked["mention"] = _top(mentions, excluded, index, positive=True)
     graph_why: dict[int, list[str]] = {}
     if "graph" in signals:
         scores, graph_why = index.graph_scores(path, hidden)
@@ -129,13 +140,21 @@ def related(
         if note_sims is not None:  # only among notes that are about something similar
             popular[note_sims < POPULAR_MIN_SIM] = 0
         ranked["popular"] = _top(popular, excluded, index, positive=True)
+        if weights.get("folder", 0.0) > 0 and note_sims is not None:
+            near = np.where(index.folders == index.folders[me], note_sims.clip(0, None) + 1e-3, 0)
+            ranked["folder"] = _top(near, excluded, index, positive=True)
 
-    fused: dict[int, float] = {}
-    ranks: dict[int, dict[str, int]] = {}
-    for name, order in ranked.items():
-        for rank, idx in enumerate(order, start=1):
-            fused[idx] = fused.get(idx, 0.0) + weights.get(name, 1.0) / (rrf_k + rank)
-            ranks.setdefault(idx, {})[name] = rank
+    fused, ranks = _fuse(ranked, weights, rrf_k)
+    if "graph" in signals and weights.get("feedback", 0.0) > 0 and fused:
+        # the best suggestions so far vouch for their own neighbours (pseudo-relevance feedback)
+        top = sorted(fused, key=lambda i: -fused[i])[:FEEDBACK_TOP]
+        vouched = np.zeros(len(index.paths), np.float32)
+        for i in top:
+            around = (index.out[index.paths[i]] | index.inc[index.paths[i]]) - {path}
+            for c in around:
+                vouched[index.pos[c]] += fused[i] / math.log(2 + len(around))
+        ranked["feedback"] = _top(vouched, excluded, index, positive=True)
+        fused, ranks = _fuse(ranked, weights, rrf_k)
     order = sorted(fused, key=lambda i: (-fused[i], index.paths[i]))[:limit]
     if order and len(my_vecs):  # the shown passage, for every suggestion, whatever found it
         passage_best = index.best_passages(my_vecs, np.array(order, np.int64))
@@ -155,6 +174,19 @@ def related(
         )
         for i in order
     ]
+
+
+def _fuse(
+    ranked: dict[str, list[int]], weights: dict[str, float], rrf_k: int
+) -> tuple[dict[int, float], dict[int, dict[str, int]]]:
+    """Weighted reciprocal rank fusion: note -> score, and note -> {signal: rank}."""
+    fused: dict[int, float] = {}
+    ranks: dict[int, dict[str, int]] = {}
+    for name, order in ranked.items():
+        for rank, idx in enumerate(order, start=1):
+            fused[idx] = fused.get(idx, 0.0) + weights.get(name, 1.0) / (rrf_k + rank)
+            ranks.setdefault(idx, {})[name] = rank
+    return fused, ranks
 
 
 def _top(
@@ -199,6 +231,14 @@ def _suggestion(
         whole = my_vecs.mean(axis=0)
         if float(index.note_vecs[i] @ whole) / (np.linalg.norm(whole) or 1.0) >= SIMILAR_NOTE:
             reasons.append("similar topic overall")
+    if ranks.get("mention", DEPTH + 1) <= DEPTH:
+        reasons.append("mentioned by name")
+    elif ranks.get("titles", DEPTH + 1) <= 10:
+        reasons.append("its title's words occur here")
+    if ranks.get("feedback", DEPTH + 1) <= 10 and not graph_why:
+        reasons.append("linked with other suggestions")
+    if ranks.get("folder", DEPTH + 1) <= 10:
+        reasons.append("same folder")
     if shared:
         reasons.append("shared terms: " + ", ".join(shared[:4]))
     reasons.extend(graph_why)

@@ -73,10 +73,42 @@ def test_single_signals_and_bad_signal(bread: Vault) -> None:
     keyword = related(bread, "sourdough.md", 3, signals={"keyword"})
     assert semantic[0].path == keyword[0].path == "starter-care.md"
     assert set(semantic[0].ranks) == {"note", "passage"}
-    assert set(keyword[0].ranks) == {"keyword"}
+    assert "keyword" in keyword[0].ranks
+    assert set(keyword[0].ranks) <= {"keyword", "titles", "mention"}  # the lexical signals
     assert "rust-ownership.md" not in [h.path for h in keyword]  # no shared terms, no keyword hit
     with pytest.raises(ValueError, match="unknown signals"):
         related(bread, "sourdough.md", 3, signals={"telepathy"})
+
+
+def test_plain_mention_of_a_title_is_evidence(make_vault: Callable[..., Vault]) -> None:
+    vault = make_vault(
+        {
+            "notes/trip.md": "# Trip\n\nWe walked past the Eiffel Tower, then ate crepes.\n",
+            "eiffel-tower.md": "# Eiffel Tower\n\nWrought-iron lattice tower built in 1889.\n",
+            "notes/garden.md": "# Garden\n\nRoses need pruning in spring.\n",
+            "notes/tower-defense.md": "# Tower defense\n\nA video game genre.\n",
+        }
+    )
+    hits = related(vault, "notes/trip.md", 3, signals={"keyword"})
+    assert hits[0].path == "eiffel-tower.md"
+    assert {"mention", "titles"} <= set(hits[0].ranks)
+    assert "mentioned by name" in hits[0].reasons
+    garden = related(vault, "notes/garden.md", 3, signals={"keyword"})
+    assert all("mention" not in h.ranks for h in garden)  # names nothing
+
+
+def test_same_folder_is_a_weak_prior(make_vault: Callable[..., Vault]) -> None:
+    vault = make_vault(
+        {
+            "a/one.md": "# One\n\nNotes about sailing boats and wind.\n",
+            "a/two.md": "# Two\n\nNotes about sailing boats and tides.\n",
+            "b/three.md": "# Three\n\nNotes about sailing boats and wind.\n",
+        }
+    )
+    hits = {h.path: h for h in related(vault, "a/one.md", 3, signals={"semantic", "graph"})}
+    assert "folder" in hits["a/two.md"].ranks
+    assert "folder" not in hits["b/three.md"].ranks
+    assert "same folder" in hits["a/two.md"].reasons
 
 
 def test_graph_signal_finds_notes_linked_by_neighbours(make_vault: Callable[..., Vault]) -> None:
@@ -92,12 +124,15 @@ def test_graph_signal_finds_notes_linked_by_neighbours(make_vault: Callable[...,
     hits = related(vault, "me.md", 5, signals={"graph"})
     assert {h.path for h in hits} == {"target.md", "other.md"}
     assert "linked by 1 of your neighbours" in hits[0].reasons
-    # hiding me's links (evaluation mode) leaves the graph walk nothing: only the in-degree prior
+    # hiding me's links (evaluation mode) leaves the graph walk nothing: only the in-degree prior,
+    # and feedback through the suggestions' own links (hub -> other is not one of me's links)
     hidden = related(
         vault, "me.md", 5, signals={"graph"}, exclude_links=False, hide_links_of="me.md"
     )
-    assert hidden and all(set(h.ranks) == {"popular"} for h in hidden)
-    assert "hub.md" not in [h.path for h in hidden]  # its one backlink was me's, now hidden
+    assert hidden and all(set(h.ranks) <= {"popular", "feedback"} for h in hidden)
+    assert {h.path for h in hidden if "popular" in h.ranks} == {"target.md", "other.md"}
+    hub = next(h for h in hidden if h.path == "hub.md")  # its one backlink was me's, now hidden
+    assert set(hub.ranks) == {"feedback"}
 
 
 def test_strip_links_keeps_labels_and_drops_targets() -> None:
