@@ -6,6 +6,7 @@ cache key covers the note's sha256, so a changed note is never served a stale an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -169,10 +170,18 @@ def choose_engine(requested: EngineChoice, client: LLMClient) -> tuple[Engine, s
 
 
 class StudyCache:
-    """`<index_dir>/study-cache/<key>.json`, one file per result, replaced atomically."""
+    """`<index_dir>/study-cache/<key>.json`, one file per result, replaced atomically.
 
-    def __init__(self, index_dir: Path) -> None:
+    Bounded: a hit refreshes the file's mtime, and when the folder outgrows `max_bytes` the least
+    recently used entries go (answers for old versions of notes age out this way too).
+    """
+
+    PRUNE_EVERY = 32  # puts between size checks (a check lists the folder)
+
+    def __init__(self, index_dir: Path, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.dir = Path(index_dir) / "study-cache"
+        self.max_bytes = max_bytes
+        self._puts = 0
 
     @staticmethod
     def key(tool: str, shas: Sequence[str], engine: str, model: str | None, args: Any) -> str:
@@ -184,9 +193,12 @@ class StudyCache:
     def get(self, key: str, model: type[R]) -> R | None:
         path = self.dir / f"{key}.json"
         try:
-            return model.model_validate_json(path.read_text(encoding="utf-8"))
+            value = model.model_validate_json(path.read_text(encoding="utf-8"))
         except (OSError, ValidationError, ValueError):
             return None  # missing, torn by an old crash, or from an older schema: recompute
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: the last to be pruned
+        return value
 
     def put(self, key: str, value: BaseModel) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -198,6 +210,27 @@ class StudyCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        if self._puts % self.PRUNE_EVERY == 0:
+            self.prune()
+        self._puts += 1
+
+    def prune(self) -> int:
+        """Drop least recently used entries until the cache fits `max_bytes`; returns how many."""
+        entries = []
+        for path in self.dir.glob("*.json"):
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                entries.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, path in sorted(entries, key=lambda e: e[0]):
+            if total <= self.max_bytes:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+            total -= size
+        return removed
 
 
 # ---------------------------------------------------------------- citations from an LLM

@@ -102,6 +102,29 @@ def test_analyze_cache_hits_until_the_note_changes(vault: Vault) -> None:
     assert not changed.meta.cached and changed.sha256 != first.sha256
 
 
+def test_study_cache_is_bounded_least_recently_used_first(tmp_path: Path) -> None:
+    from pydantic import BaseModel
+
+    from vault_core.study import StudyCache
+
+    class Blob(BaseModel):
+        text: str
+
+    cache = StudyCache(tmp_path, max_bytes=10_000)
+    cache.PRUNE_EVERY = 1
+    keys = [StudyCache.key("analyze", [str(i)], "extractive", None, {}) for i in range(40)]
+    for n, key in enumerate(keys):
+        cache.put(key, Blob(text="x" * 1000))
+        os.utime(cache.dir / f"{key}.json", (1000 + n, 1000 + n))  # a clear age order
+        if n == 5:
+            assert cache.get(keys[0], Blob) is not None  # used: now the newest
+    on_disk = {p.stem for p in cache.dir.glob("*.json")}
+    assert sum(p.stat().st_size for p in cache.dir.glob("*.json")) <= 10_000
+    assert keys[-1] in on_disk and keys[1] not in on_disk  # newest kept, oldest gone
+    assert keys[0] in on_disk  # old, but read since: recently used
+    assert cache.get(keys[1], Blob) is None  # pruned entries are simply recomputed
+
+
 def test_compare_with_itself_has_no_differences(vault: Vault) -> None:
     res = compare(vault, "Template.md", "Template.md", engine="extractive", use_cache=False)
     assert res.agreements
