@@ -17,7 +17,6 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from vault_core.study import AnalyzeResult, CompareResult, QuestionType, QuizResult
 from vault_mcp.host import VaultHost
 from vault_mcp.models import (
     DATA_NOTE,
@@ -41,20 +40,12 @@ if TYPE_CHECKING:
     from vault_core.vault import Vault
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
-Engine = Literal["auto", "llm", "extractive"]
 NoteArg = Annotated[
     str,
     Field(
         min_length=1,
         max_length=1000,
         description="a note path ('folder/note.md'), name, alias, title or [[wikilink]]",
-    ),
-]
-EngineArg = Annotated[
-    Engine | None,
-    Field(
-        description="'llm' (local Ollama), 'extractive' (no model, fast) or 'auto' (LLM when "
-        "available); default: the vault's setting"
     ),
 ]
 
@@ -125,6 +116,9 @@ def _decode_cursor(cursor: str) -> int:
 
 
 def register_tools(mcp: MCPServer, host: VaultHost) -> None:
+    """The vault tools (search, notes, links, status) and the study tools (study_tools.py)."""
+    from vault_mcp.study_tools import register_study_tools
+
     @mcp.tool(annotations=READ_ONLY)
     async def search(
         query: Annotated[str, Field(min_length=1, max_length=2000, description="what to find")],
@@ -342,70 +336,6 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         return await host.run(ctx.session, run)
 
     @mcp.tool(annotations=READ_ONLY)
-    async def analyze(note: NoteArg, ctx: Context, engine: EngineArg = None) -> AnalyzeResult:
-        """Study one note: summary, key points with line citations, key terms, open questions,
-        suggested tags and link candidates.
-
-        Call this when the user wants a note summarized or explained, or before editing it.
-        """
-        return await host.run(
-            ctx.session, lambda vault: vault.analyze(resolve(vault, note), engine=engine)
-        )
-
-    @mcp.tool(annotations=READ_ONLY)
-    async def compare(
-        note_a: NoteArg,
-        note_b: NoteArg,
-        ctx: Context,
-        question: Annotated[
-            str | None, Field(max_length=2000, description="optional question to answer from both")
-        ] = None,
-        engine: EngineArg = None,
-    ) -> CompareResult:
-        """Compare two notes: where they agree, differ or contradict, what only one says; each
-        point cites lines of both. Optionally answers a question from the two.
-
-        Call this when the user asks how two notes, drafts or sources relate or conflict.
-        """
-        return await host.run(
-            ctx.session,
-            lambda vault: vault.compare(
-                resolve(vault, note_a), resolve(vault, note_b), question=question, engine=engine
-            ),
-        )
-
-    @mcp.tool(annotations=READ_ONLY)
-    async def quiz(
-        scope: Annotated[
-            str,
-            Field(
-                min_length=1,
-                max_length=500,
-                description="a note, a 'folder/', a '#tag', or a topic to search for",
-            ),
-        ],
-        ctx: Context,
-        n: Annotated[int, Field(ge=1, le=50, description="number of questions")] = 5,
-        types: Annotated[
-            list[QuestionType] | None, Field(description="mcq, true_false, cloze; default all")
-        ] = None,
-        engine: EngineArg = None,
-    ) -> QuizResult:
-        """Make quiz questions (with answers and the cited source line) from notes.
-
-        Call this when the user wants to be quizzed, to review or memorize what they wrote.
-        """
-        if not scope.strip():
-            raise ToolError("empty scope: pass a note, a folder/, a #tag or a topic")
-
-        def run(vault: Vault) -> QuizResult:
-            if ("/" in scope or "\\" in scope) and not scope.startswith("#"):
-                vault.relpath(scope)  # a folder scope may not leave the vault
-            return vault.quiz(scope, n=n, types=types, engine=engine)
-
-        return await host.run(ctx.session, run)
-
-    @mcp.tool(annotations=READ_ONLY)
     async def status(ctx: Context) -> StatusResult:
         """Index health: note and chunk counts, model, watcher, catch-up progress, and files
         that could not be indexed (with reasons).
@@ -442,3 +372,5 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             )
 
         return await host.run(ctx.session, run)
+
+    register_study_tools(mcp, host)

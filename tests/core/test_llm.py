@@ -25,8 +25,8 @@ from vault_core.llm import (
     LLMTimeout,
     LLMUnavailable,
     condense,
-    extract_json,
 )
+from vault_core.llm_json import extract_json
 
 MODEL = "gemma3:4b"
 
