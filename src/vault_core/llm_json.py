@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -34,46 +34,35 @@ class Structured(Generic[M]):
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.DOTALL)
 
 
+def _structural(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, char) of every character outside JSON strings (quotes included), from `start`."""
+    in_str = esc = False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if not in_str:
+            in_str = ch == '"'
+            yield i, ch
+        elif esc:
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif ch == '"':
+            in_str = False
+
+
 def _strip_trailing_commas(text: str) -> str:
     """Remove commas directly before `}` or `]`, ignoring anything inside strings."""
-    out: list[str] = []
-    in_str = esc = False
-    for i, ch in enumerate(text):
-        if in_str:
-            out.append(ch)
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-            continue
-        if ch == '"':
-            in_str = True
-        elif ch == ",":
-            rest = text[i + 1 :].lstrip()
-            if rest[:1] in ("}", "]"):
-                continue
-        out.append(ch)
-    return "".join(out)
+    drop = {
+        i for i, ch in _structural(text) if ch == "," and text[i + 1 :].lstrip()[:1] in ("}", "]")
+    }
+    return "".join(ch for i, ch in enumerate(text) if i not in drop)
 
 
 def _balanced_span(text: str, start: int) -> str | None:
     """The JSON value starting at `start` (a `{` or `[`), matched to its closing bracket."""
     depth = 0
-    in_str = esc = False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "{[":
+    for i, ch in _structural(text, start):
+        if ch in "{[":
             depth += 1
         elif ch in "}]":
             depth -= 1
