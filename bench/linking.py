@@ -25,10 +25,11 @@ links that resolve to other existing notes:
 Methods: semantic (whole-note + best-passage similarity), keyword (note-level BM25 on the note's 30
 most distinctive terms, plus the lexical name signals: other notes' titles named in plain text
 (graph.unlinked_mentions on the link-free text) and idf-weighted title-word coverage), semantic+keyword,
-combined (+ graph: Adamic-Adar, in-degree prior, same-folder similarity, and feedback: neighbours of
-the five best suggestions so far, never through the note's own hidden edges), all fused by weighted
-RRF with the weights in note_index.WEIGHTS (global, never per note: see note_index.py for which
-vault each weight was tuned on; the other vault is then held out).
+combined (+ graph: Adamic-Adar, in-degree prior, same-folder similarity, links of the 20 most similar
+notes, and feedback: neighbours of the five best first-pass suggestions, never through the note's
+own hidden edges). Each method ranks its candidates with the link model (vault_core.link_model,
+fitted by bench/fit_link_model.py; signals a method lacks are absent features). Pass `--model` a
+model fitted without the vault evaluated to keep that vault held out.
 Baseline: rank notes by how many of their title words (tokenized, stemmed, stopwords dropped)
 occur in the note's link-free text.
 Prints one JSON object.
@@ -52,6 +53,7 @@ from typing import Any
 import filelock
 
 from vault_core.keyword import tokenize
+from vault_core.link_model import LinkModel
 from vault_core.note_index import note_index, strip_links
 from vault_core.related import related
 from vault_core.vault import Vault
@@ -178,6 +180,7 @@ def evaluate(
     max_notes: int | None = None,
     strip_query_links: bool = True,
     methods: Iterable[str] = (*METHODS, "title_baseline"),
+    model: LinkModel | None = None,
 ) -> dict[str, Any]:
     """Link recovery for every eligible note (or an evenly spaced subset): recall@10 and MRR."""
     notes = subset(eval_notes(vault), max_notes)
@@ -198,6 +201,7 @@ def evaluate(
                     exclude_links=False,
                     hide_links_of=p,
                     strip_query_links=strip_query_links,
+                    model=model,
                 )
                 return [h.path for h in hits]
 
@@ -248,7 +252,14 @@ def main() -> int:
         default="stripped",
         help="re-embed the note's chunks without link targets, use its stored vectors, or both",
     )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="link model JSON (default: the shipped one); a model fitted without the vault "
+        "evaluated keeps it held out (bench/fit_link_model.py --save-held-out)",
+    )
     args = parser.parse_args()
+    model = LinkModel.model_validate_json(args.model.read_text()) if args.model else None
     out: dict[str, Any] = {
         "protocol": "links of the note hidden from the graph (both directions with its targets); "
         "keyword query = note text without link targets; exclude_links=False; K=10",
@@ -261,7 +272,11 @@ def main() -> int:
             entry: dict[str, Any] = {"notes": len(vault.catalog)}
             modes = ["stripped", "indexed"] if args.query_text == "both" else [args.query_text]
             for mode in modes:
-                entry[f"query_{mode}"] = evaluate(vault, args.max_notes, mode == "stripped")
+                entry[f"query_{mode}"] = evaluate(
+                    vault, args.max_notes, mode == "stripped", model=model
+                )
+            if model is not None:
+                entry["model_trained_on"] = model.trained_on
             if args.latency:
                 entry["latency"] = latency(vault, args.latency)
             out["vaults"][corpus.name] = entry

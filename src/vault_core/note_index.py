@@ -32,13 +32,14 @@ DEPTH = 50  # how deep each ranker's list goes into the fusion
 PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
 FEEDBACK_TOP = 5  # suggestions whose neighbours the feedback signal counts
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
+PEERS = 20  # notes most like this one whose links the `peers` signal counts
 SIMILAR_PASSAGE = 0.6  # MiniLM cosine above which two passages read as about the same thing
 SIMILAR_NOTE = 0.6
 POPULAR_MIN_SIM = 0.3  # the in-degree prior only reorders notes at least this similar overall
-# Fusion weights (global, never per note). note/passage/graph/popular: a 48-point grid over both
-# vaults (stored vectors). keyword/note/titles/mention/folder (108-point grid), then feedback and
-# FEEDBACK_TOP (9 points): tuned on silverbullet-docs alone under the strict protocol;
-# vaultofknowledge is the held-out vault (docs/benchmarks.md).
+# First-pass fusion weights (global, never per note): weighted RRF picks the FEEDBACK_TOP notes
+# whose neighbours vouch for candidates, and ranks when the caller passes its own `weights`.
+# The final order comes from the fitted link model (link_model.py). Tuned on silverbullet-docs
+# under the strict protocol (docs/benchmarks.md).
 WEIGHTS: dict[str, float] = {
     "note": 2.0,  # whole-note similarity
     "passage": 1.0,  # best passage-to-passage similarity
@@ -49,6 +50,7 @@ WEIGHTS: dict[str, float] = {
     "folder": 0.5,  # similarity among notes in the same folder
     "feedback": 0.5,  # neighbours of the best suggestions so far
     "titles": 0.5,  # how much of the other note's title (idf-weighted) the note's words cover
+    "peers": 0.5,  # notes linked by the notes most like this one
 }
 
 
@@ -316,6 +318,23 @@ class NoteIndex:
             except KeyError:
                 self._link_text[path] = re.sub(r"\.md$", "", path)
         return self._link_text[path]
+
+    def peer_links(self, path: str, note_sims: np.ndarray) -> np.ndarray:
+        """Per note: how strongly the notes most like this one link to it (collaborative
+        filtering: notes on the same topic tend to link the same concept notes). Peers' own links
+        stay in a link-recovery run; only this note's edges are hidden."""
+        sims = note_sims.copy()
+        sims[self.pos[path]] = -1.0
+        k = min(PEERS, len(sims) - 1)
+        scores = np.zeros(len(self.paths), np.float32)
+        if k <= 0:
+            return scores
+        for p in np.argpartition(-sims, k - 1)[:k].tolist():
+            links = self.out[self.paths[p]] - {path}
+            if sims[p] > 0 and links:
+                weight = float(sims[p]) ** 3 / math.log(2 + len(links))
+                scores[[self.pos[t] for t in links]] += weight
+        return scores
 
     def graph_scores(self, path: str, hidden: set[str]) -> tuple[np.ndarray, dict[int, list[str]]]:
         """Adamic-Adar over the undirected link graph, with readable reasons per candidate."""

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from vault_core.graph import Mention, unlinked_mentions
+from vault_core.link_model import FEATURES, LinkModel, default_model, probability
+from vault_core.link_model import features as link_features
 from vault_core.note_index import (
     DEPTH,
     FEEDBACK_TOP,
@@ -55,11 +58,44 @@ class RelatedPassage(BaseModel):
 class RelatedNote(BaseModel):
     path: str
     title: str
-    score: float
+    score: float = Field(description="the link model's confidence, 0-1 (comparable across notes)")
     reasons: list[str]
     passage: RelatedPassage | None = None
     link_text: str = Field(description="shortest [[...]] target that resolves to this note")
     ranks: dict[str, int] = Field(default_factory=dict, description="signal -> 1-based rank")
+
+
+@dataclass
+class Candidates:
+    """Every note some signal ranked for one query note, with what explains each of them."""
+
+    index: NoteIndex
+    path: str
+    ranks: dict[int, dict[str, int]]  # note -> {signal: 1-based rank}
+    in_degree: np.ndarray  # links into each note, this note's hidden links not counted
+    terms: dict[str, float] = field(default_factory=dict)
+    surface: dict[str, str] = field(default_factory=dict)
+    graph_why: dict[int, list[str]] = field(default_factory=dict)
+    mine: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    my_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+
+    def feature_matrix(self, order: list[int]) -> np.ndarray:
+        me = self.index.pos[self.path]
+        folders = self.index.folders
+        return np.array(
+            [
+                link_features(self.ranks[i], float(self.in_degree[i]), folders[i] == folders[me])
+                for i in order
+            ],
+            np.float64,
+        ).reshape(len(order), len(FEATURES))
+
+    def ranked(self, model: LinkModel) -> list[tuple[float, int]]:
+        """(logit, note) for every candidate, best first (ties by path, so runs repeat)."""
+        notes = list(self.ranks)
+        logits = model.score(self.feature_matrix(notes)).tolist()
+        paths = self.index.paths
+        return sorted(zip(logits, notes, strict=True), key=lambda x: (-x[0], paths[x[1]]))
 
 
 def related(
@@ -71,25 +107,56 @@ def related(
     exclude_links: bool = True,
     hide_links_of: str | None = None,
     strip_query_links: bool = False,
-    weights: dict[str, float] | None = None,
-    rrf_k: int = RRF_K,
+    model: LinkModel | None = None,
 ) -> list[RelatedNote]:
     """Notes to link from `path`, best first, each with its reasons and matching passage.
 
     `signals` picks any of semantic (whole-note and passage similarity) / keyword (BM25 on the
-    note's distinctive terms) / graph (neighbours' links, in-degree prior). `exclude_links=False` keeps notes already
-    linked (for evaluation). `hide_links_of=path` makes the graph signal ignore that note's links in
-    both directions between it and its targets (link-recovery evaluation). `strip_query_links`
-    re-embeds the note's chunks with link targets removed, so the link text itself cannot help.
+    note's distinctive terms, names) / graph (neighbours' links, in-degree prior, peers' links).
+    `exclude_links=False` keeps notes already linked (for evaluation). `hide_links_of=path` makes
+    the graph signals ignore that note's links in both directions between it and its targets
+    (link-recovery evaluation). `strip_query_links` re-embeds the note's chunks with link targets
+    removed, so the link text itself cannot help. `model` overrides the fitted link model.
     """
+    found = link_candidates(
+        vault,
+        path,
+        signals=signals,
+        exclude_links=exclude_links,
+        hide_links_of=hide_links_of,
+        strip_query_links=strip_query_links,
+    )
+    if found is None or not found.ranks:
+        return []
+    index = found.index
+    scored = found.ranked(model or default_model())[:limit]
+    order = [i for _, i in scored]
+    passage_best = None
+    if order and len(found.my_vecs):  # the shown passage, for every suggestion, whatever found it
+        passage_best = index.best_passages(found.my_vecs, np.array(order, np.int64))
+    shared = index.shared_terms(order, found.terms, found.surface) if found.terms else {}
+    return [
+        _suggestion(vault, found, i, logit, shared.get(i, []), passage_best) for logit, i in scored
+    ]
+
+
+def link_candidates(
+    vault: Vault,
+    path: str,
+    *,
+    signals: Collection[str] = SIGNALS,
+    exclude_links: bool = True,
+    hide_links_of: str | None = None,
+    strip_query_links: bool = False,
+) -> Candidates | None:
+    """Run every signal for `path` and collect the notes each ranks (see `related`)."""
     unknown = set(signals) - SIGNALS
     if unknown:
         raise ValueError(f"unknown signals {sorted(unknown)}; choose from {sorted(SIGNALS)}")
     index = note_index(vault)
     me = index.pos.get(path)
     if me is None:
-        return []
-    weights = {**WEIGHTS, **(weights or {})}
+        return None
     hidden = index.out[path] if hide_links_of == path else set()
     excluded = {path}
     if exclude_links:
@@ -98,9 +165,12 @@ def related(
     my_vecs = index.chunk_vecs[mine] if len(mine) else np.zeros((0, index.dim), np.float32)
     if strip_query_links and len(mine):
         my_vecs = index.stripped_vectors(vault, path)
+    in_degree = index.in_degree.copy()
+    if hidden:
+        in_degree[[index.pos[t] for t in hidden]] -= 1  # this note's own links do not count
+    found = Candidates(index, path, {}, in_degree, mine=mine, my_vecs=my_vecs)
 
     ranked: dict[str, list[int]] = {}
-    passage_best: tuple[np.ndarray, np.ndarray] | None = None
     note_sims: np.ndarray | None = None
     if "semantic" in signals and len(my_vecs):
         note_vec = my_vecs.mean(axis=0)
@@ -113,80 +183,52 @@ def related(
             if len(note_sims) > PASSAGE_POOL
             else np.arange(len(note_sims))
         )
-        passage_best = index.best_passages(my_vecs, pool)
-        ranked["passage"] = _top(passage_best[0], excluded, index)
-    terms: dict[str, float] = {}
-    surface: dict[str, str] = {}
+        ranked["passage"] = _top(index.best_passages(my_vecs, pool)[0], excluded, index)
     if "keyword" in signals:
-        terms, surface = index.query_terms(vault, path, QUERY_TERMS)
-        ranked["keyword"] = _top(index.bm25(terms, exclude=me), excluded, index, positive=True)
-        if weights.get("titles", 0.0) > 0:
-            titles = index.title_scores(vault, path)
-            titles[me] = 0.0
-            ranked["titles"] = _top(titles, excluded, index, positive=True)
-        if weights.get("mention", 0.0) > 0:
-            mentions = index.mention_scores(vault, path).copy()
-            if note_sims is not None:  # ties (one mention each) go to the closer note
-                mentions += np.where(mentions > 0, note_sims.clip(0, 1) * 0.5, 0)
-            ranked["mention"] = _top(mentions, excluded, index, positive=True)
-    graph_why: dict[int, list[str]] = {}
+        found.terms, found.surface = index.query_terms(vault, path, QUERY_TERMS)
+        ranked["keyword"] = _top(
+            index.bm25(found.terms, exclude=me), excluded, index, positive=True
+        )
+        titles = index.title_scores(vault, path)
+        titles[me] = 0.0
+        ranked["titles"] = _top(titles, excluded, index, positive=True)
+        mentions = index.mention_scores(vault, path).copy()
+        if note_sims is not None:  # ties (one mention each) go to the closer note
+            mentions += np.where(mentions > 0, note_sims.clip(0, 1) * 0.5, 0)
+        ranked["mention"] = _top(mentions, excluded, index, positive=True)
     if "graph" in signals:
-        scores, graph_why = index.graph_scores(path, hidden)
+        scores, found.graph_why = index.graph_scores(path, hidden)
         ranked["graph"] = _top(scores, excluded, index, positive=True)
         # how often others link a note: a prior that breaks ties among similar notes
-        popular = index.in_degree.copy()
-        if hidden:
-            popular[[index.pos[t] for t in hidden]] -= 1  # this note's own links do not count
+        popular = in_degree.copy()
         if note_sims is not None:  # only among notes that are about something similar
             popular[note_sims < POPULAR_MIN_SIM] = 0
-        ranked["popular"] = _top(popular, excluded, index, positive=True)
-        if weights.get("folder", 0.0) > 0 and note_sims is not None:
             near = np.where(index.folders == index.folders[me], note_sims.clip(0, None) + 1e-3, 0)
             ranked["folder"] = _top(near, excluded, index, positive=True)
-
-    fused, ranks = _fuse(ranked, weights, rrf_k)
-    if "graph" in signals and weights.get("feedback", 0.0) > 0 and fused:
+            peers = index.peer_links(path, note_sims)
+            ranked["peers"] = _top(peers, excluded, index, positive=True)
+        ranked["popular"] = _top(popular, excluded, index, positive=True)
+        fused = _fuse(ranked, WEIGHTS, RRF_K)
         # the best suggestions so far vouch for their own neighbours (pseudo-relevance feedback)
-        top = sorted(fused, key=lambda i: -fused[i])[:FEEDBACK_TOP]
         vouched = np.zeros(len(index.paths), np.float32)
-        for i in top:
+        for i in sorted(fused, key=lambda i: -fused[i])[:FEEDBACK_TOP]:
             around = (index.out[index.paths[i]] | index.inc[index.paths[i]]) - {path}
             for c in around:
                 vouched[index.pos[c]] += fused[i] / math.log(2 + len(around))
         ranked["feedback"] = _top(vouched, excluded, index, positive=True)
-        fused, ranks = _fuse(ranked, weights, rrf_k)
-    order = sorted(fused, key=lambda i: (-fused[i], index.paths[i]))[:limit]
-    if order and len(my_vecs):  # the shown passage, for every suggestion, whatever found it
-        passage_best = index.best_passages(my_vecs, np.array(order, np.int64))
-    shared = index.shared_terms(order, terms, surface) if terms else {}
-    return [
-        _suggestion(
-            vault,
-            index,
-            i,
-            fused[i],
-            ranks[i],
-            shared.get(i, []),
-            graph_why.get(i, []),
-            passage_best,
-            mine,
-            my_vecs,
-        )
-        for i in order
-    ]
+    for name, order in ranked.items():
+        for rank, i in enumerate(order, start=1):
+            found.ranks.setdefault(i, {})[name] = rank
+    return found
 
 
-def _fuse(
-    ranked: dict[str, list[int]], weights: dict[str, float], rrf_k: int
-) -> tuple[dict[int, float], dict[int, dict[str, int]]]:
-    """Weighted reciprocal rank fusion: note -> score, and note -> {signal: rank}."""
+def _fuse(ranked: dict[str, list[int]], weights: dict[str, float], rrf_k: int) -> dict[int, float]:
+    """Weighted reciprocal rank fusion: note -> score."""
     fused: dict[int, float] = {}
-    ranks: dict[int, dict[str, int]] = {}
     for name, order in ranked.items():
         for rank, idx in enumerate(order, start=1):
             fused[idx] = fused.get(idx, 0.0) + weights.get(name, 1.0) / (rrf_k + rank)
-            ranks.setdefault(idx, {})[name] = rank
-    return fused, ranks
+    return fused
 
 
 def _top(
@@ -213,16 +255,14 @@ def _top(
 
 def _suggestion(
     vault: Vault,
-    index: NoteIndex,
+    found: Candidates,
     i: int,
-    score: float,
-    ranks: dict[str, int],
+    logit: float,
     shared: list[str],
-    graph_why: list[str],
     passage_best: tuple[np.ndarray, np.ndarray] | None,
-    mine: np.ndarray,
-    my_vecs: np.ndarray,
 ) -> RelatedNote:
+    index, ranks, graph_why = found.index, found.ranks[i], found.graph_why.get(i, [])
+    mine, my_vecs = found.mine, found.my_vecs
     path = index.paths[i]
     reasons: list[str] = []
     if passage_best is not None and passage_best[0][i] >= SIMILAR_PASSAGE:
@@ -242,6 +282,8 @@ def _suggestion(
     if shared:
         reasons.append("shared terms: " + ", ".join(shared[:4]))
     reasons.extend(graph_why)
+    if ranks.get("peers", DEPTH + 1) <= 10:
+        reasons.append("linked by notes like this one")
     if ranks.get("popular", DEPTH + 1) <= 10 and not graph_why:
         reasons.append(f"often linked ({count_phrase(int(index.in_degree[i]), 'backlink', 's')})")
     if not reasons:
@@ -265,7 +307,7 @@ def _suggestion(
     return RelatedNote(
         path=path,
         title=note.title,
-        score=round(score, 6),
+        score=round(probability(logit), 4),
         reasons=reasons,
         passage=passage,
         link_text=index.link_text(vault, path),

@@ -74,3 +74,25 @@ def test_hidden_links_do_not_reach_the_graph_signal(
         assert all("graph" not in h.ranks for h in hits)
         visible = related(silverbullet, path, 50, signals={"graph"}, exclude_links=False)
         assert any("graph" in h.ranks for h in visible)
+
+
+def test_link_model_fit_runs_on_a_real_vault(
+    silverbullet: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    spec = importlib.util.spec_from_file_location("bench_fit", BENCH.parent / "fit_link_model.py")
+    assert spec and spec.loader
+    fit_mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit_mod)
+
+    from vault_core.link_model import FEATURES
+
+    queries = fit_mod.collect(silverbullet, max_notes=20)
+    assert len(queries) == 20
+    positives = sum(int(q[2].sum()) for q in queries)
+    assert positives > 0, "some true link targets are among the candidates"
+    assert all(q[1].shape == (len(q[2]), len(FEATURES)) for q in queries)
+    model = fit_mod.fit(queries, l2=0.1, names=["silverbullet-docs"], iters=300)
+    assert len(model.weights) == len(FEATURES) and model.trained_on == ["silverbullet-docs"]
+    metrics = fit_mod.recall(queries, model)
+    assert 0.0 < metrics["recall@10"] <= 1.0 and 0.0 < metrics["mrr"] <= 1.0

@@ -135,6 +135,38 @@ def test_graph_signal_finds_notes_linked_by_neighbours(make_vault: Callable[...,
     assert set(hub.ranks) == {"feedback"}
 
 
+def test_peers_signal_suggests_what_similar_notes_link(make_vault: Callable[..., Vault]) -> None:
+    sailing = "Notes about sailing a small dinghy: trim the sails, watch the wind, ease the sheet."
+    vault = make_vault(
+        {
+            "me.md": f"# Me\n\n{sailing}\n",
+            "peer-1.md": f"# Peer one\n\n{sailing} See [[knots]].\n",
+            "peer-2.md": f"# Peer two\n\n{sailing} Also [[knots]].\n",
+            "knots.md": "# Knots\n\nBowline, clove hitch, reef knot.\n",
+            "tax.md": "# Tax\n\nFile the return before April.\n",
+        }
+    )
+    hits = {h.path: h for h in related(vault, "me.md", 5)}
+    assert "peers" in hits["knots.md"].ranks
+    assert "linked by notes like this one" in hits["knots.md"].reasons
+    assert all("peers" not in h.ranks for p, h in hits.items() if p != "knots.md")
+    assert 0.0 < hits["knots.md"].score < 1.0
+
+
+def test_link_model_features_and_shipped_weights() -> None:
+    from vault_core.link_model import FEATURES, RANKERS, default_model, features
+
+    row = features({"note": 1, "peers": 51}, in_degree=3.0, same_folder=True)
+    assert len(row) == len(FEATURES)
+    assert row[:2] == [pytest.approx(60 / 61), 1.0]  # rank 1: full marks on both shapes
+    assert row[RANKERS.index("peers") * 2 + 1] == 0.0  # beyond the list depth: no log credit
+    assert row[RANKERS.index("keyword") * 2 : RANKERS.index("keyword") * 2 + 2] == [0.0, 0.0]
+    assert row[-3:] == [pytest.approx(1.3862944), 1.0, 0.2]
+    model = default_model()
+    assert model.features == list(FEATURES) and len(model.weights) == len(FEATURES)
+    assert model.trained_on, "the shipped model says which vaults it was fitted on"
+
+
 def test_strip_links_keeps_labels_and_drops_targets() -> None:
     text = "See [[Alpha]] and [[Beta|the beta note]], ![[img.png]], [gamma](gamma.md)."
     assert strip_links(text) == "See  and the beta note, , gamma."

@@ -1,0 +1,144 @@
+"""Fit the link model behind `related()` on link recovery over whole vaults.
+
+Usage:
+    python bench/fit_link_model.py CORPUS [CORPUS ...] [--l2 0.1] [--write]
+
+For every note with >= 3 links to other notes (the protocol of bench/linking.py, strict: the
+note's edges hidden from the graph, its chunks re-embedded without link targets), every candidate
+any signal ranks becomes one row: its features (vault_core.link_model.FEATURES) and whether the
+note really links it. A class-balanced, L2-regularised logistic regression (plain numpy gradient
+descent on standardised features) is fitted per vault and on all vaults pooled.
+
+Reported, so the shipped weights are never judged on the notes they were fitted on:
+- `leave_one_vault_out`: each vault ranked by a model fitted on the other vaults only;
+- `pooled_in_sample`: each vault ranked by the pooled model (the one `--write` ships to
+  src/vault_core/assets/link_model.json).
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from linking import DEFAULT_CACHE, K, cached_vault, eval_notes, subset
+
+from vault_core.link_model import FEATURES, LinkModel
+from vault_core.related import link_candidates
+from vault_core.vault import Vault
+
+MODEL_PATH = Path(__file__).resolve().parents[1] / "src/vault_core/assets/link_model.json"
+Query = tuple[Any, np.ndarray, np.ndarray, set[str]]  # (candidates, X, y, true targets)
+
+
+def collect(vault: Vault, max_notes: int | None = None) -> list[Query]:
+    """One entry per evaluated note: its candidates, their features and labels."""
+    queries = []
+    for path, targets in subset(eval_notes(vault), max_notes):
+        found = link_candidates(
+            vault, path, exclude_links=False, hide_links_of=path, strip_query_links=True
+        )
+        if found is None:
+            continue
+        notes = list(found.ranks)
+        x = found.feature_matrix(notes)
+        y = np.array([found.index.paths[i] in targets for i in notes], np.float64)
+        queries.append((found, x, y, targets))
+    return queries
+
+
+def fit(queries: list[Query], l2: float, names: list[str], iters: int = 3000) -> LinkModel:
+    """Class-balanced logistic regression; weights returned in the raw feature space."""
+    x = np.vstack([q[1] for q in queries])
+    y = np.concatenate([q[2] for q in queries])
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    xs = (x - mu) / sd
+    sample_w = np.where(y > 0, (len(y) - y.sum()) / max(y.sum(), 1.0), 1.0)
+    sample_w /= sample_w.mean()
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-(xs @ w + b)))
+        g = (p - y) * sample_w
+        w -= 0.5 * (xs.T @ g / len(y) + l2 * w)
+        b -= 0.5 * float(g.mean())
+    weights = w / sd
+    return LinkModel(
+        features=list(FEATURES),
+        weights=[round(float(v), 6) for v in weights],
+        bias=round(b - float((mu * weights).sum()), 6),
+        trained_on=names,
+        l2=l2,
+    )
+
+
+def recall(queries: list[Query], model: LinkModel) -> dict[str, float]:
+    """recall@K and MRR of the true targets when the candidates are ranked by `model`."""
+    recalls, rrs = [], []
+    for found, _, _, targets in queries:
+        order = [found.index.paths[i] for _, i in found.ranked(model)[:K]]
+        hits = [p in targets for p in order]
+        recalls.append(sum(hits) / len(targets))
+        rrs.append(next((1.0 / r for r, h in enumerate(hits, 1) if h), 0.0))
+    return {
+        "recall@10": round(statistics.fmean(recalls), 4),
+        "mrr": round(statistics.fmean(rrs), 4),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("corpora", nargs="+", type=Path)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--l2", type=float, default=0.1)
+    parser.add_argument(
+        "--write", action="store_true", help=f"ship the pooled model ({MODEL_PATH})"
+    )
+    parser.add_argument(
+        "--save-held-out",
+        type=Path,
+        help="also write each leave-one-vault-out model to DIR/without-<vault>.json "
+        "(for bench/linking.py --model)",
+    )
+    args = parser.parse_args()
+    data: dict[str, list[Query]] = {}
+    out: dict[str, Any] = {"l2": args.l2, "features": list(FEATURES), "vaults": {}}
+    for corpus in args.corpora:
+        root = cached_vault(corpus, args.cache, log=lambda m: print(m, file=sys.stderr))
+        vault = Vault.open(root, writer=False)
+        started = time.perf_counter()
+        data[corpus.name] = collect(vault)
+        out["vaults"][corpus.name] = {
+            "notes": len(data[corpus.name]),
+            "candidates": int(sum(len(q[2]) for q in data[corpus.name])),
+            "collect_s": round(time.perf_counter() - started, 1),
+        }
+    names = sorted(data)
+    pooled = fit([q for n in names for q in data[n]], args.l2, names)
+    for name in names:
+        others = [n for n in names if n != name]
+        entry = out["vaults"][name]
+        if others:
+            held_out = fit([q for n in others for q in data[n]], args.l2, others)
+            entry["leave_one_vault_out"] = recall(data[name], held_out)
+            if args.save_held_out:
+                args.save_held_out.mkdir(parents=True, exist_ok=True)
+                target = args.save_held_out / f"without-{name}.json"
+                target.write_text(held_out.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        entry["own_vault_in_sample"] = recall(data[name], fit(data[name], args.l2, [name]))
+        entry["pooled_in_sample"] = recall(data[name], pooled)
+    out["pooled_model"] = pooled.model_dump()
+    if args.write:
+        MODEL_PATH.write_text(json.dumps(pooled.model_dump(), indent=2) + "\n", encoding="utf-8")
+        out["written"] = str(MODEL_PATH)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
