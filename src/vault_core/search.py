@@ -159,6 +159,8 @@ class Searcher:
             ranked["semantic"] = self._dense(query, depth, allowed)
         if mode in ("hybrid", "keyword"):
             ranked["keyword"] = self._keyword(query, depth, allowed)
+        if mode == "hybrid":
+            ranked["phrase"] = _phrase_matches(query, ranked, notes)
         return self._fuse(query, ranked, notes, limit, per_note)
 
     def _where(self, query: Any, allowed: set[str] | None, depth: int) -> Any:
@@ -214,6 +216,39 @@ class Searcher:
             if len(hits) >= limit:
                 break
         return hits
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(_WORD_RE.findall(text.casefold())) + " "
+
+
+def _phrase_matches(
+    query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
+) -> list[dict[str, Any]]:
+    """Candidates that contain the query's words in order (text, heading or title), best first.
+
+    A third list for the fusion: with RRF alone, a chunk ranked 1st by BM25 and missed by the dense
+    retriever scores like one ranked ~60th by both, so exact lookups (a phrase, a heading, a
+    title) lost to near-misses of meaning. Only for queries of two or more words.
+    """
+    phrase = _words(query)
+    if phrase.count(" ") < 3:
+        return []
+    best: dict[str, tuple[int, dict[str, Any]]] = {}
+    for results in ranked.values():
+        for rank, row in enumerate(results, start=1):
+            if rank < best.get(row["id"], (rank + 1, row))[0]:
+                best[row["id"]] = (rank, row)
+    found = []
+    for rank, row in best.values():
+        note = notes.get(row["path"])
+        places = [row["text"], *(row["heading_path"] or []), note.title if note else ""]
+        if any(phrase in _words(place) for place in places):
+            found.append((rank, row["id"], row))
+    return [row for _, _, row in sorted(found, key=lambda x: (x[0], x[1]))]
 
 
 _COLUMNS = [

@@ -171,7 +171,7 @@ class Session:
 
     def _watch_progress(self) -> None:
         """Turn `vault.progress` into `nvault/progress` notifications (any source of indexing)."""
-        last: tuple[bool, int, int] = (False, 0, 0)
+        last: tuple[bool, int, int] | None = None  # the first state is always reported
         last_sent = 0.0
         while not self._stop.wait(PROGRESS_POLL_S):
             vault = self._vault
@@ -181,11 +181,12 @@ class Session:
             now = (bool(p.active), int(p.done), int(p.total))
             if now == last:
                 continue
-            if now[0] and time.monotonic() - last_sent < 0.5 and last[0]:
-                continue  # at most two reports a second while indexing
-            if not now[0] and not last[0]:
-                last = now
-                continue
+            if last is not None:
+                if now[0] and last[0] and time.monotonic() - last_sent < 0.5:
+                    continue  # at most two reports a second while indexing
+                if not now[0] and not last[0]:
+                    last = now
+                    continue
             last, last_sent = now, time.monotonic()
             self._notify(
                 "nvault/progress",

@@ -35,6 +35,18 @@ def test_modes_find_the_right_note(vault) -> None:
     assert hybrid.citation == "garden/tomatoes.md:8-9"
 
 
+def test_hybrid_puts_exact_phrases_first(vault) -> None:
+    exact = vault.search("deep watering, and a sturdy trellis", limit=3)
+    assert exact[0].path == "garden/tomatoes.md"
+    assert exact[0].ranks["phrase"] == 1  # punctuation and case do not matter, word order does
+    shuffled = vault.search("trellis sturdy a and watering deep", limit=3)
+    assert all("phrase" not in h.ranks for h in shuffled)
+    heading = vault.search("growing tomatoes", limit=3)
+    assert heading[0].path == "garden/tomatoes.md" and "phrase" in heading[0].ranks  # the title
+    assert all("phrase" not in h.ranks for h in vault.search("trellis", limit=3))  # one word
+    assert all("phrase" not in h.ranks for h in vault.search("deep watering", mode="keyword"))
+
+
 def test_keyword_handles_identifiers_and_cjk(vault) -> None:
     assert vault.search("parse_frontmatter_block", mode="keyword")[0].path == "code/parser.md"
     assert vault.search("frontmatter", mode="keyword")[0].path == "code/parser.md"

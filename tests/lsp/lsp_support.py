@@ -23,6 +23,13 @@ async def lsp_client(root: Path, via: str = "options") -> AsyncIterator[Language
     `via`: "options" (initializationOptions.vaultRoot), "cli" (--root) or "workspace" (rootUri).
     """
     client = make_test_lsp_client()
+    progress: list[Any] = []
+    client.progress_reports = progress  # type: ignore[attr-defined]
+
+    @client.feature("nvault/progress")
+    def _on_progress(params: Any) -> None:
+        progress.append(params)
+
     cmd = [sys.executable, "-m", "vault_lsp"] + (["--root", str(root)] if via == "cli" else [])
     await client.start_io(*cmd)
     params = types.InitializeParams(
