@@ -25,7 +25,8 @@ def cmd_related(args: argparse.Namespace) -> int:
             console.print("no suggestions")
         for i, hit in enumerate(hits, 1):
             console.print(
-                f"[bold]{i}. {escape(f'[[{hit.link_text}]]')}[/]  [dim]{escape(hit.path)}[/]"
+                f"[bold]{i}. {escape(f'[[{hit.link_text}]]')}[/]  [dim]{escape(hit.path)}  "
+                f"({hit.score:.0%})[/]"
             )
             console.print(f"   {'; '.join(hit.reasons)}", markup=False)
             if hit.passage:

@@ -119,7 +119,7 @@ class RelatedPassage(BaseModel):
 class RelatedNote(BaseModel):
     path: str
     title: str
-    score: float
+    score: float = Field(description="confidence that this link belongs, 0-1")
     reasons: list[str] = Field(description="why it is suggested, in words")
     link_text: str = Field(description="the shortest [[...]] text that links to it")
     passage: RelatedPassage | None = Field(None, description="the best matching passage, cited")

@@ -81,6 +81,7 @@ def test_suggestion_report_is_read_only_and_readable(tiny: Vault) -> None:
 
 def test_cli_graph_related_mentions(tiny: Vault, capsys: pytest.CaptureFixture[str]) -> None:
     import json
+    import re
 
     from vault_core.cli import main
 
@@ -95,7 +96,8 @@ def test_cli_graph_related_mentions(tiny: Vault, capsys: pytest.CaptureFixture[s
     assert main(["--root", root, "related", "money/savings.md", "--limit", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["path"] == "money/savings copy.md"
     assert main(["--root", root, "related", "Savings", "--limit", "2"]) == 0
-    assert "1. [[" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "1. [[" in shown and re.search(r"\(\d{1,3}%\)", shown)  # with its confidence
     (tiny.root / "orphan.md").write_text("# Orphan\n\nThe hub is elsewhere.\n")
     assert main(["--root", root, "index"]) == 0
     capsys.readouterr()
