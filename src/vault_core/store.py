@@ -170,10 +170,8 @@ class Store:
             return (0, 0)
         return (self.notes.version, self.chunks.version)
 
-    def all_notes(self) -> list[dict[str, Any]]:
-        if not self.ready():
-            return []
-        return self.notes.to_arrow().to_pylist()
+    def notes_table(self) -> pa.Table | None:
+        return self.notes.to_arrow() if self.ready() else None
 
     def chunk_rows(
         self, paths: list[str], columns: list[str] | None = None

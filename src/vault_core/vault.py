@@ -12,7 +12,7 @@ from typing import Any
 
 import filelock
 
-from vault_core.catalog import NoteRecord
+from vault_core.catalog import NoteRecord, reload_catalog
 from vault_core.config import VaultConfig
 from vault_core.embed import Embedder, make_embedder
 from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
@@ -121,7 +121,7 @@ class Vault:
     # -- catalog --------------------------------------------------------------------------
     def _load_catalog(self) -> None:
         self._seen_version = self.store.version()
-        self._catalog = {row["path"]: NoteRecord.from_row(row) for row in self.store.all_notes()}
+        self._catalog = reload_catalog(self.store.notes_table(), self._catalog)
         self._graph = None
 
     def refresh(self, force: bool = False) -> bool:

@@ -177,3 +177,29 @@ def test_symlink_leading_outside_the_vault_is_not_indexed(make_vault, tmp_path: 
     vault.sync()
     assert "outside the vault" in vault.note("escape.md").error
     assert vault.search("privatetoken", mode="keyword") == []
+
+
+def test_reader_reloads_only_the_rows_that_changed(make_vault) -> None:
+    import time
+
+    writer = make_vault(
+        {"a.md": "# A\n\nalpha\n", "b.md": "# B\n\nbeta\n", "c.md": "# C\n\ngamma\n"}
+    )
+    reader = Vault.open(writer.root, writer=False)
+    try:
+        before = dict(reader.catalog)
+        (writer.root / "a.md").write_text("# A\n\nalpha, edited\n", encoding="utf-8")
+        (writer.root / "c.md").unlink()
+        (writer.root / "d.md").write_text("# D\n\ndelta\n", encoding="utf-8")
+        writer.sync()
+        deadline = time.monotonic() + 30
+        while "d.md" not in reader.catalog and time.monotonic() < deadline:
+            time.sleep(0.1)
+        after = reader.catalog
+        assert set(after) == {"a.md", "b.md", "d.md"}
+        assert after["b.md"] is before["b.md"]  # unchanged row: the same record, not re-decoded
+        assert after["a.md"] is not before["a.md"]
+        assert after["a.md"].sha256 == writer.catalog["a.md"].sha256 != before["a.md"].sha256
+        assert after == writer.catalog
+    finally:
+        reader.close()
