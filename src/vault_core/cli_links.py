@@ -79,7 +79,9 @@ def setup_mentions(p: argparse.ArgumentParser) -> None:
 def cmd_graph(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         if args.suggest:
-            report = suggest_links_for_vault(vault, limit_per_note=args.limit)
+            report = suggest_links_for_vault(
+                vault, limit_per_note=args.limit, min_score=args.min_score
+            )
             if args.json:
                 emit_json(report)
             else:
@@ -143,6 +145,12 @@ def setup_graph(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--limit", type=int, default=20, help="rows per section (per note with --suggest)"
+    )
+    p.add_argument(
+        "--min-score",
+        type=float,
+        default=0.0,
+        help="with --suggest: only see-also notes with at least this confidence (0-1)",
     )
     p.add_argument("--json", action="store_true")
 

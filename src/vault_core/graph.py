@@ -318,7 +318,9 @@ class LinkSuggestionReport(BaseModel):
         for item in self.suggestions:
             out.append(f"## [[{item.path}|{item.title}]]")
             for rel in item.related:
-                out.append(f"- see also [[{rel.link_text}]]: {'; '.join(rel.reasons)}")
+                out.append(
+                    f"- see also [[{rel.link_text}]] ({rel.score:.0%}): {'; '.join(rel.reasons)}"
+                )
             for m in item.mentions:
                 out.append(f"- line {m.line}: “{m.text}” could be {m.replacement}")
             out.append("")
@@ -326,9 +328,10 @@ class LinkSuggestionReport(BaseModel):
 
 
 def suggest_links_for_vault(
-    vault: Vault, limit_per_note: int = 3, paths: list[str] | None = None
+    vault: Vault, limit_per_note: int = 3, paths: list[str] | None = None, min_score: float = 0.0
 ) -> LinkSuggestionReport:
-    """For every note (or `paths`): top see-also notes and mentions not linked yet. Read-only."""
+    """For every note (or `paths`): top see-also notes (with the link model's confidence of at
+    least `min_score`) and mentions not linked yet. Read-only."""
     from vault_core.related import related
 
     chosen = paths or [p for p, n in sorted(vault.catalog.items()) if n.kind == "note"]
@@ -337,7 +340,7 @@ def suggest_links_for_vault(
         note = vault.catalog.get(path)
         if note is None:
             continue
-        rel = related(vault, path, limit_per_note)
+        rel = [r for r in related(vault, path, limit_per_note) if r.score >= min_score]
         try:
             mentions = [m for m in unlinked_mentions(vault, path) if not m.already_linked]
         except OSError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -75,7 +76,9 @@ def test_suggestion_report_is_read_only_and_readable(tiny: Vault) -> None:
     assert by_path["money/savings.md"].related[0].path == "money/savings copy.md"
     text = report.markdown()
     assert text.startswith("# Link suggestions (10 notes checked)")
-    assert "see also [[savings copy]]" in text
+    assert re.search(r"see also \[\[savings copy\]\] \(\d{1,3}%\)", text)
+    strict = suggest_links_for_vault(tiny, limit_per_note=2, min_score=1.01)
+    assert not any(s.related for s in strict.suggestions)  # nothing is that sure
     assert {p: (tiny.root / p).read_text() for p in TINY} == before
 
 
