@@ -84,7 +84,6 @@ def test_suggestion_report_is_read_only_and_readable(tiny: Vault) -> None:
 
 def test_cli_graph_related_mentions(tiny: Vault, capsys: pytest.CaptureFixture[str]) -> None:
     import json
-    import re
 
     from vault_core.cli import main
 
