@@ -173,6 +173,10 @@ class Store:
     def notes_table(self) -> pa.Table | None:
         return self.notes.to_arrow() if self.ready() else None
 
+    def all_notes(self) -> list[dict[str, Any]]:
+        table = self.notes_table()
+        return table.to_pylist() if table is not None else []
+
     def chunk_rows(
         self, paths: list[str], columns: list[str] | None = None
     ) -> list[dict[str, Any]]:
