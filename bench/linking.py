@@ -19,6 +19,9 @@ links that resolve to other existing notes:
 - semantic, two variants reported: `query_stripped` re-embeds the note's chunks with link targets
   removed the same way (the stricter, headline figure); `query_indexed` uses its stored chunk
   vectors, whose text still contains the link text.
+- `query_unwrapped` (`--query-text unwrapped`): the note as if its writer had typed the words and
+  never linked them: a bare `[[Note]]` leaves "Note" in the keyword query, the name signals and the
+  re-embedded chunks (labels stay, as in every variant). Graph edges are hidden as above.
 - exclusion of existing links is OFF (`exclude_links=False`); the note itself is always excluded.
 - targets = distinct resolved targets; recall@10 = |targets in top 10| / |targets|, averaged over
   notes; MRR = mean of 1 / rank of the first target in the top 10 (0 if none).
@@ -54,7 +57,8 @@ import filelock
 
 from vault_core.keyword import tokenize
 from vault_core.link_model import LinkModel
-from vault_core.note_index import note_index, strip_links
+from vault_core.links import strip_links
+from vault_core.note_index import note_index
 from vault_core.related import related
 from vault_core.vault import Vault
 
@@ -148,12 +152,13 @@ def subset(items: list[Any], n: int | None) -> list[Any]:
     return [items[int(i * step)] for i in range(n)]
 
 
-def title_baseline(vault: Vault) -> Callable[[str, int], list[str]]:
+def title_baseline(vault: Vault, keep_words: bool = False) -> Callable[[str, int], list[str]]:
     """Rank notes by how many of their title words the note's (link-free) text contains."""
     titles = {p: set(tokenize(n.title)) for p, n in vault.catalog.items() if n.kind == "note"}
 
     def rank(path: str, k: int) -> list[str]:
-        text = strip_links((vault.root / path).read_text(encoding="utf-8", errors="replace"))
+        text = (vault.root / path).read_text(encoding="utf-8", errors="replace")
+        text = strip_links(text, keep_words)
         words = set(tokenize(text))
         scored = []
         for other, terms in titles.items():
@@ -181,13 +186,14 @@ def evaluate(
     strip_query_links: bool = True,
     methods: Iterable[str] = (*METHODS, "title_baseline"),
     model: LinkModel | None = None,
+    keep_link_words: bool = False,
 ) -> dict[str, Any]:
     """Link recovery for every eligible note (or an evenly spaced subset): recall@10 and MRR."""
     notes = subset(eval_notes(vault), max_notes)
     result: dict[str, Any] = {"notes_evaluated": len(notes)}
     for method in methods:
         if method == "title_baseline":
-            rank = title_baseline(vault)
+            rank = title_baseline(vault, keep_link_words)
             rankers: Callable[[str], list[str]] = lambda p, rank=rank: rank(p, K)  # noqa: E731
         else:
             signals = METHODS[method]
@@ -201,6 +207,7 @@ def evaluate(
                     exclude_links=False,
                     hide_links_of=p,
                     strip_query_links=strip_query_links,
+                    keep_link_words=keep_link_words,
                     model=model,
                 )
                 return [h.path for h in hits]
@@ -248,9 +255,11 @@ def main() -> int:
     parser.add_argument("--latency", type=int, default=200, help="queries for the latency run")
     parser.add_argument(
         "--query-text",
-        choices=["stripped", "indexed", "both"],
+        choices=["stripped", "indexed", "both", "unwrapped", "all"],
         default="stripped",
-        help="re-embed the note's chunks without link targets, use its stored vectors, or both",
+        help="re-embed the note's chunks without link targets (stripped), use its stored vectors "
+        "(indexed), or keep the words of bare [[links]] as plain text (unwrapped); both = the "
+        "first two, all = the three",
     )
     parser.add_argument(
         "--model",
@@ -270,10 +279,17 @@ def main() -> int:
         root = cached_vault(corpus, args.cache, log=lambda m: print(m, file=sys.stderr))
         with Vault.open(root, writer=False) as vault:
             entry: dict[str, Any] = {"notes": len(vault.catalog)}
-            modes = ["stripped", "indexed"] if args.query_text == "both" else [args.query_text]
+            modes = {
+                "both": ["stripped", "indexed"],
+                "all": ["stripped", "indexed", "unwrapped"],
+            }.get(args.query_text, [args.query_text])
             for mode in modes:
                 entry[f"query_{mode}"] = evaluate(
-                    vault, args.max_notes, mode == "stripped", model=model
+                    vault,
+                    args.max_notes,
+                    mode != "indexed",
+                    model=model,
+                    keep_link_words=mode == "unwrapped",
                 )
             if model is not None:
                 entry["model_trained_on"] = model.trained_on

@@ -8,6 +8,7 @@ note wins (same folder, then shortest path); the link is reported as ambiguous.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cached_property
@@ -178,3 +179,30 @@ class LinkGraph:
 
 def heading_key(text: str) -> str:
     return " ".join(text.casefold().replace("#", " ").split())
+
+
+LINK_SPAN_RE = re.compile(
+    r"!?\[\[([^\[\]\n]+?)\]\]|!?\[([^\[\]\n]*)\]\(\s*(?:<[^>\n]+>|[^)\s]+)[^)\n]*\)"
+)
+
+
+def strip_links(text: str, keep_words: bool = False) -> str:
+    """Text without its links, for asking which links a note should have (link recovery).
+
+    `[[t|label]]` and `[label](t)` keep the label; embeds go. A bare `[[t]]` goes too, or with
+    `keep_words` leaves the note name it shows (`[[folder/Note#Part]]` -> "Note"), as if the
+    writer had typed the words and never linked them.
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        if inner is None:
+            return m.group(2) or ""
+        if "|" in inner:
+            return inner.split("|", 1)[1]
+        if not keep_words or m.group(0).startswith("!"):
+            return ""
+        name = re.split(r"[#^]", inner, maxsplit=1)[0].rsplit("/", 1)[-1]
+        return re.sub(r"\.md$", "", name, flags=re.IGNORECASE)
+
+    return LINK_SPAN_RE.sub(repl, text)

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute
 
 from vault_core.keyword import TOKEN_RE, tokenize
+from vault_core.links import strip_links
 
 if TYPE_CHECKING:
     from vault_core.links import LinkGraph
@@ -54,21 +55,7 @@ WEIGHTS: dict[str, float] = {
 }
 
 
-LINK_SPAN_RE = re.compile(
-    r"!?\[\[([^\[\]\n]+?)\]\]|!?\[([^\[\]\n]*)\]\(\s*(?:<[^>\n]+>|[^)\s]+)[^)\n]*\)"
-)
 BM25_K1, BM25_B = 1.2, 0.75
-
-
-def strip_links(text: str) -> str:
-    """Text with link targets removed: `[[t|label]]` and `[label](t)` keep the label, `[[t]]` goes."""
-
-    def repl(m: re.Match[str]) -> str:
-        if m.group(1) is not None:
-            return m.group(1).split("|", 1)[1] if "|" in m.group(1) else ""
-        return m.group(2) or ""
-
-    return LINK_SPAN_RE.sub(repl, text)
 
 
 class NoteIndex:
@@ -134,10 +121,11 @@ class NoteIndex:
         self.note_vecs = sums / np.where(norms > 0, norms, 1.0)
         self._build_bm25(terms)
         self._build_links(graph)
-        self._queries: dict[tuple[str, int], tuple[dict[str, float], dict[str, str]]] = {}
-        self._stripped: dict[str, np.ndarray] = {}
+        self._queries: dict[tuple[str, int, bool], tuple[dict[str, float], dict[str, str]]] = {}
+        self._texts: dict[tuple[str, bool], str] = {}
+        self._stripped: dict[tuple[str, bool], np.ndarray] = {}
         self._link_text: dict[str, str] = {}
-        self._mentions: dict[str, np.ndarray] = {}
+        self._mentions: dict[tuple[str, bool], np.ndarray] = {}
         self._build_titles()
         self.folders = np.array([p.rpartition("/")[0] for p in self.paths], dtype=object)
 
@@ -180,10 +168,18 @@ class NoteIndex:
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
-    def title_scores(self, vault: Vault, path: str) -> np.ndarray:
+    def link_free_text(self, vault: Vault, path: str, keep_words: bool = False) -> str:
+        """The note's text without its links (see `strip_links`), NFKC-normalised; memoised."""
+        key = (path, keep_words)
+        if key not in self._texts:
+            text = strip_links(self.read_text(vault, path), keep_words)
+            self._texts[key] = unicodedata.normalize("NFKC", text)
+        return self._texts[key]
+
+    def title_scores(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
         """Per note: idf mass of its title terms found in this note's link-free text, times the
         share of its title that covers (a full-title match beats one common word)."""
-        text = unicodedata.normalize("NFKC", strip_links(self.read_text(vault, path)))
+        text = self.link_free_text(vault, path, keep_words)
         words = {t for m in TOKEN_RE.finditer(text) for t in _word_terms_cached(m.group(0))}
         hit = np.zeros(len(self.paths), np.float32)
         for t in words:
@@ -239,14 +235,14 @@ class NoteIndex:
         return best, which
 
     def query_terms(
-        self, vault: Vault, path: str, k: int
+        self, vault: Vault, path: str, k: int, keep_words: bool = False
     ) -> tuple[dict[str, float], dict[str, str]]:
         """The note's `k` most distinctive terms (tf-idf over its link-free text) with 1 + log(tf)
         query weights, and a readable word for each term (stems are not for people)."""
-        cached = self._queries.get((path, k))
+        cached = self._queries.get((path, k, keep_words))
         if cached is not None:
             return cached
-        text = unicodedata.normalize("NFKC", strip_links(self.read_text(vault, path)))
+        text = self.link_free_text(vault, path, keep_words)
         counts: Counter[str] = Counter()
         surface: dict[str, str] = {}
         for match in TOKEN_RE.finditer(text):
@@ -263,7 +259,7 @@ class NoteIndex:
         scored.sort(reverse=True)
         terms = {term: weight for _, term, weight in scored[:k]}
         result = (terms, {t: surface[t] for t in terms})
-        self._queries[(path, k)] = result
+        self._queries[(path, k, keep_words)] = result
         return result
 
     def bm25(self, terms: dict[str, float], exclude: int) -> np.ndarray:
@@ -289,27 +285,29 @@ class NoteIndex:
                     found[i].append((float(w[a]) * weight, term))
         return {i: [surface[t] for _, t in sorted(f, reverse=True)[:n]] for i, f in found.items()}
 
-    def stripped_vectors(self, vault: Vault, path: str) -> np.ndarray:
-        """The note's chunks re-embedded without link targets (evaluation; memoised per version)."""
-        if path not in self._stripped:
-            texts = [strip_links(self.chunk_text[i]) for i in self.chunk_rows(path)]
+    def stripped_vectors(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+        """The note's chunks re-embedded without their links (evaluation; memoised per version)."""
+        key = (path, keep_words)
+        if key not in self._stripped:
+            texts = [strip_links(self.chunk_text[i], keep_words) for i in self.chunk_rows(path)]
             vecs = vault.embedder.embed_documents(texts) if texts else np.zeros((0, self.dim))
-            self._stripped[path] = np.asarray(vecs, dtype=np.float32)
-        return self._stripped[path]
+            self._stripped[key] = np.asarray(vecs, dtype=np.float32)
+        return self._stripped[key]
 
-    def mention_scores(self, vault: Vault, path: str) -> np.ndarray:
+    def mention_scores(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
         """How often the note names each other note in its link-free text (memoised)."""
-        if path not in self._mentions:
+        key = (path, keep_words)
+        if key not in self._mentions:
             from vault_core.graph import unlinked_mentions
 
             scores = np.zeros(len(self.paths), np.float32)
             if self.records[path].kind == "note":
-                text = strip_links(self.read_text(vault, path))
+                text = self.link_free_text(vault, path, keep_words)
                 for m in unlinked_mentions(vault, path, text=text):
                     if m.target in self.pos:
                         scores[self.pos[m.target]] += 1.0
-            self._mentions[path] = scores
-        return self._mentions[path]
+            self._mentions[key] = scores
+        return self._mentions[key]
 
     def link_text(self, vault: Vault, path: str) -> str:
         if path not in self._link_text:

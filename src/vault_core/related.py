@@ -107,6 +107,7 @@ def related(
     exclude_links: bool = True,
     hide_links_of: str | None = None,
     strip_query_links: bool = False,
+    keep_link_words: bool = False,
     model: LinkModel | None = None,
 ) -> list[RelatedNote]:
     """Notes to link from `path`, best first, each with its reasons and matching passage.
@@ -116,7 +117,8 @@ def related(
     `exclude_links=False` keeps notes already linked (for evaluation). `hide_links_of=path` makes
     the graph signals ignore that note's links in both directions between it and its targets
     (link-recovery evaluation). `strip_query_links` re-embeds the note's chunks with link targets
-    removed, so the link text itself cannot help. `model` overrides the fitted link model.
+    removed, so the link text itself cannot help; `keep_link_words` leaves the words a bare
+    `[[Note]]` shows in the query text (as if never linked). `model` overrides the fitted model.
     """
     found = link_candidates(
         vault,
@@ -125,6 +127,7 @@ def related(
         exclude_links=exclude_links,
         hide_links_of=hide_links_of,
         strip_query_links=strip_query_links,
+        keep_link_words=keep_link_words,
     )
     if found is None or not found.ranks:
         return []
@@ -148,6 +151,7 @@ def link_candidates(
     exclude_links: bool = True,
     hide_links_of: str | None = None,
     strip_query_links: bool = False,
+    keep_link_words: bool = False,
 ) -> Candidates | None:
     """Run every signal for `path` and collect the notes each ranks (see `related`)."""
     unknown = set(signals) - SIGNALS
@@ -164,7 +168,7 @@ def link_candidates(
     mine = index.chunk_rows(path)
     my_vecs = index.chunk_vecs[mine] if len(mine) else np.zeros((0, index.dim), np.float32)
     if strip_query_links and len(mine):
-        my_vecs = index.stripped_vectors(vault, path)
+        my_vecs = index.stripped_vectors(vault, path, keep_link_words)
     in_degree = index.in_degree.copy()
     if hidden:
         in_degree[[index.pos[t] for t in hidden]] -= 1  # this note's own links do not count
@@ -185,14 +189,14 @@ def link_candidates(
         )
         ranked["passage"] = _top(index.best_passages(my_vecs, pool)[0], excluded, index)
     if "keyword" in signals:
-        found.terms, found.surface = index.query_terms(vault, path, QUERY_TERMS)
+        found.terms, found.surface = index.query_terms(vault, path, QUERY_TERMS, keep_link_words)
         ranked["keyword"] = _top(
             index.bm25(found.terms, exclude=me), excluded, index, positive=True
         )
-        titles = index.title_scores(vault, path)
+        titles = index.title_scores(vault, path, keep_link_words)
         titles[me] = 0.0
         ranked["titles"] = _top(titles, excluded, index, positive=True)
-        mentions = index.mention_scores(vault, path).copy()
+        mentions = index.mention_scores(vault, path, keep_link_words).copy()
         if note_sims is not None:  # ties (one mention each) go to the closer note
             mentions += np.where(mentions > 0, note_sims.clip(0, 1) * 0.5, 0)
         ranked["mention"] = _top(mentions, excluded, index, positive=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from vault_core.note_index import strip_links
+from vault_core.links import strip_links
 from vault_core.related import RelatedNote, related
 from vault_core.vault import Vault
 
@@ -167,9 +167,30 @@ def test_link_model_features_and_shipped_weights() -> None:
     assert model.trained_on, "the shipped model says which vaults it was fitted on"
 
 
+def test_unwrapped_links_leave_their_words_for_the_name_signals(
+    make_vault: Callable[..., Vault],
+) -> None:
+    vault = make_vault(
+        {
+            "me.md": "# Me\n\nTie the sheet with [[Bowline Knot]] before you sail.\n",
+            "Bowline Knot.md": "# Bowline Knot\n\nA fixed loop at the end of a rope.\n",
+            "tax.md": "# Tax\n\nFile the return before April.\n",
+        }
+    )
+    kw = {"exclude_links": False, "hide_links_of": "me.md", "strip_query_links": True}
+    strict = {h.path: h for h in related(vault, "me.md", 5, **kw)}
+    unwrapped = {h.path: h for h in related(vault, "me.md", 5, keep_link_words=True, **kw)}
+    knot = strict.get("Bowline Knot.md")
+    assert knot is None or "mention" not in knot.ranks  # strict: the link's words are gone
+    assert unwrapped["Bowline Knot.md"].ranks.get("mention") == 1
+    assert next(iter(unwrapped)) == "Bowline Knot.md"
+
+
 def test_strip_links_keeps_labels_and_drops_targets() -> None:
     text = "See [[Alpha]] and [[Beta|the beta note]], ![[img.png]], [gamma](gamma.md)."
     assert strip_links(text) == "See  and the beta note, , gamma."
+    unwrapped = strip_links("[[notes/Alpha.md#Part]] and [[Beta^b1]], ![[Gamma]]", keep_words=True)
+    assert unwrapped == "Alpha and Beta, "
 
 
 def test_strip_query_links_reembeds_without_targets(bread: Vault) -> None:
