@@ -4,6 +4,7 @@ didSave making a new note searchable."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,6 +72,22 @@ async def test_diagnostics_appear_and_clear(copy_vault: Callable[[], Path]) -> N
         assert broken.range.start == types.Position(line=2, character=4)
         _change(client, doc, "# Scratch\n\nSee [[Command Palette]].\n", 2)
         await wait_for(lambda: not {"broken-link", "ambiguous-link"} & _codes(client, doc))
+
+
+async def test_see_also_hint_names_unlinked_related_notes(copy_vault: Callable[[], Path]) -> None:
+    root = copy_vault()
+    async with lsp_client(root) as client:
+        await wait_for(lambda: _ready(client), timeout=120)
+        rel = "docs/Architecture.md"
+        text = (root / rel).read_text(encoding="utf-8")
+        doc = open_doc(client, root, rel, text)
+        await wait_for(lambda: "related-not-linked" in _codes(client, doc))
+        hint = next(d for d in client.diagnostics[doc] if d.code == "related-not-linked")
+        assert hint.severity == types.DiagnosticSeverity.Information
+        assert re.match(r"\d related notes? not linked: ", hint.message)
+        targets = re.findall(r"\[\[([^\]|#]+)", text)  # path-suffix links, as Obsidian resolves
+        paths = hint.data["paths"]
+        assert paths and not [p for p in paths for t in targets if p.endswith(f"/{t}.md")]
 
 
 async def test_code_actions_produce_the_expected_text(copy_vault: Callable[[], Path]) -> None:
