@@ -24,6 +24,7 @@ log = logging.getLogger("vault_lsp")
 
 MAX_DOC_CHARS = 4_000_000  # larger buffers are not parsed (no links, no diagnostics)
 MAX_LINE_CHARS = 200_000  # a longer line is skipped by position lookups
+REL_CACHE_SIZE = 10_000  # remembered uri -> vault path answers
 
 
 class Text:
@@ -99,6 +100,7 @@ class Documents:
         self._root = root
         self._cache: dict[str, tuple[int | None, str, Doc]] = {}
         self._lock = threading.Lock()
+        self._rels: dict[tuple[Path | None, str], str | None] = {}
 
     def _units(self) -> Callable[[str], int]:
         try:
@@ -108,7 +110,17 @@ class Documents:
 
     # -- paths ----------------------------------------------------------------------------
     def rel_of(self, uri: str) -> str | None:
-        root = self._root()
+        """The vault-relative path of `uri` (None outside the vault); memoised, since resolving
+        symlinks costs syscalls and `for_rel` asks it of every open document."""
+        key = (self._root(), uri)
+        if key not in self._rels:
+            if len(self._rels) > REL_CACHE_SIZE:
+                self._rels.clear()
+            self._rels[key] = self._resolve_rel(key[0], uri)
+        return self._rels[key]
+
+    @staticmethod
+    def _resolve_rel(root: Path | None, uri: str) -> str | None:
         try:
             path = to_fs_path(uri)
         except Exception:
