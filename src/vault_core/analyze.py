@@ -27,7 +27,7 @@ from vault_core.study import (
     locate,
     numbered,
 )
-from vault_core.study_ctx import StudyContext, term_keys, title_pattern
+from vault_core.study_ctx import StudyContext
 from vault_core.study_text import (
     Unit,
     central_units,
@@ -142,7 +142,7 @@ def _analyze_extractive(ctx: StudyContext, path: str) -> AnalyzeResult:
             :6
         ],
         suggested_tags=_suggest_tags(ctx, meta.tags, [t.surface for t in terms]),
-        candidate_links=candidate_links(ctx, path, text),
+        candidate_links=candidate_links(ctx, path),
     )
 
 
@@ -187,54 +187,15 @@ def _suggest_tags(
     return out[:limit]
 
 
-def candidate_links(ctx: StudyContext, path: str, text: str, limit: int = 8) -> list[LinkCandidate]:
-    """Existing notes this one should probably link: unlinked title mentions, then similar notes."""
-    linked = ctx.linked_paths(path) | {path}
-    own = ctx.meta(path).title.casefold()
-    df = ctx.docfreq()
-    body = plain(text)
-    mentions: list[LinkCandidate] = []
-    for other in ctx.notes():
-        if other.path in linked or other.kind != "note" or other.title.casefold() == own:
-            continue
-        for name in [other.title, *other.aliases]:
-            pattern = title_pattern(name)
-            if pattern and pattern.search(body):
-                keys = term_keys(name)
-                rarity = min(max((df.idf(k) for k in keys), default=0.0) / 8.0, 1.0)
-                mentions.append(
-                    LinkCandidate(
-                        path=other.path,
-                        title=other.title,
-                        score=round(0.5 + 0.5 * rarity, 3),
-                        reason=f"mentions {name!r} without linking it",
-                    )
-                )
-                break
-    mentions.sort(key=lambda c: -c.score)
-    found: dict[str, LinkCandidate] = {c.path: c for c in mentions[: max(limit // 2, 1)]}
-    vectors = [c.vector for c in ctx.chunks(path)]
-    if vectors:
-        centroid = np.mean(np.stack(vectors), axis=0)
-        query = " ".join(
-            plain(u.text) for u, _ in central_units(sentence_units(text), ctx.docfreq(), 3)
-        )
-        for hit in ctx.search(query or ctx.meta(path).title, limit=limit * 3):
-            if hit.path in linked or hit.path in found or len(found) >= limit:
-                continue
-            other_vecs = [c.vector for c in ctx.chunks(hit.path)]
-            sim = (
-                float(np.dot(centroid, np.mean(np.stack(other_vecs), axis=0))) if other_vecs else 0
-            )
-            sim /= float(np.linalg.norm(centroid) or 1.0)
-            found[hit.path] = LinkCandidate(
-                path=hit.path,
-                title=hit.title,
-                score=round(max(sim, 0.0), 3),
-                reason="similar content (" + " > ".join(hit.heading_path or [hit.title]) + ")",
-            )
-    ranked = sorted(found.values(), key=lambda c: -c.score)
-    return ranked[:limit]
+def candidate_links(ctx: StudyContext, path: str, limit: int = 8) -> list[LinkCandidate]:
+    """Existing notes this one should probably link: the see-also engine's suggestions
+    (`related()`: names mentioned in plain text, similar passages, the link graph), with reasons."""
+    from vault_core.related import related
+
+    return [
+        LinkCandidate(path=r.path, title=r.title, score=r.score, reason="; ".join(r.reasons))
+        for r in related(ctx.vault, path, limit)
+    ]
 
 
 # ---------------------------------------------------------------- LLM
@@ -288,7 +249,7 @@ def _analyze_llm(ctx: StudyContext, path: str, cancel: threading.Event | None) -
         terms=[KeyTerm(term=e, weight=1.0, kind="entity") for e in entities[:20]],
         open_questions=[q.strip() for q in reply.value.open_questions if q.strip()][:8],
         suggested_tags=[t for t in dict.fromkeys(tags) if t and t not in present][:5],
-        candidate_links=candidate_links(ctx, path, text),
+        candidate_links=candidate_links(ctx, path),
     )
 
 

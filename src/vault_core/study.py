@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vault_core.llm import LLMClient, LLMStatus, LLMUnavailable
 from vault_core.study_text import WORD_RE, normalize_ws, plain
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: candidate links come from related()
 Engine = Literal["llm", "extractive"]
 EngineChoice = Literal["auto", "llm", "extractive"]
 QuestionType = Literal["mcq", "true_false", "cloze"]

@@ -1,0 +1,60 @@
+"""Extractive study-tool latency: `analyze` on an indexed real vault, cache off.
+
+Usage: python bench/study.py [INDEXED_VAULT] [-n 25]
+
+INDEXED_VAULT defaults to /tmp/nvault-bench-cache/vaultofknowledge (built by bench/linking.py).
+It is opened as a reader; every analysis is computed (use_cache=False), on n evenly spaced notes,
+after one warm-up. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from vault_core.analyze import analyze
+from vault_core.vault import Vault
+
+DEFAULT = Path("/tmp/nvault-bench-cache/vaultofknowledge")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("vault", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("-n", type=int, default=25)
+    args = parser.parse_args()
+    with Vault.open(args.vault, writer=False) as vault:
+        notes = sorted(p for p, rec in vault.catalog.items() if rec.kind == "note")
+        picked = notes[:: max(1, len(notes) // args.n)][: args.n]
+        analyze(vault, picked[0], "extractive", use_cache=False)  # warm-up: indexes, models
+        times, links = [], []
+        for path in picked:
+            started = time.perf_counter()
+            result = analyze(vault, path, "extractive", use_cache=False)
+            times.append((time.perf_counter() - started) * 1000)
+            links.append(len(result.candidate_links))
+    times.sort()
+    print(
+        json.dumps(
+            {
+                "vault": str(args.vault),
+                "notes": len(notes),
+                "analyses": len(times),
+                "analyze_extractive_ms": {
+                    "p50": round(statistics.median(times), 1),
+                    "p95": round(times[int(0.95 * (len(times) - 1))], 1),
+                    "max": round(times[-1], 1),
+                },
+                "mean_candidate_links": round(statistics.fmean(links), 1),
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
