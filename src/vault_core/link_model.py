@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vault_core.note_index import DEPTH, RRF_K
 
@@ -52,10 +52,14 @@ class LinkModel(BaseModel):
     trained_on: list[str] = Field(default_factory=list, description="vaults the fit used")
     l2: float = 0.0
 
+    @model_validator(mode="after")
+    def _matches_this_version(self) -> LinkModel:
+        if list(self.features) != list(FEATURES) or len(self.weights) != len(FEATURES):
+            raise ValueError("link model features do not match this version of nvault")
+        return self
+
     def score(self, x: np.ndarray) -> np.ndarray:
         """Logits for a (candidates x features) matrix: higher = more likely a link."""
-        if list(self.features) != list(FEATURES):
-            raise ValueError("link model features do not match this version of nvault")
         return x @ np.asarray(self.weights, np.float64) + self.bias
 
 

@@ -37,10 +37,9 @@ PEERS = 20  # notes most like this one whose links the `peers` signal counts
 SIMILAR_PASSAGE = 0.6  # MiniLM cosine above which two passages read as about the same thing
 SIMILAR_NOTE = 0.6
 POPULAR_MIN_SIM = 0.3  # the in-degree prior only reorders notes at least this similar overall
-# First-pass fusion weights (global, never per note): weighted RRF picks the FEEDBACK_TOP notes
-# whose neighbours vouch for candidates, and ranks when the caller passes its own `weights`.
-# The final order comes from the fitted link model (link_model.py). Tuned on silverbullet-docs
-# under the strict protocol (docs/benchmarks.md).
+# First-pass fusion weights (global, never per note): weighted RRF only picks the FEEDBACK_TOP
+# notes whose neighbours vouch for candidates; the final order comes from the fitted link model
+# (link_model.py). Tuned on silverbullet-docs under the strict protocol (docs/benchmarks.md).
 WEIGHTS: dict[str, float] = {
     "note": 2.0,  # whole-note similarity
     "passage": 1.0,  # best passage-to-passage similarity

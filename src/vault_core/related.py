@@ -212,7 +212,7 @@ def link_candidates(
             peers = index.peer_links(path, note_sims)
             ranked["peers"] = _top(peers, excluded, index, positive=True)
         ranked["popular"] = _top(popular, excluded, index, positive=True)
-        fused = _fuse(ranked, WEIGHTS, RRF_K)
+        fused = _fuse(ranked)
         # the best suggestions so far vouch for their own neighbours (pseudo-relevance feedback)
         vouched = np.zeros(len(index.paths), np.float32)
         for i in sorted(fused, key=lambda i: -fused[i])[:FEEDBACK_TOP]:
@@ -226,12 +226,12 @@ def link_candidates(
     return found
 
 
-def _fuse(ranked: dict[str, list[int]], weights: dict[str, float], rrf_k: int) -> dict[int, float]:
-    """Weighted reciprocal rank fusion: note -> score."""
+def _fuse(ranked: dict[str, list[int]]) -> dict[int, float]:
+    """Weighted reciprocal rank fusion (WEIGHTS, RRF_K): note -> score."""
     fused: dict[int, float] = {}
     for name, order in ranked.items():
         for rank, idx in enumerate(order, start=1):
-            fused[idx] = fused.get(idx, 0.0) + weights.get(name, 1.0) / (rrf_k + rank)
+            fused[idx] = fused.get(idx, 0.0) + WEIGHTS.get(name, 1.0) / (RRF_K + rank)
     return fused
 
 

@@ -6,14 +6,12 @@ and cache are built once per vault.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vault_core.keyword import tokenize
 from vault_core.llm import LLMClient
 from vault_core.study import StudyCache
 from vault_core.study_text import DocFreq
@@ -114,23 +112,3 @@ class StudyContext:
                 tags.setdefault(tag.casefold(), tag)
                 tags.setdefault(tag.rsplit("/", 1)[-1].casefold(), tag)
         return tags
-
-    def linked_paths(self, path: str) -> set[str]:
-        """Notes `path` already links to (so they are not suggested again)."""
-        return {r.target for r in self.vault.links(path) if r.target}
-
-
-def term_keys(text: str) -> set[str]:
-    return set(tokenize(text))
-
-
-def title_pattern(title: str) -> re.Pattern[str] | None:
-    """Word-bounded, case-insensitive matcher for a note title; None for titles too generic."""
-    words = title.split()
-    if len(title) < 4:
-        return None
-    if len(words) == 1:  # one word: only a capitalised name, matched as written
-        if not title[:1].isupper():
-            return None
-        return re.compile(r"(?<![\w\[/])" + re.escape(title) + r"(?![\w\]/])")
-    return re.compile(r"(?<![\w\[/])" + re.escape(title) + r"(?![\w\]/])", re.IGNORECASE)
