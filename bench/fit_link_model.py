@@ -18,6 +18,8 @@ Reported, so the shipped weights are never judged on the notes they were fitted 
 - `leave_one_vault_out`: each vault ranked by a model fitted on the other vaults only;
 - `pooled_in_sample`: each vault ranked by the pooled model (the one `--write` ships to
   src/vault_core/assets/link_model.json).
+- `pooled_confidence_strict`: of the pooled model's top-10 suggestions (first protocol, strict by
+  default), the share that were real links, by score floor.
 Prints one JSON object.
 """
 
@@ -34,7 +36,7 @@ from typing import Any
 import numpy as np
 from linking import DEFAULT_CACHE, K, cached_vault, eval_notes, subset
 
-from vault_core.link_model import FEATURES, LinkModel
+from vault_core.link_model import FEATURES, LinkModel, probability
 from vault_core.related import link_candidates
 from vault_core.vault import Vault
 
@@ -115,6 +117,23 @@ def recall(queries: list[Query], model: LinkModel) -> dict[str, float]:
     }
 
 
+def confidence(queries: list[Query], model: LinkModel) -> dict[str, Any]:
+    """Of the top-K suggestions, the share that were real links, by the model's 0-1 score."""
+    scored = [
+        (probability(logit), found.index.paths[i] in targets)
+        for found, _, _, targets in queries
+        for logit, i in found.ranked(model)[:K]
+    ]
+    out: dict[str, Any] = {}
+    for floor in (0.0, 0.8, 0.9, 0.95):
+        hits = [real for p, real in scored if p >= floor]
+        out[f">={floor}"] = {
+            "suggestions": len(hits),
+            "real_links": round(sum(hits) / len(hits), 3) if hits else None,
+        }
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpora", nargs="+", type=Path)
@@ -185,6 +204,7 @@ def main() -> int:
                 target.write_text(held_out.model_dump_json(indent=2) + "\n", encoding="utf-8")
         entry["own_vault_in_sample"] = report(name, fit_on([name]))
         entry["pooled_in_sample"] = report(name, pooled)
+        entry["pooled_confidence_strict"] = confidence(data[name][args.protocols[0]], pooled)
     out["pooled_model"] = pooled.model_dump()
     if args.write:
         MODEL_PATH.write_text(json.dumps(pooled.model_dump(), indent=2) + "\n", encoding="utf-8")
