@@ -26,7 +26,12 @@ class EmbedderConfig(BaseModel):
 
     provider: Literal["builtin", "ollama"] = "builtin"
     model: str = "all-MiniLM-L6-v2-int8"
-    batch_size: int = Field(default=16, ge=1, le=512)
+    batch_size: int = Field(
+        default=64,
+        ge=1,
+        le=512,
+        description="most texts per embedding call (builtin: see embed.py)",
+    )
     threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = all cores")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from vault_core.store import Store
+from vault_core.store import Store, vector_matrix
 
 log = logging.getLogger("nvault.dense")
 
@@ -49,9 +49,14 @@ class DenseMatrix:
         try:
             version = self.store.chunks.version
             wanted = list(dict.fromkeys([*self.columns, "path", "vector"]))
-            table = self.store.chunks.search().select(wanted).limit(None).to_arrow()
-            flat = table["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
-            matrix = np.ascontiguousarray(flat.reshape(-1, self.store.dim), dtype=np.float32)
+            table = (
+                self.store.chunks.search()
+                .where("vector IS NOT NULL")  # chunks still waiting for phase 2 have none
+                .select(wanted)
+                .limit(None)
+                .to_arrow()
+            )
+            matrix, _ = vector_matrix(table["vector"], self.store.dim)
             paths = np.asarray(table["path"].to_pylist(), dtype=object)
             self._snapshot = _Snapshot(version, table.drop_columns(["vector"]), paths, matrix)
         except Exception:  # the LanceDB path keeps answering; try again on the next query

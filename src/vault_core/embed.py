@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import os
+import threading
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -16,6 +17,13 @@ from vault_core.config import EmbedderConfig, LLMConfig
 BUILTIN_MODEL_NAME = "all-MiniLM-L6-v2-int8"
 BUILTIN_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MAX_TOKENS = 256
+# One onnxruntime call pads every text to the longest in it, and its attention matrices grow with
+# batch x width^2: texts are sorted by token count and a batch is cut when batch x width^2 would
+# pass this budget (4 full-length chunks; 64 short ones), which keeps padding near zero and the
+# model's working memory near 150 MB instead of the ~1 GB that 32 full-length chunks take
+# (bench/embedder.py, docs/benchmarks.md).
+ATTENTION_BUDGET = 4 * MAX_TOKENS * MAX_TOKENS
+MAX_BATCH = 64
 
 
 class EmbedderError(RuntimeError):
@@ -59,32 +67,53 @@ class MiniLMEmbedder:
     name = BUILTIN_MODEL_NAME
     dim = 384
 
-    def __init__(self, batch_size: int = 16, threads: int = 0) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+    def __init__(
+        self, batch_size: int = MAX_BATCH, threads: int = 0, budget: int = ATTENTION_BUDGET
+    ) -> None:
+        # The session loads on first use (about a second): servers answer before it is there.
+        self.batch_size, self.budget = batch_size, budget
+        self.threads = threads
+        self._loaded = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._input_names: set[str] = set()
 
-        model_path = _builtin_model_path()
-        _verify_sha256(model_path, BUILTIN_MODEL_SHA256)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
-        self._input_names = {i.name for i in self._session.get_inputs()}
-        tokenizer_file = (
-            importlib.resources.files("vault_core") / "assets" / "minilm-tokenizer.json"
-        )
-        self._tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
-        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self.batch_size = batch_size
+    def load(self) -> None:
+        """Load the ONNX session and tokenizer (idempotent, thread-safe)."""
+        with self._loaded:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            model_path = _builtin_model_path()
+            _verify_sha256(model_path, BUILTIN_MODEL_SHA256)
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = self.threads or (os.cpu_count() or 1)
+            options.inter_op_num_threads = 1
+            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Without the arena, memory follows the batch in use instead of the largest ever seen.
+            options.enable_cpu_mem_arena = False
+            options.log_severity_level = 3
+            session = ort.InferenceSession(
+                str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+            tokenizer_file = (
+                importlib.resources.files("vault_core") / "assets" / "minilm-tokenizer.json"
+            )
+            tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
+            tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            self._input_names = {i.name for i in session.get_inputs()}
+            self._tokenizer, self._session = tokenizer, session
+
+    def _run(self, encodings: list[Any]) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
@@ -95,18 +124,28 @@ class MiniLMEmbedder:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        # Sorting by length keeps padding small inside each batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            out[idx] = self._embed_batch([texts[i] for i in idx])
+        if not texts:
+            return out
+        self.load()
+        encodings = self._tokenizer.encode_batch(texts, add_special_tokens=True)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        batch: list[int] = []
+        for i in order:
+            width = len(encodings[i].ids)  # the longest so far: order is ascending
+            if batch and (
+                (len(batch) + 1) * width * width > self.budget or len(batch) >= self.batch_size
+            ):
+                out[batch] = self._run([encodings[j] for j in batch])
+                batch = []
+            batch.append(i)
+        if batch:
+            out[batch] = self._run([encodings[j] for j in batch])
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._embed_batch([text])[0]
+        self.load()
+        return self._run([self._tokenizer.encode(text)])[0]
 
 
 class OllamaEmbedder:

@@ -31,7 +31,11 @@ from vault_core.store import Store
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
 BATCH_FILES = 48
 BATCH_CHUNKS = 384
+# Phase 1 (no embedding) writes bigger batches: a commit costs ~50 ms, parsing a file ~1 ms.
+PHASE1_BATCH_FILES = 256
+PHASE1_BATCH_CHUNKS = 2_048
 VECTOR_CACHE_SIZE = 200_000
+PENDING_QUEUE = 4_096  # chunks read ahead for phase 2, embedded shortest first
 
 Progress = Callable[[int, int, str], None]
 
@@ -54,6 +58,16 @@ class SyncReport(BaseModel):
         return [*self.added, *self.updated, *self.deleted, *(new for _, new in self.moved)]
 
 
+class EmbedStep(BaseModel):
+    """What one phase-2 step did: `embedded` new vectors, `reused` from the cache or store."""
+
+    embedded: int = 0
+    reused: int = 0
+    written: int = 0
+    seconds: float = 0.0
+    paths: list[str] = Field(default_factory=list)
+
+
 class _Prepared(BaseModel):
     record: NoteRecord
     drafts: list[ChunkDraft] = Field(default_factory=list)
@@ -72,6 +86,7 @@ class Indexer:
         self.root = config.root
         self.extensions = MARKDOWN_EXTENSIONS | supported_extensions()
         self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, longest text last
         self._writes_since_optimize = 0
         index_dir = config.index_path.resolve()
         self._index_rel = (
@@ -166,11 +181,18 @@ class Indexer:
         paths: Iterable[str] | None = None,
         progress: Progress | None = None,
         on_batch: Callable[[list[str]], None] | None = None,
+        embed: bool = True,
     ) -> SyncReport:
-        """Bring the index in line with disk for `paths` (None: the whole vault). Mutates `catalog`."""
+        """Bring the index in line with disk for `paths` (None: the whole vault). Mutates `catalog`.
+
+        With `embed=False` this is phase 1: every note's row, links and keyword rows are written
+        and chunks whose text has no stored vector get none; `embed_pending` fills them in.
+        """
         started = time.perf_counter()
         report = SyncReport()
         reparse = self.store.reparse_needed and paths is None
+        if progress:
+            progress(0, 0, "")  # scanning: the total is not known yet
         disk, gone = self.plan(catalog, paths)
         todo: list[tuple[str, float, int]] = []
         for rel, (mtime, size) in sorted(disk.items()):
@@ -182,9 +204,14 @@ class Indexer:
             else:
                 todo.append((rel, mtime, size))
         gone_by_sha = {catalog[p].sha256: p for p in gone if catalog[p].sha256}
-        total = len(todo)
+        total = len(disk)  # progress counts the whole vault, unchanged files included
+        if progress:
+            progress(report.unchanged, total, "")
+        max_files, max_chunks = (
+            (BATCH_FILES, BATCH_CHUNKS) if embed else (PHASE1_BATCH_FILES, PHASE1_BATCH_CHUNKS)
+        )
         batch: list[_Prepared] = []
-        for done, (rel, mtime, size) in enumerate(todo, start=1):
+        for done, (rel, mtime, size) in enumerate(todo, start=report.unchanged + 1):
             prepared = self._prepare(rel, mtime, size, catalog.get(rel), report)
             if prepared.touched:
                 batch.append(prepared)
@@ -198,12 +225,12 @@ class Indexer:
                 else:
                     report.added.append(rel)
                 batch.append(prepared)
-            if len(batch) >= BATCH_FILES or sum(len(p.drafts) for p in batch) >= BATCH_CHUNKS:
-                self._write(batch, catalog, report, on_batch)
+            if len(batch) >= max_files or sum(len(p.drafts) for p in batch) >= max_chunks:
+                self._write(batch, catalog, report, on_batch, embed)
                 batch = []
             if progress:
                 progress(done, total, rel)
-        self._write(batch, catalog, report, on_batch)
+        self._write(batch, catalog, report, on_batch, embed)
         if gone:
             deleted = sorted(gone)
             self.store.delete_paths(deleted)
@@ -307,22 +334,74 @@ class Indexer:
         while len(self._vector_cache) > VECTOR_CACHE_SIZE:
             self._vector_cache.popitem(last=False)
 
-    def _vectors(self, drafts: list[ChunkDraft], report: SyncReport) -> dict[str, np.ndarray]:
-        wanted = list(dict.fromkeys(d.text_hash for d in drafts))
-        vectors = {h: self._vector_cache[h] for h in wanted if h in self._vector_cache}
-        missing = [h for h in wanted if h not in vectors]
+    def _known_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        """Vectors already computed for these text hashes (this process's cache, then the store)."""
+        vectors = {h: self._vector_cache[h] for h in hashes if h in self._vector_cache}
+        missing = [h for h in hashes if h not in vectors]
         if missing:
             vectors.update(self.store.vectors_for_hashes(missing))
+        return vectors
+
+    def _vectors(
+        self, drafts: list[ChunkDraft], report: SyncReport, embed: bool
+    ) -> dict[str, np.ndarray]:
+        wanted = list(dict.fromkeys(d.text_hash for d in drafts))
+        vectors = self._known_vectors(wanted)
         text_by_hash = {d.text_hash: d.text for d in drafts}
         to_embed = [h for h in wanted if h not in vectors]
-        if to_embed:
+        if to_embed and embed:
             embedded = self.embedder.embed_documents([text_by_hash[h] for h in to_embed])
             vectors.update(zip(to_embed, embedded, strict=True))
-        report.embedded += len(to_embed)
+            report.embedded += len(to_embed)
         report.reused += len(wanted) - len(to_embed)
         for h, v in vectors.items():
             self._remember(h, v)
         return vectors
+
+    # -- phase 2 --------------------------------------------------------------------------
+    def embed_pending(self, max_chunks: int, prefer: list[str] | None = None) -> EmbedStep:
+        """Embed up to `max_chunks` chunks that have no vector yet, `prefer`'s first; one commit.
+
+        The read-ahead queue is sorted by text length, so each embedder call pads little. The
+        write is conditional on the chunk's text hash: a chunk rewritten meanwhile keeps no
+        stale vector, and the next step picks it up again.
+        """
+        started = time.perf_counter()
+        rows = self.store.pending_chunks(max_chunks, prefer) if prefer else []
+        taken = {r["id"] for r in rows}
+        if len(rows) < max_chunks:
+            if not self._queue:
+                self._queue = sorted(
+                    self.store.pending_chunks(PENDING_QUEUE), key=lambda r: len(r["text"])
+                )
+            while self._queue and len(rows) < max_chunks:
+                row = self._queue.pop(0)
+                if row["id"] not in taken:
+                    rows.append(row)
+        step = EmbedStep()
+        if not rows:
+            return step
+        hashes = list(dict.fromkeys(r["text_hash"] for r in rows))
+        vectors = self._known_vectors(hashes)
+        text_by_hash = {r["text_hash"]: r["text"] for r in rows}
+        to_embed = [h for h in hashes if h not in vectors]
+        if to_embed:
+            embedded = self.embedder.embed_documents([text_by_hash[h] for h in to_embed])
+            vectors.update(zip(to_embed, embedded, strict=True))
+        for h in to_embed:
+            self._remember(h, vectors[h])
+        matrix = np.stack([vectors[r["text_hash"]] for r in rows])
+        self.store.set_vectors([r["id"] for r in rows], [r["text_hash"] for r in rows], matrix)
+        step.embedded, step.reused, step.written = (
+            len(to_embed),
+            len(hashes) - len(to_embed),
+            len(rows),
+        )
+        step.paths = sorted({r["id"].rsplit("#", 1)[0] for r in rows})
+        self._writes_since_optimize += len(rows)
+        self._maybe_optimize(len(rows))
+        step.seconds = time.perf_counter() - started
+        return step
 
     def _write(
         self,
@@ -330,11 +409,12 @@ class Indexer:
         catalog: dict[str, NoteRecord],
         report: SyncReport,
         on_batch: Callable[[list[str]], None] | None,
+        embed: bool = True,
     ) -> None:
         if not batch:
             return
         content = [p for p in batch if not p.touched]
-        vectors = self._vectors([d for p in content for d in p.drafts], report)
+        vectors = self._vectors([d for p in content for d in p.drafts], report, embed)
         rows: list[dict[str, Any]] = []
         for prepared in content:
             rec = prepared.record
@@ -355,7 +435,7 @@ class Indexer:
                         "sheet": draft.sheet,
                         "row_start": draft.row_start,
                         "row_end": draft.row_end,
-                        "vector": vectors[draft.text_hash],
+                        "vector": vectors.get(draft.text_hash),  # None: phase 2 fills it
                     }
                 )
             rec.chunk_count = len(prepared.drafts)

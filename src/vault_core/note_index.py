@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 import unicodedata
 from collections import Counter, defaultdict
 from functools import lru_cache
@@ -21,6 +22,7 @@ import pyarrow.compute
 
 from vault_core.keyword import TOKEN_RE, tokenize
 from vault_core.links import strip_links
+from vault_core.store import vector_matrix
 
 if TYPE_CHECKING:
     from vault_core.links import LinkGraph
@@ -63,6 +65,8 @@ class NoteIndex:
     def __init__(self, vault: Vault) -> None:
         graph = vault.graph
         self.graph = graph  # the version token: a new LinkGraph object means the catalog changed
+        self.vectors_generation = vault.vectors_generation  # phase 2 fills vectors in later
+        self.built_at = time.monotonic()
         self.records = dict(graph.notes)
         self.dim = vault.embedder.dim
         table = (
@@ -93,8 +97,7 @@ class NoteIndex:
         n, m = len(self.paths), len(chunk_paths)
         self.chunk_note = np.fromiter((self.pos[p] for p in chunk_paths), np.int64, m)
         if m:
-            flat = table["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
-            self.chunk_vecs = np.ascontiguousarray(flat.reshape(m, self.dim), dtype=np.float32)
+            self.chunk_vecs, embedded = vector_matrix(table["vector"], self.dim)
             self.chunk_text: list[str] = table["text"].to_pylist()
             self.chunk_headings: list[list[str]] = [
                 h or [] for h in table["heading_path"].to_pylist()
@@ -108,12 +111,12 @@ class NoteIndex:
             )
             terms = table["terms"].to_pylist()
         else:
-            self.chunk_vecs = np.zeros((0, self.dim), np.float32)
+            self.chunk_vecs, embedded = np.zeros((0, self.dim), np.float32), np.zeros(0, bool)
             self.chunk_text, self.chunk_headings, self.chunk_lines, terms = [], [], [], []
         counts = np.bincount(self.chunk_note, minlength=n)
         self.chunk_end = np.cumsum(counts)
         self.chunk_start = self.chunk_end - counts
-        self.has_vector = counts > 0
+        self.has_vector = np.bincount(self.chunk_note[embedded], minlength=n) > 0
         sums = np.zeros((n, self.dim), np.float32)
         np.add.at(sums, self.chunk_note, self.chunk_vecs)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
@@ -373,17 +376,27 @@ def count_phrase(n: int, noun: str, plural: str = "") -> str:
 
 _INDEXES: WeakKeyDictionary[Any, NoteIndex] = WeakKeyDictionary()
 _BUILD_LOCK = threading.Lock()
+VECTOR_REFRESH_S = 30.0  # while phase 2 runs, related() picks up new vectors this often
+
+
+def _current(index: NoteIndex, vault: Vault, graph: LinkGraph) -> bool:
+    """Same catalog, and vectors filled in since are either none or less than a rebuild's worth."""
+    if index.graph is not graph:
+        return False
+    if index.vectors_generation == vault.vectors_generation:
+        return True
+    return time.monotonic() - index.built_at < VECTOR_REFRESH_S
 
 
 def note_index(vault: Vault) -> NoteIndex:
     """The cached NoteIndex for the vault's current catalog version (rebuilt when it changes)."""
     graph = vault.graph
     cached = _INDEXES.get(vault)
-    if cached is not None and cached.graph is graph:
+    if cached is not None and _current(cached, vault, graph):
         return cached
     with _BUILD_LOCK:
         cached = _INDEXES.get(vault)
-        if cached is None or cached.graph is not vault.graph:
+        if cached is None or not _current(cached, vault, vault.graph):
             cached = NoteIndex(vault)
             _INDEXES[vault] = cached
         return cached

@@ -7,12 +7,53 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+Phase = Literal["starting", "repairing", "scanning", "indexing", "embedding", "watching", "idle"]
+
 
 class IndexProgress(BaseModel):
-    active: bool = False
-    done: int = 0
-    total: int = 0
-    phase: str = "idle"  # idle | repairing | indexing | watching
+    """The one progress model every front end shows (CLI bar, status, MCP, LSP).
+
+    Phase 1 (`scanning`, `indexing`) reads and parses every file: names, links and keywords are
+    exact once it ends. Phase 2 (`embedding`) fills in vectors; until it ends semantic ranking
+    covers `chunks_embedded` of `chunks_total` chunks. File counts are for the whole vault.
+    """
+
+    phase: Phase = "idle"
+    active: bool = Field(default=False, description="phase 1 is running: names may be missing")
+    done: int = Field(default=0, description="files looked at so far (unchanged ones count)")
+    total: int = Field(default=0, description="files in the vault; 0 while still counting")
+    chunks_total: int = 0
+    chunks_embedded: int = 0
+    rate: float | None = Field(default=None, description="chunks embedded per second")
+    eta_s: float | None = Field(default=None, description="seconds until fully embedded")
+
+    @property
+    def embedding_pending(self) -> int:
+        return max(self.chunks_total - self.chunks_embedded, 0)
+
+    @property
+    def embedded_fraction(self) -> float:
+        return 1.0 if not self.chunks_total else self.chunks_embedded / self.chunks_total
+
+    def describe(self) -> str:
+        """One line for people: what is happening and how far it is."""
+        if self.phase in ("starting", "repairing") or (self.active and not self.total):
+            return "scanning the vault" if self.phase != "repairing" else "checking the index"
+        if self.active:
+            return f"reading files {self.done:,}/{self.total:,}"
+        if self.embedding_pending:
+            eta = f", about {_duration(self.eta_s)} left" if self.eta_s is not None else ""
+            rate = f" at {self.rate:.0f}/s" if self.rate else ""
+            return (
+                f"embedding {self.chunks_embedded:,}/{self.chunks_total:,} chunks"
+                f" ({self.embedded_fraction:.0%}){rate}{eta}; names and keywords are complete"
+            )
+        return "up to date"
+
+
+def _duration(seconds: float | None) -> str:
+    s = int(seconds or 0)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
 class FileIssue(BaseModel):
@@ -27,6 +68,7 @@ class VaultStatus(BaseModel):
     notes: int
     attachments: int
     chunks: int
+    chunks_embedded: int = 0
     model: str
     dim: int
     indexing: IndexProgress

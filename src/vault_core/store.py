@@ -194,7 +194,7 @@ class Store:
             part = hashes[start : start + 500]
             rows = (
                 self.chunks.search()
-                .where(f"text_hash IN ({_sql_list(part)})")
+                .where(f"text_hash IN ({_sql_list(part)}) AND vector IS NOT NULL")
                 .select(["text_hash", "vector"])
                 .limit(None)
                 .to_arrow()
@@ -226,6 +226,54 @@ class Store:
     def count_chunks(self) -> int:
         return self.chunks.count_rows() if self.ready() else 0
 
+    def count_embedded(self) -> int:
+        return self.chunks.count_rows("vector IS NOT NULL") if self.ready() else 0
+
+    def pending_chunks(self, limit: int, paths: list[str] | None = None) -> list[dict[str, Any]]:
+        """Chunks still without a vector (phase 2's work), of `paths` when given."""
+        if not self.ready():
+            return []
+        where = "vector IS NULL"
+        if paths:
+            where += f" AND path IN ({_sql_list(paths)})"
+        return (
+            self.chunks.search()
+            .where(where)
+            .select(["id", "text_hash", "text"])
+            .limit(limit)
+            .to_arrow()
+            .to_pylist()
+        )
+
+    def set_vectors(self, ids: list[str], hashes: list[str], vectors: np.ndarray) -> None:
+        """One commit; a chunk whose text changed since it was read keeps its (null) vector.
+
+        Whole rows are written back: LanceDB's partial-column merge panics on some tables.
+        """
+        if not ids:
+            return
+        wanted = dict(zip(ids, zip(hashes, vectors, strict=True), strict=True))
+        rows = (
+            self.chunks.search()
+            .where(f"id IN ({_sql_list(ids)})")
+            .limit(None)
+            .to_arrow()
+            .to_pylist()
+        )
+        fresh = []
+        for row in rows:
+            text_hash, vector = wanted[row["id"]]
+            if row["text_hash"] == text_hash:
+                fresh.append({**row, "vector": vector})
+        if not fresh:
+            return
+        data = pa.Table.from_pylist(fresh, schema=self._chunks_schema)
+        (
+            self.chunks.merge_insert("id")
+            .when_matched_update_all(where="target.text_hash = source.text_hash")
+            .execute(data)
+        )
+
     # -- writes (writer only) -------------------------------------------------------------
     def replace_chunks(self, paths: list[str], rows: list[dict[str, Any]]) -> None:
         """One commit: every chunk of `paths` is replaced by `rows` (which may be empty)."""
@@ -240,7 +288,7 @@ class Store:
             .when_matched_update_all()
             .when_not_matched_insert_all()
             .when_not_matched_by_source_delete(f"path IN ({_sql_list(paths)})")
-            .execute(data)
+            .execute(data, on_bad_vectors="null")  # no vector yet: phase 2 fills it in
         )
 
     def upsert_notes(self, rows: list[dict[str, Any]]) -> None:
@@ -262,6 +310,21 @@ class Store:
         """Fold new rows into the FTS index and compact; old versions kept a while for readers."""
         for table in (self.chunks, self.notes):
             table.optimize(cleanup_older_than=timedelta(minutes=5))
+
+
+def vector_matrix(column: pa.ChunkedArray | pa.Array, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n x dim float32 matrix, mask of rows that have a vector); rows not yet embedded are 0."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n = len(array)
+    if n == 0:
+        return np.zeros((0, dim), np.float32), np.zeros(0, bool)
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    if array.offset:
+        array = pa.concat_arrays([array])  # a sliced view: re-base so .values lines up
+    values = array.values.to_numpy(zero_copy_only=False)
+    matrix = np.array(values, dtype=np.float32).reshape(n, dim)
+    matrix[~valid] = 0.0
+    return np.nan_to_num(matrix, copy=False), valid
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -73,7 +73,12 @@ class StudyContext:
                 heading_path=list(row.get("heading_path") or []),
                 start_line=int(row.get("start_line") or 0),
                 end_line=int(row.get("end_line") or 0),
-                vector=np.asarray(row["vector"], dtype=np.float32),
+                vector=np.asarray(
+                    row["vector"]
+                    if row["vector"] is not None
+                    else np.zeros(self.vault.embedder.dim),
+                    dtype=np.float32,
+                ),
             )
             for row in self.vault.chunks(path)
         ]

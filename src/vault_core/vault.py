@@ -16,7 +16,7 @@ from vault_core.catalog import NoteRecord, reload_catalog
 from vault_core.config import VaultConfig
 from vault_core.embed import Embedder, make_embedder
 from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
-from vault_core.indexer import Indexer, Progress, SyncReport
+from vault_core.indexer import EmbedStep, Indexer, Progress, SyncReport
 from vault_core.links import LinkGraph, Resolution
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.search import Mode, Searcher, SearchFilters, SearchHit
@@ -36,6 +36,8 @@ __all__ = [
 ChangeListener = Callable[[list[str]], None]
 REFRESH_INTERVAL_S = 0.5
 PROMOTE_INTERVAL_S = 5.0
+EMBED_STEP_CHUNKS = 64  # one phase-2 commit in a server: a few seconds, so saves wait little
+PRIORITY_PATHS = 256  # notes a user touched lately, embedded before the rest
 
 
 class Vault:
@@ -52,7 +54,7 @@ class Vault:
             config.index_path, self.embedder.name, self.embedder.dim, writer=self.is_writer
         )
         self.searcher = Searcher(self.store, self.embedder)
-        self.progress = IndexProgress()
+        self.progress = IndexProgress(phase="starting", active=watch)
         self.listeners: list[ChangeListener] = []
         self.last_report: SyncReport | None = None
         self.last_sync: datetime | None = None
@@ -64,6 +66,10 @@ class Vault:
         self.generation = 0  # goes up on every index commit this process sees: a cache key
         self._seen_version: tuple[int, int] = (-1, -1)
         self._checked_at = 0.0
+        self._priority: dict[str, None] = {}  # insertion-ordered set, newest last
+        self._embed_started: tuple[float, int] | None = None  # (time, embedded) when phase 2 began
+        self._embedding_counts: tuple[tuple[int, int], int, int] | None = None
+        self.vectors_generation = 0  # goes up with every phase-2 commit (related() caches on it)
         self._promote_at = time.monotonic() + PROMOTE_INTERVAL_S
         self.indexer: Indexer | None = None
         self._load_catalog()
@@ -71,14 +77,20 @@ class Vault:
             self._become_writer()
         if watch:
             self.start_watching()
+        else:
+            self.progress.phase = "idle"
 
     def start_watching(self) -> None:
         """Catch up in the background, then follow the folder (writer) or the writer (reader)."""
         from vault_core.watcher import Watcher
 
         if self.watcher is None:
+            self.progress = IndexProgress(phase="starting", active=True)
             self.watcher = Watcher(self)
             self.watcher.start()
+            load = getattr(self.embedder, "load", None)
+            if load is not None:  # the model loads while phase 1 runs, not on the first query
+                threading.Thread(target=load, name="nvault-model", daemon=True).start()
 
     @classmethod
     def open(
@@ -96,11 +108,12 @@ class Vault:
 
     def _become_writer(self) -> None:
         self.indexer = Indexer(self.config, self.store, self.embedder)
+        before = self.progress.phase
         self.progress.phase = "repairing"
         repaired = self.indexer.repair(self._catalog)
         if repaired:
             self._graph = None
-        self.progress.phase = "idle"
+        self.progress.phase = before if before == "starting" else "idle"
 
     def _maybe_promote(self) -> None:
         """A reader takes over when the writer has gone (its OS lock died with it)."""
@@ -157,16 +170,26 @@ class Vault:
 
     # -- writing --------------------------------------------------------------------------
     def sync(
-        self, paths: Iterable[str] | None = None, progress: Progress | None = None
+        self,
+        paths: Iterable[str] | None = None,
+        progress: Progress | None = None,
+        embed: bool = True,
     ) -> SyncReport:
-        """Index what changed on disk (all of it, or just `paths`); readers may not call this."""
+        """Index what changed on disk (all of it, or just `paths`); readers may not call this.
+
+        A whole-vault sync runs phase 1 (every file's row, links and keywords; vectors only where
+        the text was embedded before) and then, with `embed`, phase 2 to the end. A sync of a few
+        `paths` (a saved file) embeds inline, so the note is searchable by meaning at once.
+        """
         if not self.is_writer or self.indexer is None:
             raise VaultError(
                 "this process is a reader: another nvault process is indexing this vault"
             )
+        indexer = self.indexer
 
         def track(done: int, total: int, path: str) -> None:
             self.progress.done, self.progress.total = done, total
+            self.progress.phase = "indexing" if total else "scanning"
             if progress:
                 progress(done, total, path)
 
@@ -179,19 +202,106 @@ class Vault:
             self._notify(paths)
 
         with self._write_mutex:
-            self.progress = IndexProgress(active=True, phase="indexing")
+            whole = paths is None
+            if whole:
+                self.progress = IndexProgress(active=True, phase="scanning")
             try:
-                report = self.indexer.sync(work, paths, track, committed)
+                report = indexer.sync(work, paths, track, committed, embed=embed and not whole)
                 self._catalog = work
             except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
-                raise
-            finally:
                 self.progress.active = False
-                self.progress.phase = "watching" if self.watcher is not None else "idle"
+                self._settle_phase()
+                raise
+            self.progress.active = False
             self._graph = None
             self.last_report, self.last_sync, self.last_error = report, datetime.now(UTC), None
-            return report
+            self._count_embedding()
+            self._settle_phase()
+        if whole and embed:
+            while (step := self.embed_step(max_chunks=512)).written:
+                report.embedded += step.embedded
+                report.reused += step.reused
+                if progress:
+                    progress(self.progress.done, self.progress.total, "")
+        return report
+
+    # -- phase 2: vectors -----------------------------------------------------------------
+    def prioritize(self, paths: Iterable[str]) -> None:
+        """Notes a user is looking at (open, edited, in results): embedded before the rest."""
+        for path in paths:
+            self._priority.pop(path, None)
+            self._priority[path] = None
+        while len(self._priority) > PRIORITY_PATHS:
+            self._priority.pop(next(iter(self._priority)))
+
+    def embed_step(self, max_chunks: int = EMBED_STEP_CHUNKS) -> EmbedStep:
+        """Embed one batch of chunks that have no vector yet (writer only); `.written` 0: done."""
+        if not self.is_writer or self.indexer is None:
+            return EmbedStep()
+        with self._write_mutex:
+            if not self.progress.embedding_pending:
+                return EmbedStep()
+            if self._embed_started is None:
+                self._embed_started = (time.monotonic(), self.progress.chunks_embedded)
+            self.progress.phase = "embedding"
+            prefer = [p for p in reversed(self._priority) if p in self._catalog][:PRIORITY_PATHS]
+            step = self.indexer.embed_pending(max_chunks, prefer or None)
+            for path in step.paths:
+                self._priority.pop(path, None)
+            if step.written:
+                self.progress.chunks_embedded += step.written
+                self.vectors_generation += 1
+            if not step.written or self.progress.chunks_embedded >= self.progress.chunks_total:
+                self._count_embedding()  # recount: rows rewritten meanwhile were skipped
+            self._update_rate()
+            self._settle_phase()
+            return step
+
+    def _update_rate(self) -> None:
+        p = self.progress
+        if self._embed_started is None:
+            return
+        since, start_count = self._embed_started
+        elapsed = time.monotonic() - since
+        done = p.chunks_embedded - start_count
+        if elapsed > 1 and done > 0:
+            p.rate = round(done / elapsed, 1)
+            p.eta_s = round(p.embedding_pending / p.rate, 0)
+        if not p.embedding_pending:
+            p.eta_s, self._embed_started = 0.0, None
+
+    def _count_embedding(self) -> None:
+        self.progress.chunks_total = self.store.count_chunks()
+        self.progress.chunks_embedded = self.store.count_embedded()
+
+    def _settle_phase(self) -> None:
+        p = self.progress
+        if p.active:
+            return
+        if p.embedding_pending:
+            p.phase = "embedding"
+        else:
+            p.phase = "watching" if self.watcher is not None else "idle"
+
+    def embedding_state(self) -> IndexProgress:
+        """The progress as this process knows it; a reader counts the writer's commits."""
+        if self.is_writer:
+            return self.progress.model_copy()
+        version = self.store.version()
+        if self._embedding_counts is None or self._embedding_counts[0] != version:
+            self._embedding_counts = (
+                version,
+                self.store.count_chunks(),
+                self.store.count_embedded(),
+            )
+        _, total, embedded = self._embedding_counts
+        state = self.progress.model_copy(
+            update={"chunks_total": total, "chunks_embedded": embedded}
+        )
+        if state.embedding_pending and not state.active:
+            state.phase = "embedding"
+        return state
 
     def on_change(self, listener: ChangeListener) -> None:
         self.listeners.append(listener)
@@ -359,10 +469,18 @@ class Vault:
     # -- status ---------------------------------------------------------------------------
     @property
     def catching_up(self) -> bool:
-        return self.progress.active and self.progress.total > 0
+        """Phase 1 is running, or phase 2 has chunks left: answers may miss some matches."""
+        state = self.embedding_state()
+        return (
+            state.active or state.phase in ("starting", "scanning") or state.embedding_pending > 0
+        )
 
     def status(self) -> VaultStatus:
         catalog = self.catalog
+        state = self.embedding_state()
+        if self.is_writer and not state.active and state.chunks_total == 0:
+            self._count_embedding()
+            state = self.embedding_state()
         skipped = [FileIssue(path=n.path, reason=n.error) for n in catalog.values() if n.error]
         warnings = [FileIssue(path=n.path, reason=w) for n in catalog.values() for w in n.warnings]
         return VaultStatus(
@@ -371,11 +489,12 @@ class Vault:
             role="writer" if self.is_writer else "reader",
             notes=sum(1 for n in catalog.values() if n.kind == "note"),
             attachments=sum(1 for n in catalog.values() if n.kind == "attachment"),
-            chunks=self.store.count_chunks(),
+            chunks=state.chunks_total,
+            chunks_embedded=state.chunks_embedded,
             model=self.embedder.name,
             dim=self.embedder.dim,
-            indexing=self.progress.model_copy(),
-            catching_up=self.catching_up,
+            indexing=state,
+            catching_up=state.active or state.embedding_pending > 0,
             last_sync=self.last_sync,
             last_sync_seconds=self.last_report.seconds if self.last_report else None,
             last_error=self.last_error,

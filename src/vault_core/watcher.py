@@ -1,7 +1,9 @@
 """Keep the index live: an OS watcher feeds a debounced, coalesced queue that calls `vault.sync`.
 
-Writer: one worker thread does the initial catch-up sync, then blocks on a condition until the
-watchdog observer reports changes (no polling, so idle CPU is ~0). Events are reduced to
+Writer: one worker thread does the initial catch-up sync (phase 1: files, names, links,
+keywords), then embeds the chunks that have no vector yet in small steps (phase 2) whenever no
+change is waiting, then blocks on a condition until the watchdog observer reports changes (no
+polling, so idle CPU is ~0). Events are reduced to
 vault-relative paths; many events for one path become one entry, and a burst becomes one
 `vault.sync(paths)` call, so a move's old and new paths land in the same sync (the indexer reuses
 vectors only when it sees both). Files that just closed, were renamed into place or deleted are
@@ -106,6 +108,7 @@ class Watcher:
         self._last_at = 0.0
         self._next_full: float | None = None
         self._failures = 0
+        self._embedding = False  # phase 2 has work: embed a step whenever nothing else waits
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer: Any = None
@@ -234,10 +237,35 @@ class Watcher:
             if job is None:
                 return
             full, paths = job
-            self._run(None if full else paths, full)
+            if full or paths:
+                self._run(None if full else paths, full)
+            else:
+                self._embed_step()
+
+    def _embed_step(self) -> None:
+        try:
+            step = self.vault.embed_step()
+        except Exception as exc:
+            self._failures += 1
+            delay = min(2.0**self._failures, MAX_BACKOFF_S)
+            self.vault.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("embedding failed; trying again in %.0f s", delay)
+            self._embedding = False
+            with self._cond:
+                self._next_full = time.monotonic() + delay
+            return
+        self._failures = 0
+        self._embedding = step.written > 0
+        if step.written:
+            log.debug("embedded %d chunks in %.2f s", step.written, step.seconds)
+        else:
+            log.info("all chunks embedded")
 
     def _next_job(self) -> tuple[bool, list[str]] | None:
-        """Block until there is something to sync and it has settled; None when stopping."""
+        """Block until there is something to sync and it has settled; None when stopping.
+
+        (False, []) means: nothing waits, embed one phase-2 step.
+        """
         debounce = self.vault.config.debounce_ms / 1000
         with self._cond:
             while True:
@@ -260,6 +288,8 @@ class Watcher:
                         return False, paths
                     self._cond.wait(ready_at - now)
                     continue
+                if self._embedding:
+                    return False, []
                 timeout = None if self._next_full is None else max(self._next_full - now, 0)
                 self._cond.wait(timeout)
 
@@ -283,7 +313,7 @@ class Watcher:
                 raise _Stopped
 
         try:
-            report = vault.sync(paths, progress=progress)
+            report = vault.sync(paths, progress=progress, embed=not full)
         except _Stopped:
             vault.last_error = previous_error
             return
@@ -301,6 +331,7 @@ class Watcher:
             self._state = "watching"
             return
         self._failures = 0
+        self._embedding = vault.progress.embedding_pending > 0
         self.syncs += 1
         self.history.append(report)
         if full:
