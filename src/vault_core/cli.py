@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn
 
 from vault_core.config import VaultConfig
 from vault_core.search import SearchFilters
@@ -44,31 +46,48 @@ def emit_json(model: Any) -> None:
 
 
 def _sync_with_progress(vault: Vault) -> Any:
+    """Phase 1 (read every file) then phase 2 (embed), each with its own bar and honest counts."""
     columns = (
-        TextColumn("[bold]indexing"),
+        TextColumn("[bold]{task.description:<9}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
-        TextColumn("{task.fields[chunks]} chunks"),
+        TextColumn("{task.fields[count]}"),
         TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
+        TextColumn("{task.fields[eta]}"),
     )
     with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("index", total=None, chunks=0, rate="")
-        started = datetime.now()
+        files = bar.add_task("reading", total=None, count="counting files", rate="", eta="")
+        started = time.monotonic()
 
         def update(done: int, total: int, path: str) -> None:
-            elapsed = max((datetime.now() - started).total_seconds(), 1e-3)
-            chunks = vault.indexer.store.count_chunks() if done == total else ""
-            bar.update(
-                task,
-                completed=done,
-                total=total,
-                chunks=chunks,
-                rate=f"{done / elapsed:.1f} files/s",
-            )
+            elapsed = max(time.monotonic() - started, 1e-3)
+            count = f"{done:,}/{total:,} files" if total else "counting files"
+            bar.update(files, completed=done, total=total or None, count=count)
+            bar.update(files, rate=f"{done / elapsed:.0f}/s")
 
-        return vault.sync(progress=update)
+        report = vault.sync(progress=update, embed=False)
+        p = vault.progress
+        chunks = bar.add_task(
+            "embedding",
+            total=p.chunks_total,
+            completed=p.chunks_embedded,
+            count=f"{p.chunks_embedded:,}/{p.chunks_total:,} chunks",
+            rate="",
+            eta="",
+        )
+        while (step := vault.embed_step(max_chunks=256)).written:
+            report.embedded += step.embedded
+            report.reused += step.reused
+            p = vault.progress
+            bar.update(
+                chunks,
+                completed=p.chunks_embedded,
+                total=p.chunks_total,
+                count=f"{p.chunks_embedded:,}/{p.chunks_total:,} chunks",
+                rate=f"{p.rate:.1f}/s" if p.rate else "",
+                eta=f"{int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d} left" if p.eta_s else "",
+            )
+        report.seconds = time.monotonic() - started
+        return report
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -145,12 +164,24 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"notes    {status.notes:,} notes, {status.attachments:,} attachments, {status.chunks:,} chunks"
         )
         console.print(f"model    {status.model} (dim {status.dim})")
+        console.print(f"index    {status.indexing.describe()}")
         console.print(f"synced   {status.last_sync or 'not in this process'}")
         for issue in status.skipped:
-            console.print(f"[yellow]skipped[/]  {issue.path}: {issue.reason}", markup=True)
-        for issue in status.warnings:
-            console.print(f"[dim]warning  {issue.path}: {issue.reason}[/]")
+            console.print(f"[yellow]skipped[/]  {escape(issue.path)}: {escape(issue.reason)}")
+        for reason, paths in _grouped(status.warnings).items():
+            shown = ", ".join(paths[:3]) + (
+                f" and {len(paths) - 3:,} more" if len(paths) > 3 else ""
+            )
+            console.print(f"[dim]warning  {escape(reason)}: {escape(shown)}[/]")
     return 0
+
+
+def _grouped(issues: list[Any]) -> dict[str, list[str]]:
+    """Warnings by reason, so 268 empty files are one line, not 268."""
+    groups: dict[str, list[str]] = {}
+    for issue in issues:
+        groups.setdefault(issue.reason, []).append(issue.path)
+    return groups
 
 
 def setup_json(p: argparse.ArgumentParser) -> None:

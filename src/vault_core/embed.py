@@ -17,12 +17,12 @@ from vault_core.config import EmbedderConfig, LLMConfig
 BUILTIN_MODEL_NAME = "all-MiniLM-L6-v2-int8"
 BUILTIN_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MAX_TOKENS = 256
-# One onnxruntime call pads every text to the longest in it, and its attention matrices grow with
-# batch x width^2: texts are sorted by token count and a batch is cut when batch x width^2 would
-# pass this budget (4 full-length chunks; 64 short ones), which keeps padding near zero and the
-# model's working memory near 150 MB instead of the ~1 GB that 32 full-length chunks take
-# (bench/embedder.py, docs/benchmarks.md).
-ATTENTION_BUDGET = 4 * MAX_TOKENS * MAX_TOKENS
+# One onnxruntime call pads every text to the longest in it, and the int8 kernels' working memory
+# grows with the padded tokens of the call (~0.23 MB each): texts are sorted by token count and a
+# call is cut at TOKEN_BUDGET padded tokens. Measured on 2 cores (docs/benchmarks.md): 512 tokens
+# adds ~50 MB over the loaded model where 2,048 added ~490 MB, and CPU per chunk does not improve
+# with bigger calls.
+TOKEN_BUDGET = 512
 MAX_BATCH = 64
 
 
@@ -68,7 +68,7 @@ class MiniLMEmbedder:
     dim = 384
 
     def __init__(
-        self, batch_size: int = MAX_BATCH, threads: int = 0, budget: int = ATTENTION_BUDGET
+        self, batch_size: int = MAX_BATCH, threads: int = 0, budget: int = TOKEN_BUDGET
     ) -> None:
         # The session loads on first use (about a second): servers answer before it is there.
         self.batch_size, self.budget = batch_size, budget
@@ -104,6 +104,7 @@ class MiniLMEmbedder:
             )
             tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            tokenizer.no_padding()  # each call is padded to its own longest text in _run
             self._input_names = {i.name for i in session.get_inputs()}
             self._tokenizer, self._session = tokenizer, session
 
@@ -133,9 +134,7 @@ class MiniLMEmbedder:
         batch: list[int] = []
         for i in order:
             width = len(encodings[i].ids)  # the longest so far: order is ascending
-            if batch and (
-                (len(batch) + 1) * width * width > self.budget or len(batch) >= self.batch_size
-            ):
+            if batch and ((len(batch) + 1) * width > self.budget or len(batch) >= self.batch_size):
                 out[batch] = self._run([encodings[j] for j in batch])
                 batch = []
             batch.append(i)

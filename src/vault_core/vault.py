@@ -218,6 +218,8 @@ class Vault:
             self.last_report, self.last_sync, self.last_error = report, datetime.now(UTC), None
             self._count_embedding()
             self._settle_phase()
+        if whole:
+            self._notify([])  # phase 1 is over: names that did not resolve are really missing
         if whole and embed:
             while (step := self.embed_step(max_chunks=512)).written:
                 report.embedded += step.embedded
@@ -283,6 +285,13 @@ class Vault:
             p.phase = "embedding"
         else:
             p.phase = "watching" if self.watcher is not None else "idle"
+
+    @property
+    def names_complete(self) -> bool:
+        """Phase 1 is over: every file's name, aliases and links are known, so a name that does
+        not resolve is really missing (not merely unread yet)."""
+        p = self.progress
+        return not p.active and p.phase not in ("starting", "scanning", "repairing")
 
     def embedding_state(self) -> IndexProgress:
         """The progress as this process knows it; a reader counts the writer's commits."""

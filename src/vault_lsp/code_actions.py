@@ -84,7 +84,7 @@ def link_actions(
             for d in context
             if d.range.start.line == link.line - 1 and d.code in ("broken-link", "ambiguous-link")
         ]
-        if res.broken and link.target:
+        if res.broken and link.target and vault.names_complete:
             path = new_note_path(vault, link.target, doc.rel)
             name = posixpath.basename(link.target)
             out.append(

@@ -38,11 +38,14 @@ def link_diagnostics(vault: Vault, doc: Doc) -> list[types.Diagnostic]:
     if doc.parsed is None or doc.rel is None:
         return []
     graph = vault.graph
+    names_complete = vault.names_complete  # while files are still being read, absence means little
     out: list[types.Diagnostic] = []
     for link in doc.parsed.links:
         res = graph.resolve(link, doc.rel)
         rng = doc.link_range(link)
         shown = link.target or doc.rel
+        if res.broken and not names_complete:
+            continue
         if res.broken:
             out.append(
                 types.Diagnostic(

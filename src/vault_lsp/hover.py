@@ -33,6 +33,12 @@ def render(
     if link is None:
         return None
     res = vault.graph.resolve(link, doc.rel or "")
+    if res.target is None and not vault.names_complete:
+        p = vault.progress
+        return (
+            f"**`{link.target}`**: nvault is still reading the vault ({p.done:,}/{p.total:,} "
+            "files); hover again in a moment."
+        )
     if res.target is None:
         return f"**No note named `{link.target}`**\n\nUse the quick fix *Create note* to create it."
     note = vault.catalog.get(res.target)

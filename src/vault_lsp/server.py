@@ -27,6 +27,7 @@ from vault_lsp import (
     textsync,
 )
 from vault_lsp.documents import Documents
+from vault_lsp.progress import WorkDoneReporter
 from vault_lsp.session import Session
 
 log = logging.getLogger("vault_lsp")
@@ -49,6 +50,7 @@ class VaultLanguageServer(LanguageServer):
     def __init__(self, root: str | None = None) -> None:
         super().__init__("vault-lsp", "0.1.0", max_workers=8)
         self.session = Session(root)
+        self.work_done = WorkDoneReporter(self)
         self.docs = Documents(self, lambda: self.session.root)
 
     def send(self, method: str, params: dict[str, Any]) -> None:
@@ -75,7 +77,9 @@ def create_server(root: str | None = None) -> VaultLanguageServer:
     def initialize(params: types.InitializeParams) -> None:
         chosen = server.session.choose_root(params.initialization_options, _workspace_root(params))
         log.info("vault root: %s", chosen)
-        server.session.start(server.send)
+        window = params.capabilities.window
+        server.work_done.supported = bool(window and window.work_done_progress)
+        server.session.start(server.send, server.work_done)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(params: Any) -> None:

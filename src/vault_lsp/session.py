@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from vault_core.results import IndexProgress
+
 if TYPE_CHECKING:
     from vault_core.vault import Vault
 
@@ -64,6 +66,7 @@ class Session:
         self._stop = threading.Event()
         self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nvault-index")
         self._notify: Callable[[str, dict[str, Any]], None] = lambda method, params: None
+        self._on_progress: Callable[[IndexProgress], None] = lambda state: None
         self._change_listeners: list[Callable[[list[str]], None]] = []
 
     # -- start-up -------------------------------------------------------------------------
@@ -73,9 +76,15 @@ class Session:
         self.root = Path(raw).expanduser().resolve() if raw else None
         return self.root
 
-    def start(self, notify: Callable[[str, dict[str, Any]], None]) -> None:
+    def start(
+        self,
+        notify: Callable[[str, dict[str, Any]], None],
+        on_progress: Callable[[IndexProgress], None] | None = None,
+    ) -> None:
         """Open the Vault in a thread; `notify(method, params)` sends to the client."""
         self._notify = notify
+        if on_progress is not None:
+            self._on_progress = on_progress
         threading.Thread(target=self._open, name="nvault-open", daemon=True).start()
 
     def _open(self) -> None:
@@ -171,14 +180,15 @@ class Session:
 
     def _watch_progress(self) -> None:
         """Turn `vault.progress` into `nvault/progress` notifications (any source of indexing)."""
-        last: tuple[bool, int, int] | None = None  # the first state is always reported
+        last: tuple[Any, ...] | None = None  # the first state is always reported
         last_sent = 0.0
         while not self._stop.wait(PROGRESS_POLL_S):
             vault = self._vault
             if vault is None:
                 continue
-            p = vault.progress
-            now = (bool(p.active), int(p.done), int(p.total))
+            p = vault.embedding_state()
+            pending = p.embedding_pending > 0
+            now = (bool(p.active or pending), int(p.done), int(p.total), p.phase, p.chunks_embedded)
             if now == last:
                 continue
             if last is not None:
@@ -188,6 +198,7 @@ class Session:
                     last = now
                     continue
             last, last_sent = now, time.monotonic()
+            self._on_progress(p)
             self._notify(
                 "nvault/progress",
                 {
@@ -195,6 +206,11 @@ class Session:
                     "done": now[1],
                     "total": now[2],
                     "notes": self.note_count(),
+                    "phase": p.phase,
+                    "chunksTotal": p.chunks_total,
+                    "chunksEmbedded": p.chunks_embedded,
+                    "etaSeconds": p.eta_s,
+                    "message": p.describe(),
                 },
             )
 

@@ -25,6 +25,10 @@ def setup(server: VaultLanguageServer) -> None:
     @guard()
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
         publisher(server).schedule(params.text_document.uri)
+        rel = server.docs.rel_of(params.text_document.uri)
+        vault = server.session.get(timeout=0)
+        if rel is not None and vault is not None:
+            vault.prioritize([rel])  # embedded before the rest while phase 2 runs
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @guard()

@@ -94,6 +94,13 @@ export function statusBarView(progress: ProgressParams): StatusBarView {
   if (progress.active && !(progress.total > 0)) {
     return { text: '$(sync~spin) nvault scanning…', tooltip: 'nvault: looking for changed files. Click for status.' };
   }
+  if (progress.phase === 'embedding' && progress.chunksTotal) {
+    const embedded = progress.chunksEmbedded ?? 0;
+    return {
+      text: `$(sync~spin) nvault ${percent(embedded, progress.chunksTotal)} embedded`,
+      tooltip: `nvault: ${plural(progress.notes, 'note')} readable by name and keyword; embedding ${formatCount(embedded)} of ${plural(progress.chunksTotal, 'chunk')}${eta(progress.etaSeconds)}. Click for status.`,
+    };
+  }
   if (progress.active) {
     return {
       text: `$(sync~spin) nvault ${formatCount(progress.done)}/${formatCount(progress.total)}`,
@@ -104,6 +111,14 @@ export function statusBarView(progress: ProgressParams): StatusBarView {
     text: `$(check) nvault ${plural(progress.notes, 'note')}`,
     tooltip: `nvault: index up to date, ${plural(progress.notes, 'note')}. Click for status.`,
   };
+}
+
+function eta(seconds: number | null | undefined): string {
+  if (!seconds || seconds <= 0) {
+    return '';
+  }
+  const minutes = Math.floor(seconds / 60);
+  return minutes >= 1 ? `, about ${minutes} min left` : `, about ${Math.ceil(seconds)} s left`;
 }
 
 export function statusBarStarting(): StatusBarView {

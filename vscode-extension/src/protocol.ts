@@ -82,6 +82,12 @@ export interface ProgressParams {
   done: number;
   total: number;
   notes: number;
+  /** starting | repairing | scanning | indexing | embedding | watching | idle (servers >= 0.2) */
+  phase?: string;
+  chunksTotal?: number;
+  chunksEmbedded?: number;
+  etaSeconds?: number | null;
+  message?: string;
 }
 
 /** Sent as LSP initializationOptions. */

@@ -113,6 +113,12 @@ describe('status bar', () => {
 
   it('says scanning while the total is not known yet', () => {
     assert.equal(statusBarView({ active: true, done: 0, total: 0, notes: 0 }).text, '$(sync~spin) nvault scanning…');
+    const embedding = statusBarView({
+      active: true, done: 2719, total: 2719, notes: 2719, phase: 'embedding',
+      chunksTotal: 8312, chunksEmbedded: 2078, etaSeconds: 600,
+    });
+    assert.equal(embedding.text, '$(sync~spin) nvault 25% embedded');
+    assert.match(embedding.tooltip, /2,078 of 8,312 chunks, about 10 min left/);
   });
 
   it('shows the note count when idle', () => {
