@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from vault_core.analyze import analyze
+from vault_core.study.analyze import analyze
 from vault_core.vault import Vault
 
 DEFAULT = Path("/tmp/nvault-bench-cache/vaultofknowledge")

@@ -12,15 +12,15 @@ from typing import Any
 
 import filelock
 
-from vault_core.catalog import NoteRecord, reload_catalog
 from vault_core.config import VaultConfig
-from vault_core.embed import Embedder, make_embedder
 from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
-from vault_core.indexer import Indexer, Progress, SyncReport
-from vault_core.links import LinkGraph, Resolution
+from vault_core.index.catalog import NoteRecord, reload_catalog
+from vault_core.index.embed import Embedder, make_embedder
+from vault_core.index.indexer import Indexer, Progress, SyncReport
+from vault_core.index.link_graph import LinkGraph, Resolution
+from vault_core.index.store import Store
+from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
-from vault_core.search import Mode, Searcher, SearchFilters, SearchHit
-from vault_core.store import Store
 
 __all__ = [
     "FileIssue",
@@ -323,36 +323,36 @@ class Vault:
     # -- features built on the engine (thin: the logic lives in their modules) ------------
     def related(self, note: str, limit: int = 10, **kw: Any) -> Any:
         """Notes that should be linked from `note` and are not, with reasons."""
-        from vault_core.related import related
+        from vault_core.linking.related import related
 
         return related(self, self.resolve(note).path, limit, **kw)
 
     def unlinked_mentions(self, note: str, **kw: Any) -> Any:
         """Plain-text mentions of other notes' titles or aliases inside `note`."""
-        from vault_core.graph import unlinked_mentions
+        from vault_core.linking.graph import unlinked_mentions
 
         return unlinked_mentions(self, self.resolve(note).path, **kw)
 
     def graph_health(self, **kw: Any) -> Any:
         """Orphans, broken and ambiguous links, hubs and likely duplicates, for review."""
-        from vault_core.graph import graph_health
+        from vault_core.linking.graph import graph_health
 
         return graph_health(self, **kw)
 
     def analyze(self, note: str, engine: Any = None, **kw: Any) -> Any:
-        from vault_core.analyze import analyze
+        from vault_core.study.analyze import analyze
 
         return analyze(self, note, engine, **kw)
 
     def compare(
         self, note_a: str, note_b: str, question: str | None = None, engine: Any = None, **kw: Any
     ) -> Any:
-        from vault_core.compare import compare
+        from vault_core.study.compare import compare
 
         return compare(self, note_a, note_b, question, engine, **kw)
 
     def quiz(self, scope: str, n: int = 5, types: Any = None, engine: Any = None, **kw: Any) -> Any:
-        from vault_core.quiz import quiz
+        from vault_core.study.quiz import quiz
 
         return quiz(self, scope, n, types, engine, **kw)
 

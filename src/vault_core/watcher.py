@@ -35,7 +35,7 @@ from watchdog.events import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.indexer import SyncReport
+    from vault_core.index.indexer import SyncReport
     from vault_core.vault import Vault
 
 log = logging.getLogger("nvault.watcher")

@@ -86,7 +86,7 @@ def related(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem]:
     try:
         raw = vault.related(path, limit=limit)
     except ImportError as exc:
-        _missing("vault_core.related", exc)
+        _missing("vault_core.linking.related", exc)
         return []
     graph = vault.graph
     out: list[RelatedItem] = []
@@ -120,7 +120,7 @@ def mentions(vault: Vault, path: str, text: str | None = None) -> list[Mention]:
     try:
         raw = vault.unlinked_mentions(path, **({"text": text} if text is not None else {}))
     except ImportError as exc:
-        _missing("vault_core.related.unlinked_mentions", exc)
+        _missing("vault_core.linking.related.unlinked_mentions", exc)
         return []
     out: list[Mention] = []
     for item in items_of(raw):

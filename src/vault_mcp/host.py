@@ -175,7 +175,7 @@ def _watcher_available() -> bool:
 
 
 def _message(exc: Exception) -> str:
-    from vault_core.llm import LLMError
+    from vault_core.study.llm import LLMError
     from vault_core.vault import VaultError
 
     if isinstance(exc, VaultError | ValueError | LLMError | FileNotFoundError):
