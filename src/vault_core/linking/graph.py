@@ -22,7 +22,7 @@ from vault_core.parse.markdown import blank_inline_code, code_mask, split_frontm
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
     from vault_core.linking.related import RelatedNote
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 SPAN_RE = re.compile(

@@ -37,7 +37,7 @@ from vault_core.linking.related_index import (
 from vault_core.query.search import make_snippet
 
 if TYPE_CHECKING:
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 __all__ = ["Mention", "RelatedNote", "RelatedPassage", "related", "unlinked_mentions"]
 

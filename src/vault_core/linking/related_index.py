@@ -24,7 +24,7 @@ from vault_core.index.terms import TOKEN_RE, tokenize
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 
 SIGNALS = frozenset({"semantic", "keyword", "graph"})

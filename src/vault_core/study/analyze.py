@@ -38,7 +38,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 QUESTION_RE = re.compile(r"\?\s*$|\b(TODO|TBD|FIXME|open question)\b", re.IGNORECASE)
 SYSTEM = (

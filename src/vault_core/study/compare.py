@@ -42,7 +42,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 AGREE, RELATED, UNIQUE = 0.75, 0.35, 0.3
 NEGATION_RE = re.compile(r"\b(not|never|no|cannot|can't|won't|doesn't|don't|isn't|aren't)\b", re.I)

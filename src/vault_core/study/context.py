@@ -19,7 +19,7 @@ from vault_core.study.text import DocFreq
 if TYPE_CHECKING:
     from vault_core.index.catalog import NoteRecord
     from vault_core.query.search import SearchFilters, SearchHit
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 
 @dataclass

@@ -40,7 +40,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 ALL_TYPES: list[QuestionType] = ["mcq", "true_false", "cloze"]
 MAX_NOTES = 12
@@ -122,7 +122,7 @@ def resolve_scope(
     ctx: StudyContext, scope: str
 ) -> tuple[Literal["note", "folder", "tag", "query"], list[str]]:
     """`#tag`, `folder/`, a note name, or else a search query; the notes it covers."""
-    from vault_core.vault import VaultError
+    from vault_core.vault_index import VaultError
 
     scope = scope.strip()
     if not scope:
