@@ -131,7 +131,7 @@ def raw_rate(root: Path, sample: int) -> dict[str, object]:
     """Chunks/s of the bare embedder on a random sample of the index's own chunk texts."""
     import lancedb
 
-    from vault_core.embed import MiniLMEmbedder
+    from vault_core.index.embed import MiniLMEmbedder
 
     table = lancedb.connect(str(root / ".nvault" / "lance")).open_table("chunks")
     texts = table.search().select(["text"]).limit(None).to_arrow()["text"].to_pylist()

@@ -18,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from vault_core.config import Limits
-from vault_core.extract import ExtractError, extract_file, supported_extensions
+from vault_core.parse.extract import ExtractError, extract_file, supported_extensions
 
 WORDS = [
     "budget",

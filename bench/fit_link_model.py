@@ -6,7 +6,7 @@ Usage:
 For every note with >= 3 links to other notes (the protocols of bench/linking.py: the note's edges
 hidden from the graph, its chunks re-embedded without its links; `strict` drops the words of a bare
 [[link]], `unwrapped` keeps them as plain text, as in a note whose writer never linked them), every
-candidate any signal ranks becomes one row: its features (vault_core.link_model.FEATURES) and
+candidate any signal ranks becomes one row: its features (vault_core.linking.link_model.FEATURES) and
 whether the note really links it. Both protocols are pooled by default, unwrapped rows weighted
 0.25: strict teaches the model to find links without their words, unwrapped that a name typed in
 plain text is strong evidence (what related() meets in real use: existing links are excluded,
@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 from linking import DEFAULT_CACHE, K, cached_vault, eval_notes, subset
 
-from vault_core.link_model import FEATURES, LinkModel, probability
-from vault_core.related import link_candidates
-from vault_core.vault import Vault
+from vault_core.linking.link_model import FEATURES, LinkModel, probability
+from vault_core.linking.related import link_candidates
+from vault_core.vault_index import Vault
 
 PROTOCOLS = {"strict": False, "unwrapped": True}  # name -> keep the words of bare [[links]]
 MODEL_PATH = Path(__file__).resolve().parents[1] / "src/vault_core/assets/link_model.json"

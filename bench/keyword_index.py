@@ -9,7 +9,7 @@ Usage:
 
 Chunk texts are synthesised from real paragraphs of ../shared/corpora (both vaults and the
 SciFact abstracts), packed to ~1,000 chars like the chunker, five chunks to a note, and tokenised
-with `vault_core.keyword.tokenize` for every backend. An update replaces one note's five chunks:
+with `vault_core.index.terms.tokenize` for every backend. An update replaces one note's five chunks:
   rank-bm25  BM25Okapi has no update: rebuild over all chunks;
   bm25s      no update either: re-index all chunks;
   lancedb    nvault's own `Store.replace_chunks` (one merge_insert commit) on a `chunks` table
@@ -47,7 +47,7 @@ from _common import (
     timer,
 )
 
-from vault_core.keyword import terms_text, tokenize
+from vault_core.index.terms import terms_text, tokenize
 
 CHUNK_CHARS = 1_000
 PER_NOTE = 5
@@ -217,8 +217,8 @@ def _rows(path: str, texts: list[str], dim: int, r: np.random.Generator) -> list
 def bench_lancedb(texts: list[str], tokens: list[list[str]], queries: list[str], updates: int):
     import pyarrow as pa
 
-    from vault_core.search import Searcher
-    from vault_core.store import Store
+    from vault_core.index.store import Store
+    from vault_core.query.search import Searcher
 
     dim = 384
     r = np.random.default_rng(0)

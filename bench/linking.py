@@ -30,7 +30,7 @@ most distinctive terms, plus the lexical name signals: other notes' titles named
 (graph.unlinked_mentions on the link-free text) and idf-weighted title-word coverage), semantic+keyword,
 combined (+ graph: Adamic-Adar, in-degree prior, same-folder similarity, links of the 20 most similar
 notes, and feedback: neighbours of the five best first-pass suggestions, never through the note's
-own hidden edges). Each method ranks its candidates with the link model (vault_core.link_model,
+own hidden edges). Each method ranks its candidates with the link model (vault_core.linking.link_model,
 fitted by bench/fit_link_model.py; signals a method lacks are absent features). Pass `--model` a
 model fitted without the vault evaluated to keep that vault held out.
 Baseline: rank notes by how many of their title words (tokenized, stemmed, stopwords dropped)
@@ -55,12 +55,12 @@ from typing import Any
 
 import filelock
 
-from vault_core.keyword import tokenize
-from vault_core.link_model import LinkModel
-from vault_core.links import strip_links
-from vault_core.note_index import note_index
-from vault_core.related import related
-from vault_core.vault import Vault
+from vault_core.index.link_graph import strip_links
+from vault_core.index.terms import tokenize
+from vault_core.linking.link_model import LinkModel
+from vault_core.linking.related import related
+from vault_core.linking.related_index import note_index
+from vault_core.vault_index import Vault
 
 DEFAULT_CACHE = Path(os.environ.get("NVAULT_BENCH_CACHE", "/tmp/nvault-bench-cache"))
 MARKER = "bench-synced.json"

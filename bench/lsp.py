@@ -37,8 +37,8 @@ from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities
 from pytest_lsp.client import make_test_lsp_client
 
-from vault_core.notes import parse_note
-from vault_core.vault import Vault
+from vault_core.parse.markdown import parse_note
+from vault_core.vault_index import Vault
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "vaultofknowledge"

@@ -44,7 +44,7 @@ from _common import (
     timer,
 )
 
-from vault_core.vault import Vault
+from vault_core.vault_index import Vault
 
 MODES = ("keyword", "semantic", "hybrid")
 REFERENCE = {
@@ -214,11 +214,11 @@ def keyword_variants(
     import pyarrow as pa
     import Stemmer
 
-    from vault_core.chunk import chunk_sections, markdown_sections
-    from vault_core.keyword import terms_text, tokenize
-    from vault_core.notes import parse_note
-    from vault_core.search import Searcher
-    from vault_core.store import Store
+    from vault_core.index.store import Store
+    from vault_core.index.terms import terms_text, tokenize
+    from vault_core.parse.chunk import chunk_sections, markdown_sections
+    from vault_core.parse.markdown import parse_note
+    from vault_core.query.search import Searcher
 
     forms = {
         "h1_note_as_indexed": (note_text, 1_000, 100),

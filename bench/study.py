@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from vault_core.analyze import analyze
-from vault_core.vault import Vault
+from vault_core.study.analyze import analyze
+from vault_core.vault_index import Vault
 
 DEFAULT = Path("/tmp/nvault-bench-cache/vaultofknowledge")
 

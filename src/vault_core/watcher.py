@@ -37,8 +37,8 @@ from watchdog.events import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.indexer import SyncReport
-    from vault_core.vault import Vault
+    from vault_core.index.indexer import SyncReport
+    from vault_core.vault_index import Vault
 
 log = logging.getLogger("nvault.watcher")
 

@@ -1,7 +1,7 @@
 """Documents as the features see them: vault path, lines, parsed links, client positions.
 
 An open buffer wins over the file on disk (it is what the user sees); it is re-parsed with
-`vault_core.notes.parse_note` once per version. Columns from the parser are code points; the
+`vault_core.parse.markdown.parse_note` once per version. Columns from the parser are code points; the
 client counts in its negotiated encoding (UTF-16 for VS Code), so every range goes through `Text`.
 """
 
@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from vault_core.notes import Link, ParsedNote, parse_note
+from vault_core.parse.markdown import Link, ParsedNote, parse_note
 
 log = logging.getLogger("vault_lsp")
 

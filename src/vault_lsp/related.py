@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from vault_lsp.common import attr, items_of
 
 if TYPE_CHECKING:
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 log = logging.getLogger("vault_lsp")
 _warned: set[str] = set()
@@ -86,7 +86,7 @@ def related(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem]:
     try:
         raw = vault.related(path, limit=limit)
     except ImportError as exc:
-        _missing("vault_core.related", exc)
+        _missing("vault_core.linking.related", exc)
         return []
     graph = vault.graph
     out: list[RelatedItem] = []
@@ -120,7 +120,7 @@ def mentions(vault: Vault, path: str, text: str | None = None) -> list[Mention]:
     try:
         raw = vault.unlinked_mentions(path, **({"text": text} if text is not None else {}))
     except ImportError as exc:
-        _missing("vault_core.related.unlinked_mentions", exc)
+        _missing("vault_core.linking.related.unlinked_mentions", exc)
         return []
     out: list[Mention] = []
     for item in items_of(raw):

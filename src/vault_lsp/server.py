@@ -15,7 +15,8 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from vault_lsp import (
+from vault_lsp.documents import Documents
+from vault_lsp.features import (
     code_actions,
     completion,
     custom,
@@ -26,7 +27,6 @@ from vault_lsp import (
     symbols,
     textsync,
 )
-from vault_lsp.documents import Documents
 from vault_lsp.progress import WorkDoneReporter
 from vault_lsp.session import Session
 

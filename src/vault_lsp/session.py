@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from vault_core.results import IndexProgress
 
 if TYPE_CHECKING:
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 
 log = logging.getLogger("vault_lsp")
@@ -91,7 +91,7 @@ class Session:
         try:
             # imported here: lancedb and onnxruntime take seconds, initialize must not wait
             from vault_core.config import VaultConfig
-            from vault_core.vault import Vault, VaultError
+            from vault_core.vault_index import Vault, VaultError
 
             if self.root is None or not self.root.is_dir():
                 raise VaultError(

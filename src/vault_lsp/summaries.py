@@ -14,11 +14,11 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from vault_core.catalog import NoteRecord
+from vault_core.index.catalog import NoteRecord
 from vault_lsp import related as rel_mod
 
 if TYPE_CHECKING:
-    from vault_core.vault import Vault
+    from vault_core.vault_index import Vault
 
 log = logging.getLogger("vault_lsp")
 SUMMARY_CHARS = 320
@@ -135,7 +135,7 @@ class Summaries:
 def _cached_analysis(vault: Vault, note: NoteRecord) -> tuple[str, str] | None:
     """An analysis already in the study cache (LLM first), without computing anything."""
     try:
-        from vault_core.analyze import cached_analysis
+        from vault_core.study.analyze import cached_analysis
 
         hit = cached_analysis(vault, note.path)
     except Exception:

@@ -36,8 +36,8 @@ from vault_mcp.models import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.links import Resolution
-    from vault_core.vault import Vault
+    from vault_core.index.link_graph import Resolution
+    from vault_core.vault_index import Vault
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
 NoteArg = Annotated[
@@ -148,7 +148,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             raise ToolError("empty query: pass words or a question to search for")
 
         def run(vault: Vault) -> SearchResult:
-            from vault_core.search import SearchFilters
+            from vault_core.query.search import SearchFilters
 
             filters = SearchFilters(path=inside(vault, path) if path else None, tags=tags or [])
             hits = vault.search(query, mode=mode, limit=limit, filters=filters, per_note=per_note)
@@ -248,7 +248,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         offset = _decode_cursor(cursor) if cursor else 0
 
         def run(vault: Vault) -> NoteList:
-            from vault_core.search import SearchFilters
+            from vault_core.query.search import SearchFilters
 
             since = modified_since
             if since is not None and since.tzinfo is None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from vault_core.chunk import chunk_sections, markdown_sections
-from vault_core.notes import parse_note
+from vault_core.parse.chunk import chunk_sections, markdown_sections
+from vault_core.parse.markdown import parse_note
 
 
 def chunks_of(text: str, size: int = 1000, overlap: int = 100):

@@ -17,7 +17,7 @@ FILES = {
 
 
 def nvault(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "vault_core.cli", "--root", str(root), *args]
+    cmd = [sys.executable, "-m", "vault_cli.main", "--root", str(root), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
@@ -50,7 +50,7 @@ def test_index_search_status_links(tmp_path: Path) -> None:
 
 def test_unknown_note_is_a_clear_error(tmp_path: Path) -> None:
     write_files(tmp_path, FILES)
-    cmd = [sys.executable, "-m", "vault_core.cli", "index", str(tmp_path)]  # ROOT as an argument
+    cmd = [sys.executable, "-m", "vault_cli.main", "index", str(tmp_path)]  # ROOT as an argument
     assert subprocess.run(cmd, capture_output=True, text=True, timeout=300).returncode == 0
     result = nvault(tmp_path, "links", "Recipies")
     assert result.returncode == 2

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from _crash_worker import index_problems
 
-from vault_core.vault import Vault
+from vault_core.vault_index import Vault
 
 WORKER = Path(__file__).with_name("_crash_worker.py")
-NVAULT_MAIN = "import sys; from vault_core.cli import main; sys.exit(main(sys.argv[1:]))"
+NVAULT_MAIN = "import sys; from vault_cli.main import main; sys.exit(main(sys.argv[1:]))"
 WORDS = [
     "river",
     "lantern",

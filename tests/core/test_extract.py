@@ -13,7 +13,7 @@ import pymupdf
 import pytest
 
 from vault_core.config import Limits
-from vault_core.extract import (
+from vault_core.parse.extract import (
     EXTRACTORS,
     Extracted,
     ExtractError,
@@ -21,7 +21,7 @@ from vault_core.extract import (
     extract_file,
     supported_extensions,
 )
-from vault_core.extract import pdf as pdf_module
+from vault_core.parse.extract import pdf as pdf_module
 
 LIMITS = Limits()
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from vault_core.graph import GraphReport, LinkSuggestionReport, suggest_links_for_vault
-from vault_core.vault import Vault
+from vault_core.linking.graph import GraphReport, LinkSuggestionReport, suggest_links_for_vault
+from vault_core.vault_index import Vault
 
 ESSAY = (
     "Compound interest makes savings grow faster every year, because the interest earned is "
@@ -85,7 +85,7 @@ def test_suggestion_report_is_read_only_and_readable(tiny: Vault) -> None:
 def test_cli_graph_related_mentions(tiny: Vault, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    from vault_core.cli import main
+    from vault_cli.main import main
 
     root = str(tiny.root)
     tiny.close()  # the CLI opens its own writer

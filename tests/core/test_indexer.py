@@ -6,8 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from vault_core.store import Store
-from vault_core.vault import Vault
+from vault_core.index.store import Store
+from vault_core.vault_index import Vault
 
 LONG = "# Long note\n\n" + "\n\n".join(
     f"## Part {i}\n" + " ".join(f"Paragraph {i} sentence {j} about topic{i}." for j in range(6))
@@ -159,7 +159,7 @@ def test_new_parser_version_reparses_without_reembedding(make_vault, monkeypatch
     vault = make_vault(FILES)
     root = vault.root
     vault.close()
-    monkeypatch.setattr("vault_core.store.PARSER_VERSION", 999)
+    monkeypatch.setattr("vault_core.index.store.PARSER_VERSION", 999)
     reopened = Vault.open(root)
     assert reopened.store.reparse_needed
     report = reopened.sync()

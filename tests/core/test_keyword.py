@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vault_core.keyword import tokenize
+from vault_core.index.terms import tokenize
 
 
 def test_code_identifiers() -> None:

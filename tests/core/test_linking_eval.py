@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from vault_core.vault import Vault
+from vault_core.vault_index import Vault
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "linking.py"
 
@@ -60,8 +60,8 @@ def test_score_and_subset(linking: ModuleType) -> None:
 def test_hidden_links_do_not_reach_the_graph_signal(
     silverbullet: Vault, linking: ModuleType
 ) -> None:
-    from vault_core.note_index import note_index
-    from vault_core.related import related
+    from vault_core.linking.related import related
+    from vault_core.linking.related_index import note_index
 
     index = note_index(silverbullet)
     # notes whose only neighbours are their own link targets: hidden, the graph walk has nothing
@@ -85,7 +85,7 @@ def test_link_model_fit_runs_on_a_real_vault(
     fit_mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fit_mod)
 
-    from vault_core.link_model import FEATURES
+    from vault_core.linking.link_model import FEATURES
 
     queries = fit_mod.collect(silverbullet, max_notes=20)
     assert len(queries) == 20

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from vault_core.catalog import NoteRecord
-from vault_core.links import LinkGraph
-from vault_core.notes import parse_note
+from vault_core.index.catalog import NoteRecord
+from vault_core.index.link_graph import LinkGraph
+from vault_core.parse.markdown import parse_note
 
 
 def graph(files: dict[str, str]) -> LinkGraph:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fakes.ollama import FakeOllama, Reply
 
 from vault_core.config import LLMConfig
-from vault_core.llm import (
+from vault_core.study.llm import (
     LLMCancelled,
     LLMClient,
     LLMError,
@@ -26,7 +26,7 @@ from vault_core.llm import (
     LLMUnavailable,
     condense,
 )
-from vault_core.llm_json import extract_json
+from vault_core.study.llm_json import extract_json
 
 MODEL = "gemma3:4b"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vault_core.notes import parse_note
+from vault_core.parse.markdown import parse_note
 
 NOTE = """---
 title: Front Title

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from vault_core.links import strip_links
-from vault_core.related import RelatedNote, related
-from vault_core.vault import Vault
+from vault_core.index.link_graph import strip_links
+from vault_core.linking.related import RelatedNote, related
+from vault_core.vault_index import Vault
 
 BREAD = {
     "sourdough.md": (
@@ -154,7 +154,7 @@ def test_peers_signal_suggests_what_similar_notes_link(make_vault: Callable[...,
 
 
 def test_link_model_features_and_shipped_weights() -> None:
-    from vault_core.link_model import FEATURES, RANKERS, default_model, features
+    from vault_core.linking.link_model import FEATURES, RANKERS, default_model, features
 
     row = features({"note": 1, "peers": 51}, in_degree=3.0, same_folder=True)
     assert len(row) == len(FEATURES)

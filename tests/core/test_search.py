@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from vault_core.search import SearchFilters, make_snippet
+from vault_core.query.search import SearchFilters, make_snippet
 
 FILES = {
     "garden/tomatoes.md": "---\ntags: [garden, food]\nstatus: done\n---\n# Growing tomatoes\n"

@@ -19,13 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fakes.ollama import FakeOllama
 
-from vault_core.analyze import analyze, render_analysis
-from vault_core.compare import compare, render_comparison
 from vault_core.config import LLMConfig, VaultConfig
-from vault_core.llm import LLMUnavailable
-from vault_core.quiz import quiz, render_quiz, supported
-from vault_core.study_text import lines_contain
-from vault_core.vault import Vault
+from vault_core.study.analyze import analyze, render_analysis
+from vault_core.study.compare import compare, render_comparison
+from vault_core.study.llm import LLMUnavailable
+from vault_core.study.quiz import quiz, render_quiz, supported
+from vault_core.study.text import lines_contain
+from vault_core.vault_index import Vault
 
 REPO = Path(__file__).resolve().parents[2]
 CORPORA = Path(os.environ.get("NVAULT_CORPORA") or REPO.parent / "shared" / "corpora")
@@ -105,7 +105,7 @@ def test_analyze_cache_hits_until_the_note_changes(vault: Vault) -> None:
 def test_study_cache_is_bounded_least_recently_used_first(tmp_path: Path) -> None:
     from pydantic import BaseModel
 
-    from vault_core.study import StudyCache
+    from vault_core.study.models import StudyCache
 
     class Blob(BaseModel):
         text: str
@@ -189,7 +189,7 @@ def llm_vault(vault: Vault) -> Iterator[tuple[Vault, FakeOllama]]:
     with FakeOllama(models=[MODEL]) as fake:
         old = vault.config.llm
         vault.config.llm = LLMConfig(host=fake.url, model=MODEL, timeout_s=10)
-        from vault_core import study_ctx
+        from vault_core.study import context as study_ctx
 
         study_ctx._contexts.pop(id(vault), None)
         try:

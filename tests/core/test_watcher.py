@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from _crash_worker import disk_files, index_problems
 
-from vault_core.search import SearchFilters
-from vault_core.vault import Vault
+from vault_core.query.search import SearchFilters
+from vault_core.vault_index import Vault
 
-NVAULT_MAIN = "import sys; from vault_core.cli import main; sys.exit(main(sys.argv[1:]))"
+NVAULT_MAIN = "import sys; from vault_cli.main import main; sys.exit(main(sys.argv[1:]))"
 BODIES = [
     f"{a} notes about {b} and the {c}."
     for a, b, c in (

@@ -150,8 +150,8 @@ def test_links_flag_broken_ones_and_backlinks_find_linkers(client: SyncClient) -
 
 
 def test_related_suggests_unlinked_notes_with_reasons(client: SyncClient) -> None:
-    if importlib.util.find_spec("vault_core.related") is None:
-        pytest.skip("vault_core.related has not landed yet")
+    if importlib.util.find_spec("vault_core.linking.related") is None:
+        pytest.skip("vault_core.linking.related has not landed yet")
     out = client.ok("related", {"note": "journal/2024-01-01.md", "limit": 5})
     assert out["note"] == "journal/2024-01-01.md"
     assert out["suggestions"], "a note about coffee and zebras should have related notes"

@@ -1,0 +1,160 @@
+"""`nvault related`, `nvault mentions`, `nvault graph`: linking help from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.markup import escape
+
+from vault_cli.main import COMMANDS, console, emit_json, open_vault
+from vault_core.linking.graph import GraphReport, graph_health, suggest_links_for_vault
+from vault_core.linking.related import SIGNALS, related, unlinked_mentions
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        path = vault.resolve(args.note).path
+        signals = set(args.signal) if args.signal else SIGNALS
+        hits = related(
+            vault, path, args.limit, signals=signals, exclude_links=not args.include_linked
+        )
+        if args.json:
+            emit_json([h.model_dump() for h in hits])
+            return 0
+        if not hits:
+            console.print("no suggestions")
+        for i, hit in enumerate(hits, 1):
+            console.print(
+                f"[bold]{i}. {escape(f'[[{hit.link_text}]]')}[/]  [dim]{escape(hit.path)}  "
+                f"({hit.score:.0%})[/]"
+            )
+            console.print(f"   {'; '.join(hit.reasons)}", markup=False)
+            if hit.passage:
+                p = hit.passage
+                console.print(
+                    f"   [dim]{escape(p.path)}:{p.start_line}-{p.end_line} "
+                    f"(matches your lines {p.source_start_line}-{p.source_end_line})[/]"
+                )
+                console.print(f"   {p.snippet}\n", markup=False)
+    return 0
+
+
+def setup_related(p: argparse.ArgumentParser) -> None:
+    p.add_argument("note", help="note path, file name, alias or title")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument(
+        "--signal",
+        action="append",
+        choices=sorted(SIGNALS),
+        help="use only these signals (repeatable; default: all)",
+    )
+    p.add_argument("--include-linked", action="store_true", help="keep notes already linked")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_mentions(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        path = vault.resolve(args.note).path
+        found = unlinked_mentions(vault, path)
+        if not args.all:
+            found = [m for m in found if not m.already_linked]
+        if args.json:
+            emit_json([m.model_dump() for m in found])
+            return 0
+        if not found:
+            console.print("no unlinked mentions")
+        for m in found:
+            console.print(
+                f"{m.path}:{m.line}:{m.start_col + 1}  {m.text!r} -> {m.replacement}", markup=False
+            )
+    return 0
+
+
+def setup_mentions(p: argparse.ArgumentParser) -> None:
+    p.add_argument("note", help="note path, file name, alias or title")
+    p.add_argument("--all", action="store_true", help="also mentions of notes already linked")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        if args.suggest:
+            report = suggest_links_for_vault(
+                vault, limit_per_note=args.limit, min_score=args.min_score
+            )
+            if args.json:
+                emit_json(report)
+            else:
+                console.print(report.markdown(), markup=False)
+            return 0
+        wanted = [
+            k for k in ("orphans", "broken", "ambiguous", "hubs", "duplicates") if getattr(args, k)
+        ]
+        health = graph_health(vault, duplicates=not wanted or "duplicates" in wanted)
+        if args.json:
+            data = health.model_dump()
+            emit_json({k: data[k] for k in wanted} if wanted else data)
+            return 0
+        show = wanted or ["orphans", "broken", "ambiguous", "hubs", "duplicates"]
+        if not wanted:
+            console.print(f"{health.notes} notes, {health.links} links")
+        _print_sections(health, show, args.limit)
+    return 0
+
+
+def _print_sections(h: GraphReport, show: list[str], limit: int) -> None:
+    if "orphans" in show:
+        console.print(f"[bold]orphans[/] ({len(h.orphans)}: no links in or out)")
+        for path in h.orphans[:limit]:
+            console.print(f"  {path}", markup=False)
+    if "broken" in show:
+        console.print(f"[bold]broken links[/] ({len(h.broken)})")
+        for i in h.broken[:limit]:
+            console.print(f"  {i.source}:{i.line}  {i.raw}", markup=False)
+    if "ambiguous" in show:
+        console.print(f"[bold]ambiguous links[/] ({len(h.ambiguous)})")
+        for i in h.ambiguous[:limit]:
+            console.print(
+                f"  {i.source}:{i.line}  {i.raw} -> {i.target} (also {', '.join(i.candidates[1:])})",
+                markup=False,
+            )
+    if "hubs" in show:
+        console.print("[bold]most-linked notes[/]")
+        for hub in h.hubs[:limit]:
+            console.print(f"  {hub.backlinks:>4} backlinks  {hub.path}", markup=False)
+    if "duplicates" in show:
+        console.print(f"[bold]possible duplicates[/] ({len(h.duplicates)}: you may want to merge)")
+        for d in h.duplicates[:limit]:
+            console.print(
+                f"  {d.a}  ~  {d.b}  (cosine {d.cosine:.3f}, text {d.text_similarity:.2f})",
+                markup=False,
+            )
+
+
+def setup_graph(p: argparse.ArgumentParser) -> None:
+    for name, help_text in (
+        ("orphans", "notes with no links either way"),
+        ("broken", "links that resolve to nothing"),
+        ("ambiguous", "links that match several notes"),
+        ("hubs", "most-linked notes"),
+        ("duplicates", "note pairs with nearly the same content"),
+    ):
+        p.add_argument(f"--{name}", action="store_true", help=help_text)
+    p.add_argument(
+        "--suggest", action="store_true", help="see-also and mention suggestions for every note"
+    )
+    p.add_argument(
+        "--limit", type=int, default=20, help="rows per section (per note with --suggest)"
+    )
+    p.add_argument(
+        "--min-score",
+        type=float,
+        default=0.0,
+        help="with --suggest: only see-also notes with at least this confidence (0-1)",
+    )
+    p.add_argument("--json", action="store_true")
+
+
+COMMANDS["related"] = (cmd_related, setup_related, "notes NOTE should link to, with reasons")
+COMMANDS["mentions"] = (cmd_mentions, setup_mentions, "plain-text mentions of other notes in NOTE")
+COMMANDS["graph"] = (cmd_graph, setup_graph, "link graph health: orphans, broken, hubs, duplicates")

@@ -1,0 +1,289 @@
+"""`nvault`: index, search and inspect a notes folder from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn
+
+from vault_core.config import VaultConfig
+from vault_core.query.search import SearchFilters
+from vault_core.vault_index import Vault, VaultError
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False)
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
+
+
+ROOT_AS_ARGUMENT = ("index", "status", "watch", "doctor")  # `nvault index ~/notes` reads naturally
+
+
+def open_vault(args: argparse.Namespace) -> Vault:
+    root = getattr(args, "root_arg", None) or getattr(args, "root", None)
+    return Vault.open(config=VaultConfig.load(root))
+
+
+def emit_json(model: Any) -> None:
+    if hasattr(model, "model_dump_json"):
+        print(model.model_dump_json(indent=2))
+    else:
+        print(
+            json.dumps(
+                model,
+                indent=2,
+                default=lambda o: o.model_dump() if hasattr(o, "model_dump") else str(o),
+            )
+        )
+
+
+def _sync_with_progress(vault: Vault) -> Any:
+    """Phase 1 (read every file) then phase 2 (embed), each with its own bar and honest counts."""
+    columns = (
+        TextColumn("[bold]{task.description:<9}"),
+        BarColumn(),
+        TextColumn("{task.fields[count]}"),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[eta]}"),
+    )
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        files = bar.add_task("reading", total=None, count="counting files", rate="", eta="")
+        started = time.monotonic()
+
+        def update(done: int, total: int, path: str) -> None:
+            elapsed = max(time.monotonic() - started, 1e-3)
+            count = f"{done:,}/{total:,} files" if total else "counting files"
+            bar.update(files, completed=done, total=total or None, count=count)
+            bar.update(files, rate=f"{done / elapsed:.0f}/s")
+
+        report = vault.sync(progress=update, embed=False)
+        p = vault.progress
+        chunks = bar.add_task(
+            "embedding",
+            total=p.chunks_total,
+            completed=p.chunks_embedded,
+            count=f"{p.chunks_embedded:,}/{p.chunks_total:,} chunks",
+            rate="",
+            eta="",
+        )
+        while (step := vault.embed_step(max_chunks=256)).written:
+            report.embedded += step.embedded
+            report.reused += step.reused
+            p = vault.progress
+            bar.update(
+                chunks,
+                completed=p.chunks_embedded,
+                total=p.chunks_total,
+                count=f"{p.chunks_embedded:,}/{p.chunks_total:,} chunks",
+                rate=f"{p.rate:.1f}/s" if p.rate else "",
+                eta=f"{int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d} left" if p.eta_s else "",
+            )
+        report.seconds = time.monotonic() - started
+        return report
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        if not vault.is_writer:
+            err_console.print(
+                "another nvault process is indexing this vault; it will keep it current"
+            )
+            return 1
+        report = _sync_with_progress(vault)
+        if args.json:
+            emit_json(report)
+            return 0
+        console.print(
+            f"indexed {len(report.added)} new, {len(report.updated)} changed, {len(report.moved)} moved, "
+            f"{len(report.deleted)} deleted, {report.unchanged} unchanged in {report.seconds:.1f}s "
+            f"({report.embedded} chunks embedded, {report.reused} reused)"
+        )
+        for path, reason in sorted(report.errors.items()):
+            console.print(f"[yellow]skipped[/] {path}: {reason}")
+    return 0
+
+
+def setup_index(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print the sync report as JSON")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    filters = SearchFilters(
+        path=args.path,
+        tags=args.tag or [],
+        where=dict(w.split("=", 1) for w in args.where or []),
+        modified_since=args.since,
+    )
+    with open_vault(args) as vault:
+        if vault.is_writer and not vault.catalog:
+            _sync_with_progress(vault)
+        hits = vault.search(
+            args.query, mode=args.mode, limit=args.limit, filters=filters, per_note=args.per_note
+        )
+        if args.json:
+            emit_json([h.model_dump() for h in hits])
+            return 0
+        if not hits:
+            console.print("no results")
+        for i, hit in enumerate(hits, 1):
+            crumb = " > ".join([hit.title, *hit.heading_path])
+            ranks = ", ".join(f"{k} #{v}" for k, v in hit.ranks.items())
+            console.print(f"[bold]{i}. {hit.citation}[/]  [dim]{crumb}  ({ranks})[/]")
+            console.print(f"   {hit.snippet}\n", markup=False)
+    return 0
+
+
+def setup_search(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query")
+    p.add_argument("--mode", choices=["hybrid", "keyword", "semantic"], default="hybrid")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--path", help="folder prefix or glob, e.g. 'projects/' or '**/*.pdf'")
+    p.add_argument("--tag", action="append", help="only notes with this tag (repeatable)")
+    p.add_argument("--where", action="append", help="frontmatter FIELD=VALUE (repeatable)")
+    p.add_argument("--since", type=datetime.fromisoformat, help="modified since (ISO date)")
+    p.add_argument("--per-note", type=int, help="at most N hits per note")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        status = vault.status()
+        if args.json:
+            emit_json(status)
+            return 0
+        console.print(f"vault    {status.root}\nindex    {status.index_dir} ({status.role})")
+        console.print(
+            f"notes    {status.notes:,} notes, {status.attachments:,} attachments, {status.chunks:,} chunks"
+        )
+        console.print(f"model    {status.model} (dim {status.dim})")
+        console.print(f"index    {status.indexing.describe()}")
+        console.print(f"synced   {status.last_sync or 'not in this process'}")
+        for issue in status.skipped:
+            console.print(f"[yellow]skipped[/]  {escape(issue.path)}: {escape(issue.reason)}")
+        for reason, paths in _grouped(status.warnings).items():
+            shown = ", ".join(paths[:3]) + (
+                f" and {len(paths) - 3:,} more" if len(paths) > 3 else ""
+            )
+            console.print(f"[dim]warning  {escape(reason)}: {escape(shown)}[/]")
+    return 0
+
+
+def _grouped(issues: list[Any]) -> dict[str, list[str]]:
+    """Warnings by reason, so 268 empty files are one line, not 268."""
+    groups: dict[str, list[str]] = {}
+    for issue in issues:
+        groups.setdefault(issue.reason, []).append(issue.path)
+    return groups
+
+
+def setup_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true")
+
+
+def _link_lines(vault: Vault, note: str, incoming: bool) -> list[dict[str, Any]]:
+    record = vault.resolve(note)
+    items = vault.backlinks(record.path) if incoming else vault.links(record.path)
+    return [
+        {
+            "source": r.source,
+            "line": r.link.line,
+            "target": r.target,
+            "raw": r.link.raw,
+            "broken": r.broken,
+            "ambiguous": r.ambiguous,
+        }
+        for r in items
+    ]
+
+
+def cmd_backlinks(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        rows = _link_lines(vault, args.note, incoming=True)
+        if args.json:
+            emit_json(rows)
+        for row in [] if args.json else rows:
+            console.print(f"{row['source']}:{row['line']}  {row['raw']}", markup=False)
+    return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    with open_vault(args) as vault:
+        rows = _link_lines(vault, args.note, incoming=False)
+        if args.json:
+            emit_json(rows)
+        for row in [] if args.json else rows:
+            flag = " [broken]" if row["broken"] else " [ambiguous]" if row["ambiguous"] else ""
+            console.print(
+                f"{args.note}:{row['line']}  {row['raw']} -> {row['target']}{flag}", markup=False
+            )
+    return 0
+
+
+def setup_note(p: argparse.ArgumentParser) -> None:
+    p.add_argument("note", help="note path, file name, alias or title")
+    p.add_argument("--json", action="store_true")
+
+
+for _name, _fn, _setup, _help in (
+    ("index", cmd_index, setup_index, "index (or re-sync) the vault"),
+    ("search", cmd_search, setup_search, "hybrid search with path:line citations"),
+    ("status", cmd_status, setup_json, "what is indexed, what was skipped and why"),
+    ("backlinks", cmd_backlinks, setup_note, "notes that link to NOTE"),
+    ("links", cmd_links, setup_note, "links going out of NOTE (broken ones flagged)"),
+):
+    COMMANDS[_name] = (_fn, _setup, _help)
+
+
+FEATURE_CLI_MODULES = ("watch", "links", "study")
+
+
+def load_feature_commands() -> None:
+    """Each feature module registers its subcommands in COMMANDS when imported."""
+    import importlib
+
+    for name in FEATURE_CLI_MODULES:
+        try:
+            importlib.import_module(f"vault_cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"vault_cli.{name}":
+                raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nvault", description=__doc__)
+    parser.add_argument("--root", help="vault folder (default: $NVAULT_ROOT or the current folder)")
+    subs = parser.add_subparsers(dest="command", required=True)
+    for name, (_, setup, help_text) in COMMANDS.items():
+        sub = subs.add_parser(name, help=help_text)
+        sub.add_argument("--root", dest="root", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        if name in ROOT_AS_ARGUMENT:
+            sub.add_argument("root_arg", nargs="?", metavar="ROOT", help="vault folder")
+        setup(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    load_feature_commands()
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command][0](args)
+    except VaultError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    # Run the registry of the importable module, where feature modules add their commands.
+    from vault_cli.main import main as package_main
+
+    sys.exit(package_main())

@@ -1,0 +1,118 @@
+"""`nvault analyze|compare|quiz|doctor`: the study tools and the health check in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+
+from vault_cli.main import COMMANDS, console, emit_json, open_vault
+from vault_core.study.llm import LLMClient, LLMError
+
+ENGINES = ["auto", "llm", "extractive"]
+
+
+def _engine_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=ENGINES, help="default: the config's llm.engine (auto)")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from vault_core.study.analyze import render_analysis
+
+    with open_vault(args) as vault:
+        result = vault.analyze(args.note, args.engine)
+        emit_json(result) if args.json else console.print(render_analysis(result), markup=False)
+    return 0
+
+
+def setup_analyze(p: argparse.ArgumentParser) -> None:
+    p.add_argument("note", help="note path, file name, alias or title")
+    _engine_option(p)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from vault_core.study.compare import render_comparison
+
+    with open_vault(args) as vault:
+        result = vault.compare(args.note_a, args.note_b, args.question, args.engine)
+        emit_json(result) if args.json else console.print(render_comparison(result), markup=False)
+    return 0
+
+
+def setup_compare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("note_a")
+    p.add_argument("note_b")
+    p.add_argument("--question", help="answer this across both notes")
+    _engine_option(p)
+
+
+def cmd_quiz(args: argparse.Namespace) -> int:
+    from vault_core.study.quiz import render_quiz
+
+    types = [t.strip() for t in args.types.split(",")] if args.types else None
+    with open_vault(args) as vault:
+        try:
+            result = vault.quiz(args.scope, args.n, types, args.engine)
+        except ValueError as exc:
+            console.print(f"error: {exc}")
+            return 2
+        if args.json:
+            emit_json(result)
+        else:
+            console.print(render_quiz(result, show_answers=not args.hide_answers), markup=False)
+    return 0
+
+
+def setup_quiz(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "scope", help="a note, a folder ('projects/'), a tag ('#biology') or a search query"
+    )
+    p.add_argument("-n", type=int, default=5, help="number of questions")
+    p.add_argument("--types", help="comma-separated: mcq,true_false,cloze")
+    p.add_argument("--hide-answers", action="store_true")
+    _engine_option(p)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Checks the embedder, the index and Ollama, and says how to fix what is missing."""
+    problems = 0
+    with open_vault(args) as vault:
+        status = vault.status()
+        console.print(f"[green]ok[/]    embedder {status.model} (dim {status.dim}), loaded offline")
+        console.print(
+            f"[green]ok[/]    index {status.index_dir}: {status.notes} notes, {status.chunks} chunks ({status.role})"
+        )
+        if status.skipped:
+            console.print(
+                f"[yellow]note[/]  {len(status.skipped)} files skipped: `nvault status` lists why"
+            )
+        llm = LLMClient(vault.config.llm).status()
+        if args.json:
+            emit_json({"vault": status.model_dump(mode="json"), "llm": llm.model_dump()})
+            return 0
+        if llm.ok:
+            console.print(
+                f"[green]ok[/]    Ollama {llm.version or ''} at {llm.host}, model {llm.model}"
+            )
+        else:
+            problems += 1
+            console.print(f"[yellow]warn[/]  LLM: {llm.error}")
+            if llm.fix:
+                console.print(f"      fix: {llm.fix}")
+            console.print("      analyze/compare/quiz still work with the extractive engine")
+    return 0 if problems == 0 else 1
+
+
+COMMANDS["analyze"] = (
+    cmd_analyze,
+    setup_analyze,
+    "summary, key points, terms, questions, links for a note",
+)
+COMMANDS["compare"] = (cmd_compare, setup_compare, "what two notes agree on, where they differ")
+COMMANDS["quiz"] = (cmd_quiz, setup_quiz, "questions with answers cited to your notes")
+COMMANDS["doctor"] = (
+    cmd_doctor,
+    lambda p: p.add_argument("--json", action="store_true"),
+    "check the setup",
+)
+
+__all__ = ["LLMError"]

@@ -1,0 +1,79 @@
+"""The in-memory view of the `notes` table: every file's metadata, reloaded when it changes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import pyarrow as pa
+from pydantic import BaseModel, Field
+
+from vault_core.parse.markdown import Block, Heading, Link
+
+
+class NoteRecord(BaseModel):
+    path: str
+    kind: Literal["note", "attachment"] = "note"
+    sha256: str = ""
+    mtime: float = 0.0
+    size: int = 0
+    title: str
+    aliases: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    headings: list[Heading] = Field(default_factory=list)
+    blocks: list[Block] = Field(default_factory=list)
+    frontmatter: dict[str, Any] = Field(default_factory=dict)
+    chunk_count: int = 0
+    error: str = ""
+    warnings: list[str] = Field(default_factory=list)
+    indexed_at: float = 0.0
+
+    @property
+    def stem(self) -> str:
+        name = self.path.rsplit("/", 1)[-1]
+        return name[: -len(".md")] if name.lower().endswith(".md") else name
+
+    def to_row(self) -> dict[str, Any]:
+        row = self.model_dump(exclude={"links", "headings", "blocks", "frontmatter"})
+        row["links"] = json.dumps([link.model_dump() for link in self.links])
+        row["headings"] = json.dumps([h.model_dump() for h in self.headings])
+        row["blocks"] = json.dumps([b.model_dump() for b in self.blocks])
+        row["frontmatter"] = json.dumps(self.frontmatter, default=str)
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> NoteRecord:
+        data = dict(row)
+        for key in ("links", "headings", "blocks"):
+            data[key] = json.loads(data.get(key) or "[]")
+        data["frontmatter"] = json.loads(data.get("frontmatter") or "{}")
+        data["aliases"] = data.get("aliases") or []
+        data["tags"] = data.get("tags") or []
+        data["warnings"] = data.get("warnings") or []
+        return cls.model_validate(data)
+
+
+def reload_catalog(table: pa.Table | None, old: dict[str, NoteRecord]) -> dict[str, NoteRecord]:
+    """The catalog for the `notes` table, re-using `old` records whose row did not change.
+
+    A row is rewritten with a new `indexed_at` whenever its note is re-indexed, so (sha256,
+    indexed_at) identifies it; a reader following a writer then decodes only the changed rows
+    (at 10k notes a full decode took 300-500 ms per commit, mostly validation).
+    """
+    if table is None or table.num_rows == 0:
+        return {}
+    paths = table.column("path").to_pylist()
+    shas = table.column("sha256").to_pylist()
+    stamps = table.column("indexed_at").to_pylist()
+    catalog: dict[str, NoteRecord] = {}
+    changed: list[int] = []
+    for i, (path, sha, stamp) in enumerate(zip(paths, shas, stamps, strict=True)):
+        record = old.get(path)
+        if record is not None and record.sha256 == sha and record.indexed_at == stamp:
+            catalog[path] = record
+        else:
+            changed.append(i)
+    for row in table.take(changed).to_pylist() if changed else []:
+        catalog[row["path"]] = NoteRecord.from_row(row)
+    return {p: catalog[p] for p in paths}  # table order, as a full reload gives

@@ -1,0 +1,464 @@
+"""Sync the index with the folder: scan -> sha256 diff -> extract -> chunk -> embed new text -> write.
+
+Only chunks whose text hash is not stored yet are embedded; a moved file reuses its vectors.
+Each batch writes chunks first and `notes` rows last (see store.py), so a kill at any point
+leaves every file either fully old or fully new, and `repair()` plus the next sync finish the job.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from vault_core.config import VaultConfig
+from vault_core.index.catalog import NoteRecord
+from vault_core.index.embed import Embedder
+from vault_core.index.store import Store
+from vault_core.index.terms import terms_text
+from vault_core.parse.chunk import ChunkDraft, chunk_sections, markdown_sections
+from vault_core.parse.extract import ExtractError, extract_file, supported_extensions
+from vault_core.parse.markdown import parse_note
+
+MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
+BATCH_FILES = 48
+BATCH_CHUNKS = 384
+# Phase 1 (no embedding) writes bigger batches: a commit costs ~50 ms, parsing a file ~1 ms.
+PHASE1_BATCH_FILES = 256
+PHASE1_BATCH_CHUNKS = 2_048
+VECTOR_CACHE_SIZE = 200_000
+PENDING_QUEUE = 4_096  # chunks read ahead for phase 2, embedded shortest first
+
+Progress = Callable[[int, int, str], None]
+
+
+class SyncReport(BaseModel):
+    added: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    deleted: list[str] = Field(default_factory=list)
+    moved: list[tuple[str, str]] = Field(default_factory=list)
+    touched: int = 0  # mtime changed, content did not
+    unchanged: int = 0
+    errors: dict[str, str] = Field(default_factory=dict)
+    chunks_written: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed_paths(self) -> list[str]:
+        return [*self.added, *self.updated, *self.deleted, *(new for _, new in self.moved)]
+
+
+class EmbedStep(BaseModel):
+    """What one phase-2 step did: `embedded` new vectors, `reused` from the cache or store."""
+
+    embedded: int = 0
+    reused: int = 0
+    written: int = 0
+    seconds: float = 0.0
+    paths: list[str] = Field(default_factory=list)
+
+
+class _Prepared(BaseModel):
+    record: NoteRecord
+    drafts: list[ChunkDraft] = Field(default_factory=list)
+    touched: bool = False  # only the notes row changes (mtime, size or error); chunks stay
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Indexer:
+    """The single writer's sync engine; the caller holds the vault's writer lock."""
+
+    def __init__(self, config: VaultConfig, store: Store, embedder: Embedder) -> None:
+        self.config, self.store, self.embedder = config, store, embedder
+        self.root = config.root
+        self.extensions = MARKDOWN_EXTENSIONS | supported_extensions()
+        self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, longest text last
+        self._writes_since_optimize = 0
+        index_dir = config.index_path.resolve()
+        self._index_rel = (
+            index_dir.relative_to(self.root).as_posix()
+            if index_dir.is_relative_to(self.root)
+            else None
+        )
+
+    # -- scanning -------------------------------------------------------------------------
+    def is_ignored(self, rel: str) -> bool:
+        if self._index_rel and (rel == self._index_rel or rel.startswith(self._index_rel + "/")):
+            return True
+        parts = rel.split("/")
+        for pattern in self.config.ignore_globs:
+            if fnmatch.fnmatch(rel, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts):
+                return True
+        return False
+
+    def wants(self, rel: str) -> bool:
+        return not self.is_ignored(rel) and Path(rel).suffix.lower() in self.extensions
+
+    def scan(self, under: str = "") -> dict[str, tuple[float, int]]:
+        """Every indexable file below `under` (vault-relative) -> (mtime, size)."""
+        found: dict[str, tuple[float, int]] = {}
+        start = self.root / under if under else self.root
+        stack = [start]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                rel = Path(entry.path).relative_to(self.root).as_posix()
+                if self.is_ignored(rel):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+                    elif entry.is_file() and Path(rel).suffix.lower() in self.extensions:
+                        stat = entry.stat()
+                        found[rel] = (stat.st_mtime, stat.st_size)
+                except OSError:
+                    continue
+        return found
+
+    # -- repair ---------------------------------------------------------------------------
+    def repair(self, catalog: dict[str, NoteRecord]) -> list[str]:
+        """Drop notes whose chunks do not match their row (an interrupted write); returns them."""
+        census = self.store.chunk_census()
+        bad = [
+            path
+            for path, note in catalog.items()
+            if census.get(path, (0, set()))[0] != note.chunk_count
+            or (note.chunk_count and census[path][1] != {note.sha256})
+        ]
+        orphans = [path for path in census if path not in catalog]
+        if bad or orphans:
+            self.store.delete_paths(bad + orphans)
+            for path in bad:
+                catalog.pop(path, None)
+        return bad + orphans
+
+    # -- sync -----------------------------------------------------------------------------
+    def plan(
+        self, catalog: dict[str, NoteRecord], paths: Iterable[str] | None
+    ) -> tuple[dict[str, tuple[float, int]], set[str]]:
+        """(files to look at with their stat, catalog paths that are gone)."""
+        if paths is None:
+            disk = self.scan()
+            return disk, set(catalog) - set(disk)
+        disk: dict[str, tuple[float, int]] = {}
+        gone: set[str] = set()
+        for rel in dict.fromkeys(paths):
+            full = self.root / rel
+            if full.is_dir():
+                found = self.scan(rel)
+                disk.update(found)
+                prefix = rel.rstrip("/") + "/"
+                gone |= {p for p in catalog if p.startswith(prefix) and p not in found}
+            elif full.is_file() and self.wants(rel):
+                stat = full.stat()
+                disk[rel] = (stat.st_mtime, stat.st_size)
+            else:
+                prefix = rel.rstrip("/") + "/"
+                gone |= {p for p in catalog if p == rel or p.startswith(prefix)}
+        return disk, gone
+
+    def sync(
+        self,
+        catalog: dict[str, NoteRecord],
+        paths: Iterable[str] | None = None,
+        progress: Progress | None = None,
+        on_batch: Callable[[list[str]], None] | None = None,
+        embed: bool = True,
+    ) -> SyncReport:
+        """Bring the index in line with disk for `paths` (None: the whole vault). Mutates `catalog`.
+
+        With `embed=False` this is phase 1: every note's row, links and keyword rows are written
+        and chunks whose text has no stored vector get none; `embed_pending` fills them in.
+        """
+        started = time.perf_counter()
+        report = SyncReport()
+        reparse = self.store.reparse_needed and paths is None
+        if progress:
+            progress(0, 0, "")  # scanning: the total is not known yet
+        disk, gone = self.plan(catalog, paths)
+        todo: list[tuple[str, float, int]] = []
+        for rel, (mtime, size) in sorted(disk.items()):
+            known = catalog.get(rel)
+            if reparse and known is not None:
+                known.sha256 = ""  # parsed by an older nvault: parse again, reuse vectors
+            if not reparse and known is not None and known.mtime == mtime and known.size == size:
+                report.unchanged += 1
+            else:
+                todo.append((rel, mtime, size))
+        gone_by_sha = {catalog[p].sha256: p for p in gone if catalog[p].sha256}
+        total = len(disk)  # progress counts the whole vault, unchanged files included
+        if progress:
+            progress(report.unchanged, total, "")
+        max_files, max_chunks = (
+            (BATCH_FILES, BATCH_CHUNKS) if embed else (PHASE1_BATCH_FILES, PHASE1_BATCH_CHUNKS)
+        )
+        batch: list[_Prepared] = []
+        for done, (rel, mtime, size) in enumerate(todo, start=report.unchanged + 1):
+            prepared = self._prepare(rel, mtime, size, catalog.get(rel), report)
+            if prepared.touched:
+                batch.append(prepared)
+            else:
+                moved_from = gone_by_sha.get(prepared.record.sha256)
+                if moved_from and rel not in catalog:
+                    report.moved.append((moved_from, rel))
+                    self._reuse_moved_vectors(moved_from, prepared)
+                elif rel in catalog:
+                    report.updated.append(rel)
+                else:
+                    report.added.append(rel)
+                batch.append(prepared)
+            if len(batch) >= max_files or sum(len(p.drafts) for p in batch) >= max_chunks:
+                self._write(batch, catalog, report, on_batch, embed)
+                batch = []
+            if progress:
+                progress(done, total, rel)
+        self._write(batch, catalog, report, on_batch, embed)
+        if gone:
+            deleted = sorted(gone)
+            self.store.delete_paths(deleted)
+            for path in deleted:
+                catalog.pop(path, None)
+            moved_away = {old for old, _ in report.moved}
+            report.deleted = [p for p in deleted if p not in moved_away]
+            if on_batch:
+                on_batch(deleted)
+        if reparse:
+            self.store.mark_reparsed()
+        self._maybe_optimize(report.chunks_written)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prepare(
+        self, rel: str, mtime: float, size: int, known: NoteRecord | None, report: SyncReport
+    ) -> _Prepared:
+        kind = "note" if Path(rel).suffix.lower() in MARKDOWN_EXTENSIONS else "attachment"
+        base = {"path": rel, "kind": kind, "mtime": mtime, "size": size, "indexed_at": time.time()}
+        limit = self.config.limits.max_file_bytes
+        try:
+            if size > limit:
+                raise ExtractError(
+                    f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit "
+                    "(limits.max_file_bytes in .nvault/config.toml)"
+                )
+            if not (self.root / rel).resolve().is_relative_to(self.root.resolve()):
+                raise ExtractError("symlink to a file outside the vault: not indexed")
+            data = (self.root / rel).read_bytes()
+            sha = file_sha256(data)
+            if known is not None and known.sha256 == sha and not known.error:
+                report.touched += 1
+                return _Prepared(
+                    record=known.model_copy(update={"mtime": mtime, "size": size}), touched=True
+                )
+            base["sha256"] = sha
+            if kind == "note":
+                return self._prepare_markdown(rel, data, base)
+            return self._prepare_attachment(rel, base)
+        except (ExtractError, OSError, UnicodeDecodeError) as exc:
+            reason = _reason(exc)
+        except Exception as exc:  # a parser bug must not stop the rest of the vault
+            reason = f"could not be indexed: {type(exc).__name__}: {exc}"
+        report.errors[rel] = reason
+        if known is not None and known.sha256 and not known.error:
+            # Keep the last good version searchable; status shows why the new one was refused.
+            kept = f"{reason} (search shows the last indexed version)"
+            update = {"mtime": mtime, "size": size, "error": kept}
+            return _Prepared(record=known.model_copy(update=update), touched=True)
+        base.setdefault("sha256", "")
+        return _Prepared(record=NoteRecord(**base, title=Path(rel).stem, error=reason))
+
+    def _prepare_markdown(self, rel: str, data: bytes, base: dict[str, Any]) -> _Prepared:
+        if b"\x00" in data[:8192]:
+            raise ExtractError("binary file with a Markdown name (contains NUL bytes)")
+        text = data.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+        note = parse_note(text, rel)
+        warnings = list(note.warnings)
+        if not text.strip():
+            warnings.append("empty file: nothing to index")
+        limits = self.config.limits
+        drafts = chunk_sections(
+            note.title, markdown_sections(text, note), limits.chunk_chars, limits.chunk_overlap
+        )
+        record = NoteRecord(
+            **base,
+            title=note.title,
+            aliases=note.aliases,
+            tags=note.tags,
+            links=note.links,
+            headings=note.headings,
+            blocks=note.blocks,
+            frontmatter=note.frontmatter,
+            warnings=warnings,
+        )
+        return _Prepared(record=record, drafts=drafts)
+
+    def _prepare_attachment(self, rel: str, base: dict[str, Any]) -> _Prepared:
+        extracted = extract_file(self.root / rel, self.config.limits)
+        limits = self.config.limits
+        drafts = chunk_sections(
+            extracted.title, extracted.sections, limits.chunk_chars, limits.chunk_overlap
+        )
+        record = NoteRecord(**base, title=extracted.title, warnings=extracted.warnings)
+        return _Prepared(record=record, drafts=drafts)
+
+    def _reuse_moved_vectors(self, old_path: str, prepared: _Prepared) -> None:
+        rows = self.store.chunk_rows([old_path], ["ordinal", "vector"])
+        if len(rows) != len(prepared.drafts):
+            return
+        for row, draft in zip(
+            sorted(rows, key=lambda r: r["ordinal"]), prepared.drafts, strict=True
+        ):
+            self._remember(draft.text_hash, np.asarray(row["vector"], dtype=np.float32))
+
+    # -- vectors and writes ---------------------------------------------------------------
+    def _remember(self, text_hash: str, vector: np.ndarray) -> None:
+        self._vector_cache[text_hash] = vector
+        self._vector_cache.move_to_end(text_hash)
+        while len(self._vector_cache) > VECTOR_CACHE_SIZE:
+            self._vector_cache.popitem(last=False)
+
+    def _known_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        """Vectors already computed for these text hashes (this process's cache, then the store)."""
+        vectors = {h: self._vector_cache[h] for h in hashes if h in self._vector_cache}
+        missing = [h for h in hashes if h not in vectors]
+        if missing:
+            vectors.update(self.store.vectors_for_hashes(missing))
+        return vectors
+
+    def _vectors(
+        self, drafts: list[ChunkDraft], report: SyncReport, embed: bool
+    ) -> dict[str, np.ndarray]:
+        wanted = list(dict.fromkeys(d.text_hash for d in drafts))
+        vectors = self._known_vectors(wanted)
+        text_by_hash = {d.text_hash: d.text for d in drafts}
+        to_embed = [h for h in wanted if h not in vectors]
+        if to_embed and embed:
+            embedded = self.embedder.embed_documents([text_by_hash[h] for h in to_embed])
+            vectors.update(zip(to_embed, embedded, strict=True))
+            report.embedded += len(to_embed)
+        report.reused += len(wanted) - len(to_embed)
+        for h, v in vectors.items():
+            self._remember(h, v)
+        return vectors
+
+    # -- phase 2 --------------------------------------------------------------------------
+    def embed_pending(self, max_chunks: int, prefer: list[str] | None = None) -> EmbedStep:
+        """Embed up to `max_chunks` chunks that have no vector yet, `prefer`'s first; one commit.
+
+        The read-ahead queue is sorted by text length, so each embedder call pads little. The
+        write is conditional on the chunk's text hash: a chunk rewritten meanwhile keeps no
+        stale vector, and the next step picks it up again.
+        """
+        started = time.perf_counter()
+        rows = self.store.pending_chunks(max_chunks, prefer) if prefer else []
+        taken = {r["id"] for r in rows}
+        if len(rows) < max_chunks:
+            if not self._queue:
+                self._queue = sorted(
+                    self.store.pending_chunks(PENDING_QUEUE), key=lambda r: len(r["text"])
+                )
+            while self._queue and len(rows) < max_chunks:
+                row = self._queue.pop(0)
+                if row["id"] not in taken:
+                    rows.append(row)
+        step = EmbedStep()
+        if not rows:
+            return step
+        hashes = list(dict.fromkeys(r["text_hash"] for r in rows))
+        vectors = self._known_vectors(hashes)
+        text_by_hash = {r["text_hash"]: r["text"] for r in rows}
+        to_embed = [h for h in hashes if h not in vectors]
+        if to_embed:
+            embedded = self.embedder.embed_documents([text_by_hash[h] for h in to_embed])
+            vectors.update(zip(to_embed, embedded, strict=True))
+        for h in to_embed:
+            self._remember(h, vectors[h])
+        matrix = np.stack([vectors[r["text_hash"]] for r in rows])
+        self.store.set_vectors([r["id"] for r in rows], [r["text_hash"] for r in rows], matrix)
+        step.embedded, step.reused, step.written = (
+            len(to_embed),
+            len(hashes) - len(to_embed),
+            len(rows),
+        )
+        step.paths = sorted({r["id"].rsplit("#", 1)[0] for r in rows})
+        self._writes_since_optimize += len(rows)
+        self._maybe_optimize(len(rows))
+        step.seconds = time.perf_counter() - started
+        return step
+
+    def _write(
+        self,
+        batch: list[_Prepared],
+        catalog: dict[str, NoteRecord],
+        report: SyncReport,
+        on_batch: Callable[[list[str]], None] | None,
+        embed: bool = True,
+    ) -> None:
+        if not batch:
+            return
+        content = [p for p in batch if not p.touched]
+        vectors = self._vectors([d for p in content for d in p.drafts], report, embed)
+        rows: list[dict[str, Any]] = []
+        for prepared in content:
+            rec = prepared.record
+            for ordinal, draft in enumerate(prepared.drafts):
+                rows.append(
+                    {
+                        "id": f"{rec.path}#{ordinal}",
+                        "path": rec.path,
+                        "ordinal": ordinal,
+                        "note_sha": rec.sha256,
+                        "text_hash": draft.text_hash,
+                        "text": draft.text,
+                        "terms": terms_text(draft.text),
+                        "heading_path": draft.heading_path,
+                        "start_line": draft.start_line,
+                        "end_line": draft.end_line,
+                        "page": draft.page,
+                        "sheet": draft.sheet,
+                        "row_start": draft.row_start,
+                        "row_end": draft.row_end,
+                        "vector": vectors.get(draft.text_hash),  # None: phase 2 fills it
+                    }
+                )
+            rec.chunk_count = len(prepared.drafts)
+        self.store.replace_chunks([p.record.path for p in content], rows)
+        self.store.upsert_notes([p.record.to_row() for p in batch])
+        for prepared in batch:
+            catalog[prepared.record.path] = prepared.record
+        report.chunks_written += len(rows)
+        self._writes_since_optimize += len(rows) + 1
+        if on_batch:
+            on_batch([p.record.path for p in batch])
+
+    def _maybe_optimize(self, written: int) -> None:
+        if self._writes_since_optimize >= 2_000 or (written and self._writes_since_optimize >= 200):
+            self.store.optimize()
+            self._writes_since_optimize = 0
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"invalid UTF-8 at byte {exc.start}: save the file as UTF-8"
+    if isinstance(exc, PermissionError):
+        return "unreadable: permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "file disappeared while indexing"
+    return str(exc) or type(exc).__name__

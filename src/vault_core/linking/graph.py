@@ -1,0 +1,352 @@
+"""The link graph as a whole: unlinked mentions, health report (orphans, broken, ambiguous, hubs,
+likely duplicates) and a vault-wide link-suggestion report for review. Nothing here edits a note.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import posixpath
+import re
+import threading
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from vault_core.index.terms import STOPWORDS
+from vault_core.parse.markdown import blank_inline_code, code_mask, split_frontmatter
+
+if TYPE_CHECKING:
+    from vault_core.index.link_graph import LinkGraph
+    from vault_core.linking.related import RelatedNote
+    from vault_core.vault_index import Vault
+
+TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+SPAN_RE = re.compile(
+    r"!?\[\[[^\[\]\n]+?\]\]|!?\[[^\[\]\n]*\]\([^)\n]*\)|<[^>\n]+>|\b[a-zA-Z][\w+.\-]*://\S+"
+)
+MIN_NAME_CHARS = 3
+DUPLICATE_COSINE = 0.95
+DUPLICATE_TEXT = 0.6
+
+
+# -- unlinked mentions --------------------------------------------------------------------
+class Mention(BaseModel):
+    """A plain-text occurrence of another note's title or alias, ready to become a link."""
+
+    path: str = Field(description="the note the mention is in")
+    line: int = Field(description="1-based")
+    start_col: int = Field(description="0-based, inclusive")
+    end_col: int = Field(description="0-based, exclusive")
+    text: str = Field(description="the text as written")
+    target: str = Field(description="path of the note it names")
+    link_text: str = Field(description="shortest [[...]] target for that note")
+    replacement: str = Field(description="what to write instead of `text` to make it a link")
+    already_linked: bool = Field(description="this note already links to the target elsewhere")
+
+
+class _Matcher:
+    """A word-level trie over every usable title, alias and file name: first token -> names."""
+
+    def __init__(self, graph: LinkGraph) -> None:
+        self.graph = graph
+        owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        self.gaps: dict[tuple[str, ...], list[bool]] = {}
+        for note in graph.notes.values():
+            if note.kind != "note":
+                continue
+            for name in {note.title, note.stem, *note.aliases}:
+                key = _name_key(name)
+                if key:
+                    owners[key].add(note.path)
+                    spans = list(TOKEN_RE.finditer(name.strip()))
+                    self.gaps.setdefault(
+                        key, [a.end() != b.start() for a, b in itertools.pairwise(spans)]
+                    )
+        self.first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for key in owners:
+            self.first[key[0]].append(key)
+        for keys in self.first.values():
+            keys.sort(key=len, reverse=True)  # longest match wins
+        self.owners = owners
+        self._link_text: dict[str, str] = {}
+
+    def link_text(self, path: str) -> str:
+        if path not in self._link_text:
+            self._link_text[path] = self.graph.shortest_link_text(path)
+        return self._link_text[path]
+
+
+def _name_key(name: str) -> tuple[str, ...] | None:
+    """Token tuple of a name, or None when it is too short or too common to be a mention."""
+    name = name.strip()
+    if len(name) < MIN_NAME_CHARS:
+        return None
+    tokens = tuple(t.casefold() for t in TOKEN_RE.findall(name))
+    words = [t for t in tokens if t[0].isalnum() or t[0] == "_"]
+    if not words or all(w in STOPWORDS or w.isdigit() for w in words):
+        return None
+    return tokens
+
+
+_MATCHERS: WeakKeyDictionary[Any, _Matcher] = WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _matcher(vault: Vault) -> _Matcher:
+    graph = vault.graph
+    with _LOCK:
+        cached = _MATCHERS.get(vault)
+        if cached is None or cached.graph is not graph:
+            cached = _Matcher(graph)
+            _MATCHERS[vault] = cached
+        return cached
+
+
+def _maskable_lines(text: str) -> list[str | None]:
+    """Each line with links, inline code and URLs blanked; None for frontmatter and code blocks."""
+    lines = text.split("\n")
+    _, body_start, _ = split_frontmatter(text)
+    mask = code_mask(lines)
+    result: list[str | None] = []
+    for i, line in enumerate(lines):
+        if i < body_start - 1 or mask[i]:
+            result.append(None)
+            continue
+        line = blank_inline_code(line)
+        result.append(SPAN_RE.sub(lambda m: " " * len(m.group(0)), line))
+    return result
+
+
+def unlinked_mentions(vault: Vault, path: str, text: str | None = None) -> list[Mention]:
+    """Where this note names another note in plain text (not in links, code or frontmatter)."""
+    matcher = _matcher(vault)
+    graph = matcher.graph
+    if text is None:
+        note = graph.notes.get(path)
+        if note is None or note.kind != "note":
+            return []  # attachments have no Markdown to link from
+        text = (vault.root / path).read_text(encoding="utf-8", errors="replace")
+    linked = {r.target for r in graph.outgoing(path) if r.target}
+    src_dir = posixpath.dirname(path)
+    found: list[Mention] = []
+    for line_no, line in enumerate(_maskable_lines(text), start=1):
+        if not line:
+            continue
+        tokens = list(TOKEN_RE.finditer(line))
+        folded = [t.group(0).casefold() for t in tokens]
+        i = 0
+        while i < len(tokens):
+            hit = _match_at(matcher, tokens, folded, i, line)
+            if hit is None:
+                i += 1
+                continue
+            key, end = hit
+            i += len(key)
+            owners = matcher.owners[key]
+            if path in owners:
+                continue  # the note's own name
+            target = min(owners, key=lambda p: (posixpath.dirname(p) != src_dir, p.count("/"), p))
+            start_col, end_col = tokens[i - len(key)].start(), end
+            written = line[start_col:end_col]
+            link_text = matcher.link_text(target)
+            same = written.casefold() == link_text.casefold()
+            found.append(
+                Mention(
+                    path=path,
+                    line=line_no,
+                    start_col=start_col,
+                    end_col=end_col,
+                    text=written,
+                    target=target,
+                    link_text=link_text,
+                    replacement=f"[[{written}]]" if same else f"[[{link_text}|{written}]]",
+                    already_linked=target in linked,
+                )
+            )
+    return found
+
+
+def _match_at(
+    matcher: _Matcher, tokens: list[re.Match[str]], folded: list[str], i: int, line: str
+) -> tuple[tuple[str, ...], int] | None:
+    for key in matcher.first.get(folded[i], ()):
+        n = len(key)
+        if tuple(folded[i : i + n]) != key:
+            continue
+        # spaced like the name: "Node.js" matches "node.js", not "node . js"
+        spans, gaps = tokens[i : i + n], matcher.gaps[key]
+        if all(
+            (
+                line[spans[j].end() : spans[j + 1].start()].isspace()
+                if gaps[j]
+                else spans[j].end() == spans[j + 1].start()
+            )
+            for j in range(n - 1)
+        ):
+            return key, spans[-1].end()
+    return None
+
+
+# -- health report ------------------------------------------------------------------------
+class LinkIssue(BaseModel):
+    source: str
+    line: int
+    raw: str
+    target: str | None = None
+    candidates: list[str] = Field(default_factory=list)
+
+
+class Hub(BaseModel):
+    path: str
+    title: str
+    backlinks: int
+    outgoing: int
+
+
+class DuplicatePair(BaseModel):
+    a: str
+    b: str
+    cosine: float
+    text_similarity: float
+    advice: str = "nearly the same content: you may want to merge these"
+
+
+class GraphReport(BaseModel):
+    notes: int
+    links: int
+    orphans: list[str]
+    broken: list[LinkIssue]
+    ambiguous: list[LinkIssue]
+    hubs: list[Hub]
+    duplicates: list[DuplicatePair]
+
+
+def graph_health(vault: Vault, hubs: int = 10, duplicates: bool = True) -> GraphReport:
+    """What a gardener of the vault wants to review; read-only."""
+    graph = vault.graph
+    notes = {p: n for p, n in graph.notes.items() if n.kind == "note"}
+    out: dict[str, set[str]] = defaultdict(set)
+    inc: dict[str, set[str]] = defaultdict(set)
+    n_links = 0
+    for source, items in graph.resolutions.items():
+        for res in items:
+            n_links += 1
+            if res.target and res.target != source:
+                out[source].add(res.target)
+                inc[res.target].add(source)
+    orphans = sorted(p for p in notes if not out[p] and not inc[p])
+    broken = [_issue(r) for r in graph.broken()]
+    ambiguous = [_issue(r) for r in graph.ambiguous()]
+    ranked = sorted(notes, key=lambda p: (-len(inc[p]), p))[:hubs]
+    hub_list = [
+        Hub(path=p, title=notes[p].title, backlinks=len(inc[p]), outgoing=len(out[p]))
+        for p in ranked
+        if inc[p]
+    ]
+    return GraphReport(
+        notes=len(notes),
+        links=n_links,
+        orphans=orphans,
+        broken=broken,
+        ambiguous=ambiguous,
+        hubs=hub_list,
+        duplicates=find_duplicates(vault) if duplicates else [],
+    )
+
+
+def _issue(res: Any) -> LinkIssue:
+    return LinkIssue(
+        source=res.source,
+        line=res.link.line,
+        raw=res.link.raw,
+        target=res.target,
+        candidates=res.candidates if res.ambiguous else [],
+    )
+
+
+def find_duplicates(
+    vault: Vault, cosine: float = DUPLICATE_COSINE, text: float = DUPLICATE_TEXT
+) -> list[DuplicatePair]:
+    """Note pairs whose mean vectors nearly coincide and whose words mostly agree."""
+    from vault_core.linking.related_index import note_index
+
+    index = note_index(vault)
+    vecs, has = index.note_vecs, np.flatnonzero(index.has_vector)
+    pairs: list[tuple[int, int, float]] = []
+    for start in range(0, len(has), 1024):  # blockwise, so big vaults never build an n x n matrix
+        rows = has[start : start + 1024]
+        sims = vecs[rows] @ vecs[has].T
+        for r, c in zip(*np.nonzero(sims > cosine), strict=True):
+            a, b = int(rows[r]), int(has[c])
+            if a < b:
+                pairs.append((a, b, float(sims[r, c])))
+    result: list[DuplicatePair] = []
+    for a, b, cos in sorted(pairs, key=lambda t: -t[2])[:500]:
+        ta, tb = (index.read_text(vault, index.paths[i]).split() for i in (a, b))
+        ratio = difflib.SequenceMatcher(None, ta, tb, autojunk=False).ratio()
+        if ratio >= text:
+            result.append(
+                DuplicatePair(
+                    a=index.paths[a],
+                    b=index.paths[b],
+                    cosine=round(cos, 4),
+                    text_similarity=round(ratio, 4),
+                )
+            )
+    return result
+
+
+# -- vault-wide suggestions ---------------------------------------------------------------
+class NoteSuggestions(BaseModel):
+    path: str
+    title: str
+    related: list[RelatedNote] = Field(default_factory=list)
+    mentions: list[Mention] = Field(default_factory=list)
+
+
+class LinkSuggestionReport(BaseModel):
+    notes_checked: int
+    suggestions: list[NoteSuggestions]
+
+    def markdown(self) -> str:
+        """A report to read and act on by hand; nvault never rewrites notes by itself."""
+        out = [f"# Link suggestions ({self.notes_checked} notes checked)", ""]
+        for item in self.suggestions:
+            out.append(f"## [[{item.path}|{item.title}]]")
+            for rel in item.related:
+                out.append(
+                    f"- see also [[{rel.link_text}]] ({rel.score:.0%}): {'; '.join(rel.reasons)}"
+                )
+            for m in item.mentions:
+                out.append(f"- line {m.line}: “{m.text}” could be {m.replacement}")
+            out.append("")
+        return "\n".join(out)
+
+
+def suggest_links_for_vault(
+    vault: Vault, limit_per_note: int = 3, paths: list[str] | None = None, min_score: float = 0.0
+) -> LinkSuggestionReport:
+    """For every note (or `paths`): top see-also notes (with the link model's confidence of at
+    least `min_score`) and mentions not linked yet. Read-only."""
+    from vault_core.linking.related import related
+
+    chosen = paths or [p for p, n in sorted(vault.catalog.items()) if n.kind == "note"]
+    items: list[NoteSuggestions] = []
+    for path in chosen:
+        note = vault.catalog.get(path)
+        if note is None:
+            continue
+        rel = [r for r in related(vault, path, limit_per_note) if r.score >= min_score]
+        try:
+            mentions = [m for m in unlinked_mentions(vault, path) if not m.already_linked]
+        except OSError:
+            mentions = []
+        seen: set[str] = set()
+        unique = [m for m in mentions if not (m.target in seen or seen.add(m.target))]
+        if rel or unique:
+            items.append(NoteSuggestions(path=path, title=note.title, related=rel, mentions=unique))
+    return LinkSuggestionReport(notes_checked=len(chosen), suggestions=items)

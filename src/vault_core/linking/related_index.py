@@ -1,0 +1,402 @@
+"""The in-memory index behind `related()`: chunk and note vectors, BM25 postings and link sets.
+
+Built once per catalog version and shared by every query, so a query is a couple of matrix
+products and a few numpy adds instead of one LanceDB query per chunk.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute
+
+from vault_core.index.link_graph import strip_links
+from vault_core.index.store import vector_matrix
+from vault_core.index.terms import TOKEN_RE, tokenize
+
+if TYPE_CHECKING:
+    from vault_core.index.link_graph import LinkGraph
+    from vault_core.vault_index import Vault
+
+
+SIGNALS = frozenset({"semantic", "keyword", "graph"})
+RRF_K = 60
+DEPTH = 50  # how deep each ranker's list goes into the fusion
+PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
+FEEDBACK_TOP = 5  # suggestions whose neighbours the feedback signal counts
+QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
+PEERS = 20  # notes most like this one whose links the `peers` signal counts
+SIMILAR_PASSAGE = 0.6  # MiniLM cosine above which two passages read as about the same thing
+SIMILAR_NOTE = 0.6
+POPULAR_MIN_SIM = 0.3  # the in-degree prior only reorders notes at least this similar overall
+# First-pass fusion weights (global, never per note): weighted RRF only picks the FEEDBACK_TOP
+# notes whose neighbours vouch for candidates; the final order comes from the fitted link model
+# (link_model.py). Tuned on silverbullet-docs under the strict protocol (docs/benchmarks.md).
+WEIGHTS: dict[str, float] = {
+    "note": 2.0,  # whole-note similarity
+    "passage": 1.0,  # best passage-to-passage similarity
+    "keyword": 0.5,  # BM25 on the note's distinctive terms
+    "graph": 0.5,  # Adamic-Adar over neighbours
+    "popular": 1.0,  # in-degree prior (part of the graph signal)
+    "mention": 0.5,  # the note names the other note (title, alias, file name) in plain text
+    "folder": 0.5,  # similarity among notes in the same folder
+    "feedback": 0.5,  # neighbours of the best suggestions so far
+    "titles": 0.5,  # how much of the other note's title (idf-weighted) the note's words cover
+    "peers": 0.5,  # notes linked by the notes most like this one
+}
+
+
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+class NoteIndex:
+    """In-memory vectors, BM25 postings and link sets for one version of the catalog."""
+
+    def __init__(self, vault: Vault) -> None:
+        graph = vault.graph
+        self.graph = graph  # the version token: a new LinkGraph object means the catalog changed
+        self.vectors_generation = vault.vectors_generation  # phase 2 fills vectors in later
+        self.built_at = time.monotonic()
+        self.records = dict(graph.notes)
+        self.dim = vault.embedder.dim
+        table = (
+            vault.store.chunks.search()
+            .select(
+                [
+                    "path",
+                    "ordinal",
+                    "text",
+                    "terms",
+                    "heading_path",
+                    "start_line",
+                    "end_line",
+                    "vector",
+                ]
+            )
+            .limit(None)
+            .to_arrow()
+            if vault.store.ready()
+            else None
+        )
+        if table is not None and table.num_rows:
+            table = table.filter(pa.compute.is_in(table["path"], pa.array(list(self.records))))
+            table = table.sort_by([("path", "ascending"), ("ordinal", "ascending")])
+        chunk_paths: list[str] = table["path"].to_pylist() if table is not None else []
+        self.paths: list[str] = sorted(self.records)
+        self.pos: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
+        n, m = len(self.paths), len(chunk_paths)
+        self.chunk_note = np.fromiter((self.pos[p] for p in chunk_paths), np.int64, m)
+        if m:
+            self.chunk_vecs, embedded = vector_matrix(table["vector"], self.dim)
+            self.chunk_text: list[str] = table["text"].to_pylist()
+            self.chunk_headings: list[list[str]] = [
+                h or [] for h in table["heading_path"].to_pylist()
+            ]
+            self.chunk_lines = list(
+                zip(
+                    [x or 0 for x in table["start_line"].to_pylist()],
+                    [x or 0 for x in table["end_line"].to_pylist()],
+                    strict=True,
+                )
+            )
+            terms = table["terms"].to_pylist()
+        else:
+            self.chunk_vecs, embedded = np.zeros((0, self.dim), np.float32), np.zeros(0, bool)
+            self.chunk_text, self.chunk_headings, self.chunk_lines, terms = [], [], [], []
+        counts = np.bincount(self.chunk_note, minlength=n)
+        self.chunk_end = np.cumsum(counts)
+        self.chunk_start = self.chunk_end - counts
+        self.has_vector = np.bincount(self.chunk_note[embedded], minlength=n) > 0
+        sums = np.zeros((n, self.dim), np.float32)
+        np.add.at(sums, self.chunk_note, self.chunk_vecs)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        self.note_vecs = sums / np.where(norms > 0, norms, 1.0)
+        self._build_bm25(terms)
+        self._build_links(graph)
+        self._queries: dict[tuple[str, int, bool], tuple[dict[str, float], dict[str, str]]] = {}
+        self._texts: dict[tuple[str, bool], str] = {}
+        self._stripped: dict[tuple[str, bool], np.ndarray] = {}
+        self._link_text: dict[str, str] = {}
+        self._mentions: dict[tuple[str, bool], np.ndarray] = {}
+        self._build_titles()
+        self.folders = np.array([p.rpartition("/")[0] for p in self.paths], dtype=object)
+
+    def _build_bm25(self, chunk_terms: list[str]) -> None:
+        per_note: list[Counter[str]] = [Counter() for _ in self.paths]
+        for note, text in zip(self.chunk_note.tolist(), chunk_terms, strict=True):
+            per_note[note].update((text or "").split())
+        lengths = np.array([sum(c.values()) for c in per_note], dtype=np.float32)
+        avg = float(lengths[lengths > 0].mean()) if (lengths > 0).any() else 1.0
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / avg)
+        for i, counter in enumerate(per_note):
+            for term, tf in counter.items():
+                entry = postings.setdefault(term, ([], []))
+                entry[0].append(i)
+                entry[1].append(tf * (BM25_K1 + 1) / (tf + norm[i]))
+        total = max(len(self.paths), 1)
+        self.df = {t: len(ix) for t, (ix, _) in postings.items()}
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, (ix, sat) in postings.items():
+            idf = math.log(1 + (total - len(ix) + 0.5) / (len(ix) + 0.5))
+            self.postings[term] = (np.array(ix, np.int64), np.array(sat, np.float32) * idf)
+        self.n_docs = total
+
+    def _build_titles(self) -> None:
+        """Title/alias/file-name terms per note, with their idf mass, for the `titles` signal."""
+        postings: dict[str, list[int]] = defaultdict(list)
+        mass = np.zeros(len(self.paths), np.float32)
+        for i, path in enumerate(self.paths):
+            note = self.records[path]
+            names = {note.title, path.rpartition("/")[2].removesuffix(".md"), *note.aliases}
+            terms = {t for name in names for t in tokenize(name) if len(t) > 1}
+            for t in terms:
+                postings[t].append(i)
+                mass[i] += self._idf(t)
+        self.title_postings = {t: np.array(ix, np.int64) for t, ix in postings.items()}
+        self.title_mass = mass
+
+    def _idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def link_free_text(self, vault: Vault, path: str, keep_words: bool = False) -> str:
+        """The note's text without its links (see `strip_links`), NFKC-normalised; memoised."""
+        key = (path, keep_words)
+        if key not in self._texts:
+            text = strip_links(self.read_text(vault, path), keep_words)
+            self._texts[key] = unicodedata.normalize("NFKC", text)
+        return self._texts[key]
+
+    def title_scores(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+        """Per note: idf mass of its title terms found in this note's link-free text, times the
+        share of its title that covers (a full-title match beats one common word)."""
+        text = self.link_free_text(vault, path, keep_words)
+        words = {t for m in TOKEN_RE.finditer(text) for t in _word_terms_cached(m.group(0))}
+        hit = np.zeros(len(self.paths), np.float32)
+        for t in words:
+            ix = self.title_postings.get(t)
+            if ix is not None:
+                hit[ix] += self._idf(t)
+        return hit * hit / np.where(self.title_mass > 0, self.title_mass, 1.0)
+
+    def _build_links(self, graph: LinkGraph) -> None:
+        self.out: dict[str, set[str]] = defaultdict(set)
+        self.inc: dict[str, set[str]] = defaultdict(set)
+        for source, items in graph.resolutions.items():
+            for res in items:
+                if res.target and res.target != source and res.target in self.pos:
+                    self.out[source].add(res.target)
+                    self.inc[res.target].add(source)
+        self.in_degree = np.array([len(self.inc[p]) for p in self.paths], np.float32)
+
+    # -- queries ---------------------------------------------------------------------------
+    def chunk_rows(self, path: str) -> np.ndarray:
+        i = self.pos[path]
+        return np.arange(self.chunk_start[i], self.chunk_end[i])
+
+    def read_text(self, vault: Vault, path: str) -> str:
+        note = self.records[path]
+        if note.kind == "note":
+            try:
+                return (vault.root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                pass
+        return "\n\n".join(self.chunk_text[i] for i in self.chunk_rows(path))
+
+    def best_passages(
+        self, vecs: np.ndarray, notes: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per note (of `notes`, default all): the best chunk-to-chunk cosine with `vecs`, and
+        which of its chunks gave it; -1 for notes not scored."""
+        n = len(self.paths)
+        best = np.full(n, -1.0, np.float32)
+        which = np.zeros(n, np.int64)
+        notes = np.flatnonzero(self.has_vector) if notes is None else notes[self.has_vector[notes]]
+        if not len(notes) or not len(vecs):
+            return best, which
+        notes = np.sort(notes)
+        sizes = self.chunk_end[notes] - self.chunk_start[notes]
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        rows = np.repeat(self.chunk_start[notes] - offsets, sizes) + np.arange(sizes.sum())
+        chunk_best = (vecs @ self.chunk_vecs[rows].T).max(axis=0)
+        best[notes] = np.maximum.reduceat(chunk_best, offsets)
+        hits = np.flatnonzero(chunk_best >= best[self.chunk_note[rows]])
+        found, first = np.unique(self.chunk_note[rows][hits], return_index=True)
+        which[found] = rows[hits[first]]
+        return best, which
+
+    def query_terms(
+        self, vault: Vault, path: str, k: int, keep_words: bool = False
+    ) -> tuple[dict[str, float], dict[str, str]]:
+        """The note's `k` most distinctive terms (tf-idf over its link-free text) with 1 + log(tf)
+        query weights, and a readable word for each term (stems are not for people)."""
+        cached = self._queries.get((path, k, keep_words))
+        if cached is not None:
+            return cached
+        text = self.link_free_text(vault, path, keep_words)
+        counts: Counter[str] = Counter()
+        surface: dict[str, str] = {}
+        for match in TOKEN_RE.finditer(text):
+            for term in _word_terms_cached(match.group(0)):
+                counts[term] += 1
+                surface.setdefault(term, match.group(0).lower())
+        scored = []
+        for term, tf in counts.items():
+            df = self.df.get(term, 0)
+            if df < 1 or len(term) < 2:
+                continue
+            idf = math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+            scored.append(((1 + math.log(tf)) * idf, term, 1 + math.log(tf)))
+        scored.sort(reverse=True)
+        terms = {term: weight for _, term, weight in scored[:k]}
+        result = (terms, {t: surface[t] for t in terms})
+        self._queries[(path, k, keep_words)] = result
+        return result
+
+    def bm25(self, terms: dict[str, float], exclude: int) -> np.ndarray:
+        scores = np.zeros(len(self.paths), np.float32)
+        for term, weight in terms.items():
+            ix, w = self.postings[term]
+            scores[ix] += weight * w
+        if len(scores):
+            scores[exclude] = 0.0
+        return scores
+
+    def shared_terms(
+        self, notes: list[int], terms: dict[str, float], surface: dict[str, str], n: int = 4
+    ) -> dict[int, list[str]]:
+        """For each of `notes`: the query terms it also has, heaviest first, as readable words."""
+        found: dict[int, list[tuple[float, str]]] = {i: [] for i in notes}
+        wanted = np.array(sorted(notes), np.int64)
+        for term, weight in terms.items():
+            ix, w = self.postings[term]
+            at = np.searchsorted(ix, wanted).clip(max=len(ix) - 1)
+            for i, a in zip(wanted.tolist(), at.tolist(), strict=True):
+                if ix[a] == i:
+                    found[i].append((float(w[a]) * weight, term))
+        return {i: [surface[t] for _, t in sorted(f, reverse=True)[:n]] for i, f in found.items()}
+
+    def stripped_vectors(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+        """The note's chunks re-embedded without their links (evaluation; memoised per version)."""
+        key = (path, keep_words)
+        if key not in self._stripped:
+            texts = [strip_links(self.chunk_text[i], keep_words) for i in self.chunk_rows(path)]
+            vecs = vault.embedder.embed_documents(texts) if texts else np.zeros((0, self.dim))
+            self._stripped[key] = np.asarray(vecs, dtype=np.float32)
+        return self._stripped[key]
+
+    def mention_scores(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+        """How often the note names each other note in its link-free text (memoised)."""
+        key = (path, keep_words)
+        if key not in self._mentions:
+            from vault_core.linking.graph import unlinked_mentions
+
+            scores = np.zeros(len(self.paths), np.float32)
+            if self.records[path].kind == "note":
+                text = self.link_free_text(vault, path, keep_words)
+                for m in unlinked_mentions(vault, path, text=text):
+                    if m.target in self.pos:
+                        scores[self.pos[m.target]] += 1.0
+            self._mentions[key] = scores
+        return self._mentions[key]
+
+    def link_text(self, vault: Vault, path: str) -> str:
+        if path not in self._link_text:
+            try:
+                self._link_text[path] = self.graph.shortest_link_text(path)
+            except KeyError:
+                self._link_text[path] = re.sub(r"\.md$", "", path)
+        return self._link_text[path]
+
+    def peer_links(self, path: str, note_sims: np.ndarray) -> np.ndarray:
+        """Per note: how strongly the notes most like this one link to it (collaborative
+        filtering: notes on the same topic tend to link the same concept notes). Peers' own links
+        stay in a link-recovery run; only this note's edges are hidden."""
+        sims = note_sims.copy()
+        sims[self.pos[path]] = -1.0
+        k = min(PEERS, len(sims) - 1)
+        scores = np.zeros(len(self.paths), np.float32)
+        if k <= 0:
+            return scores
+        for p in np.argpartition(-sims, k - 1)[:k].tolist():
+            links = self.out[self.paths[p]] - {path}
+            if sims[p] > 0 and links:
+                weight = float(sims[p]) ** 3 / math.log(2 + len(links))
+                scores[[self.pos[t] for t in links]] += weight
+        return scores
+
+    def graph_scores(self, path: str, hidden: set[str]) -> tuple[np.ndarray, dict[int, list[str]]]:
+        """Adamic-Adar over the undirected link graph, with readable reasons per candidate."""
+        scores = np.zeros(len(self.paths), np.float32)
+        nbrs = (self.out[path] | self.inc[path]) - hidden
+        linked_by: Counter[str] = Counter()
+        touched: Counter[str] = Counter()
+        for n in nbrs:
+            around = (self.out[n] | self.inc[n]) - {path}
+            weight = 1.0 / math.log(2 + len(around))
+            for c in around:
+                scores[self.pos[c]] += weight
+                touched[c] += 1
+            for c in self.out[n] - {path}:
+                linked_by[c] += 1
+        my_backlinks = self.inc[path] - hidden
+        why: dict[int, list[str]] = {}
+        for c, count in touched.items():
+            reasons = []
+            if linked_by[c]:
+                reasons.append(f"linked by {count_phrase(linked_by[c], 'of your neighbours')}")
+            both = len(my_backlinks & self.inc[c])
+            if both:
+                reasons.append(f"{count_phrase(both, 'shared backlink', 's')}")
+            if not reasons:
+                reasons.append(f"shares {count_phrase(count, 'neighbour', 's')}")
+            why[self.pos[c]] = reasons
+        return scores, why
+
+
+@lru_cache(maxsize=200_000)
+def _word_terms_cached(word: str) -> tuple[str, ...]:
+    return tuple(tokenize(word))
+
+
+def count_phrase(n: int, noun: str, plural: str = "") -> str:
+    return f"{n} {noun}{plural if n != 1 else ''}"
+
+
+_INDEXES: WeakKeyDictionary[Any, NoteIndex] = WeakKeyDictionary()
+_BUILD_LOCK = threading.Lock()
+VECTOR_REFRESH_S = 30.0  # while phase 2 runs, related() picks up new vectors this often
+
+
+def _current(index: NoteIndex, vault: Vault, graph: LinkGraph) -> bool:
+    """Same catalog, and vectors filled in since are either none or less than a rebuild's worth."""
+    if index.graph is not graph:
+        return False
+    if index.vectors_generation == vault.vectors_generation:
+        return True
+    return time.monotonic() - index.built_at < VECTOR_REFRESH_S
+
+
+def note_index(vault: Vault) -> NoteIndex:
+    """The cached NoteIndex for the vault's current catalog version (rebuilt when it changes)."""
+    graph = vault.graph
+    cached = _INDEXES.get(vault)
+    if cached is not None and _current(cached, vault, graph):
+        return cached
+    with _BUILD_LOCK:
+        cached = _INDEXES.get(vault)
+        if cached is None or not _current(cached, vault, vault.graph):
+            cached = NoteIndex(vault)
+            _INDEXES[vault] = cached
+        return cached

@@ -1,0 +1,119 @@
+"""The study tools' one window onto a `Vault`: note text, metadata, chunks, vault-wide term stats.
+
+Kept in one place so analyze/compare/quiz never reach into the store directly, and the LLM client
+and cache are built once per vault.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from vault_core.study.llm import LLMClient
+from vault_core.study.models import StudyCache
+from vault_core.study.text import DocFreq
+
+if TYPE_CHECKING:
+    from vault_core.index.catalog import NoteRecord
+    from vault_core.query.search import SearchFilters, SearchHit
+    from vault_core.vault_index import Vault
+
+
+@dataclass
+class ChunkView:
+    text: str
+    heading_path: list[str]
+    start_line: int
+    end_line: int
+    vector: np.ndarray
+
+
+_contexts: dict[int, StudyContext] = {}
+_contexts_lock = threading.Lock()
+
+
+class StudyContext:
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self.config = vault.config
+        self.client = LLMClient(vault.config.llm)
+        self.cache = StudyCache(vault.config.index_path)
+        self._df: DocFreq | None = None
+        self._df_version: Any = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, vault: Vault) -> StudyContext:
+        """One context per vault object (the LLM status probe and term stats are shared)."""
+        with _contexts_lock:
+            ctx = _contexts.get(id(vault))
+            if ctx is None or ctx.vault is not vault:
+                ctx = _contexts[id(vault)] = cls(vault)
+            return ctx
+
+    # -- notes
+    def resolve(self, name: str) -> str:
+        """A vault-relative note path for a path, stem, alias or title (NoteNotFound otherwise)."""
+        return self.vault.resolve(name).path
+
+    def meta(self, path: str) -> NoteRecord:
+        return self.vault.note(path)
+
+    def text(self, path: str) -> str:
+        """The note's full text as the line numbers in citations count it."""
+        return self.vault.read_note(path).text
+
+    def chunks(self, path: str) -> list[ChunkView]:
+        return [
+            ChunkView(
+                text=row["text"],
+                heading_path=list(row.get("heading_path") or []),
+                start_line=int(row.get("start_line") or 0),
+                end_line=int(row.get("end_line") or 0),
+                vector=np.asarray(
+                    row["vector"]
+                    if row["vector"] is not None
+                    else np.zeros(self.vault.embedder.dim),
+                    dtype=np.float32,
+                ),
+            )
+            for row in self.vault.chunks(path)
+        ]
+
+    def notes(self) -> list[NoteRecord]:
+        return self.vault.notes()
+
+    def search(
+        self, query: str, limit: int = 10, filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
+        return self.vault.search(query, limit=limit, filters=filters)
+
+    # -- vault-wide term statistics
+    def docfreq(self) -> DocFreq:
+        """Document frequencies of BM25 terms over all chunks, rebuilt when the index changes."""
+        store = self.vault.store
+        version = store.version()
+        with self._lock:
+            if self._df is not None and self._df_version == version:
+                return self._df
+        if store.ready():
+            table = store.chunks.search().select(["terms"]).limit(None).to_arrow()
+            column = table["terms"].to_pylist()
+            df = DocFreq.from_term_lists((t or "").split() for t in column)
+        else:
+            df = DocFreq.from_term_lists([])
+        with self._lock:
+            self._df, self._df_version = df, version
+        return df
+
+    def tag_index(self) -> dict[str, str]:
+        """casefolded tag (and its last segment) -> tag as written, over the whole vault."""
+        tags: dict[str, str] = {}
+        for note in self.notes():
+            for tag in note.tags:
+                tags.setdefault(tag.casefold(), tag)
+                tags.setdefault(tag.rsplit("/", 1)[-1].casefold(), tag)
+        return tags

@@ -1,0 +1,288 @@
+"""Code actions: create a missing note, disambiguate a link, add see-also links, link a mention,
+create a note from the selection. Each returns a ready WorkspaceEdit (no command round trip).
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from vault_lsp import related as rel_mod
+from vault_lsp.common import guard
+from vault_lsp.documents import Doc, format_link
+
+if TYPE_CHECKING:
+    from vault_core.vault_index import Vault
+    from vault_lsp.server import VaultLanguageServer
+
+log = logging.getLogger("vault_lsp")
+SEE_ALSO = "See also"
+SEE_ALSO_COUNT = 5
+BAD_NAME = re.compile(r'[\[\]#^|\\:*?"<>\x00-\x1f]')
+
+
+def doc_edit(
+    doc_uri: str, version: int | None, edits: list[types.TextEdit]
+) -> types.TextDocumentEdit:
+    return types.TextDocumentEdit(
+        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc_uri, version=version),
+        edits=edits,
+    )
+
+
+def new_note_path(vault: Vault, name: str, source: str | None) -> str:
+    """Where a new note called `name` goes: its own path if it has one, else beside `source`."""
+    name = BAD_NAME.sub(" ", name).strip().strip("/") or "Untitled"
+    base = name if "/" in name else posixpath.join(posixpath.dirname(source or ""), name)
+    base = base[:-3] if base.lower().endswith(".md") else base
+    candidate, n = f"{base}.md", 2
+    while (vault.root / candidate).exists() or candidate in vault.catalog:
+        candidate, n = f"{base} {n}.md", n + 1
+    return candidate
+
+
+def create_note_edit(server: VaultLanguageServer, rel: str, body: str) -> types.WorkspaceEdit:
+    uri = server.docs.uri_of(rel)
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)),
+            doc_edit(uri, None, [types.TextEdit(range=_zero(), new_text=body)]),
+        ]
+    )
+
+
+def _zero() -> types.Range:
+    return types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+    )
+
+
+def _overlaps(a: types.Range, line0: int) -> bool:
+    return a.start.line <= line0 <= a.end.line
+
+
+def link_actions(
+    server: VaultLanguageServer,
+    vault: Vault,
+    doc: Doc,
+    rng: types.Range,
+    context: list[types.Diagnostic],
+) -> list[types.CodeAction]:
+    if doc.parsed is None:
+        return []
+    out: list[types.CodeAction] = []
+    for link in doc.parsed.links:
+        if not _overlaps(rng, link.line - 1):
+            continue
+        res = vault.graph.resolve(link, doc.rel or "")
+        diag = [
+            d
+            for d in context
+            if d.range.start.line == link.line - 1 and d.code in ("broken-link", "ambiguous-link")
+        ]
+        if res.broken and link.target and vault.names_complete:
+            path = new_note_path(vault, link.target, doc.rel)
+            name = posixpath.basename(link.target)
+            out.append(
+                types.CodeAction(
+                    title=f"Create note '{path}'",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=diag or None,
+                    is_preferred=True,
+                    edit=create_note_edit(server, path, f"# {name}\n\n"),
+                )
+            )
+        elif res.ambiguous:
+            for cand in res.candidates:
+                text = format_link(link, vault.graph.shortest_link_text(cand))
+                out.append(
+                    types.CodeAction(
+                        title=f"Link to {cand}",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=diag or None,
+                        edit=types.WorkspaceEdit(
+                            document_changes=[
+                                doc_edit(
+                                    doc.uri,
+                                    doc.version,
+                                    [types.TextEdit(range=doc.link_range(link), new_text=text)],
+                                )
+                            ]
+                        ),
+                    )
+                )
+    return out
+
+
+def see_also_action(
+    vault: Vault, doc: Doc, context: list[types.Diagnostic]
+) -> types.CodeAction | None:
+    """Insert or extend `## See also` with the top related notes not linked yet."""
+    if doc.rel is None or doc.parsed is None or doc.rel not in vault.catalog:
+        return None
+    linked = {vault.graph.resolve(link, doc.rel).target for link in doc.parsed.links}
+    items = [
+        i for i in rel_mod.related(vault, doc.rel, limit=SEE_ALSO_COUNT) if i.path not in linked
+    ]
+    if not items:
+        return None
+    bullets = "".join(f"- [[{i.link_text}]]\n" for i in items)
+    lines = doc.text.lines
+    headings = doc.parsed.headings
+    section = next((h for h in headings if h.text.strip().casefold() == SEE_ALSO.casefold()), None)
+    if section is not None:
+        end = next(
+            (h.line - 1 for h in headings if h.line > section.line and h.level <= section.level),
+            len(lines),
+        )
+        last = max(
+            (i for i in range(section.line - 1, end) if lines[i].strip()), default=section.line - 1
+        )
+        pos = doc.text.pos(last, len(lines[last]))
+        edit = types.TextEdit(
+            range=types.Range(start=pos, end=pos), new_text="\n" + bullets.rstrip("\n")
+        )
+        if last == section.line - 1:
+            edit.new_text = "\n\n" + bullets.rstrip("\n")
+    else:
+        end_pos = doc.text.end()
+        tail = (
+            ""
+            if not doc.text.source or doc.text.source.endswith("\n\n")
+            else ("\n" if doc.text.source.endswith("\n") else "\n\n")
+        )
+        edit = types.TextEdit(
+            range=types.Range(start=end_pos, end=end_pos),
+            new_text=f"{tail}## {SEE_ALSO}\n\n{bullets}",
+        )
+    hint = [d for d in context if d.code == "related-not-linked"]
+    return types.CodeAction(
+        title=f"Add see-also links ({', '.join(i.title for i in items)})",
+        kind=types.CodeActionKind.QuickFix if hint else types.CodeActionKind.RefactorRewrite,
+        diagnostics=hint or None,
+        edit=types.WorkspaceEdit(document_changes=[doc_edit(doc.uri, doc.version, [edit])]),
+    )
+
+
+def mention_actions(vault: Vault, doc: Doc, rng: types.Range) -> list[types.CodeAction]:
+    if doc.rel is None or doc.rel not in vault.catalog:
+        return []
+    out: list[types.CodeAction] = []
+    for m in rel_mod.mentions(vault, doc.rel, doc.text.source):
+        line0 = m.line - 1
+        if not _overlaps(rng, line0):
+            continue
+        written = doc.text.line(line0)[m.start_col : m.end_col]
+        if m.text and written.casefold() != m.text.casefold():
+            continue  # the buffer moved on since it was indexed
+        target = vault.graph.shortest_link_text(m.path)
+        text = m.replacement or (
+            f"[[{written}]]"
+            if written.casefold() == target.casefold()
+            else f"[[{target}|{written}]]"
+        )
+        out.append(
+            types.CodeAction(
+                title=f"Link this mention of '{m.title}'",
+                kind=types.CodeActionKind.RefactorRewrite,
+                edit=types.WorkspaceEdit(
+                    document_changes=[
+                        doc_edit(
+                            doc.uri,
+                            doc.version,
+                            [
+                                types.TextEdit(
+                                    range=doc.text.range(line0, m.start_col, line0, m.end_col),
+                                    new_text=text,
+                                )
+                            ],
+                        )
+                    ]
+                ),
+            )
+        )
+    return out
+
+
+def extract_action(
+    server: VaultLanguageServer, vault: Vault, doc: Doc, rng: types.Range
+) -> types.CodeAction | None:
+    """Move the selection into a new note (titled by its first line) and link it in place."""
+    if rng.start == rng.end:
+        return None
+    l0, c0 = doc.text.col(rng.start)
+    l1, c1 = doc.text.col(rng.end)
+    lines = doc.text.lines
+    selected = (
+        "\n".join([lines[l0][c0:], *lines[l0 + 1 : l1], lines[l1][:c1]])
+        if l1 > l0
+        else lines[l0][c0:c1]
+    )
+    if not selected.strip():
+        return None
+    first = next(line for line in selected.split("\n") if line.strip())
+    title = BAD_NAME.sub(" ", re.sub(r"^\s*#+\s*", "", first)).strip()[:60].strip() or "Untitled"
+    rest = selected.split("\n")
+    body_lines = rest[rest.index(first) + 1 :] if re.match(r"^\s*#", first) else rest
+    body = f"# {title}\n\n" + "\n".join(body_lines).strip("\n") + "\n"
+    path = new_note_path(vault, title, doc.rel)
+    link = posixpath.basename(path)[:-3]
+    change = create_note_edit(server, path, body)
+    change.document_changes = [  # type: ignore[operator]
+        *change.document_changes,  # type: ignore[misc]
+        doc_edit(doc.uri, doc.version, [types.TextEdit(range=rng, new_text=f"[[{link}]]")]),
+    ]
+    return types.CodeAction(
+        title=f"Create note '{path}' from selection",
+        kind=types.CodeActionKind.RefactorExtract,
+        edit=change,
+    )
+
+
+def actions(
+    server: VaultLanguageServer, vault: Vault, doc: Doc, params: types.CodeActionParams
+) -> list[types.CodeAction]:
+    context = list(params.context.diagnostics or [])
+    out = link_actions(server, vault, doc, params.range, context)
+    for make in (
+        lambda: mention_actions(vault, doc, params.range),
+        lambda: [a] if (a := extract_action(server, vault, doc, params.range)) else [],
+        lambda: (
+            [a]
+            if server.session.options.features.seeAlso
+            and (a := see_also_action(vault, doc, context))
+            else []
+        ),
+    ):
+        try:
+            out.extend(make())
+        except Exception:
+            log.exception("a code action failed; offering the others")
+    only = params.context.only
+    if only:
+        out = [a for a in out if a.kind and any(str(a.kind).startswith(str(k)) for k in only)]
+    return out
+
+
+def setup(server: VaultLanguageServer) -> None:
+    kinds = [
+        types.CodeActionKind.QuickFix,
+        types.CodeActionKind.RefactorRewrite,
+        types.CodeActionKind.RefactorExtract,
+    ]
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=kinds)
+    )
+    @server.thread()
+    @guard(list)
+    def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
+        doc = server.docs.get(params.text_document.uri)
+        vault = server.session.get(timeout=5)
+        if doc is None or vault is None or doc.rel is None:
+            return []
+        return actions(server, vault, doc, params)

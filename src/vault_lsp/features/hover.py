@@ -1,0 +1,108 @@
+"""Hover on a link: title, a short summary, tags, backlink count, related notes.
+
+Never the raw file: a heading link shows where the section starts and its first lines, a block
+link the block's line. Summaries and related notes come from caches (see summaries.py), so a
+hover costs a link resolution and one file read.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from vault_core.index.link_graph import heading_key
+from vault_lsp import related as rel_mod
+from vault_lsp.common import guard
+from vault_lsp.documents import Doc
+from vault_lsp.summaries import Summaries, clip, first_paragraph
+
+if TYPE_CHECKING:
+    from vault_core.vault_index import Vault
+    from vault_lsp.server import VaultLanguageServer
+
+log = logging.getLogger("vault_lsp")
+RELATED_SHOWN = 3
+
+
+def render(
+    server: VaultLanguageServer, vault: Vault, doc: Doc, position: types.Position
+) -> str | None:
+    link = doc.link_at(position)
+    if link is None:
+        return None
+    res = vault.graph.resolve(link, doc.rel or "")
+    if res.target is None and not vault.names_complete:
+        p = vault.progress
+        return (
+            f"**`{link.target}`**: nvault is still reading the vault ({p.done:,}/{p.total:,} "
+            "files); hover again in a moment."
+        )
+    if res.target is None:
+        return f"**No note named `{link.target}`**\n\nUse the quick fix *Create note* to create it."
+    note = vault.catalog.get(res.target)
+    if note is None:
+        return None
+    target_doc = server.docs.for_rel(note.path)
+    lines = target_doc.text.lines if target_doc else []
+    parts = [f"**{note.title}**  ·  `{note.path}`"]
+    if res.ambiguous:
+        parts.append(f"⚠ ambiguous: also {', '.join(res.candidates[1:4])}")
+    if link.heading:
+        wanted = heading_key(link.heading)
+        heading = next((h for h in note.headings if heading_key(h.text) == wanted), None)
+        if heading is None:
+            parts.append(f"§ {link.heading}: no such heading")
+        else:
+            parts.append(f"§ **{heading.text}** (line {heading.line})")
+            section = first_paragraph(lines, heading.line)
+            if section:
+                parts.append(f"> {section}")
+    elif link.block:
+        block = next((b for b in note.blocks if b.id == link.block), None)
+        if block is None:
+            parts.append(f"^{link.block}: no such block")
+        elif 0 < block.line <= len(lines):
+            parts.append(f"^{block.id} (line {block.line})\n\n> {clip(lines[block.line - 1])}")
+    summaries: Summaries = server.summaries  # type: ignore[attr-defined]
+    if note.kind == "note":
+        summary, source = summaries.summary(vault, note, lines)
+        if summary:
+            parts.append(
+                f"{summary}" + ("" if source == "first paragraph" else f"  *({source} summary)*")
+            )
+    facts: list[str] = []
+    if note.tags:
+        facts.append(" ".join(f"#{t}" for t in note.tags[:8]))
+    sources = {r.source for r in vault.backlinks(note.path)}
+    facts.append(f"{len(sources)} backlink{'s' if len(sources) != 1 else ''}")
+    parts.append("  ·  ".join(facts))
+    related = rel_mod.peek(vault, note.path, RELATED_SHOWN)
+    if related:
+        parts.append("Related: " + ", ".join(f"[[{r.link_text}]]" for r in related))
+    return "\n\n".join(parts)
+
+
+def setup(server: VaultLanguageServer) -> None:
+    server.summaries = Summaries()  # type: ignore[attr-defined]
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @server.thread()
+    @guard()
+    def hover(params: types.HoverParams) -> types.Hover | None:
+        if not server.session.options.features.hover:
+            return None
+        server.summaries.touch()  # type: ignore[attr-defined]
+        doc = server.docs.get(params.text_document.uri)
+        vault = server.session.get(timeout=5)
+        if doc is None or vault is None:
+            return None
+        text = render(server, vault, doc, params.position)
+        if text is None:
+            return None
+        link = doc.link_at(params.position)
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+            range=doc.link_range(link) if link else None,
+        )

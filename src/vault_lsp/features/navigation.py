@@ -1,0 +1,148 @@
+"""Go to definition (link -> file, heading or block) and find references (backlinks).
+
+References on a link: every link to the same note (and heading, if the link names one).
+Elsewhere: links to this note, or to the heading under the cursor when it is on a heading line.
+Sources are re-parsed from their current text (open buffer or disk), so positions are exact.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from vault_core.index.link_graph import heading_key
+from vault_core.parse.markdown import Link
+from vault_lsp.common import guard
+from vault_lsp.documents import Doc
+
+if TYPE_CHECKING:
+    from vault_core.vault_index import Vault
+    from vault_lsp.server import VaultLanguageServer
+
+log = logging.getLogger("vault_lsp")
+
+
+def target_line(vault: Vault, path: str, heading: str | None, block: str | None) -> int:
+    """0-based line a link lands on."""
+    note = vault.catalog.get(path)
+    if note is None:
+        return 0
+    if heading:
+        wanted = heading_key(heading)
+        found = next((h for h in note.headings if heading_key(h.text) == wanted), None)
+        return found.line - 1 if found else 0
+    if block:
+        found_b = next((b for b in note.blocks if b.id == block), None)
+        return found_b.line - 1 if found_b else 0
+    return 0
+
+
+def definition(
+    server: VaultLanguageServer, vault: Vault, doc: Doc, pos: types.Position
+) -> list[types.Location]:
+    link = doc.link_at(pos)
+    if link is None:
+        return []
+    res = vault.graph.resolve(link, doc.rel or "")
+    if res.target is None:
+        return []
+    if not link.target and doc.parsed is not None:  # [[#Heading]] in this buffer
+        line = next(
+            (
+                h.line - 1
+                for h in doc.parsed.headings
+                if link.heading and heading_key(h.text) == heading_key(link.heading)
+            ),
+            next((b.line - 1 for b in doc.parsed.blocks if b.id == link.block), 0),
+        )
+        return [types.Location(uri=doc.uri, range=doc.text.range(line, 0))]
+    line = target_line(vault, res.target, link.heading, link.block)
+    target = server.docs.for_rel(res.target)
+    rng = (
+        target.text.range(line, 0)
+        if target
+        else types.Range(
+            start=types.Position(line=line, character=0), end=types.Position(line=line, character=0)
+        )
+    )
+    return [types.Location(uri=server.docs.uri_of(res.target), range=rng)]
+
+
+def links_to(
+    server: VaultLanguageServer, vault: Vault, path: str, heading: str | None = None
+) -> list[tuple[Doc, list[Link]]]:
+    """Every link (as currently written) that resolves to `path` (and `heading`, if given)."""
+    graph = vault.graph
+    sources = {r.source for r in graph.backlinks(path)} | {path}
+    for uri in server.docs.open_uris():  # unsaved buffers may link it too
+        rel = server.docs.rel_of(uri)
+        if rel is not None:
+            sources.add(rel)
+    wanted = heading_key(heading) if heading else None
+    out: list[tuple[Doc, list[Link]]] = []
+    for source in sorted(sources):
+        doc = server.docs.for_rel(source)
+        if doc is None or doc.parsed is None:
+            continue
+        found: list[Link] = []
+        for link in doc.parsed.links:
+            if graph.resolve(link, source).target != path:
+                continue
+            if wanted is not None and (not link.heading or heading_key(link.heading) != wanted):
+                continue
+            found.append(link)
+        if found:
+            out.append((doc, found))
+    return out
+
+
+def heading_at(doc: Doc, pos: types.Position) -> str | None:
+    if doc.parsed is None:
+        return None
+    return next(
+        (h.text for h in doc.parsed.headings if h.line - 1 == pos.line and h.level > 1), None
+    )
+
+
+def references(
+    server: VaultLanguageServer, vault: Vault, doc: Doc, pos: types.Position
+) -> list[types.Location]:
+    link = doc.link_at(pos)
+    if link is not None:
+        res = vault.graph.resolve(link, doc.rel or "")
+        if res.target is None:
+            return []
+        path, heading = res.target, link.heading
+    else:
+        if doc.rel is None:
+            return []
+        path, heading = doc.rel, heading_at(doc, pos)
+    return [
+        types.Location(uri=d.uri, range=d.link_range(link))
+        for d, links in links_to(server, vault, path, heading)
+        for link in links
+    ]
+
+
+def setup(server: VaultLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    @server.thread()
+    @guard(list)
+    def on_definition(params: types.DefinitionParams) -> list[types.Location]:
+        doc = server.docs.get(params.text_document.uri)
+        vault = server.session.get(timeout=5)
+        if doc is None or vault is None:
+            return []
+        return definition(server, vault, doc, params.position)
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    @server.thread()
+    @guard(list)
+    def on_references(params: types.ReferenceParams) -> list[types.Location]:
+        doc = server.docs.get(params.text_document.uri)
+        vault = server.session.get(timeout=5)
+        if doc is None or vault is None:
+            return []
+        return references(server, vault, doc, params.position)

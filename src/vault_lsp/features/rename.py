@@ -1,0 +1,240 @@
+"""Rename a note (from a link to it or its title line) or a heading, across the whole vault.
+
+A note rename is one WorkspaceEdit: every link to the note rewritten (wiki links keep their
+heading, block and label; markdown links get the new relative path), then a RenameFile.
+A heading rename rewrites the heading line and every `[[note#Heading]]` link to it.
+Links that reach the note through an alias are left alone: the alias still works.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from vault_core.index.link_graph import heading_key
+from vault_core.parse.markdown import Link
+from vault_lsp.common import guard
+from vault_lsp.documents import Doc, format_link, md_dest
+from vault_lsp.features.code_actions import BAD_NAME, doc_edit
+from vault_lsp.features.navigation import links_to
+
+if TYPE_CHECKING:
+    from vault_core.vault_index import Vault
+    from vault_lsp.server import VaultLanguageServer
+
+log = logging.getLogger("vault_lsp")
+
+
+@dataclass
+class Target:
+    kind: str  # "note" | "heading"
+    path: str
+    range: types.Range
+    placeholder: str
+    heading: str | None = None
+    title_line: int | None = None  # 0-based H1 line to rewrite too (rename from the title)
+
+
+def _heading_span(doc: Doc, line0: int, text: str) -> types.Range:
+    line = doc.text.line(line0)
+    start = line.find(text, line.find("#") + 1) if text else -1
+    if start < 0:
+        return doc.text.line_range(line0)
+    return doc.text.range(line0, start, line0, start + len(text))
+
+
+def _stem(path: str) -> str:
+    name = posixpath.basename(path)
+    return name[:-3] if name.lower().endswith(".md") else name
+
+
+def target_at(vault: Vault, doc: Doc, pos: types.Position) -> Target | None:
+    link = doc.link_at(pos)
+    if link is not None:
+        res = vault.graph.resolve(link, doc.rel or "")
+        if res.target is None or vault.catalog.get(res.target) is None:
+            return None
+        line0, col = doc.text.col(pos)
+        if link.kind == "wiki":
+            t0 = link.start_col + (3 if link.embed else 2)
+            hash_at = link.raw.find("#")
+            if link.heading and hash_at >= 0 and col > link.start_col + hash_at:
+                h0 = link.start_col + hash_at + 1
+                return Target(
+                    "heading",
+                    res.target,
+                    doc.text.range(line0, h0, line0, h0 + len(link.heading)),
+                    link.heading,
+                    link.heading,
+                )
+            if not link.target:
+                return None
+            return Target(
+                "note",
+                res.target,
+                doc.text.range(line0, t0, line0, t0 + len(link.target)),
+                _stem(res.target),
+            )
+        return Target("note", res.target, doc.link_range(link), _stem(res.target))
+    if doc.parsed is None or doc.rel is None or doc.rel not in vault.catalog:
+        return None
+    heading = next((h for h in doc.parsed.headings if h.line - 1 == pos.line), None)
+    if heading is None:
+        return None
+    rng = _heading_span(doc, pos.line, heading.text)
+    first_h1 = next((h for h in doc.parsed.headings if h.level == 1), None)
+    if heading is first_h1:
+        return Target("note", doc.rel, rng, _stem(doc.rel), title_line=pos.line)
+    return Target("heading", doc.rel, rng, heading.text, heading.text)
+
+
+def _new_target(vault: Vault, link: Link, source: str, new_rel: str) -> str:
+    if link.kind == "markdown":
+        return md_dest(new_rel, source)
+    new_stem = _stem(new_rel)
+    taken = [p for p in vault.graph.candidates(new_stem) if p != new_rel]
+    if "/" in link.target or taken:
+        return new_rel[:-3]
+    return new_stem
+
+
+def rename_note(
+    server: VaultLanguageServer, vault: Vault, t: Target, new_name: str
+) -> types.WorkspaceEdit:
+    new_name = BAD_NAME.sub(" ", new_name).strip().strip("/")
+    new_name = new_name[:-3] if new_name.lower().endswith(".md") else new_name
+    if not new_name:
+        raise ValueError("empty note name")
+    new_rel = (
+        f"{new_name}.md"
+        if "/" in new_name
+        else posixpath.join(posixpath.dirname(t.path), f"{new_name}.md")
+    )
+    if new_rel != t.path and (vault.root / new_rel).exists():
+        raise ValueError(f"{new_rel} already exists")
+    note = vault.catalog[t.path]
+    aliases = {a.casefold() for a in note.aliases} - {note.stem.casefold()}
+    changes: list[types.TextDocumentEdit | types.RenameFile] = []
+    for doc, links in links_to(server, vault, t.path):
+        edits = []
+        for link in links:
+            if link.kind == "wiki" and (
+                not link.target or link.target.strip().casefold() in aliases
+            ):
+                continue
+            edits.append(
+                types.TextEdit(
+                    range=doc.link_range(link),
+                    new_text=format_link(link, _new_target(vault, link, doc.rel or "", new_rel)),
+                )
+            )
+        if doc.rel == t.path and t.title_line is not None:
+            h1 = next(h for h in doc.parsed.headings if h.line - 1 == t.title_line)  # type: ignore[union-attr]
+            edits.append(
+                types.TextEdit(
+                    range=_heading_span(doc, t.title_line, h1.text),
+                    new_text=new_name.rsplit("/", 1)[-1],
+                )
+            )
+        if edits:
+            changes.append(doc_edit(doc.uri, doc.version, edits))
+    if t.title_line is not None and not any(
+        isinstance(c, types.TextDocumentEdit) and c.text_document.uri == server.docs.uri_of(t.path)
+        for c in changes
+    ):
+        doc = server.docs.for_rel(t.path)
+        if doc is not None and doc.parsed is not None:
+            h1 = next(h for h in doc.parsed.headings if h.line - 1 == t.title_line)
+            changes.append(
+                doc_edit(
+                    doc.uri,
+                    doc.version,
+                    [
+                        types.TextEdit(
+                            range=_heading_span(doc, t.title_line, h1.text),
+                            new_text=new_name.rsplit("/", 1)[-1],
+                        )
+                    ],
+                )
+            )
+    if new_rel != t.path:
+        changes.append(
+            types.RenameFile(
+                old_uri=server.docs.uri_of(t.path), new_uri=server.docs.uri_of(new_rel)
+            )
+        )
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+def rename_heading(
+    server: VaultLanguageServer, vault: Vault, t: Target, new_name: str
+) -> types.WorkspaceEdit:
+    new_name = new_name.strip()
+    if not new_name or t.heading is None:
+        raise ValueError("empty heading")
+    by_uri: dict[str, tuple[Doc, list[types.TextEdit]]] = {}
+    for doc, links in links_to(server, vault, t.path, t.heading):
+        by_uri[doc.uri] = (
+            doc,
+            [
+                types.TextEdit(
+                    range=doc.link_range(link),
+                    new_text=format_link(link, link.target, heading=new_name),
+                )
+                for link in links
+            ],
+        )
+    own = server.docs.for_rel(t.path)
+    if own is not None and own.parsed is not None:
+        wanted = heading_key(t.heading)
+        heading = next((h for h in own.parsed.headings if heading_key(h.text) == wanted), None)
+        if heading is not None:
+            edit = types.TextEdit(
+                range=_heading_span(own, heading.line - 1, heading.text), new_text=new_name
+            )
+            by_uri.setdefault(own.uri, (own, []))[1].append(edit)
+    return types.WorkspaceEdit(
+        document_changes=[doc_edit(d.uri, d.version, edits) for d, edits in by_uri.values()]
+    )
+
+
+def setup(server: VaultLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    @server.thread()
+    @guard()
+    def prepare(params: types.PrepareRenameParams) -> types.PrepareRenamePlaceholder | None:
+        doc = server.docs.get(params.text_document.uri)
+        vault = server.session.get(timeout=5)
+        if doc is None or vault is None:
+            return None
+        t = target_at(vault, doc, params.position)
+        return (
+            types.PrepareRenamePlaceholder(range=t.range, placeholder=t.placeholder) if t else None
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
+    @server.thread()
+    @guard()
+    def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
+        doc = server.docs.get(params.text_document.uri)
+        vault = server.session.get(timeout=5)
+        if doc is None or vault is None:
+            return None
+        t = target_at(vault, doc, params.position)
+        if t is None:
+            return None
+        try:
+            if t.kind == "heading":
+                return rename_heading(server, vault, t, params.new_name)
+            return rename_note(server, vault, t, params.new_name)
+        except ValueError as exc:  # a name that cannot work: say why instead of doing nothing
+            server.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning, message=f"nvault rename: {exc}"
+                )
+            )
+            return None

@@ -1,0 +1,106 @@
+"""Document symbols (the heading tree of the buffer) and workspace symbols (notes by title).
+
+Workspace symbols merge title matches with hybrid `vault.search` hits aggregated by note, so a
+query finds a note by its name or by what it is about.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from vault_lsp.common import guard
+from vault_lsp.documents import Doc
+from vault_lsp.features.completion import fuzzy
+
+if TYPE_CHECKING:
+    from vault_core.vault_index import Vault
+    from vault_lsp.server import VaultLanguageServer
+
+log = logging.getLogger("vault_lsp")
+MAX_SYMBOLS = 100
+
+
+def heading_tree(doc: Doc) -> list[types.DocumentSymbol]:
+    if doc.parsed is None:
+        return []
+    headings = doc.parsed.headings
+    last_line = len(doc.text.lines) - 1
+    roots: list[types.DocumentSymbol] = []
+    stack: list[tuple[int, types.DocumentSymbol]] = []
+    for i, heading in enumerate(headings):
+        line0 = heading.line - 1
+        end = next((h.line - 2 for h in headings[i + 1 :] if h.level <= heading.level), last_line)
+        end = max(end, line0)
+        symbol = types.DocumentSymbol(
+            name=heading.text or "(empty heading)",
+            detail="#" * heading.level,
+            kind=types.SymbolKind.String if heading.level > 1 else types.SymbolKind.File,
+            range=doc.text.range(line0, 0, end, len(doc.text.line(end))),
+            selection_range=doc.text.line_range(line0),
+            children=[],
+        )
+        while stack and stack[-1][0] >= heading.level:
+            stack.pop()
+        if stack:
+            stack[-1][1].children.append(symbol)  # type: ignore[union-attr]
+        else:
+            roots.append(symbol)
+        stack.append((heading.level, symbol))
+    return roots
+
+
+def workspace_symbols(
+    server: VaultLanguageServer, vault: Vault, query: str
+) -> list[types.WorkspaceSymbol]:
+    q = query.strip().casefold()
+    notes = [n for n in vault.catalog.values() if n.kind == "note"]
+    ranked: dict[str, float] = {}
+    for note in notes:
+        score = max(fuzzy(q, name.casefold()) for name in [note.title, *note.aliases, note.stem])
+        if score > 0:
+            ranked[note.path] = score * 10 if q else 0.0
+    if len(q) >= 3:
+        hits = vault.search(query, mode="hybrid", limit=30)
+        for rank, path in enumerate(dict.fromkeys(h.path for h in hits)):
+            if path in vault.catalog and vault.catalog[path].kind == "note":
+                ranked[path] = ranked.get(path, 0.0) + 10.0 / (rank + 1)
+    order = sorted(ranked, key=lambda p: (-ranked[p], vault.catalog[p].title.casefold()))
+    out = []
+    for path in order[:MAX_SYMBOLS]:
+        note = vault.catalog[path]
+        out.append(
+            types.WorkspaceSymbol(
+                name=note.title,
+                kind=types.SymbolKind.File,
+                location=types.Location(
+                    uri=server.docs.uri_of(path),
+                    range=types.Range(
+                        start=types.Position(line=0, character=0),
+                        end=types.Position(line=0, character=0),
+                    ),
+                ),
+                container_name=path.rsplit("/", 1)[0] if "/" in path else "",
+            )
+        )
+    return out
+
+
+def setup(server: VaultLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @server.thread()
+    @guard(list)
+    def document_symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+        doc = server.docs.get(params.text_document.uri)
+        return heading_tree(doc) if doc else []
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    @server.thread()
+    @guard(list)
+    def on_workspace_symbols(params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
+        vault = server.session.get(timeout=5)
+        if vault is None:
+            return []
+        return workspace_symbols(server, vault, params.query or "")
