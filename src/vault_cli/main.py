@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vault_core.config import VaultConfig
 from vault_core.query.search import SearchFilters
-from vault_core.vault_index import Vault, VaultError
+from vault_core.vault import Vault, VaultError
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from vault_lsp.common import attr, items_of
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 log = logging.getLogger("vault_lsp")
 _warned: set[str] = set()

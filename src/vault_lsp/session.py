@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 
 log = logging.getLogger("vault_lsp")
@@ -82,7 +82,7 @@ class Session:
         try:
             # imported here: lancedb and onnxruntime take seconds, initialize must not wait
             from vault_core.config import VaultConfig
-            from vault_core.vault_index import Vault, VaultError
+            from vault_core.vault import Vault, VaultError
 
             if self.root is None or not self.root.is_dir():
                 raise VaultError(

@@ -18,7 +18,7 @@ from vault_core.index.catalog import NoteRecord
 from vault_lsp import related as rel_mod
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 log = logging.getLogger("vault_lsp")
 SUMMARY_CHARS = 320

@@ -16,7 +16,7 @@ from vault_mcp.host import VaultHost
 from vault_mcp.tools import READ_ONLY, NoteArg, resolve
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 Engine = Literal["auto", "llm", "extractive"]
 EngineArg = Annotated[

@@ -37,7 +37,7 @@ from vault_mcp.models import (
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import Resolution
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
 NoteArg = Annotated[

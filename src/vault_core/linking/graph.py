@@ -22,7 +22,7 @@ from vault_core.parse.markdown import blank_inline_code, code_mask, split_frontm
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
     from vault_core.linking.related import RelatedNote
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 SPAN_RE = re.compile(
@@ -96,7 +96,7 @@ _MATCHERS: WeakKeyDictionary[Any, _Matcher] = WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def _matcher(vault: Vault) -> _Matcher:
+def _matcher(vault: VaultIndex) -> _Matcher:
     graph = vault.graph
     with _LOCK:
         cached = _MATCHERS.get(vault)
@@ -121,7 +121,7 @@ def _maskable_lines(text: str) -> list[str | None]:
     return result
 
 
-def unlinked_mentions(vault: Vault, path: str, text: str | None = None) -> list[Mention]:
+def unlinked_mentions(vault: VaultIndex, path: str, text: str | None = None) -> list[Mention]:
     """Where this note names another note in plain text (not in links, code or frontmatter)."""
     matcher = _matcher(vault)
     graph = matcher.graph
@@ -225,7 +225,7 @@ class GraphReport(BaseModel):
     duplicates: list[DuplicatePair]
 
 
-def graph_health(vault: Vault, hubs: int = 10, duplicates: bool = True) -> GraphReport:
+def graph_health(vault: VaultIndex, hubs: int = 10, duplicates: bool = True) -> GraphReport:
     """What a gardener of the vault wants to review; read-only."""
     graph = vault.graph
     notes = {p: n for p, n in graph.notes.items() if n.kind == "note"}
@@ -269,7 +269,7 @@ def _issue(res: Any) -> LinkIssue:
 
 
 def find_duplicates(
-    vault: Vault, cosine: float = DUPLICATE_COSINE, text: float = DUPLICATE_TEXT
+    vault: VaultIndex, cosine: float = DUPLICATE_COSINE, text: float = DUPLICATE_TEXT
 ) -> list[DuplicatePair]:
     """Note pairs whose mean vectors nearly coincide and whose words mostly agree."""
     from vault_core.linking.related_index import note_index
@@ -328,7 +328,10 @@ class LinkSuggestionReport(BaseModel):
 
 
 def suggest_links_for_vault(
-    vault: Vault, limit_per_note: int = 3, paths: list[str] | None = None, min_score: float = 0.0
+    vault: VaultIndex,
+    limit_per_note: int = 3,
+    paths: list[str] | None = None,
+    min_score: float = 0.0,
 ) -> LinkSuggestionReport:
     """For every note (or `paths`): top see-also notes (with the link model's confidence of at
     least `min_score`) and mentions not linked yet. Read-only."""

@@ -37,7 +37,7 @@ from vault_core.linking.related_index import (
 from vault_core.query.search import make_snippet
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 __all__ = ["Mention", "RelatedNote", "RelatedPassage", "related", "unlinked_mentions"]
 
@@ -99,7 +99,7 @@ class Candidates:
 
 
 def related(
-    vault: Vault,
+    vault: VaultIndex,
     path: str,
     limit: int = 10,
     *,
@@ -144,7 +144,7 @@ def related(
 
 
 def link_candidates(
-    vault: Vault,
+    vault: VaultIndex,
     path: str,
     *,
     signals: Collection[str] = SIGNALS,
@@ -258,7 +258,7 @@ def _top(
 
 
 def _suggestion(
-    vault: Vault,
+    vault: VaultIndex,
     found: Candidates,
     i: int,
     logit: float,

@@ -24,7 +24,7 @@ from vault_core.index.terms import TOKEN_RE, tokenize
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
@@ -60,7 +60,7 @@ BM25_K1, BM25_B = 1.2, 0.75
 class NoteIndex:
     """In-memory vectors, BM25 postings and link sets for one version of the catalog."""
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: VaultIndex) -> None:
         graph = vault.graph
         self.graph = graph  # the version token: a new LinkGraph object means the catalog changed
         self.records = dict(graph.notes)
@@ -167,7 +167,7 @@ class NoteIndex:
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
-    def link_free_text(self, vault: Vault, path: str, keep_words: bool = False) -> str:
+    def link_free_text(self, vault: VaultIndex, path: str, keep_words: bool = False) -> str:
         """The note's text without its links (see `strip_links`), NFKC-normalised; memoised."""
         key = (path, keep_words)
         if key not in self._texts:
@@ -175,7 +175,7 @@ class NoteIndex:
             self._texts[key] = unicodedata.normalize("NFKC", text)
         return self._texts[key]
 
-    def title_scores(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+    def title_scores(self, vault: VaultIndex, path: str, keep_words: bool = False) -> np.ndarray:
         """Per note: idf mass of its title terms found in this note's link-free text, times the
         share of its title that covers (a full-title match beats one common word)."""
         text = self.link_free_text(vault, path, keep_words)
@@ -202,7 +202,7 @@ class NoteIndex:
         i = self.pos[path]
         return np.arange(self.chunk_start[i], self.chunk_end[i])
 
-    def read_text(self, vault: Vault, path: str) -> str:
+    def read_text(self, vault: VaultIndex, path: str) -> str:
         note = self.records[path]
         if note.kind == "note":
             try:
@@ -234,7 +234,7 @@ class NoteIndex:
         return best, which
 
     def query_terms(
-        self, vault: Vault, path: str, k: int, keep_words: bool = False
+        self, vault: VaultIndex, path: str, k: int, keep_words: bool = False
     ) -> tuple[dict[str, float], dict[str, str]]:
         """The note's `k` most distinctive terms (tf-idf over its link-free text) with 1 + log(tf)
         query weights, and a readable word for each term (stems are not for people)."""
@@ -284,7 +284,9 @@ class NoteIndex:
                     found[i].append((float(w[a]) * weight, term))
         return {i: [surface[t] for _, t in sorted(f, reverse=True)[:n]] for i, f in found.items()}
 
-    def stripped_vectors(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+    def stripped_vectors(
+        self, vault: VaultIndex, path: str, keep_words: bool = False
+    ) -> np.ndarray:
         """The note's chunks re-embedded without their links (evaluation; memoised per version)."""
         key = (path, keep_words)
         if key not in self._stripped:
@@ -293,7 +295,7 @@ class NoteIndex:
             self._stripped[key] = np.asarray(vecs, dtype=np.float32)
         return self._stripped[key]
 
-    def mention_scores(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+    def mention_scores(self, vault: VaultIndex, path: str, keep_words: bool = False) -> np.ndarray:
         """How often the note names each other note in its link-free text (memoised)."""
         key = (path, keep_words)
         if key not in self._mentions:
@@ -308,7 +310,7 @@ class NoteIndex:
             self._mentions[key] = scores
         return self._mentions[key]
 
-    def link_text(self, vault: Vault, path: str) -> str:
+    def link_text(self, vault: VaultIndex, path: str) -> str:
         if path not in self._link_text:
             try:
                 self._link_text[path] = self.graph.shortest_link_text(path)
@@ -375,7 +377,7 @@ _INDEXES: WeakKeyDictionary[Any, NoteIndex] = WeakKeyDictionary()
 _BUILD_LOCK = threading.Lock()
 
 
-def note_index(vault: Vault) -> NoteIndex:
+def note_index(vault: VaultIndex) -> NoteIndex:
     """The cached NoteIndex for the vault's current catalog version (rebuilt when it changes)."""
     graph = vault.graph
     cached = _INDEXES.get(vault)

@@ -38,7 +38,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 QUESTION_RE = re.compile(r"\?\s*$|\b(TODO|TBD|FIXME|open question)\b", re.IGNORECASE)
 SYSTEM = (
@@ -63,7 +63,7 @@ class _LLMAnalysis(Closed):
 
 
 def analyze(
-    vault: Vault,
+    vault: VaultIndex,
     note: str,
     engine: EngineChoice | None = None,
     *,
@@ -102,7 +102,7 @@ def analyze(
     return result
 
 
-def cached_analysis(vault: Vault, note: str) -> AnalyzeResult | None:
+def cached_analysis(vault: VaultIndex, note: str) -> AnalyzeResult | None:
     """An analysis already cached for the note's current content (LLM first); computes nothing."""
     ctx = StudyContext.of(vault)
     sha = ctx.meta(ctx.resolve(note)).sha256

@@ -21,7 +21,7 @@ from vault_lsp.common import guard
 from vault_lsp.documents import Doc, md_dest
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")

@@ -23,7 +23,7 @@ from vault_lsp.features.code_actions import BAD_NAME, doc_edit
 from vault_lsp.features.navigation import links_to
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
