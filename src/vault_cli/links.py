@@ -7,7 +7,7 @@ import argparse
 from rich.markup import escape
 
 from vault_cli.main import COMMANDS, console, emit_json, open_vault
-from vault_core.linking.graph import GraphReport, graph_health, suggest_links_for_vault
+from vault_core.linking.mentions import GraphReport, graph_health, suggest_links_for_vault
 from vault_core.linking.related import SIGNALS, related, unlinked_mentions
 
 

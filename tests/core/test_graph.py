@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from vault_core.linking.graph import GraphReport, LinkSuggestionReport, suggest_links_for_vault
+from vault_core.linking.mentions import GraphReport, LinkSuggestionReport, suggest_links_for_vault
 from vault_core.vault import Vault
 
 ESSAY = (

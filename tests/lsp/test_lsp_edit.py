@@ -262,7 +262,7 @@ async def test_link_this_mention(copy_vault: Callable[[], Path]) -> None:
         link = next((a for a in actions if a.title.startswith("Link this mention")), None)
         if link is None:
             pytest.skip(
-                "vault.unlinked_mentions offered nothing (vault_core.linking.graph missing?)"
+                "vault.unlinked_mentions offered nothing (vault_core.linking.mentions missing?)"
             )
         assert "Command Palette" in link.title
         edited = apply_workspace_edit(link.edit, {doc: text})[doc]

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from vault_core.linking.graph import Mention, unlinked_mentions
 from vault_core.linking.link_model import FEATURES, LinkModel, default_model, probability
 from vault_core.linking.link_model import features as link_features
+from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related_index import (
     DEPTH,
     FEEDBACK_TOP,
@@ -325,7 +325,7 @@ def related_to_dict(items: list[RelatedNote]) -> list[dict[str, Any]]:
 
 def _link_models() -> None:
     """graph.NoteSuggestions holds RelatedNote, defined here (graph.py cannot import us at load)."""
-    from vault_core.linking import graph
+    from vault_core.linking import mentions as graph
 
     graph.NoteSuggestions.model_rebuild(_types_namespace={"RelatedNote": RelatedNote})
 

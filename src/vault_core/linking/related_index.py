@@ -299,7 +299,7 @@ class NoteIndex:
         """How often the note names each other note in its link-free text (memoised)."""
         key = (path, keep_words)
         if key not in self._mentions:
-            from vault_core.linking.graph import unlinked_mentions
+            from vault_core.linking.mentions import unlinked_mentions
 
             scores = np.zeros(len(self.paths), np.float32)
             if self.records[path].kind == "note":
