@@ -7,8 +7,10 @@ import argparse
 from rich.markup import escape
 
 from vault_cli.main import COMMANDS, console, emit_json, open_vault
-from vault_core.linking.mentions import GraphReport, graph_health, suggest_links_for_vault
-from vault_core.linking.related import SIGNALS, related, unlinked_mentions
+from vault_core.linking.health import GraphReport, graph_health
+from vault_core.linking.mentions import unlinked_mentions
+from vault_core.linking.related import SIGNALS, related
+from vault_core.linking.suggest import suggest_links_for_vault
 
 
 def cmd_related(args: argparse.Namespace) -> int:

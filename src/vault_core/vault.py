@@ -10,7 +10,8 @@ from typing import Any
 
 from vault_core.config import VaultConfig
 from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
-from vault_core.linking.mentions import GraphReport, Mention, graph_health, unlinked_mentions
+from vault_core.linking.health import GraphReport, graph_health
+from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related import RelatedNote, related
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.study.analyze import analyze

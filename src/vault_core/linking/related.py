@@ -1,8 +1,6 @@
 """See-also suggestions: notes that should be linked from a note and are not, with reasons.
 
-(`unlinked_mentions` lives in graph.py and is re-exported here, where `Vault` looks for it.)
-
-The signals come from the in-memory `NoteIndex` (note_index.py) and are fused by weighted
+The signals come from the in-memory `NoteIndex` (related_index.py) and are fused by weighted
 reciprocal rank fusion.
 """
 
@@ -321,13 +319,3 @@ def _suggestion(
 
 def related_to_dict(items: list[RelatedNote]) -> list[dict[str, Any]]:
     return [item.model_dump() for item in items]
-
-
-def _link_models() -> None:
-    """graph.NoteSuggestions holds RelatedNote, defined here (graph.py cannot import us at load)."""
-    from vault_core.linking import mentions as graph
-
-    graph.NoteSuggestions.model_rebuild(_types_namespace={"RelatedNote": RelatedNote})
-
-
-_link_models()

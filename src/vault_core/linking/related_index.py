@@ -21,6 +21,7 @@ import pyarrow.compute
 
 from vault_core.index.link_graph import strip_links
 from vault_core.index.terms import TOKEN_RE, tokenize
+from vault_core.linking.mentions import unlinked_mentions
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
@@ -299,8 +300,6 @@ class NoteIndex:
         """How often the note names each other note in its link-free text (memoised)."""
         key = (path, keep_words)
         if key not in self._mentions:
-            from vault_core.linking.mentions import unlinked_mentions
-
             scores = np.zeros(len(self.paths), np.float32)
             if self.records[path].kind == "note":
                 text = self.link_free_text(vault, path, keep_words)

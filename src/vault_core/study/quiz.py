@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from vault_core.errors import VaultError
 from vault_core.query.search import SearchFilters
+from vault_core.study.analyze import note_for_prompt
 from vault_core.study.context import StudyContext
 from vault_core.study.llm import LLMCancelled, LLMError
 from vault_core.study.models import (
@@ -321,8 +322,6 @@ def _quiz_llm(
     types: list[QuestionType],
     cancel: threading.Event | None,
 ) -> tuple[list[Question], list[str]]:
-    from vault_core.study.analyze import note_for_prompt
-
     budget = ctx.config.llm.max_input_chars // max(len(material), 1)
     blocks = [
         f"Note {i} ({m.path}):\n{note_for_prompt(ctx, m.path, m.text, budget)}"
