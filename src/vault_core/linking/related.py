@@ -23,7 +23,6 @@ from vault_core.linking.related_index import (
     PASSAGE_POOL,
     POPULAR_MIN_SIM,
     QUERY_TERMS,
-    RRF_K,
     SIGNALS,
     SIMILAR_NOTE,
     SIMILAR_PASSAGE,
@@ -32,6 +31,7 @@ from vault_core.linking.related_index import (
     count_phrase,
     note_index,
 )
+from vault_core.query.fusion import rrf
 from vault_core.query.search import make_snippet
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def link_candidates(
             peers = index.peer_links(path, note_sims)
             ranked["peers"] = _top(peers, excluded, index, positive=True)
         ranked["popular"] = _top(popular, excluded, index, positive=True)
-        fused = _fuse(ranked)
+        fused = rrf(ranked, WEIGHTS)
         # the best suggestions so far vouch for their own neighbours (pseudo-relevance feedback)
         vouched = np.zeros(len(index.paths), np.float32)
         for i in sorted(fused, key=lambda i: -fused[i])[:FEEDBACK_TOP]:
@@ -222,15 +222,6 @@ def link_candidates(
         for rank, i in enumerate(order, start=1):
             found.ranks.setdefault(i, {})[name] = rank
     return found
-
-
-def _fuse(ranked: dict[str, list[int]]) -> dict[int, float]:
-    """Weighted reciprocal rank fusion (WEIGHTS, RRF_K): note -> score."""
-    fused: dict[int, float] = {}
-    for name, order in ranked.items():
-        for rank, idx in enumerate(order, start=1):
-            fused[idx] = fused.get(idx, 0.0) + WEIGHTS.get(name, 1.0) / (RRF_K + rank)
-    return fused
 
 
 def _top(

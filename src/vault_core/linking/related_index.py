@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
-RRF_K = 60
 DEPTH = 50  # how deep each ranker's list goes into the fusion
 PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
 FEEDBACK_TOP = 5  # suggestions whose neighbours the feedback signal counts
