@@ -6,12 +6,15 @@ Features import this class only; main.py creates the server and wires the featur
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygls.lsp.server import LanguageServer
 
-from vault_lsp.documents import Documents
+from vault_lsp.documents import Doc, Documents
 from vault_lsp.session import Session
+
+if TYPE_CHECKING:
+    from vault_core.vault import Vault
 
 log = logging.getLogger("vault_lsp")
 
@@ -30,3 +33,12 @@ class VaultLanguageServer(LanguageServer):
             self.protocol.notify(method, params)
         except Exception:
             log.exception("could not send %s", method)
+
+    def doc_and_vault(self, uri: str) -> tuple[Doc, Vault] | None:
+        """The open document and the vault (waiting up to 5 s for it to open), or None when
+        either is missing: the preamble every document request starts with."""
+        doc = self.docs.get(uri)
+        vault = self.session.get(timeout=5)
+        if doc is None or vault is None:
+            return None
+        return doc, vault

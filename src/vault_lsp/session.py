@@ -107,9 +107,6 @@ class Session:
         try:
             vault.start_watching()
             log.info("watching %s", self.root)
-        except ImportError as exc:  # watcher module not there yet: poll instead
-            log.info("watcher unavailable (%s); falling back to a background rescan", exc)
-            threading.Thread(target=self._rescan_loop, name="nvault-rescan", daemon=True).start()
         except Exception:
             log.exception("watcher failed to start; falling back to a background rescan")
             threading.Thread(target=self._rescan_loop, name="nvault-rescan", daemon=True).start()

@@ -304,8 +304,8 @@ def setup(server: VaultLanguageServer) -> None:
             return None
         if summaries := getattr(server, "summaries", None):
             summaries.touch()
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
+        found = server.doc_and_vault(params.text_document.uri)
+        if found is None:
             return None
+        doc, vault = found
         return complete(ranker, vault, doc, params.position)

@@ -131,18 +131,18 @@ def setup(server: VaultLanguageServer) -> None:
     @server.thread()
     @guard(list)
     def on_definition(params: types.DefinitionParams) -> list[types.Location]:
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
+        found = server.doc_and_vault(params.text_document.uri)
+        if found is None:
             return []
+        doc, vault = found
         return definition(server, vault, doc, params.position)
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     @server.thread()
     @guard(list)
     def on_references(params: types.ReferenceParams) -> list[types.Location]:
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
+        found = server.doc_and_vault(params.text_document.uri)
+        if found is None:
             return []
+        doc, vault = found
         return references(server, vault, doc, params.position)

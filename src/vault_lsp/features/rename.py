@@ -207,10 +207,10 @@ def setup(server: VaultLanguageServer) -> None:
     @server.thread()
     @guard()
     def prepare(params: types.PrepareRenameParams) -> types.PrepareRenamePlaceholder | None:
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
+        found = server.doc_and_vault(params.text_document.uri)
+        if found is None:
             return None
+        doc, vault = found
         t = target_at(vault, doc, params.position)
         return (
             types.PrepareRenamePlaceholder(range=t.range, placeholder=t.placeholder) if t else None
@@ -220,10 +220,10 @@ def setup(server: VaultLanguageServer) -> None:
     @server.thread()
     @guard()
     def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
+        found = server.doc_and_vault(params.text_document.uri)
+        if found is None:
             return None
+        doc, vault = found
         t = target_at(vault, doc, params.position)
         if t is None:
             return None
