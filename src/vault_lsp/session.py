@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from vault_core.config import choose_root
+
 if TYPE_CHECKING:
     from vault_core.vault import Vault
 
@@ -69,8 +71,11 @@ class Session:
     # -- start-up -------------------------------------------------------------------------
     def choose_root(self, options: Any, workspace_root: str | None) -> Path | None:
         self.options = InitOptions.parse(options)
-        raw = self.cli_root or self.options.vaultRoot or workspace_root
-        self.root = Path(raw).expanduser().resolve() if raw else None
+        self.root, _ = choose_root(
+            (self.cli_root, "--root"),
+            (self.options.vaultRoot, "initializationOptions.vaultRoot"),
+            (workspace_root, "workspace"),
+        )
         return self.root
 
     def start(self, notify: Callable[[str, dict[str, Any]], None]) -> None:
