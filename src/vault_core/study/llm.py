@@ -19,6 +19,7 @@ import ollama
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vault_core.config import LLMConfig
+from vault_core.errors import VaultError
 from vault_core.study.llm_json import Structured, parse_reply
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,7 +31,7 @@ RETRY_REMINDER = (
 )
 
 
-class LLMError(RuntimeError):
+class LLMError(VaultError, RuntimeError):
     """The model could not give a usable answer; the message says why and what to do."""
 
 

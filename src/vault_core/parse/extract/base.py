@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from vault_core.errors import VaultError
 
-class ExtractError(Exception):
+
+class ExtractError(VaultError):
     """A file that cannot be read as its format; the message is what `status` shows."""
 
 
