@@ -5,8 +5,10 @@ Features import this class only; main.py creates the server and wires the featur
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pygls.lsp.server import LanguageServer
 
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
     from vault_core.vault import Vault
 
 log = logging.getLogger("vault_lsp")
+Params = TypeVar("Params")
+Result = TypeVar("Result")
 
 
 class VaultLanguageServer(LanguageServer):
@@ -42,3 +46,21 @@ class VaultLanguageServer(LanguageServer):
         if doc is None or vault is None:
             return None
         return doc, vault
+
+    def on_document(
+        self, default: Callable[[], Any] | Any = None
+    ) -> Callable[[Callable[[Params, Doc, Vault], Result]], Callable[[Params], Result | Any]]:
+        """Decorator for a document request handler taking (params, doc, vault): it runs once
+        both exist (see `doc_and_vault`); otherwise the request answers `default`."""
+
+        def decorate(fn: Callable[[Params, Doc, Vault], Result]) -> Callable[[Params], Any]:
+            @functools.wraps(fn)
+            def handler(params: Params) -> Result | Any:
+                found = self.doc_and_vault(params.text_document.uri)  # type: ignore[attr-defined]
+                if found is None:
+                    return default() if callable(default) else default
+                return fn(params, *found)
+
+            return handler
+
+        return decorate

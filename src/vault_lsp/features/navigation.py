@@ -130,19 +130,17 @@ def setup(server: VaultLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     @server.thread()
     @guard(list)
-    def on_definition(params: types.DefinitionParams) -> list[types.Location]:
-        found = server.doc_and_vault(params.text_document.uri)
-        if found is None:
-            return []
-        doc, vault = found
+    @server.on_document(list)
+    def on_definition(
+        params: types.DefinitionParams, doc: Doc, vault: Vault
+    ) -> list[types.Location]:
         return definition(server, vault, doc, params.position)
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     @server.thread()
     @guard(list)
-    def on_references(params: types.ReferenceParams) -> list[types.Location]:
-        found = server.doc_and_vault(params.text_document.uri)
-        if found is None:
-            return []
-        doc, vault = found
+    @server.on_document(list)
+    def on_references(
+        params: types.ReferenceParams, doc: Doc, vault: Vault
+    ) -> list[types.Location]:
         return references(server, vault, doc, params.position)

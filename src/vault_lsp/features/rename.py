@@ -206,11 +206,10 @@ def setup(server: VaultLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     @server.thread()
     @guard()
-    def prepare(params: types.PrepareRenameParams) -> types.PrepareRenamePlaceholder | None:
-        found = server.doc_and_vault(params.text_document.uri)
-        if found is None:
-            return None
-        doc, vault = found
+    @server.on_document()
+    def prepare(
+        params: types.PrepareRenameParams, doc: Doc, vault: Vault
+    ) -> types.PrepareRenamePlaceholder | None:
         t = target_at(vault, doc, params.position)
         return (
             types.PrepareRenamePlaceholder(range=t.range, placeholder=t.placeholder) if t else None
@@ -219,11 +218,8 @@ def setup(server: VaultLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     @server.thread()
     @guard()
-    def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
-        found = server.doc_and_vault(params.text_document.uri)
-        if found is None:
-            return None
-        doc, vault = found
+    @server.on_document()
+    def rename(params: types.RenameParams, doc: Doc, vault: Vault) -> types.WorkspaceEdit | None:
         t = target_at(vault, doc, params.position)
         if t is None:
             return None
