@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute
 
 from vault_core.index.link_graph import strip_links
 from vault_core.index.terms import TOKEN_RE, tokenize
@@ -85,6 +83,9 @@ class NoteIndex:
             else None
         )
         if table is not None and table.num_rows:
+            import pyarrow as pa  # loads with the first related() call, not at start-up
+            import pyarrow.compute
+
             table = table.filter(pa.compute.is_in(table["path"], pa.array(list(self.records))))
             table = table.sort_by([("path", "ascending"), ("ordinal", "ascending")])
         chunk_paths: list[str] = table["path"].to_pylist() if table is not None else []
