@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from _common import corpus, current_rss_mb, emit, load_average, log, machine, peak_rss_mb
 
-from vault_core.parse.chunk import chunk_sections, markdown_sections
 from vault_core.config import Limits
 from vault_core.index.embed import MiniLMEmbedder
+from vault_core.parse.chunk import chunk_sections, markdown_sections
 from vault_core.parse.markdown import parse_note
 
 

@@ -38,7 +38,7 @@ from linking import DEFAULT_CACHE, K, cached_vault, eval_notes, subset
 
 from vault_core.linking.link_model import FEATURES, LinkModel, probability
 from vault_core.linking.related import link_candidates
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 PROTOCOLS = {"strict": False, "unwrapped": True}  # name -> keep the words of bare [[links]]
 MODEL_PATH = Path(__file__).resolve().parents[1] / "src/vault_core/assets/link_model.json"

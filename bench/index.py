@@ -39,7 +39,7 @@ from _common import (
     timer,
 )
 
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 EMBED_SAMPLE = 256
 EDIT_SUFFIX = " This sentence was appended by bench/index.py to measure an incremental re-sync."

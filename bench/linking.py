@@ -60,7 +60,7 @@ from vault_core.index.terms import tokenize
 from vault_core.linking.link_model import LinkModel
 from vault_core.linking.related import related
 from vault_core.linking.related_index import note_index
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 DEFAULT_CACHE = Path(os.environ.get("NVAULT_BENCH_CACHE", "/tmp/nvault-bench-cache"))
 MARKER = "bench-synced.json"

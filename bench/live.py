@@ -26,11 +26,11 @@ from pathlib import Path
 
 import psutil
 
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 READER = r"""
 import sys, time
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 vault = Vault.open(sys.argv[1], watch=True)
 print("ready" if not vault.is_writer else "writer?!", flush=True)
 for line in sys.stdin:

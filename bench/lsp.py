@@ -38,7 +38,7 @@ from pytest_lsp import client_capabilities
 from pytest_lsp.client import make_test_lsp_client
 
 from vault_core.parse.markdown import parse_note
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "vaultofknowledge"

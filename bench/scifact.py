@@ -44,7 +44,7 @@ from _common import (
     timer,
 )
 
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 MODES = ("keyword", "semantic", "hybrid")
 REFERENCE = {

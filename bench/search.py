@@ -36,7 +36,7 @@ from _common import (
     timer,
 )
 
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 # Hybrid runs first and again last: the second pass shows how much of the first was warm-up
 # (page cache, LanceDB index caches) rather than hybrid's own cost. The query-vector cache is

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from vault_core.study.analyze import analyze
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 DEFAULT = Path("/tmp/nvault-bench-cache/vaultofknowledge")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import filelock
 import pytest
 
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 REPO = Path(__file__).resolve().parents[1]
 

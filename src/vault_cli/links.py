@@ -6,9 +6,13 @@ import argparse
 
 from rich.markup import escape
 
-from vault_cli.main import COMMANDS, console, emit_json, open_vault
-from vault_core.linking.graph import GraphReport, graph_health, suggest_links_for_vault
-from vault_core.linking.related import SIGNALS, related, unlinked_mentions
+from vault_cli.common import Commands, console, emit_json, open_vault
+from vault_core.linking.health import GraphReport, graph_health
+from vault_core.linking.mentions import unlinked_mentions
+from vault_core.linking.related import SIGNALS, related
+from vault_core.linking.suggest import suggest_links_for_vault
+
+COMMANDS: Commands = {}  # the subcommands this module adds; main.py merges them
 
 
 def cmd_related(args: argparse.Namespace) -> int:

@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
-from vault_core.config import VaultConfig
+from vault_cli import links, study, watch
+from vault_cli.common import Commands, console, emit_json, err_console, open_vault
 from vault_core.query.search import SearchFilters
-from vault_core.vault_index import Vault, VaultError
+from vault_core.vault import Vault, VaultError
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False)
-Command = Callable[[argparse.Namespace], int]
-COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
+COMMANDS: Commands = {}
 
 
 ROOT_AS_ARGUMENT = ("index", "status", "watch", "doctor")  # `nvault index ~/notes` reads naturally
-
-
-def open_vault(args: argparse.Namespace) -> Vault:
-    root = getattr(args, "root_arg", None) or getattr(args, "root", None)
-    return Vault.open(config=VaultConfig.load(root))
-
-
-def emit_json(model: Any) -> None:
-    if hasattr(model, "model_dump_json"):
-        print(model.model_dump_json(indent=2))
-    else:
-        print(
-            json.dumps(
-                model,
-                indent=2,
-                default=lambda o: o.model_dump() if hasattr(o, "model_dump") else str(o),
-            )
-        )
 
 
 def _sync_with_progress(vault: Vault) -> Any:
@@ -242,19 +220,8 @@ for _name, _fn, _setup, _help in (
     COMMANDS[_name] = (_fn, _setup, _help)
 
 
-FEATURE_CLI_MODULES = ("watch", "links", "study")
-
-
-def load_feature_commands() -> None:
-    """Each feature module registers its subcommands in COMMANDS when imported."""
-    import importlib
-
-    for name in FEATURE_CLI_MODULES:
-        try:
-            importlib.import_module(f"vault_cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"vault_cli.{name}":
-                raise
+for _module in (watch, links, study):
+    COMMANDS.update(_module.COMMANDS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -271,7 +238,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    load_feature_commands()
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command][0](args)
@@ -283,7 +249,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run the registry of the importable module, where feature modules add their commands.
-    from vault_cli.main import main as package_main
-
-    sys.exit(package_main())
+    sys.exit(main())

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from vault_cli.main import COMMANDS, console, emit_json, open_vault
+from vault_cli.common import Commands, console, emit_json, open_vault
+from vault_core.study.analyze import render_analysis
+from vault_core.study.compare import render_comparison
 from vault_core.study.llm import LLMClient, LLMError
+from vault_core.study.quiz import render_quiz
 
+COMMANDS: Commands = {}  # the subcommands this module adds; main.py merges them
 ENGINES = ["auto", "llm", "extractive"]
 
 
@@ -16,8 +20,6 @@ def _engine_option(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from vault_core.study.analyze import render_analysis
-
     with open_vault(args) as vault:
         result = vault.analyze(args.note, args.engine)
         emit_json(result) if args.json else console.print(render_analysis(result), markup=False)
@@ -30,8 +32,6 @@ def setup_analyze(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from vault_core.study.compare import render_comparison
-
     with open_vault(args) as vault:
         result = vault.compare(args.note_a, args.note_b, args.question, args.engine)
         emit_json(result) if args.json else console.print(render_comparison(result), markup=False)
@@ -46,8 +46,6 @@ def setup_compare(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_quiz(args: argparse.Namespace) -> int:
-    from vault_core.study.quiz import render_quiz
-
     types = [t.strip() for t in args.types.split(",")] if args.types else None
     with open_vault(args) as vault:
         try:

@@ -8,7 +8,9 @@ import signal
 import threading
 from types import FrameType
 
-from vault_cli.main import COMMANDS, err_console, open_vault
+from vault_cli.common import Commands, err_console, open_vault
+
+COMMANDS: Commands = {}  # the subcommands this module adds; main.py merges them
 
 PROGRESS_EVERY_S = 2.0
 

@@ -57,6 +57,18 @@ class Limits(BaseModel):
     chunk_overlap: int = Field(default=100, ge=0)
 
 
+ROOT_ENV = "NVAULT_ROOT"
+
+
+def choose_root(*candidates: tuple[str | Path | None, str]) -> tuple[Path | None, str]:
+    """The first given (value, source) as an absolute path, with its source; (None, "none")
+    if none is given. Every front end picks its vault root here, in its own order."""
+    for value, source in candidates:
+        if value:
+            return Path(value).expanduser().resolve(), source
+    return None, "none"
+
+
 class VaultConfig(BaseModel):
     """Everything a vault needs to know; the servers and CLI build one and hand it to `Vault`."""
 
@@ -82,7 +94,8 @@ class VaultConfig(BaseModel):
     @classmethod
     def load(cls, root: str | Path | None = None, **overrides: object) -> VaultConfig:
         """Config for `root` (or $NVAULT_ROOT, or the cwd), merged with `.nvault/config.toml`."""
-        root_path = Path(root or os.environ.get("NVAULT_ROOT") or Path.cwd()).expanduser().resolve()
+        chosen, _ = choose_root((root, "argument"), (os.environ.get(ROOT_ENV), ROOT_ENV))
+        root_path = chosen or Path.cwd().resolve()
         data: dict[str, object] = {}
         config_file = root_path / ".nvault" / "config.toml"
         if config_file.is_file():

@@ -1,4 +1,8 @@
-"""`Vault`: the one facade the CLI, the MCP server and the language server call."""
+"""`VaultIndex`: the index handle (open, writer/reader roles, sync, read, search).
+
+The features built on it (related, graph health, study) and live watching are added by the
+`Vault` facade in vault.py, which is what the front ends call.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import filelock
 
@@ -22,17 +26,6 @@ from vault_core.index.store import Store
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 
-__all__ = [
-    "FileIssue",
-    "IndexProgress",
-    "NoteContent",
-    "NoteNotFound",
-    "PathOutsideVault",
-    "Vault",
-    "VaultError",
-    "VaultStatus",
-]
-
 ChangeListener = Callable[[list[str]], None]
 REFRESH_INTERVAL_S = 0.5
 PROMOTE_INTERVAL_S = 5.0
@@ -40,10 +33,10 @@ EMBED_STEP_CHUNKS = 64  # one phase-2 commit in a server: a few seconds, so save
 PRIORITY_PATHS = 256  # notes a user touched lately, embedded before the rest
 
 
-class Vault:
+class VaultIndex:
     """Open with `Vault.open(root)`. The first process on a vault becomes the writer."""
 
-    def __init__(self, config: VaultConfig, *, writer: bool = True, watch: bool = False) -> None:
+    def __init__(self, config: VaultConfig, *, writer: bool = True) -> None:
         self.config = config
         self.root = config.root
         self.embedder: Embedder = make_embedder(config.embedder, config.llm)
@@ -54,7 +47,7 @@ class Vault:
             config.index_path, self.embedder.name, self.embedder.dim, writer=self.is_writer
         )
         self.searcher = Searcher(self.store, self.embedder)
-        self.progress = IndexProgress(phase="starting", active=watch)
+        self.progress = IndexProgress(phase="starting")
         self.listeners: list[ChangeListener] = []
         self.last_report: SyncReport | None = None
         self.last_sync: datetime | None = None
@@ -75,27 +68,12 @@ class Vault:
         self._load_catalog()
         if self.is_writer:
             self._become_writer()
-        if watch:
-            self.start_watching()
-        else:
-            self.progress.phase = "idle"
-
-    def start_watching(self) -> None:
-        """Catch up in the background, then follow the folder (writer) or the writer (reader)."""
-        from vault_core.watcher import Watcher
-
-        if self.watcher is None:
-            self.progress = IndexProgress(phase="starting", active=True)
-            self.watcher = Watcher(self)
-            self.watcher.start()
-            load = getattr(self.embedder, "load", None)
-            if load is not None:  # the model loads while phase 1 runs, not on the first query
-                threading.Thread(target=load, name="nvault-model", daemon=True).start()
+        self.progress.phase = "idle"
 
     @classmethod
     def open(
         cls, root: str | Path | None = None, *, config: VaultConfig | None = None, **kw: Any
-    ) -> Vault:
+    ) -> Self:
         return cls(config or VaultConfig.load(root), **kw)
 
     # -- roles ----------------------------------------------------------------------------
@@ -108,12 +86,11 @@ class Vault:
 
     def _become_writer(self) -> None:
         self.indexer = Indexer(self.config, self.store, self.embedder)
-        before = self.progress.phase
         self.progress.phase = "repairing"
         repaired = self.indexer.repair(self._catalog)
         if repaired:
             self._graph = None
-        self.progress.phase = before if before == "starting" else "idle"
+        self.progress.phase = "idle"
 
     def _maybe_promote(self) -> None:
         """A reader takes over when the writer has gone (its OS lock died with it)."""
@@ -439,42 +416,6 @@ class Vault:
     ) -> list[SearchHit]:
         return self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
 
-    # -- features built on the engine (thin: the logic lives in their modules) ------------
-    def related(self, note: str, limit: int = 10, **kw: Any) -> Any:
-        """Notes that should be linked from `note` and are not, with reasons."""
-        from vault_core.linking.related import related
-
-        return related(self, self.resolve(note).path, limit, **kw)
-
-    def unlinked_mentions(self, note: str, **kw: Any) -> Any:
-        """Plain-text mentions of other notes' titles or aliases inside `note`."""
-        from vault_core.linking.graph import unlinked_mentions
-
-        return unlinked_mentions(self, self.resolve(note).path, **kw)
-
-    def graph_health(self, **kw: Any) -> Any:
-        """Orphans, broken and ambiguous links, hubs and likely duplicates, for review."""
-        from vault_core.linking.graph import graph_health
-
-        return graph_health(self, **kw)
-
-    def analyze(self, note: str, engine: Any = None, **kw: Any) -> Any:
-        from vault_core.study.analyze import analyze
-
-        return analyze(self, note, engine, **kw)
-
-    def compare(
-        self, note_a: str, note_b: str, question: str | None = None, engine: Any = None, **kw: Any
-    ) -> Any:
-        from vault_core.study.compare import compare
-
-        return compare(self, note_a, note_b, question, engine, **kw)
-
-    def quiz(self, scope: str, n: int = 5, types: Any = None, engine: Any = None, **kw: Any) -> Any:
-        from vault_core.study.quiz import quiz
-
-        return quiz(self, scope, n, types, engine, **kw)
-
     # -- status ---------------------------------------------------------------------------
     @property
     def catching_up(self) -> bool:
@@ -520,7 +461,7 @@ class Vault:
             self._lock.release()
             self.is_writer = False
 
-    def __enter__(self) -> Vault:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

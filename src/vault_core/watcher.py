@@ -38,7 +38,7 @@ from watchdog.events import (
 
 if TYPE_CHECKING:
     from vault_core.index.indexer import SyncReport
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 log = logging.getLogger("nvault.watcher")
 
@@ -99,7 +99,7 @@ class _OverflowHandler(logging.Handler):
 class Watcher:
     """Started by `Vault.start_watching()`; `describe()` feeds `vault.status().watcher`."""
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: VaultIndex) -> None:
         self.vault = vault
         self.root = os.path.realpath(vault.root)
         self._cond = threading.Condition()

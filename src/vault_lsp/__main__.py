@@ -2,6 +2,6 @@
 
 import sys
 
-from vault_lsp.server import main
+from vault_lsp.main import main
 
 sys.exit(main())

@@ -1,0 +1,99 @@
+"""`vault-lsp`: the nvault language server (pygls 2, stdio).
+
+Each feature lives in its own module under features/ with a `setup(server)` that registers its
+handlers; this module owns start-up (vault root, lazy Vault), shutdown and the wiring only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from vault_lsp.features import (
+    code_actions,
+    completion,
+    custom,
+    diagnostics,
+    hover,
+    navigation,
+    rename,
+    symbols,
+    textsync,
+)
+from vault_lsp.server import VaultLanguageServer
+
+log = logging.getLogger("vault_lsp")
+FEATURES = (
+    textsync,
+    diagnostics,
+    hover,
+    completion,
+    navigation,
+    symbols,
+    code_actions,
+    rename,
+    custom,
+)
+
+
+def _workspace_root(params: types.InitializeParams) -> str | None:
+    uri = params.root_uri
+    if not uri and params.workspace_folders:
+        uri = params.workspace_folders[0].uri
+    if uri:
+        return to_fs_path(uri)
+    return params.root_path
+
+
+def create_server(root: str | None = None) -> VaultLanguageServer:
+    server = VaultLanguageServer(root)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams) -> None:
+        chosen = server.session.choose_root(params.initialization_options, _workspace_root(params))
+        log.info("vault root: %s", chosen)
+        window = params.capabilities.window
+        server.work_done.supported = bool(window and window.work_done_progress)
+        server.session.start(server.send, server.work_done)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(params: Any) -> None:
+        server.session.close()
+
+    for module in FEATURES:
+        module.setup(server)
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vault-lsp", description="nvault language server (stdio)")
+    parser.add_argument(
+        "--root", help="vault folder (default: initializationOptions.vaultRoot, then the workspace)"
+    )
+    parser.add_argument("--stdio", action="store_true", help="talk LSP over stdio (the default)")
+    parser.add_argument(
+        "--log-level", default="INFO", help="DEBUG, INFO, WARNING (logs go to stderr)"
+    )
+    parser.add_argument("--log-file", help="also write the log to this file")
+    args = parser.parse_args(argv)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if args.log_file:
+        handlers.append(logging.FileHandler(args.log_file, encoding="utf-8"))
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+    )
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    server = create_server(args.root)
+    server.start_io()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,8 +1,7 @@
 """`vault.related` and `vault.unlinked_mentions` in the one shape every feature here uses.
 
-Both live in vault_core/related.py (another engineer's module); until it imports, features
-that need them quietly offer nothing. Results are cached per note content and index version,
-since hover, diagnostics and code actions all ask for the same note.
+Results are cached per note content and index version, since hover, diagnostics and code
+actions all ask for the same note.
 """
 
 from __future__ import annotations
@@ -16,10 +15,9 @@ from pydantic import BaseModel, Field
 from vault_lsp.common import attr, items_of
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 log = logging.getLogger("vault_lsp")
-_warned: set[str] = set()
 
 
 class RelatedItem(BaseModel):
@@ -65,12 +63,6 @@ _related = _Cache()
 _mentions = _Cache()
 
 
-def _missing(what: str, exc: Exception) -> None:
-    if what not in _warned:
-        _warned.add(what)
-        log.warning("%s unavailable (%s): those features stay empty until it imports", what, exc)
-
-
 def _key(vault: Vault, path: str, *extra: Any) -> tuple[Any, ...]:
     """Note content; entries are also tied to `vault.generation`, which every commit bumps."""
     note = vault.catalog.get(path)
@@ -83,11 +75,7 @@ def related(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem]:
     cached = _related.get(vault, key)
     if cached is not None:
         return cached
-    try:
-        raw = vault.related(path, limit=limit)
-    except ImportError as exc:
-        _missing("vault_core.linking.related", exc)
-        return []
+    raw = vault.related(path, limit=limit)
     graph = vault.graph
     out: list[RelatedItem] = []
     for item in items_of(raw):
@@ -117,11 +105,7 @@ def mentions(vault: Vault, path: str, text: str | None = None) -> list[Mention]:
     cached = _mentions.get(vault, key)
     if cached is not None:
         return cached
-    try:
-        raw = vault.unlinked_mentions(path, **({"text": text} if text is not None else {}))
-    except ImportError as exc:
-        _missing("vault_core.linking.related.unlinked_mentions", exc)
-        return []
+    raw = vault.unlinked_mentions(path, **({"text": text} if text is not None else {}))
     out: list[Mention] = []
     for item in items_of(raw):
         target = attr(item, "target", "note")  # `path` is the note the mention is in

@@ -1,47 +1,27 @@
-"""`vault-lsp`: the nvault language server (pygls 2, stdio).
+"""`VaultLanguageServer`: the pygls server plus what every feature shares (session, documents).
 
-Each feature lives in its own module with a `setup(server)` that registers its handlers; this
-module owns start-up (vault root, lazy Vault) and shutdown only.
+Features import this class only; main.py creates the server and wires the features.
 """
 
 from __future__ import annotations
 
-import argparse
+import functools
 import logging
-import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
 
-from vault_lsp.documents import Documents
-from vault_lsp.features import (
-    code_actions,
-    completion,
-    custom,
-    diagnostics,
-    hover,
-    navigation,
-    rename,
-    symbols,
-    textsync,
-)
+from vault_lsp.documents import Doc, Documents
 from vault_lsp.progress import WorkDoneReporter
 from vault_lsp.session import Session
 
+if TYPE_CHECKING:
+    from vault_core.vault import Vault
+
 log = logging.getLogger("vault_lsp")
-FEATURES = (
-    textsync,
-    diagnostics,
-    hover,
-    completion,
-    navigation,
-    symbols,
-    code_actions,
-    rename,
-    custom,
-)
+Params = TypeVar("Params")
+Result = TypeVar("Result")
 
 
 class VaultLanguageServer(LanguageServer):
@@ -60,60 +40,29 @@ class VaultLanguageServer(LanguageServer):
         except Exception:
             log.exception("could not send %s", method)
 
+    def doc_and_vault(self, uri: str) -> tuple[Doc, Vault] | None:
+        """The open document and the vault (waiting up to 5 s for it to open), or None when
+        either is missing: the preamble every document request starts with."""
+        doc = self.docs.get(uri)
+        vault = self.session.get(timeout=5)
+        if doc is None or vault is None:
+            return None
+        return doc, vault
 
-def _workspace_root(params: types.InitializeParams) -> str | None:
-    uri = params.root_uri
-    if not uri and params.workspace_folders:
-        uri = params.workspace_folders[0].uri
-    if uri:
-        return to_fs_path(uri)
-    return params.root_path
+    def on_document(
+        self, default: Callable[[], Any] | Any = None
+    ) -> Callable[[Callable[[Params, Doc, Vault], Result]], Callable[[Params], Result | Any]]:
+        """Decorator for a document request handler taking (params, doc, vault): it runs once
+        both exist (see `doc_and_vault`); otherwise the request answers `default`."""
 
+        def decorate(fn: Callable[[Params, Doc, Vault], Result]) -> Callable[[Params], Any]:
+            @functools.wraps(fn)
+            def handler(params: Params) -> Result | Any:
+                found = self.doc_and_vault(params.text_document.uri)  # type: ignore[attr-defined]
+                if found is None:
+                    return default() if callable(default) else default
+                return fn(params, *found)
 
-def create_server(root: str | None = None) -> VaultLanguageServer:
-    server = VaultLanguageServer(root)
+            return handler
 
-    @server.feature(types.INITIALIZE)
-    def initialize(params: types.InitializeParams) -> None:
-        chosen = server.session.choose_root(params.initialization_options, _workspace_root(params))
-        log.info("vault root: %s", chosen)
-        window = params.capabilities.window
-        server.work_done.supported = bool(window and window.work_done_progress)
-        server.session.start(server.send, server.work_done)
-
-    @server.feature(types.SHUTDOWN)
-    def shutdown(params: Any) -> None:
-        server.session.close()
-
-    for module in FEATURES:
-        module.setup(server)
-    return server
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="vault-lsp", description="nvault language server (stdio)")
-    parser.add_argument(
-        "--root", help="vault folder (default: initializationOptions.vaultRoot, then the workspace)"
-    )
-    parser.add_argument("--stdio", action="store_true", help="talk LSP over stdio (the default)")
-    parser.add_argument(
-        "--log-level", default="INFO", help="DEBUG, INFO, WARNING (logs go to stderr)"
-    )
-    parser.add_argument("--log-file", help="also write the log to this file")
-    args = parser.parse_args(argv)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if args.log_file:
-        handlers.append(logging.FileHandler(args.log_file, encoding="utf-8"))
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=handlers,
-    )
-    logging.getLogger("pygls").setLevel(logging.WARNING)
-    server = create_server(args.root)
-    server.start_io()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        return decorate

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from vault_core.config import choose_root
 from vault_core.results import IndexProgress
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 
 log = logging.getLogger("vault_lsp")
@@ -72,8 +73,11 @@ class Session:
     # -- start-up -------------------------------------------------------------------------
     def choose_root(self, options: Any, workspace_root: str | None) -> Path | None:
         self.options = InitOptions.parse(options)
-        raw = self.cli_root or self.options.vaultRoot or workspace_root
-        self.root = Path(raw).expanduser().resolve() if raw else None
+        self.root, _ = choose_root(
+            (self.cli_root, "--root"),
+            (self.options.vaultRoot, "initializationOptions.vaultRoot"),
+            (workspace_root, "workspace"),
+        )
         return self.root
 
     def start(
@@ -91,7 +95,7 @@ class Session:
         try:
             # imported here: lancedb and onnxruntime take seconds, initialize must not wait
             from vault_core.config import VaultConfig
-            from vault_core.vault_index import Vault, VaultError
+            from vault_core.vault import Vault, VaultError
 
             if self.root is None or not self.root.is_dir():
                 raise VaultError(
@@ -116,9 +120,6 @@ class Session:
         try:
             vault.start_watching()
             log.info("watching %s", self.root)
-        except ImportError as exc:  # watcher module not there yet: poll instead
-            log.info("watcher unavailable (%s); falling back to a background rescan", exc)
-            threading.Thread(target=self._rescan_loop, name="nvault-rescan", daemon=True).start()
         except Exception:
             log.exception("watcher failed to start; falling back to a background rescan")
             threading.Thread(target=self._rescan_loop, name="nvault-rescan", daemon=True).start()

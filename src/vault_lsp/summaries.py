@@ -15,16 +15,16 @@ import time
 from typing import TYPE_CHECKING
 
 from vault_core.index.catalog import NoteRecord
+from vault_core.study.text import WIKI_RE
 from vault_lsp import related as rel_mod
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 log = logging.getLogger("vault_lsp")
 SUMMARY_CHARS = 320
 IDLE_S = 0.5  # warm only after this long without a hover/completion
 HEADING_OR_FENCE = re.compile(r"^\s{0,3}(#{1,6}\s|```|~~~|---\s*$|\|)")
-MARKUP = re.compile(r"!?\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 
 
 def clip(text: str, limit: int = SUMMARY_CHARS) -> str:
@@ -53,7 +53,7 @@ def first_paragraph(lines: list[str], start: int = 0, max_lines: int = 3) -> str
             if para:
                 break
             continue
-        para.append(MARKUP.sub(lambda m: m.group(2) or m.group(1), stripped))
+        para.append(WIKI_RE.sub(lambda m: m.group(2) or m.group(1), stripped))
         if len(para) >= max_lines:
             break
     return clip(" ".join(para))

@@ -19,7 +19,7 @@ import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 log = logging.getLogger("vault_mcp")
 T = TypeVar("T")
@@ -68,7 +68,7 @@ class VaultHost:
         try:
             if not self.root.is_dir():
                 raise FileNotFoundError(f"{self.root} is not a folder")
-            from vault_core.vault_index import Vault
+            from vault_core.vault import Vault
 
             watch = self.watch and _watcher_available()
             started = time.monotonic()
@@ -176,7 +176,7 @@ def _watcher_available() -> bool:
 
 def _message(exc: Exception) -> str:
     from vault_core.study.llm import LLMError
-    from vault_core.vault_index import VaultError
+    from vault_core.vault import VaultError
 
     if isinstance(exc, VaultError | ValueError | LLMError | FileNotFoundError):
         return str(exc)

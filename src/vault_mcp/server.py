@@ -20,6 +20,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types import NotificationParams
 from mcp_types import Resource as MCPResource
 
+from vault_core.config import ROOT_ENV, choose_root
 from vault_mcp.host import VaultHost
 
 log = logging.getLogger("vault_mcp")
@@ -144,11 +145,7 @@ def configure_logging(level: str) -> None:
 
 
 def pick_root(args: argparse.Namespace) -> tuple[Path | None, str]:
-    if args.root:
-        return Path(args.root), "--root"
-    if os.environ.get("NVAULT_ROOT"):
-        return Path(os.environ["NVAULT_ROOT"]), "NVAULT_ROOT"
-    return None, "none"
+    return choose_root((args.root, "--root"), (os.environ.get(ROOT_ENV), ROOT_ENV))
 
 
 def serve_http(mcp: VaultMCP, port: int, path: str) -> None:

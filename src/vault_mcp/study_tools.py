@@ -12,11 +12,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from vault_core.study.models import AnalyzeResult, CompareResult, QuestionType, QuizResult
+from vault_mcp.args import READ_ONLY, NoteArg, resolve
 from vault_mcp.host import VaultHost
-from vault_mcp.tools import READ_ONLY, NoteArg, resolve
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
 Engine = Literal["auto", "llm", "extractive"]
 EngineArg = Annotated[

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
+from vault_mcp.args import READ_ONLY, NoteArg, resolve
 from vault_mcp.host import VaultHost
 from vault_mcp.models import (
     DATA_NOTE,
@@ -34,20 +35,11 @@ from vault_mcp.models import (
     SkippedFile,
     StatusResult,
 )
+from vault_mcp.study_tools import register_study_tools
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import Resolution
-    from vault_core.vault_index import Vault
-
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
-NoteArg = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=1000,
-        description="a note path ('folder/note.md'), name, alias, title or [[wikilink]]",
-    ),
-]
+    from vault_core.vault import Vault
 
 
 def structured(model: BaseModel, text: str) -> CallToolResult:
@@ -66,13 +58,6 @@ def inside(vault: Vault, path: str) -> str:
             raise ToolError(f"{path!r} is outside the vault; pass a glob relative to the root")
         return path
     return vault.relpath(path)
-
-
-def resolve(vault: Vault, name: str) -> str:
-    """The note `name` means, refused if its file is a symlink leading out of the vault."""
-    path = vault.resolve(name).path
-    vault.relpath(path)
-    return path
 
 
 def within(vault: Vault, path: str) -> bool:
@@ -117,7 +102,6 @@ def _decode_cursor(cursor: str) -> int:
 
 def register_tools(mcp: MCPServer, host: VaultHost) -> None:
     """The vault tools (search, notes, links, status) and the study tools (study_tools.py)."""
-    from vault_mcp.study_tools import register_study_tools
 
     @mcp.tool(annotations=READ_ONLY)
     async def search(

@@ -67,7 +67,7 @@ def index_problems(root: Path, index_dir: Path | None = None) -> list[str]:
 
 
 def main(root: str) -> None:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
     vault = Vault.open(root)
     assert vault.is_writer, "worker must be the writer"

@@ -9,7 +9,7 @@ import openpyxl
 import pymupdf
 import pytest
 
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 
 def build_vault(root: Path) -> None:

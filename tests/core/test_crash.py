@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from _crash_worker import index_problems
 
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 WORKER = Path(__file__).with_name("_crash_worker.py")
 NVAULT_MAIN = "import sys; from vault_cli.main import main; sys.exit(main(sys.argv[1:]))"

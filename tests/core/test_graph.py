@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from vault_core.linking.graph import GraphReport, LinkSuggestionReport, suggest_links_for_vault
-from vault_core.vault_index import Vault
+from vault_core.linking.health import GraphReport
+from vault_core.linking.suggest import LinkSuggestionReport, suggest_links_for_vault
+from vault_core.vault import Vault
 
 ESSAY = (
     "Compound interest makes savings grow faster every year, because the interest earned is "

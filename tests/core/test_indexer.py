@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from vault_core.index.store import Store
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 LONG = "# Long note\n\n" + "\n\n".join(
     f"## Part {i}\n" + " ".join(f"Paragraph {i} sentence {j} about topic{i}." for j in range(6))

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "linking.py"
 

@@ -8,7 +8,7 @@ import pytest
 
 from vault_core.index.link_graph import strip_links
 from vault_core.linking.related import RelatedNote, related
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 BREAD = {
     "sourdough.md": (

@@ -25,7 +25,7 @@ from vault_core.study.compare import compare, render_comparison
 from vault_core.study.llm import LLMUnavailable
 from vault_core.study.quiz import quiz, render_quiz, supported
 from vault_core.study.text import lines_contain
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 REPO = Path(__file__).resolve().parents[2]
 CORPORA = Path(os.environ.get("NVAULT_CORPORA") or REPO.parent / "shared" / "corpora")

@@ -20,7 +20,7 @@ import pytest
 from _crash_worker import disk_files, index_problems
 
 from vault_core.query.search import SearchFilters
-from vault_core.vault_index import Vault
+from vault_core.vault import Vault
 
 NVAULT_MAIN = "import sys; from vault_cli.main import main; sys.exit(main(sys.argv[1:]))"
 BODIES = [

@@ -136,7 +136,7 @@ def make_vault(root: Path, files: dict[str, str] | None = None) -> Path:
 
 def indexed_vault(root: Path, files: dict[str, str] | None = None) -> Path:
     """A tmp vault with its index built once in-process (so servers start on a warm index)."""
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
 
     make_vault(root, files)
     with Vault.open(root) as vault:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
 import subprocess
@@ -28,8 +27,6 @@ def warm_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_live_edit_shows_up_in_search(warm_vault: Path, tmp_path: Path) -> None:
-    if importlib.util.find_spec("vault_core.watcher") is None:
-        pytest.skip("vault_core.watcher has not landed yet: no live updates without it")
     root = copy_vault(warm_vault, tmp_path / "vault")
     with SyncClient(server_params(root)) as client:
         wait_for(lambda: client.ok("status")["ready"])

@@ -7,7 +7,6 @@ only read, so they share it.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,8 +149,6 @@ def test_links_flag_broken_ones_and_backlinks_find_linkers(client: SyncClient) -
 
 
 def test_related_suggests_unlinked_notes_with_reasons(client: SyncClient) -> None:
-    if importlib.util.find_spec("vault_core.linking.related") is None:
-        pytest.skip("vault_core.linking.related has not landed yet")
     out = client.ok("related", {"note": "journal/2024-01-01.md", "limit": 5})
     assert out["note"] == "journal/2024-01-01.md"
     assert out["suggestions"], "a note about coffee and zebras should have related notes"

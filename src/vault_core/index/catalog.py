@@ -6,27 +6,20 @@ import json
 from typing import Any, Literal
 
 import pyarrow as pa
-from pydantic import BaseModel, Field
 
-from vault_core.parse.markdown import Block, Heading, Link
+from vault_core.parse.markdown import NoteMeta
 
 
-class NoteRecord(BaseModel):
+class NoteRecord(NoteMeta):
+    """One row of the `notes` table: the parsed metadata plus what the index knows of the file."""
+
     path: str
     kind: Literal["note", "attachment"] = "note"
     sha256: str = ""
     mtime: float = 0.0
     size: int = 0
-    title: str
-    aliases: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    links: list[Link] = Field(default_factory=list)
-    headings: list[Heading] = Field(default_factory=list)
-    blocks: list[Block] = Field(default_factory=list)
-    frontmatter: dict[str, Any] = Field(default_factory=dict)
     chunk_count: int = 0
     error: str = ""
-    warnings: list[str] = Field(default_factory=list)
     indexed_at: float = 0.0
 
     @property

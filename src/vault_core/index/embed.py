@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from vault_core.config import EmbedderConfig, LLMConfig
+from vault_core.errors import VaultError
 
 BUILTIN_MODEL_NAME = "all-MiniLM-L6-v2-int8"
 BUILTIN_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -26,7 +27,7 @@ TOKEN_BUDGET = 512
 MAX_BATCH = 64
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(VaultError, RuntimeError):
     """The embedding model cannot be loaded or called; the message says how to fix it."""
 
 

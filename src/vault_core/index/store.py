@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 from lancedb.index import FTS, BTree
 
+from vault_core.errors import VaultError
+
 SCHEMA_VERSION = 1
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
 PARSER_VERSION = 3
@@ -26,7 +28,7 @@ CHUNKS = "chunks"
 NOTES = "notes"
 
 
-class IndexMismatch(RuntimeError):
+class IndexMismatch(VaultError, RuntimeError):
     """The index on disk was built by another model or schema; a writer rebuilds it."""
 
 

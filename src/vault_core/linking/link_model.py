@@ -18,7 +18,8 @@ from importlib import resources
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from vault_core.linking.related_index import DEPTH, RRF_K
+from vault_core.linking.related_index import DEPTH
+from vault_core.query.fusion import RRF_K
 
 # the rankers whose positions are features, in feature order
 RANKERS = (

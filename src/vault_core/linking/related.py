@@ -1,8 +1,6 @@
 """See-also suggestions: notes that should be linked from a note and are not, with reasons.
 
-(`unlinked_mentions` lives in graph.py and is re-exported here, where `Vault` looks for it.)
-
-The signals come from the in-memory `NoteIndex` (note_index.py) and are fused by weighted
+The signals come from the in-memory `NoteIndex` (related_index.py) and are fused by weighted
 reciprocal rank fusion.
 """
 
@@ -16,16 +14,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from vault_core.linking.graph import Mention, unlinked_mentions
 from vault_core.linking.link_model import FEATURES, LinkModel, default_model, probability
 from vault_core.linking.link_model import features as link_features
+from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related_index import (
     DEPTH,
     FEEDBACK_TOP,
     PASSAGE_POOL,
     POPULAR_MIN_SIM,
     QUERY_TERMS,
-    RRF_K,
     SIGNALS,
     SIMILAR_NOTE,
     SIMILAR_PASSAGE,
@@ -34,10 +31,11 @@ from vault_core.linking.related_index import (
     count_phrase,
     note_index,
 )
+from vault_core.query.fusion import rrf
 from vault_core.query.search import make_snippet
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 __all__ = ["Mention", "RelatedNote", "RelatedPassage", "related", "unlinked_mentions"]
 
@@ -99,7 +97,7 @@ class Candidates:
 
 
 def related(
-    vault: Vault,
+    vault: VaultIndex,
     path: str,
     limit: int = 10,
     *,
@@ -144,7 +142,7 @@ def related(
 
 
 def link_candidates(
-    vault: Vault,
+    vault: VaultIndex,
     path: str,
     *,
     signals: Collection[str] = SIGNALS,
@@ -212,7 +210,7 @@ def link_candidates(
             peers = index.peer_links(path, note_sims)
             ranked["peers"] = _top(peers, excluded, index, positive=True)
         ranked["popular"] = _top(popular, excluded, index, positive=True)
-        fused = _fuse(ranked)
+        fused = rrf(ranked, WEIGHTS)
         # the best suggestions so far vouch for their own neighbours (pseudo-relevance feedback)
         vouched = np.zeros(len(index.paths), np.float32)
         for i in sorted(fused, key=lambda i: -fused[i])[:FEEDBACK_TOP]:
@@ -224,15 +222,6 @@ def link_candidates(
         for rank, i in enumerate(order, start=1):
             found.ranks.setdefault(i, {})[name] = rank
     return found
-
-
-def _fuse(ranked: dict[str, list[int]]) -> dict[int, float]:
-    """Weighted reciprocal rank fusion (WEIGHTS, RRF_K): note -> score."""
-    fused: dict[int, float] = {}
-    for name, order in ranked.items():
-        for rank, idx in enumerate(order, start=1):
-            fused[idx] = fused.get(idx, 0.0) + WEIGHTS.get(name, 1.0) / (RRF_K + rank)
-    return fused
 
 
 def _top(
@@ -258,7 +247,7 @@ def _top(
 
 
 def _suggestion(
-    vault: Vault,
+    vault: VaultIndex,
     found: Candidates,
     i: int,
     logit: float,
@@ -321,13 +310,3 @@ def _suggestion(
 
 def related_to_dict(items: list[RelatedNote]) -> list[dict[str, Any]]:
     return [item.model_dump() for item in items]
-
-
-def _link_models() -> None:
-    """graph.NoteSuggestions holds RelatedNote, defined here (graph.py cannot import us at load)."""
-    from vault_core.linking import graph
-
-    graph.NoteSuggestions.model_rebuild(_types_namespace={"RelatedNote": RelatedNote})
-
-
-_link_models()

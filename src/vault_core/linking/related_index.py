@@ -17,20 +17,18 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute
 
 from vault_core.index.link_graph import strip_links
 from vault_core.index.store import vector_matrix
 from vault_core.index.terms import TOKEN_RE, tokenize
+from vault_core.linking.mentions import unlinked_mentions
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
-RRF_K = 60
 DEPTH = 50  # how deep each ranker's list goes into the fusion
 PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
 FEEDBACK_TOP = 5  # suggestions whose neighbours the feedback signal counts
@@ -62,7 +60,7 @@ BM25_K1, BM25_B = 1.2, 0.75
 class NoteIndex:
     """In-memory vectors, BM25 postings and link sets for one version of the catalog."""
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: VaultIndex) -> None:
         graph = vault.graph
         self.graph = graph  # the version token: a new LinkGraph object means the catalog changed
         self.vectors_generation = vault.vectors_generation  # phase 2 fills vectors in later
@@ -89,6 +87,9 @@ class NoteIndex:
             else None
         )
         if table is not None and table.num_rows:
+            import pyarrow as pa  # loads with the first related() call, not at start-up
+            import pyarrow.compute
+
             table = table.filter(pa.compute.is_in(table["path"], pa.array(list(self.records))))
             table = table.sort_by([("path", "ascending"), ("ordinal", "ascending")])
         chunk_paths: list[str] = table["path"].to_pylist() if table is not None else []
@@ -170,7 +171,7 @@ class NoteIndex:
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
-    def link_free_text(self, vault: Vault, path: str, keep_words: bool = False) -> str:
+    def link_free_text(self, vault: VaultIndex, path: str, keep_words: bool = False) -> str:
         """The note's text without its links (see `strip_links`), NFKC-normalised; memoised."""
         key = (path, keep_words)
         if key not in self._texts:
@@ -178,7 +179,7 @@ class NoteIndex:
             self._texts[key] = unicodedata.normalize("NFKC", text)
         return self._texts[key]
 
-    def title_scores(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+    def title_scores(self, vault: VaultIndex, path: str, keep_words: bool = False) -> np.ndarray:
         """Per note: idf mass of its title terms found in this note's link-free text, times the
         share of its title that covers (a full-title match beats one common word)."""
         text = self.link_free_text(vault, path, keep_words)
@@ -205,7 +206,7 @@ class NoteIndex:
         i = self.pos[path]
         return np.arange(self.chunk_start[i], self.chunk_end[i])
 
-    def read_text(self, vault: Vault, path: str) -> str:
+    def read_text(self, vault: VaultIndex, path: str) -> str:
         note = self.records[path]
         if note.kind == "note":
             try:
@@ -237,7 +238,7 @@ class NoteIndex:
         return best, which
 
     def query_terms(
-        self, vault: Vault, path: str, k: int, keep_words: bool = False
+        self, vault: VaultIndex, path: str, k: int, keep_words: bool = False
     ) -> tuple[dict[str, float], dict[str, str]]:
         """The note's `k` most distinctive terms (tf-idf over its link-free text) with 1 + log(tf)
         query weights, and a readable word for each term (stems are not for people)."""
@@ -287,7 +288,9 @@ class NoteIndex:
                     found[i].append((float(w[a]) * weight, term))
         return {i: [surface[t] for _, t in sorted(f, reverse=True)[:n]] for i, f in found.items()}
 
-    def stripped_vectors(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+    def stripped_vectors(
+        self, vault: VaultIndex, path: str, keep_words: bool = False
+    ) -> np.ndarray:
         """The note's chunks re-embedded without their links (evaluation; memoised per version)."""
         key = (path, keep_words)
         if key not in self._stripped:
@@ -296,12 +299,10 @@ class NoteIndex:
             self._stripped[key] = np.asarray(vecs, dtype=np.float32)
         return self._stripped[key]
 
-    def mention_scores(self, vault: Vault, path: str, keep_words: bool = False) -> np.ndarray:
+    def mention_scores(self, vault: VaultIndex, path: str, keep_words: bool = False) -> np.ndarray:
         """How often the note names each other note in its link-free text (memoised)."""
         key = (path, keep_words)
         if key not in self._mentions:
-            from vault_core.linking.graph import unlinked_mentions
-
             scores = np.zeros(len(self.paths), np.float32)
             if self.records[path].kind == "note":
                 text = self.link_free_text(vault, path, keep_words)
@@ -311,7 +312,7 @@ class NoteIndex:
             self._mentions[key] = scores
         return self._mentions[key]
 
-    def link_text(self, vault: Vault, path: str) -> str:
+    def link_text(self, vault: VaultIndex, path: str) -> str:
         if path not in self._link_text:
             try:
                 self._link_text[path] = self.graph.shortest_link_text(path)
@@ -379,7 +380,7 @@ _BUILD_LOCK = threading.Lock()
 VECTOR_REFRESH_S = 30.0  # while phase 2 runs, related() picks up new vectors this often
 
 
-def _current(index: NoteIndex, vault: Vault, graph: LinkGraph) -> bool:
+def _current(index: NoteIndex, vault: VaultIndex, graph: LinkGraph) -> bool:
     """Same catalog, and vectors filled in since are either none or less than a rebuild's worth."""
     if index.graph is not graph:
         return False
@@ -388,7 +389,7 @@ def _current(index: NoteIndex, vault: Vault, graph: LinkGraph) -> bool:
     return time.monotonic() - index.built_at < VECTOR_REFRESH_S
 
 
-def note_index(vault: Vault) -> NoteIndex:
+def note_index(vault: VaultIndex) -> NoteIndex:
     """The cached NoteIndex for the vault's current catalog version (rebuilt when it changes)."""
     graph = vault.graph
     cached = _INDEXES.get(vault)

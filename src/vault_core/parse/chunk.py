@@ -5,26 +5,19 @@ from __future__ import annotations
 import hashlib
 import re
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from vault_core.parse.extract.base import Section
+from vault_core.parse.extract.base import Locator, Section
 from vault_core.parse.markdown import FENCE_RE, ParsedNote, code_mask
 
 SENTENCE_END_RE = re.compile(r"(?<=[.!?。！？])\s+")
 
 
-class ChunkDraft(BaseModel):
+class ChunkDraft(Locator):
     """A chunk before it has a vector; `text` (breadcrumb + body) is embedded and hashed."""
 
     text: str
     body: str
-    heading_path: list[str] = Field(default_factory=list)
-    start_line: int = 0
-    end_line: int = 0
-    page: int | None = None
-    sheet: str | None = None
-    row_start: int | None = None
-    row_end: int | None = None
 
     @property
     def text_hash(self) -> str:

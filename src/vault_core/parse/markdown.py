@@ -50,7 +50,9 @@ class Link(BaseModel):
     raw: str
 
 
-class ParsedNote(BaseModel):
+class NoteMeta(BaseModel):
+    """What a file says about itself: shared by a freshly parsed note and its catalog row."""
+
     title: str
     aliases: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
@@ -58,8 +60,11 @@ class ParsedNote(BaseModel):
     blocks: list[Block] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
     frontmatter: dict[str, Any] = Field(default_factory=dict)
-    body_start_line: int = 1  # first line after the frontmatter
     warnings: list[str] = Field(default_factory=list)
+
+
+class ParsedNote(NoteMeta):
+    body_start_line: int = 1  # first line after the frontmatter
 
 
 def _as_str_list(value: Any) -> list[str]:

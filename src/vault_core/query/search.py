@@ -16,9 +16,9 @@ from vault_core.index.embed import Embedder
 from vault_core.index.store import Store, _sql_list
 from vault_core.index.terms import tokenize
 from vault_core.query.dense import DenseMatrix
+from vault_core.query.fusion import rrf
 
 Mode = Literal["hybrid", "keyword", "semantic"]
-RRF_K = 60
 PREFILTER_MAX_PATHS = 2_000
 SNIPPET_CHARS = 280
 QUERY_CACHE_SIZE = 512
@@ -195,12 +195,11 @@ class Searcher:
         limit: int,
         per_note: int | None,
     ) -> list[SearchHit]:
-        scores: dict[str, float] = {}
+        scores = rrf({name: [row["id"] for row in results] for name, results in ranked.items()})
         rows: dict[str, dict[str, Any]] = {}
         ranks: dict[str, dict[str, int]] = {}
         for retriever, results in ranked.items():
             for rank, row in enumerate(results, start=1):
-                scores[row["id"]] = scores.get(row["id"], 0.0) + 1.0 / (RRF_K + rank)
                 rows.setdefault(row["id"], row)
                 ranks.setdefault(row["id"], {})[retriever] = rank
         hits: list[SearchHit] = []

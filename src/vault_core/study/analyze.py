@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from vault_core.linking.related import related
 from vault_core.study.context import StudyContext
 from vault_core.study.llm import LLMCancelled, LLMError, condense
 from vault_core.study.models import (
     AnalyzeResult,
+    Citation,
     Closed,
     EngineChoice,
     KeyPoint,
@@ -38,7 +40,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 QUESTION_RE = re.compile(r"\?\s*$|\b(TODO|TBD|FIXME|open question)\b", re.IGNORECASE)
 SYSTEM = (
@@ -63,7 +65,7 @@ class _LLMAnalysis(Closed):
 
 
 def analyze(
-    vault: Vault,
+    vault: VaultIndex,
     note: str,
     engine: EngineChoice | None = None,
     *,
@@ -102,7 +104,7 @@ def analyze(
     return result
 
 
-def cached_analysis(vault: Vault, note: str) -> AnalyzeResult | None:
+def cached_analysis(vault: VaultIndex, note: str) -> AnalyzeResult | None:
     """An analysis already cached for the note's current content (LLM first); computes nothing."""
     ctx = StudyContext.of(vault)
     sha = ctx.meta(ctx.resolve(note)).sha256
@@ -147,8 +149,6 @@ def _analyze_extractive(ctx: StudyContext, path: str) -> AnalyzeResult:
 
 
 def _point(path: str, unit: Unit) -> KeyPoint:
-    from vault_core.study.models import Citation
-
     citation = Citation(
         path=path, start_line=unit.start_line, end_line=unit.end_line, quote=unit.text
     )
@@ -190,8 +190,6 @@ def _suggest_tags(
 def candidate_links(ctx: StudyContext, path: str, limit: int = 8) -> list[LinkCandidate]:
     """Existing notes this one should probably link: the see-also engine's suggestions
     (`related()`: names mentioned in plain text, similar passages, the link graph), with reasons."""
-    from vault_core.linking.related import related
-
     return [
         LinkCandidate(path=r.path, title=r.title, score=r.score, reason="; ".join(r.reasons))
         for r in related(ctx.vault, path, limit)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from vault_core.index.terms import tokenize
+from vault_core.study.analyze import note_for_prompt
 from vault_core.study.context import StudyContext
 from vault_core.study.llm import LLMCancelled, LLMError
 from vault_core.study.models import (
@@ -42,7 +44,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 AGREE, RELATED, UNIQUE = 0.75, 0.35, 0.3
 NEGATION_RE = re.compile(r"\b(not|never|no|cannot|can't|won't|doesn't|don't|isn't|aren't)\b", re.I)
@@ -57,7 +59,7 @@ def _cite(path: str, unit: Unit) -> Citation:
 
 
 def compare(
-    vault: Vault,
+    vault: VaultIndex,
     note_a: str,
     note_b: str,
     question: str | None = None,
@@ -200,8 +202,6 @@ def _only(
 def _answer_extractive(
     pa: str, ua: list[Unit], pb: str, ub: list[Unit], df: DocFreq, question: str
 ) -> Answer:
-    from vault_core.index.terms import tokenize
-
     q = tfidf_vector(tokenize(question), df)
     cites: list[Citation] = []
     parts: list[str] = []
@@ -259,8 +259,6 @@ class _LLMCompare(Closed):
 def _compare_llm(
     ctx: StudyContext, pa: str, pb: str, question: str | None, cancel: threading.Event | None
 ) -> CompareResult:
-    from vault_core.study.analyze import note_for_prompt
-
     ta, tb = ctx.text(pa), ctx.text(pb)
     budget = ctx.config.llm.max_input_chars // 2
     user = (

@@ -19,7 +19,7 @@ from vault_core.study.text import DocFreq
 if TYPE_CHECKING:
     from vault_core.index.catalog import NoteRecord
     from vault_core.query.search import SearchFilters, SearchHit
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 
 @dataclass
@@ -36,7 +36,7 @@ _contexts_lock = threading.Lock()
 
 
 class StudyContext:
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: VaultIndex) -> None:
         self.vault = vault
         self.config = vault.config
         self.client = LLMClient(vault.config.llm)
@@ -46,7 +46,7 @@ class StudyContext:
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, vault: Vault) -> StudyContext:
+    def of(cls, vault: VaultIndex) -> StudyContext:
         """One context per vault object (the LLM status probe and term stats are shared)."""
         with _contexts_lock:
             ctx = _contexts.get(id(vault))

@@ -14,11 +14,10 @@ import time
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-import httpx
-import ollama
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vault_core.config import LLMConfig
+from vault_core.errors import VaultError
 from vault_core.study.llm_json import Structured, parse_reply
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,7 +29,7 @@ RETRY_REMINDER = (
 )
 
 
-class LLMError(RuntimeError):
+class LLMError(VaultError, RuntimeError):
     """The model could not give a usable answer; the message says why and what to do."""
 
 
@@ -127,6 +126,9 @@ class LLMClient:
         host, model = self.config.host, self.config.model
         timeout = min(self.config.timeout_s, STATUS_TIMEOUT_S)
         base = dict(host=host, model=model)
+        import httpx  # ollama and httpx load on first use: start-up never pays for them
+        import ollama
+
         try:
             with ollama.Client(host=host, timeout=timeout) as client:
                 names = [m.model or "" for m in client.list().models]
@@ -164,6 +166,8 @@ class LLMClient:
         cancel: threading.Event | None = None,
     ) -> str:
         """One non-streaming chat call with a hard deadline; abortable through `cancel`."""
+        import ollama
+
         timeout = self.config.timeout_s
         client = ollama.Client(host=self.config.host, timeout=timeout)
         box: dict[str, Any] = {}
@@ -205,6 +209,9 @@ class LLMClient:
         )
 
     def _translate(self, exc: BaseException) -> LLMError:
+        import httpx
+        import ollama
+
         if isinstance(exc, httpx.TimeoutException):
             return LLMTimeout(self._timeout_msg())
         if isinstance(exc, ConnectionError | httpx.TransportError):

@@ -15,7 +15,9 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from vault_core.errors import VaultError
 from vault_core.query.search import SearchFilters
+from vault_core.study.analyze import note_for_prompt
 from vault_core.study.context import StudyContext
 from vault_core.study.llm import LLMCancelled, LLMError
 from vault_core.study.models import (
@@ -40,7 +42,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 ALL_TYPES: list[QuestionType] = ["mcq", "true_false", "cloze"]
 MAX_NOTES = 12
@@ -61,7 +63,7 @@ class _Material:
 
 
 def quiz(
-    vault: Vault,
+    vault: VaultIndex,
     scope: str,
     n: int = 5,
     types: list[QuestionType] | None = None,
@@ -122,8 +124,6 @@ def resolve_scope(
     ctx: StudyContext, scope: str
 ) -> tuple[Literal["note", "folder", "tag", "query"], list[str]]:
     """`#tag`, `folder/`, a note name, or else a search query; the notes it covers."""
-    from vault_core.vault_index import VaultError
-
     scope = scope.strip()
     if not scope:
         raise ValueError("empty scope: pass a note, a folder/, a #tag or a search query")
@@ -322,8 +322,6 @@ def _quiz_llm(
     types: list[QuestionType],
     cancel: threading.Event | None,
 ) -> tuple[list[Question], list[str]]:
-    from vault_core.study.analyze import note_for_prompt
-
     budget = ctx.config.llm.max_input_chars // max(len(material), 1)
     blocks = [
         f"Note {i} ({m.path}):\n{note_for_prompt(ctx, m.path, m.text, budget)}"

@@ -16,7 +16,7 @@ from vault_lsp.common import guard
 from vault_lsp.documents import Doc, format_link
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
@@ -281,8 +281,8 @@ def setup(server: VaultLanguageServer) -> None:
     @server.thread()
     @guard(list)
     def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None or doc.rel is None:
+        found = server.doc_and_vault(params.text_document.uri)
+        if found is None or found[0].rel is None:
             return []
+        doc, vault = found
         return actions(server, vault, doc, params)

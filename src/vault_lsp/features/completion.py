@@ -21,7 +21,7 @@ from vault_lsp.common import guard
 from vault_lsp.documents import Doc, md_dest
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
@@ -304,8 +304,8 @@ def setup(server: VaultLanguageServer) -> None:
             return None
         if summaries := getattr(server, "summaries", None):
             summaries.touch()
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
+        found = server.doc_and_vault(params.text_document.uri)
+        if found is None:
             return None
+        doc, vault = found
         return complete(ranker, vault, doc, params.position)

@@ -31,15 +31,8 @@ class RelatedParams(BaseModel):
     limit: int = Field(default=10, ge=1, le=100)
 
 
-class Hit(BaseModel):
-    path: str
-    uri: str
-    title: str
-    heading_path: list[str]
-    start_line: int
-    end_line: int
-    snippet: str
-    score: float
+# the fields of vault_core's SearchHit the editor shows, after `path` and the note's `uri`
+HIT_FIELDS = {"path", "title", "heading_path", "start_line", "end_line", "snippet", "score"}
 
 
 class Indexing(BaseModel):
@@ -79,16 +72,7 @@ def search(server: VaultLanguageServer, raw: Any) -> dict[str, Any]:
     hits = vault.search(params.query, mode=params.mode, limit=params.limit)
     return {
         "hits": [
-            Hit(
-                path=h.path,
-                uri=server.docs.uri_of(h.path),
-                title=h.title,
-                heading_path=list(h.heading_path),
-                start_line=h.start_line,
-                end_line=h.end_line,
-                snippet=h.snippet,
-                score=float(h.score),
-            ).model_dump()
+            {"path": h.path, "uri": server.docs.uri_of(h.path), **h.model_dump(include=HIT_FIELDS)}
             for h in hits
         ],
         "catching_up": vault.catching_up,

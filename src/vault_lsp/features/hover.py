@@ -19,7 +19,7 @@ from vault_lsp.documents import Doc
 from vault_lsp.summaries import Summaries, clip, first_paragraph
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
@@ -94,10 +94,10 @@ def setup(server: VaultLanguageServer) -> None:
         if not server.session.options.features.hover:
             return None
         server.summaries.touch()  # type: ignore[attr-defined]
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
+        found = server.doc_and_vault(params.text_document.uri)
+        if found is None:
             return None
+        doc, vault = found
         text = render(server, vault, doc, params.position)
         if text is None:
             return None

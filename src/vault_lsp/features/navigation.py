@@ -18,7 +18,7 @@ from vault_lsp.common import guard
 from vault_lsp.documents import Doc
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
@@ -130,19 +130,17 @@ def setup(server: VaultLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     @server.thread()
     @guard(list)
-    def on_definition(params: types.DefinitionParams) -> list[types.Location]:
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
-            return []
+    @server.on_document(list)
+    def on_definition(
+        params: types.DefinitionParams, doc: Doc, vault: Vault
+    ) -> list[types.Location]:
         return definition(server, vault, doc, params.position)
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     @server.thread()
     @guard(list)
-    def on_references(params: types.ReferenceParams) -> list[types.Location]:
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
-            return []
+    @server.on_document(list)
+    def on_references(
+        params: types.ReferenceParams, doc: Doc, vault: Vault
+    ) -> list[types.Location]:
         return references(server, vault, doc, params.position)

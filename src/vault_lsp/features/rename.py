@@ -23,7 +23,7 @@ from vault_lsp.features.code_actions import BAD_NAME, doc_edit
 from vault_lsp.features.navigation import links_to
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
@@ -206,11 +206,10 @@ def setup(server: VaultLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     @server.thread()
     @guard()
-    def prepare(params: types.PrepareRenameParams) -> types.PrepareRenamePlaceholder | None:
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
-            return None
+    @server.on_document()
+    def prepare(
+        params: types.PrepareRenameParams, doc: Doc, vault: Vault
+    ) -> types.PrepareRenamePlaceholder | None:
         t = target_at(vault, doc, params.position)
         return (
             types.PrepareRenamePlaceholder(range=t.range, placeholder=t.placeholder) if t else None
@@ -219,11 +218,8 @@ def setup(server: VaultLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     @server.thread()
     @guard()
-    def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
-        doc = server.docs.get(params.text_document.uri)
-        vault = server.session.get(timeout=5)
-        if doc is None or vault is None:
-            return None
+    @server.on_document()
+    def rename(params: types.RenameParams, doc: Doc, vault: Vault) -> types.WorkspaceEdit | None:
         t = target_at(vault, doc, params.position)
         if t is None:
             return None

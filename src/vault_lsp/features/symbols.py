@@ -16,7 +16,7 @@ from vault_lsp.documents import Doc
 from vault_lsp.features.completion import fuzzy
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import Vault
+    from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from vault_core.errors import VaultError
 
-class ExtractError(Exception):
+
+class ExtractError(VaultError):
     """A file that cannot be read as its format; the message is what `status` shows."""
 
 
-class Section(BaseModel):
-    """One run of text with where it came from.
+class Locator(BaseModel):
+    """Where a run of text came from, for citations.
 
     `heading_path` is the breadcrumb below the document title; the other locators are set when the
     format has them (lines for text formats, page for PDF, sheet and rows for spreadsheets).
     """
 
-    text: str
     heading_path: list[str] = Field(default_factory=list)
     start_line: int = 0
     end_line: int = 0
@@ -24,6 +25,12 @@ class Section(BaseModel):
     sheet: str | None = None
     row_start: int | None = None
     row_end: int | None = None
+
+
+class Section(Locator):
+    """One run of text with where it came from."""
+
+    text: str
     atomic: bool = False  # True for table row batches: the chunker must not split or merge them
 
 

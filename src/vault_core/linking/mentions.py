@@ -1,10 +1,10 @@
-"""The link graph as a whole: unlinked mentions, health report (orphans, broken, ambiguous, hubs,
-likely duplicates) and a vault-wide link-suggestion report for review. Nothing here edits a note.
+"""Unlinked mentions: plain-text occurrences of other notes' titles or aliases inside a note.
+
+Read-only; the health report is in health.py, the vault-wide suggestion report in suggest.py.
 """
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import posixpath
 import re
@@ -13,7 +13,6 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-import numpy as np
 from pydantic import BaseModel, Field
 
 from vault_core.index.terms import STOPWORDS
@@ -21,16 +20,13 @@ from vault_core.parse.markdown import blank_inline_code, code_mask, split_frontm
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
-    from vault_core.linking.related import RelatedNote
-    from vault_core.vault_index import Vault
+    from vault_core.vault_index import VaultIndex
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 SPAN_RE = re.compile(
     r"!?\[\[[^\[\]\n]+?\]\]|!?\[[^\[\]\n]*\]\([^)\n]*\)|<[^>\n]+>|\b[a-zA-Z][\w+.\-]*://\S+"
 )
 MIN_NAME_CHARS = 3
-DUPLICATE_COSINE = 0.95
-DUPLICATE_TEXT = 0.6
 
 
 # -- unlinked mentions --------------------------------------------------------------------
@@ -96,7 +92,7 @@ _MATCHERS: WeakKeyDictionary[Any, _Matcher] = WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def _matcher(vault: Vault) -> _Matcher:
+def _matcher(vault: VaultIndex) -> _Matcher:
     graph = vault.graph
     with _LOCK:
         cached = _MATCHERS.get(vault)
@@ -121,7 +117,7 @@ def _maskable_lines(text: str) -> list[str | None]:
     return result
 
 
-def unlinked_mentions(vault: Vault, path: str, text: str | None = None) -> list[Mention]:
+def unlinked_mentions(vault: VaultIndex, path: str, text: str | None = None) -> list[Mention]:
     """Where this note names another note in plain text (not in links, code or frontmatter)."""
     matcher = _matcher(vault)
     graph = matcher.graph
@@ -189,164 +185,3 @@ def _match_at(
         ):
             return key, spans[-1].end()
     return None
-
-
-# -- health report ------------------------------------------------------------------------
-class LinkIssue(BaseModel):
-    source: str
-    line: int
-    raw: str
-    target: str | None = None
-    candidates: list[str] = Field(default_factory=list)
-
-
-class Hub(BaseModel):
-    path: str
-    title: str
-    backlinks: int
-    outgoing: int
-
-
-class DuplicatePair(BaseModel):
-    a: str
-    b: str
-    cosine: float
-    text_similarity: float
-    advice: str = "nearly the same content: you may want to merge these"
-
-
-class GraphReport(BaseModel):
-    notes: int
-    links: int
-    orphans: list[str]
-    broken: list[LinkIssue]
-    ambiguous: list[LinkIssue]
-    hubs: list[Hub]
-    duplicates: list[DuplicatePair]
-
-
-def graph_health(vault: Vault, hubs: int = 10, duplicates: bool = True) -> GraphReport:
-    """What a gardener of the vault wants to review; read-only."""
-    graph = vault.graph
-    notes = {p: n for p, n in graph.notes.items() if n.kind == "note"}
-    out: dict[str, set[str]] = defaultdict(set)
-    inc: dict[str, set[str]] = defaultdict(set)
-    n_links = 0
-    for source, items in graph.resolutions.items():
-        for res in items:
-            n_links += 1
-            if res.target and res.target != source:
-                out[source].add(res.target)
-                inc[res.target].add(source)
-    orphans = sorted(p for p in notes if not out[p] and not inc[p])
-    broken = [_issue(r) for r in graph.broken()]
-    ambiguous = [_issue(r) for r in graph.ambiguous()]
-    ranked = sorted(notes, key=lambda p: (-len(inc[p]), p))[:hubs]
-    hub_list = [
-        Hub(path=p, title=notes[p].title, backlinks=len(inc[p]), outgoing=len(out[p]))
-        for p in ranked
-        if inc[p]
-    ]
-    return GraphReport(
-        notes=len(notes),
-        links=n_links,
-        orphans=orphans,
-        broken=broken,
-        ambiguous=ambiguous,
-        hubs=hub_list,
-        duplicates=find_duplicates(vault) if duplicates else [],
-    )
-
-
-def _issue(res: Any) -> LinkIssue:
-    return LinkIssue(
-        source=res.source,
-        line=res.link.line,
-        raw=res.link.raw,
-        target=res.target,
-        candidates=res.candidates if res.ambiguous else [],
-    )
-
-
-def find_duplicates(
-    vault: Vault, cosine: float = DUPLICATE_COSINE, text: float = DUPLICATE_TEXT
-) -> list[DuplicatePair]:
-    """Note pairs whose mean vectors nearly coincide and whose words mostly agree."""
-    from vault_core.linking.related_index import note_index
-
-    index = note_index(vault)
-    vecs, has = index.note_vecs, np.flatnonzero(index.has_vector)
-    pairs: list[tuple[int, int, float]] = []
-    for start in range(0, len(has), 1024):  # blockwise, so big vaults never build an n x n matrix
-        rows = has[start : start + 1024]
-        sims = vecs[rows] @ vecs[has].T
-        for r, c in zip(*np.nonzero(sims > cosine), strict=True):
-            a, b = int(rows[r]), int(has[c])
-            if a < b:
-                pairs.append((a, b, float(sims[r, c])))
-    result: list[DuplicatePair] = []
-    for a, b, cos in sorted(pairs, key=lambda t: -t[2])[:500]:
-        ta, tb = (index.read_text(vault, index.paths[i]).split() for i in (a, b))
-        ratio = difflib.SequenceMatcher(None, ta, tb, autojunk=False).ratio()
-        if ratio >= text:
-            result.append(
-                DuplicatePair(
-                    a=index.paths[a],
-                    b=index.paths[b],
-                    cosine=round(cos, 4),
-                    text_similarity=round(ratio, 4),
-                )
-            )
-    return result
-
-
-# -- vault-wide suggestions ---------------------------------------------------------------
-class NoteSuggestions(BaseModel):
-    path: str
-    title: str
-    related: list[RelatedNote] = Field(default_factory=list)
-    mentions: list[Mention] = Field(default_factory=list)
-
-
-class LinkSuggestionReport(BaseModel):
-    notes_checked: int
-    suggestions: list[NoteSuggestions]
-
-    def markdown(self) -> str:
-        """A report to read and act on by hand; nvault never rewrites notes by itself."""
-        out = [f"# Link suggestions ({self.notes_checked} notes checked)", ""]
-        for item in self.suggestions:
-            out.append(f"## [[{item.path}|{item.title}]]")
-            for rel in item.related:
-                out.append(
-                    f"- see also [[{rel.link_text}]] ({rel.score:.0%}): {'; '.join(rel.reasons)}"
-                )
-            for m in item.mentions:
-                out.append(f"- line {m.line}: “{m.text}” could be {m.replacement}")
-            out.append("")
-        return "\n".join(out)
-
-
-def suggest_links_for_vault(
-    vault: Vault, limit_per_note: int = 3, paths: list[str] | None = None, min_score: float = 0.0
-) -> LinkSuggestionReport:
-    """For every note (or `paths`): top see-also notes (with the link model's confidence of at
-    least `min_score`) and mentions not linked yet. Read-only."""
-    from vault_core.linking.related import related
-
-    chosen = paths or [p for p, n in sorted(vault.catalog.items()) if n.kind == "note"]
-    items: list[NoteSuggestions] = []
-    for path in chosen:
-        note = vault.catalog.get(path)
-        if note is None:
-            continue
-        rel = [r for r in related(vault, path, limit_per_note) if r.score >= min_score]
-        try:
-            mentions = [m for m in unlinked_mentions(vault, path) if not m.already_linked]
-        except OSError:
-            mentions = []
-        seen: set[str] = set()
-        unique = [m for m in mentions if not (m.target in seen or seen.add(m.target))]
-        if rel or unique:
-            items.append(NoteSuggestions(path=path, title=note.title, related=rel, mentions=unique))
-    return LinkSuggestionReport(notes_checked=len(chosen), suggestions=items)

@@ -1,0 +1,78 @@
+"""`Vault`: the one facade the CLI, the MCP server and the language server call.
+
+`VaultIndex` (vault_index.py) is the index handle; this adds live watching and the features built
+on the index. Each method is thin: the logic lives in the feature's module.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from vault_core.config import VaultConfig
+from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
+from vault_core.linking.health import GraphReport, graph_health
+from vault_core.linking.mentions import Mention, unlinked_mentions
+from vault_core.linking.related import RelatedNote, related
+from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
+from vault_core.study.analyze import analyze
+from vault_core.study.compare import compare
+from vault_core.study.models import AnalyzeResult, CompareResult, QuizResult
+from vault_core.study.quiz import quiz
+from vault_core.vault_index import VaultIndex
+from vault_core.watcher import Watcher
+
+__all__ = [
+    "FileIssue",
+    "IndexProgress",
+    "NoteContent",
+    "NoteNotFound",
+    "PathOutsideVault",
+    "Vault",
+    "VaultError",
+    "VaultStatus",
+]
+
+
+class Vault(VaultIndex):
+    """Open with `Vault.open(root)`. The first process on a vault becomes the writer."""
+
+    def __init__(self, config: VaultConfig, *, writer: bool = True, watch: bool = False) -> None:
+        super().__init__(config, writer=writer)
+        if watch:
+            self.start_watching()
+
+    def start_watching(self) -> None:
+        """Catch up in the background, then follow the folder (writer) or the writer (reader)."""
+        if self.watcher is None:
+            self.progress = IndexProgress(phase="starting", active=True)
+            self.watcher = Watcher(self)
+            self.watcher.start()
+            load = getattr(self.embedder, "load", None)
+            if load is not None:  # the model loads while phase 1 runs, not on the first query
+                threading.Thread(target=load, name="nvault-model", daemon=True).start()
+
+    def related(self, note: str, limit: int = 10, **kw: Any) -> list[RelatedNote]:
+        """Notes that should be linked from `note` and are not, with reasons."""
+        return related(self, self.resolve(note).path, limit, **kw)
+
+    def unlinked_mentions(self, note: str, **kw: Any) -> list[Mention]:
+        """Plain-text mentions of other notes' titles or aliases inside `note`."""
+        return unlinked_mentions(self, self.resolve(note).path, **kw)
+
+    def graph_health(self, **kw: Any) -> GraphReport:
+        """Orphans, broken and ambiguous links, hubs and likely duplicates, for review."""
+        return graph_health(self, **kw)
+
+    def analyze(self, note: str, engine: Any = None, **kw: Any) -> AnalyzeResult:
+        return analyze(self, note, engine, **kw)
+
+    def compare(
+        self, note_a: str, note_b: str, question: str | None = None, engine: Any = None, **kw: Any
+    ) -> CompareResult:
+        return compare(self, note_a, note_b, question, engine, **kw)
+
+    def quiz(
+        self, scope: str, n: int = 5, types: Any = None, engine: Any = None, **kw: Any
+    ) -> QuizResult:
+        return quiz(self, scope, n, types, engine, **kw)
