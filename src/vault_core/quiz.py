@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from vault_core.llm import LLMCancelled, LLMError
+from vault_core.names import AmbiguousNote, display_name
 from vault_core.search import SearchFilters
 from vault_core.study import (
     Citation,
@@ -142,6 +143,8 @@ def resolve_scope(
         return "folder", paths[:MAX_NOTES]
     try:
         return "note", [ctx.resolve(scope)]
+    except AmbiguousNote:
+        raise  # several notes have this name: the caller picks one by path
     except VaultError:
         pass
     hits = ctx.search(scope, limit=20)
@@ -153,7 +156,8 @@ def resolve_scope(
 
 def _material(ctx: StudyContext, path: str) -> _Material:
     text = ctx.text(path)
-    return _Material(path=path, title=ctx.meta(path).title, text=text, units=sentence_units(text))
+    title = display_name(ctx.vault.graph, path)  # "Context (ADR/001.md)" when titles repeat
+    return _Material(path=path, title=title, text=text, units=sentence_units(text))
 
 
 # ---------------------------------------------------------------- extractive

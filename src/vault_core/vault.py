@@ -18,6 +18,7 @@ from vault_core.embed import Embedder, make_embedder
 from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
 from vault_core.indexer import Indexer, Progress, SyncReport
 from vault_core.links import LinkGraph, Resolution
+from vault_core.names import NameMatch, match_name
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.store import Store
@@ -228,21 +229,19 @@ class Vault:
         return sorted(self.catalog.values(), key=lambda n: n.path)
 
     def resolve(self, name: str) -> NoteRecord:
-        """A note by path, path without `.md`, file name, alias or title (like a wikilink)."""
+        """A note by path, path without `.md`, file name, alias or title (like a wikilink);
+        AmbiguousNote when several notes match equally well (see names.py)."""
+        return self.lookup(name).note
+
+    def lookup(self, name: str) -> NameMatch:
+        """Like `resolve`, with the notes the name also matches less strongly (`ambiguous`)."""
         name = name.strip()
         if not name:
             raise VaultError("empty note name: pass a path like 'folder/note.md' or a title")
-        catalog = self.catalog
-        if "/" in name or "\\" in name or name.endswith(".md"):
-            rel = self.relpath(name)
-            for candidate in (rel, f"{rel}.md"):
-                if candidate in catalog:
-                    return catalog[candidate]
-        target = name[2:-2] if name.startswith("[[") and name.endswith("]]") else name
-        candidates = self.graph.candidates(target.split("|")[0].split("#")[0])
-        if candidates:
-            return catalog[candidates[0]]
-        raise NoteNotFound(name, self.suggest(name))
+        found = match_name(name, self.catalog, self.graph, self.relpath)
+        if found is None:
+            raise NoteNotFound(name, self.suggest(name))
+        return found
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         names: dict[str, str] = {}
