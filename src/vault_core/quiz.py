@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from vault_core.llm import LLMCancelled, LLMError
 from vault_core.names import AmbiguousNote, display_name
+from vault_core.relevance import assess
 from vault_core.search import SearchFilters
 from vault_core.study import (
     Citation,
@@ -149,8 +150,11 @@ def resolve_scope(
         pass
     hits = ctx.search(scope, limit=20)
     paths = list(dict.fromkeys(h.path for h in hits if h.path in {n.path for n in notes}))
-    if not paths:
-        raise ValueError(f"nothing in the vault matches {scope!r}")
+    if not paths or not assess(hits, ctx.vault.embedder.name).confident:
+        raise ValueError(
+            f"no notes match {scope!r}; try a note's title or path, a folder/ or a #tag "
+            "(list_notes shows them), or other words for the topic"
+        )
     return "query", paths[:5]
 
 

@@ -15,7 +15,7 @@ import filelock
 from vault_core.catalog import NoteRecord, reload_catalog
 from vault_core.config import VaultConfig
 from vault_core.embed import Embedder, make_embedder
-from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
+from vault_core.errors import NoSuchHeading, NoteNotFound, PathOutsideVault, VaultError
 from vault_core.indexer import Indexer, Progress, SyncReport
 from vault_core.links import LinkGraph, Resolution
 from vault_core.names import NameMatch, match_name
@@ -296,8 +296,7 @@ class Vault:
                     (h.line - 1 for h in note.headings[i + 1 :] if h.level <= heading.level), total
                 )
                 return heading.line, end
-        names = ", ".join(h.text for h in note.headings[:20]) or "(none)"
-        raise VaultError(f"{note.path} has no heading {section!r}; its headings: {names}")
+        raise NoSuchHeading(note.path, section, [h.text for h in note.headings])
 
     def chunks(self, path: str) -> list[dict[str, Any]]:
         rows = self.store.chunk_rows([path])

@@ -19,11 +19,11 @@ from pydantic import BaseModel, Field
 
 from vault_mcp.host import VaultHost
 from vault_mcp.models import (
-    DATA_NOTE,
     BacklinksResult,
     Hit,
     LinkInfo,
     LinksResult,
+    NameCandidate,
     NoteItem,
     NoteList,
     NoteText,
@@ -34,9 +34,11 @@ from vault_mcp.models import (
     SkippedFile,
     StatusResult,
 )
+from vault_mcp.quoting import DATA_NOTE, block, json_block, neutralise, said
 
 if TYPE_CHECKING:
     from vault_core.links import Resolution
+    from vault_core.names import NameMatch
     from vault_core.vault import Vault
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
@@ -50,11 +52,15 @@ NoteArg = Annotated[
 ]
 
 
-def structured(model: BaseModel, text: str) -> CallToolResult:
-    """A result with readable text for the model and the typed object for the client."""
+def structured(model: BaseModel, text: str | None = None, tool: str = "") -> CallToolResult:
+    """The typed object for the client, and for the model either `text` (already quoted) or the
+    object itself as quoted JSON."""
+    data = model.model_dump(mode="json")
     return CallToolResult(
-        content=[TextContent(type="text", text=text)],
-        structured_content=model.model_dump(mode="json"),
+        content=[
+            TextContent(type="text", text=text if text is not None else json_block(tool, data))
+        ],
+        structured_content=data,
     )
 
 
@@ -68,11 +74,31 @@ def inside(vault: Vault, path: str) -> str:
     return vault.relpath(path)
 
 
+def lookup(vault: Vault, name: str) -> NameMatch:
+    """The note `name` means (AmbiguousNote when unclear), refused if its file is a symlink
+    leading out of the vault."""
+    found = vault.lookup(name)
+    vault.relpath(found.note.path)
+    return found
+
+
 def resolve(vault: Vault, name: str) -> str:
-    """The note `name` means, refused if its file is a symlink leading out of the vault."""
-    path = vault.resolve(name).path
-    vault.relpath(path)
-    return path
+    return lookup(vault, name).note.path
+
+
+def candidates(found: NameMatch) -> list[NameCandidate]:
+    return [NameCandidate.model_validate(c.model_dump()) for c in found.ambiguous]
+
+
+def also_matches(ambiguous: list[NameCandidate]) -> str:
+    """The line (and quoted list) that says which other notes a name could have meant."""
+    if not ambiguous:
+        return ""
+    listed = "\n".join(f"{c.path} (title: {c.title}; matched by {c.matched_by})" for c in ambiguous)
+    return (
+        f"\nThe name also matches {len(ambiguous)} other note(s), less strongly; pass a path to "
+        "pick one of them instead (also in `ambiguous`):\n" + block("note-names", {}, listed)
+    )
 
 
 def within(vault: Vault, path: str) -> bool:
@@ -148,12 +174,17 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             raise ToolError("empty query: pass words or a question to search for")
 
         def run(vault: Vault) -> SearchResult:
+            from vault_core.relevance import assess, confident_hits
             from vault_core.search import SearchFilters
 
             filters = SearchFilters(path=inside(vault, path) if path else None, tags=tags or [])
-            hits = vault.search(query, mode=mode, limit=limit, filters=filters, per_note=per_note)
+            found = vault.search(query, mode=mode, limit=limit, filters=filters, per_note=per_note)
+            found = [h for h in found if within(vault, h.path)]
+            relevance = assess(found, vault.embedder.name)
             catching_up = vault.catching_up
             p = vault.progress
+            hits = confident_hits(found, vault.embedder.name)  # empty when not confident
+            message = None if relevance.confident else relevance.explain(query)
             return SearchResult(
                 query=query,
                 mode=mode,
@@ -167,12 +198,16 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                         citation=h.citation,
                         snippet=h.snippet,
                         score=h.score,
+                        similarity=None if h.similarity is None else round(h.similarity, 4),
                         page=h.page,
                         sheet=h.sheet,
                     )
                     for h in hits
-                    if within(vault, h.path)
                 ],
+                confident=relevance.confident,
+                best_similarity=relevance.best_similarity,
+                similarity_floor=relevance.floor,
+                message=message,
                 catching_up=catching_up,
                 progress=Progress(phase=p.phase, done=p.done, total=p.total)
                 if catching_up
@@ -180,7 +215,9 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             )
 
         result = await host.run(ctx.session, run)
-        lines = [f"{len(result.hits)} hits for {query!r} ({mode}). {DATA_NOTE}"]
+        lines = [f"{len(result.hits)} hits for {said(query)} ({mode}). {DATA_NOTE}"]
+        if result.message:
+            lines = [neutralise(result.message, one_line=True)]
         if result.catching_up and result.progress:
             lines.append(
                 f"Index still catching up ({result.progress.done}/{result.progress.total} files)"
@@ -188,8 +225,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             )
         for i, h in enumerate(result.hits, 1):
             trail = [x for x in h.heading_path if x != h.title][-2:]
-            where = " > ".join([h.title, *trail])
-            lines.append(f"\n{i}. [{h.citation}] {where}\n<note-excerpt>{h.snippet}</note-excerpt>")
+            fields = {"citation": h.citation, "title": h.title, "section": " > ".join(trail)}
+            lines.append(f"\n{i}.\n" + block("note-excerpt", fields, h.snippet, n=i))
         return structured(result, "\n".join(lines))
 
     @mcp.tool(annotations=READ_ONLY)
@@ -209,8 +246,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         """
 
         def run(vault: Vault) -> NoteText:
-            path = resolve(vault, path_or_title)
-            content = vault.read_note(path, section, start_line, end_line)
+            found = lookup(vault, path_or_title)
+            content = vault.read_note(found.note.path, section, start_line, end_line)
             span = f"{content.start_line}-{content.end_line}"
             return NoteText(
                 path=content.path,
@@ -220,14 +257,18 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 total_lines=content.total_lines,
                 citation=f"{content.path}:{span}",
                 content=content.numbered(),
+                ambiguous=candidates(found),
             )
 
         note = await host.run(ctx.session, run)
-        head = (
-            f"{note.title} ({note.citation} of {note.total_lines} lines). {DATA_NOTE}\n"
-            f'<note path="{note.path}">\n{note.content}\n</note>'
-        )
-        return structured(note, head)
+        fields = {
+            "path": note.path,
+            "title": note.title,
+            "citation": note.citation,
+            "lines": f"{note.start_line}-{note.end_line} of {note.total_lines}",
+        }
+        text = f"{DATA_NOTE}\n" + block("note", fields, note.content) + also_matches(note.ambiguous)
+        return structured(note, text)
 
     @mcp.tool(annotations=READ_ONLY)
     async def list_notes(
@@ -239,7 +280,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         ] = None,
         limit: Annotated[int, Field(ge=1, le=500, description="page size")] = 50,
         cursor: Annotated[str | None, Field(description="next_cursor from the last page")] = None,
-    ) -> NoteList:
+    ) -> Annotated[CallToolResult, NoteList]:
         """List the vault's notes (paths, titles, tags, dates), page by page.
 
         Call this to browse or count notes, find recent ones, or see what a folder/tag holds;
@@ -258,8 +299,11 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 tags=[tag] if tag else [],
                 modified_since=since,
             )
+            from vault_core.names import duplicate_titles
+
             notes = [n for n in vault.notes() if filters.admits(n) and within(vault, n.path)]
             page = notes[offset : offset + limit]
+            repeated = duplicate_titles(vault.graph)
             more = offset + limit < len(notes)
             return NoteList(
                 notes=[
@@ -273,6 +317,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                         size=n.size,
                         chunks=n.chunk_count,
                         error=n.error,
+                        duplicate_title=n.path in repeated,
                     )
                     for n in page
                 ],
@@ -280,14 +325,14 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 next_cursor=_encode_cursor(offset + limit) if more else None,
             )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="list_notes")
 
     @mcp.tool(annotations=READ_ONLY)
     async def related(
         note: NoteArg,
         ctx: Context,
         limit: Annotated[int, Field(ge=1, le=50, description="max suggestions")] = 10,
-    ) -> RelatedResult:
+    ) -> Annotated[CallToolResult, RelatedResult]:
         """Suggest notes that should be linked from `note` but are not yet, with the reason.
 
         Call this when writing or reviewing a note ("what else in my notes relates to this?",
@@ -295,10 +340,11 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         """
 
         def run(vault: Vault) -> RelatedResult:
-            path = resolve(vault, note)
-            found = vault.related(path, limit=limit)
+            name = lookup(vault, note)
+            found = vault.related(name.note.path, limit=limit)
             return RelatedResult(
-                note=path,
+                note=name.note.path,
+                ambiguous=candidates(name),
                 suggestions=[
                     RelatedNote.model_validate(r.model_dump())
                     for r in found
@@ -306,37 +352,47 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 ],
             )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="related")
 
     @mcp.tool(annotations=READ_ONLY)
-    async def backlinks(note: NoteArg, ctx: Context) -> BacklinksResult:
+    async def backlinks(note: NoteArg, ctx: Context) -> Annotated[CallToolResult, BacklinksResult]:
         """Notes that link TO this note (with the line of each link).
 
         Call this to see where an idea is used or referenced, or what depends on a note.
         """
 
         def run(vault: Vault) -> BacklinksResult:
-            path = resolve(vault, note)
-            return BacklinksResult(note=path, backlinks=[_link(r) for r in vault.backlinks(path)])
+            name = lookup(vault, note)
+            path = name.note.path
+            return BacklinksResult(
+                note=path,
+                ambiguous=candidates(name),
+                backlinks=[_link(r) for r in vault.backlinks(path) if within(vault, r.source)],
+            )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="backlinks")
 
     @mcp.tool(annotations=READ_ONLY)
-    async def links(note: NoteArg, ctx: Context) -> LinksResult:
+    async def links(note: NoteArg, ctx: Context) -> Annotated[CallToolResult, LinksResult]:
         """Links FROM this note to other notes, each resolved; broken ones are flagged.
 
         Call this to follow a note's references, or to check it for broken/ambiguous links.
         """
 
         def run(vault: Vault) -> LinksResult:
-            path = resolve(vault, note)
-            out = [_link(r) for r in vault.links(path)]
-            return LinksResult(note=path, links=out, broken=sum(1 for x in out if x.broken))
+            name = lookup(vault, note)
+            out = [_link(r) for r in vault.links(name.note.path)]
+            return LinksResult(
+                note=name.note.path,
+                ambiguous=candidates(name),
+                links=out,
+                broken=sum(1 for x in out if x.broken),
+            )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="links")
 
     @mcp.tool(annotations=READ_ONLY)
-    async def status(ctx: Context) -> StatusResult:
+    async def status(ctx: Context) -> Annotated[CallToolResult, StatusResult]:
         """Index health: note and chunk counts, model, watcher, catch-up progress, and files
         that could not be indexed (with reasons).
 
@@ -348,15 +404,18 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         vault = host.vault
         base = {"root": str(host.root) if host.root else None, "root_source": host.root_source}
         if vault is None:
-            return StatusResult(ready=False, opening=host.opening, error=host.error, **base)
+            down = StatusResult(ready=False, opening=host.opening, error=host.error, **base)
+            return structured(down, tool="status")
 
         def run(v: Vault) -> StatusResult:
             s = v.status()
+            outside = [n for n in v.notes() if not within(v, n.path)]  # never listed or read
+            gone = {n.path for n in outside}
             return StatusResult(
                 ready=True,
                 role=s.role,
-                notes=s.notes,
-                attachments=s.attachments,
+                notes=s.notes - sum(1 for n in outside if n.kind == "note"),
+                attachments=s.attachments - sum(1 for n in outside if n.kind == "attachment"),
                 chunks=s.chunks,
                 model=s.model,
                 watcher=s.watcher,
@@ -366,11 +425,19 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 ),
                 last_sync=s.last_sync,
                 last_error=s.last_error,
-                skipped=[SkippedFile(path=i.path, reason=i.reason) for i in s.skipped],
-                warnings=[SkippedFile(path=i.path, reason=i.reason) for i in s.warnings],
+                skipped=[
+                    SkippedFile(path=i.path, reason=i.reason)
+                    for i in s.skipped
+                    if i.path not in gone
+                ],
+                warnings=[
+                    SkippedFile(path=i.path, reason=i.reason)
+                    for i in s.warnings
+                    if i.path not in gone
+                ],
                 **base,
             )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="status")
 
     register_study_tools(mcp, host)

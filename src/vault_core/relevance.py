@@ -1,0 +1,66 @@
+"""Whether a search found anything real: the relevance floor every front end applies.
+
+Fused rank scores always produce a "top 10", even for `\\x00` or 2,000 x "x". A search matched
+confidently when some hit shares a keyword with the query (BM25 or the phrase list) or its
+meaning is close enough: dense cosine at or above the model's floor. The floor for the built-in
+model was calibrated on real queries vs. garbage (bench/relevance_floor.py, docs/benchmarks.md);
+for another embedder there is no calibrated floor, so any dense hit still counts (as before).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from vault_core.embed import BUILTIN_MODEL_NAME
+from vault_core.search import SearchHit
+
+# Calibrated on the built-in MiniLM (bench/relevance_floor.py; figures in docs/benchmarks.md).
+SIMILARITY_FLOORS: dict[str, float] = {BUILTIN_MODEL_NAME: 0.30}
+
+
+class Relevance(BaseModel):
+    confident: bool = Field(description="some hit matched a keyword or is close in meaning")
+    keyword_match: bool = Field(description="some hit shares a keyword or phrase with the query")
+    best_similarity: float | None = Field(description="highest dense cosine among the hits")
+    floor: float | None = Field(description="the cosine below which meaning alone is too weak")
+
+    def explain(self, query: str) -> str:
+        """One sentence for a person or an agent when nothing matched confidently."""
+        best = "none" if self.best_similarity is None else f"{self.best_similarity:.2f}"
+        floor = "" if self.floor is None else f", below the floor {self.floor:.2f}"
+        return (
+            f"Nothing in the notes matches {query!r} confidently: no keyword match, and the "
+            f"closest passage's meaning similarity is {best}{floor}. Try other words, a name "
+            "that appears in the notes, or list_notes to browse."
+        )
+
+
+def floor_for(model_name: str) -> float | None:
+    return SIMILARITY_FLOORS.get(model_name)
+
+
+def matched(hit: SearchHit, floor: float | None) -> bool:
+    """The hit shares a keyword or phrase with the query, or is close enough in meaning."""
+    if "keyword" in hit.ranks or "phrase" in hit.ranks:
+        return True
+    return hit.similarity is not None and (floor is None or hit.similarity >= floor)
+
+
+def confident_hits(hits: list[SearchHit], model_name: str) -> list[SearchHit]:
+    """Only the hits that matched (the rest of a fused top-k is filler), order kept."""
+    floor = floor_for(model_name)
+    return [h for h in hits if matched(h, floor)]
+
+
+def assess(hits: list[SearchHit], model_name: str) -> Relevance:
+    """How confident `hits` (one search's results) are, by the rule in the module docstring."""
+    floor = floor_for(model_name)
+    keyword = any("keyword" in h.ranks or "phrase" in h.ranks for h in hits)
+    sims = [h.similarity for h in hits if h.similarity is not None]
+    best = round(max(sims), 4) if sims else None
+    return Relevance(
+        confident=any(matched(h, floor) for h in hits),
+        keyword_match=keyword,
+        best_similarity=best,
+        floor=floor,
+    )
