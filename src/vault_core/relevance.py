@@ -26,10 +26,11 @@ class Relevance(BaseModel):
 
     def explain(self, query: str) -> str:
         """One sentence for a person or an agent when nothing matched confidently."""
+        shown = query if len(query) <= 80 else query[:77] + "..."
         best = "none" if self.best_similarity is None else f"{self.best_similarity:.2f}"
         floor = "" if self.floor is None else f", below the floor {self.floor:.2f}"
         return (
-            f"Nothing in the notes matches {query!r} confidently: no keyword match, and the "
+            f"Nothing in the notes matches {shown!r} confidently: no keyword match, and the "
             f"closest passage's meaning similarity is {best}{floor}. Try other words, a name "
             "that appears in the notes, or list_notes to browse."
         )

@@ -189,7 +189,7 @@ def _message(exc: Exception) -> str:
             f"{c.path} (title: {c.title}; matched by {c.matched_by})" for c in exc.candidates
         )
         return (
-            f"{said(exc.name)} is ambiguous: {len(exc.candidates)} notes match it equally well. "
+            f"That name is ambiguous: {len(exc.candidates)} notes match it equally well. "
             f"Pass one of these paths instead. {NAMES_NOTE}\n" + block("note-names", {}, listed)
         )
     if isinstance(exc, NoteNotFound):
