@@ -275,9 +275,7 @@ class Vault:
         if end_line is not None:
             last = min(last, end_line)
         if first > last:
-            raise VaultError(
-                f"line range {first}-{last} is empty; {note.path} has {len(lines)} lines"
-            )
+            raise VaultError(f"line range {first}-{last} is empty; the note has {len(lines)} lines")
         body = "\n".join(lines[first - 1 : last])
         return NoteContent(
             path=note.path,

@@ -217,6 +217,7 @@ def serve_http(mcp: VaultMCP, port: int, path: str, token: str | None = None) ->
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))  # bound here so `--port 0` can log the port it got
+    sock.listen(128)  # connections from here on wait in the backlog until uvicorn serves them
     bound = sock.getsockname()[1]
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
     server = uvicorn.Server(config)
@@ -232,6 +233,8 @@ def serve_http(mcp: VaultMCP, port: int, path: str, token: str | None = None) ->
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging(args.log_level)
+    if args.token and not args.http:
+        log.warning("--token / NVAULT_MCP_TOKEN only applies to --http; stdio needs none")
     host = VaultHost(watch=not args.no_watch)
     root, source = pick_root(args)
     if root is not None:

@@ -58,6 +58,8 @@ def calls() -> list[tuple[str, dict[str, Any]]]:
         ("read_note", {"path_or_title": redteam.EVIL_TITLE}),
         ("read_note", {"path_or_title": "headings.md", "section": "no such heading"}),
         ("read_note", {"path_or_title": "docs/evil"}),
+        ("read_note", {"path_or_title": redteam.EVIL_PATH, "start_line": 900}),
+        ("read_note", {"path_or_title": redteam.EVIL_FILE, "section": "nope"}),
         ("analyze", {"note": redteam.EVIL_TITLE, "engine": "extractive"}),
     ]
     return out
