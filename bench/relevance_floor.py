@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import CACHE, corpus, emit, is_ready, log, machine, mark_ready, rng
 from scifact import load_scifact, note_text
 
-from vault_core.relevance import assess, floor_for
+from vault_core.relevance import assess, confident_hits, floor_for
 from vault_core.vault import Vault
 
 FLOORS = [round(x, 2) for x in np.arange(0.10, 0.46, 0.02)]
@@ -124,6 +124,7 @@ def probe(vault: Vault, query: str) -> dict[str, Any]:
         "keyword": rel.keyword_match,
         "best": rel.best_similarity if rel.best_similarity is not None else -1.0,
         "paths": [h.path for h in hits],
+        "kept": [h.path for h in confident_hits(hits, vault.embedder.name)],
     }
 
 
@@ -182,6 +183,7 @@ def main() -> None:
         for qid in qids:
             r = probe(vault, claims[qid])
             r["relevant_in_top10"] = any(Path(p).stem in qrels[qid] for p in r["paths"])
+            r["relevant_kept"] = any(Path(p).stem in qrels[qid] for p in r["kept"])
             real.append(r)
         junk_rows = [probe(vault, q) | {"kind": kind} for kind, q in junk]
         result["vaults"]["scifact"] = summarize(real, junk_rows, result["floor_in_use"])
@@ -215,13 +217,24 @@ def summarize(
     if floor is not None:
         refused = [r for r in real if not (r["keyword"] or r["best"] >= floor)]
         fooled = [r for r in junk if r["keyword"] or r["best"] >= floor]
+        kinds = list(dict.fromkeys(r["kind"] for r in junk))
         out["at_floor_in_use"] = {
             "real_refused": len(refused),
             "real_refused_with_relevant_in_top10": sum(
                 1 for r in refused if r.get("relevant_in_top10")
             ),
+            "real_hits_kept_of_top10": round(
+                float(np.mean([len(r["kept"]) / max(len(r["paths"]), 1) for r in real])), 4
+            ),
+            "real_relevant_in_top10": sum(1 for r in real if r.get("relevant_in_top10")),
+            "real_relevant_dropped_by_trim": sum(
+                1 for r in real if r.get("relevant_in_top10") and not r.get("relevant_kept")
+            ),
             "garbage_confident": len(fooled),
-            "garbage_confident_kinds": sorted({r["kind"] for r in fooled}),
+            "garbage_confident_by_kind": {
+                k: f"{sum(1 for r in fooled if r['kind'] == k)}/{sum(1 for r in junk if r['kind'] == k)}"
+                for k in kinds
+            },
         }
     return out
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vault_core.config import VaultConfig
+from vault_core.relevance import assess, confident_hits
 from vault_core.search import SearchFilters
 from vault_core.vault import Vault, VaultError
 
@@ -112,9 +113,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         if args.json:
             emit_json([h.model_dump() for h in hits])
             return 0
-        if not hits:
-            console.print("no results")
-        for i, hit in enumerate(hits, 1):
+        relevance = assess(hits, vault.embedder.name)
+        if not relevance.confident:
+            console.print(relevance.explain(args.query), markup=False)
+        for i, hit in enumerate(confident_hits(hits, vault.embedder.name), 1):
             crumb = " > ".join([hit.title, *hit.heading_path])
             ranks = ", ".join(f"{k} #{v}" for k, v in hit.ranks.items())
             console.print(f"[bold]{i}. {hit.citation}[/]  [dim]{crumb}  ({ranks})[/]")

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
 from mcp.client.streamable_http import streamable_http_client
-from mcp_helpers import SyncClient, indexed_vault, server_params, text
+from mcp_helpers import SyncClient, indexed_vault, server_params, spawn, text
 
 FILES = {
     "adr/001 Sync.md": (
@@ -154,14 +153,7 @@ def test_http_token_port_zero_and_401(root: Path) -> None:
     params = server_params(
         root, "--http", "--port", "0", "--no-watch", env={"NVAULT_MCP_TOKEN": "s3cret-token"}
     )
-    proc = subprocess.Popen(
-        [params.command, *params.args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=params.env,
-        text=True,
-    )
+    proc = spawn(params, text=True)
     try:
         assert proc.stderr is not None
         port = None
