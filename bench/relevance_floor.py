@@ -14,7 +14,8 @@ strings, RTL, CJK, emoji, digits and punctuation.
 For each query: does any hit match a keyword (BM25/phrase), and the best dense cosine of the top
 10 hybrid hits (what relevance.assess sees). Printed: cosine percentiles per group, and for a grid
 of floors the share of garbage answered confidently (false confidence) and the share of real
-queries refused (false refusal), with and without the keyword rule, and for SciFact how many
+queries refused (false refusal), with and without the keyword rule (a query with no letter or
+digit never matches by meaning, as in relevance.py), and for SciFact how many
 refused queries had a relevant document in their top 10 anyway (the cost of refusing).
 """
 
@@ -119,12 +120,13 @@ def scifact_subset(
 
 def probe(vault: Vault, query: str) -> dict[str, Any]:
     hits = vault.search(query, mode="hybrid", limit=10)
-    rel = assess(hits, vault.embedder.name)
+    rel = assess(hits, vault.embedder.name, query)
     return {
         "keyword": rel.keyword_match,
         "best": rel.best_similarity if rel.best_similarity is not None else -1.0,
         "paths": [h.path for h in hits],
-        "kept": [h.path for h in confident_hits(hits, vault.embedder.name)],
+        "kept": [h.path for h in confident_hits(hits, vault.embedder.name, query)],
+        "wordless": rel.wordless_query,
     }
 
 
@@ -141,7 +143,7 @@ def sweep(real: list[dict[str, Any]], junk: list[dict[str, Any]]) -> list[dict[s
     for floor in FLOORS:
 
         def confident(r: dict[str, Any], use_keyword: bool, f: float = floor) -> bool:
-            return (use_keyword and r["keyword"]) or r["best"] >= f
+            return (use_keyword and r["keyword"]) or (not r["wordless"] and r["best"] >= f)
 
         rows.append(
             {
@@ -215,8 +217,8 @@ def summarize(
         "sweep": sweep(real, junk),
     }
     if floor is not None:
-        refused = [r for r in real if not (r["keyword"] or r["best"] >= floor)]
-        fooled = [r for r in junk if r["keyword"] or r["best"] >= floor]
+        refused = [r for r in real if not r["kept"]]
+        fooled = [r for r in junk if r["kept"]]
         kinds = list(dict.fromkeys(r["kind"] for r in junk))
         out["at_floor_in_use"] = {
             "real_refused": len(refused),

@@ -113,10 +113,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         if args.json:
             emit_json([h.model_dump() for h in hits])
             return 0
-        relevance = assess(hits, vault.embedder.name)
+        relevance = assess(hits, vault.embedder.name, args.query)
         if not relevance.confident:
             console.print(relevance.explain(args.query), markup=False)
-        for i, hit in enumerate(confident_hits(hits, vault.embedder.name), 1):
+        for i, hit in enumerate(confident_hits(hits, vault.embedder.name, args.query), 1):
             crumb = " > ".join([hit.title, *hit.heading_path])
             ranks = ", ".join(f"{k} #{v}" for k, v in hit.ranks.items())
             console.print(f"[bold]{i}. {hit.citation}[/]  [dim]{crumb}  ({ranks})[/]")

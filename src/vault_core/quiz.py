@@ -150,7 +150,7 @@ def resolve_scope(
         pass
     hits = ctx.search(scope, limit=20)
     paths = list(dict.fromkeys(h.path for h in hits if h.path in {n.path for n in notes}))
-    if not paths or not assess(hits, ctx.vault.embedder.name).confident:
+    if not paths or not assess(hits, ctx.vault.embedder.name, scope).confident:
         raise ValueError(
             f"no notes match {scope!r}; try a note's title or path, a folder/ or a #tag "
             "(list_notes shows them), or other words for the topic"

@@ -180,10 +180,10 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             filters = SearchFilters(path=inside(vault, path) if path else None, tags=tags or [])
             found = vault.search(query, mode=mode, limit=limit, filters=filters, per_note=per_note)
             found = [h for h in found if within(vault, h.path)]
-            relevance = assess(found, vault.embedder.name)
+            relevance = assess(found, vault.embedder.name, query)
             catching_up = vault.catching_up
             p = vault.progress
-            hits = confident_hits(found, vault.embedder.name)  # empty when not confident
+            hits = confident_hits(found, vault.embedder.name, query)  # empty when not confident
             message = None if relevance.confident else relevance.explain(query)
             return SearchResult(
                 query=query,
