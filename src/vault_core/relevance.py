@@ -18,7 +18,7 @@ from vault_core.embed import BUILTIN_MODEL_NAME
 from vault_core.search import SearchHit
 
 # Calibrated on the built-in MiniLM (bench/relevance_floor.py; figures in docs/benchmarks.md).
-SIMILARITY_FLOORS: dict[str, float] = {BUILTIN_MODEL_NAME: 0.30}
+SIMILARITY_FLOORS: dict[str, float] = {BUILTIN_MODEL_NAME: 0.32}
 
 
 class Relevance(BaseModel):
@@ -31,8 +31,8 @@ class Relevance(BaseModel):
     def explain(self, query: str) -> str:
         """One sentence for a person or an agent when nothing matched confidently."""
         shown = query if len(query) <= 80 else query[:77] + "..."
-        best = "none" if self.best_similarity is None else f"{self.best_similarity:.2f}"
-        floor = "" if self.floor is None else f", below the floor {self.floor:.2f}"
+        best = "none" if self.best_similarity is None else f"{self.best_similarity:.3f}"
+        floor = "" if self.floor is None else f", below the floor {self.floor:.3f}"
         if self.wordless_query:
             floor = " (the query has no letter or digit, so only a keyword could match it)"
         return (

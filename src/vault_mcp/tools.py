@@ -215,7 +215,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             )
 
         result = await host.run(ctx.session, run)
-        lines = [f"{len(result.hits)} hits for {said(query)} ({mode}). {DATA_NOTE}"]
+        count = f"{len(result.hits)} hit{'' if len(result.hits) == 1 else 's'}"
+        lines = [f"{count} for {said(query)} ({mode}). {DATA_NOTE}"]
         if result.message:
             lines = [neutralise(result.message, one_line=True)]
         if result.catching_up and result.progress:
