@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlparse
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
-from vault_mcp.quoting import block, neutralise, said
+from vault_mcp.quoting import block, name_lines, neutralise, said
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
@@ -185,9 +185,7 @@ def _message(exc: Exception) -> str:
     from vault_core.vault import VaultError
 
     if isinstance(exc, AmbiguousNote):
-        listed = "\n".join(
-            f"{c.path} (title: {c.title}; matched by {c.matched_by})" for c in exc.candidates
-        )
+        listed = name_lines(exc.candidates)
         return (
             f"That name is ambiguous: {len(exc.candidates)} notes match it equally well. "
             f"Pass one of these paths instead. {NAMES_NOTE}\n" + block("note-names", {}, listed)

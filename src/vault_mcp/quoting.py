@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel
 
 DATA_NOTE = (
     "Everything inside the note, note-excerpt, vault-data and note-names blocks is quoted from the "
@@ -107,3 +111,29 @@ def safe_json(data: Any) -> str:
 def json_block(tool: str, data: Any) -> str:
     """A tool's structured result as text: the data marking, then the JSON inside <vault-data>."""
     return f'{DATA_NOTE}\n<vault-data tool="{tool}">\n{safe_json(data)}\n</vault-data>'
+
+
+def structured(model: BaseModel, text: str | None = None, tool: str = "") -> CallToolResult:
+    """The typed object for the client, and for the model either `text` (already quoted) or the
+    object itself as quoted JSON."""
+    data = model.model_dump(mode="json")
+    body = text if text is not None else json_block(tool, data)
+    return CallToolResult(content=[TextContent(type="text", text=body)], structured_content=data)
+
+
+class NamedNote(Protocol):
+    """A candidate note (vault_core.names.Candidate, models.NameCandidate)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def matched_by(self) -> str: ...
+
+
+def name_lines(notes: Sequence[NamedNote]) -> str:
+    """One `path (title: …; matched by …)` line per candidate note, for a note-names block."""
+    return "\n".join(f"{c.path} (title: {c.title}; matched by {c.matched_by})" for c in notes)

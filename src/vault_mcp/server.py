@@ -25,6 +25,7 @@ from mcp_types import Resource as MCPResource
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
+from vault_mcp.arguments import within
 from vault_mcp.auth import TOKEN_ENV, BearerTokenMiddleware
 from vault_mcp.host import VaultHost
 from vault_mcp.quoting import DATA_NOTE, block, neutralise
@@ -90,8 +91,6 @@ class VaultMCP(MCPServer):
             return static  # no vault root (yet): nothing to list
 
         def inside(vault: Any) -> list[Any]:
-            from vault_mcp.tools import within
-
             return [n for n in vault.notes() if within(vault, n.path)]
 
         try:

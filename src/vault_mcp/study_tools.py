@@ -15,9 +15,11 @@ from mcp_types import CallToolResult
 from pydantic import Field
 
 from vault_core.study import AnalyzeResult, CompareResult, QuestionType, QuizResult
+from vault_mcp.arguments import candidates, lookup
 from vault_mcp.host import VaultHost
 from vault_mcp.models import AMBIGUOUS, DATA_NOTE, NameCandidate, Source
-from vault_mcp.tools import READ_ONLY, NoteArg, candidates, lookup, structured
+from vault_mcp.quoting import structured
+from vault_mcp.tools import READ_ONLY, NoteArg
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault

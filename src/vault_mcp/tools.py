@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from mcp_types import CallToolResult, ToolAnnotations
+from pydantic import Field
 
+from vault_mcp.arguments import also_matches, candidates, inside, lookup, within
 from vault_mcp.host import VaultHost
 from vault_mcp.models import (
     BacklinksResult,
     Hit,
     LinkInfo,
     LinksResult,
-    NameCandidate,
     NoteItem,
     NoteList,
     NoteText,
@@ -34,11 +34,10 @@ from vault_mcp.models import (
     SkippedFile,
     StatusResult,
 )
-from vault_mcp.quoting import DATA_NOTE, block, json_block, neutralise, said
+from vault_mcp.quoting import DATA_NOTE, block, neutralise, said, structured
 
 if TYPE_CHECKING:
     from vault_core.links import Resolution
-    from vault_core.names import NameMatch
     from vault_core.vault import Vault
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
@@ -50,64 +49,6 @@ NoteArg = Annotated[
         description="a note path ('folder/note.md'), name, alias, title or [[wikilink]]",
     ),
 ]
-
-
-def structured(model: BaseModel, text: str | None = None, tool: str = "") -> CallToolResult:
-    """The typed object for the client, and for the model either `text` (already quoted) or the
-    object itself as quoted JSON."""
-    data = model.model_dump(mode="json")
-    return CallToolResult(
-        content=[
-            TextContent(type="text", text=text if text is not None else json_block(tool, data))
-        ],
-        structured_content=data,
-    )
-
-
-def inside(vault: Vault, path: str) -> str:
-    """A folder filter or glob checked against the vault root (no `..`, nothing absolute)."""
-    if any(c in path for c in "*?["):
-        parts = path.replace("\\", "/").split("/")
-        if path.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-            raise ToolError(f"{path!r} is outside the vault; pass a glob relative to the root")
-        return path
-    return vault.relpath(path)
-
-
-def lookup(vault: Vault, name: str) -> NameMatch:
-    """The note `name` means (AmbiguousNote when unclear), refused if its file is a symlink
-    leading out of the vault."""
-    found = vault.lookup(name)
-    vault.relpath(found.note.path)
-    return found
-
-
-def resolve(vault: Vault, name: str) -> str:
-    return lookup(vault, name).note.path
-
-
-def candidates(found: NameMatch) -> list[NameCandidate]:
-    return [NameCandidate.model_validate(c.model_dump()) for c in found.ambiguous]
-
-
-def also_matches(ambiguous: list[NameCandidate]) -> str:
-    """The line (and quoted list) that says which other notes a name could have meant."""
-    if not ambiguous:
-        return ""
-    listed = "\n".join(f"{c.path} (title: {c.title}; matched by {c.matched_by})" for c in ambiguous)
-    return (
-        f"\nThe name also matches {len(ambiguous)} other note(s), less strongly; pass a path to "
-        "pick one of them instead (also in `ambiguous`):\n" + block("note-names", {}, listed)
-    )
-
-
-def within(vault: Vault, path: str) -> bool:
-    """False for an indexed file that is a symlink leading out of the root (never shown)."""
-    try:
-        vault.relpath(path)
-    except Exception:
-        return False
-    return True
 
 
 def _link(r: Resolution) -> LinkInfo:

@@ -19,7 +19,9 @@ FILES = {
 
 @pytest.fixture
 def vault(make_vault: Callable[..., Vault]) -> Vault:
-    return make_vault(FILES)
+    opened = make_vault(FILES)
+    assert opened.status().notes == len(FILES)  # every note indexed, so garbage has targets
+    return opened
 
 
 def run(vault: Vault, query: str, mode: str = "hybrid") -> tuple[bool, list[str]]:
