@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from vault_cli import links, study, watch
 from vault_cli.common import Commands, console, emit_json, err_console, open_vault
+from vault_core.query.relevance import assess, confident_hits
 from vault_core.query.search import SearchFilters
 from vault_core.vault import Vault, VaultError
 
@@ -109,9 +110,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         if args.json:
             emit_json([h.model_dump() for h in hits])
             return 0
-        if not hits:
-            console.print("no results")
-        for i, hit in enumerate(hits, 1):
+        relevance = assess(hits, vault.embedder.name, args.query)
+        if not relevance.confident:
+            console.print(relevance.explain(args.query), markup=False)
+        for i, hit in enumerate(confident_hits(hits, vault.embedder.name, args.query), 1):
             crumb = " > ".join([hit.title, *hit.heading_path])
             ranks = ", ".join(f"{k} #{v}" for k, v in hit.ranks.items())
             console.print(f"[bold]{i}. {hit.citation}[/]  [dim]{crumb}  ({ranks})[/]")

@@ -16,3 +16,10 @@ class NoteNotFound(VaultError):
 
 class PathOutsideVault(VaultError):
     pass
+
+
+class NoSuchHeading(VaultError):
+    def __init__(self, path: str, section: str, headings: list[str]) -> None:
+        names = ", ".join(headings[:20]) or "(none)"
+        super().__init__(f"{path} has no heading {section!r}; its headings: {names}")
+        self.path, self.section, self.headings = path, section, headings

@@ -17,12 +17,13 @@ from typing import Any, Self
 import filelock
 
 from vault_core.config import VaultConfig
-from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
+from vault_core.errors import NoSuchHeading, NoteNotFound, PathOutsideVault, VaultError
 from vault_core.index.catalog import NoteRecord, reload_catalog
 from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport
 from vault_core.index.link_graph import LinkGraph, Resolution
 from vault_core.index.store import Store
+from vault_core.query.names import NameMatch, match_name
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 
@@ -324,21 +325,19 @@ class VaultIndex:
         return sorted(self.catalog.values(), key=lambda n: n.path)
 
     def resolve(self, name: str) -> NoteRecord:
-        """A note by path, path without `.md`, file name, alias or title (like a wikilink)."""
+        """A note by path, path without `.md`, file name, alias or title (like a wikilink);
+        AmbiguousNote when several notes match equally well (see names.py)."""
+        return self.lookup(name).note
+
+    def lookup(self, name: str) -> NameMatch:
+        """Like `resolve`, with the notes the name also matches less strongly (`ambiguous`)."""
         name = name.strip()
         if not name:
             raise VaultError("empty note name: pass a path like 'folder/note.md' or a title")
-        catalog = self.catalog
-        if "/" in name or "\\" in name or name.endswith(".md"):
-            rel = self.relpath(name)
-            for candidate in (rel, f"{rel}.md"):
-                if candidate in catalog:
-                    return catalog[candidate]
-        target = name[2:-2] if name.startswith("[[") and name.endswith("]]") else name
-        candidates = self.graph.candidates(target.split("|")[0].split("#")[0])
-        if candidates:
-            return catalog[candidates[0]]
-        raise NoteNotFound(name, self.suggest(name))
+        found = match_name(name, self.catalog, self.graph, self.relpath)
+        if found is None:
+            raise NoteNotFound(name, self.suggest(name))
+        return found
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         names: dict[str, str] = {}
@@ -372,9 +371,7 @@ class VaultIndex:
         if end_line is not None:
             last = min(last, end_line)
         if first > last:
-            raise VaultError(
-                f"line range {first}-{last} is empty; {note.path} has {len(lines)} lines"
-            )
+            raise VaultError(f"line range {first}-{last} is empty; the note has {len(lines)} lines")
         body = "\n".join(lines[first - 1 : last])
         return NoteContent(
             path=note.path,
@@ -393,8 +390,7 @@ class VaultIndex:
                     (h.line - 1 for h in note.headings[i + 1 :] if h.level <= heading.level), total
                 )
                 return heading.line, end
-        names = ", ".join(h.text for h in note.headings[:20]) or "(none)"
-        raise VaultError(f"{note.path} has no heading {section!r}; its headings: {names}")
+        raise NoSuchHeading(note.path, section, [h.text for h in note.headings])
 
     def chunks(self, path: str) -> list[dict[str, Any]]:
         rows = self.store.chunk_rows([path])

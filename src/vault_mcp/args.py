@@ -1,15 +1,21 @@
-"""What every MCP tool module shares: the read-only annotation, the note argument and resolving
-it inside the vault.
+"""What every MCP tool module shares: the read-only annotation, the note argument, and checking
+note and folder arguments against the vault root with ambiguity surfaced (vault_core.query.names);
+files that are symlinks leading out of the vault are never shown.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from vault_mcp.models import NameCandidate
+from vault_mcp.quoting import block, name_lines
+
 if TYPE_CHECKING:
+    from vault_core.query.names import NameMatch
     from vault_core.vault import Vault
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
@@ -23,8 +29,43 @@ NoteArg = Annotated[
 ]
 
 
-def resolve(vault: Vault, name: str) -> str:
-    """The note `name` means, refused if its file is a symlink leading out of the vault."""
-    path = vault.resolve(name).path
-    vault.relpath(path)
-    return path
+def inside(vault: Vault, path: str) -> str:
+    """A folder filter or glob checked against the vault root (no `..`, nothing absolute)."""
+    if any(c in path for c in "*?["):
+        parts = path.replace("\\", "/").split("/")
+        if path.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise ToolError(f"{path!r} is outside the vault; pass a glob relative to the root")
+        return path
+    return vault.relpath(path)
+
+
+def lookup(vault: Vault, name: str) -> NameMatch:
+    """The note `name` means (AmbiguousNote when unclear), refused if its file is a symlink
+    leading out of the vault."""
+    found = vault.lookup(name)
+    vault.relpath(found.note.path)
+    return found
+
+
+def candidates(found: NameMatch) -> list[NameCandidate]:
+    return [NameCandidate.model_validate(c.model_dump()) for c in found.ambiguous]
+
+
+def also_matches(ambiguous: list[NameCandidate]) -> str:
+    """The line (and quoted list) that says which other notes a name could have meant."""
+    if not ambiguous:
+        return ""
+    return (
+        f"\nThe name also matches {len(ambiguous)} other note(s), less strongly; pass a path to "
+        "pick one of them instead (also in `ambiguous`):\n"
+        + block("note-names", {}, name_lines(ambiguous))
+    )
+
+
+def within(vault: Vault, path: str) -> bool:
+    """False for an indexed file that is a symlink leading out of the root (never shown)."""
+    try:
+        vault.relpath(path)
+    except Exception:
+        return False
+    return True

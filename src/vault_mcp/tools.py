@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, TextContent
-from pydantic import BaseModel, Field
+from mcp_types import CallToolResult
+from pydantic import Field
 
-from vault_mcp.args import READ_ONLY, NoteArg, resolve
+from vault_mcp.args import READ_ONLY, NoteArg, also_matches, candidates, inside, lookup, within
 from vault_mcp.host import VaultHost
 from vault_mcp.models import (
-    DATA_NOTE,
     BacklinksResult,
     Hit,
     LinkInfo,
@@ -35,38 +34,12 @@ from vault_mcp.models import (
     SkippedFile,
     StatusResult,
 )
+from vault_mcp.quoting import DATA_NOTE, block, neutralise, said, structured
 from vault_mcp.study_tools import register_study_tools
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import Resolution
     from vault_core.vault import Vault
-
-
-def structured(model: BaseModel, text: str) -> CallToolResult:
-    """A result with readable text for the model and the typed object for the client."""
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)],
-        structured_content=model.model_dump(mode="json"),
-    )
-
-
-def inside(vault: Vault, path: str) -> str:
-    """A folder filter or glob checked against the vault root (no `..`, nothing absolute)."""
-    if any(c in path for c in "*?["):
-        parts = path.replace("\\", "/").split("/")
-        if path.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-            raise ToolError(f"{path!r} is outside the vault; pass a glob relative to the root")
-        return path
-    return vault.relpath(path)
-
-
-def within(vault: Vault, path: str) -> bool:
-    """False for an indexed file that is a symlink leading out of the root (never shown)."""
-    try:
-        vault.relpath(path)
-    except Exception:
-        return False
-    return True
 
 
 def _link(r: Resolution) -> LinkInfo:
@@ -132,12 +105,17 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             raise ToolError("empty query: pass words or a question to search for")
 
         def run(vault: Vault) -> SearchResult:
+            from vault_core.query.relevance import assess, confident_hits
             from vault_core.query.search import SearchFilters
 
             filters = SearchFilters(path=inside(vault, path) if path else None, tags=tags or [])
-            hits = vault.search(query, mode=mode, limit=limit, filters=filters, per_note=per_note)
+            found = vault.search(query, mode=mode, limit=limit, filters=filters, per_note=per_note)
+            found = [h for h in found if within(vault, h.path)]
+            relevance = assess(found, vault.embedder.name, query)
             catching_up = vault.catching_up
             p = vault.progress
+            hits = confident_hits(found, vault.embedder.name, query)  # empty when not confident
+            message = None if relevance.confident else relevance.explain(query)
             return SearchResult(
                 query=query,
                 mode=mode,
@@ -151,12 +129,16 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                         citation=h.citation,
                         snippet=h.snippet,
                         score=h.score,
+                        similarity=None if h.similarity is None else round(h.similarity, 4),
                         page=h.page,
                         sheet=h.sheet,
                     )
                     for h in hits
-                    if within(vault, h.path)
                 ],
+                confident=relevance.confident,
+                best_similarity=relevance.best_similarity,
+                similarity_floor=relevance.floor,
+                message=message,
                 catching_up=catching_up,
                 progress=Progress(phase=p.phase, done=p.done, total=p.total)
                 if catching_up
@@ -164,7 +146,10 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             )
 
         result = await host.run(ctx.session, run)
-        lines = [f"{len(result.hits)} hits for {query!r} ({mode}). {DATA_NOTE}"]
+        count = f"{len(result.hits)} hit{'' if len(result.hits) == 1 else 's'}"
+        lines = [f"{count} for {said(query)} ({mode}). {DATA_NOTE}"]
+        if result.message:
+            lines = [neutralise(result.message, one_line=True)]
         if result.catching_up and result.progress:
             lines.append(
                 f"Index still catching up ({result.progress.done}/{result.progress.total} files)"
@@ -172,8 +157,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             )
         for i, h in enumerate(result.hits, 1):
             trail = [x for x in h.heading_path if x != h.title][-2:]
-            where = " > ".join([h.title, *trail])
-            lines.append(f"\n{i}. [{h.citation}] {where}\n<note-excerpt>{h.snippet}</note-excerpt>")
+            fields = {"citation": h.citation, "title": h.title, "section": " > ".join(trail)}
+            lines.append(f"\n{i}.\n" + block("note-excerpt", fields, h.snippet, n=i))
         return structured(result, "\n".join(lines))
 
     @mcp.tool(annotations=READ_ONLY)
@@ -193,8 +178,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         """
 
         def run(vault: Vault) -> NoteText:
-            path = resolve(vault, path_or_title)
-            content = vault.read_note(path, section, start_line, end_line)
+            found = lookup(vault, path_or_title)
+            content = vault.read_note(found.note.path, section, start_line, end_line)
             span = f"{content.start_line}-{content.end_line}"
             return NoteText(
                 path=content.path,
@@ -204,14 +189,18 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 total_lines=content.total_lines,
                 citation=f"{content.path}:{span}",
                 content=content.numbered(),
+                ambiguous=candidates(found),
             )
 
         note = await host.run(ctx.session, run)
-        head = (
-            f"{note.title} ({note.citation} of {note.total_lines} lines). {DATA_NOTE}\n"
-            f'<note path="{note.path}">\n{note.content}\n</note>'
-        )
-        return structured(note, head)
+        fields = {
+            "path": note.path,
+            "title": note.title,
+            "citation": note.citation,
+            "lines": f"{note.start_line}-{note.end_line} of {note.total_lines}",
+        }
+        text = f"{DATA_NOTE}\n" + block("note", fields, note.content) + also_matches(note.ambiguous)
+        return structured(note, text)
 
     @mcp.tool(annotations=READ_ONLY)
     async def list_notes(
@@ -223,7 +212,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         ] = None,
         limit: Annotated[int, Field(ge=1, le=500, description="page size")] = 50,
         cursor: Annotated[str | None, Field(description="next_cursor from the last page")] = None,
-    ) -> NoteList:
+    ) -> Annotated[CallToolResult, NoteList]:
         """List the vault's notes (paths, titles, tags, dates), page by page.
 
         Call this to browse or count notes, find recent ones, or see what a folder/tag holds;
@@ -242,8 +231,11 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 tags=[tag] if tag else [],
                 modified_since=since,
             )
+            from vault_core.query.names import duplicate_titles
+
             notes = [n for n in vault.notes() if filters.admits(n) and within(vault, n.path)]
             page = notes[offset : offset + limit]
+            repeated = duplicate_titles(vault.graph)
             more = offset + limit < len(notes)
             return NoteList(
                 notes=[
@@ -257,6 +249,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                         size=n.size,
                         chunks=n.chunk_count,
                         error=n.error,
+                        duplicate_title=n.path in repeated,
                     )
                     for n in page
                 ],
@@ -264,14 +257,14 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 next_cursor=_encode_cursor(offset + limit) if more else None,
             )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="list_notes")
 
     @mcp.tool(annotations=READ_ONLY)
     async def related(
         note: NoteArg,
         ctx: Context,
         limit: Annotated[int, Field(ge=1, le=50, description="max suggestions")] = 10,
-    ) -> RelatedResult:
+    ) -> Annotated[CallToolResult, RelatedResult]:
         """Suggest notes that should be linked from `note` but are not yet, with the reason.
 
         Call this when writing or reviewing a note ("what else in my notes relates to this?",
@@ -279,10 +272,11 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         """
 
         def run(vault: Vault) -> RelatedResult:
-            path = resolve(vault, note)
-            found = vault.related(path, limit=limit)
+            name = lookup(vault, note)
+            found = vault.related(name.note.path, limit=limit)
             return RelatedResult(
-                note=path,
+                note=name.note.path,
+                ambiguous=candidates(name),
                 suggestions=[
                     RelatedNote.model_validate(r.model_dump())
                     for r in found
@@ -290,37 +284,47 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 ],
             )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="related")
 
     @mcp.tool(annotations=READ_ONLY)
-    async def backlinks(note: NoteArg, ctx: Context) -> BacklinksResult:
+    async def backlinks(note: NoteArg, ctx: Context) -> Annotated[CallToolResult, BacklinksResult]:
         """Notes that link TO this note (with the line of each link).
 
         Call this to see where an idea is used or referenced, or what depends on a note.
         """
 
         def run(vault: Vault) -> BacklinksResult:
-            path = resolve(vault, note)
-            return BacklinksResult(note=path, backlinks=[_link(r) for r in vault.backlinks(path)])
+            name = lookup(vault, note)
+            path = name.note.path
+            return BacklinksResult(
+                note=path,
+                ambiguous=candidates(name),
+                backlinks=[_link(r) for r in vault.backlinks(path) if within(vault, r.source)],
+            )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="backlinks")
 
     @mcp.tool(annotations=READ_ONLY)
-    async def links(note: NoteArg, ctx: Context) -> LinksResult:
+    async def links(note: NoteArg, ctx: Context) -> Annotated[CallToolResult, LinksResult]:
         """Links FROM this note to other notes, each resolved; broken ones are flagged.
 
         Call this to follow a note's references, or to check it for broken/ambiguous links.
         """
 
         def run(vault: Vault) -> LinksResult:
-            path = resolve(vault, note)
-            out = [_link(r) for r in vault.links(path)]
-            return LinksResult(note=path, links=out, broken=sum(1 for x in out if x.broken))
+            name = lookup(vault, note)
+            out = [_link(r) for r in vault.links(name.note.path)]
+            return LinksResult(
+                note=name.note.path,
+                ambiguous=candidates(name),
+                links=out,
+                broken=sum(1 for x in out if x.broken),
+            )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="links")
 
     @mcp.tool(annotations=READ_ONLY)
-    async def status(ctx: Context) -> StatusResult:
+    async def status(ctx: Context) -> Annotated[CallToolResult, StatusResult]:
         """Index health: note and chunk counts, model, watcher, catch-up progress, and files
         that could not be indexed (with reasons).
 
@@ -332,15 +336,18 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         vault = host.vault
         base = {"root": str(host.root) if host.root else None, "root_source": host.root_source}
         if vault is None:
-            return StatusResult(ready=False, opening=host.opening, error=host.error, **base)
+            down = StatusResult(ready=False, opening=host.opening, error=host.error, **base)
+            return structured(down, tool="status")
 
         def run(v: Vault) -> StatusResult:
             s = v.status()
+            outside = [n for n in v.notes() if not within(v, n.path)]  # never listed or read
+            gone = {n.path for n in outside}
             return StatusResult(
                 ready=True,
                 role=s.role,
-                notes=s.notes,
-                attachments=s.attachments,
+                notes=s.notes - sum(1 for n in outside if n.kind == "note"),
+                attachments=s.attachments - sum(1 for n in outside if n.kind == "attachment"),
                 chunks=s.chunks,
                 model=s.model,
                 watcher=s.watcher,
@@ -350,11 +357,19 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 ),
                 last_sync=s.last_sync,
                 last_error=s.last_error,
-                skipped=[SkippedFile(path=i.path, reason=i.reason) for i in s.skipped],
-                warnings=[SkippedFile(path=i.path, reason=i.reason) for i in s.warnings],
+                skipped=[
+                    SkippedFile(path=i.path, reason=i.reason)
+                    for i in s.skipped
+                    if i.path not in gone
+                ],
+                warnings=[
+                    SkippedFile(path=i.path, reason=i.reason)
+                    for i in s.warnings
+                    if i.path not in gone
+                ],
                 **base,
             )
 
-        return await host.run(ctx.session, run)
+        return structured(await host.run(ctx.session, run), tool="status")
 
     register_study_tools(mcp, host)

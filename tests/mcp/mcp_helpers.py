@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -59,6 +60,19 @@ def server_params(root: Path | None, *extra: str, env: dict[str, str] | None = N
     full_env = {k: v for k, v in os.environ.items() if k != "NVAULT_ROOT"}
     full_env.update(env or {})
     return StdioServerParameters(command=sys.executable, args=args, env=full_env)
+
+
+def spawn(params: Any, *, pipes: bool = False, text: bool = False) -> subprocess.Popen[Any]:
+    """The server as a raw process (stderr piped; stdin/stdout piped too when `pipes`)."""
+    io = subprocess.PIPE if pipes else subprocess.DEVNULL
+    return subprocess.Popen(
+        [params.command, *params.args],
+        stdin=io,
+        stdout=io,
+        stderr=subprocess.PIPE,
+        env=params.env,
+        text=text,
+    )
 
 
 class SyncClient:

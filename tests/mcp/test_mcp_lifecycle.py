@@ -16,6 +16,7 @@ from mcp_helpers import (
     indexed_vault,
     make_vault,
     server_params,
+    spawn,
     text,
     wait_for,
 )
@@ -58,13 +59,7 @@ def test_server_exits_cleanly_when_the_client_leaves_mid_call(
     """Raw JSON-RPC over the pipes: start a call, close stdin before the answer, expect exit 0."""
     root = copy_vault(warm_vault, tmp_path / "vault")
     params = server_params(root)
-    proc = subprocess.Popen(
-        [params.command, *params.args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=params.env,
-    )
+    proc = spawn(params, pipes=True)
     try:
         _rpc(
             proc,
@@ -123,13 +118,7 @@ def _free_port() -> int:
 def test_streamable_http_on_localhost(warm_vault: Path) -> None:
     port = _free_port()
     params = server_params(warm_vault, "--http", "--port", str(port))
-    proc = subprocess.Popen(
-        [params.command, *params.args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=params.env,
-    )
+    proc = spawn(params)
 
     def listening() -> bool:
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""

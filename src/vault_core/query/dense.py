@@ -86,4 +86,7 @@ class DenseMatrix:
         best = np.argpartition(-scores, depth - 1)[:depth]
         best = best[np.argsort(-scores[best])]
         best = [int(i) for i in best if np.isfinite(scores[i])]
-        return snap.rows.take(best).to_pylist()
+        rows = snap.rows.take(best).to_pylist()
+        for row, i in zip(rows, best, strict=True):
+            row["_similarity"] = float(scores[i])  # the relevance floor reads it (relevance.py)
+        return rows

@@ -77,6 +77,7 @@ class SearchHit(BaseModel):
     row_start: int | None = None
     row_end: int | None = None
     ranks: dict[str, int] = Field(default_factory=dict, description="retriever -> 1-based rank")
+    similarity: float | None = Field(None, description="cosine to the query (dense hits only)")
 
     @property
     def citation(self) -> str:
@@ -177,6 +178,8 @@ class Searcher:
             return rows
         q = self.store.chunks.search(vector, vector_column_name="vector").distance_type("cosine")
         rows = self._where(q.select([*_COLUMNS, "_distance"]), allowed, depth).to_list()
+        for row in rows:
+            row["_similarity"] = 1.0 - float(row["_distance"])
         return [r for r in rows if allowed is None or r["path"] in allowed]
 
     def _keyword(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:
@@ -280,4 +283,5 @@ def _hit(
         row_start=row["row_start"],
         row_end=row["row_end"],
         ranks=ranks,
+        similarity=row.get("_similarity"),
     )

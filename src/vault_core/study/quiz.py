@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from vault_core.errors import VaultError
+from vault_core.query.names import AmbiguousNote, display_name
+from vault_core.query.relevance import assess
 from vault_core.query.search import SearchFilters
 from vault_core.study.analyze import note_for_prompt
 from vault_core.study.context import StudyContext
@@ -142,18 +144,24 @@ def resolve_scope(
         return "folder", paths[:MAX_NOTES]
     try:
         return "note", [ctx.resolve(scope)]
+    except AmbiguousNote:
+        raise  # several notes have this name: the caller picks one by path
     except VaultError:
         pass
     hits = ctx.search(scope, limit=20)
     paths = list(dict.fromkeys(h.path for h in hits if h.path in {n.path for n in notes}))
-    if not paths:
-        raise ValueError(f"nothing in the vault matches {scope!r}")
+    if not paths or not assess(hits, ctx.vault.embedder.name, scope).confident:
+        raise ValueError(
+            f"no notes match {scope!r}; try a note's title or path, a folder/ or a #tag "
+            "(list_notes shows them), or other words for the topic"
+        )
     return "query", paths[:5]
 
 
 def _material(ctx: StudyContext, path: str) -> _Material:
     text = ctx.text(path)
-    return _Material(path=path, title=ctx.meta(path).title, text=text, units=sentence_units(text))
+    title = display_name(ctx.vault.graph, path)  # "Context (ADR/001.md)" when titles repeat
+    return _Material(path=path, title=title, text=text, units=sentence_units(text))
 
 
 # ---------------------------------------------------------------- extractive
