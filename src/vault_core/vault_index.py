@@ -410,7 +410,10 @@ class VaultIndex:
         filters: SearchFilters | None = None,
         per_note: int | None = None,
     ) -> list[SearchHit]:
-        return self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
+        hits = self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
+        if hits and self.progress.embedding_pending:
+            self.prioritize(h.path for h in hits)  # what users look for is embedded first
+        return hits
 
     # -- status ---------------------------------------------------------------------------
     @property

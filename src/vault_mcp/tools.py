@@ -27,7 +27,6 @@ from vault_mcp.models import (
     NoteItem,
     NoteList,
     NoteText,
-    Progress,
     RelatedNote,
     RelatedResult,
     SearchResult,
@@ -113,7 +112,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             found = [h for h in found if within(vault, h.path)]
             relevance = assess(found, vault.embedder.name, query)
             catching_up = vault.catching_up
-            p = vault.progress
+            state = vault.embedding_state()
             hits = confident_hits(found, vault.embedder.name, query)  # empty when not confident
             message = None if relevance.confident else relevance.explain(query)
             return SearchResult(
@@ -140,9 +139,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 similarity_floor=relevance.floor,
                 message=message,
                 catching_up=catching_up,
-                progress=Progress(phase=p.phase, done=p.done, total=p.total)
-                if catching_up
-                else None,
+                progress=state if catching_up else None,
             )
 
         result = await host.run(ctx.session, run)
@@ -152,8 +149,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             lines = [neutralise(result.message, one_line=True)]
         if result.catching_up and result.progress:
             lines.append(
-                f"Index still catching up ({result.progress.done}/{result.progress.total} files)"
-                ": results may be incomplete."
+                f"Index still catching up ({result.progress.describe()}): results may be "
+                "incomplete."
             )
         for i, h in enumerate(result.hits, 1):
             trail = [x for x in h.heading_path if x != h.title][-2:]
@@ -352,9 +349,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 model=s.model,
                 watcher=s.watcher,
                 catching_up=s.catching_up,
-                progress=Progress(
-                    phase=s.indexing.phase, done=s.indexing.done, total=s.indexing.total
-                ),
+                progress=s.indexing,
                 last_sync=s.last_sync,
                 last_error=s.last_error,
                 skipped=[

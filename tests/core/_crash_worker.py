@@ -66,16 +66,42 @@ def index_problems(root: Path, index_dir: Path | None = None) -> list[str]:
     return problems
 
 
-def main(root: str) -> None:
+def vector_problems(root: Path, sample: int = 24) -> list[str]:
+    """Chunks with no vector, or (for a sample) a vector that is not their text's embedding."""
+    import numpy as np
+
+    from vault_core.index.embed import MiniLMEmbedder
+
+    db = lancedb.connect(str(root / ".nvault" / "lance"))
+    rows = db.open_table("chunks").search().select(["id", "text", "vector"]).limit(None)
+    rows = rows.to_arrow().to_pylist()
+    problems = [f"no vector: {r['id']}" for r in rows if r["vector"] is None]
+    checked = [r for r in rows if r["vector"] is not None][:sample]
+    if checked:
+        fresh = MiniLMEmbedder().embed_documents([r["text"] for r in checked])
+        for row, vector in zip(checked, fresh, strict=True):
+            if float(np.dot(np.asarray(row["vector"], dtype=np.float32), vector)) < 0.99:
+                problems.append(f"wrong vector: {row['id']}")
+    return problems
+
+
+def main(root: str, phases: str = "") -> None:
+    """`phases` = "split": phase 1 alone, then "phase2" is printed and the chunks are embedded."""
     from vault_core.vault import Vault
 
     vault = Vault.open(root)
     assert vault.is_writer, "worker must be the writer"
     print("syncing", flush=True)
-    vault.sync()
+    if phases == "split":
+        vault.sync(embed=False)
+        print("phase2", flush=True)
+        while vault.embed_step(max_chunks=8).written:
+            pass
+    else:
+        vault.sync()
     print("done", flush=True)
     vault.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _crash_worker import index_problems
+from _crash_worker import index_problems, vector_problems
 
 from vault_core.vault import Vault
 
@@ -84,10 +84,12 @@ def _edit(root: Path, rng: random.Random, n_edits: int) -> None:
         )
 
 
-def _kill_mid_sync(root: Path, delay: float) -> bool:
-    """Start a writer that syncs `root`, SIGKILL it `delay` s into the sync; True if it died."""
+def _kill_mid_sync(root: Path, delay: float, wait_for: str = "syncing") -> bool:
+    """Start a writer that syncs `root`, SIGKILL it `delay` s after it prints `wait_for`
+    ("syncing": anywhere in the sync; "phase2": while it embeds); True if it died."""
+    split = [] if wait_for == "syncing" else ["split"]
     proc = subprocess.Popen(
-        [sys.executable, str(WORKER), str(root)],
+        [sys.executable, str(WORKER), str(root), *split],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -96,6 +98,10 @@ def _kill_mid_sync(root: Path, delay: float) -> bool:
     try:
         line = proc.stdout.readline()
         assert line.strip() == "syncing", f"worker did not start: {line!r}"
+        if wait_for != "syncing":
+            line = proc.stdout.readline()
+            if line.strip() != wait_for:
+                return False  # it finished (or died) before getting there
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         return proc.wait(timeout=30) == -signal.SIGKILL
@@ -120,6 +126,41 @@ def _crash_iteration(base: Path, work: Path, seed: int) -> bool:
     assert again.changed_paths == [] and again.embedded == 0, "second sync was not a no-op"
     shutil.rmtree(root)
     return killed
+
+
+def _two_phase_iteration(base: Path, work: Path, seed: int, phase: str) -> bool:
+    """Kill during phase 1 (reading files) or phase 2 (embedding); the next writer converges
+    to an index equal to disk where every chunk carries its own text's vector."""
+    rng = random.Random(seed)
+    root = work / f"{phase}{seed}"
+    shutil.copytree(base, root)
+    _edit(root, rng, n_edits=rng.randrange(8, 20))
+    if phase == "phase1":
+        killed = _kill_mid_sync(root, rng.uniform(0.0, 0.15))
+    else:
+        killed = _kill_mid_sync(root, rng.uniform(0.0, 0.6), wait_for="phase2")
+    with Vault.open(root) as vault:
+        vault.sync()
+        assert vault.progress.embedding_pending == 0
+    assert index_problems(root) == []
+    assert vector_problems(root) == []
+    shutil.rmtree(root)
+    return killed
+
+
+@pytest.mark.parametrize("phase", ["phase1", "phase2"])
+def test_kill_in_either_phase_converges_with_right_vectors(
+    base_vault: Path, tmp_path: Path, phase: str
+) -> None:
+    killed = [_two_phase_iteration(base_vault, tmp_path, seed, phase) for seed in (4, 5)]
+    assert any(killed), f"no kill landed during {phase}"
+
+
+@pytest.mark.stress
+@pytest.mark.parametrize("phase", ["phase1", "phase2"])
+def test_kill_in_either_phase_stress(base_vault: Path, tmp_path: Path, phase: str) -> None:
+    killed = [_two_phase_iteration(base_vault, tmp_path, s, phase) for s in range(200, 220)]
+    assert sum(killed) >= len(killed) // 2, f"most kills should land during {phase}"
 
 
 def test_kill_during_sync_leaves_a_repairable_index(base_vault: Path, tmp_path: Path) -> None:

@@ -14,10 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import lancedb
 import numpy as np
 import pyarrow as pa
-from lancedb.index import FTS, BTree
 
 from vault_core.errors import VaultError
 
@@ -90,6 +88,8 @@ class Store:
         index_dir.mkdir(parents=True, exist_ok=True)
         # Readers re-check the table version at most twice a second, so they follow the writer.
         interval = None if writer else timedelta(milliseconds=500)
+        import lancedb  # 1-2 s to import: `--help` and a server's handshake never pay for it
+
         self.db = lancedb.connect(str(index_dir / "lance"), read_consistency_interval=interval)
         self._check_meta()
         self.chunks = self._open_or_create(CHUNKS, self._chunks_schema)
@@ -147,6 +147,8 @@ class Store:
 
     def _ensure_indexes(self) -> None:
         """BTree indexes make one note's replace a ~50 ms commit instead of a table scan."""
+        from lancedb.index import FTS, BTree
+
         for table, columns in ((self.chunks, ("path", "id", "text_hash")), (self.notes, ("path",))):
             have = {tuple(ix.columns) for ix in table.list_indices()}
             for column in columns:
