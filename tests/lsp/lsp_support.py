@@ -24,7 +24,7 @@ async def lsp_client(root: Path, via: str = "options") -> AsyncIterator[Language
     """
     client = make_test_lsp_client()
     progress: list[Any] = []
-    client.progress_reports = progress  # type: ignore[attr-defined]
+    client.nvault_progress = progress  # type: ignore[attr-defined]
 
     @client.feature("nvault/progress")
     def _on_progress(params: Any) -> None:

@@ -44,7 +44,7 @@ async def test_status_reports_the_index(client: LanguageClient, shared_vault: Pa
 
 async def test_progress_reports_the_finished_index(client: LanguageClient) -> None:
     # the index was complete before the server started: one "up to date" report still arrives
-    reports = await wait_for(lambda: client.progress_reports, timeout=30)  # type: ignore[attr-defined]
+    reports = await wait_for(lambda: client.nvault_progress, timeout=30)  # type: ignore[attr-defined]
     final = await wait_for(lambda: [r for r in reports if not r.active], timeout=30)
     assert final[-1].notes >= 200 and final[-1].done <= final[-1].total
 

@@ -141,6 +141,10 @@ export function statusToProgress(status: StatusResult): ProgressParams {
     done: status.indexing.done,
     total: status.indexing.total,
     notes: status.notes,
+    phase: status.indexing.phase,
+    chunksTotal: status.indexing.chunks_total,
+    chunksEmbedded: status.indexing.chunks_embedded,
+    etaSeconds: status.indexing.eta_s,
   };
 }
 

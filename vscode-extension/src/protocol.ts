@@ -61,6 +61,11 @@ export interface IndexingState {
   active: boolean;
   done: number;
   total: number;
+  /** the server's one progress model (vault_core IndexProgress); absent from older servers */
+  phase?: string;
+  chunks_total?: number;
+  chunks_embedded?: number;
+  eta_s?: number | null;
 }
 
 export interface StatusResult {

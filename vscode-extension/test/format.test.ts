@@ -133,7 +133,15 @@ describe('status bar', () => {
   });
 
   it('maps a status result onto the same view', () => {
-    assert.deepEqual(statusToProgress(status), { active: false, done: 0, total: 0, notes: 2719 });
+    assert.deepEqual(statusToProgress(status), {
+      active: false, done: 0, total: 0, notes: 2719,
+      phase: undefined, chunksTotal: undefined, chunksEmbedded: undefined, etaSeconds: undefined,
+    });
+    const embedding = statusToProgress({
+      ...status,
+      indexing: { active: false, done: 10, total: 10, phase: 'embedding', chunks_total: 40, chunks_embedded: 10, eta_s: 30 },
+    });
+    assert.equal(statusBarView(embedding).text, '$(sync~spin) nvault 25% embedded');
   });
 
   it('computes percentages safely', () => {

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from vault_core.results import IndexProgress
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard, plain
 
@@ -35,12 +36,6 @@ class RelatedParams(BaseModel):
 HIT_FIELDS = {"path", "title", "heading_path", "start_line", "end_line", "snippet", "score"}
 
 
-class Indexing(BaseModel):
-    active: bool
-    done: int
-    total: int
-
-
 class Skipped(BaseModel):
     path: str
     reason: str
@@ -50,8 +45,9 @@ class Status(BaseModel):
     root: str
     notes: int
     chunks: int
+    chunks_embedded: int
     model: str
-    indexing: Indexing
+    indexing: IndexProgress
     skipped: list[Skipped]
     last_sync: str | None
 
@@ -105,8 +101,9 @@ def status(server: VaultLanguageServer) -> dict[str, Any]:
             root=str(session.root or ""),
             notes=0,
             chunks=0,
+            chunks_embedded=0,
             model="",
-            indexing=Indexing(active=session.vault_error is None, done=0, total=0),
+            indexing=IndexProgress(phase="starting", active=session.vault_error is None),
             skipped=[Skipped(path="", reason=reason)] if session.vault_error else [],
             last_sync=None,
         ).model_dump()
@@ -115,10 +112,9 @@ def status(server: VaultLanguageServer) -> dict[str, Any]:
         root=st.root,
         notes=st.notes,
         chunks=st.chunks,
+        chunks_embedded=st.chunks_embedded,
         model=st.model,
-        indexing=Indexing(
-            active=st.indexing.active, done=st.indexing.done, total=st.indexing.total
-        ),
+        indexing=st.indexing,
         skipped=[Skipped(path=s.path, reason=s.reason) for s in st.skipped],
         last_sync=st.last_sync.isoformat() if st.last_sync else None,
     ).model_dump()
