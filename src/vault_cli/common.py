@@ -18,9 +18,13 @@ Command = Callable[[argparse.Namespace], int]
 Commands = dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]]
 
 
-def open_vault(args: argparse.Namespace) -> Vault:
+def vault_config(args: argparse.Namespace) -> VaultConfig:
     root = getattr(args, "root_arg", None) or getattr(args, "root", None)
-    return Vault.open(config=VaultConfig.load(root))
+    return VaultConfig.load(root)
+
+
+def open_vault(args: argparse.Namespace) -> Vault:
+    return Vault.open(config=vault_config(args))
 
 
 def emit_json(model: Any) -> None:

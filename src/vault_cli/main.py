@@ -13,9 +13,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from vault_cli import links, study, watch
-from vault_cli.common import Commands, console, emit_json, err_console, open_vault
+from vault_cli.common import Commands, console, emit_json, err_console, open_vault, vault_config
 from vault_core.query.relevance import assess, confident_hits
-from vault_core.query.search import SearchFilters
+from vault_core.query.search import SearchFilters, SearchHit
+from vault_core.query.service import ask
+from vault_core.results import IndexProgress
 from vault_core.vault import Vault, VaultError
 
 COMMANDS: Commands = {}
@@ -101,23 +103,44 @@ def cmd_search(args: argparse.Namespace) -> int:
         where=dict(w.split("=", 1) for w in args.where or []),
         modified_since=args.since,
     )
-    with open_vault(args) as vault:
-        if vault.is_writer and not vault.catalog:
-            _sync_with_progress(vault)
-        hits = vault.search(
-            args.query, mode=args.mode, limit=args.limit, filters=filters, per_note=args.per_note
-        )
-        if args.json:
-            emit_json([h.model_dump() for h in hits])
-            return 0
-        relevance = assess(hits, vault.embedder.name, args.query)
-        if not relevance.confident:
-            console.print(relevance.explain(args.query), markup=False)
-        for i, hit in enumerate(confident_hits(hits, vault.embedder.name, args.query), 1):
-            crumb = " > ".join([hit.title, *hit.heading_path])
-            ranks = ", ".join(f"{k} #{v}" for k, v in hit.ranks.items())
-            console.print(f"[bold]{i}. {hit.citation}[/]  [dim]{crumb}  ({ranks})[/]")
-            console.print(f"   {hit.snippet}\n", markup=False)
+    request = {
+        "query": args.query,
+        "mode": args.mode,
+        "limit": args.limit,
+        "filters": filters.model_dump(mode="json"),
+        "per_note": args.per_note,
+    }
+    # A running `nvault watch` or server answers in milliseconds; opening the vault takes seconds.
+    answer = ask(vault_config(args).index_path, request)
+    if answer is not None and "hits" in answer:
+        hits = [SearchHit.model_validate(h) for h in answer["hits"]]
+        model = str(answer.get("model", ""))
+        state = IndexProgress.model_validate(answer.get("progress") or {})
+    else:
+        with open_vault(args) as vault:
+            if vault.is_writer and not vault.catalog:
+                _sync_with_progress(vault)
+            hits = vault.search(
+                args.query,
+                mode=args.mode,
+                limit=args.limit,
+                filters=filters,
+                per_note=args.per_note,
+            )
+            model, state = vault.embedder.name, vault.embedding_state()
+    if args.json:
+        emit_json([h.model_dump() for h in hits])
+        return 0
+    if state.embedding_pending or state.active:
+        err_console.print(f"note: the index is still catching up ({state.describe()})")
+    relevance = assess(hits, model, args.query)
+    if not relevance.confident:
+        console.print(relevance.explain(args.query), markup=False)
+    for i, hit in enumerate(confident_hits(hits, model, args.query), 1):
+        crumb = " > ".join([hit.title, *hit.heading_path])
+        ranks = ", ".join(f"{k} #{v}" for k, v in hit.ranks.items())
+        console.print(f"[bold]{i}. {hit.citation}[/]  [dim]{crumb}  ({ranks})[/]")
+        console.print(f"   {hit.snippet}\n", markup=False)
     return 0
 
 

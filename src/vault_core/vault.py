@@ -14,6 +14,8 @@ from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
 from vault_core.linking.health import GraphReport, graph_health
 from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related import RelatedNote, related
+from vault_core.query.search import SearchFilters
+from vault_core.query.service import QueryService
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.study.analyze import analyze
 from vault_core.study.compare import compare
@@ -39,6 +41,7 @@ class Vault(VaultIndex):
 
     def __init__(self, config: VaultConfig, *, writer: bool = True, watch: bool = False) -> None:
         super().__init__(config, writer=writer)
+        self.service = QueryService(config.index_path, self.answer)
         if watch:
             self.start_watching()
 
@@ -51,6 +54,28 @@ class Vault(VaultIndex):
             load = getattr(self.embedder, "load", None)
             if load is not None:  # the model loads while phase 1 runs, not on the first query
                 threading.Thread(target=load, name="nvault-model", daemon=True).start()
+            self.service.start()  # one-shot `nvault search` asks this process (query/service.py)
+
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A search asked over the query socket: the same pipeline as `search`, as JSON."""
+        if request.get("ping"):
+            return {"ok": True}
+        hits = self.search(
+            str(request["query"]),
+            mode=request.get("mode", "hybrid"),
+            limit=int(request.get("limit", 10)),
+            filters=SearchFilters.model_validate(request.get("filters") or {}),
+            per_note=request.get("per_note"),
+        )
+        return {
+            "hits": [h.model_dump(mode="json") for h in hits],
+            "model": self.embedder.name,
+            "progress": self.embedding_state().model_dump(mode="json"),
+        }
+
+    def close(self) -> None:
+        self.service.stop()
+        super().close()
 
     def related(self, note: str, limit: int = 10, **kw: Any) -> list[RelatedNote]:
         """Notes that should be linked from `note` and are not, with reasons."""

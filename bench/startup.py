@@ -1,0 +1,125 @@
+"""Start-up latency a user feels: `--help`, the LSP `initialize` answer, the MCP handshake,
+and a one-shot `nvault search` on an indexed vault.
+
+    python bench/startup.py INDEXED_VAULT [--runs 5]
+
+Each figure is the median of `--runs` fresh processes (wall clock, spawn to answer). Prints one
+JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import emit, load_average, log, machine
+
+BIN = Path(sys.executable).parent
+
+
+def timed(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def lsp_initialize(root: Path) -> float:
+    """Spawn `vault-lsp`, send `initialize`, time until its answer arrives."""
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": root.as_uri(), "capabilities": {}},
+        }
+    ).encode()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(BIN / "vault-lsp")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin and proc.stdout
+    proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    proc.stdin.flush()
+    length = 0
+    while line := proc.stdout.readline().strip():
+        if line.lower().startswith(b"content-length"):
+            length = int(line.split(b":")[1])
+    answer = json.loads(proc.stdout.read(length))
+    elapsed = time.perf_counter() - started
+    assert answer.get("id") == 1 and "result" in answer, answer
+    proc.kill()
+    proc.wait()
+    return elapsed
+
+
+def mcp_initialize(root: Path) -> float:
+    """Spawn `vault-mcp`, send the MCP `initialize` request, time until its answer."""
+    request = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "bench", "version": "0"},
+        },
+    }
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(BIN / "vault-mcp"), "--root", str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin and proc.stdout
+    proc.stdin.write((json.dumps(request) + "\n").encode())
+    proc.stdin.flush()
+    answer = json.loads(proc.stdout.readline())
+    elapsed = time.perf_counter() - started
+    assert answer.get("id") == 1 and "result" in answer, answer
+    proc.kill()
+    proc.wait()
+    return elapsed
+
+
+def median(run: object, runs: int) -> dict[str, float]:
+    values = [run() for _ in range(runs)]  # type: ignore[operator]
+    return {"median_s": round(statistics.median(values), 3), "max_s": round(max(values), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("vault", type=Path)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    root = args.vault.resolve()
+    nvault = str(BIN / "nvault")
+    result: dict[str, object] = {"bench": "startup", "load_average_at_start": load_average()}
+    for name, run in {
+        "nvault_help": lambda: timed([nvault, "--help"]),
+        "vault_mcp_help": lambda: timed([str(BIN / "vault-mcp"), "--help"]),
+        "lsp_initialize": lambda: lsp_initialize(root),
+        "mcp_initialize": lambda: mcp_initialize(root),
+        "search_keyword": lambda: timed(
+            [nvault, "--root", str(root), "search", "--mode", "keyword", "partition"]
+        ),
+        "search_hybrid": lambda: timed([nvault, "--root", str(root), "search", "partition"]),
+    }.items():
+        result[name] = median(run, args.runs)
+        log(name, result[name])
+    result["machine"] = machine()
+    emit(result)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    main()
