@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, Literal
 
 from vault_core.parse.markdown import NoteMeta
 
@@ -45,6 +43,10 @@ class NoteRecord(NoteMeta):
         data["tags"] = data.get("tags") or []
         data["warnings"] = data.get("warnings") or []
         return cls.model_validate(data)
+
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def reload_catalog(table: pa.Table | None, old: dict[str, NoteRecord]) -> dict[str, NoteRecord]:
