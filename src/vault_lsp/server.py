@@ -5,15 +5,20 @@ Features import this class only; main.py creates the server and wires the featur
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import sys
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from vault_lsp.documents import Doc, Documents
 from vault_lsp.progress import WorkDoneReporter
+from vault_lsp.protocol import VaultProtocol, serve_stdio
 from vault_lsp.session import Session
 
 if TYPE_CHECKING:
@@ -28,10 +33,23 @@ class VaultLanguageServer(LanguageServer):
     """pygls server plus the session (Vault) and the document view the features share."""
 
     def __init__(self, root: str | None = None) -> None:
-        super().__init__("vault-lsp", "0.1.0", max_workers=8)
+        super().__init__("vault-lsp", "0.1.0", max_workers=8, protocol_cls=VaultProtocol)
         self.session = Session(root)
         self.work_done = WorkDoneReporter(self)
         self.docs = Documents(self, lambda: self.session.root)
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls' stdio loop with `serve_stdio`'s framing (answers, and recovers from, bad frames)."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(serve_stdio(self._stop_event, stdin or sys.stdin.buffer, self.protocol))  # type: ignore[arg-type]
+        except BrokenPipeError:
+            log.error("the client closed the connection")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     def send(self, method: str, params: dict[str, Any]) -> None:
         """A custom notification; safe from any thread (pygls writes whole messages)."""
