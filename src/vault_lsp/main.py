@@ -19,12 +19,15 @@ from vault_lsp.features import (
     completion,
     custom,
     diagnostics,
+    folding,
     hover,
+    links,
     navigation,
     rename,
     symbols,
     textsync,
 )
+from vault_lsp.roots import workspace_notice
 from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
@@ -34,6 +37,8 @@ FEATURES = (
     hover,
     completion,
     navigation,
+    links,
+    folding,
     symbols,
     code_actions,
     rename,
@@ -56,10 +61,20 @@ def create_server(root: str | None = None) -> VaultLanguageServer:
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
         chosen = server.session.choose_root(params.initialization_options, _workspace_root(params))
-        log.info("vault root: %s", chosen)
+        log.info(
+            "vault root: %s (%s)",
+            chosen or "none yet: the first opened file picks it",
+            server.session.root_source,
+        )
         window = params.capabilities.window
         server.work_done.supported = bool(window and window.work_done_progress)
         server.session.start(server.send, server.work_done)
+
+    @server.feature(types.INITIALIZED)
+    def initialized(params: types.InitializedParams) -> None:
+        notice = workspace_notice(server.session.root, server.session.root_source)
+        if notice:
+            server.tell(notice)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(params: Any) -> None:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+from lsprotocol import types
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
@@ -57,6 +58,14 @@ class VaultLanguageServer(LanguageServer):
             self.protocol.notify(method, params)
         except Exception:
             log.exception("could not send %s", method)
+
+    def tell(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        """A `window/showMessage` the user sees (and the log keeps)."""
+        log.info("%s", message)
+        try:
+            self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        except Exception:
+            log.exception("could not show a message")
 
     def doc_and_vault(self, uri: str) -> tuple[Doc, Vault] | None:
         """The open document and the vault (waiting up to 5 s for it to open), or None when

@@ -6,12 +6,17 @@ A heading rename (from a heading line that is not the note's title, or from the 
 of a link) rewrites that heading and the links that land on it (`[[note#Heading]]`,
 `[x](note.md#slug)`, keeping each link's style: text or slug), never the file.
 Links that reach the note through an alias are left alone: the alias still works.
+Once the client has moved the file, the two paths are synced at once (not after the watcher's
+next pass), so the rewritten links resolve the moment they appear; `workspace/didRenameFiles`
+does the same for renames made in the editor.
 """
 
 from __future__ import annotations
 
 import logging
 import posixpath
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -180,6 +185,28 @@ def rename_note(
     return types.WorkspaceEdit(document_changes=changes)
 
 
+MOVE_WAIT_S = 30.0
+
+
+def sync_when_moved(server: VaultLanguageServer, old_rel: str, new_rel: str) -> None:
+    """Sync both paths as soon as the client has applied the RenameFile (watched in a thread)."""
+    vault = server.session.get(timeout=0)
+    if vault is None:
+        return
+    root = vault.root
+
+    def wait_and_sync() -> None:
+        deadline = time.monotonic() + MOVE_WAIT_S
+        while time.monotonic() < deadline:
+            if (root / new_rel).exists() and not (root / old_rel).exists():
+                server.session.index([old_rel, new_rel])
+                return
+            time.sleep(0.05)
+        log.info("rename of %s to %s was not applied within %.0f s", old_rel, new_rel, MOVE_WAIT_S)
+
+    threading.Thread(target=wait_and_sync, name="nvault-rename-sync", daemon=True).start()
+
+
 def rename_heading(
     server: VaultLanguageServer, vault: Vault, t: Target, new_name: str
 ) -> types.WorkspaceEdit:
@@ -238,7 +265,13 @@ def setup(server: VaultLanguageServer) -> None:
         try:
             if t.kind == "heading":
                 return rename_heading(server, vault, t, params.new_name)
-            return rename_note(server, vault, t, params.new_name)
+            edit = rename_note(server, vault, t, params.new_name)
+            for change in edit.document_changes or []:
+                if isinstance(change, types.RenameFile):
+                    new_rel = server.docs.rel_of(change.new_uri)
+                    if new_rel is not None:
+                        sync_when_moved(server, t.path, new_rel)
+            return edit
         except ValueError as exc:  # a name that cannot work: say why instead of doing nothing
             server.window_show_message(
                 types.ShowMessageParams(
@@ -246,3 +279,16 @@ def setup(server: VaultLanguageServer) -> None:
                 )
             )
             return None
+
+    @server.feature(
+        types.WORKSPACE_DID_RENAME_FILES,
+        types.FileOperationRegistrationOptions(
+            filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
+        ),
+    )
+    @guard()
+    def did_rename_files(params: types.RenameFilesParams) -> None:
+        paths = [server.docs.rel_of(u) for f in params.files for u in (f.old_uri, f.new_uri)]
+        known = [p for p in paths if p is not None]
+        if known:
+            server.session.index(known)
