@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Any
 
@@ -106,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)
     server = create_server(args.root)
-    server.start_io()
-    return 0
+    code = server.start_io()
+    # Leave without interpreter finalisation: daemon threads may sit inside native code (the
+    # vault still opening, LanceDB, onnxruntime), and tearing them down aborts the process.
+    logging.shutdown()
+    os._exit(code)
 
 
 if __name__ == "__main__":

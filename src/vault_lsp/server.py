@@ -39,18 +39,23 @@ class VaultLanguageServer(LanguageServer):
         self.work_done = WorkDoneReporter(self)
         self.docs = Documents(self, lambda: self.session.root)
 
-    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        """pygls' stdio loop with `serve_stdio`'s framing (answers, and recovers from, bad frames)."""
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+        """pygls' stdio loop with `serve_stdio`'s framing (answers, and recovers from, bad
+        frames). Returns the exit code: 0 after shutdown + exit, 1 for exit without shutdown."""
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        code = 0
         try:
             asyncio.run(serve_stdio(self._stop_event, stdin or sys.stdin.buffer, self.protocol))  # type: ignore[arg-type]
         except BrokenPipeError:
             log.error("the client closed the connection")
-        except (KeyboardInterrupt, SystemExit):
+        except SystemExit as exc:  # the `exit` notification
+            code = exc.code if isinstance(exc.code, int) else 0
+        except KeyboardInterrupt:
             pass
         finally:
             self.shutdown()
+        return code
 
     def send(self, method: str, params: dict[str, Any]) -> None:
         """A custom notification; safe from any thread (pygls writes whole messages)."""
