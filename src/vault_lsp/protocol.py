@@ -128,7 +128,7 @@ class FrameReader:
 
     def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
-        self._buf = b""
+        self._buf = bytearray()
         self._eof = False
         self._chunks: asyncio.Queue[bytes] = asyncio.Queue()
         loop = asyncio.get_running_loop()
@@ -167,7 +167,9 @@ class FrameReader:
         return True
 
     async def next_body(self) -> tuple[bytes, str | None] | None:
-        """(body, what was wrong with its framing or None); None at the end of the stream."""
+        """(body, what was wrong with its framing or None); None at the end of the stream.
+
+        Linear in the message size: each arriving chunk is scanned once for a next header."""
         while True:
             headers = HEADERS_RE.search(self._buf)
             if headers is not None:
@@ -177,20 +179,32 @@ class FrameReader:
         if headers.start() > 0:
             log.warning("skipped %d bytes between messages", headers.start())
         length, start = int(headers.group(1)), headers.end()
+        scan_from = start
         while True:
-            available = self._buf[start : start + length]
-            following = NEXT_FRAME_RE.search(available)
+            end = min(len(self._buf), start + length)
+            following = NEXT_FRAME_RE.search(self._buf, scan_from, end)
             if following is not None:  # declared too long: the next message is already here
-                self._buf = self._buf[start + following.start() :]
-                return available[: following.start()], "Content-Length longer than the message"
-            if len(available) >= length:
-                self._buf = self._buf[start + length :]
-                return available, None
-            if not await self._fill(IDLE_S if _is_json(available) else None):
-                if self._eof and not available:
-                    return None
-                self._buf = self._buf[start + len(available) :]
-                return available, "Content-Length longer than the message"
+                return self._take(
+                    start, following.start()
+                ), "Content-Length longer than the message"
+            if len(self._buf) >= start + length:
+                return self._take(start, start + length), None
+            scan_from = max(start, end - 64)  # a header may straddle two chunks
+            if await self._fill(IDLE_S):
+                continue
+            if self._eof:
+                return (
+                    (self._take(start, end), "the stream ended mid-message")
+                    if end > start
+                    else None
+                )
+            if _is_json(bytes(self._buf[start:end])):  # quiet, and what came is a whole message
+                return self._take(start, end), "Content-Length longer than the message"
+
+    def _take(self, start: int, end: int) -> bytes:
+        body = bytes(self._buf[start:end])
+        del self._buf[:end]
+        return body
 
 
 def _is_json(body: bytes) -> bool:

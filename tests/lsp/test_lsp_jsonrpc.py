@@ -31,6 +31,7 @@ class RawClient:
             stderr=open(os.environ.get("RAW_LSP_STDERR", os.devnull), "wb"),  # noqa: SIM115
         )
         self._buf = b""
+        self._replies: list[dict[str, Any]] = []  # read while waiting for another id
 
     def send_bytes(self, body: bytes, length: int | None = None) -> None:
         header = f"Content-Length: {len(body) if length is None else length}\r\n\r\n"
@@ -43,12 +44,19 @@ class RawClient:
         self.send_bytes(body, len(body) + length_delta)
 
     def reply(self, msg_id: Any) -> dict[str, Any]:
-        """The next response with `msg_id` (notifications and other replies are skipped)."""
+        """The response with `msg_id` (notifications are skipped, other replies kept for later)."""
+        for kept in self._replies:
+            if kept.get("id") == msg_id:
+                self._replies.remove(kept)
+                return kept
         deadline = time.monotonic() + REPLY_WAIT_S
         while time.monotonic() < deadline:
             message = self._next(deadline)
-            if message is not None and "method" not in message and message.get("id") == msg_id:
+            if message is None or "method" in message:
+                continue
+            if message.get("id") == msg_id:
                 return message
+            self._replies.append(message)
         raise AssertionError(f"no reply to {msg_id!r}")
 
     def _next(self, deadline: float) -> dict[str, Any] | None:

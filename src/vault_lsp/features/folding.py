@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from vault_lsp.server import VaultLanguageServer
 
 LIST_ITEM_RE = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+STRUCTURE_START = frozenset("#`~-*+0123456789 \t")  # what a fence, heading or list item starts with
 MAX_RANGES = 5000  # clients cap what they show anyway; a huge list must not flood the pipe
 
 
@@ -51,6 +52,10 @@ def folding_ranges(lines: list[str]) -> list[types.FoldingRange]:
     fence: tuple[int, str] | None = None
     for i in range(start, len(lines)):
         line = lines[i]
+        if fence is None and not items and line[:1] not in STRUCTURE_START:
+            if line and not line.isspace():
+                last_text = i  # plain prose: the common case, decided by its first character
+            continue
         match = FENCE_RE.match(line)
         if fence is not None:
             mark = match.group(1) if match else ""
@@ -85,9 +90,21 @@ def folding_ranges(lines: list[str]) -> list[types.FoldingRange]:
 
 
 def setup(server: VaultLanguageServer) -> None:
+    last: dict[str, tuple[int, list[types.FoldingRange]]] = {}  # uri -> (version, ranges)
+
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
     @server.thread()
     @guard(list)
     def on_folding_range(params: types.FoldingRangeParams) -> list[types.FoldingRange]:
         doc = server.docs.get(params.text_document.uri)
-        return folding_ranges(doc.text.lines) if doc else []
+        if doc is None:
+            return []
+        hit = last.get(doc.uri)
+        if hit is not None and doc.version is not None and hit[0] == doc.version:
+            return hit[1]
+        ranges = folding_ranges(doc.text.lines)
+        if doc.version is not None:
+            if len(last) > 16:
+                last.clear()
+            last[doc.uri] = (doc.version, ranges)
+        return ranges
