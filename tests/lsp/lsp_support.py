@@ -147,3 +147,16 @@ async def wait_for(predicate: Any, timeout: float = 60.0, every: float = 0.2) ->
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(every)
+
+
+async def vault_ready(client: LanguageClient, notes: int = 200) -> bool:
+    """True once the server reports at least `notes` notes (the test vault is open)."""
+    status = await client.protocol.send_request_async("nvault/status", {})
+    return bool(status and status.notes >= notes)
+
+
+async def open_when_ready(client: LanguageClient, root: Path, rel: str) -> tuple[str, str]:
+    """Wait for the vault, then open `rel` as it is on disk: (its text, its URI)."""
+    await wait_for(lambda: vault_ready(client), timeout=120)
+    text = (root / rel).read_text(encoding="utf-8")
+    return text, open_doc(client, root, rel, text)

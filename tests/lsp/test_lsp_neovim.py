@@ -22,13 +22,7 @@ import pytest
 # the first test of a session also builds the shared index (minutes on a busy 2-core box)
 pytestmark = pytest.mark.timeout(900)
 
-LUA = r"""
-local root, file, out = _G.arg_root, _G.arg_file, _G.arg_out
-local cmd = { _G.arg_python, '-m', 'vault_lsp', '--root', root }
-local client_id = vim.lsp.start_client({ name = 'vault-lsp', cmd = cmd, root_dir = root })
-vim.cmd('edit ' .. vim.fn.fnameescape(file))
-local buf = vim.api.nvim_get_current_buf()
-vim.lsp.buf_attach_client(buf, client_id)
+HOVER_LOOP = r"""
 local result = { hover = nil, error = nil }
 local line = vim.fn.search('\\[\\[Command Palette\\]\\]') - 1
 local col = vim.fn.col('.') + 3
@@ -44,12 +38,25 @@ for _ = 1, 90 do
   if result.hover then break end
   vim.wait(1000)
 end
-local f = io.open(out, 'w')
+"""
+
+LUA = (
+    r"""
+local root, file, out = _G.arg_root, _G.arg_file, _G.arg_out
+local cmd = { _G.arg_python, '-m', 'vault_lsp', '--root', root }
+local client_id = vim.lsp.start_client({ name = 'vault-lsp', cmd = cmd, root_dir = root })
+vim.cmd('edit ' .. vim.fn.fnameescape(file))
+local buf = vim.api.nvim_get_current_buf()
+vim.lsp.buf_attach_client(buf, client_id)
+"""
+    + HOVER_LOOP
+    + r"""local f = io.open(out, 'w')
 f:write(vim.fn.json_encode(result))
 f:close()
 vim.lsp.stop_client(client_id)
 vim.cmd('qall!')
 """
+)
 
 
 def test_neovim_hover_shows_the_summary(copy_vault: Callable[[], Path], tmp_path: Path) -> None:
@@ -79,30 +86,19 @@ def test_neovim_hover_shows_the_summary(copy_vault: Callable[[], Path], tmp_path
     assert len(words) >= 5 and sum(w in target for w in words) >= 0.8 * len(words)
 
 
-PROBE = r"""
+PROBE = (
+    r"""
 local file, out = _G.arg_file, _G.arg_out
 vim.cmd('edit ' .. vim.fn.fnameescape(file))
 local buf = vim.api.nvim_get_current_buf()
-local result = { hover = nil, error = nil }
-local line = vim.fn.search('\\[\\[Command Palette\\]\\]') - 1
-local col = vim.fn.col('.') + 3
-local params = { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = line, character = col } }
-for _ = 1, 90 do
-  local ok, responses = pcall(vim.lsp.buf_request_sync, buf, 'textDocument/hover', params, 2000)
-  if ok and responses then
-    for _, r in pairs(responses) do
-      if r.result and r.result.contents then result.hover = r.result.contents.value end
-      if r.err then result.error = vim.inspect(r.err) end
-    end
-  end
-  if result.hover then break end
-  vim.wait(1000)
-end
-local f = io.open(out, 'w')
+"""
+    + HOVER_LOOP
+    + r"""local f = io.open(out, 'w')
 f:write(vim.fn.json_encode(result))
 f:close()
 vim.cmd('qall!')
 """
+)
 
 
 def _documented_snippet(heading: str) -> str:

@@ -5,7 +5,8 @@ for 'create note from selection', the graph current right after a rename, and th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from lsp_support import (
     apply_workspace_edit,
     lsp_client,
     open_doc,
+    open_when_ready,
     position_of,
     uri,
+    vault_ready,
     wait_for,
 )
 from lsprotocol import types
@@ -32,24 +35,26 @@ Deeper: [z](Install/
 """
 
 
-async def _ready(c: LanguageClient) -> bool:
-    status = await c.protocol.send_request_async("nvault/status", {})
-    return bool(status and status.notes >= 200)
-
-
 def _doc(u: str) -> types.TextDocumentIdentifier:
     return types.TextDocumentIdentifier(uri=u)
 
 
-async def test_section_heading_rename_and_references(copy_vault: Callable[[], Path]) -> None:
+@contextlib.asynccontextmanager
+async def _with_linker(
+    copy_vault: Callable[[], Path],
+) -> AsyncIterator[tuple[Path, LanguageClient, str]]:
+    """A fresh vault copy with docs/Linker.md (LINKER) written and open: (root, client, its URI)."""
     root = copy_vault()
     (root / "docs/Linker.md").write_text(LINKER, encoding="utf-8")
     async with lsp_client(root) as client:
-        await wait_for(lambda: _ready(client), timeout=120)
-        linker = open_doc(client, root, "docs/Linker.md")
+        _, linker = await open_when_ready(client, root, "docs/Linker.md")
+        yield root, client, linker
+
+
+async def test_section_heading_rename_and_references(copy_vault: Callable[[], Path]) -> None:
+    async with _with_linker(copy_vault) as (root, client, linker):
         rel = "docs/Keyboard Shortcuts.md"
-        text = (root / rel).read_text(encoding="utf-8")
-        shortcuts = open_doc(client, root, rel)
+        text, shortcuts = await open_when_ready(client, root, rel)
         at = position_of(text, "# Modifier keys", 4)
 
         refs = await client.text_document_references_async(
@@ -91,11 +96,7 @@ async def test_section_heading_rename_and_references(copy_vault: Callable[[], Pa
 
 
 async def test_slug_anchors_agree_across_features(copy_vault: Callable[[], Path]) -> None:
-    root = copy_vault()
-    (root / "docs/Linker.md").write_text(LINKER, encoding="utf-8")
-    async with lsp_client(root) as client:
-        await wait_for(lambda: _ready(client), timeout=120)
-        linker = open_doc(client, root, "docs/Linker.md")
+    async with _with_linker(copy_vault) as (root, client, linker):
         manager = uri(root, "docs/Space Manager.md")
         boot_line = (
             (root / "docs/Space Manager.md")
@@ -133,7 +134,7 @@ async def test_folding_symbols_and_path_completion(copy_vault: Callable[[], Path
     root = copy_vault()
     (root / "docs/Linker.md").write_text(LINKER, encoding="utf-8")
     async with lsp_client(root) as client:
-        await wait_for(lambda: _ready(client), timeout=120)
+        await wait_for(lambda: vault_ready(client), timeout=120)
         rel = "docs/Keyboard Shortcuts.md"
         lines = (root / rel).read_text(encoding="utf-8").split("\n")
         shortcuts = open_doc(client, root, rel)
@@ -182,10 +183,7 @@ async def test_create_note_from_selection_with_a_url_gets_a_safe_name(
 ) -> None:
     root = copy_vault()
     async with lsp_client(root) as client:
-        await wait_for(lambda: _ready(client), timeout=120)
-        rel = "docs/Keyboard Shortcuts.md"
-        text = (root / rel).read_text(encoding="utf-8")
-        doc = open_doc(client, root, rel)
+        text, doc = await open_when_ready(client, root, "docs/Keyboard Shortcuts.md")
         line = text.split("\n").index(next(x for x in text.split("\n") if "codemirror.net" in x))
         rng = types.Range(
             start=types.Position(line=line, character=0),
@@ -210,10 +208,7 @@ async def test_create_note_from_selection_with_a_url_gets_a_safe_name(
 async def test_renamed_link_resolves_right_after_the_rename(copy_vault: Callable[[], Path]) -> None:
     root = copy_vault()
     async with lsp_client(root) as client:
-        await wait_for(lambda: _ready(client), timeout=120)
-        rel = "docs/Keyboard Shortcuts.md"
-        text = (root / rel).read_text(encoding="utf-8")
-        doc = open_doc(client, root, rel, text)
+        text, doc = await open_when_ready(client, root, "docs/Keyboard Shortcuts.md")
         edit = await client.text_document_rename_async(
             types.RenameParams(
                 text_document=_doc(doc),
