@@ -14,6 +14,13 @@ and the warming of its links' summaries: a worst case), then, 3 s after the last
 repeats the same N hovers on the now open documents (someone reading a note, then hovering).
 Completion: N different paragraphs from the vault, each with ` [[` appended, completion at the end
 (so every request runs a fresh hybrid search over its paragraph).
+
+    python bench/lsp.py [CORPUS] --big-doc [-n 20]
+
+measures only `textDocument/documentLink` and `textDocument/foldingRange` on one open buffer made
+of the corpus's notes concatenated, at 5 MB (above the 4 M-character parse cap, so links are not
+parsed: documentLink answers []) and at 3.5 MB (parsed): the first request (which parses the new
+buffer version) and then N repeats each.
 """
 
 from __future__ import annotations
@@ -217,17 +224,81 @@ async def run(root: Path, n: int) -> dict[str, Any]:
     }
 
 
+BIG_SIZES = (5_000_000, 3_500_000)
+
+
+async def run_big_doc(root: Path, n: int) -> dict[str, Any]:
+    notes = sorted(p for p in root.rglob("*.md") if ".nvault" not in p.parts)
+    corpus_text = "\n\n".join(p.read_text(encoding="utf-8", errors="replace") for p in notes)
+    client = make_test_lsp_client()
+    await client.start_io(
+        sys.executable, "-m", "vault_lsp", "--root", str(root), "--log-level", "WARNING"
+    )
+    await client.initialize_session(
+        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
+    )
+    while not (await client.protocol.send_request_async("nvault/status", {})).notes:
+        await asyncio.sleep(1)
+    out: dict[str, Any] = {}
+    for size in BIG_SIZES:
+        text = (corpus_text * (size // max(1, len(corpus_text)) + 1))[:size]
+        uri = from_fs_path(str(root / f"nvault-bench-big-{size}.md")) or ""
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="markdown", version=1, text=text
+                )
+            )
+        )
+        doc = types.TextDocumentIdentifier(uri=uri)
+        result: dict[str, Any] = {"chars": len(text), "lines": text.count("\n") + 1}
+        for name, send in (
+            (
+                "document_link",
+                lambda doc=doc: client.text_document_document_link_async(
+                    types.DocumentLinkParams(text_document=doc)
+                ),
+            ),
+            (
+                "folding_range",
+                lambda doc=doc: client.text_document_folding_range_async(
+                    types.FoldingRangeParams(text_document=doc)
+                ),
+            ),
+        ):
+            times: list[float] = []
+            count = 0
+            for _ in range(n + 1):
+                t0 = time.perf_counter()
+                answer = await send()
+                times.append((time.perf_counter() - t0) * 1000)
+                count = len(answer or [])
+            result[name] = {
+                "first_ms": round(times[0], 1),
+                **summary(times[1:]),
+                "items": count,
+                "goal_p95_ms": 200,
+            }
+        out[f"{size // 100_000 / 10:g}MB"] = result
+    await client.shutdown_session()
+    await client.stop()
+    return {"big_document": out}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("-n", type=int, default=200)
+    parser.add_argument(
+        "--big-doc", action="store_true", help="only documentLink/foldingRange on a 5 MB buffer"
+    )
     args = parser.parse_args()
     if not args.corpus.is_dir():
         print(json.dumps({"error": f"corpus not found: {args.corpus}"}))
         return 2
     root = cached_vault(args.corpus, args.cache)
-    result = asyncio.run(run(root, args.n))
+    result = asyncio.run(run_big_doc(root, args.n) if args.big_doc else run(root, args.n))
     result = {
         "corpus": args.corpus.name,
         "vault": str(root),

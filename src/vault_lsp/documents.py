@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -207,6 +208,29 @@ class Documents:
 
 
 # -- link text --------------------------------------------------------------------------------
+def anchor_span(link: Link) -> tuple[int, int] | None:
+    """Offsets in `link.raw` of its heading fragment (after the `#`); None without one."""
+    if not link.heading:
+        return None
+    markdown = link.kind == "markdown"
+    at = link.raw.find("#", link.raw.index("](") + 2 if markdown else 0)
+    if at < 0:
+        return None
+    end_re = r"[^\s>)]*" if markdown else r"[^|\]]*"
+    found = re.match(end_re, link.raw[at + 1 :])
+    return at + 1, at + 1 + (found.end() if found else 0)
+
+
+def md_raw_path(link: Link) -> str:
+    """The path part of a Markdown link's destination exactly as written (`Space%20Manager.md`)."""
+    dest = link.raw[link.raw.index("](") + 2 : -1].strip()
+    if dest.startswith("<"):
+        dest = dest[1 : dest.find(">")] if ">" in dest else dest[1:]
+    else:
+        dest = dest.split(None, 1)[0] if dest else dest
+    return dest.split("#", 1)[0]
+
+
 def md_dest(path: str, source: str) -> str:
     """Relative destination for a `[text](dest)` link from `source` to `path`."""
     rel = posixpath.relpath(path, posixpath.dirname(source) or ".")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Any
 
@@ -19,12 +20,15 @@ from vault_lsp.features import (
     completion,
     custom,
     diagnostics,
+    folding,
     hover,
+    links,
     navigation,
     rename,
     symbols,
     textsync,
 )
+from vault_lsp.roots import workspace_notice
 from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
@@ -34,6 +38,8 @@ FEATURES = (
     hover,
     completion,
     navigation,
+    links,
+    folding,
     symbols,
     code_actions,
     rename,
@@ -56,10 +62,20 @@ def create_server(root: str | None = None) -> VaultLanguageServer:
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
         chosen = server.session.choose_root(params.initialization_options, _workspace_root(params))
-        log.info("vault root: %s", chosen)
+        log.info(
+            "vault root: %s (%s)",
+            chosen or "none yet: the first opened file picks it",
+            server.session.root_source,
+        )
         window = params.capabilities.window
         server.work_done.supported = bool(window and window.work_done_progress)
         server.session.start(server.send, server.work_done)
+
+    @server.feature(types.INITIALIZED)
+    def initialized(params: types.InitializedParams) -> None:
+        notice = workspace_notice(server.session.root, server.session.root_source)
+        if notice:
+            server.tell(notice)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(params: Any) -> None:
@@ -91,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)
     server = create_server(args.root)
-    server.start_io()
-    return 0
+    code = server.start_io()
+    # Leave without interpreter finalisation: daemon threads may sit inside native code (the
+    # vault still opening, LanceDB, onnxruntime), and tearing them down aborts the process.
+    logging.shutdown()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,21 @@ Features import this class only; main.py creates the server and wires the featur
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import sys
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from vault_lsp.documents import Doc, Documents
 from vault_lsp.progress import WorkDoneReporter
+from vault_lsp.protocol import VaultProtocol, serve_stdio
 from vault_lsp.session import Session
 
 if TYPE_CHECKING:
@@ -28,10 +34,28 @@ class VaultLanguageServer(LanguageServer):
     """pygls server plus the session (Vault) and the document view the features share."""
 
     def __init__(self, root: str | None = None) -> None:
-        super().__init__("vault-lsp", "0.1.0", max_workers=8)
+        super().__init__("vault-lsp", "0.1.0", max_workers=8, protocol_cls=VaultProtocol)
         self.session = Session(root)
         self.work_done = WorkDoneReporter(self)
         self.docs = Documents(self, lambda: self.session.root)
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+        """pygls' stdio loop with `serve_stdio`'s framing (answers, and recovers from, bad
+        frames). Returns the exit code: 0 after shutdown + exit, 1 for exit without shutdown."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        code = 0
+        try:
+            asyncio.run(serve_stdio(self._stop_event, stdin or sys.stdin.buffer, self.protocol))  # type: ignore[arg-type]
+        except BrokenPipeError:
+            log.error("the client closed the connection")
+        except SystemExit as exc:  # the `exit` notification
+            code = exc.code if isinstance(exc.code, int) else 0
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown()
+        return code
 
     def send(self, method: str, params: dict[str, Any]) -> None:
         """A custom notification; safe from any thread (pygls writes whole messages)."""
@@ -39,6 +63,14 @@ class VaultLanguageServer(LanguageServer):
             self.protocol.notify(method, params)
         except Exception:
             log.exception("could not send %s", method)
+
+    def tell(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        """A `window/showMessage` the user sees (and the log keeps)."""
+        log.info("%s", message)
+        try:
+            self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        except Exception:
+            log.exception("could not show a message")
 
     def doc_and_vault(self, uri: str) -> tuple[Doc, Vault] | None:
         """The open document and the vault (waiting up to 5 s for it to open), or None when

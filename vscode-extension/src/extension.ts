@@ -3,6 +3,7 @@
  * status-bar item (the quick picks are in pickers.ts). Decisions and text live in the
  * vscode-free modules next to it.
  */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,8 +32,13 @@ import { activePythonInterpreter } from './python';
 import { RestartPolicy } from './restartPolicy';
 import {
   describeCommand,
+  chooseServerCommand,
+  fallbackNotice,
   findExecutable,
-  resolveServerCommand,
+  isPythonModuleCommand,
+  noServerMessage,
+  SERVER_MODULE,
+  serverCommandCandidates,
   startFailureHint,
   type ServerCommand,
 } from './serverCommand';
@@ -69,26 +75,31 @@ class Nvault implements vscode.Disposable {
       return;
     }
     this.setBar(statusBarStarting());
-    const cmd = await resolveServerCommand({
+    const candidates = await serverCommandCandidates({
       serverCommand: settings.serverCommand,
       pythonPath: settings.pythonPath,
       vaultRoot: root,
       activeInterpreter: () => activePythonInterpreter(vscode.Uri.file(root)),
     });
+    const choice = await chooseServerCommand(candidates, (c) => this.checkCommand(c, root));
+    for (const f of choice.failures) this.log.appendLine(`[nvault] cannot use ${describeCommand(f.cmd)}: ${f.reason}`);
+    const cmd = choice.chosen;
+    if (!cmd) {
+      this.lastCommand = candidates[0];
+      this.fail('no way to start the language server worked');
+      await this.offerFix(
+        candidates.length === 1 ? startFailureHint(candidates[0], choice.failures[0].reason) : noServerMessage(choice),
+      );
+      return;
+    }
     this.lastCommand = cmd;
     this.log.appendLine(`[nvault] starting: ${describeCommand(cmd)}`);
-    const exe = findExecutable(cmd.command, {
-      platform: process.platform,
-      pathEnv: process.env.PATH ?? '',
-      pathExt: process.env.PATHEXT,
-      cwd: root,
-      isExecutableFile,
-    });
-    if (!exe) {
-      const message = `'${cmd.command}' was not found`;
-      this.fail(message);
-      await this.offerFix(startFailureHint(cmd, message));
-      return;
+    const notice = fallbackNotice(choice);
+    if (notice) {
+      this.log.appendLine(`[nvault] ${notice}`);
+      void vscode.window.showWarningMessage(notice, 'Open settings').then((pick) => {
+        if (pick === 'Open settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'nvault.server');
+      });
     }
 
     const serverOptions: ServerOptions = { command: cmd.command, args: cmd.args, options: { cwd: root } };
@@ -157,6 +168,26 @@ class Nvault implements vscode.Disposable {
         return { action: CloseAction.DoNotRestart, handled: true };
       },
     };
+  }
+
+  /** undefined when `cmd` can start the server; otherwise why not (shown to the user). */
+  private async checkCommand(cmd: ServerCommand, root: string): Promise<string | undefined> {
+    const exe = findExecutable(cmd.command, {
+      platform: process.platform,
+      pathEnv: process.env.PATH ?? '',
+      pathExt: process.env.PATHEXT,
+      cwd: root,
+      isExecutableFile,
+    });
+    if (!exe) return `'${cmd.command}' was not found`;
+    if (!isPythonModuleCommand(cmd)) return undefined;
+    return new Promise((resolve) => {
+      execFile(exe, ['-c', `import ${SERVER_MODULE}`], { cwd: root, timeout: 20000 }, (error, _out, stderr) => {
+        if (!error) return resolve(undefined);
+        const last = String(stderr).trim().split('\n').pop();
+        resolve(last || error.message);
+      });
+    });
   }
 
   private async offerFix(hint: string): Promise<void> {

@@ -6,6 +6,8 @@
  *   4. `vault-lsp` on PATH.
  * `--root <vault>` is always appended. The interpreter lookup is a callback so the
  * Python extension is only activated when steps 1 and 2 did not apply.
+ * A Python interpreter may lack nvault, so after 2 or 3 `vault-lsp` on PATH is the next way
+ * to try (`serverCommandCandidates`, `chooseServerCommand`); the user is told what failed.
  */
 import * as path from 'node:path';
 
@@ -29,17 +31,20 @@ export const SERVER_EXECUTABLE = 'vault-lsp';
 export const SERVER_MODULE = 'vault_lsp';
 
 export async function resolveServerCommand(inputs: CommandInputs): Promise<ServerCommand> {
+  return (await serverCommandCandidates(inputs))[0];
+}
+
+/** Every way to start the server worth trying, best first (see the order above). */
+export async function serverCommandCandidates(inputs: CommandInputs): Promise<ServerCommand[]> {
   const rootArgs = ['--root', inputs.vaultRoot];
+  const onPath: ServerCommand = { command: SERVER_EXECUTABLE, args: rootArgs, source: 'path' };
   const argv = inputs.serverCommand.filter((s) => s.trim() !== '');
   if (argv.length > 0) {
-    return { command: argv[0], args: [...argv.slice(1), ...rootArgs], source: 'setting:server.command' };
+    return [{ command: argv[0], args: [...argv.slice(1), ...rootArgs], source: 'setting:server.command' }];
   }
   if (inputs.pythonPath.trim()) {
-    return {
-      command: inputs.pythonPath.trim(),
-      args: ['-m', SERVER_MODULE, ...rootArgs],
-      source: 'setting:server.pythonPath',
-    };
+    const python = inputs.pythonPath.trim();
+    return [{ command: python, args: ['-m', SERVER_MODULE, ...rootArgs], source: 'setting:server.pythonPath' }, onPath];
   }
   let interpreter: string | undefined;
   try {
@@ -48,9 +53,82 @@ export async function resolveServerCommand(inputs: CommandInputs): Promise<Serve
     interpreter = undefined; // the Python extension is optional; any failure means "not available"
   }
   if (interpreter) {
-    return { command: interpreter, args: ['-m', SERVER_MODULE, ...rootArgs], source: 'python-extension' };
+    return [{ command: interpreter, args: ['-m', SERVER_MODULE, ...rootArgs], source: 'python-extension' }, onPath];
   }
-  return { command: SERVER_EXECUTABLE, args: rootArgs, source: 'path' };
+  return [onPath];
+}
+
+export interface Failure {
+  cmd: ServerCommand;
+  reason: string;
+}
+
+export interface Choice {
+  /** The first candidate that passed its check; undefined when none did. */
+  chosen?: ServerCommand;
+  /** The candidates tried before it (or all of them), with why each could not be used. */
+  failures: Failure[];
+}
+
+/**
+ * The first candidate `check` accepts. `check` answers undefined for "usable" or a short
+ * reason (e.g. "No module named 'vault_lsp'"); a throwing check counts as a failure.
+ */
+export async function chooseServerCommand(
+  candidates: readonly ServerCommand[],
+  check: (cmd: ServerCommand) => Promise<string | undefined>,
+): Promise<Choice> {
+  const failures: Failure[] = [];
+  for (const cmd of candidates) {
+    let reason: string | undefined;
+    try {
+      reason = await check(cmd);
+    } catch (error) {
+      reason = error instanceof Error ? error.message : String(error);
+    }
+    if (reason === undefined) return { chosen: cmd, failures };
+    failures.push({ cmd, reason });
+  }
+  return { failures };
+}
+
+/** True for a command that runs `python -m vault_lsp` (checked by importing the module). */
+export function isPythonModuleCommand(cmd: ServerCommand): boolean {
+  return cmd.args[0] === '-m' && cmd.args[1] === SERVER_MODULE;
+}
+
+function failureLine(f: Failure): string {
+  const what = isPythonModuleCommand(f.cmd) ? `${f.cmd.command} -m ${SERVER_MODULE}` : f.cmd.command;
+  return `${what} (${describeSource(f.cmd.source)}): ${f.reason}`;
+}
+
+function describeSource(source: CommandSource): string {
+  switch (source) {
+    case 'setting:server.command':
+      return 'nvault.server.command';
+    case 'setting:server.pythonPath':
+      return 'nvault.server.pythonPath';
+    case 'python-extension':
+      return "the Python extension's interpreter";
+    case 'path':
+      return 'PATH';
+  }
+}
+
+/** What to tell the user when a later way started the server (undefined: the first one did). */
+export function fallbackNotice(choice: Choice): string | undefined {
+  if (!choice.chosen || choice.failures.length === 0) return undefined;
+  const first = choice.failures[0];
+  const fix = isPythonModuleCommand(first.cmd)
+    ? ` To use that interpreter, run '${first.cmd.command} -m pip install nvault'; or set "nvault.server.pythonPath" to a Python that has it.`
+    : '';
+  return `nvault: ${failureLine(first)}. Started the server with '${choice.chosen.command}' (${describeSource(choice.chosen.source)}) instead.${fix}`;
+}
+
+/** What to tell the user when no way worked: each attempt, and how to fix it. */
+export function noServerMessage(choice: Choice): string {
+  const tried = choice.failures.map(failureLine).join('; ');
+  return `nvault: could not start the language server. Tried ${tried}. Install nvault ('pip install nvault') so that 'vault-lsp' is on PATH, or set "nvault.server.pythonPath" to a Python that has it, or "nvault.server.command".`;
 }
 
 /** One line for logs: the argv with arguments that contain spaces quoted. */

@@ -1,6 +1,17 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { describeCommand, findExecutable, resolveServerCommand, startFailureHint, type CommandInputs } from '../src/serverCommand';
+import {
+  chooseServerCommand,
+  describeCommand,
+  fallbackNotice,
+  findExecutable,
+  isPythonModuleCommand,
+  noServerMessage,
+  resolveServerCommand,
+  serverCommandCandidates,
+  startFailureHint,
+  type CommandInputs,
+} from '../src/serverCommand';
 
 function inputs(overrides: Partial<CommandInputs> & { interpreter?: string | Error }): CommandInputs & { asked: () => number } {
   let asked = 0;
@@ -100,5 +111,62 @@ describe('findExecutable', () => {
     const win = { platform: 'win32' as const, pathEnv: 'C:\\Windows;C:\\Py\\Scripts', pathExt: '.COM;.EXE', cwd: 'C:\\vault', isExecutableFile: (f: string) => files.has(f) };
     assert.equal(findExecutable('vault-lsp', win), 'C:\\Py\\Scripts\\vault-lsp.EXE');
     assert.equal(findExecutable('C:\\Py\\Scripts\\vault-lsp', win), 'C:\\Py\\Scripts\\vault-lsp.EXE');
+  });
+});
+
+describe('falling back when the interpreter lacks nvault', () => {
+  it('lists vault-lsp on PATH after the Python extension interpreter and after pythonPath', async () => {
+    const fromExt = await serverCommandCandidates(inputs({ interpreter: '/ext/py' }));
+    assert.deepEqual(
+      fromExt.map((c) => [c.command, c.source]),
+      [
+        ['/ext/py', 'python-extension'],
+        ['vault-lsp', 'path'],
+      ],
+    );
+    const fromSetting = await serverCommandCandidates(inputs({ pythonPath: '/opt/py' }));
+    assert.deepEqual(
+      fromSetting.map((c) => c.source),
+      ['setting:server.pythonPath', 'path'],
+    );
+    const explicit = await serverCommandCandidates(inputs({ serverCommand: ['my-lsp'] }));
+    assert.deepEqual(
+      explicit.map((c) => c.source),
+      ['setting:server.command'],
+    );
+  });
+
+  it('starts the next way and says what failed and how to fix it', async () => {
+    const candidates = await serverCommandCandidates(inputs({ interpreter: '/ext/py' }));
+    const checked: string[] = [];
+    const choice = await chooseServerCommand(candidates, async (c) => {
+      checked.push(c.command);
+      return isPythonModuleCommand(c) ? "ModuleNotFoundError: No module named 'vault_lsp'" : undefined;
+    });
+    assert.deepEqual(checked, ['/ext/py', 'vault-lsp']);
+    assert.equal(choice.chosen?.source, 'path');
+    const notice = fallbackNotice(choice) ?? '';
+    assert.match(notice, /\/ext\/py -m vault_lsp \(the Python extension's interpreter\): ModuleNotFoundError/);
+    assert.match(notice, /Started the server with 'vault-lsp' \(PATH\) instead/);
+    assert.match(notice, /'\/ext\/py -m pip install nvault'/);
+  });
+
+  it('says nothing extra when the first way works', async () => {
+    const candidates = await serverCommandCandidates(inputs({ interpreter: '/ext/py' }));
+    const choice = await chooseServerCommand(candidates, async () => undefined);
+    assert.equal(choice.chosen?.source, 'python-extension');
+    assert.equal(fallbackNotice(choice), undefined);
+  });
+
+  it('names every failed attempt when none works, a throwing check included', async () => {
+    const candidates = await serverCommandCandidates(inputs({ interpreter: '/ext/py' }));
+    const choice = await chooseServerCommand(candidates, async (c) => {
+      if (c.source === 'path') throw new Error("'vault-lsp' was not found");
+      return "No module named 'vault_lsp'";
+    });
+    assert.equal(choice.chosen, undefined);
+    const message = noServerMessage(choice);
+    assert.match(message, /\/ext\/py -m vault_lsp .*No module named 'vault_lsp'; vault-lsp \(PATH\): 'vault-lsp' was not found/);
+    assert.match(message, /pip install nvault/);
   });
 });

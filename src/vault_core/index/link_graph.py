@@ -3,6 +3,8 @@
 `[[name]]` resolves by file name (case-insensitive, `.md` optional), then by path suffix for
 `[[folder/name]]`, then alias, then title. Among several candidates the one nearest the linking
 note wins (same folder, then shortest path); the link is reported as ambiguous.
+A `#fragment` lands on a heading by its text (any case and spacing); a Markdown link's
+fragment may also be the heading's GitHub slug (`#boot-modes`, `#faq-1`): `anchor_heading`.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 
 from pydantic import BaseModel
 
 from vault_core.index.catalog import NoteRecord
-from vault_core.parse.markdown import Link
+from vault_core.parse.anchors import heading_slugs
+from vault_core.parse.markdown import Heading, Link
 
 
 class Resolution(BaseModel):
@@ -122,8 +125,7 @@ class LinkGraph:
             return True
         note = self.notes[target]
         if link.heading:
-            wanted = heading_key(link.heading)
-            return any(heading_key(h.text) == wanted for h in note.headings)
+            return anchor_heading(note.headings, link) is not None
         if link.block:
             return any(b.id == link.block for b in note.blocks)
         return True
@@ -179,6 +181,33 @@ class LinkGraph:
 
 def heading_key(text: str) -> str:
     return " ".join(text.casefold().replace("#", " ").split())
+
+
+def anchor_heading(headings: Sequence[Heading], link: Link) -> Heading | None:
+    """The heading `link`'s `#fragment` lands on, or None.
+
+    By text first (Obsidian: `[[Note#Boot modes]]`, `[x](Note.md#Boot%20modes)`); then, for
+    Markdown links, by GitHub slug with its duplicate suffix (`#boot-modes`, `#boot-modes-1`).
+    """
+    if not link.heading:
+        return None
+    wanted = heading_key(link.heading)
+    found = next((h for h in headings if heading_key(h.text) == wanted), None)
+    if found is not None or link.kind != "markdown":
+        return found
+    slug = link.heading.strip().lower()
+    slugs = heading_slugs(h.text for h in headings)
+    return next((h for h, s in zip(headings, slugs, strict=True) if s == slug), None)
+
+
+def uses_slug(headings: Sequence[Heading], link: Link) -> bool:
+    """True when `link` reaches its heading by slug rather than by the heading's text."""
+    if link.kind != "markdown" or not link.heading:
+        return False
+    wanted = heading_key(link.heading)
+    return not any(heading_key(h.text) == wanted for h in headings) and (
+        anchor_heading(headings, link) is not None
+    )
 
 
 LINK_SPAN_RE = re.compile(

@@ -65,6 +65,7 @@ class NoteMeta(BaseModel):
 
 class ParsedNote(NoteMeta):
     body_start_line: int = 1  # first line after the frontmatter
+    title_line: int | None = None  # the H1 that is the note's title; other H1s are sections
 
 
 def _as_str_list(value: Any) -> list[str]:
@@ -174,12 +175,12 @@ def _markdown_link(match: re.Match[str], line_no: int) -> Link | None:
     )
 
 
-def _leading_h1(lines: list[str], body_start: int, headings: list[Heading]) -> str | None:
+def _leading_h1(lines: list[str], body_start: int, headings: list[Heading]) -> Heading | None:
     """The H1 that opens the note (only blank lines before it): a document title, not a section."""
     first_content = next(
         (i + 1 for i in range(body_start - 1, len(lines)) if lines[i].strip()), None
     )
-    return next((h.text for h in headings if h.level == 1 and h.line == first_content), None)
+    return next((h for h in headings if h.level == 1 and h.line == first_content), None)
 
 
 def parse_note(text: str, path: str) -> ParsedNote:
@@ -223,8 +224,9 @@ def parse_note(text: str, path: str) -> ParsedNote:
             tags.append(tag)
     aliases = _as_str_list(frontmatter.get("aliases") or frontmatter.get("alias"))
     title = str(frontmatter.get("title") or "").strip()
+    title_h1 = None if title else _leading_h1(lines, body_start, headings)
     if not title:
-        title = _leading_h1(lines, body_start, headings) or PurePosixPath(path).stem
+        title = title_h1.text if title_h1 else PurePosixPath(path).stem
     return ParsedNote(
         title=title,
         aliases=aliases,
@@ -234,5 +236,6 @@ def parse_note(text: str, path: str) -> ParsedNote:
         links=links,
         frontmatter=frontmatter,
         body_start_line=body_start,
+        title_line=title_h1.line if title_h1 else None,
         warnings=[warning] if warning else [],
     )

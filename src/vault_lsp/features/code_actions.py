@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from vault_core.parse.anchors import visible_text
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc, format_link
@@ -23,6 +24,20 @@ log = logging.getLogger("vault_lsp")
 SEE_ALSO = "See also"
 SEE_ALSO_COUNT = 5
 BAD_NAME = re.compile(r'[\[\]#^|\\:*?"<>\x00-\x1f]')
+URL_RE = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://\S+")
+MAX_TITLE = 60
+
+
+def safe_title(line: str) -> str:
+    """A note name from a line of text: what a reader sees (link labels, no URLs, no Markdown
+    marks), no path separators or characters file systems and wiki links refuse, cut on a word."""
+    text = visible_text(re.sub(r"^\s*(?:#+|[-*+>]|\d+[.)])\s*", "", line))
+    text = URL_RE.sub(" ", text)
+    text = BAD_NAME.sub(" ", text.replace("/", " ").replace("`", " ").replace("*", " "))
+    text = " ".join(text.split()).strip(" .-_~()")
+    if len(text) > MAX_TITLE:
+        text = text[:MAX_TITLE].rsplit(" ", 1)[0].rstrip(" .,;-(")
+    return text or "Untitled"
 
 
 def doc_edit(
@@ -225,7 +240,7 @@ def extract_action(
     if not selected.strip():
         return None
     first = next(line for line in selected.split("\n") if line.strip())
-    title = BAD_NAME.sub(" ", re.sub(r"^\s*#+\s*", "", first)).strip()[:60].strip() or "Untitled"
+    title = safe_title(first)
     rest = selected.split("\n")
     body_lines = rest[rest.index(first) + 1 :] if re.match(r"^\s*#", first) else rest
     body = f"# {title}\n\n" + "\n".join(body_lines).strip("\n") + "\n"

@@ -3,20 +3,27 @@
 Relevance is hybrid `vault.search` over the paragraph around the cursor (the half-typed link
 removed), aggregated by note; what is typed then filters and breaks ties by fuzzy match.
 The inserted text is `vault.graph.shortest_link_text` (or a relative path for `](`).
+`](` also completes paths like a file picker: the folder's subfolders and attachments after
+the ranked notes, and once a `/` is typed (`./`, `../`, `/` from the vault root, `folder/`),
+that folder's entries. `](note.md#` offers the headings' GitHub slugs.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import posixpath
 import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from lsprotocol import types
 
 from vault_core.index.link_graph import LinkGraph
+from vault_core.parse.anchors import heading_slugs
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc, md_dest
 
@@ -226,9 +233,17 @@ def complete(
                 closing,
             )
         rng = doc.text.range(line0, start, line0, end)
+        if md and ("/" in inner or inner.startswith(".")):
+            slash = start + inner.rfind("/") + 1
+            seg = doc.text.range(line0, slash, line0, end)
+            return types.CompletionList(
+                is_incomplete=True, items=path_items(vault, doc, inner, seg, closing, 0)
+            )
         items = note_items(
             ranker, vault, doc, inner, rng, bool(md), closing, line0, (found.start(0), end)
         )
+        if md:
+            items += path_items(vault, doc, inner, rng, closing, len(items), notes=False)
         return types.CompletionList(is_incomplete=True, items=items)
     tag = TAG_OPEN.search(before)
     if tag is not None and not re.match(r"^\s{0,3}#{1,6}\s", line):
@@ -255,8 +270,6 @@ def anchor_items(
         headings = doc.parsed.headings if doc.parsed else []
         blocks = doc.parsed.blocks if doc.parsed else []
     else:
-        from urllib.parse import unquote
-
         res_paths = vault.graph.candidates(unquote(target) if md else target, doc.rel or "")
         note = vault.catalog.get(res_paths[0]) if res_paths else None
         headings = note.headings if note else []
@@ -275,8 +288,9 @@ def anchor_items(
                 )
             )
     else:
+        slugs = heading_slugs(h.text for h in headings) if md else []
         for i, heading in enumerate(headings):
-            text = heading.text.replace(" ", "%20") if md else heading.text
+            text = quote(slugs[i], safe="-_") if md else heading.text
             items.append(
                 _item(
                     heading.text,
@@ -288,6 +302,64 @@ def anchor_items(
                 )
             )
     return types.CompletionList(is_incomplete=False, items=items)
+
+
+IGNORED_DIRS = {".git", ".nvault", ".obsidian", ".trash", "node_modules"}
+
+
+def path_items(
+    vault: Vault,
+    doc: Doc,
+    typed: str,
+    rng: types.Range,
+    closing: str,
+    first_rank: int,
+    notes: bool = True,
+) -> list[types.CompletionItem]:
+    """Entries of the folder `typed` names (relative to this note; `/` = the vault root),
+    filtered by its last segment. Folders insert `name/` and ask again; `notes=False` leaves
+    out Markdown files (the ranked note items already cover them)."""
+    folder, _, prefix = unquote(typed).rpartition("/")
+    base = "" if folder.startswith("/") else posixpath.dirname(doc.rel or "")
+    rel_dir = posixpath.normpath(posixpath.join(base, folder.lstrip("/")))
+    if rel_dir == ".." or rel_dir.startswith("../"):
+        return []  # outside the vault
+    root = vault.root.resolve()
+    full = (root / ("" if rel_dir == "." else rel_dir)).resolve()
+    if not full.is_relative_to(root) or not full.is_dir():
+        return []
+    try:
+        entries = sorted(os.scandir(full), key=lambda e: (not e.is_dir(), e.name.casefold()))
+    except OSError:
+        return []
+    query = prefix.casefold()
+    items: list[types.CompletionItem] = []
+    for entry in entries:
+        name = entry.name
+        is_dir = entry.is_dir()
+        if name in IGNORED_DIRS or name.startswith(".") or fuzzy(query, name.casefold()) <= 0:
+            continue
+        if not notes and not is_dir and name.lower().endswith(".md"):
+            continue
+        rank = first_rank + len(items)
+        if is_dir:
+            items.append(
+                _item(
+                    f"{name}/",
+                    f"{quote(name)}/",
+                    rng,
+                    rank,
+                    kind=types.CompletionItemKind.Folder,
+                    command=types.Command(title="", command="editor.action.triggerSuggest"),
+                )
+            )
+        else:
+            items.append(
+                _item(name, quote(name) + closing, rng, rank, kind=types.CompletionItemKind.File)
+            )
+        if len(items) >= MAX_ITEMS:
+            break
+    return items
 
 
 def setup(server: VaultLanguageServer) -> None:

@@ -27,11 +27,11 @@ WARM_LINKS = 12  # hover summaries prepared per opened document
 
 
 def title_line(doc: Doc) -> int:
-    """0-based line of the title: the first H1, else the first body line."""
+    """0-based line of the title: its H1, else the first body line."""
     if doc.parsed is None:
         return 0
-    h1 = next((h for h in doc.parsed.headings if h.level == 1), None)
-    return h1.line - 1 if h1 else max(doc.parsed.body_start_line - 1, 0)
+    line = doc.parsed.title_line or doc.parsed.body_start_line
+    return max(line - 1, 0)
 
 
 def link_diagnostics(vault: Vault, doc: Doc) -> list[types.Diagnostic]:

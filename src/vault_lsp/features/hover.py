@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from vault_core.index.link_graph import heading_key
+from vault_core.index.link_graph import anchor_heading
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc
@@ -50,8 +50,9 @@ def render(
     if res.ambiguous:
         parts.append(f"⚠ ambiguous: also {', '.join(res.candidates[1:4])}")
     if link.heading:
-        wanted = heading_key(link.heading)
-        heading = next((h for h in note.headings if heading_key(h.text) == wanted), None)
+        heading = anchor_heading(
+            target_doc.parsed.headings if target_doc and target_doc.parsed else note.headings, link
+        )
         if heading is None:
             parts.append(f"§ {link.heading}: no such heading")
         else:

@@ -1,19 +1,22 @@
 """Go to definition (link -> file, heading or block) and find references (backlinks).
 
 References on a link: every link to the same note (and heading, if the link names one).
-Elsewhere: links to this note, or to the heading under the cursor when it is on a heading line.
+Elsewhere: links to this note, or to the heading under the cursor when it is on a heading line
+(any level; only the H1 that is the note's title stands for the whole note).
 Sources are re-parsed from their current text (open buffer or disk), so positions are exact.
+A `#fragment` lands where `anchor_heading` says (heading text, or a Markdown link's slug).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from vault_core.index.link_graph import heading_key
-from vault_core.parse.markdown import Link
+from vault_core.index.link_graph import anchor_heading, heading_key
+from vault_core.parse.markdown import Heading, Link
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc
 
@@ -24,17 +27,23 @@ if TYPE_CHECKING:
 log = logging.getLogger("vault_lsp")
 
 
-def target_line(vault: Vault, path: str, heading: str | None, block: str | None) -> int:
-    """0-based line a link lands on."""
+def headings_of(server: VaultLanguageServer, vault: Vault, path: str) -> Sequence[Heading]:
+    """The note's headings as currently written (open buffer or disk), else as indexed."""
+    doc = server.docs.for_rel(path)
+    if doc is not None and doc.parsed is not None:
+        return doc.parsed.headings
     note = vault.catalog.get(path)
-    if note is None:
-        return 0
-    if heading:
-        wanted = heading_key(heading)
-        found = next((h for h in note.headings if heading_key(h.text) == wanted), None)
+    return note.headings if note else []
+
+
+def target_line(server: VaultLanguageServer, vault: Vault, path: str, link: Link) -> int:
+    """0-based line a link lands on (its heading or block; else the first line)."""
+    if link.heading:
+        found = anchor_heading(headings_of(server, vault, path), link)
         return found.line - 1 if found else 0
-    if block:
-        found_b = next((b for b in note.blocks if b.id == block), None)
+    note = vault.catalog.get(path)
+    if link.block and note is not None:
+        found_b = next((b for b in note.blocks if b.id == link.block), None)
         return found_b.line - 1 if found_b else 0
     return 0
 
@@ -49,16 +58,14 @@ def definition(
     if res.target is None:
         return []
     if not link.target and doc.parsed is not None:  # [[#Heading]] in this buffer
-        line = next(
-            (
-                h.line - 1
-                for h in doc.parsed.headings
-                if link.heading and heading_key(h.text) == heading_key(link.heading)
-            ),
-            next((b.line - 1 for b in doc.parsed.blocks if b.id == link.block), 0),
+        heading = anchor_heading(doc.parsed.headings, link)
+        line = (
+            heading.line - 1
+            if heading
+            else next((b.line - 1 for b in doc.parsed.blocks if b.id == link.block), 0)
         )
         return [types.Location(uri=doc.uri, range=doc.text.range(line, 0))]
-    line = target_line(vault, res.target, link.heading, link.block)
+    line = target_line(server, vault, res.target, link)
     target = server.docs.for_rel(res.target)
     rng = (
         target.text.range(line, 0)
@@ -73,7 +80,8 @@ def definition(
 def links_to(
     server: VaultLanguageServer, vault: Vault, path: str, heading: str | None = None
 ) -> list[tuple[Doc, list[Link]]]:
-    """Every link (as currently written) that resolves to `path` (and `heading`, if given)."""
+    """Every link (as currently written) that resolves to `path` (and lands on the heading
+    with text `heading`, if given: by text or by slug)."""
     graph = vault.graph
     sources = {r.source for r in graph.backlinks(path)} | {path}
     for uri in server.docs.open_uris():  # unsaved buffers may link it too
@@ -81,6 +89,7 @@ def links_to(
         if rel is not None:
             sources.add(rel)
     wanted = heading_key(heading) if heading else None
+    headings = headings_of(server, vault, path) if heading else []
     out: list[tuple[Doc, list[Link]]] = []
     for source in sorted(sources):
         doc = server.docs.for_rel(source)
@@ -90,7 +99,7 @@ def links_to(
         for link in doc.parsed.links:
             if graph.resolve(link, source).target != path:
                 continue
-            if wanted is not None and (not link.heading or heading_key(link.heading) != wanted):
+            if wanted is not None and not _lands_on(headings, link, wanted):
                 continue
             found.append(link)
         if found:
@@ -98,11 +107,24 @@ def links_to(
     return out
 
 
-def heading_at(doc: Doc, pos: types.Position) -> str | None:
+def _lands_on(headings: Sequence[Heading], link: Link, wanted: str) -> bool:
+    if not link.heading:
+        return False
+    landed = anchor_heading(headings, link)
+    return heading_key(landed.text if landed else link.heading) == wanted
+
+
+def section_at(doc: Doc, pos: types.Position) -> Heading | None:
+    """The heading on the cursor's line, unless it is the note's title (then: the note)."""
     if doc.parsed is None:
         return None
     return next(
-        (h.text for h in doc.parsed.headings if h.line - 1 == pos.line and h.level > 1), None
+        (
+            h
+            for h in doc.parsed.headings
+            if h.line - 1 == pos.line and h.line != doc.parsed.title_line
+        ),
+        None,
     )
 
 
@@ -115,10 +137,14 @@ def references(
         if res.target is None:
             return []
         path, heading = res.target, link.heading
+        if heading:
+            landed = anchor_heading(headings_of(server, vault, path), link)
+            heading = landed.text if landed else heading
     else:
         if doc.rel is None:
             return []
-        path, heading = doc.rel, heading_at(doc, pos)
+        section = section_at(doc, pos)
+        path, heading = doc.rel, section.text if section else None
     return [
         types.Location(uri=d.uri, range=d.link_range(link))
         for d, links in links_to(server, vault, path, heading)

@@ -2,25 +2,34 @@
 
 A note rename is one WorkspaceEdit: every link to the note rewritten (wiki links keep their
 heading, block and label; markdown links get the new relative path), then a RenameFile.
-A heading rename rewrites the heading line and every `[[note#Heading]]` link to it.
+A heading rename (from a heading line that is not the note's title, or from the `#fragment`
+of a link) rewrites that heading and the links that land on it (`[[note#Heading]]`,
+`[x](note.md#slug)`, keeping each link's style: text or slug), never the file.
 Links that reach the note through an alias are left alone: the alias still works.
+Once the client has moved the file, the two paths are synced at once (not after the watcher's
+next pass), so the rewritten links resolve the moment they appear; `workspace/didRenameFiles`
+does the same for renames made in the editor.
 """
 
 from __future__ import annotations
 
 import logging
 import posixpath
+import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from vault_core.index.link_graph import heading_key
-from vault_core.parse.markdown import Link
+from vault_core.index.link_graph import anchor_heading, heading_key, uses_slug
+from vault_core.parse.anchors import slugify
+from vault_core.parse.markdown import Heading, Link
 from vault_lsp.common import guard
-from vault_lsp.documents import Doc, format_link, md_dest
+from vault_lsp.documents import Doc, anchor_span, format_link, md_dest, md_raw_path
 from vault_lsp.features.code_actions import BAD_NAME, doc_edit
-from vault_lsp.features.navigation import links_to
+from vault_lsp.features.navigation import headings_of, links_to
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
@@ -52,44 +61,50 @@ def _stem(path: str) -> str:
     return name[:-3] if name.lower().endswith(".md") else name
 
 
-def target_at(vault: Vault, doc: Doc, pos: types.Position) -> Target | None:
+def target_at(
+    server: VaultLanguageServer, vault: Vault, doc: Doc, pos: types.Position
+) -> Target | None:
     link = doc.link_at(pos)
     if link is not None:
-        res = vault.graph.resolve(link, doc.rel or "")
-        if res.target is None or vault.catalog.get(res.target) is None:
-            return None
-        line0, col = doc.text.col(pos)
-        if link.kind == "wiki":
-            t0 = link.start_col + (3 if link.embed else 2)
-            hash_at = link.raw.find("#")
-            if link.heading and hash_at >= 0 and col > link.start_col + hash_at:
-                h0 = link.start_col + hash_at + 1
-                return Target(
-                    "heading",
-                    res.target,
-                    doc.text.range(line0, h0, line0, h0 + len(link.heading)),
-                    link.heading,
-                    link.heading,
-                )
-            if not link.target:
-                return None
-            return Target(
-                "note",
-                res.target,
-                doc.text.range(line0, t0, line0, t0 + len(link.target)),
-                _stem(res.target),
-            )
-        return Target("note", res.target, doc.link_range(link), _stem(res.target))
+        return _link_target(server, vault, doc, link, pos)
     if doc.parsed is None or doc.rel is None or doc.rel not in vault.catalog:
         return None
     heading = next((h for h in doc.parsed.headings if h.line - 1 == pos.line), None)
     if heading is None:
         return None
     rng = _heading_span(doc, pos.line, heading.text)
-    first_h1 = next((h for h in doc.parsed.headings if h.level == 1), None)
-    if heading is first_h1:
+    if heading.line == doc.parsed.title_line:  # the title H1 names the note
         return Target("note", doc.rel, rng, _stem(doc.rel), title_line=pos.line)
     return Target("heading", doc.rel, rng, heading.text, heading.text)
+
+
+def _link_target(
+    server: VaultLanguageServer, vault: Vault, doc: Doc, link: Link, pos: types.Position
+) -> Target | None:
+    """On a link: its `#fragment` names a heading; anywhere else, the note."""
+    res = vault.graph.resolve(link, doc.rel or "")
+    if res.target is None or vault.catalog.get(res.target) is None:
+        return None
+    line0, col = doc.text.col(pos)
+    span = anchor_span(link)
+    if span is not None and col >= link.start_col + span[0]:
+        landed = anchor_heading(headings_of(server, vault, res.target), link)
+        if landed is None:
+            return None
+        h0, h1 = link.start_col + span[0], link.start_col + span[1]
+        rng = doc.text.range(line0, h0, line0, h1)
+        return Target("heading", res.target, rng, landed.text, landed.text)
+    if link.kind == "wiki":
+        if not link.target:
+            return None
+        t0 = link.start_col + (3 if link.embed else 2)
+        return Target(
+            "note",
+            res.target,
+            doc.text.range(line0, t0, line0, t0 + len(link.target)),
+            _stem(res.target),
+        )
+    return Target("note", res.target, doc.link_range(link), _stem(res.target))
 
 
 def _new_target(vault: Vault, link: Link, source: str, new_rel: str) -> str:
@@ -170,24 +185,38 @@ def rename_note(
     return types.WorkspaceEdit(document_changes=changes)
 
 
+MOVE_WAIT_S = 30.0
+
+
+def sync_when_moved(server: VaultLanguageServer, old_rel: str, new_rel: str) -> None:
+    """Sync both paths as soon as the client has applied the RenameFile (watched in a thread)."""
+    vault = server.session.get(timeout=0)
+    if vault is None:
+        return
+    root = vault.root
+
+    def wait_and_sync() -> None:
+        deadline = time.monotonic() + MOVE_WAIT_S
+        while time.monotonic() < deadline:
+            if (root / new_rel).exists() and not (root / old_rel).exists():
+                server.session.index([old_rel, new_rel])
+                return
+            time.sleep(0.05)
+        log.info("rename of %s to %s was not applied within %.0f s", old_rel, new_rel, MOVE_WAIT_S)
+
+    threading.Thread(target=wait_and_sync, name="nvault-rename-sync", daemon=True).start()
+
+
 def rename_heading(
     server: VaultLanguageServer, vault: Vault, t: Target, new_name: str
 ) -> types.WorkspaceEdit:
-    new_name = new_name.strip()
-    if not new_name or t.heading is None:
-        raise ValueError("empty heading")
+    new_name = new_name.strip().lstrip("#").strip()
+    if not new_name or t.heading is None or "\n" in new_name:
+        raise ValueError("a heading needs some text on one line")
+    headings = headings_of(server, vault, t.path)
     by_uri: dict[str, tuple[Doc, list[types.TextEdit]]] = {}
     for doc, links in links_to(server, vault, t.path, t.heading):
-        by_uri[doc.uri] = (
-            doc,
-            [
-                types.TextEdit(
-                    range=doc.link_range(link),
-                    new_text=format_link(link, link.target, heading=new_name),
-                )
-                for link in links
-            ],
-        )
+        by_uri[doc.uri] = (doc, [_relinked(link, headings, new_name, doc) for link in links])
     own = server.docs.for_rel(t.path)
     if own is not None and own.parsed is not None:
         wanted = heading_key(t.heading)
@@ -202,6 +231,16 @@ def rename_heading(
     )
 
 
+def _relinked(link: Link, headings: Sequence[Heading], new_name: str, doc: Doc) -> types.TextEdit:
+    """`link` pointing at the renamed heading, in the style it was written (text or slug)."""
+    if link.kind == "markdown":
+        anchor = slugify(new_name) if uses_slug(headings, link) else new_name
+        text = format_link(link, md_raw_path(link), heading=anchor)
+    else:
+        text = format_link(link, link.target, heading=new_name)
+    return types.TextEdit(range=doc.link_range(link), new_text=text)
+
+
 def setup(server: VaultLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     @server.thread()
@@ -210,7 +249,7 @@ def setup(server: VaultLanguageServer) -> None:
     def prepare(
         params: types.PrepareRenameParams, doc: Doc, vault: Vault
     ) -> types.PrepareRenamePlaceholder | None:
-        t = target_at(vault, doc, params.position)
+        t = target_at(server, vault, doc, params.position)
         return (
             types.PrepareRenamePlaceholder(range=t.range, placeholder=t.placeholder) if t else None
         )
@@ -220,13 +259,19 @@ def setup(server: VaultLanguageServer) -> None:
     @guard()
     @server.on_document()
     def rename(params: types.RenameParams, doc: Doc, vault: Vault) -> types.WorkspaceEdit | None:
-        t = target_at(vault, doc, params.position)
+        t = target_at(server, vault, doc, params.position)
         if t is None:
             return None
         try:
             if t.kind == "heading":
                 return rename_heading(server, vault, t, params.new_name)
-            return rename_note(server, vault, t, params.new_name)
+            edit = rename_note(server, vault, t, params.new_name)
+            for change in edit.document_changes or []:
+                if isinstance(change, types.RenameFile):
+                    new_rel = server.docs.rel_of(change.new_uri)
+                    if new_rel is not None:
+                        sync_when_moved(server, t.path, new_rel)
+            return edit
         except ValueError as exc:  # a name that cannot work: say why instead of doing nothing
             server.window_show_message(
                 types.ShowMessageParams(
@@ -234,3 +279,16 @@ def setup(server: VaultLanguageServer) -> None:
                 )
             )
             return None
+
+    @server.feature(
+        types.WORKSPACE_DID_RENAME_FILES,
+        types.FileOperationRegistrationOptions(
+            filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
+        ),
+    )
+    @guard()
+    def did_rename_files(params: types.RenameFilesParams) -> None:
+        paths = [server.docs.rel_of(u) for f in params.files for u in (f.old_uri, f.new_uri)]
+        known = [p for p in paths if p is not None]
+        if known:
+            server.session.index(known)

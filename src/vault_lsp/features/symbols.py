@@ -1,7 +1,8 @@
-"""Document symbols (the heading tree of the buffer) and workspace symbols (notes by title).
+"""Document symbols (the heading tree of the buffer) and workspace symbols (notes and headings).
 
 Workspace symbols merge title matches with hybrid `vault.search` hits aggregated by note, so a
-query finds a note by its name or by what it is about.
+query finds a note by its name or by what it is about; then every heading in the vault whose
+text contains the query (as a word start or substring), located on its line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from vault_lsp.documents import Doc
 from vault_lsp.features.completion import fuzzy
 
 if TYPE_CHECKING:
+    from vault_core.index.catalog import NoteRecord
     from vault_core.vault import Vault
     from vault_lsp.server import VaultLanguageServer
 
@@ -68,24 +70,53 @@ def workspace_symbols(
             if path in vault.catalog and vault.catalog[path].kind == "note":
                 ranked[path] = ranked.get(path, 0.0) + 10.0 / (rank + 1)
     order = sorted(ranked, key=lambda p: (-ranked[p], vault.catalog[p].title.casefold()))
-    out = []
-    for path in order[:MAX_SYMBOLS]:
-        note = vault.catalog[path]
-        out.append(
-            types.WorkspaceSymbol(
-                name=note.title,
-                kind=types.SymbolKind.File,
-                location=types.Location(
-                    uri=server.docs.uri_of(path),
-                    range=types.Range(
-                        start=types.Position(line=0, character=0),
-                        end=types.Position(line=0, character=0),
-                    ),
-                ),
-                container_name=path.rsplit("/", 1)[0] if "/" in path else "",
-            )
-        )
+    out = [
+        _symbol(server, vault.catalog[p].title, types.SymbolKind.File, p, 0, _folder(p))
+        for p in order[:MAX_SYMBOLS]
+    ]
+    if q:
+        out.extend(heading_symbols(server, notes, q, MAX_SYMBOLS - len(out)))
     return out
+
+
+def heading_symbols(
+    server: VaultLanguageServer, notes: list[NoteRecord], q: str, limit: int
+) -> list[types.WorkspaceSymbol]:
+    """Headings containing `q` (casefolded), word-start matches first; not a note's title H1."""
+    found: list[tuple[float, str, str, int, str]] = []
+    titles = {note.path: note.title for note in notes}
+    for note in notes:
+        for heading in note.headings:
+            key = heading.text.casefold()
+            score = fuzzy(q, key)
+            if score >= 2.0 and not (heading.level == 1 and heading.text == note.title):
+                found.append((-score, key, note.path, heading.line, heading.text))
+    found.sort()
+    return [
+        _symbol(server, text, types.SymbolKind.String, path, line - 1, titles[path])
+        for _, _, path, line, text in found[: max(limit, 0)]
+    ]
+
+
+def _folder(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def _symbol(
+    server: VaultLanguageServer,
+    name: str,
+    kind: types.SymbolKind,
+    path: str,
+    line: int,
+    container: str,
+) -> types.WorkspaceSymbol:
+    at = types.Position(line=max(line, 0), character=0)
+    return types.WorkspaceSymbol(
+        name=name,
+        kind=kind,
+        location=types.Location(uri=server.docs.uri_of(path), range=types.Range(start=at, end=at)),
+        container_name=container,
+    )
 
 
 def setup(server: VaultLanguageServer) -> None:

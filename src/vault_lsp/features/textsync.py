@@ -2,17 +2,21 @@
 
 `didSave` indexes that one file at once (`vault.sync([rel])`, in the indexing thread), so a new
 note is searchable the moment it is saved; external changes come through the watcher.
+When the client named no vault folder, the first opened file picks it (`roots.root_for_file`).
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from vault_lsp.common import guard
 from vault_lsp.features.diagnostics import TYPING_DELAY_S, publisher
+from vault_lsp.roots import root_for_file
 
 if TYPE_CHECKING:
     from vault_lsp.server import VaultLanguageServer
@@ -20,10 +24,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("vault_lsp")
 
 
+def adopt_root_of(server: VaultLanguageServer, uri: str) -> None:
+    """No root from the client: the first opened file picks the vault (and the user is told)."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    if not path:
+        return
+    root, message = root_for_file(Path(path).resolve())
+    if server.session.adopt_root(root, "file"):
+        server.tell(message)
+
+
 def setup(server: VaultLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guard()
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        if server.session.root is None:
+            adopt_root_of(server, params.text_document.uri)
         publisher(server).schedule(params.text_document.uri)
         rel = server.docs.rel_of(params.text_document.uri)
         vault = server.session.get(timeout=0)
