@@ -163,6 +163,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nvault-cold-") as tmp:
         server_root = fresh_copy(source, args.multiply, Path(tmp) / "server")
         result["server"] = server = run_server(server_root, args.phase1_only)
+        log(json.dumps({"server": server}))  # kept even if a later part is stopped
         if not args.phase1_only:
             raw = raw_rate(server_root, args.raw_sample)
             chunks = int(server["chunks"])  # type: ignore[arg-type]

@@ -9,8 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import write_files
-
 from vault_core.query.service import QueryService, ask, socket_path
 from vault_core.vault import Vault
 
@@ -33,7 +31,9 @@ def _ready(vault: Vault) -> None:
 
 def test_a_watching_vault_answers_over_its_socket_and_the_cli_uses_it(tmp_path: Path) -> None:
     root = tmp_path / "v"
-    write_files(root, FILES)
+    root.mkdir()
+    for rel, text in FILES.items():
+        (root / rel).write_text(text, encoding="utf-8")
     vault = Vault.open(root, watch=True)
     try:
         _ready(vault)
