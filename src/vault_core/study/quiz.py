@@ -152,8 +152,8 @@ def resolve_scope(
     paths = list(dict.fromkeys(h.path for h in hits if h.path in {n.path for n in notes}))
     if not paths or not assess(hits, ctx.vault.embedder.name, scope).confident:
         raise ValueError(
-            f"no notes match {scope!r}; try a note's title or path, a folder/ or a #tag "
-            "(list_notes shows them), or other words for the topic"
+            f"no notes match {scope!r}; try a note's title or path, a folder/ or a #tag, "
+            "or other words for the topic"
         )
     return "query", paths[:5]
 
