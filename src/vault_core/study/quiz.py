@@ -33,6 +33,7 @@ from vault_core.study.models import (
     choose_engine,
     locate,
 )
+from vault_core.study.options import any_equivalent, is_fragment, pick_distractors
 from vault_core.study.text import (
     Term,
     Unit,
@@ -167,16 +168,11 @@ def _material(ctx: StudyContext, path: str) -> _Material:
 # ---------------------------------------------------------------- extractive
 
 
-def _shape(s: str) -> tuple[bool, bool, int]:
-    """Code-like, capitalised, word count: a distractor should look like the answer."""
-    code = bool(re.search(r"[`_.()/${}#=]|[a-z][A-Z]", s))
-    return (code, s[:1].isupper(), min(len(s.split()), 3))
-
-
 def _quiz_extractive(
     ctx: StudyContext, material: list[_Material], n: int, types: list[QuestionType], seed: str
 ) -> list[Question]:
     df = ctx.docfreq()
+    embedder = ctx.vault.embedder
     rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16))
     candidates: list[tuple[float, _Material, Unit, Term]] = []
     pool: dict[str, str] = {}  # casefolded surface -> surface: distractor pool
@@ -188,7 +184,9 @@ def _quiz_extractive(
         for unit, score in central:
             sentence = normalize_ws(plain(unit.text))
             for t in terms:
-                if t.surface in unit.text and t.surface in sentence and len(t.surface) >= 3:
+                if is_fragment(t.surface) or len(t.surface) < 3:
+                    continue  # "/action-items" is a piece of a path, not an answer
+                if t.surface in unit.text and t.surface in sentence:
                     candidates.append((score * t.weight, mat, unit, t))
                     break
     for path in _related_paths(ctx, material):
@@ -204,7 +202,7 @@ def _quiz_extractive(
         if (mat.path, unit.index) in used_units or term.surface.casefold() in used_terms:
             continue
         qtype = types[len(questions) % len(types)]
-        distractors = _distractors(term.surface, unit.text, pool, rng)
+        distractors = pick_distractors(term.surface, unit.text, list(pool.values()), embedder)
         if len(distractors) < (1 if qtype == "true_false" else 2):
             continue
         question = _make(qtype, mat, unit, term.surface, distractors, rng)
@@ -219,24 +217,6 @@ def _related_paths(ctx: StudyContext, material: list[_Material], limit: int = 4)
     query = " ".join(m.title for m in material[:3])
     hits = ctx.search(query, limit=limit * 3) if query.strip() else []
     return list(dict.fromkeys(h.path for h in hits if h.path not in own))[:limit]
-
-
-def _distractors(answer: str, sentence: str, pool: dict[str, str], rng: random.Random) -> list[str]:
-    low = answer.casefold()
-    shape = _shape(answer)
-    options = [
-        s
-        for k, s in pool.items()
-        if k != low
-        and low not in k
-        and k not in low
-        and s.casefold() not in sentence.casefold()
-        and _shape(s) == shape
-    ]
-    options.sort(key=lambda s: (abs(len(s) - len(answer)), s))
-    head = options[:8]
-    rng.shuffle(head)
-    return head[:3]
 
 
 def _make(
@@ -352,6 +332,14 @@ def _quiz_llm(
         options = ["True", "False"] if q.type == "true_false" else [o.strip() for o in q.options]
         if not 0 <= q.correct_index < len(options) or len(set(options)) < 2:
             warnings.append(f"dropped a question with invalid options: {q.prompt[:50]!r}")
+            continue
+        if q.type != "true_false" and (
+            any_equivalent(options) or (q.type == "cloze" and any(map(is_fragment, options)))
+        ):
+            warnings.append(
+                f"dropped a question whose options repeat each other or are fragments: "
+                f"{q.prompt[:50]!r}"
+            )
             continue
         cite = locate(mat.text, mat.path, q.quote, q.start_line, q.end_line, hint=q.prompt)
         if cite is None:
