@@ -33,8 +33,8 @@ MIN_NAME_CHARS = 3
 COMMON_SHARE = 0.02
 COMMON_MIN_NOTES = 10
 LINKED_AS_NAME = 2  # the vault links the note with this very word at least this often...
-LINK_RATE = 0.1  # ...and in at least this share of the notes that use the word
-SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;|>*+#\-]|\d[.)])\s*$")
+LINK_RATE = 0.05  # ...and in at least this share of the notes that use the word
+SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;|>*+#\-–—]|\d[.)])\s*$")
 
 
 # -- unlinked mentions --------------------------------------------------------------------

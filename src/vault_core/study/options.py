@@ -18,6 +18,7 @@ from vault_core.index.terms import STOPWORDS, tokenize
 
 Kind = Literal["code", "upper", "name", "lower", "mixed"]
 CODE_RE = re.compile(r"[`_.()/${}#=]|^[a-z]+[A-Z]")  # `a.b`, `snake_case`, `camelCase`
+MORE_FUNCTION_WORDS = frozenset({"per", "via", "within", "without", "also", "etc", "like"})
 SUFFIXES = ("ing", "ed", "ly", "s")  # a cheap part of speech: "folded" is no stand-in for "form"
 # cosine between an answer and a distractor (MiniLM): above, the two mean the same thing;
 # below, the distractor is from another topic and gives the answer away
@@ -62,7 +63,7 @@ def is_fragment(term: str) -> bool:
     words = term.split()
     if not words or not term[:1].isalnum() or not term[-1:].isalnum():
         return True
-    return words[0].casefold() in STOPWORDS or words[-1].casefold() in STOPWORDS
+    return any(w.casefold() in STOPWORDS | MORE_FUNCTION_WORDS for w in (words[0], words[-1]))
 
 
 def _key(term: str) -> frozenset[str]:

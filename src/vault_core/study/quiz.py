@@ -186,7 +186,7 @@ def _quiz_extractive(
             for t in terms:
                 if is_fragment(t.surface) or len(t.surface) < 3:
                     continue  # "/action-items" is a piece of a path, not an answer
-                if t.surface in unit.text and t.surface in sentence:
+                if t.surface in unit.text and _word_at(sentence, t.surface):
                     candidates.append((score * t.weight, mat, unit, t))
                     break
     for path in _related_paths(ctx, material):
@@ -219,6 +219,19 @@ def _related_paths(ctx: StudyContext, material: list[_Material], limit: int = 4)
     return list(dict.fromkeys(h.path for h in hits if h.path not in own))[:limit]
 
 
+def _word_at(sentence: str, term: str) -> re.Match[str] | None:
+    """`term` as a whole word: "app" is not in "application"."""
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", sentence)
+
+
+def _swap(sentence: str, answer: str, other: str) -> str:
+    """The sentence with its first whole-word `answer` replaced by `other`."""
+    found = _word_at(sentence, answer)
+    if found is None:
+        return sentence
+    return sentence[: found.start()] + other + sentence[found.end() :]
+
+
 def _make(
     qtype: QuestionType,
     mat: _Material,
@@ -235,7 +248,7 @@ def _make(
     explanation = f"{mat.path}:{unit.start_line} says: “{sentence}”"
     if qtype == "true_false":
         true = rng.random() < 0.5
-        statement = sentence if true else sentence.replace(answer, distractors[0], 1)
+        statement = sentence if true else _swap(sentence, answer, distractors[0])
         return Question(
             type=qtype,
             prompt=f"True or false, according to {where}: {statement}",
@@ -249,13 +262,13 @@ def _make(
         rng.shuffle(options)
         return Question(
             type=qtype,
-            prompt=f"Fill in the blank ({where}): " + sentence.replace(answer, BLANK, 1),
+            prompt=f"Fill in the blank ({where}): " + _swap(sentence, answer, BLANK),
             options=options,
             correct_index=options.index(answer),
             explanation=explanation,
             citation=citation,
         )
-    statements = [sentence] + [sentence.replace(answer, d, 1) for d in distractors]
+    statements = [sentence] + [_swap(sentence, answer, d) for d in distractors]
     order = list(range(len(statements)))
     rng.shuffle(order)
     return Question(
