@@ -237,6 +237,8 @@ def test_analyze_llm_keeps_verified_points_only(llm_vault: tuple[Vault, FakeOlla
     assert [p.citation.start_line for p in res.key_points] == [n]
     assert any("could not be found" in w for w in res.meta.warnings)
     assert res.suggested_tags == ["templates"]
+    for link in res.candidate_links:  # the LLM engine's links resolve like the extractive ones
+        assert vault.graph.candidates(link.link_text, "Template.md")[:1] == [link.path]
     sent = fake.chat_requests()[0]
     assert f"{n}| " in sent["messages"][1]["content"]
 
