@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import random
 import re
 import shutil
@@ -302,11 +303,28 @@ def _quiz_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
     return (row["when"], row["path"], row["prompt"], json.dumps(row["options"]))
 
 
+def graph_report(vault: Vault, name: str) -> dict[str, Any]:
+    """`nvault graph` in-process: the first report (duplicates scanned), then again (cached)."""
+    wall, cpu = [], []
+    for _ in range(2):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        report = vault.graph_health()
+        wall.append(round(time.perf_counter() - started, 3))
+        cpu.append(round(time.process_time() - cpu_started, 3))
+    return {
+        "first_s": wall[0],
+        "first_cpu_s": cpu[0],  # on a loaded 2-core box CPU time is the better guess at idle
+        "again_s": wall[1],
+        "duplicates": len(report.duplicates),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vaults", type=Path, default=Path("/tmp/read-bench"))
     parser.add_argument("--corpus", action="append")
-    parser.add_argument("--only", action="append", help="mentions|links|duplicates|quiz")
+    parser.add_argument("--only", action="append", help="mentions|links|duplicates|quiz|graph")
     args = parser.parse_args()
     LABELS.mkdir(exist_ok=True)
     out: dict[str, Any] = {}
@@ -315,6 +333,7 @@ def main() -> int:
         "links": candidate_links,
         "duplicates": duplicates,
         "quiz": quiz_options,
+        "graph": graph_report,
     }
     for name in args.corpus or ["vaultofknowledge", "silverbullet-docs"]:
         root = indexed(args.vaults, name)

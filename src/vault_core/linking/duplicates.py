@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field
 SHINGLE_WORDS = 5
 MIN_WORDS = 20  # fewer words than this say too little to call two notes copies
 NEAR_DUPLICATE = 0.5  # Jaccard of the shingle sets
-BANDS, ROWS = 21, 3  # 63 MinHash values; a pair at Jaccard 0.5 is a candidate with p = 0.94
+BANDS, ROWS = 32, 2  # 64 MinHash values; a pair at Jaccard 0.5 is a candidate with p > 0.999
 PRIME = np.uint64(4_294_967_311)  # > 2**32, so a * x + b never overflows 64 bits
 MAX_DIFFERENCES = 5
 WORD_RE = re.compile(r"\w+")
@@ -50,7 +51,8 @@ def _shingles(text: str) -> np.ndarray:
     words = WORD_RE.findall(text.casefold())
     if len(words) < MIN_WORDS:
         return np.zeros(0, np.uint64)
-    ids = np.fromiter((hash(w) & 0xFFFFFFFFFFFFFFFF for w in words), np.uint64, len(words))
+    # crc32, not hash(): str hashes change per process, and the report must not
+    ids = np.array(list(map(zlib.crc32, map(str.encode, words))), dtype=np.uint64)
     n = len(words) - SHINGLE_WORDS + 1
     mixed = np.zeros(n, np.uint64)
     with np.errstate(over="ignore"):
@@ -64,8 +66,17 @@ def _signatures(sets: list[np.ndarray]) -> np.ndarray:
     a = rng.integers(1, 2**32, BANDS * ROWS, dtype=np.uint64)
     b = rng.integers(0, 2**32, BANDS * ROWS, dtype=np.uint64)
     sig = np.zeros((len(sets), BANDS * ROWS), np.uint64)
-    for i, shingles in enumerate(sets):
-        sig[i] = ((np.outer(shingles, a) + b) % PRIME).min(axis=0)
+    start = 0
+    while start < len(sets):  # blocks of notes, ~40k shingles each: one matrix product apiece
+        end, size = start, 0
+        while end < len(sets) and (size == 0 or size + sets[end].size <= 40_000):
+            size += sets[end].size
+            end += 1
+        block = np.concatenate(sets[start:end])
+        offsets = np.cumsum([0] + [s.size for s in sets[start : end - 1]])
+        hashed = (np.outer(block, a) + b) % PRIME
+        sig[start:end] = np.minimum.reduceat(hashed, offsets, axis=0)
+        start = end
     return sig
 
 
