@@ -78,7 +78,9 @@ def mentions(vault: Vault, name: str) -> dict[str, Any]:
     after = [k in found[(r["path"], True)] for r, k in zip(rows, key, strict=True)]
     true = [bool(r["label"]) for r in rows]
     kept_true = sum(a and t for a, t in zip(after, true, strict=True))
+    heldout = _heldout_precision(vault, name)
     return {
+        **heldout,
         "labelled": len(rows),
         "labelled_true": sum(true),
         "sample_still_found_unfiltered": sum(before),
@@ -88,6 +90,25 @@ def mentions(vault: Vault, name: str) -> dict[str, Any]:
         "kept_after": sum(after),
         "vault_mentions_before": _count_all(vault, strict=False),
         "vault_mentions_after": _count_all(vault, strict=True),
+    }
+
+
+def _heldout_precision(vault: Vault, name: str) -> dict[str, Any]:
+    """20 mentions the filtered matcher emitted (seed 1818), labelled after the thresholds were
+    set: precision on mentions the thresholds were not tuned on."""
+    path = LABELS / f"mentions-heldout-{name}.jsonl"
+    if not path.is_file():
+        return {}
+    rows = [json.loads(line) for line in path.open()]
+    kept = []
+    for row in rows:
+        found = {(m.line, m.start_col, m.target) for m in unlinked_mentions(vault, row["path"])}
+        if (row["line"], row["col"], row["target"]) in found:
+            kept.append(bool(row["label"]))
+    return {
+        "heldout_labelled": len(rows),
+        "heldout_still_kept": len(kept),
+        "heldout_precision": round(sum(kept) / max(len(kept), 1), 3),
     }
 
 

@@ -173,6 +173,8 @@ def _reads_as_name(
     words = [t for t in key if t[0].isalnum() or t[0] == "_"]
     if len(words) > 1:
         return True
+    if written[:1].isupper() and _inside_longer_name(before, after):
+        return False  # "Support Vector Machine", "Little Kernel"
     if written.isupper() and len(written) > 2 and not _spelled_upper(matcher, key, target):
         return False
     if not rarity.common(written):
@@ -182,11 +184,23 @@ def _reads_as_name(
         return True  # the writer links this word to this note often enough
     if not written[:1].isupper() or SENTENCE_START_RE.search(before):
         return False
-    if matcher.stems.get(target) != key:
-        return False  # a common word that is only an alias or a heading-title of the note
+    if _inside_longer_name(before, after, strict=True):
+        return False  # "Real Path:", a label of its own
+    return matcher.stems.get(target) == key  # not only an alias or a heading-title of the note
+
+
+def _inside_longer_name(before: str, after: str, strict: bool = False) -> bool:
+    """A capitalised word next to another; unless `strict`, a capitalised word before it that
+    merely opens the sentence ("While Buddhism says") does not count."""
     prev = re.search(r"([A-Za-z][\w']*)\s+$", before)
     nxt = re.match(r"^\s+([A-Za-z][\w']*)", after)
-    return not any(m and m.group(1)[:1].isupper() for m in (prev, nxt))
+    if nxt and nxt.group(1)[:1].isupper():
+        return True
+    return bool(
+        prev
+        and prev.group(1)[:1].isupper()
+        and (strict or not SENTENCE_START_RE.search(before[: prev.start()]))
+    )
 
 
 def _spelled_upper(matcher: _Matcher, key: tuple[str, ...], target: str) -> bool:
