@@ -130,9 +130,14 @@ def _print_sections(h: GraphReport, show: list[str], limit: int) -> None:
         console.print(f"[bold]possible duplicates[/] ({len(h.duplicates)}: you may want to merge)")
         for d in h.duplicates[:limit]:
             console.print(
-                f"  {d.a}  ~  {d.b}  (cosine {d.cosine:.3f}, text {d.text_similarity:.2f})",
+                f"  {d.a}  ~  {d.b}  ({d.text_similarity:.0%} shared text, "
+                f"{d.changed_lines} lines differ)",
                 markup=False,
             )
+            for c in d.differences[:3]:
+                a = f"{d.a}:{c.a_lines} {c.a_text!r}" if c.a_lines else f"not in {d.a}"
+                b = f"{d.b}:{c.b_lines} {c.b_text!r}" if c.b_lines else f"not in {d.b}"
+                console.print(f"      {a}  vs  {b}", markup=False)
 
 
 def setup_graph(p: argparse.ArgumentParser) -> None:

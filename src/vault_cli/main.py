@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from vault_cli import links, study, watch
 from vault_cli.common import Commands, console, emit_json, err_console, open_vault, vault_config
+from vault_core.errors import NoteNotFound
 from vault_core.query.relevance import assess, confident_hits
 from vault_core.query.search import SearchFilters, SearchHit
 from vault_core.query.service import ask
@@ -21,9 +22,7 @@ from vault_core.results import IndexProgress
 from vault_core.vault import Vault, VaultError
 
 COMMANDS: Commands = {}
-
-
-ROOT_AS_ARGUMENT = ("index", "status", "watch", "doctor")  # `nvault index ~/notes` reads naturally
+CLI_FIND_HINT = "`nvault search WORDS` finds notes by what they say."
 
 
 def _sync_with_progress(vault: Vault) -> Any:
@@ -256,8 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, setup, help_text) in COMMANDS.items():
         sub = subs.add_parser(name, help=help_text)
         sub.add_argument("--root", dest="root", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        if name in ROOT_AS_ARGUMENT:
-            sub.add_argument("root_arg", nargs="?", metavar="ROOT", help="vault folder")
+        # Every command takes the vault the same way: `--root DIR` anywhere, or a leading DIR
+        # (`nvault search ~/notes "query"`), taken only when more words are given than needed.
+        sub.add_argument("root_arg", nargs="?", metavar="ROOT", help="vault folder")
         setup(sub)
     return parser
 
@@ -266,8 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command][0](args)
+    except NoteNotFound as exc:
+        err_console.print(f"[red]error:[/] {escape(str(exc))} {CLI_FIND_HINT}")
+        return 2
     except VaultError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -71,10 +71,17 @@ def setup_quiz(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    """Checks the embedder, the index and Ollama, and says how to fix what is missing."""
-    problems = 0
+    """Checks the embedder, the index and Ollama, and says how to fix what is missing.
+
+    Exits 0 when search works: the LLM is optional (analyze/compare/quiz fall back to the
+    extractive engine), so its absence is a warning, not a failure. `--json` prints only JSON.
+    """
     with open_vault(args) as vault:
         status = vault.status()
+        llm = LLMClient(vault.config.llm).status()
+        if args.json:
+            emit_json({"vault": status.model_dump(mode="json"), "llm": llm.model_dump()})
+            return 0
         console.print(f"[green]ok[/]    embedder {status.model} (dim {status.dim}), loaded offline")
         console.print(
             f"[green]ok[/]    index {status.index_dir}: {status.notes} notes, {status.chunks} chunks ({status.role})"
@@ -83,21 +90,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             console.print(
                 f"[yellow]note[/]  {len(status.skipped)} files skipped: `nvault status` lists why"
             )
-        llm = LLMClient(vault.config.llm).status()
-        if args.json:
-            emit_json({"vault": status.model_dump(mode="json"), "llm": llm.model_dump()})
-            return 0
         if llm.ok:
             console.print(
                 f"[green]ok[/]    Ollama {llm.version or ''} at {llm.host}, model {llm.model}"
             )
         else:
-            problems += 1
-            console.print(f"[yellow]warn[/]  LLM: {llm.error}")
+            console.print(f"[yellow]warn[/]  LLM (optional): {llm.error}", markup=False)
             if llm.fix:
-                console.print(f"      fix: {llm.fix}")
+                console.print(f"      fix: {llm.fix}", markup=False)
             console.print("      analyze/compare/quiz still work with the extractive engine")
-    return 0 if problems == 0 else 1
+    return 0
 
 
 COMMANDS["analyze"] = (

@@ -10,7 +10,8 @@ class VaultError(Exception):
 class NoteNotFound(VaultError):
     def __init__(self, name: str, suggestions: list[str]) -> None:
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"No note matches {name!r}.{hint} Use list_notes or search to find notes.")
+        # Front-end neutral: each front end adds how to find notes with its own commands.
+        super().__init__(f"No note matches {name!r}.{hint}")
         self.name, self.suggestions = name, suggestions
 
 

@@ -114,7 +114,11 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             catching_up = vault.catching_up
             state = vault.embedding_state()
             hits = confident_hits(found, vault.embedder.name, query)  # empty when not confident
-            message = None if relevance.confident else relevance.explain(query)
+            message = (
+                None
+                if relevance.confident
+                else relevance.explain(query, browse="list_notes to browse")
+            )
             return SearchResult(
                 query=query,
                 mode=mode,

@@ -55,3 +55,33 @@ def test_unknown_note_is_a_clear_error(tmp_path: Path) -> None:
     result = nvault(tmp_path, "links", "Recipies")
     assert result.returncode == 2
     assert "No note matches 'Recipies'" in result.stderr and "Recipes.md" in result.stderr
+
+
+def test_every_command_takes_the_vault_the_same_way(tmp_path: Path) -> None:
+    """A leading ROOT works for every command, as `--root` does (`nvault search VAULT "q"`)."""
+    write_files(tmp_path, FILES)
+    run = [sys.executable, "-m", "vault_cli.main"]
+    assert subprocess.run([*run, "index", str(tmp_path)], capture_output=True).returncode == 0
+    for args in (
+        ["search", str(tmp_path), "sourdough starter", "--json"],
+        ["links", str(tmp_path), "Inbox", "--json"],
+        ["mentions", str(tmp_path), "Inbox", "--json"],
+        ["status", str(tmp_path), "--json"],
+    ):
+        done = subprocess.run([*run, *args], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (args, done.stderr)
+        json.loads(done.stdout)
+    found = json.loads(nvault(tmp_path, "search", "sourdough starter", "--json").stdout)
+    assert found and found[0]["path"] == "Recipes.md"  # one argument is still the query
+
+
+def test_not_found_names_cli_commands_and_doctor_passes_without_the_llm(tmp_path: Path) -> None:
+    write_files(tmp_path, FILES)
+    assert nvault(tmp_path, "index").returncode == 0
+    missing = nvault(tmp_path, "links", "Nowhere at all")
+    assert missing.returncode == 2
+    assert "nvault search" in missing.stderr and "list_notes" not in missing.stderr
+    doctor = nvault(tmp_path, "doctor")  # no Ollama on this machine's default port in CI
+    assert doctor.returncode == 0, doctor.stdout
+    report = json.loads(nvault(tmp_path, "doctor", "--json").stdout)  # JSON only on stdout
+    assert set(report) == {"vault", "llm"}

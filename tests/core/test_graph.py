@@ -17,6 +17,33 @@ ESSAY = (
     "the amount you save each month."
 )
 
+PARTS = [
+    "tyres",
+    "flaps",
+    "rudder",
+    "ailerons",
+    "elevator",
+    "fuel",
+    "oil",
+    "battery",
+    "radio",
+    "transponder",
+    "pitot",
+    "static",
+    "compass",
+    "altimeter",
+    "brakes",
+    "lights",
+    "harness",
+    "doors",
+    "canopy",
+    "propeller",
+    "spinner",
+    "cowling",
+    "belts",
+    "magnetos",
+]
+
 TINY = {
     "a.md": "# A\n\nSee [[b]], [[missing note]] and [[dup]].\n",
     "b.md": "# B\n\nOn to [[hub]].\n",
@@ -52,7 +79,26 @@ def test_graph_health_finds_each_problem(tiny: Vault) -> None:
     pairs = [(d.a, d.b) for d in report.duplicates]
     assert pairs == [("money/savings copy.md", "money/savings.md")]
     dup = report.duplicates[0]
-    assert dup.cosine > 0.95 and dup.text_similarity > 0.9 and "merge" in dup.advice
+    assert dup.text_similarity == 1.0 and dup.changed_lines == 1  # a trailing space
+    assert dup.differences[0].a_lines == "3" and "delete" not in dup.advice
+
+
+def test_a_copy_with_edited_lines_is_a_near_duplicate_and_the_edits_are_listed(
+    make_vault: Callable[..., Vault],
+) -> None:
+    lines = [f"Step {i}: check the {w} before the flight." for i, w in enumerate(PARTS, 1)]
+    edited = list(lines)
+    for i in (3, 8, 12, 17, 21):  # five changed lines
+        edited[i] = f"Step {i + 1}: replace the {PARTS[i]} if it is worn."
+    vault = make_vault(
+        {"checklist.md": "\n".join(lines) + "\n", "checklist old.md": "\n".join(edited) + "\n"}
+    )
+    [dup] = vault.graph_health().duplicates
+    assert (dup.a, dup.b) == ("checklist old.md", "checklist.md")
+    assert 0.5 <= dup.text_similarity < 1.0 and dup.changed_lines == 5
+    first = dup.differences[0]
+    assert first.a_lines == first.b_lines == "4"
+    assert "replace the" in first.a_text and "check the" in first.b_text
 
 
 def test_notes_that_merely_share_a_topic_are_not_duplicates(

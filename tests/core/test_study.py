@@ -23,6 +23,7 @@ from vault_core.config import LLMConfig, VaultConfig
 from vault_core.study.analyze import analyze, render_analysis
 from vault_core.study.compare import compare, render_comparison
 from vault_core.study.llm import LLMUnavailable
+from vault_core.study.options import any_equivalent, is_fragment, same_kind
 from vault_core.study.quiz import quiz, render_quiz, supported
 from vault_core.study.text import lines_contain
 from vault_core.vault import Vault
@@ -170,6 +171,9 @@ def test_quiz_extractive_answers_are_in_the_cited_source(vault: Vault, scope: st
         assert 0 <= q.correct_index < len(q.options) and len(set(q.options)) == len(q.options)
         if q.type == "cloze":
             assert q.answer in c.quote and "_____" in q.prompt
+            odd = [o for o in q.options if not same_kind(q.answer, o) or is_fragment(o)]
+            assert not odd, (q.answer, q.options)
+            assert not any_equivalent(q.options)
         assert supported(q, text)
     assert "answer:" in render_quiz(res)
 
@@ -233,6 +237,8 @@ def test_analyze_llm_keeps_verified_points_only(llm_vault: tuple[Vault, FakeOlla
     assert [p.citation.start_line for p in res.key_points] == [n]
     assert any("could not be found" in w for w in res.meta.warnings)
     assert res.suggested_tags == ["templates"]
+    for link in res.candidate_links:  # the LLM engine's links resolve like the extractive ones
+        assert vault.graph.candidates(link.link_text, "Template.md")[:1] == [link.path]
     sent = fake.chat_requests()[0]
     assert f"{n}| " in sent["messages"][1]["content"]
 
@@ -266,3 +272,30 @@ def test_quiz_llm_drops_questions_not_in_their_source(llm_vault: tuple[Vault, Fa
     assert res.meta.engine == "llm"
     assert [q.answer for q in res.questions] == ["template.new"]
     assert any("only 1 of 2" in w for w in res.meta.warnings)
+
+
+def test_quiz_llm_drops_repeated_and_fragment_options(
+    llm_vault: tuple[Vault, FakeOllama],
+) -> None:
+    """A small model's typical slips: the same term twice in other words, a cut-off phrase."""
+    vault, fake = llm_vault
+    text = text_of(vault, "Template.md")
+    n = _line_of(text, "template.new")
+    base = {
+        "type": "cloze",
+        "prompt": "Use _____ to create a template function.",
+        "correct_index": 0,
+        "explanation": "The note says so.",
+        "note": 1,
+        "quote": "template.new",
+        "start_line": n,
+        "end_line": n,
+    }
+    good = {**base, "options": ["template.new", "space.lua", "widget.new", "query.each"]}
+    repeated = {**base, "options": ["template.new", "Template.New", "widget.new", "query.each"]}
+    fragment = {**base, "options": ["template.new", "by the page", "widget.new", "query.each"]}
+    fake.script(json.dumps({"questions": [repeated, fragment, good]}))
+    res = quiz(vault, "Template.md", n=3, types=["cloze"], use_cache=False)
+    assert res.meta.engine == "llm"
+    assert [q.options for q in res.questions] == [good["options"]]
+    assert sum("repeat each other or are fragments" in w for w in res.meta.warnings) == 2

@@ -24,7 +24,12 @@ from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
 from vault_core.index.store import Store
 from vault_core.index.terms import terms_text
-from vault_core.parse.chunk import ChunkDraft, chunk_sections, markdown_sections
+from vault_core.parse.chunk import (
+    ChunkDraft,
+    chunk_sections,
+    markdown_sections,
+    with_frontmatter,
+)
 from vault_core.parse.extract import ExtractError, extract_file, supported_extensions
 from vault_core.parse.markdown import parse_note
 
@@ -296,6 +301,7 @@ class Indexer:
         drafts = chunk_sections(
             note.title, markdown_sections(text, note), limits.chunk_chars, limits.chunk_overlap
         )
+        drafts = with_frontmatter(drafts, note)
         record = NoteRecord(
             **base,
             title=note.title,
@@ -427,7 +433,7 @@ class Indexer:
                         "note_sha": rec.sha256,
                         "text_hash": draft.text_hash,
                         "text": draft.text,
-                        "terms": terms_text(draft.text),
+                        "terms": terms_text(draft.keyword_text),
                         "heading_path": draft.heading_path,
                         "start_line": draft.start_line,
                         "end_line": draft.end_line,

@@ -21,7 +21,7 @@ from vault_core.errors import VaultError
 
 SCHEMA_VERSION = 1
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 CHUNKS = "chunks"
 NOTES = "notes"
 

@@ -4,20 +4,19 @@ duplicates, for a person to review. Read-only.
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
-import numpy as np
 from pydantic import BaseModel, Field
 
-from vault_core.linking.related_index import note_index
+from vault_core.linking.duplicates import NEAR_DUPLICATE, DuplicatePair, near_duplicates
 
 if TYPE_CHECKING:
     from vault_core.vault_index import VaultIndex
 
-DUPLICATE_COSINE = 0.95
-DUPLICATE_TEXT = 0.6
+__all__ = ["DuplicatePair", "GraphReport", "find_duplicates", "graph_health"]
+_DUPLICATES: WeakKeyDictionary[Any, tuple[Any, float, list[DuplicatePair]]] = WeakKeyDictionary()
 
 
 class LinkIssue(BaseModel):
@@ -33,14 +32,6 @@ class Hub(BaseModel):
     title: str
     backlinks: int
     outgoing: int
-
-
-class DuplicatePair(BaseModel):
-    a: str
-    b: str
-    cosine: float
-    text_similarity: float
-    advice: str = "nearly the same content: you may want to merge these"
 
 
 class GraphReport(BaseModel):
@@ -96,31 +87,25 @@ def _issue(res: Any) -> LinkIssue:
     )
 
 
-def find_duplicates(
-    vault: VaultIndex, cosine: float = DUPLICATE_COSINE, text: float = DUPLICATE_TEXT
-) -> list[DuplicatePair]:
-    """Note pairs whose mean vectors nearly coincide and whose words mostly agree."""
-    index = note_index(vault)
-    vecs, has = index.note_vecs, np.flatnonzero(index.has_vector)
-    pairs: list[tuple[int, int, float]] = []
-    for start in range(0, len(has), 1024):  # blockwise, so big vaults never build an n x n matrix
-        rows = has[start : start + 1024]
-        sims = vecs[rows] @ vecs[has].T
-        for r, c in zip(*np.nonzero(sims > cosine), strict=True):
-            a, b = int(rows[r]), int(has[c])
-            if a < b:
-                pairs.append((a, b, float(sims[r, c])))
-    result: list[DuplicatePair] = []
-    for a, b, cos in sorted(pairs, key=lambda t: -t[2])[:500]:
-        ta, tb = (index.read_text(vault, index.paths[i]).split() for i in (a, b))
-        ratio = difflib.SequenceMatcher(None, ta, tb, autojunk=False).ratio()
-        if ratio >= text:
-            result.append(
-                DuplicatePair(
-                    a=index.paths[a],
-                    b=index.paths[b],
-                    cosine=round(cos, 4),
-                    text_similarity=round(ratio, 4),
-                )
-            )
-    return result
+def find_duplicates(vault: VaultIndex, threshold: float = NEAR_DUPLICATE) -> list[DuplicatePair]:
+    """Notes that are copies of each other, edited or not, with what differs (duplicates.py);
+    kept for the catalog version it was computed on, so a server answers again at once."""
+    graph = vault.graph
+    cached = _DUPLICATES.get(vault)
+    if cached is not None and cached[0] is graph and cached[1] == threshold:
+        return [p.model_copy(deep=True) for p in cached[2]]
+    found = _scan_duplicates(vault, threshold)
+    _DUPLICATES[vault] = (graph, threshold, found)
+    return [p.model_copy(deep=True) for p in found]
+
+
+def _scan_duplicates(vault: VaultIndex, threshold: float) -> list[DuplicatePair]:
+    texts: dict[str, str] = {}
+    for path, note in vault.graph.notes.items():
+        if note.kind != "note" or note.error:
+            continue
+        try:
+            texts[path] = (vault.root / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue  # deleted since the last sync: the watcher will catch up
+    return near_duplicates(texts, threshold)

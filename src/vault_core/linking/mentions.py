@@ -15,8 +15,9 @@ from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, Field
 
-from vault_core.index.terms import STOPWORDS
-from vault_core.parse.markdown import blank_inline_code, code_mask, split_frontmatter
+from vault_core.index.terms import STOPWORDS, tokenize
+from vault_core.linking.related_index import note_index
+from vault_core.parse.markdown import HEADING_RE, blank_inline_code, code_mask, split_frontmatter
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
@@ -27,6 +28,13 @@ SPAN_RE = re.compile(
     r"!?\[\[[^\[\]\n]+?\]\]|!?\[[^\[\]\n]*\]\([^)\n]*\)|<[^>\n]+>|\b[a-zA-Z][\w+.\-]*://\S+"
 )
 MIN_NAME_CHARS = 3
+# A one-word name is a common word when more than this share of the vault's notes use it (and
+# more than COMMON_MIN_NOTES do): "system", "time", "data" (vaultofknowledge: 416, 319 notes).
+COMMON_SHARE = 0.02
+COMMON_MIN_NOTES = 10
+LINKED_AS_NAME = 2  # the vault links the note with this very word at least this often...
+LINK_RATE = 0.05  # ...and in at least this share of the notes that use the word
+SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;|>*+#\-–—]|\d[.)])\s*$")
 
 
 # -- unlinked mentions --------------------------------------------------------------------
@@ -69,6 +77,17 @@ class _Matcher:
             keys.sort(key=len, reverse=True)  # longest match wins
         self.owners = owners
         self._link_text: dict[str, str] = {}
+        self.stems: dict[str, tuple[str, ...] | None] = {
+            n.path: _name_key(n.stem) for n in graph.notes.values() if n.kind == "note"
+        }
+        # how the vault already links each note: (name as shown, target) -> count
+        self.linked_as: dict[tuple[tuple[str, ...], str], int] = defaultdict(int)
+        for items in graph.resolutions.values():
+            for res in items:
+                if res.target:
+                    shown = res.link.label or res.link.target.rsplit("/", 1)[-1]
+                    if key := _name_key(shown):
+                        self.linked_as[(key, res.target)] += 1
 
     def link_text(self, path: str) -> str:
         if path not in self._link_text:
@@ -117,9 +136,86 @@ def _maskable_lines(text: str) -> list[str | None]:
     return result
 
 
-def unlinked_mentions(vault: VaultIndex, path: str, text: str | None = None) -> list[Mention]:
-    """Where this note names another note in plain text (not in links, code or frontmatter)."""
+class _WordRarity:
+    """How many notes use a word (the BM25 postings of the vault's current version)."""
+
+    def __init__(self, vault: VaultIndex) -> None:
+        self.vault = vault
+
+    def notes_using(self, word: str) -> int:
+        df = note_index(self.vault).df
+        return max((df.get(term, 0) for term in tokenize(word)), default=0)
+
+    def common(self, word: str) -> bool:
+        n_notes = len(note_index(self.vault).paths)
+        return self.notes_using(word) > max(COMMON_SHARE * n_notes, COMMON_MIN_NOTES)
+
+
+def _reads_as_name(
+    matcher: _Matcher,
+    rarity: _WordRarity,
+    key: tuple[str, ...],
+    target: str,
+    line: str,
+    start: int,
+    end: int,
+) -> bool:
+    """Would a reader take these words for the note's name, not a common word in passing?
+
+    Never a piece of a hyphenated compound ("Set-8", "Anti-Aliasing"), of a longer capitalised
+    name ("Little Kernel"), or a shouted table header ("VALUE"). A one-word name that is a common
+    word in this vault must be written capitalised mid-sentence as the note's file name, or be
+    how the vault already links that note; rarer words and multi-word names stand as they are.
+    """
+    before, after, written = line[:start], line[end:], line[start:end]
+    if re.search(r"\w[-‐]$", before) or re.match(r"^[-‐]\w", after):
+        return False
+    words = [t for t in key if t[0].isalnum() or t[0] == "_"]
+    if len(words) > 1:
+        return True
+    if written[:1].isupper() and _inside_longer_name(before, after):
+        return False  # "Support Vector Machine", "Little Kernel"
+    if written.isupper() and len(written) > 2 and not _spelled_upper(matcher, key, target):
+        return False
+    if not rarity.common(written):
+        return True
+    linked = matcher.linked_as.get((key, target), 0)
+    if linked >= max(LINKED_AS_NAME, LINK_RATE * rarity.notes_using(written)):
+        return True  # the writer links this word to this note often enough
+    if not written[:1].isupper() or SENTENCE_START_RE.search(before):
+        return False
+    if _inside_longer_name(before, after, strict=True):
+        return False  # "Real Path:", a label of its own
+    return matcher.stems.get(target) == key  # not only an alias or a heading-title of the note
+
+
+def _inside_longer_name(before: str, after: str, strict: bool = False) -> bool:
+    """A capitalised word next to another; unless `strict`, a capitalised word before it that
+    merely opens the sentence ("While Buddhism says") does not count."""
+    prev = re.search(r"([A-Za-z][\w']*)\s+$", before)
+    nxt = re.match(r"^\s+([A-Za-z][\w']*)", after)
+    if nxt and nxt.group(1)[:1].isupper():
+        return True
+    return bool(
+        prev
+        and prev.group(1)[:1].isupper()
+        and (strict or not SENTENCE_START_RE.search(before[: prev.start()]))
+    )
+
+
+def _spelled_upper(matcher: _Matcher, key: tuple[str, ...], target: str) -> bool:
+    note = matcher.graph.notes[target]
+    return any(_name_key(n) == key and n.isupper() for n in (note.stem, note.title, *note.aliases))
+
+
+def unlinked_mentions(
+    vault: VaultIndex, path: str, text: str | None = None, *, strict: bool = True
+) -> list[Mention]:
+    """Where this note names another note in plain text (not in links, code, headings or
+    frontmatter). `strict` (the default) keeps only what reads as the note's name
+    (`_reads_as_name`); without it every name match counts (the link model's mention signal)."""
     matcher = _matcher(vault)
+    rarity = _WordRarity(vault)
     graph = matcher.graph
     if text is None:
         note = graph.notes.get(path)
@@ -130,7 +226,7 @@ def unlinked_mentions(vault: VaultIndex, path: str, text: str | None = None) -> 
     src_dir = posixpath.dirname(path)
     found: list[Mention] = []
     for line_no, line in enumerate(_maskable_lines(text), start=1):
-        if not line:
+        if not line or (strict and HEADING_RE.match(line)):
             continue
         tokens = list(TOKEN_RE.finditer(line))
         folded = [t.group(0).casefold() for t in tokens]
@@ -147,6 +243,10 @@ def unlinked_mentions(vault: VaultIndex, path: str, text: str | None = None) -> 
                 continue  # the note's own name
             target = min(owners, key=lambda p: (posixpath.dirname(p) != src_dir, p.count("/"), p))
             start_col, end_col = tokens[i - len(key)].start(), end
+            if strict and not _reads_as_name(
+                matcher, rarity, key, target, line, start_col, end_col
+            ):
+                continue
             written = line[start_col:end_col]
             link_text = matcher.link_text(target)
             same = written.casefold() == link_text.casefold()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -194,7 +195,8 @@ def link_candidates(
         titles = index.title_scores(vault, path, keep_link_words)
         titles[me] = 0.0
         ranked["titles"] = _top(titles, excluded, index, positive=True)
-        mentions = index.mention_scores(vault, path, keep_link_words).copy()
+        named = partial(_named_notes, vault)
+        mentions = index.mention_scores(vault, path, named, keep_link_words).copy()
         if note_sims is not None:  # ties (one mention each) go to the closer note
             mentions += np.where(mentions > 0, note_sims.clip(0, 1) * 0.5, 0)
         ranked["mention"] = _top(mentions, excluded, index, positive=True)
@@ -244,6 +246,11 @@ def _top(
         if len(result) >= DEPTH:
             break
     return result
+
+
+def _named_notes(vault: VaultIndex, source: str, text: str) -> list[str]:
+    """Every note `text` names, unfiltered: the mention signal the link model was fitted on."""
+    return [m.target for m in unlinked_mentions(vault, source, text, strict=False)]
 
 
 def _suggestion(

@@ -12,6 +12,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -21,7 +22,6 @@ import numpy as np
 from vault_core.index.link_graph import strip_links
 from vault_core.index.store import vector_matrix
 from vault_core.index.terms import TOKEN_RE, tokenize
-from vault_core.linking.mentions import unlinked_mentions
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
@@ -286,7 +286,10 @@ class NoteIndex:
             for i, a in zip(wanted.tolist(), at.tolist(), strict=True):
                 if ix[a] == i:
                     found[i].append((float(w[a]) * weight, term))
-        return {i: [surface[t] for _, t in sorted(f, reverse=True)[:n]] for i, f in found.items()}
+        return {
+            i: _distinct([surface[t] for _, t in sorted(f, reverse=True)], n)
+            for i, f in found.items()
+        }
 
     def stripped_vectors(
         self, vault: VaultIndex, path: str, keep_words: bool = False
@@ -299,16 +302,23 @@ class NoteIndex:
             self._stripped[key] = np.asarray(vecs, dtype=np.float32)
         return self._stripped[key]
 
-    def mention_scores(self, vault: VaultIndex, path: str, keep_words: bool = False) -> np.ndarray:
-        """How often the note names each other note in its link-free text (memoised)."""
+    def mention_scores(
+        self,
+        vault: VaultIndex,
+        path: str,
+        named: Callable[[str, str], list[str]],
+        keep_words: bool = False,
+    ) -> np.ndarray:
+        """How often the note names each other note in its link-free text (memoised).
+        `named(path, text)` lists the notes a text names (the caller's mention finder)."""
         key = (path, keep_words)
         if key not in self._mentions:
             scores = np.zeros(len(self.paths), np.float32)
             if self.records[path].kind == "note":
                 text = self.link_free_text(vault, path, keep_words)
-                for m in unlinked_mentions(vault, path, text=text):
-                    if m.target in self.pos:
-                        scores[self.pos[m.target]] += 1.0
+                for target in named(path, text):
+                    if target in self.pos:
+                        scores[self.pos[target]] += 1.0
             self._mentions[key] = scores
         return self._mentions[key]
 
@@ -401,3 +411,9 @@ def note_index(vault: VaultIndex) -> NoteIndex:
             cached = NoteIndex(vault)
             _INDEXES[vault] = cached
         return cached
+
+
+def _distinct(words: list[str], n: int) -> list[str]:
+    """The first `n` words that read differently (`eMMC` and `emmc` are one word to a reader)."""
+    seen: set[str] = set()
+    return [w for w in words if not (w.casefold() in seen or seen.add(w.casefold()))][:n]

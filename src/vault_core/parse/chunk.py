@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -13,11 +14,26 @@ from vault_core.parse.markdown import FENCE_RE, ParsedNote, code_mask
 SENTENCE_END_RE = re.compile(r"(?<=[.!?。！？])\s+")
 
 
+FRONTMATTER_WEIGHT = 2  # frontmatter words count twice in BM25: a description is a summary
+FRONTMATTER_MAX_CHARS = 4_000
+SKIP_FRONTMATTER_KEYS = frozenset({"title"})  # already the breadcrumb of every chunk
+
+
 class ChunkDraft(Locator):
-    """A chunk before it has a vector; `text` (breadcrumb + body) is embedded and hashed."""
+    """A chunk before it has a vector; `text` (breadcrumb + body) is embedded and hashed.
+
+    `keywords` (the note's frontmatter values, on its first chunk) go to the BM25 terms only, so
+    frontmatter is searchable by keyword without changing the embedded text or its vector.
+    """
 
     text: str
     body: str
+    keywords: str = ""
+
+    @property
+    def keyword_text(self) -> str:
+        """What the `terms` column is built from."""
+        return f"{self.text}\n{self.keywords}" if self.keywords else self.text
 
     @property
     def text_hash(self) -> str:
@@ -215,3 +231,36 @@ def chunk_sections(
         if group:
             chunks.append(_make_chunk(section, breadcrumb, group, carry))
     return chunks
+
+
+def frontmatter_values(frontmatter: dict[str, Any]) -> str:
+    """Every scalar value of the frontmatter (nested lists and maps too), as plain text."""
+    out: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif value is not None and not isinstance(value, bool):
+            out.append(str(value))
+
+    walk({k: v for k, v in frontmatter.items() if str(k).casefold() not in SKIP_FRONTMATTER_KEYS})
+    return " ".join(out)[:FRONTMATTER_MAX_CHARS]
+
+
+def with_frontmatter(drafts: list[ChunkDraft], note: ParsedNote) -> list[ChunkDraft]:
+    """The note's chunks with its frontmatter values as keywords of the first one; a note that is
+    only frontmatter gets one chunk for it (lines 1 to the closing `---`)."""
+    values = frontmatter_values(note.frontmatter)
+    if not values:
+        return drafts
+    keywords = " ".join([values] * FRONTMATTER_WEIGHT)
+    if drafts:
+        drafts[0] = drafts[0].model_copy(update={"keywords": keywords})
+        return drafts
+    text = f"{note.title}\n\n{values}"
+    end = max(note.body_start_line - 1, 1)
+    return [ChunkDraft(text=text, body=values, start_line=1, end_line=end, keywords=keywords)]

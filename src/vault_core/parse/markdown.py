@@ -176,11 +176,16 @@ def _markdown_link(match: re.Match[str], line_no: int) -> Link | None:
 
 
 def _leading_h1(lines: list[str], body_start: int, headings: list[Heading]) -> Heading | None:
-    """The H1 that opens the note (only blank lines before it): a document title, not a section."""
+    """The H1 that opens the note (only blank lines before it) and is its only H1: a document
+    title. A note whose H1s are "# Tools", "# To Refer", "# Notes" uses them as sections, and
+    its title is its file name (163 of the 252 notes opening with an H1 in vaultofknowledge)."""
     first_content = next(
         (i + 1 for i in range(body_start - 1, len(lines)) if lines[i].strip()), None
     )
-    return next((h for h in headings if h.level == 1 and h.line == first_content), None)
+    h1s = [h for h in headings if h.level == 1]
+    if len(h1s) != 1 or h1s[0].line != first_content:
+        return None
+    return h1s[0]
 
 
 def parse_note(text: str, path: str) -> ParsedNote:

@@ -28,8 +28,9 @@ class Relevance(BaseModel):
     floor: float | None = Field(description="the cosine below which meaning alone is too weak")
     wordless_query: bool = Field(False, description="no letter or digit: meaning cannot match")
 
-    def explain(self, query: str) -> str:
-        """One sentence for a person or an agent when nothing matched confidently."""
+    def explain(self, query: str, browse: str = "") -> str:
+        """One sentence for a person or an agent when nothing matched confidently; `browse` is
+        the front end's own way to list notes (each front end names its own commands)."""
         shown = query if len(query) <= 80 else query[:77] + "..."
         best = "none" if self.best_similarity is None else f"{self.best_similarity:.3f}"
         floor = "" if self.floor is None else f", below the floor {self.floor:.3f}"
@@ -37,8 +38,12 @@ class Relevance(BaseModel):
             floor = " (the query has no letter or digit, so only a keyword could match it)"
         return (
             f"Nothing in the notes matches {shown!r} confidently: no keyword match, and the "
-            f"closest passage's meaning similarity is {best}{floor}. Try other words, a name "
-            "that appears in the notes, or list_notes to browse."
+            f"closest passage's meaning similarity is {best}{floor}. Try other words"
+            + (
+                f", a name that appears in the notes, or {browse}."
+                if browse
+                else " or a name that appears in the notes."
+            )
         )
 
 

@@ -213,11 +213,43 @@ class Searcher:
                 continue  # the note was deleted after the chunk was read
             if per_note and per_path.get(row["path"], 0) >= per_note:
                 continue
+            hit = _hit(row, notes[row["path"]], query, scores[chunk_id], ranks[chunk_id])
+            if _merge_into(hits, hit):
+                continue
             per_path[row["path"]] = per_path.get(row["path"], 0) + 1
-            hits.append(_hit(row, notes[row["path"]], query, scores[chunk_id], ranks[chunk_id]))
+            hits.append(hit)
             if len(hits) >= limit:
                 break
         return hits
+
+
+def _same_span(a: SearchHit, b: SearchHit) -> bool:
+    """Two chunks of one passage (a long line split in pieces, or a chunk's overlap tail)."""
+    if a.path != b.path or a.page != b.page or a.sheet != b.sheet:
+        return False
+    if a.row_start is not None and b.row_start is not None:
+        return a.row_start <= (b.row_end or 0) and b.row_start <= (a.row_end or 0)
+    return bool(a.start_line and b.start_line) and (
+        a.start_line <= b.end_line and b.start_line <= a.end_line
+    )
+
+
+def _merge_into(hits: list[SearchHit], hit: SearchHit) -> bool:
+    """Fold `hit` into a better-ranked hit on an overlapping span of the same file; one passage is
+    cited once (`:198` and `:198-200` become `:198-200`)."""
+    for kept in hits:
+        if _same_span(kept, hit):
+            kept.start_line = min(kept.start_line, hit.start_line)
+            kept.end_line = max(kept.end_line, hit.end_line)
+            if kept.row_start is not None and hit.row_start is not None:
+                kept.row_start = min(kept.row_start, hit.row_start)
+                kept.row_end = max(kept.row_end or 0, hit.row_end or 0)
+            for retriever, rank in hit.ranks.items():
+                kept.ranks[retriever] = min(kept.ranks.get(retriever, rank), rank)
+            if hit.similarity is not None:
+                kept.similarity = max(kept.similarity or 0.0, hit.similarity)
+            return True
+    return False
 
 
 _WORD_RE = re.compile(r"\w+")

@@ -191,7 +191,13 @@ def candidate_links(ctx: StudyContext, path: str, limit: int = 8) -> list[LinkCa
     """Existing notes this one should probably link: the see-also engine's suggestions
     (`related()`: names mentioned in plain text, similar passages, the link graph), with reasons."""
     return [
-        LinkCandidate(path=r.path, title=r.title, score=r.score, reason="; ".join(r.reasons))
+        LinkCandidate(
+            path=r.path,
+            title=r.title,
+            link_text=r.link_text,
+            score=r.score,
+            reason="; ".join(r.reasons),
+        )
         for r in related(ctx.vault, path, limit)
     ]
 
@@ -271,6 +277,6 @@ def render_analysis(result: AnalyzeResult) -> str:
         lines.append("Suggested tags: " + " ".join("#" + t for t in result.suggested_tags))
     if result.candidate_links:
         lines.append("Candidate links:")
-        lines += [f"  - [[{c.title}]] ({c.path}): {c.reason}" for c in result.candidate_links]
+        lines += [f"  - [[{c.link_text}]] ({c.path}): {c.reason}" for c in result.candidate_links]
     lines += [f"warning: {w}" for w in m.warnings]
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vault_core.study.llm import LLMClient, LLMStatus, LLMUnavailable
 from vault_core.study.text import WORD_RE, normalize_ws, plain
 
-CACHE_VERSION = 2  # 2: candidate links come from related()
+CACHE_VERSION = 3  # 2: candidate links come from related(); 3: link_text, quiz distractors
 Engine = Literal["llm", "extractive"]
 EngineChoice = Literal["auto", "llm", "extractive"]
 QuestionType = Literal["mcq", "true_false", "cloze"]
@@ -62,6 +62,9 @@ class KeyTerm(Closed):
 class LinkCandidate(Closed):
     path: str
     title: str
+    link_text: str = Field(
+        description="what to write inside [[ ]]: the name the link resolver reads as this note"
+    )
     score: float
     reason: str
 

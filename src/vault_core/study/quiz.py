@@ -33,6 +33,7 @@ from vault_core.study.models import (
     choose_engine,
     locate,
 )
+from vault_core.study.options import any_equivalent, is_fragment, pick_distractors
 from vault_core.study.text import (
     Term,
     Unit,
@@ -152,8 +153,8 @@ def resolve_scope(
     paths = list(dict.fromkeys(h.path for h in hits if h.path in {n.path for n in notes}))
     if not paths or not assess(hits, ctx.vault.embedder.name, scope).confident:
         raise ValueError(
-            f"no notes match {scope!r}; try a note's title or path, a folder/ or a #tag "
-            "(list_notes shows them), or other words for the topic"
+            f"no notes match {scope!r}; try a note's title or path, a folder/ or a #tag, "
+            "or other words for the topic"
         )
     return "query", paths[:5]
 
@@ -167,16 +168,11 @@ def _material(ctx: StudyContext, path: str) -> _Material:
 # ---------------------------------------------------------------- extractive
 
 
-def _shape(s: str) -> tuple[bool, bool, int]:
-    """Code-like, capitalised, word count: a distractor should look like the answer."""
-    code = bool(re.search(r"[`_.()/${}#=]|[a-z][A-Z]", s))
-    return (code, s[:1].isupper(), min(len(s.split()), 3))
-
-
 def _quiz_extractive(
     ctx: StudyContext, material: list[_Material], n: int, types: list[QuestionType], seed: str
 ) -> list[Question]:
     df = ctx.docfreq()
+    embedder = ctx.vault.embedder
     rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16))
     candidates: list[tuple[float, _Material, Unit, Term]] = []
     pool: dict[str, str] = {}  # casefolded surface -> surface: distractor pool
@@ -188,7 +184,9 @@ def _quiz_extractive(
         for unit, score in central:
             sentence = normalize_ws(plain(unit.text))
             for t in terms:
-                if t.surface in unit.text and t.surface in sentence and len(t.surface) >= 3:
+                if is_fragment(t.surface) or len(t.surface) < 3:
+                    continue  # "/action-items" is a piece of a path, not an answer
+                if t.surface in unit.text and _word_at(sentence, t.surface):
                     candidates.append((score * t.weight, mat, unit, t))
                     break
     for path in _related_paths(ctx, material):
@@ -204,7 +202,7 @@ def _quiz_extractive(
         if (mat.path, unit.index) in used_units or term.surface.casefold() in used_terms:
             continue
         qtype = types[len(questions) % len(types)]
-        distractors = _distractors(term.surface, unit.text, pool, rng)
+        distractors = pick_distractors(term.surface, unit.text, list(pool.values()), embedder)
         if len(distractors) < (1 if qtype == "true_false" else 2):
             continue
         question = _make(qtype, mat, unit, term.surface, distractors, rng)
@@ -221,22 +219,17 @@ def _related_paths(ctx: StudyContext, material: list[_Material], limit: int = 4)
     return list(dict.fromkeys(h.path for h in hits if h.path not in own))[:limit]
 
 
-def _distractors(answer: str, sentence: str, pool: dict[str, str], rng: random.Random) -> list[str]:
-    low = answer.casefold()
-    shape = _shape(answer)
-    options = [
-        s
-        for k, s in pool.items()
-        if k != low
-        and low not in k
-        and k not in low
-        and s.casefold() not in sentence.casefold()
-        and _shape(s) == shape
-    ]
-    options.sort(key=lambda s: (abs(len(s) - len(answer)), s))
-    head = options[:8]
-    rng.shuffle(head)
-    return head[:3]
+def _word_at(sentence: str, term: str) -> re.Match[str] | None:
+    """`term` as a whole word: "app" is not in "application"."""
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", sentence)
+
+
+def _swap(sentence: str, answer: str, other: str) -> str:
+    """The sentence with its first whole-word `answer` replaced by `other`."""
+    found = _word_at(sentence, answer)
+    if found is None:
+        return sentence
+    return sentence[: found.start()] + other + sentence[found.end() :]
 
 
 def _make(
@@ -255,7 +248,7 @@ def _make(
     explanation = f"{mat.path}:{unit.start_line} says: “{sentence}”"
     if qtype == "true_false":
         true = rng.random() < 0.5
-        statement = sentence if true else sentence.replace(answer, distractors[0], 1)
+        statement = sentence if true else _swap(sentence, answer, distractors[0])
         return Question(
             type=qtype,
             prompt=f"True or false, according to {where}: {statement}",
@@ -269,13 +262,13 @@ def _make(
         rng.shuffle(options)
         return Question(
             type=qtype,
-            prompt=f"Fill in the blank ({where}): " + sentence.replace(answer, BLANK, 1),
+            prompt=f"Fill in the blank ({where}): " + _swap(sentence, answer, BLANK),
             options=options,
             correct_index=options.index(answer),
             explanation=explanation,
             citation=citation,
         )
-    statements = [sentence] + [sentence.replace(answer, d, 1) for d in distractors]
+    statements = [sentence] + [_swap(sentence, answer, d) for d in distractors]
     order = list(range(len(statements)))
     rng.shuffle(order)
     return Question(
@@ -352,6 +345,14 @@ def _quiz_llm(
         options = ["True", "False"] if q.type == "true_false" else [o.strip() for o in q.options]
         if not 0 <= q.correct_index < len(options) or len(set(options)) < 2:
             warnings.append(f"dropped a question with invalid options: {q.prompt[:50]!r}")
+            continue
+        if q.type != "true_false" and (
+            any_equivalent(options) or (q.type == "cloze" and any(map(is_fragment, options)))
+        ):
+            warnings.append(
+                f"dropped a question whose options repeat each other or are fragments: "
+                f"{q.prompt[:50]!r}"
+            )
             continue
         cite = locate(mat.text, mat.path, q.quote, q.start_line, q.end_line, hint=q.prompt)
         if cite is None:
