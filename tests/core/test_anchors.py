@@ -42,7 +42,10 @@ def test_markdown_links_land_on_slugs_and_text_wiki_links_on_text_only() -> None
 
 
 def test_title_line_is_only_the_leading_h1() -> None:
-    assert parse_note("\n# Title\ntext\n# Part\n", "n.md").title_line == 2
+    assert parse_note("\n# Title\ntext\n## Part\n", "n.md").title_line == 2
+    # several H1s are sections (issue 18): the file name is the title, no H1 is the title line
+    several = parse_note("# Tools\ntext\n# Notes\n", "Android Partitions.md")
+    assert several.title == "Android Partitions" and several.title_line is None
     section = parse_note("Intro text.\n\n# Modifier keys\n", "Keyboard Shortcuts.md")
     assert section.title == "Keyboard Shortcuts" and section.title_line is None
     titled = parse_note("---\ntitle: T\n---\n# Heading\n", "n.md")
