@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from vault_core.config import VaultConfig
 from vault_core.vault import Vault
@@ -18,9 +19,23 @@ Command = Callable[[argparse.Namespace], int]
 Commands = dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]]
 
 
+CREATING_COMMANDS = frozenset({"index", "watch"})  # the only commands that start a first index
+
+
 def open_vault(args: argparse.Namespace) -> Vault:
+    """Open the vault for a command; a read command on a folder never indexed is an error.
+
+    A repair done while opening is said here, once, in one sentence; after a rebuild a read
+    command first brings the names and keywords back (phase 1, reusing the salvaged vectors).
+    """
     root = getattr(args, "root_arg", None) or getattr(args, "root", None)
-    return Vault.open(config=VaultConfig.load(root))
+    create = getattr(args, "command", "") in CREATING_COMMANDS
+    vault = Vault.open(config=VaultConfig.load(root), create=create)
+    if vault.notice:
+        err_console.print(f"[yellow]{escape(vault.notice)}[/]")
+        if vault.is_writer and not create and vault.recovery and vault.recovery.action != "fts":
+            vault.sync(embed=False)
+    return vault
 
 
 def emit_json(model: Any) -> None:

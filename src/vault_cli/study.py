@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from rich.markup import escape
+
 from vault_cli.common import Commands, console, emit_json, open_vault
+from vault_core.errors import VaultError
+from vault_core.index.health import check_index
 from vault_core.study.analyze import render_analysis
 from vault_core.study.compare import render_comparison
 from vault_core.study.llm import LLMClient, LLMError
@@ -74,6 +78,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     """Checks the embedder, the index and Ollama, and says how to fix what is missing."""
     problems = 0
     with open_vault(args) as vault:
+        health = check_index(vault.config.index_path, vault.embedder.dim)
+        if not health.ok and not args.repair:
+            problems += 1
+            console.print(
+                f"[red]bad[/]   index: {escape(health.summary())}; `nvault doctor --repair` "
+                "rebuilds it from your notes"
+            )
+        elif not health.ok:
+            if not vault.is_writer:
+                raise VaultError(
+                    "another nvault process is indexing this vault; it repairs the index on its "
+                    "next rescan (or stop it and run `nvault doctor --repair` again)"
+                )
+            vault.repair(health)
+            console.print(f"[green]fixed[/] {escape(vault.notice or 'index repaired')}")
+            vault.sync(embed=False)
         status = vault.status()
         console.print(f"[green]ok[/]    embedder {status.model} (dim {status.dim}), loaded offline")
         console.print(
@@ -107,10 +127,15 @@ COMMANDS["analyze"] = (
 )
 COMMANDS["compare"] = (cmd_compare, setup_compare, "what two notes agree on, where they differ")
 COMMANDS["quiz"] = (cmd_quiz, setup_quiz, "questions with answers cited to your notes")
-COMMANDS["doctor"] = (
-    cmd_doctor,
-    lambda p: p.add_argument("--json", action="store_true"),
-    "check the setup",
-)
+
+
+def setup_doctor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--repair", action="store_true", help="rebuild a damaged index (reusing its vectors)"
+    )
+
+
+COMMANDS["doctor"] = (cmd_doctor, setup_doctor, "check the setup and the index")
 
 __all__ = ["LLMError"]

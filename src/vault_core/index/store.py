@@ -19,13 +19,12 @@ import numpy as np
 import pyarrow as pa
 from lancedb.index import FTS, BTree
 
-from vault_core.errors import VaultError
+from vault_core.errors import IndexDamaged, VaultError
+from vault_core.index.health import CHUNKS, META_BACKUP, NOTES, read_meta
 
 SCHEMA_VERSION = 1
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
 PARSER_VERSION = 3
-CHUNKS = "chunks"
-NOTES = "notes"
 
 
 class IndexMismatch(VaultError, RuntimeError):
@@ -87,7 +86,8 @@ class Store:
         self.index_dir = index_dir
         self.model, self.dim, self.writer = model, dim, writer
         self._chunks_schema = chunks_schema(dim)
-        index_dir.mkdir(parents=True, exist_ok=True)
+        if writer:
+            index_dir.mkdir(parents=True, exist_ok=True)
         # Readers re-check the table version at most twice a second, so they follow the writer.
         interval = None if writer else timedelta(milliseconds=500)
         self.db = lancedb.connect(str(index_dir / "lance"), read_consistency_interval=interval)
@@ -104,10 +104,18 @@ class Store:
 
     def _check_meta(self) -> None:
         wanted = {"schema": SCHEMA_VERSION, "model": self.model, "dim": self.dim}
-        meta = json.loads(self.meta_path.read_text()) if self.meta_path.is_file() else None
+        try:
+            meta = read_meta(self.index_dir)
+        except ValueError as exc:
+            raise IndexDamaged(
+                f"The index in {self.index_dir} is damaged ({exc}): the writer process rebuilds "
+                "it, or run `nvault doctor --repair`."
+            ) from exc
         self.reparse_needed = False
         if meta is not None and {k: meta.get(k) for k in wanted} == wanted:
             self.reparse_needed = meta.get("parser") != PARSER_VERSION
+            if self.writer and not (self.index_dir / META_BACKUP).is_file():
+                self._write_meta(meta)  # an index from before the copy existed
             return
         if not self.writer:
             if meta is None:
@@ -118,12 +126,18 @@ class Store:
             )
         for name in self._table_names():
             self.db.drop_table(name)
-        atomic_write_text(self.meta_path, json.dumps({**wanted, "parser": PARSER_VERSION}))
+        self._write_meta({**wanted, "parser": PARSER_VERSION})
+
+    def _write_meta(self, meta: dict[str, Any]) -> None:
+        """index.json plus a copy beside the tables: a garbage index.json costs no re-embed."""
+        text = json.dumps(meta)
+        atomic_write_text(self.meta_path, text)
+        atomic_write_text(self.index_dir / META_BACKUP, text)
 
     def mark_reparsed(self) -> None:
         """Called after a full sync that re-parsed every file with this PARSER_VERSION."""
-        meta = json.loads(self.meta_path.read_text())
-        atomic_write_text(self.meta_path, json.dumps({**meta, "parser": PARSER_VERSION}))
+        meta = read_meta(self.index_dir) or {}
+        self._write_meta({**meta, "parser": PARSER_VERSION})
         self.reparse_needed = False
 
     def _table_names(self) -> list[str]:
