@@ -66,6 +66,14 @@ def describe_failure(exc: BaseException) -> str:
 
     Tracebacks belong in the log (`-v`); this is the one place the wording is decided.
     """
+    known = known_failure(exc)
+    if known is not None:
+        return known
+    return f"Unexpected {type(exc).__name__}: {short_cause(exc)} (run with -v for the details)."
+
+
+def known_failure(exc: BaseException) -> str | None:
+    """The sentence for a failure nvault understands (its own, disk, permissions, the index)."""
     if isinstance(exc, VaultError):
         return str(exc)
     if is_disk_full(exc):
@@ -83,4 +91,4 @@ def describe_failure(exc: BaseException) -> str:
             f"The index could not be read ({short_cause(exc)}): run `nvault doctor --repair` to "
             "rebuild it from your notes."
         )
-    return f"Unexpected {type(exc).__name__}: {short_cause(exc)} (run with -v for the details)."
+    return None

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from vault_core.config import choose_root
+from vault_core.errors import describe_failure
 from vault_core.results import IndexProgress
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ log = logging.getLogger("vault_lsp")
 
 FALLBACK_RESCAN_S = 5.0
 PROGRESS_POLL_S = 0.3
+MESSAGE_WARNING, MESSAGE_ERROR = 2, 1  # LSP MessageType
 
 
 class Features(BaseModel):
@@ -62,6 +64,7 @@ class Session:
         self.root: Path | None = None
         self.options = InitOptions()
         self.vault_error: str | None = None
+        self._notice_said: str | None = None
         self._vault: Vault | None = None
         self._ready = threading.Event()
         self._stop = threading.Event()
@@ -111,8 +114,9 @@ class Session:
             self._vault = vault
             log.info("vault open: %s (%s)", self.root, "writer" if vault.is_writer else "reader")
         except Exception as exc:
-            self.vault_error = f"{type(exc).__name__}: {exc}"
+            self.vault_error = describe_failure(exc)
             log.exception("could not open the vault")
+            self._show(MESSAGE_ERROR, f"nvault: {self.vault_error}")
             self._ready.set()
             return
         self._ready.set()
@@ -187,6 +191,7 @@ class Session:
             vault = self._vault
             if vault is None:
                 continue
+            self._say_notice(vault)
             p = vault.embedding_state()
             pending = p.embedding_pending > 0
             now = (bool(p.active or pending), int(p.done), int(p.total), p.phase, p.chunks_embedded)
@@ -214,6 +219,15 @@ class Session:
                     "message": p.describe(),
                 },
             )
+
+    def _say_notice(self, vault: Vault) -> None:
+        """A repair nvault did on its own (damaged or vanished index): one message, once."""
+        if vault.notice and vault.notice != self._notice_said:
+            self._notice_said = vault.notice
+            self._show(MESSAGE_WARNING, vault.notice)
+
+    def _show(self, kind: int, message: str) -> None:
+        self._notify("window/showMessage", {"type": kind, "message": message})
 
     def note_count(self) -> int:
         vault = self._vault
