@@ -74,9 +74,7 @@ def _sync_with_progress(vault: Vault) -> Any:
 def cmd_index(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         if not vault.is_writer:
-            err_console.print(
-                "another nvault process is indexing this vault; it will keep it current"
-            )
+            err_console.print(vault.reader_reason)
             return 1
         report = _sync_with_progress(vault)
         if args.json:

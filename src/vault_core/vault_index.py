@@ -67,6 +67,7 @@ class VaultIndex:
         self.recovery: Recovery | None = None
         self._salvaged: dict[str, Any] = {}
         self._lock = WriterLock(index_path)
+        self.read_only = False
         self.is_writer = writer and self._try_lock()
         self._health_checked = time.monotonic()
         if self.is_writer:
@@ -109,10 +110,22 @@ class VaultIndex:
         try:
             index_path.mkdir(parents=True, exist_ok=True)
         except OSError:
+            self.read_only = True
             return False
         if not os.access(index_path, os.W_OK) or _read_only_mount(index_path):
+            self.read_only = True
             return False
         return self._lock.acquire()
+
+    @property
+    def reader_reason(self) -> str:
+        """Why this process does not write the index, as one sentence."""
+        if self.read_only:
+            return (
+                f"The index folder {self.config.index_path} is read-only: nvault can search it "
+                "but not update it (make it writable, or set index_dir in .nvault/config.toml)."
+            )
+        return "Another nvault process is indexing this vault; it keeps the index current."
 
     def _open_store(self) -> Store:
         store = Store(
@@ -201,9 +214,7 @@ class VaultIndex:
         `paths` (a saved file) embeds inline, so the note is searchable by meaning at once.
         """
         if not self.is_writer or self.indexer is None:
-            raise VaultError(
-                "this process is a reader: another nvault process is indexing this vault"
-            )
+            raise VaultError(self.reader_reason)
         if self.index_folder_changed():
             self.rebuild_vanished_folder()
             paths = None

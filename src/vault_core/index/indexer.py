@@ -332,6 +332,7 @@ class Indexer:
         drafts = chunk_sections(
             note.title, markdown_sections(text, note), limits.chunk_chars, limits.chunk_overlap
         )
+        drafts = self._cap(drafts, warnings)
         record = NoteRecord(
             **base,
             title=note.title,
@@ -352,10 +353,23 @@ class Indexer:
             extracted.title, extracted.sections, limits.chunk_chars, limits.chunk_overlap
         )
         warnings = list(extracted.warnings)
+        drafts = self._cap(drafts, warnings)
         if not drafts and not warnings:
             warnings.append("no text found: nothing to index (empty sheet or document)")
         record = NoteRecord(**base, title=extracted.title, warnings=warnings)
         return _Prepared(record=record, drafts=drafts)
+
+    def _cap(self, drafts: list[ChunkDraft], warnings: list[str]) -> list[ChunkDraft]:
+        """At most `limits.max_chunks_per_file` chunks: one huge file must not cost hours."""
+        cap = self.config.limits.max_chunks_per_file
+        if len(drafts) <= cap:
+            return drafts
+        kept = drafts[:cap]
+        warnings.append(
+            f"very long: only the first {cap:,} of {len(drafts):,} passages are indexed "
+            f"(up to line {kept[-1].end_line or '?'}; limits.max_chunks_per_file)"
+        )
+        return kept
 
     def _reuse_moved_vectors(self, old_path: str, prepared: _Prepared) -> None:
         rows = self.store.chunk_rows([old_path], ["ordinal", "vector"])
