@@ -107,12 +107,8 @@ class VaultIndex:
     def _try_lock(self) -> bool:
         """Writer only with both locks and a writable index folder (read-only: a reader)."""
         index_path = self.config.index_path
-        try:
-            index_path.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            self.read_only = True
-            return False
-        if not os.access(index_path, os.W_OK) or _read_only_mount(index_path):
+        existing = index_path if index_path.is_dir() else index_path.parent
+        if not os.access(existing, os.W_OK) or _read_only_mount(existing):
             self.read_only = True
             return False
         return self._lock.acquire()

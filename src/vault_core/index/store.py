@@ -89,12 +89,23 @@ class Store:
         if writer:
             index_dir.mkdir(parents=True, exist_ok=True)
         # Readers re-check the table version at most twice a second, so they follow the writer.
-        interval = None if writer else timedelta(milliseconds=500)
-        self.db = lancedb.connect(str(index_dir / "lance"), read_consistency_interval=interval)
+        self._interval = None if writer else timedelta(milliseconds=500)
+        self.db: Any = None
+        self.chunks: Any = None
+        self.notes: Any = None
+        self._mismatched = False
         self._check_meta()
+        if writer or (index_dir / "lance").is_dir():  # connecting creates the folder
+            self._connect()
+
+    def _connect(self) -> None:
+        lance_dir = str(self.index_dir / "lance")
+        self.db = lancedb.connect(lance_dir, read_consistency_interval=self._interval)
+        if self.writer:
+            self._drop_if_mismatched()
         self.chunks = self._open_or_create(CHUNKS, self._chunks_schema)
         self.notes = self._open_or_create(NOTES, NOTES_SCHEMA)
-        if writer:
+        if self.writer:
             self._ensure_indexes()
 
     # -- metadata -------------------------------------------------------------------------
@@ -124,9 +135,23 @@ class Store:
                 f"index was built with {meta.get('model')} (dim {meta.get('dim')}), config says "
                 f"{self.model}; the writer process will rebuild it"
             )
+        self._mismatched = True  # the writer drops the tables when it connects
+
+    def _drop_if_mismatched(self) -> None:
+        """Another model or schema built these tables: never a mixed table, start over."""
+        if not self._mismatched:
+            return
         for name in self._table_names():
             self.db.drop_table(name)
-        self._write_meta({**wanted, "parser": PARSER_VERSION})
+        self._write_meta(
+            {
+                "schema": SCHEMA_VERSION,
+                "model": self.model,
+                "dim": self.dim,
+                "parser": PARSER_VERSION,
+            }
+        )
+        self._mismatched = False
 
     def _write_meta(self, meta: dict[str, Any]) -> None:
         """index.json plus a copy beside the tables: a garbage index.json costs no re-embed."""
@@ -153,6 +178,10 @@ class Store:
 
     def ready(self) -> bool:
         """False for a reader that started before the writer created the tables."""
+        if self.db is None:
+            if not (self.index_dir / "lance").is_dir():
+                return False
+            self._connect()
         if self.chunks is None or self.notes is None:
             names = self._table_names()
             if CHUNKS in names and NOTES in names:

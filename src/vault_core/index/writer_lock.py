@@ -54,6 +54,11 @@ class WriterLock:
             self._anchor.acquire(timeout=0)
         except (filelock.Timeout, OSError):
             return False
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)  # only a writer creates it
+        except OSError:
+            self._anchor.release()
+            return False
         if self.retake_inner():
             return True
         self._anchor.release()
