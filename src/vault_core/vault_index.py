@@ -31,7 +31,7 @@ from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.health import check_index
 from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport
 from vault_core.index.link_graph import LinkGraph, Resolution
-from vault_core.index.repair import Recovery, recover
+from vault_core.index.repair import Recovery, read_vectors, recover
 from vault_core.index.store import Store
 from vault_core.index.writer_lock import WriterLock
 from vault_core.query.names import NameMatch, match_name
@@ -514,6 +514,13 @@ class VaultIndex:
         return self._folder_id is not None and _folder_identity(self.config.index_path) != (
             self._folder_id
         )
+
+    def keep_vectors_in_memory(self) -> None:
+        """A long-running writer holds every stored vector by text hash (~1.5 KB a chunk), so
+        an index folder deleted under it is rebuilt without embedding anything again."""
+        if self.is_writer and self.indexer is not None:
+            lance_dir = self.config.index_path / "lance"
+            self.indexer.seed_vectors(read_vectors(lance_dir, self.embedder.dim))
 
     def rebuild_vanished_folder(self) -> None:
         """Writer: the folder went away (rm -rf, git clean) or was swapped (a backup restore).

@@ -235,6 +235,10 @@ class Watcher:
 
     # -- writer: the worker ---------------------------------------------------------------
     def _work(self) -> None:
+        try:
+            self.vault.keep_vectors_in_memory()
+        except Exception as exc:  # only a rebuild after the folder vanishes would miss them
+            log.warning("could not keep the vectors in memory: %s", describe_failure(exc))
         while not self._stopping.is_set():
             job = self._next_job()
             if job is None:

@@ -19,7 +19,12 @@ VECTORS_READABLE = {
 }
 
 
-@pytest.mark.parametrize("kind", CORRUPTIONS)
+IN_CI = {"garbage-chunks-manifest", "garbage-fts-files"}  # the rest run under `-m stress`
+
+
+@pytest.mark.parametrize(
+    "kind", [k if k in IN_CI else pytest.param(k, marks=pytest.mark.stress) for k in CORRUPTIONS]
+)
 def test_damaged_index_heals_on_the_next_command(
     kind: str, indexed: Callable[[], tuple[Path, dict[str, str]]]
 ) -> None:
@@ -48,6 +53,7 @@ def test_damaged_index_heals_on_the_next_command(
     assert found.returncode == 0 and json.loads(found.stdout)[0]["path"] == "note4.md"
 
 
+@pytest.mark.stress
 def test_damaged_copy_is_kept_for_a_bug_report_and_pruned(
     indexed: Callable[[], tuple[Path, dict[str, str]]],
 ) -> None:

@@ -54,7 +54,7 @@ def stop(process: subprocess.Popen[str]) -> str:
     return err
 
 
-@pytest.mark.parametrize("how", ["deleted", "replaced"])
+@pytest.mark.parametrize("how", ["deleted", pytest.param("replaced", marks=pytest.mark.stress)])
 def test_index_folder_vanishing_under_watch(
     how: str, indexed: Callable[[], tuple[Path, dict[str, str]]], tmp_path: Path
 ) -> None:
@@ -87,7 +87,7 @@ def test_index_folder_vanishing_under_watch(
     assert_census(root, tokens)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.stress)])
 def test_kill9_during_first_index_converges(seed: int, tmp_path: Path) -> None:
     kill_and_converge(tmp_path, seed, rounds=2)
 
@@ -138,7 +138,13 @@ def test_mtimes_in_the_future_and_past(indexed: Callable[[], tuple[Path, dict[st
     assert_census(root, tokens)
 
 
-@pytest.mark.parametrize("command", ["status", "search", "index", "links", "watch"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "status",
+        *(pytest.param(c, marks=pytest.mark.stress) for c in ("search", "index", "links", "watch")),
+    ],
+)
 def test_missing_vault_folder_is_one_sentence_and_creates_nothing(
     command: str, tmp_path: Path
 ) -> None:

@@ -182,7 +182,7 @@ def salvage_vectors(lance_dir: Path, dim: int) -> dict[str, np.ndarray]:
     table_dir = lance_dir / f"{CHUNKS}.lance"
     if not table_dir.is_dir():
         return {}
-    found = _read_vectors(lance_dir, dim)
+    found = read_vectors(lance_dir, dim)
     if found:
         return found
     with tempfile.TemporaryDirectory(dir=lance_dir.parent, prefix=".salvage-") as scratch:
@@ -199,7 +199,7 @@ def salvage_vectors(lance_dir: Path, dim: int) -> dict[str, np.ndarray]:
             newest.unlink()
             with contextlib.suppress(FileNotFoundError):
                 (newest.parent / "latest_version_hint.json").unlink()
-            found = _read_vectors(copy, dim)
+            found = read_vectors(copy, dim)
             if found:
                 break
     return found
@@ -224,7 +224,8 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def _read_vectors(lance_dir: Path, dim: int) -> dict[str, np.ndarray]:
+def read_vectors(lance_dir: Path, dim: int) -> dict[str, np.ndarray]:
+    """(text hash -> vector) for every embedded chunk of the newest readable version."""
     try:
         db = lancedb.connect(str(lance_dir))
         if CHUNKS not in table_names(db):
@@ -260,4 +261,4 @@ def _read_vectors(lance_dir: Path, dim: int) -> dict[str, np.ndarray]:
     return {}
 
 
-__all__ = ["NOTES", "Recovery", "prune_corrupt", "recover", "salvage_vectors"]
+__all__ = ["NOTES", "Recovery", "prune_corrupt", "read_vectors", "recover", "salvage_vectors"]

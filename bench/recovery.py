@@ -1,0 +1,119 @@
+"""Recovery time and re-embedded chunks per fault, on a real vault (default vaultofknowledge).
+
+The vault is indexed once (cached under $NVAULT_BENCH_CACHE/recovery-<corpus>); each fault gets
+a fresh copy (files + index), is applied, and then the vault is opened as a writer and synced
+to the end (phase 1 and phase 2), as `nvault index` would. Recovery time is open + sync;
+`reembedded` counts the chunks whose vectors had to be computed again (the goal: 0 whenever
+the damaged index still held readable vectors). A census checks the index equals the folder.
+
+    python bench/recovery.py [--corpus vaultofknowledge] [--only KIND ...] > recovery.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import CACHE, REPO, corpus, emit, is_ready, log, machine, mark_ready, timer
+
+# the fault suite's own faults and census, so the bench and the tests break the index alike
+sys.path.insert(0, str(REPO / "tests" / "reliability"))
+from faults import CORRUPTIONS, census, corrupt
+
+from vault_core.vault import Vault
+
+FAULTS = (*CORRUPTIONS, "index-folder-deleted", "deleted-under-running-writer")
+
+
+def build(name: str) -> Path:
+    target = CACHE / f"recovery-{name}"
+    if is_ready(target):
+        return target
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(corpus(name), target, ignore=shutil.ignore_patterns(".git", ".nvault"))
+    log(f"indexing {target} once (phase 1 and 2)...")
+    with timer() as took, Vault.open(target) as vault:
+        report = vault.sync()
+    mark_ready(target, {"seconds": took[0], "embedded": report.embedded})
+    return target
+
+
+def run_fault(template: Path, kind: str, scratch: Path) -> dict[str, Any]:
+    root = scratch / kind
+    shutil.copytree(template, root, ignore=shutil.ignore_patterns("writer.lock", ".bench-ready"))
+    index_dir = root / ".nvault"
+    if kind == "deleted-under-running-writer":
+        with Vault.open(root) as vault:
+            vault.sync()
+            vault.keep_vectors_in_memory()  # what `watch` and the servers do when they start
+            shutil.rmtree(index_dir)
+            started = time.perf_counter()
+            report = vault.sync()
+            seconds = time.perf_counter() - started
+            notice = vault.notice
+        return _result(root, kind, seconds, report, notice)
+    if kind == "index-folder-deleted":
+        shutil.rmtree(index_dir)
+    else:
+        corrupt(kind, index_dir)
+    started = time.perf_counter()
+    with Vault.open(root) as vault:
+        opened = time.perf_counter() - started
+        report = vault.sync()
+        seconds = time.perf_counter() - started
+        notice = vault.notice
+        action = vault.recovery.action if vault.recovery else None
+    result = _result(root, kind, seconds, report, notice)
+    result.update({"open_s": round(opened, 2), "action": action})
+    return result
+
+
+def _result(root: Path, kind: str, seconds: float, report: Any, notice: str | None) -> dict:
+    found = census(root)
+    return {
+        "fault": kind,
+        "recovery_s": round(seconds, 2),
+        "reembedded": report.embedded,
+        "reused": report.reused,
+        "reparsed_files": len(report.added) + len(report.updated),
+        "notice": notice,
+        "census_ok": not any(found.values()),
+        "census": {k: len(v) for k, v in found.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", default="vaultofknowledge")
+    parser.add_argument("--only", nargs="*", choices=FAULTS)
+    args = parser.parse_args()
+    template = build(args.corpus)
+    with Vault.open(template) as vault:
+        status = vault.status()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="nvault-recovery-") as scratch:
+        for kind in args.only or FAULTS:
+            log(f"fault {kind}...")
+            results.append(run_fault(template, kind, Path(scratch)))
+            log(f"  {results[-1]}")
+            shutil.rmtree(Path(scratch) / kind, ignore_errors=True)
+    emit(
+        {
+            "bench": "recovery",
+            "corpus": args.corpus,
+            "files": status.notes + status.attachments,
+            "chunks": status.chunks,
+            "faults": results,
+            "machine": machine(),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
