@@ -1,10 +1,12 @@
 """Recovery time and re-embedded chunks per fault, on a real vault (default vaultofknowledge).
 
 The vault is indexed once (cached under $NVAULT_BENCH_CACHE/recovery-<corpus>); each fault gets
-a fresh copy (files + index), is applied, and then the vault is opened as a writer and synced
-to the end (phase 1 and phase 2), as `nvault index` would. Recovery time is open + sync;
-`reembedded` counts the chunks whose vectors had to be computed again (the goal: 0 whenever
-the damaged index still held readable vectors). A census checks the index equals the folder.
+a fresh copy (files + index), is applied, and then the vault is opened as a writer and phase 1
+is run (every file's row, links, keywords, and every vector that could be reused), as
+`nvault index` does first. Recovery time is open + phase 1: from then on the index equals the
+folder for names and keywords. `to_reembed` counts the chunks left without a vector, i.e. what
+phase 2 has to embed again (the goal: 0 whenever the damaged index still held readable vectors).
+A census checks the index equals the folder.
 
     python bench/recovery.py [--corpus vaultofknowledge] [--only KIND ...] > recovery.json
 """
@@ -54,10 +56,9 @@ def run_fault(template: Path, kind: str, scratch: Path) -> dict[str, Any]:
             vault.keep_vectors_in_memory()  # what `watch` and the servers do when they start
             shutil.rmtree(index_dir)
             started = time.perf_counter()
-            report = vault.sync()
+            report = vault.sync(embed=False)
             seconds = time.perf_counter() - started
-            notice = vault.notice
-        return _result(root, kind, seconds, report, notice)
+            return _result(vault, root, kind, seconds, report)
     if kind == "index-folder-deleted":
         shutil.rmtree(index_dir)
     else:
@@ -65,24 +66,23 @@ def run_fault(template: Path, kind: str, scratch: Path) -> dict[str, Any]:
     started = time.perf_counter()
     with Vault.open(root) as vault:
         opened = time.perf_counter() - started
-        report = vault.sync()
+        report = vault.sync(embed=False)
         seconds = time.perf_counter() - started
-        notice = vault.notice
-        action = vault.recovery.action if vault.recovery else None
-    result = _result(root, kind, seconds, report, notice)
-    result.update({"open_s": round(opened, 2), "action": action})
+        result = _result(vault, root, kind, seconds, report)
+    result.update({"open_s": round(opened, 2)})
     return result
 
 
-def _result(root: Path, kind: str, seconds: float, report: Any, notice: str | None) -> dict:
+def _result(vault: Vault, root: Path, kind: str, seconds: float, report: Any) -> dict[str, Any]:
     found = census(root)
     return {
         "fault": kind,
+        "action": vault.recovery.action if vault.recovery else None,
         "recovery_s": round(seconds, 2),
-        "reembedded": report.embedded,
-        "reused": report.reused,
+        "to_reembed": vault.store.count_chunks() - vault.store.count_embedded(),
+        "chunks": vault.store.count_chunks(),
         "reparsed_files": len(report.added) + len(report.updated),
-        "notice": notice,
+        "notice": vault.notice,
         "census_ok": not any(found.values()),
         "census": {k: len(v) for k, v in found.items()},
     }

@@ -32,7 +32,7 @@ def open_vault(args: argparse.Namespace) -> Vault:
     create = getattr(args, "command", "") in CREATING_COMMANDS
     vault = Vault.open(config=VaultConfig.load(root), create=create)
     if vault.notice:
-        err_console.print(f"[yellow]{escape(vault.notice)}[/]")
+        err_console.print(f"[yellow]{escape(vault.notice)}[/]", soft_wrap=True)
         if vault.is_writer and not create and vault.recovery and vault.recovery.action != "fts":
             vault.sync(embed=False)
     return vault

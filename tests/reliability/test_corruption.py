@@ -73,5 +73,5 @@ def test_doctor_repair_on_demand(indexed: Callable[[], tuple[Path, dict[str, str
     corrupt("garbage-fts-files", root / ".nvault")
     fixed = nvault(root, "doctor", "--repair")
     assert_told_clearly(fixed)
-    assert "keyword index" in fixed.stderr + fixed.stdout
+    assert "keyword index" in " ".join((fixed.stderr + fixed.stdout).split())
     assert_census(root, tokens)
