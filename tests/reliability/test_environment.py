@@ -31,8 +31,8 @@ def test_read_only_index_folder_makes_a_reader(
             pytest.skip("bind mounts are not allowed here")
         status = nvault(root, "status", "--json")
         assert status.returncode == 0 and json.loads(status.stdout)["role"] == "reader", status
-        found = nvault(root, "search", tokens["note3.md"], "--mode", "keyword", "--json")
-        assert json.loads(found.stdout)[0]["path"] == "note3.md"
+        found = nvault(root, "search", tokens["note4.md"], "--mode", "keyword", "--json")
+        assert json.loads(found.stdout)[0]["path"] == "note4.md"
         index = nvault(root, "index")
         assert index.returncode == 1 and "read-only" in index.stderr, index
         assert_told_clearly(index)

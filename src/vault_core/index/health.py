@@ -127,6 +127,9 @@ def check_index(index_dir: Path, dim: int) -> IndexHealth:
     except ValueError as exc:
         health.problems.append(Problem(part="meta", detail=str(exc)))
         meta = None
+    else:
+        if meta_is_garbage(index_dir):
+            health.problems.append(Problem(part="meta", detail="unreadable (its copy is fine)"))
     if not lance_dir.is_dir():
         return health
     try:

@@ -174,6 +174,11 @@ class Indexer:
         ]
         orphans = [path for path in census if path not in catalog]
         if bad or orphans:
+            for start in range(0, len(bad + orphans), 500):  # their vectors serve the re-sync
+                part = (bad + orphans)[start : start + 500]
+                for row in self.store.chunk_rows(part, ["text_hash", "vector"]):
+                    if row["vector"] is not None:
+                        self._remember(row["text_hash"], np.asarray(row["vector"], np.float32))
             self.store.delete_paths(bad + orphans)
             for path in bad:
                 catalog.pop(path, None)
