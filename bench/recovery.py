@@ -4,9 +4,11 @@ The vault is indexed once (cached under $NVAULT_BENCH_CACHE/recovery-<corpus>); 
 a fresh copy (files + index), is applied, and then the vault is opened as a writer and phase 1
 is run (every file's row, links, keywords, and every vector that could be reused), as
 `nvault index` does first. Recovery time is open + phase 1: from then on the index equals the
-folder for names and keywords. `to_reembed` counts the chunks left without a vector, i.e. what
-phase 2 has to embed again (the goal: 0 whenever the damaged index still held readable vectors).
-A census checks the index equals the folder.
+folder for names and keywords. `vectors_lost` counts the chunks that had a vector before the
+fault and have none after the recovery, i.e. what phase 2 has to embed again (the goal: 0
+whenever the damaged index still held readable vectors). A census checks the index equals the
+folder. `--template DIR` uses an already indexed copy (it may be partly embedded: the counts
+are relative to the vectors it holds).
 
     python bench/recovery.py [--corpus vaultofknowledge] [--only KIND ...] > recovery.json
 """
@@ -46,7 +48,7 @@ def build(name: str) -> Path:
     return target
 
 
-def run_fault(template: Path, kind: str, scratch: Path) -> dict[str, Any]:
+def run_fault(template: Path, kind: str, scratch: Path, before: int) -> dict[str, Any]:
     root = scratch / kind
     shutil.copytree(template, root, ignore=shutil.ignore_patterns("writer.lock", ".bench-ready"))
     index_dir = root / ".nvault"
@@ -58,7 +60,7 @@ def run_fault(template: Path, kind: str, scratch: Path) -> dict[str, Any]:
             started = time.perf_counter()
             report = vault.sync(embed=False)
             seconds = time.perf_counter() - started
-            return _result(vault, root, kind, seconds, report)
+            return _result(vault, root, kind, seconds, report, before)
     if kind == "index-folder-deleted":
         shutil.rmtree(index_dir)
     else:
@@ -68,18 +70,20 @@ def run_fault(template: Path, kind: str, scratch: Path) -> dict[str, Any]:
         opened = time.perf_counter() - started
         report = vault.sync(embed=False)
         seconds = time.perf_counter() - started
-        result = _result(vault, root, kind, seconds, report)
+        result = _result(vault, root, kind, seconds, report, before)
     result.update({"open_s": round(opened, 2)})
     return result
 
 
-def _result(vault: Vault, root: Path, kind: str, seconds: float, report: Any) -> dict[str, Any]:
+def _result(
+    vault: Vault, root: Path, kind: str, seconds: float, report: Any, before: int
+) -> dict[str, Any]:
     found = census(root)
     return {
         "fault": kind,
         "action": vault.recovery.action if vault.recovery else None,
         "recovery_s": round(seconds, 2),
-        "to_reembed": vault.store.count_chunks() - vault.store.count_embedded(),
+        "vectors_lost": before - vault.store.count_embedded(),
         "chunks": vault.store.count_chunks(),
         "reparsed_files": len(report.added) + len(report.updated),
         "notice": vault.notice,
@@ -92,15 +96,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", default="vaultofknowledge")
     parser.add_argument("--only", nargs="*", choices=FAULTS)
+    parser.add_argument("--template", type=Path, help="an already indexed copy of the corpus")
     args = parser.parse_args()
-    template = build(args.corpus)
+    template = args.template or build(args.corpus)
     with Vault.open(template) as vault:
         status = vault.status()
+        before = vault.store.count_embedded()
     results = []
     with tempfile.TemporaryDirectory(prefix="nvault-recovery-") as scratch:
         for kind in args.only or FAULTS:
             log(f"fault {kind}...")
-            results.append(run_fault(template, kind, Path(scratch)))
+            results.append(run_fault(template, kind, Path(scratch), before))
             log(f"  {results[-1]}")
             shutil.rmtree(Path(scratch) / kind, ignore_errors=True)
     emit(
@@ -109,6 +115,7 @@ def main() -> None:
             "corpus": args.corpus,
             "files": status.notes + status.attachments,
             "chunks": status.chunks,
+            "chunks_embedded": before,
             "faults": results,
             "machine": machine(),
         }
