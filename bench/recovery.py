@@ -54,7 +54,7 @@ def run_fault(template: Path, kind: str, scratch: Path, before: int) -> dict[str
     index_dir = root / ".nvault"
     if kind == "deleted-under-running-writer":
         with Vault.open(root) as vault:
-            vault.sync()
+            vault.sync(embed=False)
             vault.keep_vectors_in_memory()  # what `watch` and the servers do when they start
             shutil.rmtree(index_dir)
             started = time.perf_counter()
