@@ -74,8 +74,9 @@ def assert_told_clearly(done: subprocess.CompletedProcess[str], most: int = 1) -
 def corrupt(kind: str, index_dir: Path) -> None:
     lance = index_dir / "lance"
     if kind == "truncated-chunks-data":
-        biggest = max((lance / "chunks.lance" / "data").glob("*.lance"), key=os.path.getsize)
-        with biggest.open("r+b") as fh:
+        # the newest data file: older ones may belong only to versions compaction left behind
+        newest = max((lance / "chunks.lance" / "data").glob("*.lance"), key=os.path.getmtime)
+        with newest.open("r+b") as fh:
             fh.truncate(100)
     elif kind == "garbage-chunks-manifest":
         manifests = list((lance / "chunks.lance" / "_versions").glob("*.manifest"))
