@@ -29,7 +29,7 @@ from vault_core.errors import (
 from vault_core.index.catalog import NoteRecord, reload_catalog
 from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.health import check_index
-from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport
+from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport, load_scan_issues
 from vault_core.index.link_graph import LinkGraph, Resolution
 from vault_core.index.repair import Recovery, read_vectors, recover
 from vault_core.index.store import Store
@@ -568,7 +568,7 @@ class VaultIndex:
             self._count_embedding()
             state = self.embedding_state()
         skipped = [FileIssue(path=n.path, reason=n.error) for n in catalog.values() if n.error]
-        scan_issues = self.indexer.scan_issues if self.indexer is not None else {}
+        scan_issues = load_scan_issues(self.config.index_path)
         skipped += [FileIssue(path=p, reason=r) for p, r in scan_issues.items()]
         warnings = [FileIssue(path=n.path, reason=w) for n in catalog.values() for w in n.warnings]
         return VaultStatus(

@@ -73,13 +73,7 @@ def test_scan_problems_are_reported_in_status(tmp_path: Path) -> None:
     (outside / "elsewhere.md").write_text("# Elsewhere\n")
     (tmp_path / "linked-folder").symlink_to(outside, target_is_directory=True)
     (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
-    deep = tmp_path / "deep"
-    for _ in range(30):  # nest until the path is longer than PATH_MAX (4096 on Linux)
-        deep = deep / ("d" * 200)
-    try:
-        os.makedirs(deep)
-    except OSError:
-        deep = None  # some filesystems refuse before PATH_MAX: the loop and the link remain
+    deep = make_deeper_than_path_max(tmp_path / "deep")
     empty_xlsx = tmp_path / "empty.xlsx"
     openpyxl = pytest.importorskip("openpyxl")
     openpyxl.Workbook().save(empty_xlsx)
@@ -91,9 +85,29 @@ def test_scan_problems_are_reported_in_status(tmp_path: Path) -> None:
     assert "symlinked folder" in skipped["linked-folder"]
     assert "symlink loop" in skipped["loop.md"]
     assert "no text found" in warnings["empty.xlsx"]
-    if deep is not None:
+    if deep:
         assert any("PATH_MAX" in reason for reason in skipped.values()), skipped
     shutil.rmtree(outside)
+
+
+def make_deeper_than_path_max(base: Path) -> bool:
+    """Folders nested (relative to each other, via dir_fd) past PATH_MAX, with a note inside."""
+    base.mkdir()
+    fd = os.open(base, os.O_RDONLY)
+    try:
+        for _ in range(25):  # 25 x 200 characters > 4096
+            os.mkdir("d" * 200, dir_fd=fd)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        note = os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(note, b"# Deep\n")
+        os.close(note)
+    except OSError:
+        return False  # this filesystem refuses before PATH_MAX: the loop and the link remain
+    finally:
+        os.close(fd)
+    return True
 
 
 def test_a_huge_single_line_note_is_capped_with_a_warning(tmp_path: Path) -> None:

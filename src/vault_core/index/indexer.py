@@ -7,9 +7,11 @@ leaves every file either fully old or fully new, and `repair()` plus the next sy
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fnmatch
 import hashlib
+import json
 import os
 import time
 from collections import OrderedDict
@@ -23,7 +25,7 @@ from pydantic import BaseModel, Field
 from vault_core.config import VaultConfig
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
-from vault_core.index.store import Store
+from vault_core.index.store import Store, atomic_write_text
 from vault_core.index.terms import terms_text
 from vault_core.parse.chunk import ChunkDraft, chunk_sections, markdown_sections
 from vault_core.parse.extract import ExtractError, extract_file, supported_extensions
@@ -37,6 +39,7 @@ PHASE1_BATCH_FILES = 256
 PHASE1_BATCH_CHUNKS = 2_048
 VECTOR_CACHE_SIZE = 200_000
 PENDING_QUEUE = 4_096  # chunks read ahead for phase 2, embedded shortest first
+SCAN_ISSUES = "scan-issues.json"  # what the last full scan could not follow, for `status`
 
 Progress = Callable[[int, int, str], None]
 
@@ -137,7 +140,7 @@ class Indexer:
                         stack.append(Path(entry.path))
                     elif entry.is_symlink() and entry.is_dir():
                         issues[rel] = (
-                            "symlinked folder: not followed (link its notes' folder into the vault instead)"
+                            "symlinked folder: not followed (nvault indexes only what is inside the vault folder)"
                         )
                     elif entry.is_file() and Path(rel).suffix.lower() in self.extensions:
                         stat = entry.stat()
@@ -152,6 +155,8 @@ class Indexer:
                     issues[rel] = _scan_reason(exc)
         if not under:
             self.scan_issues = issues
+            with contextlib.suppress(OSError):  # a read-only or full disk: status misses them
+                atomic_write_text(self.config.index_path / SCAN_ISSUES, json.dumps(issues))
         return found
 
     def seed_vectors(self, vectors: dict[str, np.ndarray]) -> None:
@@ -510,6 +515,15 @@ class Indexer:
         if self._writes_since_optimize >= 2_000 or (written and self._writes_since_optimize >= 200):
             self.store.optimize()
             self._writes_since_optimize = 0
+
+
+def load_scan_issues(index_path: Path) -> dict[str, str]:
+    """What the writer's last full scan could not follow (any process can show it)."""
+    try:
+        issues = json.loads((index_path / SCAN_ISSUES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return issues if isinstance(issues, dict) else {}
 
 
 def _scan_reason(exc: OSError) -> str:
