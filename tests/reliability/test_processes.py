@@ -109,7 +109,7 @@ def kill_and_converge(tmp_path: Path, seed: int, rounds: int, notes: int = 60) -
         time.sleep(rng.uniform(2.0, 9.0))  # imports take ~2 s, then phase 1, then phase 2
         process.send_signal(signal.SIGKILL)
         process.communicate()
-        victim = root / f"note{rng.randrange(notes)}.md"  # the user edits meanwhile
+        victim = root / rng.choice(sorted(tokens))  # the user edits meanwhile
         victim.write_text(victim.read_text() + "\nedited after a crash\n")
     done = nvault(root, "index", "--json")
     assert done.returncode == 0, done.stderr
