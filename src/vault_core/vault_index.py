@@ -170,6 +170,8 @@ class VaultIndex:
             return False
         self._checked_at = now
         self._maybe_promote()
+        if self._folder_id is None and self.store.ready():  # the writer created it meanwhile
+            self._folder_id = _folder_identity(self.config.index_path)
         if not self.is_writer and self.index_folder_changed() and self.config.index_path.is_dir():
             self.store = self._open_store()  # the folder was replaced: follow the new one
             self.searcher = Searcher(self.store, self.embedder)
