@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lsprotocol import types
 from pydantic import BaseModel, Field
 
 from vault_core.config import choose_root
@@ -29,7 +30,6 @@ log = logging.getLogger("vault_lsp")
 
 FALLBACK_RESCAN_S = 5.0
 PROGRESS_POLL_S = 0.3
-MESSAGE_WARNING, MESSAGE_ERROR = 2, 1  # LSP MessageType
 
 
 class Features(BaseModel):
@@ -116,7 +116,7 @@ class Session:
         except Exception as exc:
             self.vault_error = describe_failure(exc)
             log.exception("could not open the vault")
-            self._show(MESSAGE_ERROR, f"nvault: {self.vault_error}")
+            self._show(types.MessageType.Error, f"nvault: {self.vault_error}")
             self._ready.set()
             return
         self._ready.set()
@@ -224,10 +224,12 @@ class Session:
         """A repair nvault did on its own (damaged or vanished index): one message, once."""
         if vault.notice and vault.notice != self._notice_said:
             self._notice_said = vault.notice
-            self._show(MESSAGE_WARNING, vault.notice)
+            self._show(types.MessageType.Warning, vault.notice)
 
-    def _show(self, kind: int, message: str) -> None:
-        self._notify("window/showMessage", {"type": kind, "message": message})
+    def _show(self, kind: types.MessageType, message: str) -> None:
+        """window/showMessage: the params must be the typed model (pygls converts it)."""
+        params: Any = types.ShowMessageParams(type=kind, message=message)
+        self._notify(types.WINDOW_SHOW_MESSAGE, params)
 
     def note_count(self) -> int:
         vault = self._vault
