@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from vault_core.config import VaultConfig
 from vault_core.vault import Vault
@@ -18,13 +19,27 @@ Command = Callable[[argparse.Namespace], int]
 Commands = dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]]
 
 
+CREATING_COMMANDS = frozenset({"index", "watch"})  # the only commands that start a first index
+
+
 def vault_config(args: argparse.Namespace) -> VaultConfig:
     root = getattr(args, "root_arg", None) or getattr(args, "root", None)
     return VaultConfig.load(root)
 
 
 def open_vault(args: argparse.Namespace) -> Vault:
-    return Vault.open(config=vault_config(args))
+    """Open the vault for a command; a read command on a folder never indexed is an error.
+
+    A repair done while opening is said here, once, in one sentence; after a rebuild a read
+    command first brings the names and keywords back (phase 1, reusing the salvaged vectors).
+    """
+    create = getattr(args, "command", "") in CREATING_COMMANDS
+    vault = Vault.open(config=vault_config(args), create=create)
+    if vault.notice:
+        err_console.print(f"[yellow]{escape(vault.notice)}[/]", soft_wrap=True)
+        if vault.is_writer and not create and vault.recovery and vault.recovery.action != "fts":
+            vault.sync(embed=False)
+    return vault
 
 
 def emit_json(model: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from vault_cli import links, study, watch
 from vault_cli.common import Commands, console, emit_json, err_console, open_vault, vault_config
-from vault_core.errors import NoteNotFound
+from vault_core.errors import NoteNotFound, describe_failure
 from vault_core.query.relevance import assess, confident_hits
 from vault_core.query.search import SearchFilters, SearchHit
 from vault_core.query.service import ask
@@ -73,9 +74,7 @@ def _sync_with_progress(vault: Vault) -> Any:
 def cmd_index(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         if not vault.is_writer:
-            err_console.print(
-                "another nvault process is indexing this vault; it will keep it current"
-            )
+            err_console.print(vault.reader_reason)
             return 1
         report = _sync_with_progress(vault)
         if args.json:
@@ -167,6 +166,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
         console.print(f"model    {status.model} (dim {status.dim})")
         console.print(f"index    {status.indexing.describe()}")
+        if status.notice:
+            console.print(f"[yellow]repaired[/] {escape(status.notice)}")
         console.print(f"synced   {status.last_sync or 'not in this process'}")
         for issue in status.skipped:
             console.print(f"[yellow]skipped[/]  {escape(issue.path)}: {escape(issue.reason)}")
@@ -251,6 +252,9 @@ for _module in (watch, links, study):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nvault", description=__doc__)
     parser.add_argument("--root", help="vault folder (default: $NVAULT_ROOT or the current folder)")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log details (and tracebacks) to stderr"
+    )
     subs = parser.add_subparsers(dest="command", required=True)
     for name, (_, setup, help_text) in COMMANDS.items():
         sub = subs.add_parser(name, help=help_text)
@@ -264,16 +268,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="%(asctime)s %(name)s %(message)s")
     try:
         return COMMANDS[args.command][0](args)
     except NoteNotFound as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))} {CLI_FIND_HINT}")
         return 2
-    except VaultError as exc:
-        err_console.print(f"[red]error:[/] {escape(str(exc))}")
-        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # every failure is one sentence; the traceback only with -v
+        if verbose:
+            logging.getLogger("nvault").exception("%s failed", args.command)
+        err_console.print(f"[red]error:[/] {escape(describe_failure(exc))}", soft_wrap=True)
+        return 2 if isinstance(exc, VaultError) else 1
 
 
 if __name__ == "__main__":

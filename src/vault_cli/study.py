@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from vault_cli.common import Commands, console, emit_json, open_vault
+from rich.markup import escape
+
+from vault_cli.common import Commands, console, emit_json, err_console, open_vault
+from vault_core.errors import VaultError
+from vault_core.index.health import check_index
 from vault_core.study.analyze import render_analysis
 from vault_core.study.compare import render_comparison
 from vault_core.study.llm import LLMClient, LLMError
@@ -76,12 +80,29 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     Exits 0 when search works: the LLM is optional (analyze/compare/quiz fall back to the
     extractive engine), so its absence is a warning, not a failure. `--json` prints only JSON.
     """
+    index_bad = False  # a damaged index is a real failure (exit 1); a missing LLM is not
     with open_vault(args) as vault:
+        health = check_index(vault.config.index_path, vault.embedder.dim)
+        if not health.ok and not args.repair:
+            index_bad = True
+            (err_console if args.json else console).print(
+                f"[red]bad[/]   index: {escape(health.summary())}; `nvault doctor --repair` "
+                "rebuilds it from your notes"
+            )
+        elif not health.ok:
+            if not vault.is_writer:
+                raise VaultError(
+                    "another nvault process is indexing this vault; it repairs the index on its "
+                    "next rescan (or stop it and run `nvault doctor --repair` again)"
+                )
+            vault.repair(health)
+            console.print(f"[green]fixed[/] {escape(vault.notice or 'index repaired')}")
+            vault.sync(embed=False)
         status = vault.status()
         llm = LLMClient(vault.config.llm).status()
         if args.json:
             emit_json({"vault": status.model_dump(mode="json"), "llm": llm.model_dump()})
-            return 0
+            return 1 if index_bad else 0
         console.print(f"[green]ok[/]    embedder {status.model} (dim {status.dim}), loaded offline")
         console.print(
             f"[green]ok[/]    index {status.index_dir}: {status.notes} notes, {status.chunks} chunks ({status.role})"
@@ -99,7 +120,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             if llm.fix:
                 console.print(f"      fix: {llm.fix}", markup=False)
             console.print("      analyze/compare/quiz still work with the extractive engine")
-    return 0
+    return 1 if index_bad else 0
 
 
 COMMANDS["analyze"] = (
@@ -109,10 +130,15 @@ COMMANDS["analyze"] = (
 )
 COMMANDS["compare"] = (cmd_compare, setup_compare, "what two notes agree on, where they differ")
 COMMANDS["quiz"] = (cmd_quiz, setup_quiz, "questions with answers cited to your notes")
-COMMANDS["doctor"] = (
-    cmd_doctor,
-    lambda p: p.add_argument("--json", action="store_true"),
-    "check the setup",
-)
+
+
+def setup_doctor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--repair", action="store_true", help="rebuild a damaged index (reusing its vectors)"
+    )
+
+
+COMMANDS["doctor"] = (cmd_doctor, setup_doctor, "check the setup and the index")
 
 __all__ = ["LLMError"]

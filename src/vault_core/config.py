@@ -55,6 +55,11 @@ class Limits(BaseModel):
     max_rows: int = Field(default=100_000, ge=1)
     chunk_chars: int = Field(default=1_000, ge=200)
     chunk_overlap: int = Field(default=100, ge=0)
+    max_chunks_per_file: int = Field(
+        default=1_000,
+        ge=1,
+        description="a longer file (a data dump, one 5 MB line) is indexed up to here, with a warning",
+    )
 
 
 ROOT_ENV = "NVAULT_ROOT"

@@ -24,3 +24,72 @@ class NoSuchHeading(VaultError):
         names = ", ".join(headings[:20]) or "(none)"
         super().__init__(f"{path} has no heading {section!r}; its headings: {names}")
         self.path, self.section, self.headings = path, section, headings
+
+
+class VaultFolderMissing(VaultError):
+    """The vault folder given does not exist: nothing is created for a typo."""
+
+    def __init__(self, root: object) -> None:
+        super().__init__(
+            f"There is no folder at {root}: check the path (nvault created nothing there)."
+        )
+
+
+class IndexNotBuilt(VaultError):
+    """A read command on a folder that has never been indexed: reads never start a first index."""
+
+    def __init__(self, root: object) -> None:
+        super().__init__(
+            f"{root} has no nvault index yet: run `nvault index {root}` first "
+            "(or start the MCP server or your editor there)."
+        )
+
+
+class IndexDamaged(VaultError):
+    """The index on disk cannot be read; the writer moves it aside and rebuilds it."""
+
+
+def short_cause(exc: BaseException) -> str:
+    """The readable part of a storage error: Lance messages carry Rust source paths."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for marker in ("LanceError(IO): ", "lance error: "):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+    return text.split(", /", 1)[0].rstrip(" ,.")[:200]
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return getattr(exc, "errno", None) == 28 or "No space left on device" in str(exc)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One sentence for any failure that reaches a person or an agent: what happened, what to do.
+
+    Tracebacks belong in the log (`-v`); this is the one place the wording is decided.
+    """
+    known = known_failure(exc)
+    if known is not None:
+        return known
+    return f"Unexpected {type(exc).__name__}: {short_cause(exc)} (run with -v for the details)."
+
+
+def known_failure(exc: BaseException) -> str | None:
+    """The sentence for a failure nvault understands (its own, disk, permissions, the index)."""
+    if isinstance(exc, VaultError):
+        return str(exc)
+    if is_disk_full(exc):
+        return (
+            "The disk is full: nvault stopped writing, the index built so far stays searchable, "
+            "and indexing resumes once you free some space and run it again."
+        )
+    if isinstance(exc, PermissionError):
+        where = f" on {exc.filename}" if getattr(exc, "filename", None) else ""
+        return (
+            f"Permission denied{where}: nvault needs to read the vault folder ({short_cause(exc)})."
+        )
+    if "lance" in str(exc).lower() or "LanceError" in str(exc):
+        return (
+            f"The index could not be read ({short_cause(exc)}): run `nvault doctor --repair` to "
+            "rebuild it from your notes."
+        )
+    return None

@@ -76,6 +76,9 @@ class VaultStatus(BaseModel):
     last_sync: datetime | None = None
     last_sync_seconds: float | None = None
     last_error: str | None = None
+    notice: str | None = Field(
+        default=None, description="what nvault repaired on its own (a damaged or vanished index)"
+    )
     watcher: str = "off"
     skipped: list[FileIssue] = Field(default_factory=list)
     warnings: list[FileIssue] = Field(default_factory=list)

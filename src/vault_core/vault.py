@@ -39,8 +39,10 @@ __all__ = [
 class Vault(VaultIndex):
     """Open with `Vault.open(root)`. The first process on a vault becomes the writer."""
 
-    def __init__(self, config: VaultConfig, *, writer: bool = True, watch: bool = False) -> None:
-        super().__init__(config, writer=writer)
+    def __init__(
+        self, config: VaultConfig, *, writer: bool = True, watch: bool = False, create: bool = True
+    ) -> None:
+        super().__init__(config, writer=writer, create=create)
         self.service = QueryService(config.index_path, self.answer)
         if watch:
             self.start_watching()

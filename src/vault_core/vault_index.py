@@ -7,6 +7,8 @@ The features built on it (related, graph health, study) and live watching are ad
 from __future__ import annotations
 
 import difflib
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -14,39 +16,63 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-import filelock
-
 from vault_core.config import VaultConfig
-from vault_core.errors import NoSuchHeading, NoteNotFound, PathOutsideVault, VaultError
+from vault_core.errors import (
+    IndexDamaged,
+    IndexNotBuilt,
+    NoSuchHeading,
+    NoteNotFound,
+    PathOutsideVault,
+    VaultError,
+    VaultFolderMissing,
+)
 from vault_core.index.catalog import NoteRecord, reload_catalog
 from vault_core.index.embed import Embedder, make_embedder
-from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport
+from vault_core.index.health import check_index
+from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport, load_scan_issues
 from vault_core.index.link_graph import LinkGraph, Resolution
+from vault_core.index.repair import Recovery, read_vectors, recover
 from vault_core.index.store import Store
+from vault_core.index.writer_lock import WriterLock
 from vault_core.query.names import NameMatch, match_name
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 
+log = logging.getLogger("nvault.index")
 ChangeListener = Callable[[list[str]], None]
 REFRESH_INTERVAL_S = 0.5
 PROMOTE_INTERVAL_S = 5.0
 EMBED_STEP_CHUNKS = 64  # one phase-2 commit in a server: a few seconds, so saves wait little
 PRIORITY_PATHS = 256  # notes a user touched lately, embedded before the rest
+HEALTH_RECHECK_S = 60.0  # a whole-vault sync re-probes the index at most this often
 
 
 class VaultIndex:
     """Open with `Vault.open(root)`. The first process on a vault becomes the writer."""
 
-    def __init__(self, config: VaultConfig, *, writer: bool = True) -> None:
+    def __init__(self, config: VaultConfig, *, writer: bool = True, create: bool = True) -> None:
+        """`create=False` (read commands): a folder never indexed is an error, not a first index."""
         self.config = config
         self.root = config.root
-        self.embedder: Embedder = make_embedder(config.embedder, config.llm)
-        config.index_path.mkdir(parents=True, exist_ok=True)
-        self._lock = filelock.FileLock(str(config.index_path / "writer.lock"))
-        self.is_writer = writer and self._try_lock()
-        self.store = Store(
-            config.index_path, self.embedder.name, self.embedder.dim, writer=self.is_writer
+        if not self.root.is_dir():
+            raise VaultFolderMissing(self.root)
+        index_path = config.index_path
+        never_indexed = (
+            not (index_path / "index.json").exists() and not (index_path / "lance").is_dir()
         )
+        if not create and never_indexed:
+            raise IndexNotBuilt(self.root)
+        self.embedder: Embedder = make_embedder(config.embedder, config.llm)
+        self.notice: str | None = None  # one sentence about a repair, said once by each front end
+        self.recovery: Recovery | None = None
+        self._salvaged: dict[str, Any] = {}
+        self._lock = WriterLock(index_path)
+        self.read_only = False
+        self.is_writer = writer and self._try_lock()
+        self._health_checked = time.monotonic()
+        if self.is_writer:
+            self._recover(recover(index_path, self.embedder.name, self.embedder.dim))
+        self.store = self._open_store()
         self.searcher = Searcher(self.store, self.embedder)
         self.progress = IndexProgress(phase="starting")
         self.listeners: list[ChangeListener] = []
@@ -79,14 +105,35 @@ class VaultIndex:
 
     # -- roles ----------------------------------------------------------------------------
     def _try_lock(self) -> bool:
-        try:
-            self._lock.acquire(timeout=0)
-            return True
-        except filelock.Timeout:
+        """Writer only with both locks and a writable index folder (read-only: a reader)."""
+        index_path = self.config.index_path
+        existing = index_path if index_path.is_dir() else index_path.parent
+        if not os.access(existing, os.W_OK) or _read_only_mount(existing):
+            self.read_only = True
             return False
+        return self._lock.acquire()
+
+    @property
+    def reader_reason(self) -> str:
+        """Why this process does not write the index, as one sentence."""
+        if self.read_only:
+            return (
+                f"The index folder {self.config.index_path} is read-only: nvault can search it "
+                "but not update it (make it writable, or set index_dir in .nvault/config.toml)."
+            )
+        return "Another nvault process is indexing this vault; it keeps the index current."
+
+    def _open_store(self) -> Store:
+        store = Store(
+            self.config.index_path, self.embedder.name, self.embedder.dim, writer=self.is_writer
+        )
+        self._folder_id = _folder_identity(self.config.index_path)
+        return store
 
     def _become_writer(self) -> None:
         self.indexer = Indexer(self.config, self.store, self.embedder)
+        self.indexer.seed_vectors(self._salvaged)
+        self._salvaged = {}
         self.progress.phase = "repairing"
         repaired = self.indexer.repair(self._catalog)
         if repaired:
@@ -100,9 +147,8 @@ class VaultIndex:
         self._promote_at = time.monotonic() + PROMOTE_INTERVAL_S
         if self._try_lock():
             self.is_writer = True
-            self.store = Store(
-                self.config.index_path, self.embedder.name, self.embedder.dim, writer=True
-            )
+            self._recover(recover(self.config.index_path, self.embedder.name, self.embedder.dim))
+            self.store = self._open_store()
             self.searcher = Searcher(self.store, self.embedder)
             self._load_catalog()
             self._become_writer()
@@ -124,6 +170,12 @@ class VaultIndex:
             return False
         self._checked_at = now
         self._maybe_promote()
+        if self._folder_id is None and self.store.ready():  # the writer created it meanwhile
+            self._folder_id = _folder_identity(self.config.index_path)
+        if not self.is_writer and self.index_folder_changed() and self.config.index_path.is_dir():
+            self.store = self._open_store()  # the folder was replaced: follow the new one
+            self.searcher = Searcher(self.store, self.embedder)
+            self._seen_version = (-2, -2)
         if self.store.version() != self._seen_version:
             before = {p: n.sha256 for p, n in self._catalog.items()}
             self._load_catalog()
@@ -160,10 +212,14 @@ class VaultIndex:
         `paths` (a saved file) embeds inline, so the note is searchable by meaning at once.
         """
         if not self.is_writer or self.indexer is None:
-            raise VaultError(
-                "this process is a reader: another nvault process is indexing this vault"
-            )
+            raise VaultError(self.reader_reason)
+        if self.index_folder_changed():
+            self.rebuild_vanished_folder()
+            paths = None
+        elif paths is None:
+            self.repair()  # a whole-vault sync also probes the keyword and vector indexes
         indexer = self.indexer
+        assert indexer is not None
 
         def track(done: int, total: int, path: str) -> None:
             self.progress.done, self.progress.total = done, total
@@ -217,8 +273,8 @@ class VaultIndex:
 
     def embed_step(self, max_chunks: int = EMBED_STEP_CHUNKS) -> EmbedStep:
         """Embed one batch of chunks that have no vector yet (writer only); `.written` 0: done."""
-        if not self.is_writer or self.indexer is None:
-            return EmbedStep()
+        if not self.is_writer or self.indexer is None or self.index_folder_changed():
+            return EmbedStep()  # a vanished folder is rebuilt by the next sync, not here
         with self._write_mutex:
             if not self.progress.embedding_pending:
                 return EmbedStep()
@@ -410,10 +466,96 @@ class VaultIndex:
         filters: SearchFilters | None = None,
         per_note: int | None = None,
     ) -> list[SearchHit]:
-        hits = self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
+        try:
+            hits = self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
+        except VaultError:
+            raise
+        except Exception as exc:
+            log.debug("search failed; probing the index", exc_info=True)
+            health = check_index(self.config.index_path, self.embedder.dim)
+            if health.ok:
+                raise
+            if not self.is_writer:
+                raise IndexDamaged(
+                    f"The index is damaged ({health.summary()}): the process indexing this vault "
+                    "repairs it on its next rescan, or run `nvault doctor --repair`."
+                ) from exc
+            if self.repair(health) and self.recovery and self.recovery.action != "fts":
+                self.sync(embed=False)
+            hits = self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
         if hits and self.progress.embedding_pending:
             self.prioritize(h.path for h in hits)  # what users look for is embedded first
         return hits
+
+    # -- healing ----------------------------------------------------------------------------
+    def _recover(self, recovery: Recovery | None) -> None:
+        if recovery is None:
+            return
+        self.recovery = recovery
+        self._salvaged = recovery.vectors
+        recovery.vectors = {}
+        self.notice = f"nvault repaired the index of {self.root}: {recovery.message}."
+        log.info("%s", self.notice)
+
+    def repair(self, health: Any = None) -> bool:
+        """Writer: check the index and recover it in place or by a rebuild; True if it did."""
+        if not self.is_writer:
+            return False
+        if health is None and time.monotonic() - self._health_checked < HEALTH_RECHECK_S:
+            return False  # checked moments ago (on open): a second full probe would add nothing
+        self._health_checked = time.monotonic()
+        with self._write_mutex:
+            recovery = recover(
+                self.config.index_path, self.embedder.name, self.embedder.dim, health
+            )
+            if recovery is None:
+                return False
+            self._recover(recovery)
+            self._reopen_as_writer()
+            return True
+
+    def index_folder_changed(self) -> bool:
+        """The index folder was deleted, moved or replaced since this process opened it."""
+        return self._folder_id is not None and _folder_identity(self.config.index_path) != (
+            self._folder_id
+        )
+
+    def keep_vectors_in_memory(self) -> None:
+        """A long-running writer holds every stored vector by text hash (~1.5 KB a chunk), so
+        an index folder deleted under it is rebuilt without embedding anything again."""
+        if self.is_writer and self.indexer is not None:
+            lance_dir = self.config.index_path / "lance"
+            self.indexer.seed_vectors(read_vectors(lance_dir, self.embedder.dim))
+
+    def rebuild_vanished_folder(self) -> None:
+        """Writer: the folder went away (rm -rf, git clean) or was swapped (a backup restore).
+
+        The writer keeps its anchor lock throughout, so no other process became a writer; the
+        folder is re-created (or the restored copy checked) and the next sync rebuilds it.
+        """
+        with self._write_mutex:
+            replaced = self.config.index_path.is_dir()
+            self.config.index_path.mkdir(parents=True, exist_ok=True)
+            self._lock.retake_inner()
+            cached = self.indexer.cached_vectors() if self.indexer else {}
+            self._recover(recover(self.config.index_path, self.embedder.name, self.embedder.dim))
+            self._salvaged = {**cached, **self._salvaged}
+            what = "replaced" if replaced else "deleted"
+            self.notice = (
+                f"The index folder {self.config.index_path} was {what} while nvault was "
+                "running; nvault is bringing it back in line with your notes."
+            )
+            log.info("%s", self.notice)
+            self._reopen_as_writer()
+
+    def _reopen_as_writer(self) -> None:
+        self.store = self._open_store()
+        self.searcher = Searcher(self.store, self.embedder)
+        self._catalog = {}
+        self._load_catalog()
+        self._become_writer()
+        self._count_embedding()
+        self.generation += 1
 
     # -- status ---------------------------------------------------------------------------
     @property
@@ -431,6 +573,8 @@ class VaultIndex:
             self._count_embedding()
             state = self.embedding_state()
         skipped = [FileIssue(path=n.path, reason=n.error) for n in catalog.values() if n.error]
+        scan_issues = load_scan_issues(self.config.index_path)
+        skipped += [FileIssue(path=p, reason=r) for p, r in scan_issues.items()]
         warnings = [FileIssue(path=n.path, reason=w) for n in catalog.values() for w in n.warnings]
         return VaultStatus(
             root=str(self.root),
@@ -447,6 +591,7 @@ class VaultIndex:
             last_sync=self.last_sync,
             last_sync_seconds=self.last_report.seconds if self.last_report else None,
             last_error=self.last_error,
+            notice=self.notice,
             watcher=self.watcher.describe() if self.watcher is not None else "off",
             skipped=sorted(skipped, key=lambda i: i.path),
             warnings=sorted(warnings, key=lambda i: i.path),
@@ -465,3 +610,20 @@ class VaultIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _folder_identity(index_path: Path) -> tuple[int, ...] | None:
+    """(device, inode) of the index folder and its tables: changes when either is replaced."""
+    try:
+        folder, tables = os.stat(index_path), os.stat(index_path / "lance")
+    except OSError:
+        return None
+    return (folder.st_dev, folder.st_ino, tables.st_dev, tables.st_ino)
+
+
+def _read_only_mount(path: Path) -> bool:
+    """os.access says yes to root even on a read-only mount's files; statvfs knows better."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False

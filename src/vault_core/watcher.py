@@ -36,6 +36,8 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 
+from vault_core.errors import describe_failure
+
 if TYPE_CHECKING:
     from vault_core.index.indexer import SyncReport
     from vault_core.vault_index import VaultIndex
@@ -50,6 +52,7 @@ FALLBACK_RESCAN_S = 5.0  # when no OS watcher can start
 MAX_BACKOFF_S = 60.0
 STOP_JOIN_S = 60.0
 HISTORY = 50
+FOLDER_CHECK_S = 2.0  # how often an idle writer checks that its index folder is still there
 EVENT_TYPES: list[type[FileSystemEvent]] = [
     FileCreatedEvent,
     FileModifiedEvent,
@@ -232,6 +235,10 @@ class Watcher:
 
     # -- writer: the worker ---------------------------------------------------------------
     def _work(self) -> None:
+        try:
+            self.vault.keep_vectors_in_memory()
+        except Exception as exc:  # only a rebuild after the folder vanishes would miss them
+            log.warning("could not keep the vectors in memory: %s", describe_failure(exc))
         while not self._stopping.is_set():
             job = self._next_job()
             if job is None:
@@ -248,8 +255,11 @@ class Watcher:
         except Exception as exc:
             self._failures += 1
             delay = min(2.0**self._failures, MAX_BACKOFF_S)
-            self.vault.last_error = f"{type(exc).__name__}: {exc}"
-            log.exception("embedding failed; trying again in %.0f s", delay)
+            self.vault.last_error = describe_failure(exc)
+            log.warning(
+                "embedding failed (%s); trying again in %.0f s", self.vault.last_error, delay
+            )
+            log.debug("embedding failure", exc_info=True)
             self._embedding = False
             with self._cond:
                 self._next_full = time.monotonic() + delay
@@ -288,9 +298,13 @@ class Watcher:
                         return False, paths
                     self._cond.wait(ready_at - now)
                     continue
+                if self.vault.index_folder_changed():
+                    return True, []  # deleted or replaced under us: the full sync rebuilds it
                 if self._embedding:
                     return False, []
-                timeout = None if self._next_full is None else max(self._next_full - now, 0)
+                timeout = FOLDER_CHECK_S
+                if self._next_full is not None:
+                    timeout = min(max(self._next_full - now, 0), FOLDER_CHECK_S)
                 self._cond.wait(timeout)
 
     def _schedule_rescan(self) -> None:
@@ -320,12 +334,14 @@ class Watcher:
         except Exception as exc:
             self._failures += 1
             delay = min(2.0**self._failures, MAX_BACKOFF_S)
-            vault.last_error = f"{type(exc).__name__}: {exc}"
-            log.exception(
-                "sync of %s failed; full resync in %.0f s",
+            vault.last_error = describe_failure(exc)
+            log.warning(
+                "sync of %s failed (%s); full resync in %.0f s",
                 "the vault" if full else f"{len(paths or [])} paths",
+                vault.last_error,
                 delay,
             )
+            log.debug("sync failure", exc_info=True)
             with self._cond:
                 self._next_full = time.monotonic() + delay
             self._state = "watching"
@@ -362,5 +378,6 @@ class Watcher:
             try:
                 vault.refresh(force=True)
             except Exception as exc:
-                vault.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("following the writer failed; retrying")
+                vault.last_error = describe_failure(exc)
+                log.warning("following the writer failed (%s); retrying", vault.last_error)
+                log.debug("follow failure", exc_info=True)

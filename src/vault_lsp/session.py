@@ -15,9 +15,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lsprotocol import types
 from pydantic import BaseModel, Field
 
 from vault_core.config import choose_root
+from vault_core.errors import describe_failure
 from vault_core.results import IndexProgress
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ class Session:
         self.root_source = "none"
         self.options = InitOptions()
         self.vault_error: str | None = None
+        self._notice_said: str | None = None
         self._vault: Vault | None = None
         self._ready = threading.Event()
         self._stop = threading.Event()
@@ -121,8 +124,9 @@ class Session:
             self._vault = vault
             log.info("vault open: %s (%s)", self.root, "writer" if vault.is_writer else "reader")
         except Exception as exc:
-            self.vault_error = f"{type(exc).__name__}: {exc}"
+            self.vault_error = describe_failure(exc)
             log.exception("could not open the vault")
+            self._show(types.MessageType.Error, f"nvault: {self.vault_error}")
             self._ready.set()
             return
         self._ready.set()
@@ -197,6 +201,7 @@ class Session:
             vault = self._vault
             if vault is None:
                 continue
+            self._say_notice(vault)
             p = vault.embedding_state()
             pending = p.embedding_pending > 0
             now = (bool(p.active or pending), int(p.done), int(p.total), p.phase, p.chunks_embedded)
@@ -224,6 +229,17 @@ class Session:
                     "message": p.describe(),
                 },
             )
+
+    def _say_notice(self, vault: Vault) -> None:
+        """A repair nvault did on its own (damaged or vanished index): one message, once."""
+        if vault.notice and vault.notice != self._notice_said:
+            self._notice_said = vault.notice
+            self._show(types.MessageType.Warning, vault.notice)
+
+    def _show(self, kind: types.MessageType, message: str) -> None:
+        """window/showMessage: the params must be the typed model (pygls converts it)."""
+        params: Any = types.ShowMessageParams(type=kind, message=message)
+        self._notify(types.WINDOW_SHOW_MESSAGE, params)
 
     def note_count(self) -> int:
         vault = self._vault

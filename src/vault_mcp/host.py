@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
+from vault_core.errors import describe_failure, known_failure
 from vault_mcp.quoting import block, name_lines, neutralise, said
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class VaultHost:
         self.root: Path | None = None
         self.root_source = "none"
         self.error: str | None = None
+        self._notice_said: str | None = None
         self._vault: Vault | None = None
         self._started = threading.Event()
         self._ready = threading.Event()
@@ -91,7 +93,7 @@ class VaultHost:
             self._vault = vault
         except Exception as exc:
             log.exception("could not open the vault at %s", self.root)
-            self.error = f"could not open the vault at {self.root}: {exc}"
+            self.error = f"Could not open the vault at {self.root}. {describe_failure(exc)}"
         finally:
             self._ready.set()
 
@@ -153,12 +155,24 @@ class VaultHost:
     async def run(self, session: Any, fn: Callable[[Vault], T]) -> T:
         """`fn(vault)` on a worker thread, engine errors translated to actionable tool errors."""
         vault = await self.get(session)
+        await self._say_notice(vault, session)
         try:
             return await anyio.to_thread.run_sync(fn, vault, abandon_on_cancel=True)
         except ToolError:
             raise
         except Exception as exc:
             raise ToolError(_message(exc)) from exc
+
+    async def _say_notice(self, vault: Vault, session: Any) -> None:
+        """A repair nvault did on its own is said once per notice, as an MCP log message."""
+        notice = vault.notice
+        if not notice or notice == self._notice_said or session is None:
+            return
+        self._notice_said = notice
+        try:
+            await session.send_log_message(level="warning", data=notice, logger="nvault")
+        except Exception as exc:  # a client without logging still sees it in status
+            log.debug("could not send the repair notice: %r", exc)
 
     def close(self) -> None:
         if self._vault is not None:
@@ -204,5 +218,9 @@ def _message(exc: Exception) -> str:
         )
     if isinstance(exc, VaultError | ValueError | LLMError | FileNotFoundError):
         return neutralise(str(exc))
+    known = known_failure(exc)
+    if known is not None:
+        log.debug("engine error", exc_info=exc)
+        return neutralise(known)
     log.error("unexpected engine error", exc_info=exc)
     return f"internal error ({type(exc).__name__}); the server's stderr log has details"

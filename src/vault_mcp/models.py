@@ -186,6 +186,9 @@ class StatusResult(BaseModel):
     progress: IndexProgress | None = None
     last_sync: datetime | None = None
     last_error: str | None = None
+    notice: str | None = Field(
+        default=None, description="what nvault repaired on its own (damaged or vanished index)"
+    )
     skipped: list[SkippedFile] = Field(default_factory=list)
     warnings: list[SkippedFile] = Field(default_factory=list)
     error: str | None = Field(None, description="why the vault could not be opened")

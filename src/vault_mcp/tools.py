@@ -356,6 +356,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 progress=s.indexing,
                 last_sync=s.last_sync,
                 last_error=s.last_error,
+                notice=s.notice,
                 skipped=[
                     SkippedFile(path=i.path, reason=i.reason)
                     for i in s.skipped

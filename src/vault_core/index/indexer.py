@@ -7,8 +7,11 @@ leaves every file either fully old or fully new, and `repair()` plus the next sy
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fnmatch
 import hashlib
+import json
 import os
 import time
 from collections import OrderedDict
@@ -22,7 +25,7 @@ from pydantic import BaseModel, Field
 from vault_core.config import VaultConfig
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
-from vault_core.index.store import Store
+from vault_core.index.store import Store, atomic_write_text
 from vault_core.index.terms import terms_text
 from vault_core.parse.chunk import (
     ChunkDraft,
@@ -41,6 +44,7 @@ PHASE1_BATCH_FILES = 256
 PHASE1_BATCH_CHUNKS = 2_048
 VECTOR_CACHE_SIZE = 200_000
 PENDING_QUEUE = 4_096  # chunks read ahead for phase 2, embedded shortest first
+SCAN_ISSUES = "scan-issues.json"  # what the last full scan could not follow, for `status`
 
 Progress = Callable[[int, int, str], None]
 
@@ -77,6 +81,7 @@ class _Prepared(BaseModel):
     record: NoteRecord
     drafts: list[ChunkDraft] = Field(default_factory=list)
     touched: bool = False  # only the notes row changes (mtime, size or error); chunks stay
+    vanished: bool = False  # deleted between the scan and the read: no row, it is just gone
 
 
 def file_sha256(data: bytes) -> str:
@@ -93,6 +98,7 @@ class Indexer:
         self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, longest text last
         self._writes_since_optimize = 0
+        self.scan_issues: dict[str, str] = {}  # what the last full scan could not follow, and why
         index_dir = config.index_path.resolve()
         self._index_rel = (
             index_dir.relative_to(self.root).as_posix()
@@ -114,15 +120,21 @@ class Indexer:
         return not self.is_ignored(rel) and Path(rel).suffix.lower() in self.extensions
 
     def scan(self, under: str = "") -> dict[str, tuple[float, int]]:
-        """Every indexable file below `under` (vault-relative) -> (mtime, size)."""
+        """Every indexable file below `under` (vault-relative) -> (mtime, size).
+
+        What cannot be followed (symlinked folders, symlink loops, paths too long, unreadable
+        folders) is recorded in `scan_issues` for `status`, never silently dropped.
+        """
         found: dict[str, tuple[float, int]] = {}
+        issues: dict[str, str] = {}
         start = self.root / under if under else self.root
         stack = [start]
         while stack:
             folder = stack.pop()
             try:
                 entries = list(os.scandir(folder))
-            except OSError:
+            except OSError as exc:
+                issues[Path(folder).relative_to(self.root).as_posix() or "."] = _scan_reason(exc)
                 continue
             for entry in entries:
                 rel = Path(entry.path).relative_to(self.root).as_posix()
@@ -131,12 +143,34 @@ class Indexer:
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(Path(entry.path))
+                    elif entry.is_symlink() and entry.is_dir():
+                        issues[rel] = (
+                            "symlinked folder: not followed (nvault indexes only what is inside the vault folder)"
+                        )
                     elif entry.is_file() and Path(rel).suffix.lower() in self.extensions:
                         stat = entry.stat()
                         found[rel] = (stat.st_mtime, stat.st_size)
-                except OSError:
-                    continue
+                    elif (
+                        entry.is_symlink()
+                        and not os.path.exists(entry.path)
+                        and Path(rel).suffix.lower() in self.extensions
+                    ):
+                        os.stat(entry.path)  # raises: a loop or a dangling link, say which
+                except OSError as exc:
+                    issues[rel] = _scan_reason(exc)
+        if not under:
+            self.scan_issues = issues
+            with contextlib.suppress(OSError):  # a read-only or full disk: status misses them
+                atomic_write_text(self.config.index_path / SCAN_ISSUES, json.dumps(issues))
         return found
+
+    def seed_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Vectors salvaged from a damaged index: the rebuild reuses them instead of embedding."""
+        for text_hash, vector in vectors.items():
+            self._remember(text_hash, vector)
+
+    def cached_vectors(self) -> dict[str, np.ndarray]:
+        return dict(self._vector_cache)
 
     # -- repair ---------------------------------------------------------------------------
     def repair(self, catalog: dict[str, NoteRecord]) -> list[str]:
@@ -150,6 +184,11 @@ class Indexer:
         ]
         orphans = [path for path in census if path not in catalog]
         if bad or orphans:
+            for start in range(0, len(bad + orphans), 500):  # their vectors serve the re-sync
+                part = (bad + orphans)[start : start + 500]
+                for row in self.store.chunk_rows(part, ["text_hash", "vector"]):
+                    if row["vector"] is not None:
+                        self._remember(row["text_hash"], np.asarray(row["vector"], np.float32))
             self.store.delete_paths(bad + orphans)
             for path in bad:
                 catalog.pop(path, None)
@@ -218,6 +257,10 @@ class Indexer:
         batch: list[_Prepared] = []
         for done, (rel, mtime, size) in enumerate(todo, start=report.unchanged + 1):
             prepared = self._prepare(rel, mtime, size, catalog.get(rel), report)
+            if prepared.vanished:
+                if rel in catalog:
+                    gone.add(rel)
+                continue
             if prepared.touched:
                 batch.append(prepared)
             else:
@@ -276,6 +319,9 @@ class Indexer:
             if kind == "note":
                 return self._prepare_markdown(rel, data, base)
             return self._prepare_attachment(rel, base)
+        except FileNotFoundError:
+            # Deleted between the scan and the read: not an error, the file is simply gone.
+            return _Prepared(record=NoteRecord(path=rel, title=Path(rel).stem), vanished=True)
         except (ExtractError, OSError, UnicodeDecodeError) as exc:
             reason = _reason(exc)
         except Exception as exc:  # a parser bug must not stop the rest of the vault
@@ -302,6 +348,7 @@ class Indexer:
             note.title, markdown_sections(text, note), limits.chunk_chars, limits.chunk_overlap
         )
         drafts = with_frontmatter(drafts, note)
+        drafts = self._cap(drafts, warnings)
         record = NoteRecord(
             **base,
             title=note.title,
@@ -321,8 +368,24 @@ class Indexer:
         drafts = chunk_sections(
             extracted.title, extracted.sections, limits.chunk_chars, limits.chunk_overlap
         )
-        record = NoteRecord(**base, title=extracted.title, warnings=extracted.warnings)
+        warnings = list(extracted.warnings)
+        drafts = self._cap(drafts, warnings)
+        if not drafts and not warnings:
+            warnings.append("no text found: nothing to index (empty sheet or document)")
+        record = NoteRecord(**base, title=extracted.title, warnings=warnings)
         return _Prepared(record=record, drafts=drafts)
+
+    def _cap(self, drafts: list[ChunkDraft], warnings: list[str]) -> list[ChunkDraft]:
+        """At most `limits.max_chunks_per_file` chunks: one huge file must not cost hours."""
+        cap = self.config.limits.max_chunks_per_file
+        if len(drafts) <= cap:
+            return drafts
+        kept = drafts[:cap]
+        warnings.append(
+            f"very long: only the first {cap:,} of {len(drafts):,} passages are indexed "
+            f"(up to line {kept[-1].end_line or '?'}; limits.max_chunks_per_file)"
+        )
+        return kept
 
     def _reuse_moved_vectors(self, old_path: str, prepared: _Prepared) -> None:
         rows = self.store.chunk_rows([old_path], ["ordinal", "vector"])
@@ -458,6 +521,25 @@ class Indexer:
         if self._writes_since_optimize >= 2_000 or (written and self._writes_since_optimize >= 200):
             self.store.optimize()
             self._writes_since_optimize = 0
+
+
+def load_scan_issues(index_path: Path) -> dict[str, str]:
+    """What the writer's last full scan could not follow (any process can show it)."""
+    try:
+        issues = json.loads((index_path / SCAN_ISSUES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return issues if isinstance(issues, dict) else {}
+
+
+def _scan_reason(exc: OSError) -> str:
+    reasons = {
+        errno.ELOOP: "symlink loop: not followed",
+        errno.ENAMETOOLONG: "path longer than the system allows (PATH_MAX): not indexed",
+        errno.ENOENT: "dangling symlink: its target does not exist",
+        errno.EACCES: "unreadable: permission denied",
+    }
+    return reasons.get(exc.errno or 0, f"skipped: {exc.strerror or exc}")
 
 
 def _reason(exc: BaseException) -> str:

@@ -17,13 +17,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from vault_core.errors import VaultError
+from vault_core.errors import IndexDamaged, VaultError
+from vault_core.index.health import CHUNKS, META_BACKUP, NOTES, read_meta
 
 SCHEMA_VERSION = 1
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
 PARSER_VERSION = 4
-CHUNKS = "chunks"
-NOTES = "notes"
 
 
 class IndexMismatch(VaultError, RuntimeError):
@@ -85,16 +84,28 @@ class Store:
         self.index_dir = index_dir
         self.model, self.dim, self.writer = model, dim, writer
         self._chunks_schema = chunks_schema(dim)
-        index_dir.mkdir(parents=True, exist_ok=True)
+        if writer:
+            index_dir.mkdir(parents=True, exist_ok=True)
         # Readers re-check the table version at most twice a second, so they follow the writer.
-        interval = None if writer else timedelta(milliseconds=500)
+        self._interval = None if writer else timedelta(milliseconds=500)
+        self.db: Any = None
+        self.chunks: Any = None
+        self.notes: Any = None
+        self._mismatched = False
+        self._check_meta()
+        if writer or (index_dir / "lance").is_dir():  # connecting creates the folder
+            self._connect()
+
+    def _connect(self) -> None:
         import lancedb  # 1-2 s to import: `--help` and a server's handshake never pay for it
 
-        self.db = lancedb.connect(str(index_dir / "lance"), read_consistency_interval=interval)
-        self._check_meta()
+        lance_dir = str(self.index_dir / "lance")
+        self.db = lancedb.connect(lance_dir, read_consistency_interval=self._interval)
+        if self.writer:
+            self._drop_if_mismatched()
         self.chunks = self._open_or_create(CHUNKS, self._chunks_schema)
         self.notes = self._open_or_create(NOTES, NOTES_SCHEMA)
-        if writer:
+        if self.writer:
             self._ensure_indexes()
 
     # -- metadata -------------------------------------------------------------------------
@@ -104,10 +115,18 @@ class Store:
 
     def _check_meta(self) -> None:
         wanted = {"schema": SCHEMA_VERSION, "model": self.model, "dim": self.dim}
-        meta = json.loads(self.meta_path.read_text()) if self.meta_path.is_file() else None
+        try:
+            meta = read_meta(self.index_dir)
+        except ValueError as exc:
+            raise IndexDamaged(
+                f"The index in {self.index_dir} is damaged ({exc}): the writer process rebuilds "
+                "it, or run `nvault doctor --repair`."
+            ) from exc
         self.reparse_needed = False
         if meta is not None and {k: meta.get(k) for k in wanted} == wanted:
             self.reparse_needed = meta.get("parser") != PARSER_VERSION
+            if self.writer and not (self.index_dir / META_BACKUP).is_file():
+                self._write_meta(meta)  # an index from before the copy existed
             return
         if not self.writer:
             if meta is None:
@@ -116,14 +135,34 @@ class Store:
                 f"index was built with {meta.get('model')} (dim {meta.get('dim')}), config says "
                 f"{self.model}; the writer process will rebuild it"
             )
+        self._mismatched = True  # the writer drops the tables when it connects
+
+    def _drop_if_mismatched(self) -> None:
+        """Another model or schema built these tables: never a mixed table, start over."""
+        if not self._mismatched:
+            return
         for name in self._table_names():
             self.db.drop_table(name)
-        atomic_write_text(self.meta_path, json.dumps({**wanted, "parser": PARSER_VERSION}))
+        self._write_meta(
+            {
+                "schema": SCHEMA_VERSION,
+                "model": self.model,
+                "dim": self.dim,
+                "parser": PARSER_VERSION,
+            }
+        )
+        self._mismatched = False
+
+    def _write_meta(self, meta: dict[str, Any]) -> None:
+        """index.json plus a copy beside the tables: a garbage index.json costs no re-embed."""
+        text = json.dumps(meta)
+        atomic_write_text(self.meta_path, text)
+        atomic_write_text(self.index_dir / META_BACKUP, text)
 
     def mark_reparsed(self) -> None:
         """Called after a full sync that re-parsed every file with this PARSER_VERSION."""
-        meta = json.loads(self.meta_path.read_text())
-        atomic_write_text(self.meta_path, json.dumps({**meta, "parser": PARSER_VERSION}))
+        meta = read_meta(self.index_dir) or {}
+        self._write_meta({**meta, "parser": PARSER_VERSION})
         self.reparse_needed = False
 
     def _table_names(self) -> list[str]:
@@ -139,6 +178,10 @@ class Store:
 
     def ready(self) -> bool:
         """False for a reader that started before the writer created the tables."""
+        if self.db is None:
+            if not (self.index_dir / "lance").is_dir():
+                return False
+            self._connect()
         if self.chunks is None or self.notes is None:
             names = self._table_names()
             if CHUNKS in names and NOTES in names:
