@@ -67,7 +67,7 @@ while True:
             mark("keyword_last_file_s")
     if "name_last_file_s" not in marks:
         try:
-            if vault.resolve(last_name).path == last_path:
+            if vault.resolve(last_path).path == last_path:
                 mark("name_last_file_s")
         except Exception:
             pass

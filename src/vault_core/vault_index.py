@@ -247,10 +247,10 @@ class VaultIndex:
                 self.progress.active = False
                 self._settle_phase()
                 raise
-            self.progress.active = False
             self._graph = None
             self.last_report, self.last_sync, self.last_error = report, datetime.now(UTC), None
-            self._count_embedding()
+            self._count_embedding()  # before phase 1 is declared over: counts are never 0 then
+            self.progress.active = False
             self._settle_phase()
         if whole:
             self._notify([])  # phase 1 is over: names that did not resolve are really missing
