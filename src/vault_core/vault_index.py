@@ -290,6 +290,8 @@ class VaultIndex:
                 self.vectors_generation += 1
             if not step.written or self.progress.chunks_embedded >= self.progress.chunks_total:
                 self._count_embedding()  # recount: rows rewritten meanwhile were skipped
+                if not self.progress.embedding_pending:
+                    self.indexer.finish_embedding()
             self._update_rate()
             self._settle_phase()
             return step

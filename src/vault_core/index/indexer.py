@@ -467,8 +467,10 @@ class Indexer:
             len(rows),
         )
         step.paths = sorted({r["id"].rsplit("#", 1)[0] for r in rows})
+        # No optimize() per step: each one compacts and re-indexes the whole table, and RSS grew
+        # to 1.2 GB over a cold index (bench/memory.py); one optimize when phase 2 ends suffices
+        # (rows written since are searched by a flat scan meanwhile).
         self._writes_since_optimize += len(rows)
-        self._maybe_optimize(len(rows))
         step.seconds = time.perf_counter() - started
         return step
 
@@ -516,6 +518,12 @@ class Indexer:
         self._writes_since_optimize += len(rows) + 1
         if on_batch:
             on_batch([p.record.path for p in batch])
+
+    def finish_embedding(self) -> None:
+        """Phase 2 is over: fold the rewritten rows into the keyword index and compact, once."""
+        if self._writes_since_optimize:
+            self.store.optimize()
+            self._writes_since_optimize = 0
 
     def _maybe_optimize(self, written: int) -> None:
         if self._writes_since_optimize >= 2_000 or (written and self._writes_since_optimize >= 200):
