@@ -571,9 +571,9 @@ class VaultIndex:
     def status(self) -> VaultStatus:
         catalog = self.catalog
         state = self.embedding_state()
-        if self.is_writer and not state.active and state.chunks_total == 0:
-            self._count_embedding()
-            state = self.embedding_state()
+        if not state.chunks_total:  # not counted in this process yet (phase 1 still running)
+            state.chunks_total = self.store.count_chunks()
+            state.chunks_embedded = self.store.count_embedded()
         skipped = [FileIssue(path=n.path, reason=n.error) for n in catalog.values() if n.error]
         scan_issues = load_scan_issues(self.config.index_path)
         skipped += [FileIssue(path=p, reason=r) for p, r in scan_issues.items()]
