@@ -28,6 +28,16 @@ class IndexProgress(BaseModel):
     eta_s: float | None = Field(default=None, description="seconds until fully embedded")
 
     @property
+    def reading(self) -> bool:
+        """Phase 1 is not over: a name that does not resolve may just be unread yet."""
+        return self.active or self.phase in ("starting", "scanning", "repairing")
+
+    @property
+    def catching_up(self) -> bool:
+        """Phase 1 is running or phase 2 has chunks left: answers may miss some matches."""
+        return self.reading or self.embedding_pending > 0
+
+    @property
     def embedding_pending(self) -> int:
         return max(self.chunks_total - self.chunks_embedded, 0)
 

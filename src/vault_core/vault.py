@@ -50,7 +50,8 @@ class Vault(VaultIndex):
     def start_watching(self) -> None:
         """Catch up in the background, then follow the folder (writer) or the writer (reader)."""
         if self.watcher is None:
-            self.progress = IndexProgress(phase="starting", active=True)
+            if self.is_writer:  # a reader never reads the files itself: its phase stays idle
+                self.progress = IndexProgress(phase="starting", active=True)
             self.watcher = Watcher(self)
             self.watcher.start()
             load = getattr(self.embedder, "load", None)

@@ -326,8 +326,7 @@ class VaultIndex:
     def names_complete(self) -> bool:
         """Phase 1 is over: every file's name, aliases and links are known, so a name that does
         not resolve is really missing (not merely unread yet)."""
-        p = self.progress
-        return not p.active and p.phase not in ("starting", "scanning", "repairing")
+        return not self.progress.reading
 
     def embedding_state(self) -> IndexProgress:
         """The progress as this process knows it; a reader counts the writer's commits."""
@@ -563,10 +562,7 @@ class VaultIndex:
     @property
     def catching_up(self) -> bool:
         """Phase 1 is running, or phase 2 has chunks left: answers may miss some matches."""
-        state = self.embedding_state()
-        return (
-            state.active or state.phase in ("starting", "scanning") or state.embedding_pending > 0
-        )
+        return self.embedding_state().catching_up
 
     def status(self) -> VaultStatus:
         catalog = self.catalog
@@ -589,7 +585,7 @@ class VaultIndex:
             model=self.embedder.name,
             dim=self.embedder.dim,
             indexing=state,
-            catching_up=state.active or state.embedding_pending > 0,
+            catching_up=state.catching_up,
             last_sync=self.last_sync,
             last_sync_seconds=self.last_report.seconds if self.last_report else None,
             last_error=self.last_error,

@@ -253,16 +253,8 @@ class Watcher:
         try:
             step = self.vault.embed_step()
         except Exception as exc:
-            self._failures += 1
-            delay = min(2.0**self._failures, MAX_BACKOFF_S)
-            self.vault.last_error = describe_failure(exc)
-            log.warning(
-                "embedding failed (%s); trying again in %.0f s", self.vault.last_error, delay
-            )
-            log.debug("embedding failure", exc_info=True)
             self._embedding = False
-            with self._cond:
-                self._next_full = time.monotonic() + delay
+            self._back_off(exc, "embedding")
             return
         self._failures = 0
         self._embedding = step.written > 0
@@ -270,6 +262,16 @@ class Watcher:
             log.debug("embedded %d chunks in %.2f s", step.written, step.seconds)
         else:
             log.info("all chunks embedded")
+
+    def _back_off(self, exc: Exception, what: str) -> None:
+        """A failed sync or embedding step: say it once, retry with a full sync, backing off."""
+        self._failures += 1
+        delay = min(2.0**self._failures, MAX_BACKOFF_S)
+        self.vault.last_error = describe_failure(exc)
+        log.warning("%s failed (%s); full resync in %.0f s", what, self.vault.last_error, delay)
+        log.debug("%s failure", what, exc_info=True)
+        with self._cond:
+            self._next_full = time.monotonic() + delay
 
     def _next_job(self) -> tuple[bool, list[str]] | None:
         """Block until there is something to sync and it has settled; None when stopping.
@@ -332,18 +334,7 @@ class Watcher:
             vault.last_error = previous_error
             return
         except Exception as exc:
-            self._failures += 1
-            delay = min(2.0**self._failures, MAX_BACKOFF_S)
-            vault.last_error = describe_failure(exc)
-            log.warning(
-                "sync of %s failed (%s); full resync in %.0f s",
-                "the vault" if full else f"{len(paths or [])} paths",
-                vault.last_error,
-                delay,
-            )
-            log.debug("sync failure", exc_info=True)
-            with self._cond:
-                self._next_full = time.monotonic() + delay
+            self._back_off(exc, "sync of " + ("the vault" if full else f"{len(paths or [])} paths"))
             self._state = "watching"
             return
         self._failures = 0

@@ -23,17 +23,9 @@ log = logging.getLogger("vault_lsp")
 
 def percentage(state: IndexProgress) -> int:
     """Phase 1 is the first 10% (it takes seconds), embedding the other 90%."""
-    if state.active or state.phase in ("starting", "scanning", "repairing"):
+    if state.reading:
         return int(10 * state.done / state.total) if state.total else 0
     return 10 + int(90 * state.embedded_fraction)
-
-
-def busy(state: IndexProgress) -> bool:
-    return (
-        state.active
-        or state.phase in ("starting", "scanning", "repairing")
-        or state.embedding_pending > 0
-    )
 
 
 class WorkDoneReporter:
@@ -49,7 +41,7 @@ class WorkDoneReporter:
         if not self.supported:
             return
         try:
-            if busy(state):
+            if state.catching_up:
                 if self._token is None:
                     self._start()
                 elif self._ready:

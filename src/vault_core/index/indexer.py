@@ -96,7 +96,7 @@ class Indexer:
         self.root = config.root
         self.extensions = MARKDOWN_EXTENSIONS | supported_extensions()
         self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, longest text last
+        self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, shortest text last
         self._writes_since_optimize = 0
         self.scan_issues: dict[str, str] = {}  # what the last full scan could not follow, and why
         index_dir = config.index_path.resolve()
@@ -411,20 +411,27 @@ class Indexer:
             vectors.update(self.store.vectors_for_hashes(missing))
         return vectors
 
-    def _vectors(
-        self, drafts: list[ChunkDraft], report: SyncReport, embed: bool
-    ) -> dict[str, np.ndarray]:
-        wanted = list(dict.fromkeys(d.text_hash for d in drafts))
-        vectors = self._known_vectors(wanted)
-        text_by_hash = {d.text_hash: d.text for d in drafts}
-        to_embed = [h for h in wanted if h not in vectors]
+    def _vectors_for(
+        self, text_by_hash: dict[str, str], embed: bool = True
+    ) -> tuple[dict[str, np.ndarray], int]:
+        """Vectors for these texts: known ones reused, the rest embedded (when `embed`); returns
+        them and how many were embedded. Phase 1 and phase 2 both come through here."""
+        vectors = self._known_vectors(list(text_by_hash))
+        to_embed = [h for h in text_by_hash if h not in vectors]
         if to_embed and embed:
             embedded = self.embedder.embed_documents([text_by_hash[h] for h in to_embed])
             vectors.update(zip(to_embed, embedded, strict=True))
-            report.embedded += len(to_embed)
-        report.reused += len(wanted) - len(to_embed)
         for h, v in vectors.items():
             self._remember(h, v)
+        return vectors, len(to_embed) if embed else 0
+
+    def _vectors(
+        self, drafts: list[ChunkDraft], report: SyncReport, embed: bool
+    ) -> dict[str, np.ndarray]:
+        text_by_hash = {d.text_hash: d.text for d in drafts}
+        vectors, embedded = self._vectors_for(text_by_hash, embed)
+        report.embedded += embedded
+        report.reused += len(vectors) - embedded
         return vectors
 
     # -- phase 2 --------------------------------------------------------------------------
@@ -439,33 +446,23 @@ class Indexer:
         rows = self.store.pending_chunks(max_chunks, prefer) if prefer else []
         taken = {r["id"] for r in rows}
         if len(rows) < max_chunks:
-            if not self._queue:
+            if not self._queue:  # longest first, so the shortest come off the end
                 self._queue = sorted(
-                    self.store.pending_chunks(PENDING_QUEUE), key=lambda r: len(r["text"])
+                    self.store.pending_chunks(PENDING_QUEUE),
+                    key=lambda r: len(r["text"]),
+                    reverse=True,
                 )
             while self._queue and len(rows) < max_chunks:
-                row = self._queue.pop(0)
+                row = self._queue.pop()
                 if row["id"] not in taken:
                     rows.append(row)
         step = EmbedStep()
         if not rows:
             return step
-        hashes = list(dict.fromkeys(r["text_hash"] for r in rows))
-        vectors = self._known_vectors(hashes)
-        text_by_hash = {r["text_hash"]: r["text"] for r in rows}
-        to_embed = [h for h in hashes if h not in vectors]
-        if to_embed:
-            embedded = self.embedder.embed_documents([text_by_hash[h] for h in to_embed])
-            vectors.update(zip(to_embed, embedded, strict=True))
-        for h in to_embed:
-            self._remember(h, vectors[h])
+        vectors, embedded = self._vectors_for({r["text_hash"]: r["text"] for r in rows})
         matrix = np.stack([vectors[r["text_hash"]] for r in rows])
         self.store.set_vectors([r["id"] for r in rows], [r["text_hash"] for r in rows], matrix)
-        step.embedded, step.reused, step.written = (
-            len(to_embed),
-            len(hashes) - len(to_embed),
-            len(rows),
-        )
+        step.embedded, step.reused, step.written = embedded, len(vectors) - embedded, len(rows)
         step.paths = sorted({r["id"].rsplit("#", 1)[0] for r in rows})
         # No optimize() per step: each one compacts and re-indexes the whole table, and RSS grew
         # to 1.2 GB over a cold index (bench/memory.py); one optimize when phase 2 ends suffices
