@@ -1,4 +1,8 @@
-"""What the `Vault` facade returns about itself and about a note's text."""
+"""What the `Vault` facade returns about itself, a note's text and the notes related to it.
+
+Plain pydantic models with no engine imports, so the front ends (MCP, LSP) can reuse or derive
+their wire shapes from them without loading the engine.
+"""
 
 from __future__ import annotations
 
@@ -106,3 +110,31 @@ class NoteContent(BaseModel):
         lines = self.text.split("\n")
         width = len(str(self.end_line))
         return "\n".join(f"{self.start_line + i:>{width}}  {line}" for i, line in enumerate(lines))
+
+
+class RelatedPassage(BaseModel):
+    """The passage of the suggested note that best matches this note, and where it matched."""
+
+    path: str
+    start_line: int
+    end_line: int
+    heading_path: list[str] = Field(default_factory=list)
+    snippet: str
+    similarity: float
+    source_start_line: int = Field(description="the matching lines of the note asked about")
+    source_end_line: int
+
+
+class RelatedNote(BaseModel):
+    """A see-also suggestion: a note that should be linked from the note asked about."""
+
+    path: str
+    title: str
+    score: float = Field(
+        description="the link model's confidence that this link belongs, 0-1 (comparable across "
+        "notes)"
+    )
+    reasons: list[str] = Field(description="why it is suggested, in words")
+    link_text: str = Field(description="the shortest [[...]] text that links to it")
+    passage: RelatedPassage | None = Field(None, description="the best matching passage, cited")
+    ranks: dict[str, int] = Field(default_factory=dict, description="signal -> 1-based rank")

@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
+from vault_core import results as core
 from vault_core.results import IndexProgress
 
 DATA_NOTE = (
@@ -135,25 +137,17 @@ class BacklinksResult(BaseModel):
     backlinks: list[LinkInfo] = Field(description="links in other notes that point at `note`")
 
 
-class RelatedPassage(BaseModel):
+class RelatedPassage(core.RelatedPassage):
     source: Source = "vault_note"
-    path: str
-    start_line: int
-    end_line: int
-    heading_path: list[str] = Field(default_factory=list)
-    snippet: str
-    similarity: float
-    source_start_line: int = Field(description="the matching lines of the note asked about")
-    source_end_line: int
 
 
-class RelatedNote(BaseModel):
-    path: str
-    title: str
-    score: float = Field(description="confidence that this link belongs, 0-1")
-    reasons: list[str] = Field(description="why it is suggested, in words")
-    link_text: str = Field(description="the shortest [[...]] text that links to it")
+class RelatedNote(core.RelatedNote):
+    """A note that should be linked from `note` and is not yet, with why."""
+
+    # vault_core's model, with the passage marked as quoted note text and the signal ranks (the
+    # link model's inputs, no use to an agent) left out of the output and its schema
     passage: RelatedPassage | None = Field(None, description="the best matching passage, cited")
+    ranks: SkipJsonSchema[dict[str, int]] = Field(default_factory=dict, exclude=True)
 
 
 class RelatedResult(BaseModel):

@@ -123,18 +123,12 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 query=query,
                 mode=mode,
                 hits=[
-                    Hit(
-                        path=h.path,
-                        title=h.title,
-                        heading_path=h.heading_path,
-                        start_line=h.start_line,
-                        end_line=h.end_line,
-                        citation=h.citation,
-                        snippet=h.snippet,
-                        score=h.score,
-                        similarity=None if h.similarity is None else round(h.similarity, 4),
-                        page=h.page,
-                        sheet=h.sheet,
+                    Hit.model_validate(
+                        {
+                            **h.model_dump(include=set(Hit.model_fields)),
+                            "citation": h.citation,
+                            "similarity": None if h.similarity is None else round(h.similarity, 4),
+                        }
                     )
                     for h in hits
                 ],
@@ -183,11 +177,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             content = vault.read_note(found.note.path, section, start_line, end_line)
             span = f"{content.start_line}-{content.end_line}"
             return NoteText(
-                path=content.path,
-                title=content.title,
-                start_line=content.start_line,
-                end_line=content.end_line,
-                total_lines=content.total_lines,
+                **content.model_dump(exclude={"text"}),
                 citation=f"{content.path}:{span}",
                 content=content.numbered(),
                 ambiguous=candidates(found),
@@ -241,15 +231,9 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             return NoteList(
                 notes=[
                     NoteItem(
-                        path=n.path,
-                        title=n.title,
-                        kind=n.kind,
-                        tags=n.tags,
-                        aliases=n.aliases,
+                        **n.model_dump(include=set(NoteItem.model_fields)),
                         modified=datetime.fromtimestamp(n.mtime, UTC),
-                        size=n.size,
                         chunks=n.chunk_count,
-                        error=n.error,
                         duplicate_title=n.path in repeated,
                     )
                     for n in page

@@ -13,7 +13,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, Field
 
 from vault_core.linking.link_model import FEATURES, LinkModel, default_model, probability
 from vault_core.linking.link_model import features as link_features
@@ -34,34 +33,12 @@ from vault_core.linking.related_index import (
 )
 from vault_core.query.fusion import rrf
 from vault_core.query.search import make_snippet
+from vault_core.results import RelatedNote, RelatedPassage
 
 if TYPE_CHECKING:
     from vault_core.vault_index import VaultIndex
 
 __all__ = ["Mention", "RelatedNote", "RelatedPassage", "related", "unlinked_mentions"]
-
-
-class RelatedPassage(BaseModel):
-    """The passage of the suggested note that best matches this note, and where it matched."""
-
-    path: str
-    start_line: int
-    end_line: int
-    heading_path: list[str] = Field(default_factory=list)
-    snippet: str
-    similarity: float
-    source_start_line: int = Field(description="the matching passage of the note asked about")
-    source_end_line: int
-
-
-class RelatedNote(BaseModel):
-    path: str
-    title: str
-    score: float = Field(description="the link model's confidence, 0-1 (comparable across notes)")
-    reasons: list[str]
-    passage: RelatedPassage | None = None
-    link_text: str = Field(description="shortest [[...]] target that resolves to this note")
-    ranks: dict[str, int] = Field(default_factory=dict, description="signal -> 1-based rank")
 
 
 @dataclass

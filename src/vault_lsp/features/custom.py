@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from vault_core.results import IndexProgress
+from vault_core.results import FileIssue, IndexProgress
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard, plain
 
@@ -36,20 +36,17 @@ class RelatedParams(BaseModel):
 HIT_FIELDS = {"path", "title", "heading_path", "start_line", "end_line", "snippet", "score"}
 
 
-class Skipped(BaseModel):
-    path: str
-    reason: str
-
-
 class Status(BaseModel):
+    """`nvault/status`: the fields of vault_core's `VaultStatus` the extension shows."""
+
     root: str
-    notes: int
-    chunks: int
-    chunks_embedded: int
-    model: str
+    notes: int = 0
+    chunks: int = 0
+    chunks_embedded: int = 0
+    model: str = ""
     indexing: IndexProgress
-    skipped: list[Skipped]
-    last_sync: str | None
+    skipped: list[FileIssue] = Field(default_factory=list)
+    last_sync: str | None = None
 
 
 def _params(model: type[BaseModel], raw: Any) -> Any:
@@ -99,24 +96,13 @@ def status(server: VaultLanguageServer) -> dict[str, Any]:
         reason = session.vault_error or "opening the vault"
         return Status(
             root=str(session.root or ""),
-            notes=0,
-            chunks=0,
-            chunks_embedded=0,
-            model="",
             indexing=IndexProgress(phase="starting", active=session.vault_error is None),
-            skipped=[Skipped(path="", reason=reason)] if session.vault_error else [],
-            last_sync=None,
+            skipped=[FileIssue(path="", reason=reason)] if session.vault_error else [],
         ).model_dump()
     st = vault.status()
+    shown = st.model_dump(include=set(Status.model_fields) - {"last_sync"})
     return Status(
-        root=st.root,
-        notes=st.notes,
-        chunks=st.chunks,
-        chunks_embedded=st.chunks_embedded,
-        model=st.model,
-        indexing=st.indexing,
-        skipped=[Skipped(path=s.path, reason=s.reason) for s in st.skipped],
-        last_sync=st.last_sync.isoformat() if st.last_sync else None,
+        **shown, last_sync=st.last_sync.isoformat() if st.last_sync else None
     ).model_dump()
 
 
