@@ -13,6 +13,7 @@ from vault_core.linking.related import SIGNALS, related
 from vault_core.linking.suggest import suggest_links_for_vault
 
 COMMANDS: Commands = {}  # the subcommands this module adds; main.py merges them
+SECTIONS = ("orphans", "broken", "ambiguous", "hubs", "duplicates")  # of `graph`, in report order
 
 
 def cmd_related(args: argparse.Namespace) -> int:
@@ -91,15 +92,13 @@ def cmd_graph(args: argparse.Namespace) -> int:
             else:
                 console.print(report.markdown(), markup=False)
             return 0
-        wanted = [
-            k for k in ("orphans", "broken", "ambiguous", "hubs", "duplicates") if getattr(args, k)
-        ]
+        wanted = [k for k in SECTIONS if getattr(args, k)]
         health = graph_health(vault, duplicates=not wanted or "duplicates" in wanted)
         if args.json:
             data = health.model_dump()
             emit_json({k: data[k] for k in wanted} if wanted else data)
             return 0
-        show = wanted or ["orphans", "broken", "ambiguous", "hubs", "duplicates"]
+        show = wanted or list(SECTIONS)
         if not wanted:
             console.print(f"{health.notes} notes, {health.links} links")
         _print_sections(health, show, args.limit)
@@ -107,37 +106,42 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def _print_sections(h: GraphReport, show: list[str], limit: int) -> None:
-    if "orphans" in show:
-        console.print(f"[bold]orphans[/] ({len(h.orphans)}: no links in or out)")
-        for path in h.orphans[:limit]:
-            console.print(f"  {path}", markup=False)
-    if "broken" in show:
-        console.print(f"[bold]broken links[/] ({len(h.broken)})")
-        for i in h.broken[:limit]:
-            console.print(f"  {i.source}:{i.line}  {i.raw}", markup=False)
-    if "ambiguous" in show:
-        console.print(f"[bold]ambiguous links[/] ({len(h.ambiguous)})")
-        for i in h.ambiguous[:limit]:
-            console.print(
-                f"  {i.source}:{i.line}  {i.raw} -> {i.target} (also {', '.join(i.candidates[1:])})",
-                markup=False,
-            )
-    if "hubs" in show:
-        console.print("[bold]most-linked notes[/]")
-        for hub in h.hubs[:limit]:
-            console.print(f"  {hub.backlinks:>4} backlinks  {hub.path}", markup=False)
-    if "duplicates" in show:
-        console.print(f"[bold]possible duplicates[/] ({len(h.duplicates)}: you may want to merge)")
-        for d in h.duplicates[:limit]:
-            console.print(
-                f"  {d.a}  ~  {d.b}  ({d.text_similarity:.0%} shared text, "
-                f"{d.changed_lines} lines differ)",
-                markup=False,
-            )
-            for c in d.differences[:3]:
-                a = f"{d.a}:{c.a_lines} {c.a_text!r}" if c.a_lines else f"not in {d.a}"
-                b = f"{d.b}:{c.b_lines} {c.b_text!r}" if c.b_lines else f"not in {d.b}"
-                console.print(f"      {a}  vs  {b}", markup=False)
+    for name in show:
+        heading, lines = _section(h, name, limit)
+        console.print(heading)
+        for line in lines:
+            console.print(line, markup=False)
+
+
+def _section(h: GraphReport, name: str, limit: int) -> tuple[str, list[str]]:
+    """One section of the graph report: its heading (rich markup) and its plain-text lines."""
+    if name == "orphans":
+        heading = f"[bold]orphans[/] ({len(h.orphans)}: no links in or out)"
+        return heading, [f"  {path}" for path in h.orphans[:limit]]
+    if name == "broken":
+        heading = f"[bold]broken links[/] ({len(h.broken)})"
+        return heading, [f"  {i.source}:{i.line}  {i.raw}" for i in h.broken[:limit]]
+    if name == "ambiguous":
+        heading = f"[bold]ambiguous links[/] ({len(h.ambiguous)})"
+        return heading, [
+            f"  {i.source}:{i.line}  {i.raw} -> {i.target} (also {', '.join(i.candidates[1:])})"
+            for i in h.ambiguous[:limit]
+        ]
+    if name == "hubs":
+        lines = [f"  {hub.backlinks:>4} backlinks  {hub.path}" for hub in h.hubs[:limit]]
+        return "[bold]most-linked notes[/]", lines
+    heading = f"[bold]possible duplicates[/] ({len(h.duplicates)}: you may want to merge)"
+    lines = []
+    for d in h.duplicates[:limit]:
+        lines.append(
+            f"  {d.a}  ~  {d.b}  ({d.text_similarity:.0%} shared text, "
+            f"{d.changed_lines} lines differ)"
+        )
+        for c in d.differences[:3]:
+            a = f"{d.a}:{c.a_lines} {c.a_text!r}" if c.a_lines else f"not in {d.a}"
+            b = f"{d.b}:{c.b_lines} {c.b_text!r}" if c.b_lines else f"not in {d.b}"
+            lines.append(f"      {a}  vs  {b}")
+    return heading, lines
 
 
 def setup_graph(p: argparse.ArgumentParser) -> None:

@@ -207,27 +207,29 @@ def _link_lines(vault: Vault, note: str, incoming: bool) -> list[dict[str, Any]]
     ]
 
 
-def cmd_backlinks(args: argparse.Namespace) -> int:
+def _print_links(args: argparse.Namespace, incoming: bool) -> int:
     with open_vault(args) as vault:
-        rows = _link_lines(vault, args.note, incoming=True)
-        if args.json:
-            emit_json(rows)
-        for row in [] if args.json else rows:
+        rows = _link_lines(vault, args.note, incoming)
+    if args.json:
+        emit_json(rows)
+        return 0
+    for row in rows:
+        if incoming:
             console.print(f"{row['source']}:{row['line']}  {row['raw']}", markup=False)
+            continue
+        flag = " [broken]" if row["broken"] else " [ambiguous]" if row["ambiguous"] else ""
+        console.print(
+            f"{args.note}:{row['line']}  {row['raw']} -> {row['target']}{flag}", markup=False
+        )
     return 0
+
+
+def cmd_backlinks(args: argparse.Namespace) -> int:
+    return _print_links(args, incoming=True)
 
 
 def cmd_links(args: argparse.Namespace) -> int:
-    with open_vault(args) as vault:
-        rows = _link_lines(vault, args.note, incoming=False)
-        if args.json:
-            emit_json(rows)
-        for row in [] if args.json else rows:
-            flag = " [broken]" if row["broken"] else " [ambiguous]" if row["ambiguous"] else ""
-            console.print(
-                f"{args.note}:{row['line']}  {row['raw']} -> {row['target']}{flag}", markup=False
-            )
-    return 0
+    return _print_links(args, incoming=False)
 
 
 def setup_note(p: argparse.ArgumentParser) -> None:

@@ -17,6 +17,7 @@ from lsprotocol import types
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
+from vault_lsp.common import guard
 from vault_lsp.documents import Doc, Documents
 from vault_lsp.progress import WorkDoneReporter
 from vault_lsp.protocol import VaultProtocol, serve_stdio
@@ -96,5 +97,18 @@ class VaultLanguageServer(LanguageServer):
                 return fn(params, *found)
 
             return handler
+
+        return decorate
+
+    def document_request(
+        self, method: str, options: Any = None, default: Callable[[], Any] | Any = None
+    ) -> Callable[[Callable[[Params, Doc, Vault], Result]], Callable[[Params], Result | Any]]:
+        """Registers a document request handler taking (params, doc, vault): it runs on a worker
+        thread once the document and the vault exist (`on_document`), and answers `default`
+        when either is missing or the handler raises (`guard`, logged)."""
+
+        def decorate(fn: Callable[[Params, Doc, Vault], Result]) -> Callable[[Params], Any]:
+            handler = guard(default)(self.on_document(default)(fn))
+            return self.feature(method, options)(self.thread()(handler))
 
         return decorate

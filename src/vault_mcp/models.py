@@ -160,11 +160,6 @@ class RelatedResult(BaseModel):
     data_note: str = DATA_NOTE
 
 
-class SkippedFile(BaseModel):
-    path: str
-    reason: str
-
-
 class StatusResult(BaseModel):
     ready: bool = Field(description="false until the vault is open (see `opening`, `error`)")
     opening: bool = Field(False, description="true while the engine loads; retry shortly")
@@ -183,6 +178,6 @@ class StatusResult(BaseModel):
     notice: str | None = Field(
         default=None, description="what nvault repaired on its own (damaged or vanished index)"
     )
-    skipped: list[SkippedFile] = Field(default_factory=list)
-    warnings: list[SkippedFile] = Field(default_factory=list)
+    skipped: list[core.FileIssue] = Field(default_factory=list)
+    warnings: list[core.FileIssue] = Field(default_factory=list)
     error: str | None = Field(None, description="why the vault could not be opened")

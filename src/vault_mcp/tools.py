@@ -30,7 +30,6 @@ from vault_mcp.models import (
     RelatedNote,
     RelatedResult,
     SearchResult,
-    SkippedFile,
     StatusResult,
 )
 from vault_mcp.quoting import DATA_NOTE, block, neutralise, said, structured
@@ -328,29 +327,18 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             s = v.status()
             outside = [n for n in v.notes() if not within(v, n.path)]  # never listed or read
             gone = {n.path for n in outside}
+            # what StatusResult shows as vault_core has it; counts and file lists leave out
+            # what lies outside the allowed roots
+            own = {"root", "notes", "attachments", "skipped", "warnings"}
+            same = set(StatusResult.model_fields) & set(type(s).model_fields) - own
             return StatusResult(
+                **s.model_dump(include=same),
                 ready=True,
-                role=s.role,
+                progress=s.indexing,
                 notes=s.notes - sum(1 for n in outside if n.kind == "note"),
                 attachments=s.attachments - sum(1 for n in outside if n.kind == "attachment"),
-                chunks=s.chunks,
-                model=s.model,
-                watcher=s.watcher,
-                catching_up=s.catching_up,
-                progress=s.indexing,
-                last_sync=s.last_sync,
-                last_error=s.last_error,
-                notice=s.notice,
-                skipped=[
-                    SkippedFile(path=i.path, reason=i.reason)
-                    for i in s.skipped
-                    if i.path not in gone
-                ],
-                warnings=[
-                    SkippedFile(path=i.path, reason=i.reason)
-                    for i in s.warnings
-                    if i.path not in gone
-                ],
+                skipped=[i for i in s.skipped if i.path not in gone],
+                warnings=[i for i in s.warnings if i.path not in gone],
                 **base,
             )
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _crash_worker import index_problems, vector_problems
+from index_check import index_problems, vector_problems
 
 from vault_core.vault import Vault
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from _crash_worker import disk_files, index_problems
+from index_check import disk_files, index_problems
 
 from vault_core.query.search import SearchFilters
 from vault_core.vault import Vault

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import lancedb
+from index_check import index_problems
 
 from vault_core.index.terms import terms_text
 
@@ -98,42 +99,13 @@ def corrupt(kind: str, index_dir: Path) -> None:
         raise ValueError(kind)
 
 
-def indexable_files(root: Path) -> set[str]:
-    return {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*.md")
-        if ".nvault" not in p.relative_to(root).parts
-    }
-
-
-def census(root: Path, tokens: dict[str, str] | None = None) -> dict[str, object]:
-    """The index against the folder; every problem found is listed (empty lists: equal)."""
-    db = lancedb.connect(str(root / ".nvault" / "lance"))
-    notes = db.open_table("notes").to_arrow().to_pylist()
-    chunks = (
-        db.open_table("chunks")
-        .search()
-        .select(["id", "path", "note_sha"])
-        .limit(None)
-        .to_arrow()
-        .to_pylist()
-    )
-    rows = {n["path"]: n for n in notes}
-    disk = indexable_files(root)
-    ids = [c["id"] for c in chunks]
-    stale = [
-        c["id"]
-        for c in chunks
-        if c["path"] not in rows or rows[c["path"]]["sha256"] != c["note_sha"]
-    ]
-    counts: dict[str, int] = {}
-    for c in chunks:
-        counts[c["path"]] = counts.get(c["path"], 0) + 1
-    wrong_counts = [p for p, n in rows.items() if counts.get(p, 0) != (n["chunk_count"] or 0)]
-    table = db.open_table("chunks")
+def census(root: Path, tokens: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """The index against the folder (`index_check.index_problems`), and each note's unique token
+    searched for; every problem found is listed (empty lists: equal)."""
+    table = lancedb.connect(str(root / ".nvault" / "lance")).open_table("chunks")
     missing_tokens = []
     for path, token in (tokens or {}).items():
-        if path not in disk:
+        if not (root / path).is_file():
             continue
         hits = (
             table.search(terms_text(token), query_type="fts", fts_columns="terms")
@@ -143,14 +115,7 @@ def census(root: Path, tokens: dict[str, str] | None = None) -> dict[str, object
         )
         if path not in hits:
             missing_tokens.append(token)
-    return {
-        "missing_rows": sorted(disk - rows.keys()),
-        "extra_rows": sorted(rows.keys() - disk),
-        "duplicate_chunks": sorted({i for i in ids if ids.count(i) > 1}),
-        "stale_chunks": stale,
-        "wrong_counts": wrong_counts,
-        "missing_tokens": missing_tokens,
-    }
+    return {"problems": index_problems(root), "missing_tokens": missing_tokens}
 
 
 def assert_census(root: Path, tokens: dict[str, str] | None = None) -> None:

@@ -172,4 +172,5 @@ def test_census_sees_what_it_must(indexed: Callable[[], tuple[Path, dict[str, st
     (root / "unseen.md").write_text("# Unseen\n\nuniqtokunseenx\n")
     tokens["unseen.md"] = "uniqtokunseenx"
     found = census(root, tokens)
-    assert found["missing_rows"] == ["unseen.md"] and found["missing_tokens"] == ["uniqtokunseenx"]
+    assert found["problems"] == ["not indexed: unseen.md"]
+    assert found["missing_tokens"] == ["uniqtokunseenx"]

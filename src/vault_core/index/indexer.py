@@ -34,7 +34,7 @@ from vault_core.parse.chunk import (
     with_frontmatter,
 )
 from vault_core.parse.extract import ExtractError, extract_file, supported_extensions
-from vault_core.parse.markdown import parse_note
+from vault_core.parse.markdown import NoteMeta, parse_note
 
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
 BATCH_FILES = 48
@@ -349,17 +349,8 @@ class Indexer:
         )
         drafts = with_frontmatter(drafts, note)
         drafts = self._cap(drafts, warnings)
-        record = NoteRecord(
-            **base,
-            title=note.title,
-            aliases=note.aliases,
-            tags=note.tags,
-            links=note.links,
-            headings=note.headings,
-            blocks=note.blocks,
-            frontmatter=note.frontmatter,
-            warnings=warnings,
-        )
+        meta = {name: getattr(note, name) for name in NoteMeta.model_fields}
+        record = NoteRecord(**base, **{**meta, "warnings": warnings})
         return _Prepared(record=record, drafts=drafts)
 
     def _prepare_attachment(self, rel: str, base: dict[str, Any]) -> _Prepared:

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from vault_core.linking.related import related
 from vault_core.study.context import StudyContext
-from vault_core.study.llm import LLMCancelled, LLMError, condense
+from vault_core.study.llm import condense
 from vault_core.study.models import (
     AnalyzeResult,
     Citation,
@@ -26,7 +26,6 @@ from vault_core.study.models import (
     KeyTerm,
     LinkCandidate,
     StudyMeta,
-    choose_engine,
     locate,
     numbered,
 )
@@ -75,33 +74,16 @@ def analyze(
     """Analyze one note. `engine` defaults to the vault's `llm.engine` setting (`auto`)."""
     ctx = StudyContext.of(vault)
     path = ctx.resolve(note)
-    meta = ctx.meta(path)
-    chosen, reason, _ = choose_engine(engine or ctx.config.llm.engine, ctx.client)
-    model = ctx.client.model if chosen == "llm" else None
-    key = ctx.cache.key("analyze", [meta.sha256], chosen, model, {})
-    if use_cache and (hit := ctx.cache.get(key, AnalyzeResult)):
-        hit.meta.cached = True
-        return hit
-    warnings: list[str] = []
-    if chosen == "llm":
-        try:
-            result = _analyze_llm(ctx, path, cancel)
-        except LLMCancelled:
-            raise
-        except LLMError as exc:
-            if (engine or ctx.config.llm.engine) == "llm":
-                raise
-            warnings.append(f"LLM failed, used the extractive engine instead: {exc}")
-            chosen, model, reason = "extractive", None, "fallback after LLM error"
-            key = ctx.cache.key("analyze", [meta.sha256], chosen, None, {})
-            result = _analyze_extractive(ctx, path)
-    else:
-        result = _analyze_extractive(ctx, path)
-    result.meta = StudyMeta(
-        engine=chosen, model=model, engine_reason=reason, warnings=warnings + result.meta.warnings
+    return ctx.run(
+        "analyze",
+        [ctx.meta(path).sha256],
+        {},
+        engine,
+        AnalyzeResult,
+        llm=lambda: _analyze_llm(ctx, path, cancel),
+        extractive=lambda _seed: _analyze_extractive(ctx, path),
+        use_cache=use_cache,
     )
-    ctx.cache.put(key, result)
-    return result
 
 
 def cached_analysis(vault: VaultIndex, note: str) -> AnalyzeResult | None:
@@ -263,7 +245,7 @@ def _analyze_llm(ctx: StudyContext, path: str, cancel: threading.Event | None) -
 def render_analysis(result: AnalyzeResult) -> str:
     """Readable text for the CLI (and hover previews)."""
     m = result.meta
-    origin = f"{m.engine}" + (f" ({m.model})" if m.model else "") + (", cached" if m.cached else "")
+    origin = m.origin()
     lines = [f"# {result.title}  ({result.path})", f"engine: {origin}", "", result.summary, ""]
     if result.key_points:
         lines.append("Key points:")

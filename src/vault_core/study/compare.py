@@ -17,7 +17,6 @@ from pydantic import Field
 from vault_core.index.terms import tokenize
 from vault_core.study.analyze import note_for_prompt
 from vault_core.study.context import StudyContext
-from vault_core.study.llm import LLMCancelled, LLMError
 from vault_core.study.models import (
     Agreement,
     Answer,
@@ -28,7 +27,6 @@ from vault_core.study.models import (
     EngineChoice,
     SideOnly,
     StudyMeta,
-    choose_engine,
     locate,
 )
 from vault_core.study.text import (
@@ -70,35 +68,16 @@ def compare(
 ) -> CompareResult:
     ctx = StudyContext.of(vault)
     pa, pb = ctx.resolve(note_a), ctx.resolve(note_b)
-    ma, mb = ctx.meta(pa), ctx.meta(pb)
-    requested = engine or ctx.config.llm.engine
-    chosen, reason, _ = choose_engine(requested, ctx.client)
-    model = ctx.client.model if chosen == "llm" else None
-    args = {"a": pa, "b": pb, "question": question}
-    key = ctx.cache.key("compare", [ma.sha256, mb.sha256], chosen, model, args)
-    if use_cache and (hit := ctx.cache.get(key, CompareResult)):
-        hit.meta.cached = True
-        return hit
-    warnings: list[str] = []
-    result: CompareResult | None = None
-    if chosen == "llm":
-        try:
-            result = _compare_llm(ctx, pa, pb, question, cancel)
-        except LLMCancelled:
-            raise
-        except LLMError as exc:
-            if requested == "llm":
-                raise
-            warnings.append(f"LLM failed, used the extractive engine instead: {exc}")
-            chosen, model, reason = "extractive", None, "fallback after LLM error"
-            key = ctx.cache.key("compare", [ma.sha256, mb.sha256], chosen, None, args)
-    if result is None:
-        result = _compare_extractive(ctx, pa, pb, question)
-    result.meta = StudyMeta(
-        engine=chosen, model=model, engine_reason=reason, warnings=warnings + result.meta.warnings
+    return ctx.run(
+        "compare",
+        [ctx.meta(pa).sha256, ctx.meta(pb).sha256],
+        {"a": pa, "b": pb, "question": question},
+        engine,
+        CompareResult,
+        llm=lambda: _compare_llm(ctx, pa, pb, question, cancel),
+        extractive=lambda _seed: _compare_extractive(ctx, pa, pb, question),
+        use_cache=use_cache,
     )
-    ctx.cache.put(key, result)
-    return result
 
 
 # ---------------------------------------------------------------- extractive
@@ -325,7 +304,7 @@ def _compare_llm(
 
 def render_comparison(r: CompareResult) -> str:
     m = r.meta
-    origin = m.engine + (f" ({m.model})" if m.model else "") + (", cached" if m.cached else "")
+    origin = m.origin()
     out = [f"# {r.a_title} ({r.a})  vs  {r.b_title} ({r.b})", f"engine: {origin}", ""]
     if r.question:
         out += [f"Q: {r.question}", f"A: {r.answer.text if r.answer else '(no answer)'}"]

@@ -7,13 +7,22 @@ and cache are built once per vault.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from vault_core.study.llm import LLMClient
-from vault_core.study.models import StudyCache
+from vault_core.study.llm import LLMCancelled, LLMClient, LLMError
+from vault_core.study.models import (
+    AnalyzeResult,
+    CompareResult,
+    EngineChoice,
+    QuizResult,
+    StudyCache,
+    StudyMeta,
+    choose_engine,
+)
 from vault_core.study.text import DocFreq
 
 if TYPE_CHECKING:
@@ -31,6 +40,7 @@ class ChunkView:
     vector: np.ndarray
 
 
+Result = TypeVar("Result", AnalyzeResult, CompareResult, QuizResult)
 _contexts: dict[int, StudyContext] = {}
 _contexts_lock = threading.Lock()
 
@@ -53,6 +63,53 @@ class StudyContext:
             if ctx is None or ctx.vault is not vault:
                 ctx = _contexts[id(vault)] = cls(vault)
             return ctx
+
+    def run(
+        self,
+        tool: str,
+        shas: list[str],
+        args: dict[str, Any],
+        engine: EngineChoice | None,
+        result_type: type[Result],
+        llm: Callable[[], Result],
+        extractive: Callable[[str], Result],
+        use_cache: bool = True,
+    ) -> Result:
+        """One study call, the same way for every tool: choose the engine, answer from the
+        cache when this call on these note versions (`shas`) was made before, else run it; a
+        failed LLM falls back to the extractive engine unless the LLM was asked for by name.
+        `extractive` gets the cache key (a stable seed). The result's meta says which engine
+        ran and why, after the engine's own warnings."""
+        requested = engine or self.config.llm.engine
+        chosen, reason, _ = choose_engine(requested, self.client)
+        model = self.client.model if chosen == "llm" else None
+        key = self.cache.key(tool, shas, chosen, model, args)
+        if use_cache and (hit := self.cache.get(key, result_type)):
+            hit.meta.cached = True
+            return hit
+        warnings: list[str] = []
+        result: Result | None = None
+        if chosen == "llm":
+            try:
+                result = llm()
+            except LLMCancelled:
+                raise
+            except LLMError as exc:
+                if requested == "llm":
+                    raise
+                warnings.append(f"LLM failed, used the extractive engine instead: {exc}")
+                chosen, model, reason = "extractive", None, "fallback after LLM error"
+                key = self.cache.key(tool, shas, chosen, None, args)
+        if result is None:
+            result = extractive(key)
+        result.meta = StudyMeta(
+            engine=chosen,
+            model=model,
+            engine_reason=reason,
+            warnings=warnings + result.meta.warnings,
+        )
+        self.cache.put(key, result)
+        return result
 
     # -- notes
     def resolve(self, name: str) -> str:

@@ -78,6 +78,11 @@ class StudyMeta(Closed):
     cached: bool = False
     warnings: list[str] = Field(default_factory=list)
 
+    def origin(self) -> str:
+        """Which engine answered, as the rendered results say it: `llm (model), cached`."""
+        model = f" ({self.model})" if self.model else ""
+        return self.engine + model + (", cached" if self.cached else "")
+
 
 class AnalyzeResult(Closed):
     path: str

@@ -8,6 +8,7 @@ questions are checked against their cited lines before they are returned.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -21,16 +22,15 @@ from vault_core.query.relevance import assess
 from vault_core.query.search import SearchFilters
 from vault_core.study.analyze import note_for_prompt
 from vault_core.study.context import StudyContext
-from vault_core.study.llm import LLMCancelled, LLMError
 from vault_core.study.models import (
     Citation,
     Closed,
+    Engine,
     EngineChoice,
     Question,
     QuestionType,
     QuizResult,
     StudyMeta,
-    choose_engine,
     locate,
 )
 from vault_core.study.options import any_equivalent, is_fragment, pick_distractors
@@ -83,44 +83,39 @@ def quiz(
         raise ValueError(f"unknown question types {bad}; use some of {ALL_TYPES}")
     ctx = StudyContext.of(vault)
     kind, paths = resolve_scope(ctx, scope)
-    requested = engine or ctx.config.llm.engine
-    chosen, reason, _ = choose_engine(requested, ctx.client)
-    model = ctx.client.model if chosen == "llm" else None
-    shas = [ctx.meta(p).sha256 for p in paths]
-    args = {"scope": scope, "paths": paths, "n": n, "types": types}
-    key = ctx.cache.key("quiz", shas, chosen, model, args)
-    if use_cache and (hit := ctx.cache.get(key, QuizResult)):
-        hit.meta.cached = True
-        return hit
-    material = [_material(ctx, p) for p in paths]
-    warnings: list[str] = []
-    questions: list[Question] | None = None
-    if chosen == "llm":
-        try:
-            questions, warnings = _quiz_llm(ctx, material, n, types, cancel)
-        except LLMCancelled:
-            raise
-        except LLMError as exc:
-            if requested == "llm":
-                raise
-            warnings = [f"LLM failed, used the extractive engine instead: {exc}"]
-            chosen, model, reason = "extractive", None, "fallback after LLM error"
-            key = ctx.cache.key("quiz", shas, chosen, None, args)
-    if questions is None:
-        questions = _quiz_extractive(ctx, material, n, types, seed=key)
-    if len(questions) < n:
-        warnings.append(f"only {len(questions)} of {n} questions: the material does not allow more")
-    result = QuizResult(
-        scope=scope,
-        scope_kind=kind,
-        paths=paths,
-        requested=n,
-        types=types,
-        meta=StudyMeta(engine=chosen, model=model, engine_reason=reason, warnings=warnings),
-        questions=questions,
+
+    @functools.cache
+    def material() -> list[_Material]:  # read once, and only when the cache has no answer
+        return [_material(ctx, p) for p in paths]
+
+    def quiz_result(questions: list[Question], warnings: list[str], ran: Engine) -> QuizResult:
+        if len(questions) < n:
+            warnings = [
+                *warnings,
+                f"only {len(questions)} of {n} questions: the material does not allow more",
+            ]
+        return QuizResult(
+            scope=scope,
+            scope_kind=kind,
+            paths=paths,
+            requested=n,
+            types=types,
+            meta=StudyMeta(engine=ran, warnings=warnings),
+            questions=questions,
+        )
+
+    return ctx.run(
+        "quiz",
+        [ctx.meta(p).sha256 for p in paths],
+        {"scope": scope, "paths": paths, "n": n, "types": types},
+        engine,
+        QuizResult,
+        llm=lambda: quiz_result(*_quiz_llm(ctx, material(), n, types, cancel), "llm"),
+        extractive=lambda seed: quiz_result(
+            _quiz_extractive(ctx, material(), n, types, seed=seed), [], "extractive"
+        ),
+        use_cache=use_cache,
     )
-    ctx.cache.put(key, result)
-    return result
 
 
 def resolve_scope(
@@ -377,7 +372,7 @@ def _quiz_llm(
 
 def render_quiz(r: QuizResult, show_answers: bool = True) -> str:
     m = r.meta
-    origin = m.engine + (f" ({m.model})" if m.model else "") + (", cached" if m.cached else "")
+    origin = m.origin()
     out = [f"Quiz on {r.scope_kind} {r.scope!r}: {len(r.questions)} questions", f"engine: {origin}"]
     for i, q in enumerate(r.questions, 1):
         out += ["", f"{i}. [{q.type}] {q.prompt}"]

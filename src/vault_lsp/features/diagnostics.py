@@ -34,6 +34,19 @@ def title_line(doc: Doc) -> int:
     return max(line - 1, 0)
 
 
+def _link_warning(
+    rng: types.Range, code: str, message: str, data: dict[str, Any]
+) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=rng,
+        message=message,
+        severity=types.DiagnosticSeverity.Warning,
+        source=SOURCE,
+        code=code,
+        data=data,
+    )
+
+
 def link_diagnostics(vault: Vault, doc: Doc) -> list[types.Diagnostic]:
     if doc.parsed is None or doc.rel is None:
         return []
@@ -47,40 +60,17 @@ def link_diagnostics(vault: Vault, doc: Doc) -> list[types.Diagnostic]:
         if res.broken and not names_complete:
             continue
         if res.broken:
-            out.append(
-                types.Diagnostic(
-                    range=rng,
-                    message=f"Broken link: no note named {link.target!r}",
-                    severity=types.DiagnosticSeverity.Warning,
-                    source=SOURCE,
-                    code="broken-link",
-                    data={"target": link.target},
-                )
-            )
+            message = f"Broken link: no note named {link.target!r}"
+            out.append(_link_warning(rng, "broken-link", message, {"target": link.target}))
         elif res.ambiguous:
             names = ", ".join(res.candidates[:5])
-            out.append(
-                types.Diagnostic(
-                    range=rng,
-                    message=f"Ambiguous link: {shown!r} matches {names} (resolves to {res.target})",
-                    severity=types.DiagnosticSeverity.Warning,
-                    source=SOURCE,
-                    code="ambiguous-link",
-                    data={"target": link.target, "candidates": res.candidates},
-                )
-            )
+            message = f"Ambiguous link: {shown!r} matches {names} (resolves to {res.target})"
+            data = {"target": link.target, "candidates": res.candidates}
+            out.append(_link_warning(rng, "ambiguous-link", message, data))
         elif not res.heading_found:
             anchor = f"^{link.block}" if link.block else f"{link.heading}"
-            out.append(
-                types.Diagnostic(
-                    range=rng,
-                    message=f"{res.target} has no {'block' if link.block else 'heading'} {anchor!r}",
-                    severity=types.DiagnosticSeverity.Warning,
-                    source=SOURCE,
-                    code="missing-anchor",
-                    data={"target": res.target},
-                )
-            )
+            message = f"{res.target} has no {'block' if link.block else 'heading'} {anchor!r}"
+            out.append(_link_warning(rng, "missing-anchor", message, {"target": res.target}))
     return out
 
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from vault_core.parse.markdown import Link
-from vault_lsp.common import guard
 from vault_lsp.documents import Doc
 from vault_lsp.features.navigation import target_line
 
@@ -86,12 +85,9 @@ class AnswerCache:
 def setup(server: VaultLanguageServer) -> None:
     cache = AnswerCache()
 
-    @server.feature(
-        types.TEXT_DOCUMENT_DOCUMENT_LINK, types.DocumentLinkOptions(resolve_provider=False)
+    @server.document_request(
+        types.TEXT_DOCUMENT_DOCUMENT_LINK, types.DocumentLinkOptions(resolve_provider=False), list
     )
-    @server.thread()
-    @guard(list)
-    @server.on_document(list)
     def on_document_link(
         params: types.DocumentLinkParams, doc: Doc, vault: Vault
     ) -> list[types.DocumentLink]:

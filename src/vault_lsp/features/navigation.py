@@ -17,7 +17,6 @@ from lsprotocol import types
 
 from vault_core.index.link_graph import anchor_heading, heading_key
 from vault_core.parse.markdown import Heading, Link
-from vault_lsp.common import guard
 from vault_lsp.documents import Doc
 
 if TYPE_CHECKING:
@@ -153,19 +152,13 @@ def references(
 
 
 def setup(server: VaultLanguageServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    @server.thread()
-    @guard(list)
-    @server.on_document(list)
+    @server.document_request(types.TEXT_DOCUMENT_DEFINITION, default=list)
     def on_definition(
         params: types.DefinitionParams, doc: Doc, vault: Vault
     ) -> list[types.Location]:
         return definition(server, vault, doc, params.position)
 
-    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
-    @server.thread()
-    @guard(list)
-    @server.on_document(list)
+    @server.document_request(types.TEXT_DOCUMENT_REFERENCES, default=list)
     def on_references(
         params: types.ReferenceParams, doc: Doc, vault: Vault
     ) -> list[types.Location]:

@@ -242,10 +242,7 @@ def _relinked(link: Link, headings: Sequence[Heading], new_name: str, doc: Doc) 
 
 
 def setup(server: VaultLanguageServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
-    @server.thread()
-    @guard()
-    @server.on_document()
+    @server.document_request(types.TEXT_DOCUMENT_PREPARE_RENAME)
     def prepare(
         params: types.PrepareRenameParams, doc: Doc, vault: Vault
     ) -> types.PrepareRenamePlaceholder | None:
@@ -254,10 +251,7 @@ def setup(server: VaultLanguageServer) -> None:
             types.PrepareRenamePlaceholder(range=t.range, placeholder=t.placeholder) if t else None
         )
 
-    @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
-    @server.thread()
-    @guard()
-    @server.on_document()
+    @server.document_request(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     def rename(params: types.RenameParams, doc: Doc, vault: Vault) -> types.WorkspaceEdit | None:
         t = target_at(server, vault, doc, params.position)
         if t is None:
