@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import Any
 
@@ -86,7 +85,8 @@ def create_server(root: str | None = None) -> VaultLanguageServer:
     return server
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None) -> int:
+    """Serve until `exit`; the exit code (vault_lsp.launch ends the process)."""
     parser = argparse.ArgumentParser(prog="vault-lsp", description="nvault language server (stdio)")
     parser.add_argument(
         "--root", help="vault folder (default: initializationOptions.vaultRoot, then the workspace)"
@@ -107,12 +107,4 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)
     server = create_server(args.root)
-    code = server.start_io()
-    # Leave without interpreter finalisation: daemon threads may sit inside native code (the
-    # vault still opening, LanceDB, onnxruntime), and tearing them down aborts the process.
-    logging.shutdown()
-    os._exit(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return server.start_io()

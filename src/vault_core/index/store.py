@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from vault_core.errors import IndexDamaged, VaultError
 from vault_core.index.health import CHUNKS, META_BACKUP, NOTES, read_meta
+from vault_core.index.memory import release_free_memory, tune_allocators
 
 SCHEMA_VERSION = 1
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
@@ -98,6 +99,8 @@ class Store:
 
     def _connect(self) -> None:
         import lancedb  # 1-2 s to import: `--help` and a server's handshake never pay for it
+
+        tune_allocators()
 
         lance_dir = str(self.index_dir / "lance")
         self.db = lancedb.connect(lance_dir, read_consistency_interval=self._interval)
@@ -320,6 +323,7 @@ class Store:
             .when_matched_update_all(where="target.text_hash = source.text_hash")
             .execute(data)
         )
+        release_free_memory()
 
     # -- writes (writer only) -------------------------------------------------------------
     def replace_chunks(self, paths: list[str], rows: list[dict[str, Any]]) -> None:
@@ -345,6 +349,7 @@ class Store:
         self.notes.merge_insert(
             "path"
         ).when_matched_update_all().when_not_matched_insert_all().execute(data)
+        release_free_memory()  # the notes rows end a batch's commits
 
     def delete_paths(self, paths: list[str]) -> None:
         """Chunks first, then the notes rows: a crash in between is redone by the next sync."""
