@@ -330,7 +330,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             # what StatusResult shows as vault_core has it; counts and file lists leave out
             # what lies outside the allowed roots
             own = {"root", "notes", "attachments", "skipped", "warnings"}
-            same = set(StatusResult.model_fields) & set(type(s).model_fields) - own
+            same = (set(StatusResult.model_fields) & set(type(s).model_fields)) - own
             return StatusResult(
                 **s.model_dump(include=same),
                 ready=True,
