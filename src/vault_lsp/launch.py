@@ -5,9 +5,7 @@ Only the standard library is imported before the handshake; the server module co
 
 from __future__ import annotations
 
-import sys
-
-from vault_stdio.early_answer import serve_and_exit
+from vault_stdio.early_answer import launch
 
 NOT_STDIO = ("-h", "--help", "--version")
 
@@ -20,8 +18,4 @@ def serve(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    stdio = not any(a.split("=")[0] in NOT_STDIO for a in args)
-    serve_and_exit(
-        "headers", args, ["vault_lsp", "vault_stdio", "vault_core", "pygls"], serve, early=stdio
-    )
+    launch("headers", ["vault_lsp", "vault_stdio", "vault_core", "pygls"], serve, NOT_STDIO, argv)

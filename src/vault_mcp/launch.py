@@ -5,9 +5,7 @@ Only the standard library is imported before the handshake; the server module co
 
 from __future__ import annotations
 
-import sys
-
-from vault_stdio.early_answer import serve_and_exit
+from vault_stdio.early_answer import launch
 
 NOT_STDIO = ("--http", "-h", "--help", "--version")
 
@@ -20,8 +18,4 @@ def serve(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    stdio = not any(a.split("=")[0] in NOT_STDIO for a in args)
-    serve_and_exit(
-        "lines", args, ["vault_mcp", "vault_stdio", "vault_core", "mcp"], serve, early=stdio
-    )
+    launch("lines", ["vault_mcp", "vault_stdio", "vault_core", "mcp"], serve, NOT_STDIO, argv)

@@ -271,3 +271,17 @@ def serve_and_exit(
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(code or 0)
+
+
+def launch(
+    framing: Framing,
+    modules: list[str],
+    serve: Callable[[list[str]], int],
+    not_stdio: tuple[str, ...],
+    argv: list[str] | None = None,
+) -> NoReturn:
+    """A console script's `main`: its command line (sys.argv's unless given), served with the
+    early answer unless an option in `not_stdio` means the server will not speak on stdio."""
+    args = sys.argv[1:] if argv is None else argv
+    stdio = not any(a.split("=")[0] in not_stdio for a in args)
+    serve_and_exit(framing, args, modules, serve, early=stdio)
