@@ -98,6 +98,7 @@ class Indexer:
         self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, shortest text last
         self._writes_since_optimize = 0
+        self._appending = False  # this sync is a first index: batches append (see sync)
         self.scan_issues: dict[str, str] = {}  # what the last full scan could not follow, and why
         index_dir = config.index_path.resolve()
         self._index_rel = (
@@ -235,6 +236,11 @@ class Indexer:
         started = time.perf_counter()
         report = SyncReport()
         reparse = self.store.reparse_needed and paths is None
+        # A first index (both tables empty) appends: each path is written once in this run, and
+        # a run killed midway leaves rows behind, so the next run merges like any other.
+        self._appending = (
+            paths is None and not self.store.count_chunks() and not (self.store.count_notes())
+        )
         if progress:
             progress(0, 0, "")  # scanning: the total is not known yet
         disk, gone = self.plan(catalog, paths)
@@ -507,8 +513,11 @@ class Indexer:
                     }
                 )
             rec.chunk_count = len(prepared.drafts)
-        self.store.replace_chunks([p.record.path for p in content], rows)
-        self.store.upsert_notes([p.record.to_row() for p in batch])
+        if self._appending:
+            self.store.append(rows, [p.record.to_row() for p in batch])
+        else:
+            self.store.replace_chunks([p.record.path for p in content], rows)
+            self.store.upsert_notes([p.record.to_row() for p in batch])
         for prepared in batch:
             catalog[prepared.record.path] = prepared.record
         report.chunks_written += len(rows)

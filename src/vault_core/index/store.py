@@ -342,6 +342,22 @@ class Store:
             .execute(data, on_bad_vectors="null")  # no vector yet: phase 2 fills it in
         )
 
+    def append(self, chunk_rows: list[dict[str, Any]], note_rows: list[dict[str, Any]]) -> None:
+        """A first index's batch: plain appends, no join against the rows already written.
+
+        Only for paths with no row in either table (`Indexer.sync` checks both were empty);
+        chunks go first and `notes` rows last, as in the merging path.
+        """
+        if chunk_rows:
+            data = pa.Table.from_pylist(chunk_rows, schema=self._chunks_schema)
+            self.chunks.add(data, on_bad_vectors="null")
+        if note_rows:
+            self.notes.add(pa.Table.from_pylist(note_rows, schema=NOTES_SCHEMA))
+        release_free_memory()
+
+    def count_notes(self) -> int:
+        return self.notes.count_rows() if self.ready() else 0
+
     def upsert_notes(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
