@@ -45,6 +45,14 @@ class IndexNotBuilt(VaultError):
         )
 
 
+class IndexUnreachable(VaultError):
+    """The index's object store cannot be used (no credentials, no bucket, no endpoint)."""
+
+
+class FileNotHere(VaultError):
+    """A feature needs a note's file, and this machine has only the (remote) index."""
+
+
 class IndexDamaged(VaultError):
     """The index on disk cannot be read; the writer moves it aside and rebuilds it."""
 
