@@ -6,7 +6,6 @@ The features built on it (related, graph health, study) and live watching are ad
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import threading
@@ -20,21 +19,22 @@ from vault_core.config import VaultConfig
 from vault_core.errors import (
     IndexDamaged,
     IndexNotBuilt,
-    NoSuchHeading,
     NoteNotFound,
     PathOutsideVault,
     VaultError,
     VaultFolderMissing,
 )
+from vault_core.healing import SelfHealing, folder_identity, read_only_mount
 from vault_core.index.catalog import NoteRecord, reload_catalog
 from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.health import check_index
 from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport, load_scan_issues
 from vault_core.index.link_graph import LinkGraph, Resolution
-from vault_core.index.repair import Recovery, read_vectors, recover
+from vault_core.index.repair import Recovery, recover
 from vault_core.index.store import Store
 from vault_core.index.writer_lock import WriterLock
-from vault_core.query.names import NameMatch, match_name
+from vault_core.query.names import NameMatch, close_names, match_name
+from vault_core.query.reading import cut_text
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 
@@ -44,10 +44,9 @@ REFRESH_INTERVAL_S = 0.5
 PROMOTE_INTERVAL_S = 5.0
 EMBED_STEP_CHUNKS = 64  # one phase-2 commit in a server: a few seconds, so saves wait little
 PRIORITY_PATHS = 256  # notes a user touched lately, embedded before the rest
-HEALTH_RECHECK_S = 60.0  # a whole-vault sync re-probes the index at most this often
 
 
-class VaultIndex:
+class VaultIndex(SelfHealing):
     """Open with `Vault.open(root)`. The first process on a vault becomes the writer."""
 
     def __init__(self, config: VaultConfig, *, writer: bool = True, create: bool = True) -> None:
@@ -108,7 +107,7 @@ class VaultIndex:
         """Writer only with both locks and a writable index folder (read-only: a reader)."""
         index_path = self.config.index_path
         existing = index_path if index_path.is_dir() else index_path.parent
-        if not os.access(existing, os.W_OK) or _read_only_mount(existing):
+        if not os.access(existing, os.W_OK) or read_only_mount(existing):
             self.read_only = True
             return False
         return self._lock.acquire()
@@ -127,7 +126,7 @@ class VaultIndex:
         store = Store(
             self.config.index_path, self.embedder.name, self.embedder.dim, writer=self.is_writer
         )
-        self._folder_id = _folder_identity(self.config.index_path)
+        self._folder_id = folder_identity(self.config.index_path)
         return store
 
     def _become_writer(self) -> None:
@@ -171,7 +170,7 @@ class VaultIndex:
         self._checked_at = now
         self._maybe_promote()
         if self._folder_id is None and self.store.ready():  # the writer created it meanwhile
-            self._folder_id = _folder_identity(self.config.index_path)
+            self._folder_id = folder_identity(self.config.index_path)
         if not self.is_writer and self.index_folder_changed() and self.config.index_path.is_dir():
             self.store = self._open_store()  # the folder was replaced: follow the new one
             self.searcher = Searcher(self.store, self.embedder)
@@ -397,13 +396,7 @@ class VaultIndex:
         return found
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
-        names: dict[str, str] = {}
-        for note in self.catalog.values():
-            names[note.title.casefold()] = note.path
-            names[note.stem.casefold()] = note.path
-            names[note.path.casefold()] = note.path
-        close = difflib.get_close_matches(name.casefold(), list(names), n=n * 2, cutoff=0.5)
-        return list(dict.fromkeys(names[c] for c in close))[:n]
+        return close_names(name, self.catalog, n)
 
     def read_note(
         self,
@@ -419,35 +412,7 @@ class VaultIndex:
             text = "\n\n".join(c["text"] for c in self.chunks(note.path))
         else:
             text = full.read_text(encoding="utf-8", errors="replace")
-        lines = text.split("\n")
-        first, last = 1, len(lines)
-        if section:
-            first, last = self._section_range(note, section, len(lines))
-        if start_line is not None:
-            first = max(first, start_line)
-        if end_line is not None:
-            last = min(last, end_line)
-        if first > last:
-            raise VaultError(f"line range {first}-{last} is empty; the note has {len(lines)} lines")
-        body = "\n".join(lines[first - 1 : last])
-        return NoteContent(
-            path=note.path,
-            title=note.title,
-            start_line=first,
-            end_line=last,
-            total_lines=len(lines),
-            text=body,
-        )
-
-    def _section_range(self, note: NoteRecord, section: str, total: int) -> tuple[int, int]:
-        wanted = section.lstrip("#").strip().casefold()
-        for i, heading in enumerate(note.headings):
-            if heading.text.casefold() == wanted:
-                end = next(
-                    (h.line - 1 for h in note.headings[i + 1 :] if h.level <= heading.level), total
-                )
-                return heading.line, end
-        raise NoSuchHeading(note.path, section, [h.text for h in note.headings])
+        return cut_text(note, text, section, start_line, end_line)
 
     def chunks(self, path: str) -> list[dict[str, Any]]:
         rows = self.store.chunk_rows([path])
@@ -487,76 +452,6 @@ class VaultIndex:
         if hits and self.progress.embedding_pending:
             self.prioritize(h.path for h in hits)  # what users look for is embedded first
         return hits
-
-    # -- healing ----------------------------------------------------------------------------
-    def _recover(self, recovery: Recovery | None) -> None:
-        if recovery is None:
-            return
-        self.recovery = recovery
-        self._salvaged = recovery.vectors
-        recovery.vectors = {}
-        self.notice = f"nvault repaired the index of {self.root}: {recovery.message}."
-        log.info("%s", self.notice)
-
-    def repair(self, health: Any = None) -> bool:
-        """Writer: check the index and recover it in place or by a rebuild; True if it did."""
-        if not self.is_writer:
-            return False
-        if health is None and time.monotonic() - self._health_checked < HEALTH_RECHECK_S:
-            return False  # checked moments ago (on open): a second full probe would add nothing
-        self._health_checked = time.monotonic()
-        with self._write_mutex:
-            recovery = recover(
-                self.config.index_path, self.embedder.name, self.embedder.dim, health
-            )
-            if recovery is None:
-                return False
-            self._recover(recovery)
-            self._reopen_as_writer()
-            return True
-
-    def index_folder_changed(self) -> bool:
-        """The index folder was deleted, moved or replaced since this process opened it."""
-        return self._folder_id is not None and _folder_identity(self.config.index_path) != (
-            self._folder_id
-        )
-
-    def keep_vectors_in_memory(self) -> None:
-        """A long-running writer holds every stored vector by text hash (~1.5 KB a chunk), so
-        an index folder deleted under it is rebuilt without embedding anything again."""
-        if self.is_writer and self.indexer is not None:
-            lance_dir = self.config.index_path / "lance"
-            self.indexer.seed_vectors(read_vectors(lance_dir, self.embedder.dim))
-
-    def rebuild_vanished_folder(self) -> None:
-        """Writer: the folder went away (rm -rf, git clean) or was swapped (a backup restore).
-
-        The writer keeps its anchor lock throughout, so no other process became a writer; the
-        folder is re-created (or the restored copy checked) and the next sync rebuilds it.
-        """
-        with self._write_mutex:
-            replaced = self.config.index_path.is_dir()
-            self.config.index_path.mkdir(parents=True, exist_ok=True)
-            self._lock.retake_inner()
-            cached = self.indexer.cached_vectors() if self.indexer else {}
-            self._recover(recover(self.config.index_path, self.embedder.name, self.embedder.dim))
-            self._salvaged = {**cached, **self._salvaged}
-            what = "replaced" if replaced else "deleted"
-            self.notice = (
-                f"The index folder {self.config.index_path} was {what} while nvault was "
-                "running; nvault is bringing it back in line with your notes."
-            )
-            log.info("%s", self.notice)
-            self._reopen_as_writer()
-
-    def _reopen_as_writer(self) -> None:
-        self.store = self._open_store()
-        self.searcher = Searcher(self.store, self.embedder)
-        self._catalog = {}
-        self._load_catalog()
-        self._become_writer()
-        self._count_embedding()
-        self.generation += 1
 
     # -- status ---------------------------------------------------------------------------
     @property
@@ -608,20 +503,3 @@ class VaultIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _folder_identity(index_path: Path) -> tuple[int, ...] | None:
-    """(device, inode) of the index folder and its tables: changes when either is replaced."""
-    try:
-        folder, tables = os.stat(index_path), os.stat(index_path / "lance")
-    except OSError:
-        return None
-    return (folder.st_dev, folder.st_ino, tables.st_dev, tables.st_ino)
-
-
-def _read_only_mount(path: Path) -> bool:
-    """os.access says yes to root even on a read-only mount's files; statvfs knows better."""
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):
-        return False

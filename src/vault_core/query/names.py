@@ -11,6 +11,7 @@ returned beside the answer as `ambiguous`. Several matches at the strongest leve
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Literal
 
@@ -114,3 +115,14 @@ def display_name(graph: LinkGraph, path: str) -> str:
     if len(graph.by_title.get(_norm(note.title), [])) > 1:
         return f"{note.title} ({path})"
     return note.title
+
+
+def close_names(name: str, catalog: dict[str, NoteRecord], n: int = 5) -> list[str]:
+    """Paths of notes whose title, file name or path looks like `name` ("did you mean")."""
+    names: dict[str, str] = {}
+    for note in catalog.values():
+        names[note.title.casefold()] = note.path
+        names[note.stem.casefold()] = note.path
+        names[note.path.casefold()] = note.path
+    close = difflib.get_close_matches(name.casefold(), list(names), n=n * 2, cutoff=0.5)
+    return list(dict.fromkeys(names[c] for c in close))[:n]
