@@ -132,3 +132,16 @@ class VaultConfig(BaseModel):
         data.update({k: v for k, v in overrides.items() if v is not None})
         data["root"] = root_path
         return cls.model_validate(data)
+
+
+class IndexChoice(BaseModel):
+    """What a server was told about the index (`--index`, `--endpoint-url`, `--read-only`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: str | None = None
+    endpoint_url: str | None = None
+    read_only: bool = False
+
+    def config(self, root: Path) -> VaultConfig:
+        return VaultConfig.load(root, index=self.index, endpoint_url=self.endpoint_url)

@@ -121,7 +121,9 @@ class IndexLocation(BaseModel):
         return ObjectFiles(self) if self.remote else LocalFiles(self.folder)
 
     def describe(self) -> str:
-        return f"{self.uri} (endpoint {self.endpoint})" if self.remote and self.endpoint else self.uri
+        return (
+            f"{self.uri} (endpoint {self.endpoint})" if self.remote and self.endpoint else self.uri
+        )
 
 
 class LocalFiles:
@@ -190,7 +192,11 @@ class ObjectFiles:
         condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
         try:
             reply = self._call(
-                "put_object", Bucket=self.location.bucket, Key=self.key(name), Body=text, **condition
+                "put_object",
+                Bucket=self.location.bucket,
+                Key=self.key(name),
+                Body=text,
+                **condition,
             )
         except _Conflict:
             return None

@@ -112,6 +112,11 @@ class NoteContent(BaseModel):
     end_line: int
     total_lines: int
     text: str
+    from_index: bool = Field(
+        default=False,
+        description="the file is not on this machine: the indexed chunks' text (line numbers "
+        "are not the file's, and chunk edges may repeat a little)",
+    )
 
     def numbered(self) -> str:
         lines = self.text.split("\n")

@@ -17,10 +17,8 @@ import pyarrow as pa
 
 from vault_core.errors import IndexDamaged, VaultError
 from vault_core.index.health import CHUNKS, META_BACKUP, NOTES, read_meta
-from vault_core.location import IndexLocation, atomic_write_text
+from vault_core.location import IndexLocation
 from vault_core.results import IndexLag
-
-__all__ = ["Store", "atomic_write_text"]
 
 SCHEMA_VERSION = 1
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
@@ -245,7 +243,9 @@ class Store:
         now = datetime.now(UTC)
         return IndexLag(
             versions_behind=behind,
-            seconds_behind=round((now - oldest_unseen).total_seconds(), 1) if oldest_unseen else 0.0,
+            seconds_behind=round((now - oldest_unseen).total_seconds(), 1)
+            if oldest_unseen
+            else 0.0,
             last_commit_age_s=round((now - newest).total_seconds(), 1) if newest else None,
         )
 
@@ -404,7 +404,6 @@ def vector_matrix(column: pa.ChunkedArray | pa.Array, dim: int) -> tuple[np.ndar
     matrix = np.array(values, dtype=np.float32).reshape(n, dim)
     matrix[~valid] = 0.0
     return np.nan_to_num(matrix, copy=False), valid
-
 
 
 def _as_utc(stamp: datetime) -> datetime:
