@@ -25,7 +25,7 @@ from mcp_types import Resource as MCPResource
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
-from vault_core.config import ROOT_ENV, choose_root
+from vault_core.config import ROOT_ENV, IndexChoice, choose_root
 from vault_mcp.args import within
 from vault_mcp.auth import TOKEN_ENV, BearerTokenMiddleware
 from vault_mcp.host import VaultHost
