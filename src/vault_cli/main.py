@@ -169,6 +169,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         if status.notice:
             console.print(f"[yellow]repaired[/] {escape(status.notice)}")
         console.print(f"synced   {status.last_sync or 'not in this process'}")
+        if status.lag is not None:
+            lag = status.lag
+            console.print(
+                f"lag      {lag.versions_behind} versions, {lag.seconds_behind:g} s behind the "
+                f"writer ({escape(lag.writer or 'no writer holds the lease')}); last commit "
+                f"{lag.last_commit_age_s if lag.last_commit_age_s is not None else '?'} s ago"
+            )
         for issue in status.skipped:
             console.print(f"[yellow]skipped[/]  {escape(issue.path)}: {escape(issue.reason)}")
         for reason, paths in _grouped(status.warnings).items():
