@@ -79,6 +79,7 @@ class VaultIndex(SelfHealing):
         self._lock = writer_lock_for(config, files)
         self._poll = PollBackoff()
         self.read_only = False
+        self.may_write = writer  # False (--read-only): never takes the writer role, not even later
         self.is_writer = writer and self._try_lock()
         self._health_checked = time.monotonic()
         if self.is_writer and not self.remote:
@@ -155,7 +156,7 @@ class VaultIndex(SelfHealing):
 
     def _maybe_promote(self) -> None:
         """A reader takes over when the writer has gone (its OS lock died with it)."""
-        if self.is_writer or time.monotonic() < self._promote_at:
+        if self.is_writer or not self.may_write or time.monotonic() < self._promote_at:
             return
         self._promote_at = time.monotonic() + PROMOTE_INTERVAL_S
         if self._try_lock():

@@ -335,3 +335,6 @@ def test_features_that_need_the_file_say_so(s3: S3, tmp_path: Path) -> None:
             reader.unlinked_mentions("Lions")
         status: Any = reader.status()
         assert status.lag is not None and status.lag.versions_behind == 0
+        reader._promote_at = 0.0  # the writer is gone and its lease released: still a reader
+        reader.refresh(force=True)
+        assert not reader.is_writer
