@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 import boto3
-
 from _common import emit, log, machine, summary_ms
+
 from vault_core.config import VaultConfig
 from vault_core.vault import Vault
 
