@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -31,6 +32,7 @@ from vault_core.vault import Vault
 
 moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mcp"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lsp"))
 from mcp_helpers import SyncClient, server_params, wait_for  # noqa: E402
 
 CREDENTIALS = {
@@ -79,6 +81,7 @@ def _boto_credentials() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[S3]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per S3 request
     try:
         server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
@@ -338,3 +341,36 @@ def test_features_that_need_the_file_say_so(s3: S3, tmp_path: Path) -> None:
         reader._promote_at = 0.0  # the writer is gone and its lease released: still a reader
         reader.refresh(force=True)
         assert not reader.is_writer
+
+
+async def test_language_server_reads_a_shared_index_without_the_notes(
+    s3: S3, tmp_path: Path
+) -> None:
+    from lsp_support import lsp_client, open_doc, position_of
+    from lsp_support import wait_for as async_wait_for
+    from lsprotocol import types
+
+    root = _vault_folder(tmp_path / "vault", NOTES)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    uri = s3.new_index()
+    with Vault.open(config=VaultConfig.load(root, index=uri)) as writer:
+        writer.sync()
+    options = {"index": uri, "readOnly": True}
+    async with lsp_client(elsewhere, options=options) as client:
+
+        async def opened() -> Any:
+            status = await client.protocol.send_request_async("nvault/status", {})
+            return status if status and status.notes == len(NOTES) else None
+
+        status = await async_wait_for(opened, timeout=120)
+        assert status.role == "reader" and status.index == uri and status.lag is not None
+        text = "# Scratch\n\nSee [[Zebra Facts]].\n"
+        doc = open_doc(client, elsewhere, "Scratch.md", text)
+        hover = await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=doc),
+                position=position_of(text, "[[Zebra", 4),
+            )
+        )
+        assert hover is not None and "animals/zebra.md" in str(hover.contents)
