@@ -29,12 +29,12 @@ from vault_core.index.catalog import NoteRecord, reload_catalog
 from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.health import check_index
 from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport, load_scan_issues
-from vault_core.index.lease import WriteLease
 from vault_core.index.link_graph import LinkGraph, Resolution
 from vault_core.index.remote import (
     LeaseLost,
     PollBackoff,
     lease_lost_sentence,
+    reader_lag,
     reader_sentence,
     writer_lock_for,
 )
@@ -44,7 +44,7 @@ from vault_core.location import ObjectFiles
 from vault_core.query.names import NameMatch, close_names, match_name
 from vault_core.query.reading import cut_text, indexed_text
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
-from vault_core.results import FileIssue, IndexLag, IndexProgress, NoteContent, VaultStatus
+from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 
 log = logging.getLogger("nvault.index")
 ChangeListener = Callable[[list[str]], None]
@@ -69,6 +69,7 @@ class VaultIndex(SelfHealing):
         files = self.location.files()
         if isinstance(files, ObjectFiles):
             files.check()  # no credentials, no bucket, no endpoint: one sentence, right here
+            index_path.mkdir(parents=True, exist_ok=True, mode=0o700)  # the socket, the caches
         never_indexed = files.read_text("index.json") is None and not files.has_tables()
         if not create and never_indexed:
             raise IndexNotBuilt(self.root, self.location.uri if self.remote else None)
@@ -515,19 +516,11 @@ class VaultIndex(SelfHealing):
             last_error=self.last_error,
             notice=self.notice,
             watcher=self.watcher.describe() if self.watcher is not None else "off",
-            lag=self._lag() if self.remote and not self.is_writer else None,
+            lag=reader_lag(self.store, self._lock, self._poll)
+            if self.remote and not self.is_writer
+            else None,
             skipped=sorted(skipped, key=lambda i: i.path),
             warnings=sorted(warnings, key=lambda i: i.path),
-        )
-
-    def _lag(self) -> IndexLag:
-        holder = self._lock.current() if isinstance(self._lock, WriteLease) else None
-        alive = holder is not None and not holder.released and holder.expires_at > time.time()
-        return self.store.lag().model_copy(
-            update={
-                "writer": holder.describe() if alive and holder else None,
-                "poll_interval_s": self._poll.interval,
-            }
         )
 
     def _check_lease(self) -> None:

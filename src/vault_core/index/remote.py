@@ -8,11 +8,15 @@ rate the moment a commit shows up.
 
 from __future__ import annotations
 
+import time
+
 from vault_core.config import VaultConfig
 from vault_core.errors import VaultError
 from vault_core.index.lease import WriteLease
+from vault_core.index.store import Store
 from vault_core.index.writer_lock import WriterLock
 from vault_core.location import IndexFiles, ObjectFiles
+from vault_core.results import IndexLag
 
 POLL_MIN_S = 0.5
 POLL_MAX_S = 8.0
@@ -56,3 +60,15 @@ class PollBackoff:
 
     def saw(self, changed: bool) -> None:
         self.interval = self.fastest if changed else min(self.slowest, self.interval * 2)
+
+
+def reader_lag(store: Store, lock: WriterLock | WriteLease, poll: PollBackoff) -> IndexLag:
+    """What `status` says about a reader of an index in a bucket: how far behind, and who writes."""
+    holder = lock.current() if isinstance(lock, WriteLease) else None
+    alive = holder is not None and not holder.released and holder.expires_at > time.time()
+    return store.lag().model_copy(
+        update={
+            "writer": holder.describe() if alive and holder else None,
+            "poll_interval_s": poll.interval,
+        }
+    )
