@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -143,6 +144,9 @@ def test_readers_elsewhere_search_and_follow_the_writer(s3: S3, tmp_path: Path) 
         once = _nvault("search", "quagga", "--root", str(elsewhere), "--index", uri, "--json")
         assert once.returncode == 0, once.stderr
         assert [h["path"] for h in json.loads(once.stdout)][:1] == ["animals/zebra.md"]
+        doctor = _nvault("doctor", "--root", str(elsewhere), "--index", uri, "--json")
+        assert doctor.returncode == 0, doctor.stderr  # the tables probed through LanceDB
+        assert json.loads(doctor.stdout)["vault"]["role"] == "reader"
 
         params = server_params(elsewhere, "--index", uri, "--read-only", "--no-watch")
         with SyncClient(params) as one, SyncClient(params) as two:
@@ -313,6 +317,12 @@ def test_no_bucket_or_no_credentials_is_one_clear_sentence(
     assert cli.returncode == 2
     assert cli.stderr.strip().startswith("error: The bucket 'no-such-bucket-here' does not exist")
     assert len(cli.stderr.strip().splitlines()) == 1
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens there
+    with pytest.raises(IndexUnreachable, match="Cannot connect to the object store at"):
+        Vault.open(config=VaultConfig.load(root, index=missing, endpoint_url=closed))
 
     for key in CREDENTIALS:
         if key != "AWS_REGION":

@@ -122,6 +122,14 @@ def check_table(table: Any, name: str) -> list[Problem]:
     return problems
 
 
+def check_tables(chunks: Any, notes: Any) -> IndexHealth:
+    """The table probes alone, for an index that is not a folder (object storage)."""
+    tables = {CHUNKS: chunks, NOTES: notes}
+    return IndexHealth(
+        problems=[p for name, t in tables.items() if t is not None for p in check_table(t, name)]
+    )
+
+
 def check_index(index_dir: Path, dim: int) -> IndexHealth:
     """What is wrong with the index in `index_dir` (nothing, for a new or healthy index)."""
     health = IndexHealth()
