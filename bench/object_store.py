@@ -8,7 +8,8 @@ index. Measured, in this process: hybrid query latency p50/p95 for each reader (
 queries); the bytes each s3 query fetched, counted by a TCP relay subprocess between the reader
 and moto (moto meters nothing; the relay counts every byte it forwards, both ways); and
 writer -> reader lag: a writer subprocess (with the notes) appends a new word to a note and
-syncs it; the s3 reader, polling with its usual backoff, searches until the word is found.
+syncs it (its sync time is reported too); the s3 reader, polling with its usual backoff
+(0.5 s after a change, doubling to 8 s while idle), searches until the word is found.
 Prints one JSON object.
 """
 
@@ -78,8 +79,9 @@ for line in sys.stdin:
     word, path = line.rstrip("\n").split("\t", 1)
     with open(vault.root / path, "a", encoding="utf-8") as fh:
         fh.write(f"\n\n{word}\n")
+    started = time.perf_counter()
     vault.sync([path])
-    print(time.time(), flush=True)
+    print(time.time(), time.perf_counter() - started, flush=True)
 """
 
 
@@ -208,12 +210,13 @@ def main() -> None:
         assert writer.stdin and writer.stdout and writer.stdout.readline().strip() == "ready"
         notes = [n.path for n in remote.notes() if n.kind == "note" and n.size < 20_000]
         rng = random.Random(11)
-        lag = []
+        lag, writer_sync = [], []
         for i in range(args.edits):
             word, path = f"zqvlag{i}x{rng.randrange(10**6)}", rng.choice(notes)
             writer.stdin.write(f"{word}\t{path}\n")
             writer.stdin.flush()
-            committed = float(writer.stdout.readline())
+            committed, took = (float(x) for x in writer.stdout.readline().split())
+            writer_sync.append(took)
             while not any(h.path == path for h in remote.search(word, mode="keyword", limit=3)):
                 time.sleep(0.02)
             lag.append(time.time() - committed)
@@ -238,6 +241,7 @@ def main() -> None:
                     "p95": per_query[int(len(per_query) * 0.95)],
                     "mean": round(sum(per_query) / len(per_query)),
                 },
+                "writer_sync_one_note_s3": summary_ms(writer_sync),
                 "writer_to_reader_lag": summary_ms(lag),
                 "reader_poll_interval_at_end_s": status.lag.poll_interval_s if status.lag else None,
                 "machine": machine(),
