@@ -24,6 +24,19 @@ def corpora_dir() -> Path | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def handshake_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Servers started by tests cache their `initialize` answers here, not in ~/.cache."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def corpora() -> Path:
     found = corpora_dir()

@@ -1,7 +1,5 @@
 """`python -m vault_lsp`: same as the `vault-lsp` console script."""
 
-import sys
+from vault_lsp.launch import main
 
-from vault_lsp.main import main
-
-sys.exit(main())
+main()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import Any
 
@@ -87,7 +86,8 @@ def create_server(root: str | None = None, index: IndexChoice | None = None) -> 
     return server
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None) -> int:
+    """Serve until `exit`; the exit code (vault_lsp.launch ends the process)."""
     parser = argparse.ArgumentParser(prog="vault-lsp", description="nvault language server (stdio)")
     parser.add_argument(
         "--root", help="vault folder (default: initializationOptions.vaultRoot, then the workspace)"
@@ -114,12 +114,4 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pygls").setLevel(logging.WARNING)
     index = IndexChoice(index=args.index, endpoint_url=args.endpoint_url, read_only=args.read_only)
     server = create_server(args.root, index)
-    code = server.start_io()
-    # Leave without interpreter finalisation: daemon threads may sit inside native code (the
-    # vault still opening, LanceDB, onnxruntime), and tearing them down aborts the process.
-    logging.shutdown()
-    os._exit(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return server.start_io()

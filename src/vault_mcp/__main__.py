@@ -1,5 +1,5 @@
 """`python -m vault_mcp`: same as the `vault-mcp` command."""
 
-from vault_mcp.server import main
+from vault_mcp.launch import main
 
-raise SystemExit(main())
+main()

@@ -239,7 +239,8 @@ def serve_http(mcp: VaultMCP, port: int, path: str, token: str | None = None) ->
     anyio.run(lambda: server.serve(sockets=[sock]))
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None) -> int:
+    """Serve until the client leaves; the exit code (vault_mcp.launch ends the process)."""
     args = parse_args(argv)
     configure_logging(args.log_level)
     if args.token and not args.http:
@@ -272,12 +273,4 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         host.close()
         log.info("vault-mcp stopped")
-    # Abandoned worker threads (a client that left mid-call) must not keep the process alive;
-    # the index is crash-safe and this process wrote nothing else.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return code

@@ -1,0 +1,1 @@
+"""What the two stdio servers share before their protocol SDK has loaded."""
