@@ -33,9 +33,8 @@ from vault_core.index.link_graph import LinkGraph, Resolution
 from vault_core.index.remote import (
     LeaseLost,
     PollBackoff,
-    lease_lost_sentence,
+    lease_sentence,
     reader_lag,
-    reader_sentence,
     writer_lock_for,
 )
 from vault_core.index.repair import Recovery, recover
@@ -137,7 +136,7 @@ class VaultIndex(SelfHealing):
                 "but not update it (make it writable, or set index_dir in .nvault/config.toml)."
             )
         if self.remote:
-            return reader_sentence(self.location.uri, self._lock)
+            return lease_sentence(self.location.uri, self._lock)
         return "Another nvault process is indexing this vault; it keeps the index current."
 
     def _open_store(self) -> Store:
@@ -530,7 +529,7 @@ class VaultIndex(SelfHealing):
         self.is_writer, self.indexer = False, None
         self.store = self._open_store()
         self.searcher = Searcher(self.store, self.embedder)
-        self.notice = lease_lost_sentence(self.location.uri, self._lock)
+        self.notice = lease_sentence(self.location.uri, self._lock, lost=True)
         log.warning("%s", self.notice)
         raise LeaseLost(self.notice)
 

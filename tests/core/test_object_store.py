@@ -335,15 +335,25 @@ def test_no_bucket_or_no_credentials_is_one_clear_sentence(
     assert "AWS_ACCESS_KEY_ID" in str(no_creds.value)
 
 
-def test_features_that_need_the_file_say_so(s3: S3, tmp_path: Path) -> None:
+def _indexed_elsewhere(s3: S3, tmp_path: Path) -> tuple[Path, str]:
+    """NOTES indexed to a new s3:// index; (a folder with no notes in it, the index URI)."""
     root = _vault_folder(tmp_path / "vault", NOTES)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     uri = s3.new_index()
     with Vault.open(config=VaultConfig.load(root, index=uri)) as writer:
         writer.sync()
+    return elsewhere, uri
+
+
+def test_features_that_need_the_file_say_so(s3: S3, tmp_path: Path) -> None:
+    elsewhere, uri = _indexed_elsewhere(s3, tmp_path)
     with Vault.open(config=VaultConfig.load(elsewhere, index=uri), writer=False) as reader:
-        assert reader.related("Lions") is not None  # related() works from the chunks
+        meaning = reader.search("striped wild horses of africa", mode="semantic")
+        assert meaning[0].path == "animals/zebra.md"  # vectors from the bucket, no files here
+        related = reader.related("Lions")  # works from the indexed chunks
+        assert all(r.path in reader.catalog and r.path != "animals/lion.md" for r in related)
+        assert reader.read_note("Lions").from_index
         with pytest.raises(FileNotHere, match="needs the note's file"):
             reader.unlinked_mentions("Lions")
         status: Any = reader.status()
@@ -360,12 +370,7 @@ async def test_language_server_reads_a_shared_index_without_the_notes(
     from lsp_support import wait_for as async_wait_for
     from lsprotocol import types
 
-    root = _vault_folder(tmp_path / "vault", NOTES)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    uri = s3.new_index()
-    with Vault.open(config=VaultConfig.load(root, index=uri)) as writer:
-        writer.sync()
+    elsewhere, uri = _indexed_elsewhere(s3, tmp_path)
     options = {"index": uri, "readOnly": True}
     async with lsp_client(elsewhere, options=options) as client:
 

@@ -32,18 +32,16 @@ def writer_lock_for(config: VaultConfig, files: IndexFiles) -> WriterLock | Writ
     return WriterLock(config.index_path)
 
 
-def lease_lost_sentence(uri: str, lock: WriterLock | WriteLease) -> str:
+def lease_sentence(uri: str, lock: WriterLock | WriteLease, *, lost: bool = False) -> str:
+    """Why a process on an index in a bucket only reads: another holds the lease, or this one
+    lost it (`lost`)."""
     holder = lock.holder.describe() if isinstance(lock, WriteLease) and lock.holder else None
-    by = f" to {holder}" if holder else ""
-    return (
-        f"This process lost the write lease on {uri}{by} (it could not renew it in time); it "
-        "stopped writing and now only reads."
-    )
-
-
-def reader_sentence(uri: str, lock: WriterLock | WriteLease) -> str:
-    """Why a process on an index in a bucket is a reader."""
-    holder = lock.holder.describe() if isinstance(lock, WriteLease) and lock.holder else None
+    if lost:
+        by = f" to {holder}" if holder else ""
+        return (
+            f"This process lost the write lease on {uri}{by} (it could not renew it in time); "
+            "it stopped writing and now only reads."
+        )
     who = f" ({holder})" if holder else ""
     return (
         f"Another nvault process{who} holds the write lease on {uri}; this one only reads and "
