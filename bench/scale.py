@@ -34,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from _common import dir_size_mb, emit, log, machine, summary_ms
+from lancedb.index import IvfPq
 
 from vault_core.index.store import Store
 
@@ -149,11 +150,10 @@ def ann(lance_dir: Path, sizes: list[int], dim: int) -> list[dict[str, Any]]:
         started = time.perf_counter()
         partitions = max(8, int(math.sqrt(n)))
         sub.create_index(
-            metric="cosine",
-            vector_column_name="vector",
-            num_partitions=partitions,
-            num_sub_vectors=dim // 8,
-            index_type="IVF_PQ",
+            "vector",
+            config=IvfPq(
+                distance_type="cosine", num_partitions=partitions, num_sub_vectors=dim // 8
+            ),
         )
         build_s = time.perf_counter() - started
         ids = np.asarray(part["id"].to_pylist(), dtype=object)
