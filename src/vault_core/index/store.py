@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from vault_core.errors import IndexDamaged, VaultError
 from vault_core.index.health import CHUNKS, META_BACKUP, NOTES, read_meta
+from vault_core.index.memory import release_free_memory, tune_allocators
 from vault_core.location import IndexLocation
 from vault_core.results import IndexLag
 
@@ -104,6 +105,7 @@ class Store:
     def _connect(self) -> None:
         import lancedb  # 1-2 s to import: `--help` and a server's handshake never pay for it
 
+        tune_allocators()
         self.db = lancedb.connect(
             self.location.lance_uri,
             read_consistency_interval=self._interval,
@@ -352,6 +354,7 @@ class Store:
             .when_matched_update_all(where="target.text_hash = source.text_hash")
             .execute(data)
         )
+        release_free_memory()
 
     # -- writes (writer only) -------------------------------------------------------------
     def replace_chunks(self, paths: list[str], rows: list[dict[str, Any]]) -> None:
@@ -377,6 +380,7 @@ class Store:
         self.notes.merge_insert(
             "path"
         ).when_matched_update_all().when_not_matched_insert_all().execute(data)
+        release_free_memory()  # the notes rows end a batch's commits
 
     def delete_paths(self, paths: list[str]) -> None:
         """Chunks first, then the notes rows: a crash in between is redone by the next sync."""

@@ -1,0 +1,109 @@
+"""Resident memory of a `vault-mcp` server on an indexed vault, at rest and after real use.
+
+    python bench/server_memory.py INDEXED_VAULT [--queries 40]
+
+Starts the real `vault-mcp --root VAULT` over stdio, waits for the handshake, runs hybrid
+searches (titles of the vault's own notes as queries), `related` on a few notes and `status`,
+and reads VmRSS / VmHWM (peak) from /proc. The allocators' defaults can be compared by setting
+NVAULT_DEFAULT_ALLOCATORS=1. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import emit, load_average, log, machine
+
+BIN = Path(sys.executable).parent
+
+
+def memory(pid: int) -> dict[str, float]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = round(int(value.split()[0]) / 1024, 1)
+    return {"rss_mb": fields["VmRSS"], "peak_mb": fields["VmHWM"]}
+
+
+class Server:
+    def __init__(self, root: Path) -> None:
+        self.proc = subprocess.Popen(
+            [str(BIN / "vault-mcp"), "--root", str(root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.next_id = 0
+
+    def call(self, method: str, params: dict[str, object] | None = None) -> dict[str, object]:
+        assert self.proc.stdin and self.proc.stdout
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}
+        self.proc.stdin.write((json.dumps(message) + "\n").encode())
+        self.proc.stdin.flush()
+        while True:
+            answer = json.loads(self.proc.stdout.readline())
+            if answer.get("id") == self.next_id:
+                return answer
+
+    def notify(self, method: str) -> None:
+        assert self.proc.stdin
+        self.proc.stdin.write((json.dumps({"jsonrpc": "2.0", "method": method}) + "\n").encode())
+        self.proc.stdin.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("vault", type=Path)
+    parser.add_argument("--queries", type=int, default=40)
+    args = parser.parse_args()
+    root = args.vault.resolve()
+    titles = sorted(p.stem for p in root.rglob("*.md"))
+    step = max(1, len(titles) // args.queries)
+    queries = titles[::step][: args.queries]
+    result: dict[str, object] = {
+        "bench": "server_memory",
+        "vault": str(root),
+        "allocators": "defaults" if os.environ.get("NVAULT_DEFAULT_ALLOCATORS") else "tuned",
+        "load_average_at_start": load_average(),
+    }
+    server = Server(root)
+    server.call(
+        "initialize",
+        {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "bench", "version": "0"},
+        },
+    )
+    server.notify("notifications/initialized")
+    status = server.call("tools/call", {"name": "status", "arguments": {}})
+    time.sleep(5)  # the model's background load
+    result["after_start"] = memory(server.proc.pid)
+    started = time.perf_counter()
+    for query in queries:
+        server.call("tools/call", {"name": "search", "arguments": {"query": query}})
+    result["after_searches"] = memory(server.proc.pid)
+    for title in queries[:10]:
+        server.call("tools/call", {"name": "related", "arguments": {"note": title}})
+    status = server.call("tools/call", {"name": "status", "arguments": {}})
+    result["after_related"] = memory(server.proc.pid)
+    result["queries"] = len(queries)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    result["status_ok"] = "result" in status
+    server.proc.kill()
+    server.proc.wait()
+    log(result)
+    result["machine"] = machine()
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
