@@ -132,7 +132,7 @@ class LocalFiles:
 
     def read_text(self, name: str) -> str | None:
         try:
-            return (self.folder / name).read_text(encoding="utf-8")
+            return (self.folder / name).read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             return None
 
