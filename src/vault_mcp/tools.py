@@ -191,6 +191,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 citation=f"{content.path}:{span}",
                 content=content.numbered(),
                 ambiguous=candidates(found),
+                from_index=content.from_index,
             )
 
         note = await host.run(ctx.session, run)
@@ -200,6 +201,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             "citation": note.citation,
             "lines": f"{note.start_line}-{note.end_line} of {note.total_lines}",
         }
+        if note.from_index:
+            fields["file"] = "not on this machine: the indexed text, chunk by chunk"
         text = f"{DATA_NOTE}\n" + block("note", fields, note.content) + also_matches(note.ambiguous)
         return structured(note, text)
 
@@ -357,6 +360,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 last_sync=s.last_sync,
                 last_error=s.last_error,
                 notice=s.notice,
+                index=s.index_dir,
+                lag=s.lag,
                 skipped=[
                     SkippedFile(path=i.path, reason=i.reason)
                     for i in s.skipped

@@ -25,8 +25,9 @@ from pydantic import BaseModel, Field
 from vault_core.config import VaultConfig
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
-from vault_core.index.store import Store, atomic_write_text
+from vault_core.index.store import Store
 from vault_core.index.terms import terms_text
+from vault_core.location import IndexFiles
 from vault_core.parse.chunk import (
     ChunkDraft,
     chunk_sections,
@@ -162,7 +163,7 @@ class Indexer:
         if not under:
             self.scan_issues = issues
             with contextlib.suppress(OSError):  # a read-only or full disk: status misses them
-                atomic_write_text(self.config.index_path / SCAN_ISSUES, json.dumps(issues))
+                self.store.files.write_text(SCAN_ISSUES, json.dumps(issues))
         return found
 
     def seed_vectors(self, vectors: dict[str, np.ndarray]) -> None:
@@ -537,10 +538,10 @@ class Indexer:
             self._writes_since_optimize = 0
 
 
-def load_scan_issues(index_path: Path) -> dict[str, str]:
+def load_scan_issues(files: IndexFiles) -> dict[str, str]:
     """What the writer's last full scan could not follow (any process can show it)."""
     try:
-        issues = json.loads((index_path / SCAN_ISSUES).read_text(encoding="utf-8"))
+        issues = json.loads(files.read_text(SCAN_ISSUES) or "{}")
     except (OSError, ValueError):
         return {}
     return issues if isinstance(issues, dict) else {}

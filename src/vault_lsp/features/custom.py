@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from vault_core.results import IndexProgress
+from vault_core.results import IndexLag, IndexProgress
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard, plain
 
@@ -50,6 +50,9 @@ class Status(BaseModel):
     indexing: IndexProgress
     skipped: list[Skipped]
     last_sync: str | None
+    role: str | None = None
+    index: str | None = None  # a folder or an s3:// URI
+    lag: IndexLag | None = None  # a reader of an index on object storage
 
 
 def _params(model: type[BaseModel], raw: Any) -> Any:
@@ -117,6 +120,9 @@ def status(server: VaultLanguageServer) -> dict[str, Any]:
         indexing=st.indexing,
         skipped=[Skipped(path=s.path, reason=s.reason) for s in st.skipped],
         last_sync=st.last_sync.isoformat() if st.last_sync else None,
+        role=st.role,
+        index=st.index_dir,
+        lag=st.lag,
     ).model_dump()
 
 
