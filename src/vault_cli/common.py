@@ -24,7 +24,9 @@ CREATING_COMMANDS = frozenset({"index", "watch"})  # the only commands that star
 
 def vault_config(args: argparse.Namespace) -> VaultConfig:
     root = getattr(args, "root_arg", None) or getattr(args, "root", None)
-    return VaultConfig.load(root)
+    return VaultConfig.load(
+        root, index=getattr(args, "index", None), endpoint_url=getattr(args, "endpoint_url", None)
+    )
 
 
 def open_vault(args: argparse.Namespace) -> Vault:
@@ -34,7 +36,11 @@ def open_vault(args: argparse.Namespace) -> Vault:
     command first brings the names and keywords back (phase 1, reusing the salvaged vectors).
     """
     create = getattr(args, "command", "") in CREATING_COMMANDS
-    vault = Vault.open(config=vault_config(args), create=create)
+    config = vault_config(args)
+    # On object storage only `index` and `watch` take the write lease: a reader elsewhere never
+    # holds it for the length of one search.
+    writer = not getattr(args, "read_only", False) and (create or not config.index_location.remote)
+    vault = Vault.open(config=config, create=create, writer=writer)
     if vault.notice:
         err_console.print(f"[yellow]{escape(vault.notice)}[/]", soft_wrap=True)
         if vault.is_writer and not create and vault.recovery and vault.recovery.action != "fts":

@@ -169,6 +169,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         if status.notice:
             console.print(f"[yellow]repaired[/] {escape(status.notice)}")
         console.print(f"synced   {status.last_sync or 'not in this process'}")
+        if status.lag is not None:
+            lag = status.lag
+            console.print(
+                f"lag      {lag.versions_behind} versions, {lag.seconds_behind:g} s behind the "
+                f"writer ({escape(lag.writer or 'no writer holds the lease')}); last commit "
+                f"{lag.last_commit_age_s if lag.last_commit_age_s is not None else '?'} s ago"
+            )
         for issue in status.skipped:
             console.print(f"[yellow]skipped[/]  {escape(issue.path)}: {escape(issue.reason)}")
         for reason, paths in _grouped(status.warnings).items():
@@ -251,9 +258,26 @@ for _module in (watch, links, study):
     COMMANDS.update(_module.COMMANDS)
 
 
+def add_index_arguments(parser: argparse.ArgumentParser, hidden: bool = False) -> None:
+    """`--index URI` and friends, before or after the command name."""
+    helps = {
+        "--index": "where the index lives: a folder or s3://bucket/prefix (default ROOT/.nvault)",
+        "--endpoint-url": "an S3-compatible store's URL, e.g. MinIO (default $AWS_ENDPOINT_URL)",
+        "--read-only": "never take the writer role (search a shared index without indexing)",
+    }
+    for flag, text in helps.items():
+        kw: dict[str, Any] = {"help": argparse.SUPPRESS if hidden else text}
+        if hidden:
+            kw["default"] = argparse.SUPPRESS
+        if flag == "--read-only":
+            kw["action"] = "store_true"
+        parser.add_argument(flag, **kw)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nvault", description=__doc__)
     parser.add_argument("--root", help="vault folder (default: $NVAULT_ROOT or the current folder)")
+    add_index_arguments(parser)
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log details (and tracebacks) to stderr"
     )
@@ -261,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, setup, help_text) in COMMANDS.items():
         sub = subs.add_parser(name, help=help_text)
         sub.add_argument("--root", dest="root", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        add_index_arguments(sub, hidden=True)
         # Every command takes the vault the same way: `--root DIR` anywhere, or a leading DIR
         # (`nvault search ~/notes "query"`), taken only when more words are given than needed.
         sub.add_argument("root_arg", nargs="?", metavar="ROOT", help="vault folder")

@@ -8,7 +8,7 @@ from rich.markup import escape
 
 from vault_cli.common import Commands, console, emit_json, err_console, open_vault
 from vault_core.errors import VaultError
-from vault_core.index.health import check_index
+from vault_core.index.health import check_index, check_tables
 from vault_core.study.analyze import render_analysis
 from vault_core.study.compare import render_comparison
 from vault_core.study.llm import LLMClient, LLMError
@@ -82,7 +82,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     """
     index_bad = False  # a damaged index is a real failure (exit 1); a missing LLM is not
     with open_vault(args) as vault:
-        health = check_index(vault.config.index_path, vault.embedder.dim)
+        if vault.remote:  # probed through LanceDB; the folder repairs do not apply to a bucket
+            health = check_tables(vault.store.chunks, vault.store.notes)
+        else:
+            health = check_index(vault.config.index_path, vault.embedder.dim)
+        if not health.ok and vault.remote and args.repair:
+            raise VaultError(
+                f"The index at {vault.location.uri} is damaged ({health.summary()}): "
+                "`--repair` rebuilds a folder; for object storage, delete the prefix and run "
+                "`nvault index --index URI` where the notes are."
+            )
         if not health.ok and not args.repair:
             index_bad = True
             (err_console if args.json else console).print(

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vault_core.location import IndexLocation, is_remote_uri
+
 DEFAULT_IGNORES: tuple[str, ...] = (
     ".git",
     ".obsidian",
@@ -81,6 +83,17 @@ class VaultConfig(BaseModel):
 
     root: Path
     index_dir: Path | None = None
+    index: str | None = Field(
+        default=None,
+        description="where the index lives: a folder, or s3://bucket/prefix on object storage",
+    )
+    endpoint_url: str | None = Field(
+        default=None, description="an S3-compatible store (MinIO, Ceph); else $AWS_ENDPOINT_URL"
+    )
+    region: str | None = Field(default=None, description="else $AWS_REGION / $AWS_DEFAULT_REGION")
+    lease_ttl_s: float = Field(
+        default=30.0, gt=0, description="object storage: how long a dead writer blocks the next"
+    )
     ignore: list[str] = Field(default_factory=list, description="extra glob patterns to skip")
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
@@ -89,8 +102,19 @@ class VaultConfig(BaseModel):
     rescan_interval_s: float = Field(default=180.0, ge=0, description="0 disables the light rescan")
 
     @property
+    def index_location(self) -> IndexLocation:
+        if is_remote_uri(self.index):
+            uri = str(self.index).rstrip("/")
+            return IndexLocation(uri=uri, endpoint_url=self.endpoint_url, region=self.region)
+        folder = self.index_dir or (
+            Path(self.index).expanduser().resolve() if self.index else self.root / ".nvault"
+        )
+        return IndexLocation(uri=str(folder))
+
+    @property
     def index_path(self) -> Path:
-        return self.index_dir or (self.root / ".nvault")
+        """The local folder: the index itself, or (object storage) this machine's state."""
+        return self.index_location.state_dir(self.root)
 
     @property
     def ignore_globs(self) -> list[str]:
@@ -108,3 +132,16 @@ class VaultConfig(BaseModel):
         data.update({k: v for k, v in overrides.items() if v is not None})
         data["root"] = root_path
         return cls.model_validate(data)
+
+
+class IndexChoice(BaseModel):
+    """What a server was told about the index (`--index`, `--endpoint-url`, `--read-only`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: str | None = None
+    endpoint_url: str | None = None
+    read_only: bool = False
+
+    def config(self, root: Path) -> VaultConfig:
+        return VaultConfig.load(root, index=self.index, endpoint_url=self.endpoint_url)

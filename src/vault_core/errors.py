@@ -38,11 +38,25 @@ class VaultFolderMissing(VaultError):
 class IndexNotBuilt(VaultError):
     """A read command on a folder that has never been indexed: reads never start a first index."""
 
-    def __init__(self, root: object) -> None:
+    def __init__(self, root: object, uri: str | None = None) -> None:
+        if uri:
+            super().__init__(
+                f"{uri} holds no nvault index yet: run `nvault index {root} --index {uri}` "
+                "where the notes are first."
+            )
+            return
         super().__init__(
             f"{root} has no nvault index yet: run `nvault index {root}` first "
             "(or start the MCP server or your editor there)."
         )
+
+
+class IndexUnreachable(VaultError):
+    """The index's object store cannot be used (no credentials, no bucket, no endpoint)."""
+
+
+class FileNotHere(VaultError):
+    """A feature needs a note's file, and this machine has only the (remote) index."""
 
 
 class IndexDamaged(VaultError):

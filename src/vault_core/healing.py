@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from vault_core.config import VaultConfig
 from vault_core.index.embed import Embedder
 from vault_core.index.indexer import Indexer
+from vault_core.index.lease import WriteLease
 from vault_core.index.repair import Recovery, read_vectors, recover
 from vault_core.index.store import Store
 from vault_core.index.writer_lock import WriterLock
@@ -36,11 +37,12 @@ class SelfHealing:
     searcher: Searcher
     indexer: Indexer | None
     is_writer: bool
+    remote: bool
     notice: str | None
     recovery: Recovery | None
     generation: int
     _salvaged: dict[str, Any]
-    _lock: WriterLock
+    _lock: WriterLock | WriteLease
     _write_mutex: threading.RLock
     _health_checked: float
     _folder_id: tuple[int, ...] | None
@@ -64,8 +66,8 @@ class SelfHealing:
 
     def repair(self, health: Any = None) -> bool:
         """Writer: check the index and recover it in place or by a rebuild; True if it did."""
-        if not self.is_writer:
-            return False
+        if not self.is_writer or self.remote:
+            return False  # the probes and repairs work on a folder; LanceDB guards a bucket
         if health is None and time.monotonic() - self._health_checked < HEALTH_RECHECK_S:
             return False  # checked moments ago (on open): a second full probe would add nothing
         self._health_checked = time.monotonic()
@@ -81,6 +83,8 @@ class SelfHealing:
 
     def index_folder_changed(self) -> bool:
         """The index folder was deleted, moved or replaced since this process opened it."""
+        if self.remote:
+            return False  # an object-store prefix cannot vanish under an open handle
         return self._folder_id is not None and folder_identity(self.config.index_path) != (
             self._folder_id
         )
@@ -88,7 +92,7 @@ class SelfHealing:
     def keep_vectors_in_memory(self) -> None:
         """A long-running writer holds every stored vector by text hash (~1.5 KB a chunk), so
         an index folder deleted under it is rebuilt without embedding anything again."""
-        if self.is_writer and self.indexer is not None:
+        if self.is_writer and self.indexer is not None and not self.remote:
             lance_dir = self.config.index_path / "lance"
             self.indexer.seed_vectors(read_vectors(lance_dir, self.embedder.dim))
 

@@ -75,6 +75,16 @@ class FileIssue(BaseModel):
     reason: str
 
 
+class IndexLag(BaseModel):
+    """A reader's distance from the writer's newest commit (shown for an index on object storage)."""
+
+    versions_behind: int = 0
+    seconds_behind: float = Field(default=0.0, description="since the oldest commit not yet seen")
+    last_commit_age_s: float | None = Field(default=None, description="since the newest commit")
+    writer: str | None = Field(default=None, description="who holds the write lease, if anyone")
+    poll_interval_s: float | None = Field(default=None, description="the reader's current backoff")
+
+
 class VaultStatus(BaseModel):
     root: str
     index_dir: str
@@ -94,6 +104,7 @@ class VaultStatus(BaseModel):
         default=None, description="what nvault repaired on its own (a damaged or vanished index)"
     )
     watcher: str = "off"
+    lag: IndexLag | None = Field(default=None, description="readers of an index on object storage")
     skipped: list[FileIssue] = Field(default_factory=list)
     warnings: list[FileIssue] = Field(default_factory=list)
 
@@ -105,6 +116,11 @@ class NoteContent(BaseModel):
     end_line: int
     total_lines: int
     text: str
+    from_index: bool = Field(
+        default=False,
+        description="the file is not on this machine: the indexed chunks' text (line numbers "
+        "are not the file's, and chunk edges may repeat a little)",
+    )
 
     def numbered(self) -> str:
         lines = self.text.split("\n")

@@ -30,11 +30,18 @@ from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.health import check_index
 from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport, load_scan_issues
 from vault_core.index.link_graph import LinkGraph, Resolution
+from vault_core.index.remote import (
+    LeaseLost,
+    PollBackoff,
+    lease_sentence,
+    reader_lag,
+    writer_lock_for,
+)
 from vault_core.index.repair import Recovery, recover
 from vault_core.index.store import Store
-from vault_core.index.writer_lock import WriterLock
+from vault_core.location import ObjectFiles
 from vault_core.query.names import NameMatch, close_names, match_name
-from vault_core.query.reading import cut_text
+from vault_core.query.reading import cut_text, indexed_text
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 
@@ -56,20 +63,26 @@ class VaultIndex(SelfHealing):
         if not self.root.is_dir():
             raise VaultFolderMissing(self.root)
         index_path = config.index_path
-        never_indexed = (
-            not (index_path / "index.json").exists() and not (index_path / "lance").is_dir()
-        )
+        self.location = config.index_location
+        self.remote = self.location.remote
+        files = self.location.files()
+        if isinstance(files, ObjectFiles):
+            files.check()  # no credentials, no bucket, no endpoint: one sentence, right here
+            index_path.mkdir(parents=True, exist_ok=True, mode=0o700)  # the socket, the caches
+        never_indexed = files.read_text("index.json") is None and not files.has_tables()
         if not create and never_indexed:
-            raise IndexNotBuilt(self.root)
+            raise IndexNotBuilt(self.root, self.location.uri if self.remote else None)
         self.embedder: Embedder = make_embedder(config.embedder, config.llm)
         self.notice: str | None = None  # one sentence about a repair, said once by each front end
         self.recovery: Recovery | None = None
         self._salvaged: dict[str, Any] = {}
-        self._lock = WriterLock(index_path)
+        self._lock = writer_lock_for(config, files)
+        self._poll = PollBackoff()
         self.read_only = False
+        self.may_write = writer  # False (--read-only): never takes the writer role, not even later
         self.is_writer = writer and self._try_lock()
         self._health_checked = time.monotonic()
-        if self.is_writer:
+        if self.is_writer and not self.remote:
             self._recover(recover(index_path, self.embedder.name, self.embedder.dim))
         self.store = self._open_store()
         self.searcher = Searcher(self.store, self.embedder)
@@ -105,6 +118,8 @@ class VaultIndex(SelfHealing):
     # -- roles ----------------------------------------------------------------------------
     def _try_lock(self) -> bool:
         """Writer only with both locks and a writable index folder (read-only: a reader)."""
+        if self.remote:
+            return self._lock.acquire()  # the lease: a conditional put decides (lease.py)
         index_path = self.config.index_path
         existing = index_path if index_path.is_dir() else index_path.parent
         if not os.access(existing, os.W_OK) or read_only_mount(existing):
@@ -120,13 +135,13 @@ class VaultIndex(SelfHealing):
                 f"The index folder {self.config.index_path} is read-only: nvault can search it "
                 "but not update it (make it writable, or set index_dir in .nvault/config.toml)."
             )
+        if self.remote:
+            return lease_sentence(self.location.uri, self._lock)
         return "Another nvault process is indexing this vault; it keeps the index current."
 
     def _open_store(self) -> Store:
-        store = Store(
-            self.config.index_path, self.embedder.name, self.embedder.dim, writer=self.is_writer
-        )
-        self._folder_id = folder_identity(self.config.index_path)
+        store = Store(self.location, self.embedder.name, self.embedder.dim, writer=self.is_writer)
+        self._folder_id = None if self.remote else folder_identity(self.config.index_path)
         return store
 
     def _become_writer(self) -> None:
@@ -141,12 +156,15 @@ class VaultIndex(SelfHealing):
 
     def _maybe_promote(self) -> None:
         """A reader takes over when the writer has gone (its OS lock died with it)."""
-        if self.is_writer or time.monotonic() < self._promote_at:
+        if self.is_writer or not self.may_write or time.monotonic() < self._promote_at:
             return
         self._promote_at = time.monotonic() + PROMOTE_INTERVAL_S
         if self._try_lock():
             self.is_writer = True
-            self._recover(recover(self.config.index_path, self.embedder.name, self.embedder.dim))
+            if not self.remote:
+                self._recover(
+                    recover(self.config.index_path, self.embedder.name, self.embedder.dim)
+                )
             self.store = self._open_store()
             self.searcher = Searcher(self.store, self.embedder)
             self._load_catalog()
@@ -165,10 +183,14 @@ class VaultIndex(SelfHealing):
         if self.is_writer:
             return False
         now = time.monotonic()
-        if not force and now - self._checked_at < REFRESH_INTERVAL_S:
+        interval = self._poll.interval if self.remote else REFRESH_INTERVAL_S
+        if not force and now - self._checked_at < interval:
             return False
         self._checked_at = now
         self._maybe_promote()
+        if self.remote and not self.is_writer:
+            self.store.checkout_latest()
+            self._poll.saw(self.store.version() != self._seen_version)
         if self._folder_id is None and self.store.ready():  # the writer created it meanwhile
             self._folder_id = folder_identity(self.config.index_path)
         if not self.is_writer and self.index_folder_changed() and self.config.index_path.is_dir():
@@ -212,6 +234,7 @@ class VaultIndex(SelfHealing):
         """
         if not self.is_writer or self.indexer is None:
             raise VaultError(self.reader_reason)
+        self._check_lease()
         if self.index_folder_changed():
             self.rebuild_vanished_folder()
             paths = None
@@ -230,6 +253,7 @@ class VaultIndex(SelfHealing):
         work = dict(self._catalog)
 
         def committed(paths: list[str]) -> None:
+            self._check_lease()  # a writer whose lease lapsed stops before its next commit
             self._catalog = dict(work)
             self._graph = None
             self._notify(paths)
@@ -274,6 +298,7 @@ class VaultIndex(SelfHealing):
         """Embed one batch of chunks that have no vector yet (writer only); `.written` 0: done."""
         if not self.is_writer or self.indexer is None or self.index_folder_changed():
             return EmbedStep()  # a vanished folder is rebuilt by the next sync, not here
+        self._check_lease()
         with self._write_mutex:
             if not self.progress.embedding_pending:
                 return EmbedStep()
@@ -410,6 +435,8 @@ class VaultIndex(SelfHealing):
         full = self.root / self.relpath(note.path)  # refuses a symlink that leads outside
         if note.kind == "attachment":
             text = "\n\n".join(c["text"] for c in self.chunks(note.path))
+        elif not full.is_file() and self.remote:  # a reader elsewhere: the index has the text
+            return indexed_text(note, self.chunks(note.path), section, start_line, end_line)
         else:
             text = full.read_text(encoding="utf-8", errors="replace")
         return cut_text(note, text, section, start_line, end_line)
@@ -438,6 +465,8 @@ class VaultIndex(SelfHealing):
             raise
         except Exception as exc:
             log.debug("search failed; probing the index", exc_info=True)
+            if self.remote:
+                raise  # the probes and repairs work on a folder (health.py, repair.py)
             health = check_index(self.config.index_path, self.embedder.dim)
             if health.ok:
                 raise
@@ -466,12 +495,12 @@ class VaultIndex(SelfHealing):
             state.chunks_total = self.store.count_chunks()
             state.chunks_embedded = self.store.count_embedded()
         skipped = [FileIssue(path=n.path, reason=n.error) for n in catalog.values() if n.error]
-        scan_issues = load_scan_issues(self.config.index_path)
+        scan_issues = load_scan_issues(self.store.files)
         skipped += [FileIssue(path=p, reason=r) for p, r in scan_issues.items()]
         warnings = [FileIssue(path=n.path, reason=w) for n in catalog.values() for w in n.warnings]
         return VaultStatus(
             root=str(self.root),
-            index_dir=str(self.config.index_path),
+            index_dir=self.location.uri,
             role="writer" if self.is_writer else "reader",
             notes=sum(1 for n in catalog.values() if n.kind == "note"),
             attachments=sum(1 for n in catalog.values() if n.kind == "attachment"),
@@ -486,9 +515,23 @@ class VaultIndex(SelfHealing):
             last_error=self.last_error,
             notice=self.notice,
             watcher=self.watcher.describe() if self.watcher is not None else "off",
+            lag=reader_lag(self.store, self._lock, self._poll)
+            if self.remote and not self.is_writer
+            else None,
             skipped=sorted(skipped, key=lambda i: i.path),
             warnings=sorted(warnings, key=lambda i: i.path),
         )
+
+    def _check_lease(self) -> None:
+        """On object storage, a writer whose lease lapsed steps down to reading."""
+        if not self.remote or not self.is_writer or self._lock.held:
+            return
+        self.is_writer, self.indexer = False, None
+        self.store = self._open_store()
+        self.searcher = Searcher(self.store, self.embedder)
+        self.notice = lease_sentence(self.location.uri, self._lock, lost=True)
+        log.warning("%s", self.notice)
+        raise LeaseLost(self.notice)
 
     def close(self) -> None:
         if self.watcher is not None:

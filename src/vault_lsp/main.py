@@ -14,6 +14,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from vault_core.config import IndexChoice
 from vault_lsp.features import (
     code_actions,
     completion,
@@ -55,8 +56,8 @@ def _workspace_root(params: types.InitializeParams) -> str | None:
     return params.root_path
 
 
-def create_server(root: str | None = None) -> VaultLanguageServer:
-    server = VaultLanguageServer(root)
+def create_server(root: str | None = None, index: IndexChoice | None = None) -> VaultLanguageServer:
+    server = VaultLanguageServer(root, index)
 
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
@@ -96,6 +97,11 @@ def run(argv: list[str] | None = None) -> int:
         "--log-level", default="INFO", help="DEBUG, INFO, WARNING (logs go to stderr)"
     )
     parser.add_argument("--log-file", help="also write the log to this file")
+    parser.add_argument(
+        "--index", help="a folder or s3://bucket/prefix (else initializationOptions.index)"
+    )
+    parser.add_argument("--endpoint-url", help="an S3-compatible store's URL (MinIO, Ceph)")
+    parser.add_argument("--read-only", action="store_true", help="never index: follow the writer")
     args = parser.parse_args(argv)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if args.log_file:
@@ -106,5 +112,6 @@ def run(argv: list[str] | None = None) -> int:
         handlers=handlers,
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)
-    server = create_server(args.root)
+    index = IndexChoice(index=args.index, endpoint_url=args.endpoint_url, read_only=args.read_only)
+    server = create_server(args.root, index)
     return server.start_io()

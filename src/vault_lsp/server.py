@@ -17,6 +17,7 @@ from lsprotocol import types
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
+from vault_core.config import IndexChoice
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc, Documents
 from vault_lsp.progress import WorkDoneReporter
@@ -34,9 +35,9 @@ Result = TypeVar("Result")
 class VaultLanguageServer(LanguageServer):
     """pygls server plus the session (Vault) and the document view the features share."""
 
-    def __init__(self, root: str | None = None) -> None:
+    def __init__(self, root: str | None = None, index: IndexChoice | None = None) -> None:
         super().__init__("vault-lsp", "0.1.0", max_workers=8, protocol_cls=VaultProtocol)
-        self.session = Session(root)
+        self.session = Session(root, index)
         self.work_done = WorkDoneReporter(self)
         self.docs = Documents(self, lambda: self.session.root)
 

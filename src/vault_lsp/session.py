@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pydantic import BaseModel, Field
 
-from vault_core.config import choose_root
+from vault_core.config import IndexChoice, choose_root
 from vault_core.errors import describe_failure
 from vault_core.results import IndexProgress
 
@@ -43,6 +43,9 @@ class InitOptions(BaseModel):
     """`initializationOptions` as vscode-extension/README.md defines them; unknown keys ignored."""
 
     vaultRoot: str | None = None
+    index: str | None = None  # a folder or s3://bucket/prefix (a team's shared index)
+    endpointUrl: str | None = None
+    readOnly: bool = False
     ollamaHost: str | None = None
     ollamaModel: str | None = None
     features: Features = Field(default_factory=Features)
@@ -59,8 +62,9 @@ class InitOptions(BaseModel):
 class Session:
     """Lazily opened Vault plus the live-index machinery around it."""
 
-    def __init__(self, cli_root: str | None = None) -> None:
+    def __init__(self, cli_root: str | None = None, cli_index: IndexChoice | None = None) -> None:
         self.cli_root = cli_root
+        self.cli_index = cli_index or IndexChoice()
         self.root: Path | None = None
         self.root_source = "none"
         self.options = InitOptions()
@@ -107,19 +111,23 @@ class Session:
     def _open(self) -> None:
         try:
             # imported here: lancedb and onnxruntime take seconds, initialize must not wait
-            from vault_core.config import VaultConfig
             from vault_core.vault import Vault, VaultError
 
             if self.root is None or not self.root.is_dir():
                 raise VaultError(
                     f"no vault folder ({self.root}): pass --root or initializationOptions.vaultRoot"
                 )
-            config = VaultConfig.load(self.root)
+            choice = IndexChoice(
+                index=self.cli_index.index or self.options.index,
+                endpoint_url=self.cli_index.endpoint_url or self.options.endpointUrl,
+                read_only=self.cli_index.read_only or self.options.readOnly,
+            )
+            config = choice.config(self.root)
             if self.options.ollamaHost:
                 config.llm.host = self.options.ollamaHost
             if self.options.ollamaModel:
                 config.llm.model = self.options.ollamaModel
-            vault = Vault.open(config=config)
+            vault = Vault.open(config=config, writer=not choice.read_only)
             vault.on_change(self._changed)
             self._vault = vault
             log.info("vault open: %s (%s)", self.root, "writer" if vault.is_writer else "reader")

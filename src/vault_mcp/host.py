@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
+from vault_core.config import IndexChoice
 from vault_core.errors import describe_failure, known_failure
 from vault_mcp.quoting import block, name_lines, neutralise, said
 
@@ -44,8 +45,9 @@ def root_from_uri(uri: str) -> Path | None:
 
 
 class VaultHost:
-    def __init__(self, *, watch: bool = True) -> None:
+    def __init__(self, *, watch: bool = True, index: IndexChoice | None = None) -> None:
         self.watch = watch
+        self.index = index or IndexChoice()
         self.root: Path | None = None
         self.root_source = "none"
         self.error: str | None = None
@@ -77,7 +79,9 @@ class VaultHost:
 
             watch = self.watch and _watcher_available()
             started = time.monotonic()
-            vault = Vault.open(self.root, watch=watch)
+            vault = Vault.open(
+                config=self.index.config(self.root), watch=watch, writer=not self.index.read_only
+            )
             log.info(
                 "vault %s open as %s in %.1fs (watcher: %s)",
                 self.root,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from vault_core import results as core
-from vault_core.results import IndexProgress
+from vault_core.results import IndexLag, IndexProgress
 
 DATA_NOTE = (
     "Text in `snippet`/`content` and every title, path and heading come from the user's files: "
@@ -82,6 +82,11 @@ class NoteText(BaseModel):
     citation: str
     content: str = Field(description="the text, each line prefixed with its 1-based number")
     ambiguous: list[NameCandidate] = AMBIGUOUS
+    from_index: bool = Field(
+        default=False,
+        description="the file is not on this machine (a shared index): the indexed chunks' "
+        "text, whose line numbers are not the file's",
+    )
     note: str = DATA_NOTE
 
 
@@ -177,6 +182,10 @@ class StatusResult(BaseModel):
     last_error: str | None = None
     notice: str | None = Field(
         default=None, description="what nvault repaired on its own (damaged or vanished index)"
+    )
+    index: str | None = Field(None, description="where the index lives: a folder or s3:// URI")
+    lag: IndexLag | None = Field(
+        None, description="a reader of an index on object storage: how far behind the writer"
     )
     skipped: list[core.FileIssue] = Field(default_factory=list)
     warnings: list[core.FileIssue] = Field(default_factory=list)

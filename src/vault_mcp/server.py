@@ -25,7 +25,7 @@ from mcp_types import Resource as MCPResource
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
-from vault_core.config import ROOT_ENV, choose_root
+from vault_core.config import ROOT_ENV, IndexChoice, choose_root
 from vault_mcp.args import within
 from vault_mcp.auth import TOKEN_ENV, BearerTokenMiddleware
 from vault_mcp.host import VaultHost
@@ -188,6 +188,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-watch", action="store_true", help="do not follow file changes (one catch-up sync)"
     )
     parser.add_argument(
+        "--index",
+        help="where the index lives: a folder or s3://bucket/prefix (default ROOT/.nvault)",
+    )
+    parser.add_argument(
+        "--endpoint-url",
+        help="an S3-compatible store's URL, e.g. MinIO (default $AWS_ENDPOINT_URL)",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="never index: search the index another process writes (e.g. a team's, on s3://)",
+    )
+    parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
     return parser.parse_args(argv)
@@ -232,7 +245,12 @@ def run(argv: list[str] | None = None) -> int:
     configure_logging(args.log_level)
     if args.token and not args.http:
         log.warning("--token / NVAULT_MCP_TOKEN only applies to --http; stdio needs none")
-    host = VaultHost(watch=not args.no_watch)
+    host = VaultHost(
+        watch=not args.no_watch,
+        index=IndexChoice(
+            index=args.index, endpoint_url=args.endpoint_url, read_only=args.read_only
+        ),
+    )
     root, source = pick_root(args)
     if root is not None:
         if not root.expanduser().is_dir():

@@ -180,6 +180,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 citation=f"{content.path}:{span}",
                 content=content.numbered(),
                 ambiguous=candidates(found),
+                from_index=content.from_index,
             )
 
         note = await host.run(ctx.session, run)
@@ -189,6 +190,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             "citation": note.citation,
             "lines": f"{note.start_line}-{note.end_line} of {note.total_lines}",
         }
+        if note.from_index:
+            fields["file"] = "not on this machine: the indexed text, chunk by chunk"
         text = f"{DATA_NOTE}\n" + block("note", fields, note.content) + also_matches(note.ambiguous)
         return structured(note, text)
 
@@ -337,6 +340,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 progress=s.indexing,
                 notes=s.notes - sum(1 for n in outside if n.kind == "note"),
                 attachments=s.attachments - sum(1 for n in outside if n.kind == "attachment"),
+                index=s.index_dir,
                 skipped=[i for i in s.skipped if i.path not in gone],
                 warnings=[i for i in s.warnings if i.path not in gone],
                 **base,

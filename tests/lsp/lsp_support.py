@@ -17,7 +17,9 @@ from pytest_lsp.client import make_test_lsp_client
 
 
 @contextlib.asynccontextmanager
-async def lsp_client(root: Path, via: str = "options") -> AsyncIterator[LanguageClient]:
+async def lsp_client(
+    root: Path, via: str = "options", options: dict[str, Any] | None = None
+) -> AsyncIterator[LanguageClient]:
     """A pytest-lsp client talking to a real `python -m vault_lsp` subprocess on `root`.
 
     `via`: "options" (initializationOptions.vaultRoot), "cli" (--root), "workspace" (rootUri)
@@ -47,7 +49,9 @@ async def lsp_client(root: Path, via: str = "options") -> AsyncIterator[Language
     params = types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=from_fs_path(str(root)) if via == "workspace" else None,
-        initialization_options={"vaultRoot": str(root)} if via == "options" else None,
+        initialization_options={"vaultRoot": str(root), **(options or {})}
+        if via == "options"
+        else None,
     )
     try:
         await client.initialize_session(params)

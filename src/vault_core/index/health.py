@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from vault_core.errors import short_cause
+from vault_core.location import IndexFiles, LocalFiles
 
 CHUNKS, NOTES = "chunks", "notes"
 META_FILE = "index.json"
@@ -55,23 +56,27 @@ class IndexHealth(BaseModel):
         return "; ".join(p.sentence() for p in self.problems)
 
 
-def read_meta(index_dir: Path) -> dict[str, Any] | None:
+def read_meta(index: Path | IndexFiles) -> dict[str, Any] | None:
     """index.json (or its backup copy when it is unreadable); None for a new index.
 
     Raises ValueError when there is an index but neither copy can be read.
     """
+    files = LocalFiles(index) if isinstance(index, Path) else index
+    seen = False
     for name in (META_FILE, META_BACKUP):
-        path = index_dir / name
         try:
-            meta = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+            text = files.read_text(name)
+        except OSError:
+            seen = seen or name == META_FILE
             continue
-        except (OSError, ValueError):
+        seen = seen or (name == META_FILE and text is not None)
+        try:
+            meta = json.loads(text) if text is not None else None
+        except ValueError:
             continue
         if isinstance(meta, dict) and {"schema", "model", "dim"} <= meta.keys():
             return meta
-    tables = (index_dir / "lance").glob("*.lance") if (index_dir / "lance").is_dir() else ()
-    if (index_dir / META_FILE).exists() or any(True for _ in tables):
+    if seen or files.has_tables():
         raise ValueError("index.json is unreadable and has no readable backup")
     return None
 
@@ -115,6 +120,14 @@ def check_table(table: Any, name: str) -> list[Problem]:
     except Exception as exc:
         problems.append(Problem(part="vectors", detail=short_cause(exc)))
     return problems
+
+
+def check_tables(chunks: Any, notes: Any) -> IndexHealth:
+    """The table probes alone, for an index that is not a folder (object storage)."""
+    tables = {CHUNKS: chunks, NOTES: notes}
+    return IndexHealth(
+        problems=[p for name, t in tables.items() if t is not None for p in check_table(t, name)]
+    )
 
 
 def check_index(index_dir: Path, dim: int) -> IndexHealth:

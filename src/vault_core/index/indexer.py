@@ -25,8 +25,9 @@ from pydantic import BaseModel, Field
 from vault_core.config import VaultConfig
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
-from vault_core.index.store import Store, atomic_write_text
+from vault_core.index.store import Store
 from vault_core.index.terms import terms_text
+from vault_core.location import IndexFiles
 from vault_core.parse.chunk import (
     ChunkDraft,
     chunk_sections,
@@ -98,6 +99,7 @@ class Indexer:
         self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, shortest text last
         self._writes_since_optimize = 0
+        self._appending = False  # this sync is a first index: batches append (see sync)
         self.scan_issues: dict[str, str] = {}  # what the last full scan could not follow, and why
         index_dir = config.index_path.resolve()
         self._index_rel = (
@@ -161,7 +163,7 @@ class Indexer:
         if not under:
             self.scan_issues = issues
             with contextlib.suppress(OSError):  # a read-only or full disk: status misses them
-                atomic_write_text(self.config.index_path / SCAN_ISSUES, json.dumps(issues))
+                self.store.files.write_text(SCAN_ISSUES, json.dumps(issues))
         return found
 
     def seed_vectors(self, vectors: dict[str, np.ndarray]) -> None:
@@ -235,6 +237,11 @@ class Indexer:
         started = time.perf_counter()
         report = SyncReport()
         reparse = self.store.reparse_needed and paths is None
+        # A first index (both tables empty) appends: each path is written once in this run, and
+        # a run killed midway leaves rows behind, so the next run merges like any other.
+        self._appending = (
+            paths is None and not self.store.count_chunks() and not (self.store.count_notes())
+        )
         if progress:
             progress(0, 0, "")  # scanning: the total is not known yet
         disk, gone = self.plan(catalog, paths)
@@ -498,8 +505,11 @@ class Indexer:
                     }
                 )
             rec.chunk_count = len(prepared.drafts)
-        self.store.replace_chunks([p.record.path for p in content], rows)
-        self.store.upsert_notes([p.record.to_row() for p in batch])
+        if self._appending:
+            self.store.append(rows, [p.record.to_row() for p in batch])
+        else:
+            self.store.replace_chunks([p.record.path for p in content], rows)
+            self.store.upsert_notes([p.record.to_row() for p in batch])
         for prepared in batch:
             catalog[prepared.record.path] = prepared.record
         report.chunks_written += len(rows)
@@ -519,10 +529,10 @@ class Indexer:
             self._writes_since_optimize = 0
 
 
-def load_scan_issues(index_path: Path) -> dict[str, str]:
+def load_scan_issues(files: IndexFiles) -> dict[str, str]:
     """What the writer's last full scan could not follow (any process can show it)."""
     try:
-        issues = json.loads((index_path / SCAN_ISSUES).read_text(encoding="utf-8"))
+        issues = json.loads(files.read_text(SCAN_ISSUES) or "{}")
     except (OSError, ValueError):
         return {}
     return issues if isinstance(issues, dict) else {}

@@ -54,7 +54,18 @@ class LinkGraph:
         self.by_name: dict[str, list[str]] = defaultdict(list)
         self.by_alias: dict[str, list[str]] = defaultdict(list)
         self.by_title: dict[str, list[str]] = defaultdict(list)
+        # `[[folder/name]]`: every path under each of its trailing segments ('b/c' for
+        # 'a/b/c.md'), so a path link is a lookup, not a scan of every note (100k notes).
+        self.by_suffix: dict[str, list[str]] = defaultdict(list)
+        self.by_key: dict[str, list[str]] = defaultdict(list)  # the whole path, no '.md'
+        self.folded: dict[str, str] = {}  # path.casefold() -> path
         for note in self.notes.values():
+            key = _strip_md(note.path.casefold())
+            self.by_key[key].append(note.path)
+            self.folded[note.path.casefold()] = note.path
+            parts = key.split("/")
+            for i in range(len(parts)):
+                self.by_suffix["/".join(parts[i:])].append(note.path)
             name = _norm(note.path.rsplit("/", 1)[-1])
             self.by_name[_strip_md(name)].append(note.path)
             if not name.endswith(".md"):
@@ -73,10 +84,9 @@ class LinkGraph:
         if "/" in wanted:
             base = posixpath.dirname(source)
             rel = posixpath.normpath(posixpath.join(base, wanted)).casefold() if base else wanted
-            for path in self.notes:
-                key = _strip_md(path.casefold())
-                if key in (wanted, rel) or key.endswith("/" + wanted) or path.casefold() == wanted:
-                    found.append(path)
+            found = [*self.by_suffix.get(wanted, ()), *self.by_key.get(rel, ())]
+            if wanted in self.folded:
+                found.append(self.folded[wanted])
         else:
             found = list(self.by_name.get(wanted, []))
         if not found:
@@ -108,9 +118,9 @@ class LinkGraph:
             options = [joined, f"{joined}.md"]
             target = next((p for p in options if p in self.notes), None)
             if target is None:  # case-insensitive file systems and sloppy links
-                folded = {p.casefold(): p for p in self.notes}
                 target = next(
-                    (folded[o.casefold()] for o in options if o.casefold() in folded), None
+                    (self.folded[o.casefold()] for o in options if o.casefold() in self.folded),
+                    None,
                 )
         return Resolution(
             link=link,

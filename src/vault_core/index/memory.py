@@ -16,8 +16,6 @@ import logging
 import os
 import sys
 
-import pyarrow as pa
-
 log = logging.getLogger("nvault.memory")
 M_ARENA_MAX = -8  # glibc mallopt parameter
 DISABLE_ENV = "NVAULT_DEFAULT_ALLOCATORS"  # set to compare against the allocators' defaults
@@ -32,6 +30,8 @@ def tune_allocators() -> None:
     if _tuned or os.environ.get(DISABLE_ENV):
         return
     _tuned = True
+    import pyarrow as pa  # here, not at the top: the language server's import path avoids it
+
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
         pa.jemalloc_set_decay_ms(0)

@@ -8,9 +8,7 @@ between the two leaves notes rows with the old sha256, which the next sync sees 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,8 @@ import pyarrow as pa
 from vault_core.errors import IndexDamaged, VaultError
 from vault_core.index.health import CHUNKS, META_BACKUP, NOTES, read_meta
 from vault_core.index.memory import release_free_memory, tune_allocators
+from vault_core.location import IndexLocation
+from vault_core.results import IndexLag
 
 SCHEMA_VERSION = 1
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
@@ -79,31 +79,38 @@ def _sql_list(values: list[str]) -> str:
 
 
 class Store:
-    """The two tables plus `index.json` (model name, dimension, schema version)."""
+    """The two tables plus `index.json` (model name, dimension, schema version), in a folder
+    or under an object-storage prefix (see location.py)."""
 
-    def __init__(self, index_dir: Path, model: str, dim: int, writer: bool) -> None:
-        self.index_dir = index_dir
+    def __init__(self, index: Path | IndexLocation, model: str, dim: int, writer: bool) -> None:
+        self.location = index if isinstance(index, IndexLocation) else IndexLocation(uri=str(index))
+        self.index_dir = self.location.uri  # for messages: a folder path or an s3:// URI
+        self.files = self.location.files()
         self.model, self.dim, self.writer = model, dim, writer
         self._chunks_schema = chunks_schema(dim)
-        if writer:
-            index_dir.mkdir(parents=True, exist_ok=True)
-        # Readers re-check the table version at most twice a second, so they follow the writer.
-        self._interval = None if writer else timedelta(milliseconds=500)
+        if writer and not self.location.remote:
+            self.location.folder.mkdir(parents=True, exist_ok=True)
+        # Local readers re-check the table version at most twice a second, so they follow the
+        # writer; a reader on object storage polls explicitly, with backoff (`checkout_latest`).
+        local_reader = not writer and not self.location.remote
+        self._interval = timedelta(milliseconds=500) if local_reader else None
         self.db: Any = None
         self.chunks: Any = None
         self.notes: Any = None
         self._mismatched = False
         self._check_meta()
-        if writer or (index_dir / "lance").is_dir():  # connecting creates the folder
+        if writer or self.files.has_tables():  # connecting creates the folder
             self._connect()
 
     def _connect(self) -> None:
         import lancedb  # 1-2 s to import: `--help` and a server's handshake never pay for it
 
         tune_allocators()
-
-        lance_dir = str(self.index_dir / "lance")
-        self.db = lancedb.connect(lance_dir, read_consistency_interval=self._interval)
+        self.db = lancedb.connect(
+            self.location.lance_uri,
+            read_consistency_interval=self._interval,
+            storage_options=self.location.storage_options() or None,
+        )
         if self.writer:
             self._drop_if_mismatched()
         self.chunks = self._open_or_create(CHUNKS, self._chunks_schema)
@@ -112,14 +119,10 @@ class Store:
             self._ensure_indexes()
 
     # -- metadata -------------------------------------------------------------------------
-    @property
-    def meta_path(self) -> Path:
-        return self.index_dir / "index.json"
-
     def _check_meta(self) -> None:
         wanted = {"schema": SCHEMA_VERSION, "model": self.model, "dim": self.dim}
         try:
-            meta = read_meta(self.index_dir)
+            meta = read_meta(self.files)
         except ValueError as exc:
             raise IndexDamaged(
                 f"The index in {self.index_dir} is damaged ({exc}): the writer process rebuilds "
@@ -128,7 +131,7 @@ class Store:
         self.reparse_needed = False
         if meta is not None and {k: meta.get(k) for k in wanted} == wanted:
             self.reparse_needed = meta.get("parser") != PARSER_VERSION
-            if self.writer and not (self.index_dir / META_BACKUP).is_file():
+            if self.writer and self.files.read_text(META_BACKUP) is None:
                 self._write_meta(meta)  # an index from before the copy existed
             return
         if not self.writer:
@@ -159,12 +162,12 @@ class Store:
     def _write_meta(self, meta: dict[str, Any]) -> None:
         """index.json plus a copy beside the tables: a garbage index.json costs no re-embed."""
         text = json.dumps(meta)
-        atomic_write_text(self.meta_path, text)
-        atomic_write_text(self.index_dir / META_BACKUP, text)
+        self.files.write_text("index.json", text)
+        self.files.write_text(META_BACKUP, text)
 
     def mark_reparsed(self) -> None:
         """Called after a full sync that re-parsed every file with this PARSER_VERSION."""
-        meta = read_meta(self.index_dir) or {}
+        meta = read_meta(self.files) or {}
         self._write_meta({**meta, "parser": PARSER_VERSION})
         self.reparse_needed = False
 
@@ -182,7 +185,7 @@ class Store:
     def ready(self) -> bool:
         """False for a reader that started before the writer created the tables."""
         if self.db is None:
-            if not (self.index_dir / "lance").is_dir():
+            if not self.files.has_tables():
                 return False
             self._connect()
         if self.chunks is None or self.notes is None:
@@ -219,6 +222,34 @@ class Store:
         if not self.ready():
             return (0, 0)
         return (self.notes.version, self.chunks.version)
+
+    def checkout_latest(self) -> None:
+        """A reader on object storage moves to the writer's newest commit (one LIST a table)."""
+        if self.ready():
+            self.chunks.checkout_latest()
+            self.notes.checkout_latest()
+
+    def lag(self) -> IndexLag:
+        """How far this handle is behind the newest commit: versions, and for how long."""
+        if not self.ready():
+            return IndexLag()
+        behind, oldest_unseen, newest = 0, None, None
+        for table in (self.notes, self.chunks):
+            seen = table.version
+            for entry in table.list_versions():
+                stamp = _as_utc(entry["timestamp"])
+                newest = stamp if newest is None or stamp > newest else newest
+                if entry["version"] > seen:
+                    behind += 1
+                    oldest_unseen = stamp if oldest_unseen is None else min(oldest_unseen, stamp)
+        now = datetime.now(UTC)
+        return IndexLag(
+            versions_behind=behind,
+            seconds_behind=round((now - oldest_unseen).total_seconds(), 1)
+            if oldest_unseen
+            else 0.0,
+            last_commit_age_s=round((now - newest).total_seconds(), 1) if newest else None,
+        )
 
     def notes_table(self) -> pa.Table | None:
         return self.notes.to_arrow() if self.ready() else None
@@ -342,6 +373,22 @@ class Store:
             .execute(data, on_bad_vectors="null")  # no vector yet: phase 2 fills it in
         )
 
+    def append(self, chunk_rows: list[dict[str, Any]], note_rows: list[dict[str, Any]]) -> None:
+        """A first index's batch: plain appends, no join against the rows already written.
+
+        Only for paths with no row in either table (`Indexer.sync` checks both were empty);
+        chunks go first and `notes` rows last, as in the merging path.
+        """
+        if chunk_rows:
+            data = pa.Table.from_pylist(chunk_rows, schema=self._chunks_schema)
+            self.chunks.add(data, on_bad_vectors="null")
+        if note_rows:
+            self.notes.add(pa.Table.from_pylist(note_rows, schema=NOTES_SCHEMA))
+        release_free_memory()
+
+    def count_notes(self) -> int:
+        return self.notes.count_rows() if self.ready() else 0
+
     def upsert_notes(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
@@ -379,11 +426,6 @@ def vector_matrix(column: pa.ChunkedArray | pa.Array, dim: int) -> tuple[np.ndar
     return np.nan_to_num(matrix, copy=False), valid
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _as_utc(stamp: datetime) -> datetime:
+    """Lance reports version timestamps as naive local time."""
+    return stamp.astimezone(UTC) if stamp.tzinfo is None else stamp

@@ -15,6 +15,7 @@ from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, Field
 
+from vault_core.errors import FileNotHere
 from vault_core.index.terms import STOPWORDS, tokenize
 from vault_core.linking.related_index import note_index
 from vault_core.parse.markdown import HEADING_RE, blank_inline_code, code_mask, split_frontmatter
@@ -221,7 +222,13 @@ def unlinked_mentions(
         note = graph.notes.get(path)
         if note is None or note.kind != "note":
             return []  # attachments have no Markdown to link from
-        text = (vault.root / path).read_text(encoding="utf-8", errors="replace")
+        try:
+            text = (vault.root / path).read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError as exc:  # a reader of a shared index has no copy of the notes
+            raise FileNotHere(
+                f"{path} is not on this machine (only its index is): finding unlinked mentions "
+                "needs the note's file, so run this where the notes are."
+            ) from exc
     linked = {r.target for r in graph.outgoing(path) if r.target}
     src_dir = posixpath.dirname(path)
     found: list[Mention] = []

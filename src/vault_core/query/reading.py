@@ -5,7 +5,9 @@ Line numbers are the file's own, so what an agent quotes can be found again in t
 
 from __future__ import annotations
 
-from vault_core.errors import NoSuchHeading, VaultError
+from typing import Any
+
+from vault_core.errors import FileNotHere, NoSuchHeading, VaultError
 from vault_core.index.catalog import NoteRecord
 from vault_core.results import NoteContent
 
@@ -47,3 +49,30 @@ def section_range(note: NoteRecord, section: str, total: int) -> tuple[int, int]
             )
             return heading.line, end
     raise NoSuchHeading(note.path, section, [h.text for h in note.headings])
+
+
+def indexed_text(
+    note: NoteRecord,
+    chunks: list[dict[str, Any]],
+    section: str | None = None,
+    start_line: int | None = None,
+    end_line: int | None = None,
+) -> NoteContent:
+    """A note whose file is not on this machine (a reader of an index in a bucket): its chunks'
+    text, which the index carries. A section or line range needs the file's own lines."""
+    if section or start_line is not None or end_line is not None:
+        raise FileNotHere(
+            f"{note.path} is not on this machine (only its index is): a section or line range "
+            "needs the file, so read the whole note instead."
+        )
+    text = "\n\n".join(str(c["text"]) for c in chunks)
+    total = len(text.split("\n"))
+    return NoteContent(
+        path=note.path,
+        title=note.title,
+        start_line=1,
+        end_line=total,
+        total_lines=total,
+        text=text,
+        from_index=True,
+    )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from vault_core.results import FileIssue, IndexProgress
+from vault_core.results import FileIssue, IndexLag, IndexProgress
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard, plain
 
@@ -47,6 +47,9 @@ class Status(BaseModel):
     indexing: IndexProgress
     skipped: list[FileIssue] = Field(default_factory=list)
     last_sync: str | None = None
+    role: str | None = None
+    index: str | None = None  # a folder or an s3:// URI
+    lag: IndexLag | None = None  # a reader of an index on object storage
 
 
 def _params(model: type[BaseModel], raw: Any) -> Any:
@@ -102,7 +105,9 @@ def status(server: VaultLanguageServer) -> dict[str, Any]:
     st = vault.status()
     shown = st.model_dump(include=set(Status.model_fields) - {"last_sync"})
     return Status(
-        **shown, last_sync=st.last_sync.isoformat() if st.last_sync else None
+        **shown,
+        index=st.index_dir,
+        last_sync=st.last_sync.isoformat() if st.last_sync else None,
     ).model_dump()
 
 
