@@ -180,7 +180,6 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 citation=f"{content.path}:{span}",
                 content=content.numbered(),
                 ambiguous=candidates(found),
-                from_index=content.from_index,
             )
 
         note = await host.run(ctx.session, run)
