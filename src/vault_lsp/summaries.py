@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 from vault_core.index.catalog import NoteRecord
-from vault_core.study.text import WIKI_RE
+from vault_core.parse.markdown import visible_text
 from vault_lsp import related as rel_mod
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def first_paragraph(lines: list[str], start: int = 0, max_lines: int = 3) -> str
             if para:
                 break
             continue
-        para.append(WIKI_RE.sub(lambda m: m.group(2) or m.group(1), stripped))
+        para.append(visible_text(stripped, keep_section=False))
         if len(para) >= max_lines:
             break
     return clip(" ".join(para))

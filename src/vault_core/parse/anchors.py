@@ -10,15 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_WIKI_RE = re.compile(r"!?\[\[([^\[\]|]*?)(?:\|([^\[\]]*))?\]\]")
-_MDLINK_RE = re.compile(r"!?\[([^\[\]]*)\]\([^)]*\)")
+from vault_core.parse.markdown import visible_text
+
 _DROP_RE = re.compile(r"[^\w\- ]", re.UNICODE)
-
-
-def visible_text(heading: str) -> str:
-    """The heading as a reader sees it: links replaced by their label."""
-    text = _WIKI_RE.sub(lambda m: m.group(2) or m.group(1), heading)
-    return _MDLINK_RE.sub(lambda m: m.group(1), text)
 
 
 def slugify(heading: str) -> str:

@@ -21,7 +21,21 @@ MDLINK_RE = re.compile(r"(!?)\[([^\[\]\n]*)\]\(\s*(<[^>\n]+>|[^)\s]+)(?:\s+\"[^\
 INLINE_CODE_RE = re.compile(r"(`+)(.+?)\1")
 TAG_RE = re.compile(r"(?<![\w/#&])#([\w][\w/\-]*)", re.UNICODE)
 BLOCK_ID_RE = re.compile(r"(?:^|\s)\^([A-Za-z0-9\-]+)\s*$")
+MD_TEXT_RE = re.compile(r"!?\[([^\[\]]*)\]\([^)]*\)")  # a Markdown link, for its text only
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+
+
+def visible_text(text: str, keep_section: bool = True) -> str:
+    """Link syntax reduced to the words a reader sees: a wikilink's label (else its target,
+    with or without `#section`), a Markdown link's text. For matching and slugs, never quotes."""
+
+    def label(match: re.Match[str]) -> str:
+        target, _, alias = match.group(2).partition("|")
+        if alias:
+            return alias
+        return target if keep_section else target.split("#", 1)[0]
+
+    return MD_TEXT_RE.sub(lambda m: m.group(1), WIKILINK_RE.sub(label, text))
 
 
 class Heading(BaseModel):

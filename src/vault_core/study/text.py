@@ -14,15 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vault_core.index.terms import STOPWORDS, tokenize
-from vault_core.parse.markdown import HEADING_RE, code_mask, split_frontmatter
+from vault_core.parse.markdown import HEADING_RE, code_mask, split_frontmatter, visible_text
 
 LIST_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 QUOTE_RE = re.compile(r"^\s*>\s?")
 SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[*_`]?[A-Z0-9])")
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*[A-Za-z0-9]")
 CODE_SPAN_RE = re.compile(r"`([^`\n]{2,40})`")
-WIKI_RE = re.compile(r"!?\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
-MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 EXTRA_STOP = frozenset(
     [
         "also",
@@ -58,8 +56,7 @@ def normalize_ws(text: str) -> str:
 
 def plain(text: str) -> str:
     """Markdown link syntax reduced to the words a reader sees (for matching, never for quotes)."""
-    text = WIKI_RE.sub(lambda m: m.group(2) or m.group(1), text)
-    return MD_LINK_RE.sub(lambda m: m.group(1), text)
+    return visible_text(text, keep_section=False)
 
 
 @dataclass
