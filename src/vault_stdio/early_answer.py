@@ -110,7 +110,6 @@ class EarlyAnswer:
         self.init_id: Any = None
         self.key: str | None = None
         self.sent: dict[str, Any] | None = None  # the cached result we answered with
-        self.request_read = threading.Event()
         self.filter_done = threading.Event()
 
     def run(self, serve: Callable[[], int]) -> int:
@@ -139,39 +138,32 @@ class EarlyAnswer:
 
     def _pump_input(self, pipe: int) -> None:
         """Client -> server: answer the first message if it is a cached `initialize`."""
-        buf = b""
+        buf: bytes | None = b""  # until the first message is whole; None after
         try:
-            while True:
-                chunk = os.read(self.client_in, 65536)
-                if not chunk:
-                    break
-                if not self.request_read.is_set():
+            while chunk := os.read(self.client_in, 65536):
+                if buf is not None:
                     buf += chunk
-                    chunk = self._first_message(buf)
-                    if chunk is None:
+                    if not self._first_message(buf):
                         continue
+                    chunk, buf = buf, None
                 write_all(pipe, chunk)
         except OSError:
             pass
         finally:
-            self.request_read.set()
             os.close(pipe)
 
-    def _first_message(self, buf: bytes) -> bytes | None:
-        """Bytes to pass on once the first message is whole (all of `buf`), else None."""
+    def _first_message(self, buf: bytes) -> bool:
+        """False until the first message in `buf` is whole; then answers it if it is a cached
+        `initialize`. Malformed input is not ours to judge: the server answers it."""
         try:
             parts = split_message(buf, self.framing)
-        except ValueError:
-            parts = (b"", b"")  # not ours to judge: the server answers malformed input
-        if parts is None:
-            return None
-        self.request_read.set()
-        try:
+            if parts is None:
+                return False
             request = json.loads(parts[0])
         except ValueError:
-            return buf
+            return True
         if not isinstance(request, dict) or request.get("method") != "initialize":
-            return buf
+            return True
         self.init_id = request.get("id")
         self.key = cache_key(request, self.argv, self.modules)
         cached = self._load(self.key)
@@ -179,7 +171,7 @@ class EarlyAnswer:
             self.sent = cached
             answer = {"jsonrpc": "2.0", "id": self.init_id, "result": cached}
             self._write(frame(json.dumps(answer).encode(), self.framing))
-        return buf
+        return True
 
     def _filter_output(self, pipe: int) -> None:
         """Server -> client: drop the server's own `initialize` answer when we already sent one."""
