@@ -26,8 +26,11 @@ COMMANDS: Commands = {}
 CLI_FIND_HINT = "`nvault search WORDS` finds notes by what they say."
 
 
-def _sync_with_progress(vault: Vault) -> Any:
-    """Phase 1 (read every file) then phase 2 (embed), each with its own bar and honest counts."""
+def _sync_with_progress(vault: Vault, keep_model: bool = False) -> Any:
+    """Phase 1 (read every file) then phase 2 (embed), each with its own bar and honest counts.
+
+    Unless the caller searches next (`keep_model`), the model is freed before the final
+    compaction, which then does not stack its memory on the model's."""
     columns = (
         TextColumn("[bold]{task.description:<9}"),
         BarColumn(),
@@ -45,6 +48,11 @@ def _sync_with_progress(vault: Vault) -> Any:
             bar.update(files, completed=done, total=total or None, count=count)
             bar.update(files, rate=f"{done / elapsed:.0f}/s")
 
+        if (
+            vault.store.count_chunks() == 0
+            or vault.store.count_embedded() < vault.store.count_chunks()
+        ):
+            vault.load_model_in_background()  # phase 2 will need it: load it beside phase 1
         report = vault.sync(progress=update, embed=False)
         p = vault.progress
         chunks = bar.add_task(
@@ -55,7 +63,7 @@ def _sync_with_progress(vault: Vault) -> Any:
             rate="",
             eta="",
         )
-        while (step := vault.embed_step(max_chunks=256)).written:
+        while (step := vault.embed_step(max_chunks=256, finish=False)).written:
             report.embedded += step.embedded
             report.reused += step.reused
             p = vault.progress
@@ -67,6 +75,9 @@ def _sync_with_progress(vault: Vault) -> Any:
                 rate=f"{p.rate:.1f}/s" if p.rate else "",
                 eta=f"{int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d} left" if p.eta_s else "",
             )
+        if not keep_model:
+            vault.embedder.release()
+        vault.finish_embedding()
         report.seconds = time.monotonic() - started
         return report
 
@@ -117,7 +128,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         with open_vault(args) as vault:
             if vault.is_writer and not vault.catalog:
-                _sync_with_progress(vault)
+                _sync_with_progress(vault, keep_model=True)
             hits = vault.search(
                 args.query,
                 mode=args.mode,

@@ -47,6 +47,11 @@ class Vault(VaultIndex):
         if watch:
             self.start_watching()
 
+    def load_model_in_background(self) -> None:
+        """The model loads while phase 1 runs, not on the first query or phase 2's first step;
+        loading it before phase 1's allocations also keeps its load-time peak lower."""
+        threading.Thread(target=self.embedder.load, name="nvault-model", daemon=True).start()
+
     def start_watching(self) -> None:
         """Catch up in the background, then follow the folder (writer) or the writer (reader)."""
         if self.watcher is None:
@@ -54,9 +59,7 @@ class Vault(VaultIndex):
                 self.progress = IndexProgress(phase="starting", active=True)
             self.watcher = Watcher(self)
             self.watcher.start()
-            load = getattr(self.embedder, "load", None)
-            if load is not None:  # the model loads while phase 1 runs, not on the first query
-                threading.Thread(target=load, name="nvault-model", daemon=True).start()
+            self.load_model_in_background()
             self.service.start()  # one-shot `nvault search` asks this process (query/service.py)
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -294,8 +294,11 @@ class VaultIndex(SelfHealing):
         while len(self._priority) > PRIORITY_PATHS:
             self._priority.pop(next(iter(self._priority)))
 
-    def embed_step(self, max_chunks: int = EMBED_STEP_CHUNKS) -> EmbedStep:
-        """Embed one batch of chunks that have no vector yet (writer only); `.written` 0: done."""
+    def embed_step(self, max_chunks: int = EMBED_STEP_CHUNKS, finish: bool = True) -> EmbedStep:
+        """Embed one batch of chunks that have no vector yet (writer only); `.written` 0: done.
+
+        The step that embeds the last chunk also compacts the tables unless `finish` is False
+        (then the caller calls `finish_embedding`, e.g. after freeing the model)."""
         if not self.is_writer or self.indexer is None or self.index_folder_changed():
             return EmbedStep()  # a vanished folder is rebuilt by the next sync, not here
         self._check_lease()
@@ -314,11 +317,17 @@ class VaultIndex(SelfHealing):
                 self.vectors_generation += 1
             if not step.written or self.progress.chunks_embedded >= self.progress.chunks_total:
                 self._count_embedding()  # recount: rows rewritten meanwhile were skipped
-                if not self.progress.embedding_pending:
+                if finish and not self.progress.embedding_pending:
                     self.indexer.finish_embedding()
             self._update_rate()
             self._settle_phase()
             return step
+
+    def finish_embedding(self) -> None:
+        """Phase 2 is over: fold its rewritten rows into the indexes and compact (writer only)."""
+        if self.is_writer and self.indexer is not None:
+            with self._write_mutex:
+                self.indexer.finish_embedding()
 
     def _update_rate(self) -> None:
         p = self.progress

@@ -41,6 +41,10 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
+    def load(self) -> None: ...
+
+    def release(self) -> None: ...
+
 
 def _builtin_model_path() -> Path:
     override = os.environ.get("NVAULT_MODEL_PATH")
@@ -95,8 +99,12 @@ class MiniLMEmbedder:
             options.inter_op_num_threads = 1
             options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # Without the arena, memory follows the batch in use instead of the largest ever seen.
-            options.enable_cpu_mem_arena = False
+            # Measured on the 500 longest chunks of vaultofknowledge (docs/benchmarks.md): with
+            # glibc serving every intermediate tensor, freed blocks piled up between trims (+170 MB
+            # peak over the loaded model); the memory pattern planner's one block per shape added
+            # more. ORT's own arena, without memory patterns, reuses its blocks: +70 MB, held.
+            options.enable_cpu_mem_arena = True
+            options.enable_mem_pattern = False
             options.log_severity_level = 3
             session = ort.InferenceSession(
                 str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
@@ -110,6 +118,13 @@ class MiniLMEmbedder:
             self._input_names = {i.name for i in session.get_inputs()}
             self._tokenizer, self._session = tokenizer, session
             release_free_memory()  # graph optimisation leaves ~60 MB of freed pages behind
+
+    def release(self) -> None:
+        """Free the session (~100 MB): a one-shot index has nothing left to embed. The next
+        call loads it again."""
+        with self._loaded:
+            self._session = None
+        release_free_memory()
 
     def _run(self, encodings: list[Any]) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
@@ -188,6 +203,12 @@ class OllamaEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._call([text])[0]
+
+    def load(self) -> None:
+        """The model lives in the Ollama server: nothing to load here."""
+
+    def release(self) -> None:
+        """The model lives in the Ollama server: nothing to free here."""
 
 
 _BUILTIN_CACHE: dict[tuple[int, int], MiniLMEmbedder] = {}

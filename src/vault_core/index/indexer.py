@@ -410,17 +410,20 @@ class Indexer:
         return vectors
 
     def _vectors_for(
-        self, text_by_hash: dict[str, str], embed: bool = True
+        self, text_by_hash: dict[str, str], embed: bool = True, remember: bool = True
     ) -> tuple[dict[str, np.ndarray], int]:
         """Vectors for these texts: known ones reused, the rest embedded (when `embed`); returns
-        them and how many were embedded. Phase 1 and phase 2 both come through here."""
+        them and how many were embedded. Phase 1 and phase 2 both come through here; phase 2's
+        vectors go straight to the store, where `_known_vectors` finds them, so it does not
+        `remember` them (over a whole vault that cache would hold every vector)."""
         vectors = self._known_vectors(list(text_by_hash))
         to_embed = [h for h in text_by_hash if h not in vectors]
         if to_embed and embed:
             embedded = self.embedder.embed_documents([text_by_hash[h] for h in to_embed])
             vectors.update(zip(to_embed, embedded, strict=True))
-        for h, v in vectors.items():
-            self._remember(h, v)
+        if remember:
+            for h, v in vectors.items():
+                self._remember(h, v)
         return vectors, len(to_embed) if embed else 0
 
     def _vectors(
@@ -457,7 +460,8 @@ class Indexer:
         step = EmbedStep()
         if not rows:
             return step
-        vectors, embedded = self._vectors_for({r["text_hash"]: r["text"] for r in rows})
+        texts = {r["text_hash"]: r["text"] for r in rows}
+        vectors, embedded = self._vectors_for(texts, remember=False)
         matrix = np.stack([vectors[r["text_hash"]] for r in rows])
         self.store.set_vectors([r["id"] for r in rows], [r["text_hash"] for r in rows], matrix)
         step.embedded, step.reused, step.written = embedded, len(vectors) - embedded, len(rows)
