@@ -26,6 +26,11 @@ def is_remote_uri(uri: str | Path | None) -> bool:
     return isinstance(uri, str) and uri.startswith(REMOTE_SCHEMES)
 
 
+
+def user_cache_dir() -> Path:
+    """This user's nvault cache folder (`$XDG_CACHE_HOME/nvault`): what can be rebuilt."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nvault"
+
 class IndexFiles(Protocol):
     """The small text files of an index, wherever it lives."""
 
@@ -113,9 +118,8 @@ class IndexLocation(BaseModel):
         the index folder itself, or a per-user cache folder keyed by the remote URI."""
         if not self.remote:
             return self.folder
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         key = hashlib.sha256(f"{self.endpoint}|{self.uri}|{root}".encode()).hexdigest()[:16]
-        return base / "nvault" / "remote" / key
+        return user_cache_dir() / "remote" / key
 
     def files(self) -> IndexFiles:
         return ObjectFiles(self) if self.remote else LocalFiles(self.folder)

@@ -1,10 +1,13 @@
-"""The built-in embedder: freeing the model and loading it again changes no vector."""
+"""The built-in embedder: freeing, reloading or caching the model changes no vector."""
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from vault_core.index.embed import MiniLMEmbedder
+import numpy as np
+import pytest
+
+from vault_core.index.embed import WEIGHTS_FILE, MiniLMEmbedder, optimized_model_path
 
 
 def test_release_then_reload_gives_the_same_vectors() -> None:
@@ -26,3 +29,47 @@ def test_one_text_alone_or_among_longer_ones_gets_one_vector() -> None:
     alone = embedder.embed_documents(["Vedanta and Buddhism"])[0]
     mixed = embedder.embed_documents(["Vedanta and Buddhism", "long text " * 100, "x"])[0]
     assert np.allclose(alone, mixed, atol=1e-5)
+
+
+def _fresh_vectors(texts: list[str]) -> np.ndarray:
+    return MiniLMEmbedder().embed_documents(texts)
+
+
+def test_the_cached_optimised_graph_gives_the_packaged_models_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnxruntime as ort
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cached = optimized_model_path(ort.__version__)
+    texts = ["Schopenhauer read the Upanishads.", "word " * 300]
+    first = _fresh_vectors(texts)  # from the package; saves the optimised graph
+    assert cached.is_file() and (cached.parent / WEIGHTS_FILE).stat().st_size > 80_000_000
+    assert not list(cached.parent.parent.glob(".staging-*"))
+    second = _fresh_vectors(texts)  # from the cache
+    assert np.array_equal(first, second)
+
+
+def test_a_damaged_cache_is_rebuilt_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnxruntime as ort
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = ["Vedanta and Buddhism"]
+    expected = _fresh_vectors(texts)
+    cached = optimized_model_path(ort.__version__)
+    cached.write_bytes(b"not an onnx graph")
+    assert np.array_equal(_fresh_vectors(texts), expected)
+    assert cached.stat().st_size > 1_000  # replaced by a good copy
+    assert np.array_equal(_fresh_vectors(texts), expected)
+
+
+def test_an_unwritable_cache_folder_still_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    vectors = _fresh_vectors(["Vedanta"])
+    assert vectors.shape == (1, 384) and np.isclose(np.linalg.norm(vectors), 1.0, atol=1e-5)

