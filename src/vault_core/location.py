@@ -26,10 +26,10 @@ def is_remote_uri(uri: str | Path | None) -> bool:
     return isinstance(uri, str) and uri.startswith(REMOTE_SCHEMES)
 
 
-
 def user_cache_dir() -> Path:
     """This user's nvault cache folder (`$XDG_CACHE_HOME/nvault`): what can be rebuilt."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nvault"
+
 
 class IndexFiles(Protocol):
     """The small text files of an index, wherever it lives."""

@@ -73,3 +73,15 @@ def test_an_unwritable_cache_folder_still_loads(
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     vectors = _fresh_vectors(["Vedanta"])
     assert vectors.shape == (1, 384) and np.isclose(np.linalg.norm(vectors), 1.0, atol=1e-5)
+
+
+def test_an_upgrade_leaves_no_stale_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import onnxruntime as ort
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    stale = optimized_model_path("0.0.1").parent
+    stale.mkdir(parents=True)
+    (stale / WEIGHTS_FILE).write_bytes(b"old weights")
+    _fresh_vectors(["Vedanta"])
+    assert optimized_model_path(ort.__version__).is_file()
+    assert not stale.exists()

@@ -81,11 +81,16 @@ def _staging_folder(cached: Path) -> Path | None:
 
 
 def _publish(staging: Path, target: Path) -> None:
-    """One rename: a reader sees the whole entry or none; a second process's copy loses."""
+    """One rename: a reader sees the whole entry or none; a second process's copy loses.
+    Entries for other onnxruntime versions (90 MB each) go: an upgrade leaves none behind."""
     try:
         staging.rename(target)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
+        return
+    for entry in target.parent.iterdir():
+        if entry != target and not entry.name.startswith(".staging-"):
+            shutil.rmtree(entry, ignore_errors=True)  # a process using it keeps its mapping
 
 
 def _verify_sha256(path: Path, expected: str) -> None:
