@@ -28,6 +28,13 @@ def test_index_search_status_links(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert sorted(report["added"]) == ["Inbox.md", "Recipes.md", "bad.md"]
     assert "invalid UTF-8" in report["errors"]["bad.md"]
+    # every chunk has its vector, and the final compaction (run after the model is freed)
+    # folded phase 2's rewritten rows into every index
+    import lancedb
+
+    chunks = lancedb.connect(str(tmp_path / ".nvault" / "lance")).open_table("chunks")
+    assert chunks.count_rows() > 0 and chunks.count_rows("vector IS NULL") == 0
+    assert all(ix.num_unindexed_rows == 0 for ix in chunks.list_indices())
 
     found = nvault(tmp_path, "search", "how to bake bread", "--json", "--limit", "2")
     hits = json.loads(found.stdout)
