@@ -110,6 +110,8 @@ class DenseMatrix:
         best = np.argpartition(-scores, depth - 1)[:depth]
         best = best[np.argsort(-scores[best])]
         best = [int(i) for i in best if np.isfinite(scores[i])]
+        if not best:  # nothing embedded among the allowed notes yet
+            return []
         rows = snap.rows.select(self.columns).take(best).to_pylist()
         for row, i in zip(rows, best, strict=True):
             row["_similarity"] = float(scores[i])  # the relevance floor reads it (relevance.py)
