@@ -4,7 +4,7 @@
 
 Starts the real `vault-mcp --root VAULT` over stdio, waits for the handshake, runs hybrid
 searches (titles of the vault's own notes as queries), `related` on a few notes and `status`,
-and reads VmRSS / VmHWM (peak) from /proc. The allocators' defaults can be compared by setting
+and reads VmRSS / VmHWM (peak) and the anonymous / file-backed split from /proc. The allocators' defaults can be compared by setting
 NVAULT_DEFAULT_ALLOCATORS=1. Prints one JSON object.
 """
 
@@ -24,12 +24,18 @@ BIN = Path(sys.executable).parent
 
 
 def memory(pid: int) -> dict[str, float]:
+    """RSS, peak, and RSS split into anonymous memory and mapped files (mostly shared libraries)."""
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
+        if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
             fields[name] = round(int(value.split()[0]) / 1024, 1)
-    return {"rss_mb": fields["VmRSS"], "peak_mb": fields["VmHWM"]}
+    return {
+        "rss_mb": fields["VmRSS"],
+        "peak_mb": fields["VmHWM"],
+        "anon_mb": fields["RssAnon"],
+        "file_mb": fields["RssFile"],
+    }
 
 
 class Server:

@@ -120,12 +120,14 @@ class MiniLMEmbedder:
         self._session: Any = None
         self._tokenizer: Any = None
         self._input_names: set[str] = set()
+        self._run_options: Any = None
 
     def load(self) -> None:
         """Load the ONNX session and tokenizer (idempotent, thread-safe)."""
         with self._loaded:
             if self._session is not None:
                 return
+            import onnxruntime as ort
             from tokenizers import Tokenizer
 
             session = self._open_session()
@@ -136,6 +138,8 @@ class MiniLMEmbedder:
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
             tokenizer.no_padding()  # each call is padded to its own longest text in _run
             self._input_names = {i.name for i in session.get_inputs()}
+            self._run_options = ort.RunOptions()
+            self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
             self._tokenizer, self._session = tokenizer, session
             release_free_memory()
 
@@ -149,8 +153,10 @@ class MiniLMEmbedder:
         options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
         # Measured on the 500 longest chunks of vaultofknowledge (docs/benchmarks.md): with
         # glibc serving every intermediate tensor, freed blocks piled up between trims (+170 MB
-        # peak over the loaded model); the memory pattern planner's one block per shape added
-        # more. ORT's own arena, without memory patterns, reuses its blocks: +70 MB, held.
+        # peak over the loaded model) or, with the fixed mmap threshold (index/memory.py), each
+        # op's buffer was a fresh mapping (~30% more CPU); the memory pattern planner's one block
+        # per shape added more. ORT's own arena, without memory patterns, reuses its blocks
+        # within a call and is shrunk after it (`_run_options`): memory follows the batch in use.
         options.enable_cpu_mem_arena = True
         options.enable_mem_pattern = False
         options.log_severity_level = 3
@@ -218,7 +224,7 @@ class MiniLMEmbedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        hidden = self._session.run(None, feeds, self._run_options)[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

@@ -6,6 +6,12 @@ pyarrow's default mimalloc pool keeps the buffers of every batch it built, and g
 LanceDB/onnxruntime worker thread its own arena that it rarely returns. pyarrow's jemalloc pool
 gives pages back, two glibc arenas are enough for two cores' worth of work, and `malloc_trim`
 after a commit hands the free pages to the OS. Each step is skipped where the platform lacks it.
+
+A fixed mmap threshold: glibc raises its threshold after each large free (up to 32 MB), so
+LanceDB's scan buffers then land in the heap and stay there as fragments `malloc_trim` cannot
+return. Measured on a server on the indexed vaultofknowledge (docs/benchmarks.md, "A server on
+the indexed vault"): one full-table scan kept +34 MB, building the vector matrix +60 MB; with the
+threshold fixed at 1 MiB, +0 and +31 MB (the matrix and rows themselves).
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import os
 import sys
 
 log = logging.getLogger("nvault.memory")
-M_ARENA_MAX = -8  # glibc mallopt parameter
+M_ARENA_MAX = -8  # glibc mallopt parameters
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 1 << 20  # larger blocks get their own mapping, returned when freed
 DISABLE_ENV = "NVAULT_DEFAULT_ALLOCATORS"  # set to compare against the allocators' defaults
 
 _libc: ctypes.CDLL | None = None
@@ -42,6 +50,7 @@ def tune_allocators() -> None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         if libc.mallopt(M_ARENA_MAX, max(2, os.cpu_count() or 1)) == 1:
+            libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
             _libc = libc
     except (OSError, AttributeError):  # not glibc (musl has neither call)
         _libc = None

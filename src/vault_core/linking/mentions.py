@@ -144,8 +144,8 @@ class _WordRarity:
         self.vault = vault
 
     def notes_using(self, word: str) -> int:
-        df = note_index(self.vault).df
-        return max((df.get(term, 0) for term in tokenize(word)), default=0)
+        index = note_index(self.vault)
+        return max((index.doc_freq(term) for term in tokenize(word)), default=0)
 
     def common(self, word: str) -> bool:
         n_notes = len(note_index(self.vault).paths)

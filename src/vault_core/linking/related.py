@@ -142,7 +142,7 @@ def link_candidates(
     if exclude_links:
         excluded |= index.out[path] | index.inc[path]
     mine = index.chunk_rows(path)
-    my_vecs = index.chunk_vecs[mine] if len(mine) else np.zeros((0, index.dim), np.float32)
+    my_vecs = index.vectors(mine) if len(mine) else np.zeros((0, index.dim), np.float32)
     if strip_query_links and len(mine):
         my_vecs = index.stripped_vectors(vault, path, keep_link_words)
     in_degree = index.in_degree.copy()
@@ -268,17 +268,19 @@ def _suggestion(
     passage = None
     if passage_best is not None and index.has_vector[i]:
         chunk = int(passage_best[1][i])
-        sims = my_vecs @ index.chunk_vecs[chunk]
+        sims = my_vecs @ index.vectors(chunk)
         src = int(mine[int(np.argmax(sims))])
+        start_line, end_line = index.chunk_lines(chunk)
+        source_start_line, source_end_line = index.chunk_lines(src)
         passage = RelatedPassage(
             path=path,
-            start_line=index.chunk_lines[chunk][0],
-            end_line=index.chunk_lines[chunk][1],
-            heading_path=index.chunk_headings[chunk],
-            snippet=make_snippet(index.chunk_text[chunk], " ".join(shared)),
+            start_line=start_line,
+            end_line=end_line,
+            heading_path=index.chunk_headings(chunk),
+            snippet=make_snippet(index.chunk_text(chunk), " ".join(shared)),
             similarity=round(float(passage_best[0][i]), 4),
-            source_start_line=index.chunk_lines[src][0],
-            source_end_line=index.chunk_lines[src][1],
+            source_start_line=source_start_line,
+            source_end_line=source_end_line,
         )
     note = index.records[path]
     return RelatedNote(

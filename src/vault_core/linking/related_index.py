@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.index.link_graph import strip_links
-from vault_core.index.store import vector_matrix
+from vault_core.index.memory import release_free_memory
 from vault_core.index.terms import TOKEN_RE, tokenize
 
 if TYPE_CHECKING:
@@ -58,7 +60,12 @@ BM25_K1, BM25_B = 1.2, 0.75
 
 
 class NoteIndex:
-    """In-memory vectors, BM25 postings and link sets for one version of the catalog."""
+    """Note vectors, BM25 postings and link sets for one version of the catalog.
+
+    Chunk vectors, texts, headings and lines are not copied: they are read from the searcher's
+    snapshot (query/dense.py) through `chunk_row`, this index's chunk order (path, ordinal)
+    mapped to the snapshot's rows. Postings are three flat arrays, not an array pair per term.
+    """
 
     def __init__(self, vault: VaultIndex) -> None:
         graph = vault.graph
@@ -67,62 +74,29 @@ class NoteIndex:
         self.built_at = time.monotonic()
         self.records = dict(graph.notes)
         self.dim = vault.embedder.dim
-        table = (
-            vault.store.chunks.search()
-            .select(
-                [
-                    "path",
-                    "ordinal",
-                    "text",
-                    "terms",
-                    "heading_path",
-                    "start_line",
-                    "end_line",
-                    "vector",
-                ]
-            )
-            .limit(None)
-            .to_arrow()
-            if vault.store.ready()
-            else None
-        )
-        if table is not None and table.num_rows:
-            import pyarrow as pa  # loads with the first related() call, not at start-up
-            import pyarrow.compute
-
-            table = table.filter(pa.compute.is_in(table["path"], pa.array(list(self.records))))
-            table = table.sort_by([("path", "ascending"), ("ordinal", "ascending")])
-        chunk_paths: list[str] = table["path"].to_pylist() if table is not None else []
         self.paths: list[str] = sorted(self.records)
         self.pos: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
+        snapshot = vault.searcher.matrix.current()
+        if snapshot is not None and snapshot.rows.num_rows:
+            self._matrix, self._rows = snapshot.matrix, snapshot.rows
+            self.chunk_row = _note_order(snapshot.rows, self.paths)
+            embedded = snapshot.has_vector[self.chunk_row]
+        else:
+            self._matrix = np.zeros((0, self.dim), np.float32)
+            self._rows = pa.table({"text": pa.array([], pa.string())})
+            self.chunk_row, embedded = np.zeros(0, np.int64), np.zeros(0, bool)
+        chunk_paths = self._rows["path"].take(self.chunk_row).to_pylist() if len(embedded) else []
         n, m = len(self.paths), len(chunk_paths)
         self.chunk_note = np.fromiter((self.pos[p] for p in chunk_paths), np.int64, m)
-        if m:
-            self.chunk_vecs, embedded = vector_matrix(table["vector"], self.dim)
-            self.chunk_text: list[str] = table["text"].to_pylist()
-            self.chunk_headings: list[list[str]] = [
-                h or [] for h in table["heading_path"].to_pylist()
-            ]
-            self.chunk_lines = list(
-                zip(
-                    [x or 0 for x in table["start_line"].to_pylist()],
-                    [x or 0 for x in table["end_line"].to_pylist()],
-                    strict=True,
-                )
-            )
-            terms = table["terms"].to_pylist()
-        else:
-            self.chunk_vecs, embedded = np.zeros((0, self.dim), np.float32), np.zeros(0, bool)
-            self.chunk_text, self.chunk_headings, self.chunk_lines, terms = [], [], [], []
         counts = np.bincount(self.chunk_note, minlength=n)
         self.chunk_end = np.cumsum(counts)
         self.chunk_start = self.chunk_end - counts
         self.has_vector = np.bincount(self.chunk_note[embedded], minlength=n) > 0
         sums = np.zeros((n, self.dim), np.float32)
-        np.add.at(sums, self.chunk_note, self.chunk_vecs)
+        np.add.at(sums, self.chunk_note, self.vectors(np.arange(m)))
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         self.note_vecs = sums / np.where(norms > 0, norms, 1.0)
-        self._build_bm25(terms)
+        self._build_bm25(_terms_per_note(vault, self.pos))
         self._build_links(graph)
         self._queries: dict[tuple[str, int, bool], tuple[dict[str, float], dict[str, str]]] = {}
         self._texts: dict[tuple[str, bool], str] = {}
@@ -131,11 +105,9 @@ class NoteIndex:
         self._mentions: dict[tuple[str, bool], np.ndarray] = {}
         self._build_titles()
         self.folders = np.array([p.rpartition("/")[0] for p in self.paths], dtype=object)
+        release_free_memory()  # the build's Counters and lists are gone
 
-    def _build_bm25(self, chunk_terms: list[str]) -> None:
-        per_note: list[Counter[str]] = [Counter() for _ in self.paths]
-        for note, text in zip(self.chunk_note.tolist(), chunk_terms, strict=True):
-            per_note[note].update((text or "").split())
+    def _build_bm25(self, per_note: list[Counter[str]]) -> None:
         lengths = np.array([sum(c.values()) for c in per_note], dtype=np.float32)
         avg = float(lengths[lengths > 0].mean()) if (lengths > 0).any() else 1.0
         postings: dict[str, tuple[list[int], list[float]]] = {}
@@ -145,13 +117,30 @@ class NoteIndex:
                 entry = postings.setdefault(term, ([], []))
                 entry[0].append(i)
                 entry[1].append(tf * (BM25_K1 + 1) / (tf + norm[i]))
+        del per_note
         total = max(len(self.paths), 1)
-        self.df = {t: len(ix) for t, (ix, _) in postings.items()}
-        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for term, (ix, sat) in postings.items():
+        self.term_id = {term: k for k, term in enumerate(postings)}
+        sizes = np.fromiter((len(ix) for ix, _ in postings.values()), np.int64, len(postings))
+        self.term_start = np.concatenate(([0], np.cumsum(sizes)))
+        self.posting_note = np.zeros(int(self.term_start[-1]), np.int32)
+        self.posting_weight = np.zeros(int(self.term_start[-1]), np.float32)
+        for k, (ix, sat) in enumerate(postings.values()):
             idf = math.log(1 + (total - len(ix) + 0.5) / (len(ix) + 0.5))
-            self.postings[term] = (np.array(ix, np.int64), np.array(sat, np.float32) * idf)
+            a, b = self.term_start[k], self.term_start[k + 1]
+            self.posting_note[a:b] = ix
+            self.posting_weight[a:b] = np.array(sat, np.float32) * idf
         self.n_docs = total
+
+    def doc_freq(self, term: str) -> int:
+        """How many notes use the term (0 for a term no note has)."""
+        k = self.term_id.get(term)
+        return 0 if k is None else int(self.term_start[k + 1] - self.term_start[k])
+
+    def posting(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(notes that use the term, ascending; their BM25 weight for it): views, not copies."""
+        k = self.term_id[term]
+        a, b = self.term_start[k], self.term_start[k + 1]
+        return self.posting_note[a:b], self.posting_weight[a:b]
 
     def _build_titles(self) -> None:
         """Title/alias/file-name terms per note, with their idf mass, for the `titles` signal."""
@@ -168,7 +157,7 @@ class NoteIndex:
         self.title_mass = mass
 
     def _idf(self, term: str) -> float:
-        df = self.df.get(term, 0)
+        df = self.doc_freq(term)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
     def link_free_text(self, vault: VaultIndex, path: str, keep_words: bool = False) -> str:
@@ -206,6 +195,21 @@ class NoteIndex:
         i = self.pos[path]
         return np.arange(self.chunk_start[i], self.chunk_end[i])
 
+    def vectors(self, chunks: np.ndarray | int) -> np.ndarray:
+        """Vectors of chunks (this index's numbering), read from the shared matrix."""
+        return self._matrix[self.chunk_row[chunks]]
+
+    def chunk_text(self, chunk: int) -> str:
+        return str(self._rows["text"][int(self.chunk_row[chunk])].as_py())
+
+    def chunk_headings(self, chunk: int) -> list[str]:
+        return self._rows["heading_path"][int(self.chunk_row[chunk])].as_py() or []
+
+    def chunk_lines(self, chunk: int) -> tuple[int, int]:
+        row = int(self.chunk_row[chunk])
+        start, end = self._rows["start_line"][row].as_py(), self._rows["end_line"][row].as_py()
+        return start or 0, end or 0
+
     def read_text(self, vault: VaultIndex, path: str) -> str:
         note = self.records[path]
         if note.kind == "note":
@@ -213,7 +217,7 @@ class NoteIndex:
                 return (vault.root / path).read_text(encoding="utf-8", errors="replace")
             except OSError:
                 pass
-        return "\n\n".join(self.chunk_text[i] for i in self.chunk_rows(path))
+        return "\n\n".join(self.chunk_text(i) for i in self.chunk_rows(path))
 
     def best_passages(
         self, vecs: np.ndarray, notes: np.ndarray | None = None
@@ -230,7 +234,7 @@ class NoteIndex:
         sizes = self.chunk_end[notes] - self.chunk_start[notes]
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         rows = np.repeat(self.chunk_start[notes] - offsets, sizes) + np.arange(sizes.sum())
-        chunk_best = (vecs @ self.chunk_vecs[rows].T).max(axis=0)
+        chunk_best = (vecs @ self.vectors(rows).T).max(axis=0)
         best[notes] = np.maximum.reduceat(chunk_best, offsets)
         hits = np.flatnonzero(chunk_best >= best[self.chunk_note[rows]])
         found, first = np.unique(self.chunk_note[rows][hits], return_index=True)
@@ -254,7 +258,7 @@ class NoteIndex:
                 surface.setdefault(term, match.group(0).lower())
         scored = []
         for term, tf in counts.items():
-            df = self.df.get(term, 0)
+            df = self.doc_freq(term)
             if df < 1 or len(term) < 2:
                 continue
             idf = math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
@@ -268,7 +272,7 @@ class NoteIndex:
     def bm25(self, terms: dict[str, float], exclude: int) -> np.ndarray:
         scores = np.zeros(len(self.paths), np.float32)
         for term, weight in terms.items():
-            ix, w = self.postings[term]
+            ix, w = self.posting(term)
             scores[ix] += weight * w
         if len(scores):
             scores[exclude] = 0.0
@@ -281,7 +285,7 @@ class NoteIndex:
         found: dict[int, list[tuple[float, str]]] = {i: [] for i in notes}
         wanted = np.array(sorted(notes), np.int64)
         for term, weight in terms.items():
-            ix, w = self.postings[term]
+            ix, w = self.posting(term)
             at = np.searchsorted(ix, wanted).clip(max=len(ix) - 1)
             for i, a in zip(wanted.tolist(), at.tolist(), strict=True):
                 if ix[a] == i:
@@ -297,7 +301,7 @@ class NoteIndex:
         """The note's chunks re-embedded without their links (evaluation; memoised per version)."""
         key = (path, keep_words)
         if key not in self._stripped:
-            texts = [strip_links(self.chunk_text[i], keep_words) for i in self.chunk_rows(path)]
+            texts = [strip_links(self.chunk_text(i), keep_words) for i in self.chunk_rows(path)]
             vecs = vault.embedder.embed_documents(texts) if texts else np.zeros((0, self.dim))
             self._stripped[key] = np.asarray(vecs, dtype=np.float32)
         return self._stripped[key]
@@ -374,6 +378,29 @@ class NoteIndex:
                 reasons.append(f"shares {count_phrase(count, 'neighbour', 's')}")
             why[self.pos[c]] = reasons
         return scores, why
+
+
+def _note_order(rows: pa.Table, paths: list[str]) -> np.ndarray:
+    """Snapshot rows of the catalog's notes, ordered by (path, ordinal): this index's chunks."""
+    kept = pc.is_in(rows["path"], value_set=pa.array(paths, pa.string()))
+    candidates = np.flatnonzero(kept.to_numpy(zero_copy_only=False))
+    keys = rows.select(["path", "ordinal"]).take(candidates)
+    order = pc.sort_indices(keys, sort_keys=[("path", "ascending"), ("ordinal", "ascending")])
+    return candidates[order.to_numpy()]
+
+
+def _terms_per_note(vault: VaultIndex, pos: dict[str, int]) -> list[Counter[str]]:
+    """Each note's stemmed terms with counts, read from the chunks' `terms` column (only while
+    the index builds: the column is as large as the texts)."""
+    per_note: list[Counter[str]] = [Counter() for _ in pos]
+    if not vault.store.ready():
+        return per_note
+    table = vault.store.chunks.search().select(["path", "terms"]).limit(None).to_arrow()
+    for path, text in zip(table["path"].to_pylist(), table["terms"].to_pylist(), strict=True):
+        note = pos.get(path)
+        if note is not None:
+            per_note[note].update((text or "").split())
+    return per_note
 
 
 @lru_cache(maxsize=200_000)

@@ -4,6 +4,9 @@ LanceDB's flat vector search reads the whole vector column per query (~80 ms at 
 a matrix product over the same vectors costs ~1 ms. The matrix is rebuilt off the query path after
 each commit; until it has caught up, `top()` returns None and the caller asks LanceDB instead, so
 a result is never stale.
+
+The snapshot is the process's one copy of the vectors: `related()`'s note index reads the same
+matrix (`current()`), and chunk texts stay in one arrow column instead of Python strings.
 """
 
 from __future__ import annotations
@@ -15,23 +18,30 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from vault_core.index.memory import release_free_memory
 from vault_core.index.store import Store, vector_matrix
 
 log = logging.getLogger("nvault.dense")
 
 
-class _Snapshot:
-    def __init__(self, version: int, rows: pa.Table, paths: np.ndarray, matrix: np.ndarray) -> None:
-        self.version, self.rows, self.paths, self.matrix = version, rows, paths, matrix
+class ChunkSnapshot:
+    """Every chunk row of one table version, in the table's scan order: the small columns (no
+    vector, no terms) as one arrow table, the vectors as one float32 matrix (0 where none yet)."""
+
+    def __init__(self, version: int, rows: pa.Table, matrix: np.ndarray, has_vector: np.ndarray):
+        self.version, self.rows, self.matrix, self.has_vector = version, rows, matrix, has_vector
+        self.all_embedded = bool(has_vector.all())
 
 
 class DenseMatrix:
     def __init__(self, store: Store, columns: list[str]) -> None:
         self.store, self.columns = store, columns
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: ChunkSnapshot | None = None
         self._building = False
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()  # one scan at a time: two would double the peak
 
     def _stale(self) -> bool:
         snap = self._snapshot
@@ -45,25 +55,36 @@ class DenseMatrix:
             self._building = True
         threading.Thread(target=self._rebuild, name="nvault-dense", daemon=True).start()
 
+    def current(self) -> ChunkSnapshot | None:
+        """The snapshot of the table as it is now, built on this thread if it lags (None before
+        the index exists). Callers that need every chunk, such as `related()`, read this."""
+        if not self.store.ready():
+            return None
+        with self._build_lock:
+            if self._stale():
+                self._build()
+        return self._snapshot
+
     def _rebuild(self) -> None:
         try:
-            version = self.store.chunks.version
-            wanted = list(dict.fromkeys([*self.columns, "path", "vector"]))
-            table = (
-                self.store.chunks.search()
-                .where("vector IS NOT NULL")  # chunks still waiting for phase 2 have none
-                .select(wanted)
-                .limit(None)
-                .to_arrow()
-            )
-            matrix, _ = vector_matrix(table["vector"], self.store.dim)
-            paths = np.asarray(table["path"].to_pylist(), dtype=object)
-            self._snapshot = _Snapshot(version, table.drop_columns(["vector"]), paths, matrix)
+            with self._build_lock:
+                if self._stale():
+                    self._build()
         except Exception:  # the LanceDB path keeps answering; try again on the next query
             log.exception("building the in-memory vector matrix failed")
         finally:
             with self._lock:
                 self._building = False
+
+    def _build(self) -> None:
+        version = self.store.chunks.version
+        wanted = list(dict.fromkeys([*self.columns, "path", "ordinal", "vector"]))
+        table = self.store.chunks.search().select(wanted).limit(None).to_arrow()
+        matrix, has_vector = vector_matrix(table["vector"], self.store.dim)
+        rows = table.drop_columns(["vector"]).combine_chunks()
+        del table
+        self._snapshot = ChunkSnapshot(version, rows, matrix, has_vector)
+        release_free_memory()  # the scan's buffers are gone: hand their pages back
 
     def top(
         self, vector: np.ndarray, depth: int, allowed: Collection[str] | None
@@ -74,19 +95,24 @@ class DenseMatrix:
             return None
         snap = self._snapshot
         assert snap is not None
-        if not len(snap.paths):
+        if not snap.rows.num_rows:
             return []
         scores = snap.matrix @ vector.astype(np.float32)
+        mask = None if snap.all_embedded else snap.has_vector  # phase 2 has not reached them
         if allowed is not None:
-            mask = np.fromiter(
-                (p in allowed for p in snap.paths), dtype=bool, count=len(snap.paths)
-            )
+            value_set = pa.array(list(allowed), pa.string())
+            admitted = pc.is_in(snap.rows["path"], value_set=value_set)
+            admitted = admitted.to_numpy(zero_copy_only=False)
+            mask = admitted if mask is None else mask & admitted
+        if mask is not None:
             scores = np.where(mask, scores, -np.inf)
         depth = min(depth, len(scores))
         best = np.argpartition(-scores, depth - 1)[:depth]
         best = best[np.argsort(-scores[best])]
         best = [int(i) for i in best if np.isfinite(scores[i])]
-        rows = snap.rows.take(best).to_pylist()
+        if not best:  # nothing embedded among the allowed notes yet
+            return []
+        rows = snap.rows.select(self.columns).take(best).to_pylist()
         for row, i in zip(rows, best, strict=True):
             row["_similarity"] = float(scores[i])  # the relevance floor reads it (relevance.py)
         return rows
