@@ -48,10 +48,7 @@ def _sync_with_progress(vault: Vault, keep_model: bool = False) -> Any:
             bar.update(files, completed=done, total=total or None, count=count)
             bar.update(files, rate=f"{done / elapsed:.0f}/s")
 
-        if (
-            vault.store.count_chunks() == 0
-            or vault.store.count_embedded() < vault.store.count_chunks()
-        ):
+        if vault.embedding_expected():
             vault.load_model_in_background()  # phase 2 will need it: load it beside phase 1
         report = vault.sync(progress=update, embed=False)
         p = vault.progress

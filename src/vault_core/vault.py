@@ -47,6 +47,11 @@ class Vault(VaultIndex):
         if watch:
             self.start_watching()
 
+    def embedding_expected(self) -> bool:
+        """Before a sync: an empty index, or chunks already waiting for their vectors."""
+        total = self.store.count_chunks()
+        return total == 0 or self.store.count_embedded() < total
+
     def load_model_in_background(self) -> None:
         """The model loads while phase 1 runs, not on the first query or phase 2's first step;
         loading it before phase 1's allocations also keeps its load-time peak lower."""
