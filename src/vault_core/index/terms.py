@@ -212,6 +212,13 @@ def tokenize(text: str) -> list[str]:
     return terms
 
 
+@lru_cache(maxsize=200_000)
+def word_terms(word: str) -> tuple[str, ...]:
+    """`tokenize` of one word as written in a note, cached: for callers that walk a text's
+    words themselves (`related()` keeps each word's surface form)."""
+    return tuple(tokenize(word))
+
+
 def terms_text(text: str) -> str:
     """The whitespace-joined term string stored in the `terms` column."""
     return " ".join(tokenize(text))

@@ -13,7 +13,6 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -23,7 +22,7 @@ import pyarrow.compute as pc
 
 from vault_core.index.link_graph import strip_links
 from vault_core.index.memory import release_free_memory
-from vault_core.index.terms import TOKEN_RE, tokenize
+from vault_core.index.terms import TOKEN_RE, tokenize, word_terms
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
@@ -172,7 +171,7 @@ class NoteIndex:
         """Per note: idf mass of its title terms found in this note's link-free text, times the
         share of its title that covers (a full-title match beats one common word)."""
         text = self.link_free_text(vault, path, keep_words)
-        words = {t for m in TOKEN_RE.finditer(text) for t in _word_terms_cached(m.group(0))}
+        words = {t for m in TOKEN_RE.finditer(text) for t in word_terms(m.group(0))}
         hit = np.zeros(len(self.paths), np.float32)
         for t in words:
             ix = self.title_postings.get(t)
@@ -253,7 +252,7 @@ class NoteIndex:
         counts: Counter[str] = Counter()
         surface: dict[str, str] = {}
         for match in TOKEN_RE.finditer(text):
-            for term in _word_terms_cached(match.group(0)):
+            for term in word_terms(match.group(0)):
                 counts[term] += 1
                 surface.setdefault(term, match.group(0).lower())
         scored = []
@@ -401,11 +400,6 @@ def _terms_per_note(vault: VaultIndex, pos: dict[str, int]) -> list[Counter[str]
         if note is not None:
             per_note[note].update((text or "").split())
     return per_note
-
-
-@lru_cache(maxsize=200_000)
-def _word_terms_cached(word: str) -> tuple[str, ...]:
-    return tuple(tokenize(word))
 
 
 def count_phrase(n: int, noun: str, plural: str = "") -> str:
