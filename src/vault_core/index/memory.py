@@ -40,20 +40,29 @@ def tune_allocators() -> None:
     _tuned = True
     import pyarrow as pa  # here, not at the top: the language server's import path avoids it
 
+    _libc = _tuned_glibc()
+    if _libc is not None:  # glibc with a fixed mmap threshold returns arrow's large buffers
+        pa.set_memory_pool(pa.system_memory_pool())
+        return
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
         pa.jemalloc_set_decay_ms(0)
     except (NotImplementedError, pa.ArrowNotImplementedError):
         log.debug("pyarrow was built without jemalloc; keeping its default pool")
+
+
+def _tuned_glibc() -> ctypes.CDLL | None:
+    """glibc with two arenas and a fixed mmap threshold, or None where it is not glibc."""
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         if libc.mallopt(M_ARENA_MAX, max(2, os.cpu_count() or 1)) == 1:
             libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-            _libc = libc
+            return libc
     except (OSError, AttributeError):  # not glibc (musl has neither call)
-        _libc = None
+        pass
+    return None
 
 
 def release_free_memory() -> None:

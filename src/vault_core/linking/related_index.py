@@ -13,7 +13,7 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -23,12 +23,17 @@ import pyarrow.compute as pc
 from vault_core.index.link_graph import strip_links
 from vault_core.index.memory import release_free_memory
 from vault_core.index.terms import TOKEN_RE, tokenize, word_terms
+from vault_core.linking.note_bm25 import NoteBM25
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
     from vault_core.vault_index import VaultIndex
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+SUM_BLOCK = 1024  # chunk vectors summed into note vectors per step
+NOTE_MEMO = 256  # notes whose link-free text, query terms and mention scores stay memoised
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
 DEPTH = 50  # how deep each ranker's list goes into the fusion
 PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
@@ -53,9 +58,6 @@ WEIGHTS: dict[str, float] = {
     "titles": 0.5,  # how much of the other note's title (idf-weighted) the note's words cover
     "peers": 0.5,  # notes linked by the notes most like this one
 }
-
-
-BM25_K1, BM25_B = 1.2, 0.75
 
 
 class NoteIndex:
@@ -91,11 +93,14 @@ class NoteIndex:
         self.chunk_end = np.cumsum(counts)
         self.chunk_start = self.chunk_end - counts
         self.has_vector = np.bincount(self.chunk_note[embedded], minlength=n) > 0
-        sums = np.zeros((n, self.dim), np.float32)
-        np.add.at(sums, self.chunk_note, self.vectors(np.arange(m)))
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        self.note_vecs = sums / np.where(norms > 0, norms, 1.0)
-        self._build_bm25(_terms_per_note(vault, self.pos))
+        self.note_vecs = np.zeros((n, self.dim), np.float32)
+        for a in range(0, m, SUM_BLOCK):  # a block at a time: no copy of every chunk vector
+            block = np.arange(a, min(a + SUM_BLOCK, m))
+            np.add.at(self.note_vecs, self.chunk_note[block], self.vectors(block))
+        norms = np.linalg.norm(self.note_vecs, axis=1, keepdims=True)
+        self.note_vecs /= np.where(norms > 0, norms, 1.0)
+        self.keywords = NoteBM25(_chunk_terms(vault), self.paths)
+        self.n_docs = self.keywords.n_docs
         self._build_links(graph)
         self._queries: dict[tuple[str, int, bool], tuple[dict[str, float], dict[str, str]]] = {}
         self._texts: dict[tuple[str, bool], str] = {}
@@ -104,42 +109,15 @@ class NoteIndex:
         self._mentions: dict[tuple[str, bool], np.ndarray] = {}
         self._build_titles()
         self.folders = np.array([p.rpartition("/")[0] for p in self.paths], dtype=object)
-        release_free_memory()  # the build's Counters and lists are gone
-
-    def _build_bm25(self, per_note: list[Counter[str]]) -> None:
-        lengths = np.array([sum(c.values()) for c in per_note], dtype=np.float32)
-        avg = float(lengths[lengths > 0].mean()) if (lengths > 0).any() else 1.0
-        postings: dict[str, tuple[list[int], list[float]]] = {}
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / avg)
-        for i, counter in enumerate(per_note):
-            for term, tf in counter.items():
-                entry = postings.setdefault(term, ([], []))
-                entry[0].append(i)
-                entry[1].append(tf * (BM25_K1 + 1) / (tf + norm[i]))
-        del per_note
-        total = max(len(self.paths), 1)
-        self.term_id = {term: k for k, term in enumerate(postings)}
-        sizes = np.fromiter((len(ix) for ix, _ in postings.values()), np.int64, len(postings))
-        self.term_start = np.concatenate(([0], np.cumsum(sizes)))
-        self.posting_note = np.zeros(int(self.term_start[-1]), np.int32)
-        self.posting_weight = np.zeros(int(self.term_start[-1]), np.float32)
-        for k, (ix, sat) in enumerate(postings.values()):
-            idf = math.log(1 + (total - len(ix) + 0.5) / (len(ix) + 0.5))
-            a, b = self.term_start[k], self.term_start[k + 1]
-            self.posting_note[a:b] = ix
-            self.posting_weight[a:b] = np.array(sat, np.float32) * idf
-        self.n_docs = total
+        release_free_memory()  # the build's arrow buffers and lists are gone
 
     def doc_freq(self, term: str) -> int:
         """How many notes use the term (0 for a term no note has)."""
-        k = self.term_id.get(term)
-        return 0 if k is None else int(self.term_start[k + 1] - self.term_start[k])
+        return self.keywords.doc_freq(term)
 
     def posting(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(notes that use the term, ascending; their BM25 weight for it): views, not copies."""
-        k = self.term_id[term]
-        a, b = self.term_start[k], self.term_start[k + 1]
-        return self.posting_note[a:b], self.posting_weight[a:b]
+        return self.keywords.posting(term)
 
     def _build_titles(self) -> None:
         """Title/alias/file-name terms per note, with their idf mass, for the `titles` signal."""
@@ -151,20 +129,16 @@ class NoteIndex:
             terms = {t for name in names for t in tokenize(name) if len(t) > 1}
             for t in terms:
                 postings[t].append(i)
-                mass[i] += self._idf(t)
+                mass[i] += self.keywords.idf(t)
         self.title_postings = {t: np.array(ix, np.int64) for t, ix in postings.items()}
         self.title_mass = mass
-
-    def _idf(self, term: str) -> float:
-        df = self.doc_freq(term)
-        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
     def link_free_text(self, vault: VaultIndex, path: str, keep_words: bool = False) -> str:
         """The note's text without its links (see `strip_links`), NFKC-normalised; memoised."""
         key = (path, keep_words)
         if key not in self._texts:
             text = strip_links(self.read_text(vault, path), keep_words)
-            self._texts[key] = unicodedata.normalize("NFKC", text)
+            return _remember(self._texts, key, unicodedata.normalize("NFKC", text))
         return self._texts[key]
 
     def title_scores(self, vault: VaultIndex, path: str, keep_words: bool = False) -> np.ndarray:
@@ -176,7 +150,7 @@ class NoteIndex:
         for t in words:
             ix = self.title_postings.get(t)
             if ix is not None:
-                hit[ix] += self._idf(t)
+                hit[ix] += self.keywords.idf(t)
         return hit * hit / np.where(self.title_mass > 0, self.title_mass, 1.0)
 
     def _build_links(self, graph: LinkGraph) -> None:
@@ -233,7 +207,8 @@ class NoteIndex:
         sizes = self.chunk_end[notes] - self.chunk_start[notes]
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         rows = np.repeat(self.chunk_start[notes] - offsets, sizes) + np.arange(sizes.sum())
-        chunk_best = (vecs @ self.vectors(rows).T).max(axis=0)
+        # against the whole shared matrix, then picked: gathering the rows first copied them all
+        chunk_best = (vecs @ self._matrix.T).max(axis=0)[self.chunk_row[rows]]
         best[notes] = np.maximum.reduceat(chunk_best, offsets)
         hits = np.flatnonzero(chunk_best >= best[self.chunk_note[rows]])
         found, first = np.unique(self.chunk_note[rows][hits], return_index=True)
@@ -265,8 +240,7 @@ class NoteIndex:
         scored.sort(reverse=True)
         terms = {term: weight for _, term, weight in scored[:k]}
         result = (terms, {t: surface[t] for t in terms})
-        self._queries[(path, k, keep_words)] = result
-        return result
+        return _remember(self._queries, (path, k, keep_words), result)
 
     def bm25(self, terms: dict[str, float], exclude: int) -> np.ndarray:
         scores = np.zeros(len(self.paths), np.float32)
@@ -302,7 +276,7 @@ class NoteIndex:
         if key not in self._stripped:
             texts = [strip_links(self.chunk_text(i), keep_words) for i in self.chunk_rows(path)]
             vecs = vault.embedder.embed_documents(texts) if texts else np.zeros((0, self.dim))
-            self._stripped[key] = np.asarray(vecs, dtype=np.float32)
+            return _remember(self._stripped, key, np.asarray(vecs, dtype=np.float32))
         return self._stripped[key]
 
     def mention_scores(
@@ -322,7 +296,7 @@ class NoteIndex:
                 for target in named(path, text):
                     if target in self.pos:
                         scores[self.pos[target]] += 1.0
-            self._mentions[key] = scores
+            return _remember(self._mentions, key, scores)
         return self._mentions[key]
 
     def link_text(self, vault: VaultIndex, path: str) -> str:
@@ -388,18 +362,13 @@ def _note_order(rows: pa.Table, paths: list[str]) -> np.ndarray:
     return candidates[order.to_numpy()]
 
 
-def _terms_per_note(vault: VaultIndex, pos: dict[str, int]) -> list[Counter[str]]:
-    """Each note's stemmed terms with counts, read from the chunks' `terms` column (only while
-    the index builds: the column is as large as the texts)."""
-    per_note: list[Counter[str]] = [Counter() for _ in pos]
+def _chunk_terms(vault: VaultIndex) -> pa.Table:
+    """Every chunk's path and stemmed terms (only while the index builds: the column is as
+    large as the texts)."""
     if not vault.store.ready():
-        return per_note
+        return pa.table({"path": pa.array([], pa.string()), "terms": pa.array([], pa.string())})
     table = vault.store.chunks.search().select(["path", "terms"]).limit(None).to_arrow()
-    for path, text in zip(table["path"].to_pylist(), table["terms"].to_pylist(), strict=True):
-        note = pos.get(path)
-        if note is not None:
-            per_note[note].update((text or "").split())
-    return per_note
+    return table.combine_chunks()
 
 
 def count_phrase(n: int, noun: str, plural: str = "") -> str:
@@ -432,6 +401,15 @@ def note_index(vault: VaultIndex) -> NoteIndex:
             cached = NoteIndex(vault)
             _INDEXES[vault] = cached
         return cached
+
+
+def _remember(cache: dict[K, V], key: K, value: V) -> V:
+    """Store in a per-note memo that keeps at most NOTE_MEMO entries (the oldest go first): a
+    server that is asked about every note in turn must not end up holding every note's text."""
+    if len(cache) >= NOTE_MEMO:
+        del cache[next(iter(cache))]
+    cache[key] = value
+    return value
 
 
 def _distinct(words: list[str], n: int) -> list[str]:

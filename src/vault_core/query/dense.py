@@ -24,6 +24,7 @@ from vault_core.index.memory import release_free_memory
 from vault_core.index.store import Store, vector_matrix
 
 log = logging.getLogger("nvault.dense")
+SCAN_BATCH = 1024  # rows per scanned batch while the matrix is built
 
 
 class ChunkSnapshot:
@@ -77,13 +78,27 @@ class DenseMatrix:
                 self._building = False
 
     def _build(self) -> None:
+        """Scan in batches into a matrix sized up front: holding the whole vector column and
+        its float copy at once made each rebuild peak ~25 MB higher on vaultofknowledge."""
         version = self.store.chunks.version
         wanted = list(dict.fromkeys([*self.columns, "path", "ordinal", "vector"]))
-        table = self.store.chunks.search().select(wanted).limit(None).to_arrow()
-        matrix, has_vector = vector_matrix(table["vector"], self.store.dim)
-        rows = table.drop_columns(["vector"]).combine_chunks()
-        del table
-        self._snapshot = ChunkSnapshot(version, rows, matrix, has_vector)
+        dim = self.store.dim
+        matrix = np.zeros((self.store.chunks.count_rows(), dim), np.float32)
+        has_vector = np.zeros(len(matrix), bool)
+        parts: list[pa.RecordBatch] = []
+        at = 0
+        reader = self.store.chunks.search().select(wanted).limit(None).to_batches(SCAN_BATCH)
+        schema = reader.schema.remove(reader.schema.get_field_index("vector"))
+        for batch in reader:
+            vectors, valid = vector_matrix(batch.column("vector"), dim)
+            if at + len(vectors) > len(matrix):  # rows committed since the count: grow
+                matrix = np.concatenate([matrix[:at], np.zeros_like(vectors)])
+                has_vector = np.concatenate([has_vector[:at], np.zeros(len(vectors), bool)])
+            matrix[at : at + len(vectors)], has_vector[at : at + len(vectors)] = vectors, valid
+            at += len(vectors)
+            parts.append(batch.drop_columns(["vector"]))
+        rows = pa.Table.from_batches(parts, schema).combine_chunks()
+        self._snapshot = ChunkSnapshot(version, rows, matrix[:at], has_vector[:at])
         release_free_memory()  # the scan's buffers are gone: hand their pages back
 
     def top(

@@ -1,0 +1,77 @@
+"""NoteBM25 (related()'s note-level keyword index) against BM25 computed by hand."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from vault_core.linking import related_index
+from vault_core.linking.note_bm25 import BM25_B, BM25_K1, NoteBM25
+from vault_core.vault import Vault
+
+
+def chunks(rows: list[tuple[str, str | None]]) -> pa.Table:
+    return pa.table(
+        {
+            "path": pa.array([p for p, _ in rows], pa.string()),
+            "terms": pa.array([t for _, t in rows], pa.string()),
+        }
+    )
+
+
+def test_postings_and_weights_match_textbook_bm25() -> None:
+    paths = ["a.md", "b.md", "c.md"]
+    table = chunks(
+        [
+            ("b.md", "bread starter flour"),
+            ("a.md", "bread bread oven"),
+            ("gone.md", "bread ghost"),  # a chunk of a note no longer in the catalog
+            ("b.md", "starter"),
+            ("c.md", None),  # a chunk with no terms
+            ("a.md", "crust"),
+        ]
+    )
+    index = NoteBM25(table, paths)
+    lengths = {"a.md": 4, "b.md": 4, "c.md": 0}
+    avg = 4.0
+    tf = {("bread", "a.md"): 2, ("bread", "b.md"): 1, ("starter", "b.md"): 2}
+    for term, expected_notes in [("bread", ["a.md", "b.md"]), ("starter", ["b.md"])]:
+        notes, weights = index.posting(term)
+        assert [paths[i] for i in notes] == expected_notes  # ascending note order
+        df = len(expected_notes)
+        idf = math.log(1 + (3 - df + 0.5) / (df + 0.5))
+        assert index.doc_freq(term) == df
+        assert index.idf(term) == pytest.approx(idf)
+        for note, weight in zip(notes.tolist(), weights.tolist(), strict=True):
+            f = tf[(term, paths[note])]
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[paths[note]] / avg)
+            assert weight == pytest.approx(f * (BM25_K1 + 1) / (f + norm) * idf, rel=1e-6)
+    assert index.doc_freq("ghost") == 0  # only in a chunk outside the catalog
+    assert index.term_id("ghost") is None
+    notes, weights = index.posting("nowhere")
+    assert len(notes) == 0 and len(weights) == 0
+
+
+def test_an_empty_vault_has_no_terms() -> None:
+    index = NoteBM25(chunks([]), [])
+    assert index.doc_freq("anything") == 0
+    assert len(index.posting("anything")[0]) == 0
+
+
+def test_per_note_memos_stay_bounded(
+    make_vault: Callable[..., Vault], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server asked about every note in turn keeps at most NOTE_MEMO notes' texts."""
+    monkeypatch.setattr(related_index, "NOTE_MEMO", 2)
+    files = {f"n{i}.md": f"# Note {i}\n\nbread starter flour number {i}\n" for i in range(5)}
+    vault = make_vault(files)
+    for name in files:
+        vault.related(name)
+    index = related_index.note_index(vault)
+    assert len(index._texts) == 2 and len(index._mentions) == 2 and len(index._queries) == 2
+    assert set(index._texts) == {("n3.md", False), ("n4.md", False)}  # the latest stay
+    assert np.isfinite(index.note_vecs).all()
