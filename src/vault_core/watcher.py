@@ -236,9 +236,9 @@ class Watcher:
     # -- writer: the worker ---------------------------------------------------------------
     def _work(self) -> None:
         try:
-            self.vault.keep_vectors_in_memory()
-        except Exception as exc:  # only a rebuild after the folder vanishes would miss them
-            log.warning("could not keep the vectors in memory: %s", describe_failure(exc))
+            self.vault.keep_vector_matrix()
+        except Exception as exc:  # search falls back to LanceDB; a rebuild would re-embed
+            log.warning("could not build the vector matrix: %s", describe_failure(exc))
         while not self._stopping.is_set():
             job = self._next_job()
             if job is None:

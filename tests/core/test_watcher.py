@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from index_check import disk_files, index_problems
@@ -136,6 +138,37 @@ def test_folder_rename_reuses_vectors_and_keeps_links(live: Callable) -> None:
     backlinks = vault.backlinks("archive/projects/p07.md")
     assert [b.source for b in backlinks] == ["index.md"]
     assert not [r for r in vault.graph.outgoing("index.md") if r.broken]
+
+
+def test_a_deleted_index_folder_is_rebuilt_without_embedding_again(live: Callable) -> None:
+    """`rm -rf .nvault` under a running writer: the rebuild takes its vectors from the search's
+    vector matrix (no second copy of every vector is kept for this), so nothing is embedded."""
+    files = {
+        f"n{i:02d}.md": f"# Note {i}\n\nplain words number {i} on theme {i * 7}\n"
+        for i in range(12)
+    }
+    vault, root = live(files)
+    wait_until(settled(vault, root), what="first index")
+    wait_until(
+        lambda: vault.embedding_state().chunks_embedded == vault.embedding_state().chunks_total
+    )
+    vault.search("theme", mode="semantic")  # the matrix is built for search
+    wait_until(lambda: len(vault.searcher.matrix.vectors_by_text_hash()) == len(files))
+    embedded: list[int] = []
+    embed_documents = vault.embedder.embed_documents
+
+    def counting(texts: list[str]) -> Any:
+        embedded.append(len(texts))
+        return embed_documents(texts)
+
+    vault.embedder.embed_documents = counting  # type: ignore[method-assign]
+    shutil.rmtree(root / ".nvault")
+    wait_until(lambda: vault.notice is not None, what="the writer to notice")
+    wait_until(settled(vault, root), what="the rebuild")
+    state = vault.embedding_state()
+    assert state.chunks_total == len(files) and state.chunks_embedded == state.chunks_total
+    assert sum(embedded) == 0, embedded
+    assert "was deleted" in (vault.notice or "")
 
 
 def _git(root: Path, *args: str) -> None:

@@ -66,6 +66,17 @@ class DenseMatrix:
                 self._build()
         return self._snapshot
 
+    def vectors_by_text_hash(self) -> dict[str, np.ndarray]:
+        """Every vector of the last snapshot by its text's hash, without scanning (the table
+        may be gone): what a rebuild of a vanished index folder reuses instead of embedding."""
+        snap = self._snapshot
+        if snap is None:
+            return {}
+        hashes = snap.rows["text_hash"].to_pylist()
+        return {
+            h: snap.matrix[i] for i in np.flatnonzero(snap.has_vector).tolist() if (h := hashes[i])
+        }
+
     def _rebuild(self) -> None:
         try:
             with self._build_lock:
@@ -81,7 +92,7 @@ class DenseMatrix:
         """Scan in batches into a matrix sized up front: holding the whole vector column and
         its float copy at once made each rebuild peak ~25 MB higher on vaultofknowledge."""
         version = self.store.chunks.version
-        wanted = list(dict.fromkeys([*self.columns, "path", "ordinal", "vector"]))
+        wanted = list(dict.fromkeys([*self.columns, "path", "ordinal", "text_hash", "vector"]))
         dim = self.store.dim
         matrix = np.zeros((self.store.chunks.count_rows(), dim), np.float32)
         has_vector = np.zeros(len(matrix), bool)
