@@ -235,10 +235,6 @@ class Watcher:
 
     # -- writer: the worker ---------------------------------------------------------------
     def _work(self) -> None:
-        try:
-            self.vault.keep_vector_matrix()
-        except Exception as exc:  # search falls back to LanceDB; a rebuild would re-embed
-            log.warning("could not build the vector matrix: %s", describe_failure(exc))
         while not self._stopping.is_set():
             job = self._next_job()
             if job is None:
@@ -343,6 +339,7 @@ class Watcher:
         self.history.append(report)
         if full:
             self._schedule_rescan()
+            self._keep_vector_matrix()
         self._state = "watching"
         files = len(report.added) + len(report.updated) + len(report.deleted) + len(report.moved)
         level = logging.INFO if files or report.errors else logging.DEBUG
@@ -359,6 +356,14 @@ class Watcher:
         )
         for path, reason in sorted(report.errors.items()):
             log.warning("skipped %s: %s", path, reason)
+
+    def _keep_vector_matrix(self) -> None:
+        """After a full sync, not beside it: the catch-up's commits would make a matrix built
+        during it stale, and both scans at once raised a server's start-up peak."""
+        try:
+            self.vault.keep_vector_matrix()
+        except Exception as exc:  # search falls back to LanceDB; a rebuild would re-embed
+            log.warning("could not build the vector matrix: %s", describe_failure(exc))
 
     # -- reader ---------------------------------------------------------------------------
     def _follow(self) -> None:
