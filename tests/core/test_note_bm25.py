@@ -14,13 +14,15 @@ from vault_core.linking.note_bm25 import BM25_B, BM25_K1, NoteBM25
 from vault_core.vault import Vault
 
 
-def chunks(rows: list[tuple[str, str | None]]) -> pa.Table:
-    return pa.table(
+def chunks(rows: list[tuple[str, str | None]]) -> list[pa.RecordBatch]:
+    """In batches of two rows: terms met in several batches share one id."""
+    table = pa.table(
         {
             "path": pa.array([p for p, _ in rows], pa.string()),
             "terms": pa.array([t for _, t in rows], pa.string()),
         }
     )
+    return table.to_batches(max_chunksize=2)
 
 
 def test_postings_and_weights_match_textbook_bm25() -> None:

@@ -10,38 +10,48 @@ through a sorted array of its hashes instead of a dict of 46k strings.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 BM25_K1, BM25_B = 1.2, 0.75
+TERM_IDS = pa.dictionary(pa.int32(), pa.string())
 
 
 class NoteBM25:
     """Postings of every term: the notes that use it (ascending) and their BM25 weight for it."""
 
-    def __init__(self, chunks: pa.Table, paths: list[str]) -> None:
-        """`chunks`: a `path` and a `terms` (space-separated) column; `paths`: the notes, in
-        their index order. Chunks of other paths are ignored."""
+    def __init__(self, chunks: Iterable[pa.RecordBatch], paths: list[str]) -> None:
+        """`chunks`: batches with a `path` and a `terms` (space-separated) column, read one at a
+        time; `paths`: the notes, in their index order. Chunks of other paths are ignored."""
         self.n_docs = max(len(paths), 1)
-        value_set = pa.array(paths, pa.string())
-        note_of_chunk = pc.index_in(chunks["path"].combine_chunks(), value_set=value_set)
-        tokens = pc.utf8_split_whitespace(chunks["terms"].combine_chunks())
-        flat = pc.list_flatten(tokens)
-        note = note_of_chunk.take(pc.list_parent_indices(tokens))
-        kept = pc.is_valid(note)
-        encoded = pc.dictionary_encode(flat.filter(kept))
-        del flat, tokens
-        self.terms: pa.StringArray = encoded.dictionary
         n_notes = len(paths)
+        value_set = pa.array(paths, pa.string())
+        encoded: list[pa.DictionaryArray] = []
+        note_parts: list[np.ndarray] = []
+        for batch in chunks:  # each batch's token strings are dropped once encoded
+            tokens = pc.utf8_split_whitespace(batch.column("terms"))
+            note_of_chunk = pc.index_in(batch.column("path"), value_set=value_set)
+            note = note_of_chunk.take(pc.list_parent_indices(tokens))
+            kept = pc.is_valid(note)
+            encoded.append(pc.dictionary_encode(pc.list_flatten(tokens).filter(kept)))
+            note_parts.append(note.filter(kept).to_numpy(zero_copy_only=False))
+        unified = pa.chunked_array(encoded, TERM_IDS).unify_dictionaries()
+        del encoded
+        self.terms: pa.StringArray = (
+            unified.chunk(0).dictionary if unified.num_chunks else pa.array([], pa.string())
+        )
         # one sortable key per token, as narrow as the vault allows (the build's peak)
         wide = len(self.terms) * max(n_notes, 1) >= 2**31
         key_type = np.int64 if wide else np.int32
-        note_ids = note.filter(kept).to_numpy().astype(key_type)
-        del note, kept
-        keys = encoded.indices.to_numpy().astype(key_type)
-        del encoded
+        note_ids = np.concatenate([np.zeros(0, key_type), *note_parts]).astype(key_type)
+        del note_parts
+        keys = np.concatenate(
+            [np.zeros(0, key_type), *(c.indices.to_numpy() for c in unified.chunks)]
+        ).astype(key_type)
+        del unified
         keys *= n_notes
         keys += note_ids
         pairs, tf = np.unique(keys, return_counts=True)

@@ -12,7 +12,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
 K = TypeVar("K")
 V = TypeVar("V")
-SUM_BLOCK = 1024  # chunk vectors summed into note vectors per step
+TERMS_BATCH = 2048  # chunks whose terms are read and counted at a time
+SUM_BLOCK = 1024
+PASSAGE_BLOCK = 64  # a note's passages compared with every chunk at a time  # chunk vectors summed into note vectors per step
 NOTE_MEMO = 256  # notes whose link-free text, query terms and mention scores stay memoised
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
 DEPTH = 50  # how deep each ranker's list goes into the fusion
@@ -86,9 +88,12 @@ class NoteIndex:
             self._matrix = np.zeros((0, self.dim), np.float32)
             self._rows = pa.table({"text": pa.array([], pa.string())})
             self.chunk_row, embedded = np.zeros(0, np.int64), np.zeros(0, bool)
-        chunk_paths = self._rows["path"].take(self.chunk_row).to_pylist() if len(embedded) else []
-        n, m = len(self.paths), len(chunk_paths)
-        self.chunk_note = np.fromiter((self.pos[p] for p in chunk_paths), np.int64, m)
+        n, m = len(self.paths), len(self.chunk_row)
+        self.chunk_note = np.zeros(0, np.int64)
+        if m:  # every row of chunk_row is a catalog note's (`_note_order`)
+            chunk_paths = self._rows["path"].take(self.chunk_row)
+            found = pc.index_in(chunk_paths, value_set=pa.array(self.paths, pa.string()))
+            self.chunk_note = found.to_numpy(zero_copy_only=False).astype(np.int64)
         counts = np.bincount(self.chunk_note, minlength=n)
         self.chunk_end = np.cumsum(counts)
         self.chunk_start = self.chunk_end - counts
@@ -101,6 +106,7 @@ class NoteIndex:
         self.note_vecs /= np.where(norms > 0, norms, 1.0)
         self.keywords = NoteBM25(_chunk_terms(vault), self.paths)
         self.n_docs = self.keywords.n_docs
+        release_free_memory()  # the terms' arrow buffers, before the link sets are built
         self._build_links(graph)
         self._queries: dict[tuple[str, int, bool], tuple[dict[str, float], dict[str, str]]] = {}
         self._texts: dict[tuple[str, bool], str] = {}
@@ -207,8 +213,16 @@ class NoteIndex:
         sizes = self.chunk_end[notes] - self.chunk_start[notes]
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         rows = np.repeat(self.chunk_start[notes] - offsets, sizes) + np.arange(sizes.sum())
-        # against the whole shared matrix, then picked: gathering the rows first copied them all
-        chunk_best = (vecs @ self._matrix.T).max(axis=0)[self.chunk_row[rows]]
+        # against the whole shared matrix, then picked: gathering the rows first copied them
+        # all; a long note's passages go in blocks, so the product never holds them all at once
+        everywhere = np.full(len(self._matrix), -np.inf, np.float32)
+        for a in range(0, len(vecs), PASSAGE_BLOCK):
+            np.maximum(
+                everywhere,
+                (vecs[a : a + PASSAGE_BLOCK] @ self._matrix.T).max(axis=0),
+                out=everywhere,
+            )
+        chunk_best = everywhere[self.chunk_row[rows]]
         best[notes] = np.maximum.reduceat(chunk_best, offsets)
         hits = np.flatnonzero(chunk_best >= best[self.chunk_note[rows]])
         found, first = np.unique(self.chunk_note[rows][hits], return_index=True)
@@ -362,13 +376,12 @@ def _note_order(rows: pa.Table, paths: list[str]) -> np.ndarray:
     return candidates[order.to_numpy()]
 
 
-def _chunk_terms(vault: VaultIndex) -> pa.Table:
-    """Every chunk's path and stemmed terms (only while the index builds: the column is as
-    large as the texts)."""
-    if not vault.store.ready():
-        return pa.table({"path": pa.array([], pa.string()), "terms": pa.array([], pa.string())})
-    table = vault.store.chunks.search().select(["path", "terms"]).limit(None).to_arrow()
-    return table.combine_chunks()
+def _chunk_terms(vault: VaultIndex) -> Iterator[pa.RecordBatch]:
+    """Every chunk's path and stemmed terms, a batch at a time (only while the index builds:
+    the column is as large as the texts)."""
+    if vault.store.ready():
+        query = vault.store.chunks.search().select(["path", "terms"]).limit(None)
+        yield from query.to_batches(TERMS_BATCH)
 
 
 def count_phrase(n: int, noun: str, plural: str = "") -> str:
