@@ -43,7 +43,9 @@ def fixed16(embedder: MiniLMEmbedder, texts: list[str]) -> np.ndarray:
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for start in range(0, len(order), 16):
         idx = order[start : start + 16]
-        out[idx] = embedder._run(embedder._tokenizer.encode_batch([texts[i] for i in idx]))
+        out[idx] = embedder._run(
+            embedder._session, embedder._tokenizer.encode_batch([texts[i] for i in idx])
+        )
     return out
 
 

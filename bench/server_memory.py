@@ -1,10 +1,12 @@
 """Resident memory of a `vault-mcp` server on an indexed vault, at rest and after real use.
 
-    python bench/server_memory.py INDEXED_VAULT [--queries 40]
+    python bench/server_memory.py INDEXED_VAULT [--queries 40] [--idle 10]
 
 Starts the real `vault-mcp --root VAULT` over stdio, waits for the handshake, runs hybrid
 searches (titles of the vault's own notes as queries), `related` on a few notes and `status`,
-and reads VmRSS / VmHWM (peak) and the anonymous / file-backed split from /proc. The allocators' defaults can be compared by setting
+and reads VmRSS / VmHWM (peak) and the anonymous / file-backed split from /proc. With `--idle S`
+the server frees its model after S seconds unused (`embedder.idle_release_s`) and is measured
+again once that has passed. The allocators' defaults can be compared by setting
 NVAULT_DEFAULT_ALLOCATORS=1. Prints one JSON object.
 """
 
@@ -39,12 +41,16 @@ def memory(pid: int) -> dict[str, float]:
 
 
 class Server:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, idle_s: float) -> None:
+        env = dict(os.environ)
+        if idle_s:  # the server frees its model after this long unused (config embedder)
+            env["NVAULT_MODEL_IDLE_S"] = str(idle_s)
         self.proc = subprocess.Popen(
             [str(BIN / "vault-mcp"), "--root", str(root)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            env=env,
         )
         self.next_id = 0
 
@@ -69,6 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("vault", type=Path)
     parser.add_argument("--queries", type=int, default=40)
+    parser.add_argument(
+        "--idle", type=float, default=0, help="also measure this long + 5 s after the last call"
+    )
     args = parser.parse_args()
     root = args.vault.resolve()
     titles = sorted(p.stem for p in root.rglob("*.md"))
@@ -80,7 +89,7 @@ def main() -> None:
         "allocators": "defaults" if os.environ.get("NVAULT_DEFAULT_ALLOCATORS") else "tuned",
         "load_average_at_start": load_average(),
     }
-    server = Server(root)
+    server = Server(root, args.idle)
     server.call(
         "initialize",
         {
@@ -101,6 +110,9 @@ def main() -> None:
         server.call("tools/call", {"name": "related", "arguments": {"note": title}})
     status = server.call("tools/call", {"name": "status", "arguments": {}})
     result["after_related"] = memory(server.proc.pid)
+    if args.idle:
+        time.sleep(args.idle + 5)  # the watcher checks every 2 s
+        result["after_idle"] = memory(server.proc.pid)
     result["queries"] = len(queries)
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["status_ok"] = "result" in status

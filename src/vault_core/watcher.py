@@ -300,6 +300,7 @@ class Watcher:
                     return True, []  # deleted or replaced under us: the full sync rebuilds it
                 if self._embedding:
                     return False, []
+                self._free_idle_model()
                 timeout = FOLDER_CHECK_S
                 if self._next_full is not None:
                     timeout = min(max(self._next_full - now, 0), FOLDER_CHECK_S)
@@ -365,12 +366,17 @@ class Watcher:
         except Exception as exc:  # search falls back to LanceDB; a rebuild would re-embed
             log.warning("could not build the vector matrix: %s", describe_failure(exc))
 
+    def _free_idle_model(self) -> None:
+        """Between jobs: the model's ~60 MB go back once nothing has embedded for a while."""
+        self.vault.embedder.release_if_idle(self.vault.config.embedder.idle_release_s)
+
     # -- reader ---------------------------------------------------------------------------
     def _follow(self) -> None:
         vault = self.vault
         while not self._stopping.wait(READER_POLL_S):
             if vault.is_writer:
                 return  # promote() took over
+            self._free_idle_model()
             try:
                 vault.refresh(force=True)
             except Exception as exc:

@@ -23,6 +23,22 @@ def test_release_then_reload_gives_the_same_vectors() -> None:
     assert np.allclose(np.linalg.norm(after, axis=1), 1.0, atol=1e-5)
 
 
+def test_an_idle_model_is_freed_and_reloads_on_the_next_call() -> None:
+    """A long-running server frees the model after `idle_s` unused, never during a call."""
+    embedder = MiniLMEmbedder()
+    before = embedder.embed_query("Upanishads")
+    assert not embedder.release_if_idle(0)  # 0: never
+    assert not embedder.release_if_idle(60)  # just used
+    with embedder._using():
+        embedder._used_at -= 120
+        assert not embedder.release_if_idle(60)  # a call is running
+    embedder._used_at -= 120
+    assert embedder.release_if_idle(60)
+    assert embedder._session is None and embedder._tokenizer is None
+    assert not embedder.release_if_idle(60)  # nothing left to free
+    assert np.array_equal(embedder.embed_query("Upanishads"), before)
+
+
 def test_one_text_alone_or_among_longer_ones_gets_one_vector() -> None:
     """Calls are cut by padded tokens: a text's vector must not depend on its batch mates."""
     embedder = MiniLMEmbedder()

@@ -171,6 +171,22 @@ def test_a_deleted_index_folder_is_rebuilt_without_embedding_again(live: Callabl
     assert "was deleted" in (vault.notice or "")
 
 
+def test_an_idle_writer_frees_the_model_and_a_search_reloads_it(
+    live: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NVAULT_MODEL_IDLE_S", "0.5")
+    files = {"a.md": "# A\n\nriver boats sail to the sea\n", "b.md": "# B\n\nmountain goats\n"}
+    vault, root = live(files)
+    wait_until(settled(vault, root), what="first index")
+    state = vault.embedding_state
+    wait_until(lambda: state().chunks_embedded == state().chunks_total > 0, what="phase 2")
+    embedder: Any = vault.embedder
+    wait_until(lambda: embedder._session is None, timeout=30, what="the idle model to be freed")
+    hits = vault.search("ships on the ocean", mode="semantic")
+    assert hits[0].path == "a.md"
+    assert embedder._session is not None  # the query loaded it again
+
+
 def _git(root: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],

@@ -9,6 +9,9 @@ import os
 import shutil
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -52,6 +55,8 @@ class Embedder(Protocol):
     def load(self) -> None: ...
 
     def release(self) -> None: ...
+
+    def release_if_idle(self, idle_s: float) -> bool: ...
 
 
 def _builtin_model_path() -> Path:
@@ -121,27 +126,60 @@ class MiniLMEmbedder:
         self._tokenizer: Any = None
         self._input_names: set[str] = set()
         self._run_options: Any = None
+        self._in_use = 0  # calls running now: an idle release waits for them
+        self._used_at = 0.0
 
     def load(self) -> None:
         """Load the ONNX session and tokenizer (idempotent, thread-safe)."""
         with self._loaded:
-            if self._session is not None:
-                return
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
+            self._load_locked()
 
-            session = self._open_session()
-            tokenizer_file = (
-                importlib.resources.files("vault_core") / "assets" / "minilm-tokenizer.json"
-            )
-            tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
-            tokenizer.enable_truncation(max_length=MAX_TOKENS)
-            tokenizer.no_padding()  # each call is padded to its own longest text in _run
-            self._input_names = {i.name for i in session.get_inputs()}
-            self._run_options = ort.RunOptions()
-            self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-            self._tokenizer, self._session = tokenizer, session
-            release_free_memory()
+    @contextmanager
+    def _using(self) -> Iterator[tuple[Any, Any]]:
+        """The session and tokenizer for one call, loaded if an idle release freed them."""
+        with self._loaded:
+            self._load_locked()
+            self._in_use += 1
+            session, tokenizer = self._session, self._tokenizer
+        try:
+            yield session, tokenizer
+        finally:
+            with self._loaded:
+                self._in_use -= 1
+                self._used_at = time.monotonic()
+
+    def release_if_idle(self, idle_s: float) -> bool:
+        """Free the session once no call has used it for `idle_s` seconds (0: never). A
+        long-running server is idle most of its life; the next call reloads it from the
+        cache in ~0.13 s."""
+        with self._loaded:
+            idle = time.monotonic() - self._used_at
+            if idle_s <= 0 or self._session is None or self._in_use or idle < idle_s:
+                return False
+            self._session = self._tokenizer = None
+        release_free_memory()
+        log.info("embedding model freed after %.0f s unused; it reloads on the next call", idle)
+        return True
+
+    def _load_locked(self) -> None:
+        if self._session is not None:
+            return
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        session = self._open_session()
+        tokenizer_file = (
+            importlib.resources.files("vault_core") / "assets" / "minilm-tokenizer.json"
+        )
+        tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.no_padding()  # each call is padded to its own longest text in _run
+        self._input_names = {i.name for i in session.get_inputs()}
+        self._run_options = ort.RunOptions()
+        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        self._tokenizer, self._session = tokenizer, session
+        self._used_at = time.monotonic()
+        release_free_memory()
 
     def _options(self, level: str) -> Any:
         import onnxruntime as ort
@@ -211,10 +249,10 @@ class MiniLMEmbedder:
         """Free the session (~100 MB): a one-shot index has nothing left to embed. The next
         call loads it again."""
         with self._loaded:
-            self._session = None
+            self._session = self._tokenizer = None
         release_free_memory()
 
-    def _run(self, encodings: list[Any], shrink: bool = False) -> np.ndarray:
+    def _run(self, session: Any, encodings: list[Any], shrink: bool = False) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
@@ -224,7 +262,7 @@ class MiniLMEmbedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds, self._run_options if shrink else None)[0]
+        hidden = session.run(None, feeds, self._run_options if shrink else None)[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -234,25 +272,26 @@ class MiniLMEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        self.load()
-        encodings = self._tokenizer.encode_batch(texts, add_special_tokens=True)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        batch: list[int] = []
-        for i in order:
-            width = len(encodings[i].ids)  # the longest so far: order is ascending
-            if batch and ((len(batch) + 1) * width > self.budget or len(batch) >= self.batch_size):
-                out[batch] = self._run([encodings[j] for j in batch])
-                batch = []
-            batch.append(i)
-        if batch:  # the arena gives its blocks back once per call of this method, not per batch:
-            # with glibc's fixed mmap threshold a shrink per batch made every batch fault fresh
-            # pages in (`nvault index` took 1.25x the bare embedder's time instead of ~1.0x)
-            out[batch] = self._run([encodings[j] for j in batch], shrink=True)
+        with self._using() as (session, tokenizer):
+            encodings = tokenizer.encode_batch(texts, add_special_tokens=True)
+            order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+            batch: list[int] = []
+            for i in order:
+                width = len(encodings[i].ids)  # the longest so far: order is ascending
+                full = (len(batch) + 1) * width > self.budget or len(batch) >= self.batch_size
+                if batch and full:
+                    out[batch] = self._run(session, [encodings[j] for j in batch])
+                    batch = []
+                batch.append(i)
+            if batch:  # the arena gives its blocks back once per call of this method, not per
+                # batch: with glibc's fixed mmap threshold a shrink per batch made every batch
+                # fault fresh pages in (`nvault index` took 1.25x the bare embedder's time)
+                out[batch] = self._run(session, [encodings[j] for j in batch], shrink=True)
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        self.load()
-        return self._run([self._tokenizer.encode(text)])[0]
+        with self._using() as (session, tokenizer):
+            return self._run(session, [tokenizer.encode(text)])[0]
 
 
 class OllamaEmbedder:
@@ -299,6 +338,10 @@ class OllamaEmbedder:
 
     def release(self) -> None:
         """The model lives in the Ollama server: nothing to free here."""
+
+    def release_if_idle(self, idle_s: float) -> bool:
+        """The model lives in the Ollama server: nothing to free here."""
+        return False
 
 
 _BUILTIN_CACHE: dict[tuple[int, int], MiniLMEmbedder] = {}
