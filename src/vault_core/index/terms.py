@@ -150,9 +150,13 @@ STOPWORDS = frozenset(
 )
 
 _stemmer = Stemmer.Stemmer("english")
+# Distinct words per cache: vaultofknowledge's 684k words are 59k distinct ones; 16k entries
+# keep ~88% of the hits (tokenizing its 8,312 chunks: 1.34 s, 1.19 s with every word cached) in
+# ~2 MB a cache instead of growing with the vocabulary in a long-running server.
+WORD_CACHE = 16_384
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
@@ -164,7 +168,7 @@ def _cjk_terms(run: str) -> list[str]:
     return [chars[i] + chars[i + 1] for i in range(len(chars) - 1)]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _word_terms(word: str) -> tuple[str, ...]:
     """A word's terms; cached, since a vault repeats its words (phase 1 spent most of its time
     here: 684k words, far fewer distinct ones, on vaultofknowledge)."""
@@ -212,7 +216,7 @@ def tokenize(text: str) -> list[str]:
     return terms
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE)
 def word_terms(word: str) -> tuple[str, ...]:
     """`tokenize` of one word as written in a note, cached: for callers that walk a text's
     words themselves (`related()` keeps each word's surface form)."""
