@@ -110,11 +110,11 @@ def main() -> None:
         server.call("tools/call", {"name": "related", "arguments": {"note": title}})
     status = server.call("tools/call", {"name": "status", "arguments": {}})
     result["after_related"] = memory(server.proc.pid)
+    result["queries"] = len(queries)
+    result["seconds"] = round(time.perf_counter() - started, 1)
     if args.idle:
         time.sleep(args.idle + 5)  # the watcher checks every 2 s
         result["after_idle"] = memory(server.proc.pid)
-    result["queries"] = len(queries)
-    result["seconds"] = round(time.perf_counter() - started, 1)
     result["status_ok"] = "result" in status
     server.proc.kill()
     server.proc.wait()
