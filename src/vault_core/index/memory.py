@@ -4,7 +4,7 @@ Measured on vaultofknowledge (docs/benchmarks.md, "Where the memory goes"): afte
 Python heap held ~22 MB, yet RSS had grown ~175 MB. The rest was freed memory kept by allocators:
 pyarrow's default mimalloc pool keeps the buffers of every batch it built, and glibc gives each
 LanceDB/onnxruntime worker thread its own arena that it rarely returns. pyarrow's jemalloc pool
-gives pages back, two glibc arenas are enough for two cores' worth of work, and `malloc_trim`
+gave pages back, two glibc arenas are enough for two cores' worth of work, and `malloc_trim`
 after a commit hands the free pages to the OS. Each step is skipped where the platform lacks it.
 
 A fixed mmap threshold: glibc raises its threshold after each large free (up to 32 MB), so
@@ -12,6 +12,11 @@ LanceDB's scan buffers then land in the heap and stay there as fragments `malloc
 return. Measured on a server on the indexed vaultofknowledge (docs/benchmarks.md, "A server on
 the indexed vault"): one full-table scan kept +34 MB, building the vector matrix +60 MB; with the
 threshold fixed at 1 MiB, +0 and +31 MB (the matrix and rows themselves).
+
+With glibc tuned so, pyarrow uses the system pool: its large buffers are then mappings returned
+on free, where jemalloc kept ~10 MB of freed pages after each `related()` index build (fourth
+session in docs/benchmarks.md; `nvault index` peaked at 452.5 MB either way). Without glibc
+(macOS, Windows, musl) pyarrow keeps jemalloc with decay 0.
 """
 
 from __future__ import annotations
