@@ -27,6 +27,16 @@ MODEL_IDLE_ENV = "NVAULT_MODEL_IDLE_S"
 DEFAULT_MODEL_IDLE_S = 600.0
 
 
+def _model_idle_s() -> float:
+    raw = os.environ.get(MODEL_IDLE_ENV)
+    if raw is None:
+        return DEFAULT_MODEL_IDLE_S
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{MODEL_IDLE_ENV} must be a number of seconds, not {raw!r}") from None
+
+
 class EmbedderConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -40,7 +50,7 @@ class EmbedderConfig(BaseModel):
     )
     threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = all cores")
     idle_release_s: float = Field(
-        default_factory=lambda: float(os.environ.get(MODEL_IDLE_ENV, DEFAULT_MODEL_IDLE_S)),
+        default_factory=_model_idle_s,
         ge=0,
         description="a long-running process frees the built-in model after this many seconds "
         "unused (~60 MB; it reloads in ~0.13 s); 0 = never",
