@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 K = TypeVar("K")
 V = TypeVar("V")
 TERMS_BATCH = 2048  # chunks whose terms are read and counted at a time
-SUM_BLOCK = 1024
-PASSAGE_BLOCK = 64  # a note's passages compared with every chunk at a time  # chunk vectors summed into note vectors per step
+SUM_BLOCK = 1024  # chunk vectors summed into note vectors per step
+PASSAGE_BLOCK = 64  # a note's passages compared with every chunk at a time
 NOTE_MEMO = 256  # notes whose link-free text, query terms and mention scores stay memoised
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
 DEPTH = 50  # how deep each ranker's list goes into the fusion
