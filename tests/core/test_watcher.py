@@ -56,7 +56,12 @@ def settled(vault: Vault, root: Path) -> Callable[[], bool]:
     def check() -> bool:
         watcher = vault.watcher
         busy = vault.progress.active or (watcher is not None and watcher._pending)
-        return not busy and index_problems(root) == []
+        if busy:
+            return False
+        try:
+            return index_problems(root) == []
+        except ValueError:  # a table not there yet: the writer is re-creating the index
+            return False
 
     return check
 
