@@ -64,9 +64,7 @@ class NoteBM25:
         pair_term = pairs // max(n_notes, 1)
         df = np.bincount(pair_term, minlength=len(self.terms))
         self.term_start = np.concatenate(([0], np.cumsum(df)))
-        idf = np.array(
-            [math.log(1 + (self.n_docs - d + 0.5) / (d + 0.5)) for d in df.tolist()], np.float32
-        )
+        idf = np.array([self.idf_of(d) for d in df.tolist()], np.float32)
         saturation = (tf * (BM25_K1 + 1)).astype(np.float32) / (
             tf.astype(np.float32) + norm[self.posting_note]
         )
@@ -92,7 +90,10 @@ class NoteBM25:
         return 0 if k is None else int(self.term_start[k + 1] - self.term_start[k])
 
     def idf(self, term: str) -> float:
-        df = self.doc_freq(term)
+        return self.idf_of(self.doc_freq(term))
+
+    def idf_of(self, df: int) -> float:
+        """BM25's idf for a term that `df` notes use."""
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
     def posting(self, term: str) -> tuple[np.ndarray, np.ndarray]:

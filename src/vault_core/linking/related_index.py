@@ -105,7 +105,6 @@ class NoteIndex:
         norms = np.linalg.norm(self.note_vecs, axis=1, keepdims=True)
         self.note_vecs /= np.where(norms > 0, norms, 1.0)
         self.keywords = NoteBM25(_chunk_terms(vault), self.paths)
-        self.n_docs = self.keywords.n_docs
         release_free_memory()  # the terms' arrow buffers, before the link sets are built
         self._build_links(graph)
         self._queries: dict[tuple[str, int, bool], tuple[dict[str, float], dict[str, str]]] = {}
@@ -249,7 +248,7 @@ class NoteIndex:
             df = self.doc_freq(term)
             if df < 1 or len(term) < 2:
                 continue
-            idf = math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+            idf = self.keywords.idf_of(df)
             scored.append(((1 + math.log(tf)) * idf, term, 1 + math.log(tf)))
         scored.sort(reverse=True)
         terms = {term: weight for _, term, weight in scored[:k]}
