@@ -151,6 +151,8 @@ async def run(root: Path, n: int) -> dict[str, Any]:
             break
         await asyncio.sleep(1)
     ready_s = time.perf_counter() - started
+    pid = client._server.pid if client._server else 0
+    stages = {"ready": rss_mb(pid)}
     opened: set[str] = set()
     after_open_ms: list[float] = []
     empty_hovers = 0
@@ -170,11 +172,13 @@ async def run(root: Path, n: int) -> dict[str, Any]:
         after_open_ms.append(ms)
         empty_hovers += empty
     await asyncio.sleep(SETTLE_S)  # the documents' diagnostics and first warming are done
+    stages["documents_open"] = rss_mb(pid)
     hover_ms: list[float] = []
     for rel, line0, col in hovers:
         ms, empty = await _hover(client, from_fs_path(str(root / rel)) or "", line0, col)
         hover_ms.append(ms)
         empty_hovers += empty
+    stages["after_hovers"] = rss_mb(pid)
     completion_ms: list[float] = []
     uri = from_fs_path(str(root / "nvault-bench-scratch.md")) or ""
     text = paragraphs[0] + " [["
@@ -203,8 +207,7 @@ async def run(root: Path, n: int) -> dict[str, Any]:
         )
         completion_ms.append((time.perf_counter() - t0) * 1000)
         items += len(result.items) if result else 0
-    pid = client._server.pid if client._server else 0
-    rss = rss_mb(pid)
+    rss = stages["after_completions"] = rss_mb(pid)
     await client.shutdown_session()
     await client.stop()
     return {
@@ -221,6 +224,7 @@ async def run(root: Path, n: int) -> dict[str, Any]:
             "goal_p95_ms": 80,
         },
         "server_rss_mb": rss,
+        "server_rss_mb_by_stage": stages,
     }
 
 

@@ -299,3 +299,14 @@ def test_quiz_llm_drops_repeated_and_fragment_options(
     assert res.meta.engine == "llm"
     assert [q.options for q in res.questions] == [good["options"]]
     assert sum("repeat each other or are fragments" in w for w in res.meta.warnings) == 2
+
+
+def test_extractive_asks_nothing_of_ollama(llm_vault: tuple[Vault, FakeOllama]) -> None:
+    """The editor's hover summaries ask for the extractive engine: no probe of Ollama (a
+    reachable one included), so a language server never loads the HTTP client for them."""
+    vault, fake = llm_vault
+    res = analyze(vault, "Template.md", engine="extractive", use_cache=False)
+    assert res.meta.engine == "extractive" and res.meta.engine_reason == "requested"
+    assert fake.requests == []
+    analyze(vault, "Template.md", use_cache=False)  # `auto` does probe it
+    assert fake.requests

@@ -12,7 +12,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from vault_core.index.link_graph import strip_links
 from vault_core.index.memory import release_free_memory
+from vault_core.index.term_counts import chunk_terms
 from vault_core.index.terms import TOKEN_RE, tokenize, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 K = TypeVar("K")
 V = TypeVar("V")
-TERMS_BATCH = 2048  # chunks whose terms are read and counted at a time
 SUM_BLOCK = 1024  # chunk vectors summed into note vectors per step
 PASSAGE_BLOCK = 64  # a note's passages compared with every chunk at a time
 NOTE_MEMO = 256  # notes whose link-free text, query terms and mention scores stay memoised
@@ -104,7 +104,7 @@ class NoteIndex:
             np.add.at(self.note_vecs, self.chunk_note[block], self.vectors(block))
         norms = np.linalg.norm(self.note_vecs, axis=1, keepdims=True)
         self.note_vecs /= np.where(norms > 0, norms, 1.0)
-        self.keywords = NoteBM25(_chunk_terms(vault), self.paths)
+        self.keywords = NoteBM25(chunk_terms(vault.store), self.paths)
         release_free_memory()  # the terms' arrow buffers, before the link sets are built
         self._build_links(graph)
         self._queries: dict[tuple[str, int, bool], tuple[dict[str, float], dict[str, str]]] = {}
@@ -373,14 +373,6 @@ def _note_order(rows: pa.Table, paths: list[str]) -> np.ndarray:
     keys = rows.select(["path", "ordinal"]).take(candidates)
     order = pc.sort_indices(keys, sort_keys=[("path", "ascending"), ("ordinal", "ascending")])
     return candidates[order.to_numpy()]
-
-
-def _chunk_terms(vault: VaultIndex) -> Iterator[pa.RecordBatch]:
-    """Every chunk's path and stemmed terms, a batch at a time (only while the index builds:
-    the column is as large as the texts)."""
-    if vault.store.ready():
-        query = vault.store.chunks.search().select(["path", "terms"]).limit(None)
-        yield from query.to_batches(TERMS_BATCH)
 
 
 def count_phrase(n: int, noun: str, plural: str = "") -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from vault_core.index.term_counts import TermCounts, chunk_terms
 from vault_core.study.llm import LLMCancelled, LLMClient, LLMError
 from vault_core.study.models import (
     AnalyzeResult,
@@ -81,7 +82,7 @@ class StudyContext:
         `extractive` gets the cache key (a stable seed). The result's meta says which engine
         ran and why, after the engine's own warnings."""
         requested = engine or self.config.llm.engine
-        chosen, reason, _ = choose_engine(requested, self.client)
+        chosen, reason = choose_engine(requested, self.client)
         model = self.client.model if chosen == "llm" else None
         key = self.cache.key(tool, shas, chosen, model, args)
         if use_cache and (hit := self.cache.get(key, result_type)):
@@ -156,12 +157,7 @@ class StudyContext:
         with self._lock:
             if self._df is not None and self._df_version == version:
                 return self._df
-        if store.ready():
-            table = store.chunks.search().select(["terms"]).limit(None).to_arrow()
-            column = table["terms"].to_pylist()
-            df = DocFreq.from_term_lists((t or "").split() for t in column)
-        else:
-            df = DocFreq.from_term_lists([])
+        df = DocFreq(TermCounts.count(chunk_terms(store, ("terms",)), None))
         with self._lock:
             self._df, self._df_version = df, version
         return df

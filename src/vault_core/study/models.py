@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vault_core.study.llm import LLMClient, LLMStatus, LLMUnavailable
+from vault_core.study.llm import LLMClient, LLMUnavailable
 from vault_core.study.text import WORD_RE, normalize_ws, plain
 
 CACHE_VERSION = 3  # 2: candidate links come from related(); 3: link_text, quiz distractors
@@ -162,16 +162,18 @@ class QuizResult(Closed):
 # ---------------------------------------------------------------- engine choice
 
 
-def choose_engine(requested: EngineChoice, client: LLMClient) -> tuple[Engine, str, LLMStatus]:
-    """`auto` takes the LLM only when Ollama answers and the model is pulled; `llm` insists."""
-    status = client.status()
+def choose_engine(requested: EngineChoice, client: LLMClient) -> tuple[Engine, str]:
+    """`auto` takes the LLM only when Ollama answers and the model is pulled; `llm` insists.
+    `extractive` asks nothing of Ollama: the editor's hover summaries are extractive, and
+    probing would load the HTTP client (~9 MB in a language server) for an answer never used."""
     if requested == "extractive":
-        return "extractive", "requested", status
+        return "extractive", "requested"
+    status = client.status()
     if status.ok:
-        return "llm", f"{status.model} on {status.host}", status
+        return "llm", f"{status.model} on {status.host}"
     if requested == "llm":
         raise LLMUnavailable(f"{status.error}; {status.fix}")
-    return "extractive", f"LLM unavailable ({status.error}); to enable: {status.fix}", status
+    return "extractive", f"LLM unavailable ({status.error}); to enable: {status.fix}"
 
 
 # ---------------------------------------------------------------- cache

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from vault_core.index.term_counts import TermCounts
 from vault_core.index.terms import STOPWORDS, tokenize
 from vault_core.parse.markdown import HEADING_RE, code_mask, split_frontmatter, visible_text
 
@@ -151,30 +152,23 @@ def sentence_units(text: str, min_words: int = 4, max_chars: int = 600) -> list[
 # ---------------------------------------------------------------- document frequencies
 
 
-@dataclass
 class DocFreq:
     """Document frequencies over the vault's chunks (a chunk is one BM25 document)."""
 
-    n_docs: int
-    df: dict[str, int]
-    avg_len: float = 100.0
-
-    @classmethod
-    def from_term_lists(cls, docs: Iterable[Iterable[str]]) -> DocFreq:
-        df: Counter[str] = Counter()
-        n = total = 0
-        for terms in docs:
-            terms = list(terms)
-            n += 1
-            total += len(terms)
-            df.update(set(terms))
-        return cls(n_docs=n, df=dict(df), avg_len=(total / n) if n else 100.0)
+    def __init__(self, counts: TermCounts) -> None:
+        """From the keyword index's term counts, one group per chunk."""
+        self.vocabulary = counts.vocabulary
+        self._df = counts.doc_freq()
+        self.n_docs = counts.chunks_read
+        tokens = int(counts.group_tokens.sum())
+        self.avg_len = tokens / self.n_docs if self.n_docs else 100.0
 
     def idf(self, key: str) -> float:
         parts = key.split(" ")
         if len(parts) > 1:  # a phrase is rarer than its rarest word
             return max(self.idf(p) for p in parts) + 0.5 * min(self.idf(p) for p in parts)
-        d = self.df.get(key, 0)
+        k = self.vocabulary.term_id(key)
+        d = 0 if k is None else int(self._df[k])
         return math.log(1.0 + (self.n_docs - d + 0.5) / (d + 0.5))
 
 
