@@ -20,7 +20,7 @@ import numpy as np
 
 from vault_core.config import EmbedderConfig, LLMConfig
 from vault_core.errors import VaultError
-from vault_core.index.memory import release_free_memory
+from vault_core.index.memory import MappedFile, release_free_memory
 from vault_core.location import user_cache_dir
 
 log = logging.getLogger("nvault.embed")
@@ -124,6 +124,7 @@ class MiniLMEmbedder:
         self._loaded = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
+        self._weights: MappedFile | None = None  # the cached model's mapped weights file
         self._input_names: set[str] = set()
         self._run_options: Any = None
         self._in_use = 0  # calls running now: an idle release waits for them
@@ -136,14 +137,18 @@ class MiniLMEmbedder:
 
     @contextmanager
     def _using(self) -> Iterator[tuple[Any, Any]]:
-        """The session and tokenizer for one call, loaded if an idle release freed them."""
+        """The session and tokenizer for one call, loaded if an idle release freed them. After
+        the call, the pages of the weights file it read go back to the page cache (memory.py's
+        MappedFile): the session is still referenced here, so its mapping is still there."""
         with self._loaded:
             self._load_locked()
             self._in_use += 1
-            session, tokenizer = self._session, self._tokenizer
+            session, tokenizer, weights = self._session, self._tokenizer, self._weights
         try:
             yield session, tokenizer
         finally:
+            if weights is not None:
+                weights.drop()
             with self._loaded:
                 self._in_use -= 1
                 self._used_at = time.monotonic()
@@ -156,7 +161,7 @@ class MiniLMEmbedder:
             idle = time.monotonic() - self._used_at
             if idle_s <= 0 or self._session is None or self._in_use or idle < idle_s:
                 return False
-            self._session = self._tokenizer = None
+            self._session = self._tokenizer = self._weights = None
         release_free_memory()
         log.info("embedding model freed after %.0f s unused; it reloads on the next call", idle)
         return True
@@ -178,6 +183,8 @@ class MiniLMEmbedder:
         self._run_options = ort.RunOptions()
         self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._tokenizer, self._session = tokenizer, session
+        weights = optimized_model_path(ort.__version__).parent / WEIGHTS_FILE
+        self._weights = MappedFile(weights) if weights.is_file() else None
         self._used_at = time.monotonic()
         release_free_memory()
 
@@ -249,7 +256,7 @@ class MiniLMEmbedder:
         """Free the session (~100 MB): a one-shot index has nothing left to embed. The next
         call loads it again."""
         with self._loaded:
-            self._session = self._tokenizer = None
+            self._session = self._tokenizer = self._weights = None
         release_free_memory()
 
     def _run(self, session: Any, encodings: list[Any], shrink: bool = False) -> np.ndarray:

@@ -26,6 +26,7 @@ import ctypes.util
 import logging
 import os
 import sys
+from pathlib import Path
 
 log = logging.getLogger("nvault.memory")
 M_ARENA_MAX = -8  # glibc mallopt parameters
@@ -74,3 +75,61 @@ def release_free_memory() -> None:
     """Give freed heap pages back to the OS (after a commit: cheap, a few ms)."""
     if _libc is not None:
         _libc.malloc_trim(0)
+
+
+MADV_DONTNEED = 4
+MIN_MAPPING_BYTES = 1 << 20  # smaller mappings are not worth a system call per use
+
+
+class MappedFile:
+    """The clean read-only pages a library mapped from `path`, handed back between uses.
+
+    onnxruntime maps the model's weights file. A query reads one 1.5 KB row of the 47 MB
+    word-embedding table per token, but the kernel maps 64 KB of the file around every page
+    fault (fault-around, not affected by MADV_RANDOM), so a few hundred distinct tokens leave
+    the whole table counted in the process's RSS: 37 MB after the editor's 200 `[[`
+    completions (docs/benchmarks.md). MADV_DONTNEED on a file mapping that holds no private
+    (copied-on-write) page drops only page-table entries: the contents stay valid and the next
+    read maps them again from the page cache (a minor fault). onnxruntime maps the file
+    private and writable but never writes to its weights; a mapping that holds a private page
+    when it is looked up (just after the session loads) is left alone, since dropping would
+    lose what was written there. Linux only; a no-op elsewhere.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.ranges: list[tuple[int, int]] = []
+        if not sys.platform.startswith("linux"):
+            return
+        try:
+            self.ranges = _clean_mappings(str(path.resolve()))
+            self._madvise = ctypes.CDLL(None, use_errno=True).madvise
+        except (OSError, AttributeError, ValueError) as exc:
+            log.debug("not handing back pages of %s: %s", path, exc)
+            self.ranges = []
+            return
+        self._madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        self._madvise.restype = ctypes.c_int
+
+    def drop(self) -> None:
+        """Hand the pages back. Only while the mapping's owner is alive (a freed range could
+        be mapped again by something else)."""
+        for start, length in self.ranges:
+            self._madvise(start, length, MADV_DONTNEED)
+
+
+def _clean_mappings(path: str) -> list[tuple[int, int]]:
+    """(start, length) of this process's mappings of `path` that hold no private pages."""
+    found: list[tuple[int, int]] = []
+    start = length = 0
+    mine = False
+    with open("/proc/self/smaps", encoding="utf-8", errors="replace") as smaps:
+        for line in smaps:
+            head, _, rest = line.partition(" ")
+            if "-" in head and ":" not in head:  # a mapping's first line
+                fields = rest.split(None, 4)
+                mine = len(fields) == 5 and fields[4].strip() == path
+                low, high = (int(x, 16) for x in head.split("-"))
+                start, length = low, high - low
+            elif mine and head == "Anonymous:" and int(rest.split()[0]) == 0:
+                found += [(start, length)] if length >= MIN_MAPPING_BYTES else []
+    return found
