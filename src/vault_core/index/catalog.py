@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Literal
 
 from vault_core.parse.markdown import NoteMeta
@@ -27,9 +28,9 @@ class NoteRecord(NoteMeta):
 
     def to_row(self) -> dict[str, Any]:
         row = self.model_dump(exclude={"links", "headings", "blocks", "frontmatter"})
-        row["links"] = json.dumps([link.model_dump() for link in self.links])
-        row["headings"] = json.dumps([h.model_dump() for h in self.headings])
-        row["blocks"] = json.dumps([b.model_dump() for b in self.blocks])
+        row["links"] = json.dumps([asdict(link) for link in self.links])
+        row["headings"] = json.dumps([asdict(h) for h in self.headings])
+        row["blocks"] = json.dumps([asdict(b) for b in self.blocks])
         row["frontmatter"] = json.dumps(self.frontmatter, default=str)
         return row
 

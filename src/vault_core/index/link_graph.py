@@ -13,20 +13,22 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
-
-from pydantic import BaseModel
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.parse.anchors import heading_slugs
 from vault_core.parse.markdown import Heading, Link
 
 
-class Resolution(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Resolution:
+    """Where one link lands. A plain dataclass: the graph holds one per link of the vault."""
+
     link: Link
     source: str
     target: str | None  # vault-relative path, None when broken
-    candidates: list[str] = []
+    candidates: list[str] = field(default_factory=list)
     heading_found: bool = True
 
     @property

@@ -7,6 +7,7 @@ Nothing inside fenced code blocks or inline code counts as a link, tag or headin
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -38,18 +39,26 @@ def visible_text(text: str, keep_section: bool = True) -> str:
     return MD_TEXT_RE.sub(lambda m: m.group(1), WIKILINK_RE.sub(label, text))
 
 
-class Heading(BaseModel):
+# Headings, block ids and links are plain slotted dataclasses, not pydantic models: a catalog
+# holds one per heading and link of the vault, and a model instance cost ~1 KB against ~120 B
+# (the models that contain them still validate them).
+
+
+@dataclass(slots=True, kw_only=True)
+class Heading:
     level: int
     text: str
     line: int
 
 
-class Block(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Block:
     id: str
     line: int
 
 
-class Link(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Link:
     """One link as written. `target` is the note part ('' for same-note `[[#Heading]]`)."""
 
     kind: Literal["wiki", "markdown"]
