@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from vault_core.errors import short_cause
+from vault_core.index.lance import load_lancedb
 from vault_core.location import IndexFiles, LocalFiles
 
 CHUNKS, NOTES = "chunks", "notes"
@@ -145,7 +146,7 @@ def check_index(index_dir: Path, dim: int) -> IndexHealth:
     if not lance_dir.is_dir():
         return health
     try:
-        import lancedb  # imported when needed: see store.py
+        lancedb = load_lancedb()
 
         db = lancedb.connect(str(lance_dir))
         names = table_names(db)

@@ -36,6 +36,7 @@ from vault_core.index.health import (
     read_meta,
     table_names,
 )
+from vault_core.index.lance import load_lancedb
 from vault_core.index.memory import release_free_memory
 
 log = logging.getLogger("nvault.repair")
@@ -87,7 +88,7 @@ def _recover_in_place(index_dir: Path, dim: int, health: IndexHealth) -> Recover
         return None
     if not parts <= {"fts", "chunks", "notes"} or "meta" in parts:
         return None
-    import lancedb  # imported when needed: see store.py
+    lancedb = load_lancedb()
 
     db = lancedb.connect(str(index_dir / "lance"))
     if "fts" in parts and not parts & {"chunks", "notes"}:
@@ -231,7 +232,7 @@ def _link_or_copy(src: str, dst: str) -> None:
 def read_vectors(lance_dir: Path, dim: int) -> dict[str, np.ndarray]:
     """(text hash -> vector) for every embedded chunk of the newest readable version."""
     try:
-        import lancedb  # imported when needed: see store.py
+        lancedb = load_lancedb()
 
         db = lancedb.connect(str(lance_dir))
         if CHUNKS not in table_names(db):

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from vault_core.errors import IndexDamaged, VaultError
 from vault_core.index.health import CHUNKS, META_BACKUP, NOTES, read_meta
+from vault_core.index.lance import load_lancedb
 from vault_core.index.memory import release_free_memory, tune_allocators
 from vault_core.location import IndexLocation
 from vault_core.results import IndexLag
@@ -108,7 +109,7 @@ class Store:
             self._connect()
 
     def _connect(self) -> None:
-        import lancedb  # 1-2 s to import: `--help` and a server's handshake never pay for it
+        lancedb = load_lancedb()
 
         tune_allocators()
         self.db = lancedb.connect(
