@@ -7,16 +7,9 @@ leaves every file either fully old or fully new, and `repair()` plus the next sy
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fnmatch
-import hashlib
-import json
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,19 +18,12 @@ from pydantic import BaseModel, Field
 from vault_core.config import VaultConfig
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
+from vault_core.index.prepare import Prepared, prepare_file
+from vault_core.index.scan import Scanner, save_scan_issues
 from vault_core.index.store import Store
 from vault_core.index.terms import terms_text
-from vault_core.location import IndexFiles
-from vault_core.parse.chunk import (
-    ChunkDraft,
-    chunk_sections,
-    markdown_sections,
-    with_frontmatter,
-)
-from vault_core.parse.extract import ExtractError, extract_file, supported_extensions
-from vault_core.parse.markdown import NoteMeta, parse_note
+from vault_core.parse.chunk import ChunkDraft
 
-MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
 BATCH_FILES = 48
 BATCH_CHUNKS = 384
 # Phase 1 (no embedding) writes bigger batches: a commit costs ~50 ms, parsing a file ~1 ms.
@@ -45,7 +31,6 @@ PHASE1_BATCH_FILES = 256
 PHASE1_BATCH_CHUNKS = 2_048
 VECTOR_CACHE_SIZE = 200_000
 PENDING_QUEUE = 4_096  # chunks read ahead for phase 2, embedded shortest first
-SCAN_ISSUES = "scan-issues.json"  # what the last full scan could not follow, for `status`
 
 Progress = Callable[[int, int, str], None]
 
@@ -78,92 +63,33 @@ class EmbedStep(BaseModel):
     paths: list[str] = Field(default_factory=list)
 
 
-class _Prepared(BaseModel):
-    record: NoteRecord
-    drafts: list[ChunkDraft] = Field(default_factory=list)
-    touched: bool = False  # only the notes row changes (mtime, size or error); chunks stay
-    vanished: bool = False  # deleted between the scan and the read: no row, it is just gone
-
-
-def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class Indexer:
     """The single writer's sync engine; the caller holds the vault's writer lock."""
 
     def __init__(self, config: VaultConfig, store: Store, embedder: Embedder) -> None:
         self.config, self.store, self.embedder = config, store, embedder
         self.root = config.root
-        self.extensions = MARKDOWN_EXTENSIONS | supported_extensions()
         self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, shortest text last
         self._writes_since_optimize = 0
         self._appending = False  # this sync is a first index: batches append (see sync)
         self.scan_issues: dict[str, str] = {}  # what the last full scan could not follow, and why
-        index_dir = config.index_path.resolve()
-        self._index_rel = (
-            index_dir.relative_to(self.root).as_posix()
-            if index_dir.is_relative_to(self.root)
-            else None
-        )
+        self.scanner = Scanner(config)
 
-    # -- scanning -------------------------------------------------------------------------
+    # -- scanning (index/scan.py) ----------------------------------------------------------
     def is_ignored(self, rel: str) -> bool:
-        if self._index_rel and (rel == self._index_rel or rel.startswith(self._index_rel + "/")):
-            return True
-        parts = rel.split("/")
-        for pattern in self.config.ignore_globs:
-            if fnmatch.fnmatch(rel, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts):
-                return True
-        return False
+        return self.scanner.is_ignored(rel)
 
     def wants(self, rel: str) -> bool:
-        return not self.is_ignored(rel) and Path(rel).suffix.lower() in self.extensions
+        return self.scanner.wants(rel)
 
     def scan(self, under: str = "") -> dict[str, tuple[float, int]]:
-        """Every indexable file below `under` (vault-relative) -> (mtime, size).
-
-        What cannot be followed (symlinked folders, symlink loops, paths too long, unreadable
-        folders) is recorded in `scan_issues` for `status`, never silently dropped.
-        """
-        found: dict[str, tuple[float, int]] = {}
-        issues: dict[str, str] = {}
-        start = self.root / under if under else self.root
-        stack = [start]
-        while stack:
-            folder = stack.pop()
-            try:
-                entries = list(os.scandir(folder))
-            except OSError as exc:
-                issues[Path(folder).relative_to(self.root).as_posix() or "."] = _scan_reason(exc)
-                continue
-            for entry in entries:
-                rel = Path(entry.path).relative_to(self.root).as_posix()
-                if self.is_ignored(rel):
-                    continue
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(Path(entry.path))
-                    elif entry.is_symlink() and entry.is_dir():
-                        issues[rel] = (
-                            "symlinked folder: not followed (nvault indexes only what is inside the vault folder)"
-                        )
-                    elif entry.is_file() and Path(rel).suffix.lower() in self.extensions:
-                        stat = entry.stat()
-                        found[rel] = (stat.st_mtime, stat.st_size)
-                    elif (
-                        entry.is_symlink()
-                        and not os.path.exists(entry.path)
-                        and Path(rel).suffix.lower() in self.extensions
-                    ):
-                        os.stat(entry.path)  # raises: a loop or a dangling link, say which
-                except OSError as exc:
-                    issues[rel] = _scan_reason(exc)
+        """Every indexable file below `under` (vault-relative) -> (mtime, size); a full scan
+        also records what it could not follow, for `status` (scan.py)."""
+        found, issues = self.scanner.scan(under)
         if not under:
             self.scan_issues = issues
-            with contextlib.suppress(OSError):  # a read-only or full disk: status misses them
-                self.store.files.write_text(SCAN_ISSUES, json.dumps(issues))
+            save_scan_issues(self.store.files, issues)
         return found
 
     def seed_vectors(self, vectors: dict[str, np.ndarray]) -> None:
@@ -261,9 +187,12 @@ class Indexer:
         max_files, max_chunks = (
             (BATCH_FILES, BATCH_CHUNKS) if embed else (PHASE1_BATCH_FILES, PHASE1_BATCH_CHUNKS)
         )
-        batch: list[_Prepared] = []
+        batch: list[Prepared] = []
         for done, (rel, mtime, size) in enumerate(todo, start=report.unchanged + 1):
-            prepared = self._prepare(rel, mtime, size, catalog.get(rel), report)
+            prepared = prepare_file(self.config, rel, mtime, size, catalog.get(rel))
+            report.touched += prepared.unchanged
+            if prepared.error:
+                report.errors[rel] = prepared.error
             if prepared.vanished:
                 if rel in catalog:
                     gone.add(rel)
@@ -301,91 +230,7 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _prepare(
-        self, rel: str, mtime: float, size: int, known: NoteRecord | None, report: SyncReport
-    ) -> _Prepared:
-        kind = "note" if Path(rel).suffix.lower() in MARKDOWN_EXTENSIONS else "attachment"
-        base = {"path": rel, "kind": kind, "mtime": mtime, "size": size, "indexed_at": time.time()}
-        limit = self.config.limits.max_file_bytes
-        try:
-            if size > limit:
-                raise ExtractError(
-                    f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit "
-                    "(limits.max_file_bytes in .nvault/config.toml)"
-                )
-            if not (self.root / rel).resolve().is_relative_to(self.root.resolve()):
-                raise ExtractError("symlink to a file outside the vault: not indexed")
-            data = (self.root / rel).read_bytes()
-            sha = file_sha256(data)
-            if known is not None and known.sha256 == sha and not known.error:
-                report.touched += 1
-                return _Prepared(
-                    record=known.model_copy(update={"mtime": mtime, "size": size}), touched=True
-                )
-            base["sha256"] = sha
-            if kind == "note":
-                return self._prepare_markdown(rel, data, base)
-            return self._prepare_attachment(rel, base)
-        except FileNotFoundError:
-            # Deleted between the scan and the read: not an error, the file is simply gone.
-            return _Prepared(record=NoteRecord(path=rel, title=Path(rel).stem), vanished=True)
-        except (ExtractError, OSError, UnicodeDecodeError) as exc:
-            reason = _reason(exc)
-        except Exception as exc:  # a parser bug must not stop the rest of the vault
-            reason = f"could not be indexed: {type(exc).__name__}: {exc}"
-        report.errors[rel] = reason
-        if known is not None and known.sha256 and not known.error:
-            # Keep the last good version searchable; status shows why the new one was refused.
-            kept = f"{reason} (search shows the last indexed version)"
-            update = {"mtime": mtime, "size": size, "error": kept}
-            return _Prepared(record=known.model_copy(update=update), touched=True)
-        base.setdefault("sha256", "")
-        return _Prepared(record=NoteRecord(**base, title=Path(rel).stem, error=reason))
-
-    def _prepare_markdown(self, rel: str, data: bytes, base: dict[str, Any]) -> _Prepared:
-        if b"\x00" in data[:8192]:
-            raise ExtractError("binary file with a Markdown name (contains NUL bytes)")
-        text = data.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
-        note = parse_note(text, rel)
-        warnings = list(note.warnings)
-        if not text.strip():
-            warnings.append("empty file: nothing to index")
-        limits = self.config.limits
-        drafts = chunk_sections(
-            note.title, markdown_sections(text, note), limits.chunk_chars, limits.chunk_overlap
-        )
-        drafts = with_frontmatter(drafts, note)
-        drafts = self._cap(drafts, warnings)
-        meta = {name: getattr(note, name) for name in NoteMeta.model_fields}
-        record = NoteRecord(**base, **{**meta, "warnings": warnings})
-        return _Prepared(record=record, drafts=drafts)
-
-    def _prepare_attachment(self, rel: str, base: dict[str, Any]) -> _Prepared:
-        extracted = extract_file(self.root / rel, self.config.limits)
-        limits = self.config.limits
-        drafts = chunk_sections(
-            extracted.title, extracted.sections, limits.chunk_chars, limits.chunk_overlap
-        )
-        warnings = list(extracted.warnings)
-        drafts = self._cap(drafts, warnings)
-        if not drafts and not warnings:
-            warnings.append("no text found: nothing to index (empty sheet or document)")
-        record = NoteRecord(**base, title=extracted.title, warnings=warnings)
-        return _Prepared(record=record, drafts=drafts)
-
-    def _cap(self, drafts: list[ChunkDraft], warnings: list[str]) -> list[ChunkDraft]:
-        """At most `limits.max_chunks_per_file` chunks: one huge file must not cost hours."""
-        cap = self.config.limits.max_chunks_per_file
-        if len(drafts) <= cap:
-            return drafts
-        kept = drafts[:cap]
-        warnings.append(
-            f"very long: only the first {cap:,} of {len(drafts):,} passages are indexed "
-            f"(up to line {kept[-1].end_line or '?'}; limits.max_chunks_per_file)"
-        )
-        return kept
-
-    def _reuse_moved_vectors(self, old_path: str, prepared: _Prepared) -> None:
+    def _reuse_moved_vectors(self, old_path: str, prepared: Prepared) -> None:
         rows = self.store.chunk_rows([old_path], ["ordinal", "vector"])
         if len(rows) != len(prepared.drafts):
             return
@@ -475,7 +320,7 @@ class Indexer:
 
     def _write(
         self,
-        batch: list[_Prepared],
+        batch: list[Prepared],
         catalog: dict[str, NoteRecord],
         report: SyncReport,
         on_batch: Callable[[list[str]], None] | None,
@@ -531,32 +376,3 @@ class Indexer:
         if self._writes_since_optimize >= 2_000 or (written and self._writes_since_optimize >= 200):
             self.store.optimize()
             self._writes_since_optimize = 0
-
-
-def load_scan_issues(files: IndexFiles) -> dict[str, str]:
-    """What the writer's last full scan could not follow (any process can show it)."""
-    try:
-        issues = json.loads(files.read_text(SCAN_ISSUES) or "{}")
-    except (OSError, ValueError):
-        return {}
-    return issues if isinstance(issues, dict) else {}
-
-
-def _scan_reason(exc: OSError) -> str:
-    reasons = {
-        errno.ELOOP: "symlink loop: not followed",
-        errno.ENAMETOOLONG: "path longer than the system allows (PATH_MAX): not indexed",
-        errno.ENOENT: "dangling symlink: its target does not exist",
-        errno.EACCES: "unreadable: permission denied",
-    }
-    return reasons.get(exc.errno or 0, f"skipped: {exc.strerror or exc}")
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return f"invalid UTF-8 at byte {exc.start}: save the file as UTF-8"
-    if isinstance(exc, PermissionError):
-        return "unreadable: permission denied"
-    if isinstance(exc, FileNotFoundError):
-        return "file disappeared while indexing"
-    return str(exc) or type(exc).__name__
