@@ -76,4 +76,30 @@ def test_per_note_memos_stay_bounded(
     index = related_index.note_index(vault)
     assert len(index._texts) == 2 and len(index._mentions) == 2 and len(index._queries) == 2
     assert set(index._texts) == {("n3.md", False), ("n4.md", False)}  # the latest stay
-    assert np.isfinite(index.note_vecs).all()
+    assert np.isfinite(index.note_norm).all() and (index.note_norm > 0).all()
+
+
+def test_note_similarities_are_cosines_of_mean_chunk_vectors(
+    make_vault: Callable[..., Vault], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No vector per note is kept: similarities come from the chunk matrix and each note's
+    length, and equal the cosine of the notes' mean chunk vectors."""
+    monkeypatch.setattr(related_index, "SUM_BLOCK", 2)  # several blocks of notes
+    files = {
+        "bread.md": "# Bread\n\nSourdough starter, flour and water.\n\n## Baking\n\nA hot oven.",
+        "oven.md": "# Ovens\n\nA hot oven bakes bread evenly.",
+        "empty.md": "",
+        "ships.md": "# Ships\n\nSailing ships crossed the sea.\n\n## Ports\n\nHarbours.",
+        "tea.md": "# Tea\n\nGreen tea is steeped briefly.",
+    }
+    vault = make_vault(files)
+    vault.related("bread.md")
+    index = related_index.note_index(vault)
+    means = []
+    for path in index.paths:
+        total = index.vectors(index.chunk_rows(path)).sum(axis=0)
+        means.append(total / (np.linalg.norm(total) or 1.0))
+    query = means[index.pos["bread.md"]]
+    assert np.allclose(index.note_similarities(query), np.stack(means) @ query, atol=1e-5)
+    for i in range(len(index.paths)):
+        assert np.allclose(index.note_vector(i), means[i], atol=1e-6)

@@ -155,7 +155,7 @@ def link_candidates(
     if "semantic" in signals and len(my_vecs):
         note_vec = my_vecs.mean(axis=0)
         note_vec /= np.linalg.norm(note_vec) or 1.0
-        note_sims = index.note_vecs @ note_vec
+        note_sims = index.note_similarities(note_vec)
         ranked["note"] = _top(note_sims, excluded, index)
         # passages are compared only within the notes nearest overall: the cost stays flat
         pool = (
@@ -246,7 +246,7 @@ def _suggestion(
         reasons.append("similar passage")
     if my_vecs.size and index.has_vector[i]:
         whole = my_vecs.mean(axis=0)
-        if float(index.note_vecs[i] @ whole) / (np.linalg.norm(whole) or 1.0) >= SIMILAR_NOTE:
+        if float(index.note_vector(i) @ whole) / (np.linalg.norm(whole) or 1.0) >= SIMILAR_NOTE:
             reasons.append("similar topic overall")
     if ranks.get("mention", DEPTH + 1) <= DEPTH:
         reasons.append("mentioned by name")
