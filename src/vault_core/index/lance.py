@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from types import ModuleType
 from typing import Any
 
 REST_CLIENT = "lance_namespace_urllib3_client"
+_registering = threading.Lock()  # a server's threads may open stores at the same time
 
 
 def load_lancedb() -> ModuleType:
     """The `lancedb` module (1-2 s the first time: `--help` and a server's handshake never pay
     for it)."""
-    _defer_package_init(REST_CLIENT)
+    with _registering:
+        _defer_package_init(REST_CLIENT)
     import lancedb
 
     return lancedb
