@@ -19,7 +19,7 @@ def main(root: str, phases: str = "") -> None:
     if phases == "split":
         vault.sync(embed=False)
         print("phase2", flush=True)
-        while vault.embed_step(max_chunks=8).written:
+        while vault.embed_step(max_chunks=1).written:  # many commits: many points to kill at
             pass
     else:
         vault.sync()
