@@ -73,7 +73,6 @@ class Indexer:
         self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, shortest text last
         self._writes_since_optimize = 0
         self._appending = False  # this sync is a first index: batches append (see sync)
-        self.scan_issues: dict[str, str] = {}  # what the last full scan could not follow, and why
         self.scanner = Scanner(config)
 
     # -- scanning (index/scan.py) ----------------------------------------------------------
@@ -88,7 +87,6 @@ class Indexer:
         also records what it could not follow, for `status` (scan.py)."""
         found, issues = self.scanner.scan(under)
         if not under:
-            self.scan_issues = issues
             save_scan_issues(self.store.files, issues)
         return found
 
@@ -190,7 +188,7 @@ class Indexer:
         batch: list[Prepared] = []
         for done, (rel, mtime, size) in enumerate(todo, start=report.unchanged + 1):
             prepared = prepare_file(self.config, rel, mtime, size, catalog.get(rel))
-            report.touched += prepared.unchanged
+            report.touched += prepared.same_content
             if prepared.error:
                 report.errors[rel] = prepared.error
             if prepared.vanished:

@@ -26,9 +26,13 @@ class Prepared(BaseModel):
     record: NoteRecord
     drafts: list[ChunkDraft] = Field(default_factory=list)
     touched: bool = False  # only the notes row changes (mtime, size or error); chunks stay
-    unchanged: bool = False  # the content is what the index has (only mtime or size moved)
     vanished: bool = False  # deleted between the scan and the read: no row, it is just gone
     error: str | None = None  # why the file could not be indexed this time
+
+    @property
+    def same_content(self) -> bool:
+        """The content is what the index has; only mtime or size moved."""
+        return self.touched and self.error is None
 
 
 def file_sha256(data: bytes) -> str:
@@ -58,7 +62,6 @@ def prepare_file(
             return Prepared(
                 record=known.model_copy(update={"mtime": mtime, "size": size}),
                 touched=True,
-                unchanged=True,
             )
         base["sha256"] = sha
         if kind == "note":

@@ -10,6 +10,7 @@ found through a sorted array of its hashes instead of a dict of 46k strings.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
 
 TERM_IDS = pa.dictionary(pa.int32(), pa.string())
 TERMS_BATCH = 2048  # chunks whose terms are read and counted at a time
+
+
+def bm25_idf(n_docs: int, df: int) -> float:
+    """BM25's idf of a term that `df` of `n_docs` documents use."""
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
 
 def chunk_terms(
@@ -95,18 +101,19 @@ class TermCounts:
             encoded.append(pc.dictionary_encode(pc.list_flatten(tokens).filter(kept)))
             group_parts.append(group.filter(kept).to_numpy(zero_copy_only=False))
         n_groups = max(n_groups, rows if group_of is None else 0)
+        width = max(n_groups, 1)  # keys are term * width + group
         unified = pa.chunked_array(encoded, TERM_IDS).unify_dictionaries()
         del encoded
         terms = unified.chunk(0).dictionary if unified.num_chunks else pa.array([], pa.string())
         # one sortable key per token, as narrow as the vault allows (the build's peak)
-        key_type = np.int64 if len(terms) * max(n_groups, 1) >= 2**31 else np.int32
+        key_type = np.int64 if len(terms) * width >= 2**31 else np.int32
         group_ids = np.concatenate([np.zeros(0, key_type), *group_parts]).astype(key_type)
         del group_parts
         keys = np.concatenate(
             [np.zeros(0, key_type), *(c.indices.to_numpy() for c in unified.chunks)]
         ).astype(key_type)
         del unified
-        keys *= max(n_groups, 1)
+        keys *= width
         keys += group_ids
         pairs, tf = np.unique(keys, return_counts=True)
         del keys
@@ -114,8 +121,8 @@ class TermCounts:
         del group_ids
         return cls(
             vocabulary=Vocabulary(terms),
-            pair_term=pairs // max(n_groups, 1),
-            pair_group=(pairs % max(n_groups, 1)).astype(np.int32),
+            pair_term=pairs // width,
+            pair_group=(pairs % width).astype(np.int32),
             tf=tf,
             group_tokens=group_tokens,
             chunks_read=rows,

@@ -8,14 +8,13 @@ postings).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vault_core.index.term_counts import TermCounts
+from vault_core.index.term_counts import TermCounts, bm25_idf
 
 BM25_K1, BM25_B = 1.2, 0.75
 
@@ -59,7 +58,7 @@ class NoteBM25:
 
     def idf_of(self, df: int) -> float:
         """BM25's idf for a term that `df` notes use."""
-        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+        return bm25_idf(self.n_docs, df)
 
     def posting(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(notes that use the term, ascending; their BM25 weight for it): views, not copies.

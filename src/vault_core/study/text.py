@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from vault_core.index.term_counts import TermCounts
+from vault_core.index.term_counts import TermCounts, bm25_idf
 from vault_core.index.terms import STOPWORDS, tokenize
 from vault_core.parse.markdown import HEADING_RE, code_mask, split_frontmatter, visible_text
 
@@ -168,8 +168,7 @@ class DocFreq:
         if len(parts) > 1:  # a phrase is rarer than its rarest word
             return max(self.idf(p) for p in parts) + 0.5 * min(self.idf(p) for p in parts)
         k = self.vocabulary.term_id(key)
-        d = 0 if k is None else int(self._df[k])
-        return math.log(1.0 + (self.n_docs - d + 0.5) / (d + 0.5))
+        return bm25_idf(self.n_docs, 0 if k is None else int(self._df[k]))
 
 
 # ---------------------------------------------------------------- key terms
