@@ -166,7 +166,8 @@ def test_kill_in_either_phase_stress(base_vault: Path, tmp_path: Path, phase: st
 
 def test_kill_during_sync_leaves_a_repairable_index(base_vault: Path, tmp_path: Path) -> None:
     killed = [_crash_iteration(base_vault, tmp_path, seed) for seed in (1, 2, 3)]
-    assert len(killed) == 3
+    # if no kill landed this only checked an ordinary sync twice: the test must say so
+    assert any(killed), "no worker was killed mid-sync; raise the delays' range"
 
 
 @pytest.mark.stress
