@@ -21,6 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from vault_core.config import IndexChoice
 from vault_core.errors import describe_failure, known_failure
+from vault_core.trust import UserConfig
 from vault_mcp.quoting import block, name_lines, neutralise, said
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class VaultHost:
         self._sync_thread: threading.Thread | None = None
         self._roots_asked_at = -1e9
         self.refused: str | None = None  # why the client's roots were not opened
+        self._asking: anyio.Event | None = None  # a roots request in flight
         self.deadline_s = call_deadline_s()
 
     # -- opening --------------------------------------------------------------------------
@@ -131,10 +133,22 @@ class VaultHost:
             log.exception("catch-up sync failed")
 
     async def roots_from_client(self, session: Any) -> None:
-        """Ask the client for its roots (MCP roots capability) and open the first file:// one."""
+        """Ask the client for its roots (MCP roots capability) and open the first file:// one
+        the user allows; a call while an ask is in flight waits for its outcome."""
+        if self._asking is not None:
+            await self._asking.wait()
+            return
         if self._started.is_set() or time.monotonic() - self._roots_asked_at < ROOTS_RETRY_S:
             return
         self._roots_asked_at = time.monotonic()
+        self._asking = anyio.Event()
+        try:
+            await self._ask_roots(session)
+        finally:
+            self._asking.set()
+            self._asking = None
+
+    async def _ask_roots(self, session: Any) -> None:
         caps = getattr(session, "client_capabilities", None)
         if caps is None or getattr(caps, "roots", None) is None:
             return
@@ -144,8 +158,6 @@ class VaultHost:
         except Exception as exc:  # a client that cannot answer leaves us without a root
             log.warning("client roots unavailable: %r", exc)
             return
-        from vault_core.trust import UserConfig
-
         for root in result.roots:
             path = root_from_uri(str(root.uri))
             if path is None or not path.is_dir():

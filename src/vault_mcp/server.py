@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp_types import CallToolResult, InputRequiredResult, NotificationParams
@@ -32,6 +33,7 @@ from vault_mcp.auth import TOKEN_ENV, BearerTokenMiddleware
 from vault_mcp.host import VaultHost
 from vault_mcp.quoting import DATA_NOTE, block, mark_links, mark_links_text, neutralise
 from vault_mcp.slow_clients import HeaderDeadlineProtocol
+from vault_mcp.stdio_errors import serve_stdio
 
 log = logging.getLogger("vault_mcp")
 
@@ -231,7 +233,6 @@ def pick_root(args: argparse.Namespace) -> tuple[Path | None, str]:
 
 
 def serve_http(mcp: VaultMCP, port: int, path: str, token: str | None = None) -> None:
-    import anyio
     import uvicorn
 
     app: Any = mcp.streamable_http_app(streamable_http_path=path, host="127.0.0.1")
@@ -293,7 +294,7 @@ def run(argv: list[str] | None = None) -> int:
         if args.http:
             serve_http(mcp, args.port, args.path, args.token)
         else:
-            mcp.run("stdio")
+            anyio.run(serve_stdio, mcp)
     except KeyboardInterrupt:
         pass
     except Exception:

@@ -10,20 +10,29 @@ closes the connection if the headers are not in by then.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+HEADER_TIMEOUT_ENV = "NVAULT_HTTP_HEADER_TIMEOUT_S"
 HEADER_TIMEOUT_S = 10.0
+
+
+def header_timeout_s() -> float:
+    """Seconds a connection may take to send a request's headers (`$NVAULT_HTTP_HEADER_TIMEOUT_S`)."""
+    try:
+        return float(os.environ.get(HEADER_TIMEOUT_ENV) or HEADER_TIMEOUT_S)
+    except ValueError:
+        return HEADER_TIMEOUT_S
 
 
 class HeaderDeadlineProtocol(H11Protocol):
     """uvicorn's h11 protocol, closing connections whose request headers take too long."""
 
-    header_timeout_s = HEADER_TIMEOUT_S
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.header_timeout_s = header_timeout_s()
         self._header_timer: asyncio.TimerHandle | None = None
 
     def _waiting_for_request(self) -> bool:
