@@ -34,12 +34,13 @@ _KEEP = {"\n", "\t"}
 # Unicode's own list of what renders as nothing (variation selectors, Hangul fillers, U+034F...):
 # a sentence can hide after one emoji in them, so each is written out like any invisible.
 _IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
+_BLANK = "\u2800"  # BRAILLE PATTERN BLANK: a visible symbol by category, drawn as nothing
 
 
 def _unsafe(ch: str) -> bool:
     if ch in _KEEP:
         return False
-    if ch in "<>&" or ch in _LOOKALIKES or _IGNORABLE.match(ch):
+    if ch in "<>&" or ch in _LOOKALIKES or ch == _BLANK or _IGNORABLE.match(ch):
         return True
     category = unicodedata.category(ch)
     if category in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"):
