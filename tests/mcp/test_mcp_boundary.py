@@ -361,3 +361,27 @@ def test_defang_urls_opt_in(tmp_path: Path) -> None:
         assert "hxxp://evil[.]example[.]com/a.png" in out and "http://evil" not in out
         assert "http://evil" not in json.dumps(data) and data["citation"].startswith("links.md:")
         assert LINKS_NOTE in out
+
+
+def test_the_watcher_skips_dot_entries_and_an_index_drops_them_after_an_upgrade(
+    tmp_path: Path,
+) -> None:
+    from vault_core.vault import Vault
+
+    root = make_vault(tmp_path / "vault", {"a.md": "# A\n\nalpha\n", ".old/b.md": "# B\n\nbeta\n"})
+    (root / ".nvault").mkdir()
+    opt_in = root / ".nvault" / "config.toml"
+    opt_in.write_text('include_hidden = [".old"]\n')
+    with Vault.open(root) as vault:
+        vault.sync()
+        assert {n.path for n in vault.notes()} == {"a.md", ".old/b.md"}
+    opt_in.unlink()  # as an index built before dot-entries were skipped
+    with Vault.open(root, watch=True) as vault:
+        wait_for(lambda: {n.path for n in vault.notes()} == {"a.md"}, timeout=120)
+        (root / ".new").mkdir()
+        (root / ".new" / "secret.md").write_text("# S\n\nsecret\n")
+        (root / "c.md").write_text("# C\n\ngamma\n")
+        wait_for(lambda: "c.md" in {n.path for n in vault.notes()}, timeout=120)
+        time.sleep(1.0)  # the hidden file's events came first; give them a debounce more
+        assert {n.path for n in vault.notes()} == {"a.md", "c.md"}
+        assert vault.status().hidden_skipped >= 1
