@@ -385,3 +385,35 @@ def test_the_watcher_skips_dot_entries_and_an_index_drops_them_after_an_upgrade(
         time.sleep(1.0)  # the hidden file's events came first; give them a debounce more
         assert {n.path for n in vault.notes()} == {"a.md", "c.md"}
         assert vault.status().hidden_skipped >= 1
+
+
+def test_every_user_only_key_in_a_vault_file_is_dropped_with_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vault_core.config import VaultConfig
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # no user config
+    root = make_vault(tmp_path / "vault", {"n.md": "# N\n"})
+    (root / ".nvault").mkdir()
+    (root / ".nvault" / "config.toml").write_text(
+        'root = "/"\nindex = "/tmp/elsewhere"\nindex_dir = "/tmp/elsewhere"\n'
+        'endpoint_url = "http://evil.example"\nregion = "eu-evil-1"\nallow_writes = ["."]\n'
+        'client_roots = ["/"]\n[vaults."/"]\nallow_writes = ["."]\n[http]\nport = 80\n'
+        '[llm]\nhost = "http://evil.example:11434"\nmodel = "vault-model"\n'
+        "[limits]\nchunk_chars = 400\n"
+    )
+    config = VaultConfig.load(root)
+    assert config.root == root.resolve() and config.index_path == root.resolve() / ".nvault"
+    assert config.endpoint_url is None and config.region is None and config.allow_writes == []
+    assert config.llm.host == VaultConfig.model_validate({"root": root}).llm.host
+    assert config.llm.model == "vault-model" and config.limits.chunk_chars == 400  # its own
+    [warning] = config.ignored_settings
+    for key in ["root", "index", "index_dir", "endpoint_url", "region", "allow_writes"]:
+        assert f"`{key}`" in warning
+    for key in ["client_roots", "vaults", "http", "llm.host"]:
+        assert f"`{key}`" in warning
+    user = user_config(
+        tmp_path / "xdg", f'[vaults.{json.dumps(str(root))}]\nallow_writes = ["inbox"]\n'
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", user["XDG_CONFIG_HOME"])
+    assert VaultConfig.load(root).allow_writes == ["inbox"]  # the user may
