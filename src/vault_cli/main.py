@@ -176,6 +176,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.print(f"index    {status.indexing.describe()}")
         if status.notice:
             console.print(f"[yellow]repaired[/] {escape(status.notice)}")
+        for warning in status.config_warnings:
+            console.print(f"[yellow]config[/]   {escape(warning)}")
+        if status.hidden_skipped:
+            console.print(
+                f"hidden   {status.hidden_skipped:,} dot-files/folders not indexed "
+                "(include_hidden opts one in)"
+            )
         console.print(f"synced   {status.last_sync or 'not in this process'}")
         if status.lag is not None:
             lag = status.lag

@@ -1,15 +1,22 @@
-"""Vault configuration: one pydantic model, read from `<root>/.nvault/config.toml` or defaults."""
+"""Vault configuration: one pydantic model, from defaults, the vault's `.nvault/config.toml`
+(only what a vault may set, see trust.py), the user's config, then flags."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from vault_core.globs import check_glob
 from vault_core.location import IndexLocation, is_remote_uri
+from vault_core.trust import UserConfig, merge, split_vault_settings
+
+# Never indexed, whatever a config says: nvault's own index, version control, editor state, trash.
+NEVER_INDEXED: frozenset[str] = frozenset({".nvault", ".git", ".obsidian", ".trash"})
 
 DEFAULT_IGNORES: tuple[str, ...] = (
     ".git",
@@ -23,6 +30,7 @@ DEFAULT_IGNORES: tuple[str, ...] = (
 )
 
 
+log = logging.getLogger("vault_core.config")
 MODEL_IDLE_ENV = "NVAULT_MODEL_IDLE_S"
 DEFAULT_MODEL_IDLE_S = 600.0
 
@@ -115,11 +123,37 @@ class VaultConfig(BaseModel):
         default=30.0, gt=0, description="object storage: how long a dead writer blocks the next"
     )
     ignore: list[str] = Field(default_factory=list, description="extra glob patterns to skip")
+    allow_writes: list[str] = Field(
+        default_factory=list,
+        description="folders (relative to the root) where agents may write; user-only, never from the vault",
+    )
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     limits: Limits = Field(default_factory=Limits)
     debounce_ms: int = Field(default=150, ge=0)
     rescan_interval_s: float = Field(default=180.0, ge=0, description="0 disables the light rescan")
+    include_hidden: list[str] = Field(
+        default_factory=list,
+        description="dot-folders and dot-files to index after all, by name (e.g. '.attachments'); "
+        "other dot-entries are skipped, and .nvault, .git, .obsidian, .trash always are",
+    )
+    defang_urls: bool = Field(
+        default=False,
+        description="MCP results write external URLs as hxxp://host[.]tld so no client follows them",
+    )
+    _ignored: list[str] = PrivateAttr(default_factory=list)
+
+    @field_validator("ignore")
+    @classmethod
+    def _bounded_globs(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            check_glob(pattern)  # a GlobError is a ValueError: a clear validation error
+        return patterns
+
+    @property
+    def ignored_settings(self) -> list[str]:
+        """Why the vault's own config lost keys it may not set (said in `status`)."""
+        return list(self._ignored)
 
     @property
     def index_location(self) -> IndexLocation:
@@ -142,16 +176,25 @@ class VaultConfig(BaseModel):
 
     @classmethod
     def load(cls, root: str | Path | None = None, **overrides: object) -> VaultConfig:
-        """Config for `root` (or $NVAULT_ROOT, or the cwd), merged with `.nvault/config.toml`."""
+        """Config for `root` (or $NVAULT_ROOT, or the cwd): defaults, then what the vault's
+        `.nvault/config.toml` may set, then the user's config, then `overrides` (flags)."""
         chosen, _ = choose_root((root, "argument"), (os.environ.get(ROOT_ENV), ROOT_ENV))
         root_path = chosen or Path.cwd().resolve()
         data: dict[str, object] = {}
+        ignored: list[str] = []
         config_file = root_path / ".nvault" / "config.toml"
         if config_file.is_file():
-            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+            data, ignored = split_vault_settings(
+                tomllib.loads(config_file.read_text(encoding="utf-8"))
+            )
+        for warning in ignored:
+            log.warning("%s: %s", root_path, warning)
+        data = merge(data, UserConfig.load().for_vault(root_path))
         data.update({k: v for k, v in overrides.items() if v is not None})
         data["root"] = root_path
-        return cls.model_validate(data)
+        config = cls.model_validate(data)
+        config._ignored = ignored
+        return config
 
 
 class IndexChoice(BaseModel):

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+ECHO_CHARS = 120
+
+
+def echo(value: object) -> str:
+    """A caller's value as an error message repeats it: repr'd, cut to ECHO_CHARS (a 1 MB
+    argument must not come back as a 1 MB error)."""
+    shown = repr(value)
+    if len(shown) <= ECHO_CHARS:
+        return shown
+    return f"{shown[:ECHO_CHARS]}... ({len(shown)} characters)"
+
 
 class VaultError(Exception):
     """An error whose message tells the caller what to do instead."""
@@ -11,7 +22,7 @@ class NoteNotFound(VaultError):
     def __init__(self, name: str, suggestions: list[str]) -> None:
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
         # Front-end neutral: each front end adds how to find notes with its own commands.
-        super().__init__(f"No note matches {name!r}.{hint}")
+        super().__init__(f"No note matches {echo(name)}.{hint}")
         self.name, self.suggestions = name, suggestions
 
 
@@ -22,7 +33,7 @@ class PathOutsideVault(VaultError):
 class NoSuchHeading(VaultError):
     def __init__(self, path: str, section: str, headings: list[str]) -> None:
         names = ", ".join(headings[:20]) or "(none)"
-        super().__init__(f"{path} has no heading {section!r}; its headings: {names}")
+        super().__init__(f"{path} has no heading {echo(section)}; its headings: {names}")
         self.path, self.section, self.headings = path, section, headings
 
 

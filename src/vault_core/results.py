@@ -107,6 +107,13 @@ class VaultStatus(BaseModel):
     lag: IndexLag | None = Field(default=None, description="readers of an index on object storage")
     skipped: list[FileIssue] = Field(default_factory=list)
     warnings: list[FileIssue] = Field(default_factory=list)
+    hidden_skipped: int = Field(
+        default=0, description="dot-files and dot-folders not indexed (include_hidden opts in)"
+    )
+    config_warnings: list[str] = Field(
+        default_factory=list,
+        description="settings the vault's own config may not make (user-only), ignored",
+    )
 
 
 class NoteContent(BaseModel):

@@ -24,6 +24,7 @@ from vault_core.errors import (
     PathOutsideVault,
     VaultError,
     VaultFolderMissing,
+    echo,
 )
 from vault_core.healing import SelfHealing, folder_identity, read_only_mount
 from vault_core.index.catalog import NoteRecord, reload_catalog
@@ -39,7 +40,7 @@ from vault_core.index.remote import (
     writer_lock_for,
 )
 from vault_core.index.repair import Recovery, recover
-from vault_core.index.scan import load_scan_issues
+from vault_core.index.scan import load_hidden_skipped, load_scan_issues
 from vault_core.index.store import Store
 from vault_core.location import ObjectFiles
 from vault_core.query.names import NameMatch, close_names, match_name
@@ -133,7 +134,7 @@ class VaultIndex(SelfHealing, EmbeddingPhase):
         if self.read_only:
             return (
                 f"The index folder {self.config.index_path} is read-only: nvault can search it "
-                "but not update it (make it writable, or set index_dir in .nvault/config.toml)."
+                "but not update it (make it writable, or set `index` for this vault in the user config, see trust.py)."
             )
         if self.remote:
             return lease_sentence(self.location.uri, self._lock)
@@ -305,7 +306,7 @@ class VaultIndex(SelfHealing, EmbeddingPhase):
         full = (raw if raw.is_absolute() else self.root / raw).resolve()
         if not full.is_relative_to(self.root.resolve()):
             raise PathOutsideVault(
-                f"{str(path)!r} is outside the vault ({self.root}); pass a path relative to the "
+                f"{echo(str(path))} is outside the vault; pass a path relative to the "
                 "vault root, e.g. 'folder/note.md'"
             )
         return full.relative_to(self.root.resolve()).as_posix()
@@ -434,6 +435,8 @@ class VaultIndex(SelfHealing, EmbeddingPhase):
             else None,
             skipped=sorted(skipped, key=lambda i: i.path),
             warnings=sorted(warnings, key=lambda i: i.path),
+            hidden_skipped=load_hidden_skipped(self.store.files),
+            config_warnings=self.config.ignored_settings,
         )
 
     def _check_lease(self) -> None:

@@ -11,13 +11,17 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from vault_core.globs import GlobError, check_glob, is_glob
 from vault_mcp.models import NameCandidate
-from vault_mcp.quoting import block, name_lines
+from vault_mcp.quoting import block, name_lines, said
 
 if TYPE_CHECKING:
     from vault_core.query.names import NameMatch
     from vault_core.vault import Vault
 
+PATH_MAX = 1000  # a folder or glob argument; globs are bounded further (vault_core.globs)
+NAME_MAX = 500  # a tag or heading
+TagArg = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
 NoteArg = Annotated[
     str,
@@ -30,11 +34,16 @@ NoteArg = Annotated[
 
 
 def inside(vault: Vault, path: str) -> str:
-    """A folder filter or glob checked against the vault root (no `..`, nothing absolute)."""
-    if any(c in path for c in "*?["):
+    """A folder filter or glob checked against the vault root (no `..`, nothing absolute) and
+    against the glob limits (vault_core.globs), so matching it costs bounded time."""
+    if is_glob(path):
         parts = path.replace("\\", "/").split("/")
         if path.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-            raise ToolError(f"{path!r} is outside the vault; pass a glob relative to the root")
+            raise ToolError(f"{said(path)} is outside the vault; pass a glob relative to the root")
+        try:
+            check_glob(path)
+        except GlobError as exc:
+            raise ToolError(f"`path`: {exc}; pass a folder or a simpler glob") from None
         return path
     return vault.relpath(path)
 
@@ -58,7 +67,7 @@ def also_matches(ambiguous: list[NameCandidate]) -> str:
     return (
         f"\nThe name also matches {len(ambiguous)} other note(s), less strongly; pass a path to "
         "pick one of them instead (also in `ambiguous`):\n"
-        + block("note-names", {}, name_lines(ambiguous))
+        + block("note-names", {}, names=name_lines(ambiguous))
     )
 
 

@@ -189,4 +189,11 @@ class StatusResult(BaseModel):
     )
     skipped: list[core.FileIssue] = Field(default_factory=list)
     warnings: list[core.FileIssue] = Field(default_factory=list)
+    hidden_skipped: int = Field(
+        0, description="dot-files and dot-folders not indexed (include_hidden opts in)"
+    )
+    config_warnings: list[str] = Field(
+        default_factory=list,
+        description="settings the vault's own .nvault/config.toml may not make: ignored",
+    )
     error: str | None = Field(None, description="why the vault could not be opened")

@@ -1,7 +1,8 @@
 """`vault-mcp`: the nvault MCP server (stdio by default, or streamable HTTP on 127.0.0.1).
 
-The vault root comes from `--root`, else `$NVAULT_ROOT`, else the client's roots (asked right after
-`initialize`, or at the first tool call). stdout is the protocol: every log line goes to stderr.
+The vault root comes from `--root`, else `$NVAULT_ROOT`, else (stdio only) the client's roots
+(asked right after `initialize`, or at the first tool call), and only among the folders the user's
+config allows (vault_core.trust). Over HTTP the root and a token are required. stdout is the protocol: every log line goes to stderr.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp_types import CallToolResult, InputRequiredResult, NotificationParams
@@ -29,7 +31,9 @@ from vault_core.config import ROOT_ENV, IndexChoice, choose_root
 from vault_mcp.args import within
 from vault_mcp.auth import TOKEN_ENV, BearerTokenMiddleware
 from vault_mcp.host import VaultHost
-from vault_mcp.quoting import DATA_NOTE, block, neutralise
+from vault_mcp.quoting import DATA_NOTE, block, mark_links, mark_links_text, neutralise
+from vault_mcp.slow_clients import HeaderDeadlineProtocol
+from vault_mcp.stdio_errors import serve_stdio
 
 log = logging.getLogger("vault_mcp")
 
@@ -80,11 +84,18 @@ class VaultMCP(MCPServer):
     ) -> CallToolResult | InputRequiredResult:
         """Bad arguments: one sentence naming each argument and what it must be."""
         try:
-            return await super().call_tool(name, arguments, context)
+            result = await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(f"{name}: {argument_errors(exc.__cause__)}") from exc.__cause__
             raise
+        if isinstance(result, CallToolResult):
+            return mark_links(result, defang_urls=self.defang_urls())
+        return result
+
+    def defang_urls(self) -> bool:
+        vault = self.host.vault
+        return bool(vault is not None and vault.config.defang_urls)
 
     async def list_resources(self) -> list[MCPResource]:
         static = await super().list_resources()
@@ -101,8 +112,8 @@ class VaultMCP(MCPServer):
         return static + [
             MCPResource(
                 uri=f"note://{quote(n.path, safe='/')}",
-                name=n.path,
-                title=n.title,
+                name=neutralise(n.path, one_line=True),  # quoted like tool text (see quoting.py)
+                title=neutralise(n.title, one_line=True),
                 mime_type="text/plain",
                 size=n.size,
             )
@@ -137,7 +148,8 @@ def build_server(host: VaultHost) -> VaultMCP:
         if content is None:
             raise ResourceNotFoundError(f"no note {path!r}; use list_notes to see paths")
         fields = {"path": content.path, "title": content.title}
-        return f"{DATA_NOTE}\n" + block("note", fields, content.numbered())
+        text = f"{DATA_NOTE}\n" + block("note", fields, content.numbered())
+        return mark_links_text(text, defang_urls=mcp.defang_urls())
 
     @mcp.prompt(name="find_related_notes", title="Find related notes")
     def find_related_notes(note: str) -> str:
@@ -176,13 +188,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--root", help="the notes folder (default: $NVAULT_ROOT, else client roots)"
     )
-    parser.add_argument("--http", action="store_true", help="serve streamable HTTP, not stdio")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="serve streamable HTTP, not stdio (needs --root and --token)",
+    )
     parser.add_argument("--port", type=int, default=8765, help="HTTP port on 127.0.0.1 (0: any)")
     parser.add_argument("--path", default="/mcp", help="HTTP endpoint path (default /mcp)")
     parser.add_argument(
         "--token",
         default=os.environ.get(TOKEN_ENV) or None,
-        help=f"HTTP only: require 'Authorization: Bearer <token>' (default: ${TOKEN_ENV})",
+        help=f"HTTP: required; clients send 'Authorization: Bearer <token>' (default: ${TOKEN_ENV})",
     )
     parser.add_argument(
         "--no-watch", action="store_true", help="do not follow file changes (one catch-up sync)"
@@ -217,7 +233,6 @@ def pick_root(args: argparse.Namespace) -> tuple[Path | None, str]:
 
 
 def serve_http(mcp: VaultMCP, port: int, path: str, token: str | None = None) -> None:
-    import anyio
     import uvicorn
 
     app: Any = mcp.streamable_http_app(streamable_http_path=path, host="127.0.0.1")
@@ -228,7 +243,9 @@ def serve_http(mcp: VaultMCP, port: int, path: str, token: str | None = None) ->
     sock.bind(("127.0.0.1", port))  # bound here so `--port 0` can log the port it got
     sock.listen(128)  # connections from here on wait in the backlog until uvicorn serves them
     bound = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="on", http=HeaderDeadlineProtocol
+    )
     server = uvicorn.Server(config)
     log.info(
         "serving streamable HTTP on http://127.0.0.1:%s%s (%s)",
@@ -252,6 +269,19 @@ def run(argv: list[str] | None = None) -> int:
         ),
     )
     root, source = pick_root(args)
+    if args.http and (root is None or not args.token):
+        missing = (
+            "a vault root (--root or NVAULT_ROOT)"
+            if root is None
+            else f"a token (--token or {TOKEN_ENV})"
+        )
+        log.error("--http needs %s", missing)
+        print(
+            f"vault-mcp: --http needs {missing}: over HTTP no client may pick the folder, and "
+            "no other local process may connect without the token",
+            file=sys.stderr,
+        )
+        return 2
     if root is not None:
         if not root.expanduser().is_dir():
             log.error("vault root %s is not a folder", root)
@@ -264,7 +294,7 @@ def run(argv: list[str] | None = None) -> int:
         if args.http:
             serve_http(mcp, args.port, args.path, args.token)
         else:
-            mcp.run("stdio")
+            anyio.run(serve_stdio, mcp)
     except KeyboardInterrupt:
         pass
     except Exception:

@@ -17,7 +17,18 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from vault_mcp.args import READ_ONLY, NoteArg, also_matches, candidates, inside, lookup, within
+from vault_mcp.args import (
+    NAME_MAX,
+    PATH_MAX,
+    READ_ONLY,
+    NoteArg,
+    TagArg,
+    also_matches,
+    candidates,
+    inside,
+    lookup,
+    within,
+)
 from vault_mcp.host import VaultHost
 from vault_mcp.models import (
     BacklinksResult,
@@ -84,10 +95,15 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         ] = "hybrid",
         limit: Annotated[int, Field(ge=1, le=100, description="max hits")] = 10,
         path: Annotated[
-            str | None, Field(description="only notes under this folder, or matching this glob")
+            str | None,
+            Field(
+                max_length=PATH_MAX,
+                description="only notes under this folder, or matching this glob",
+            ),
         ] = None,
         tags: Annotated[
-            list[str] | None, Field(description="only notes with all these tags ('#' optional)")
+            list[TagArg] | None,
+            Field(max_length=20, description="only notes with all these tags ('#' optional)"),
         ] = None,
         per_note: Annotated[
             int | None, Field(ge=1, le=100, description="max hits per note")
@@ -160,7 +176,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         path_or_title: NoteArg,
         ctx: Context,
         section: Annotated[
-            str | None, Field(description="only this heading's section, e.g. 'Setup'")
+            str | None,
+            Field(max_length=NAME_MAX, description="only this heading's section, e.g. 'Setup'"),
         ] = None,
         start_line: Annotated[int | None, Field(ge=1, description="first line (1-based)")] = None,
         end_line: Annotated[int | None, Field(ge=1, description="last line (inclusive)")] = None,
@@ -197,8 +214,13 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
     @mcp.tool(annotations=READ_ONLY)
     async def list_notes(
         ctx: Context,
-        path: Annotated[str | None, Field(description="folder or glob, e.g. 'projects/'")] = None,
-        tag: Annotated[str | None, Field(description="only notes with this tag")] = None,
+        path: Annotated[
+            str | None,
+            Field(max_length=PATH_MAX, description="folder or glob, e.g. 'projects/'"),
+        ] = None,
+        tag: Annotated[
+            str | None, Field(max_length=NAME_MAX, description="only notes with this tag")
+        ] = None,
         modified_since: Annotated[
             datetime | None, Field(description="ISO date/time; only notes changed since")
         ] = None,

@@ -174,3 +174,20 @@ def wait_for(predicate: Callable[[], T], timeout: float = 60.0, every: float = 0
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {value!r})")
         time.sleep(every)
+
+
+def user_config(folder: Path, toml: str) -> dict[str, str]:
+    """A user config (vault_core.trust) in `folder`; the env that makes a server read it."""
+    path = folder / "nvault" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(toml, encoding="utf-8")
+    return {"XDG_CONFIG_HOME": str(folder)}
+
+
+def http_client(url: str, token: str) -> Any:
+    """The SDK's streamable HTTP client carrying a bearer token (for SyncClient)."""
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    authed = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    return streamable_http_client(url, http_client=authed)

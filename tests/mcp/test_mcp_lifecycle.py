@@ -13,11 +13,13 @@ import pytest
 from mcp_helpers import (
     SyncClient,
     copy_vault,
+    http_client,
     indexed_vault,
     make_vault,
     server_params,
     spawn,
     text,
+    user_config,
     wait_for,
 )
 
@@ -117,8 +119,11 @@ def _free_port() -> int:
 
 def test_streamable_http_on_localhost(warm_vault: Path) -> None:
     port = _free_port()
-    params = server_params(warm_vault, "--http", "--port", str(port))
+    params = server_params(
+        warm_vault, "--http", "--port", str(port), env={"NVAULT_MCP_TOKEN": "life-token"}
+    )
     proc = spawn(params)
+    url = f"http://127.0.0.1:{port}/mcp"
 
     def listening() -> bool:
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
@@ -127,15 +132,15 @@ def test_streamable_http_on_localhost(warm_vault: Path) -> None:
 
     try:
         wait_for(listening, timeout=120, every=0.2)
-        with SyncClient(f"http://127.0.0.1:{port}/mcp") as client:
+        with SyncClient(http_client(url, "life-token")) as client:
             hits = client.ok("search", {"query": "quagga"})["hits"]
             assert hits[0]["citation"].startswith("animals/zebra.md:")
             bad = client.call_tool("read_note", {"path_or_title": "../../etc/passwd"})
             assert bad.is_error and "outside the vault" in text(bad)
-        leaver = SyncClient(f"http://127.0.0.1:{port}/mcp").__enter__()
+        leaver = SyncClient(http_client(url, "life-token")).__enter__()
         leaver.submit(lambda c: c.call_tool("quiz", {"scope": "animals/", "n": 10}))
         leaver.close()  # gone with a call in flight
-        with SyncClient(f"http://127.0.0.1:{port}/mcp") as second:
+        with SyncClient(http_client(url, "life-token")) as second:
             assert second.ok("status")["notes"] == 8
             assert second.ok("search", {"query": "espresso"})["hits"][0]["path"] == "food/coffee.md"
         assert proc.poll() is None  # the HTTP server outlives its clients
@@ -144,7 +149,7 @@ def test_streamable_http_on_localhost(warm_vault: Path) -> None:
         proc.wait(timeout=30)
 
 
-def test_vault_root_from_the_clients_roots(warm_vault: Path) -> None:
+def test_vault_root_from_the_clients_roots(warm_vault: Path, tmp_path: Path) -> None:
     async def roots(_context: Any) -> types.ListRootsResult:
         return types.ListRootsResult(
             roots=[
@@ -153,7 +158,9 @@ def test_vault_root_from_the_clients_roots(warm_vault: Path) -> None:
             ]
         )
 
-    with SyncClient(server_params(None), mode="legacy", list_roots_callback=roots) as client:
+    env = user_config(tmp_path, f"client_roots = [{json.dumps(str(warm_vault))}]\n")
+    params = server_params(None, env=env)
+    with SyncClient(params, mode="legacy", list_roots_callback=roots) as client:
         status = wait_for(lambda: client.ok("status")["ready"] and client.ok("status"))
         assert status["root_source"] == "client roots"
         assert Path(status["root"]) == warm_vault.resolve()

@@ -87,7 +87,7 @@ class Indexer:
         also records what it could not follow, for `status` (scan.py)."""
         found, issues = self.scanner.scan(under)
         if not under:
-            save_scan_issues(self.store.files, issues)
+            save_scan_issues(self.store.files, issues, self.scanner.hidden_skipped)
         return found
 
     def seed_vectors(self, vectors: dict[str, np.ndarray]) -> None:

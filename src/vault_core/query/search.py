@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections import OrderedDict
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from vault_core.globs import glob_matches, is_glob
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
 from vault_core.index.store import Store, _sql_list
@@ -43,8 +43,8 @@ class SearchFilters(BaseModel):
             return False
         if self.path:
             pattern = self.path.strip("/")
-            if any(c in pattern for c in "*?["):
-                if not fnmatch.fnmatch(note.path, pattern):
+            if is_glob(pattern):
+                if not glob_matches(note.path, pattern):
                     return False
             elif not (note.path == pattern or note.path.startswith(pattern + "/")):
                 return False

@@ -14,9 +14,10 @@ import random
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from vault_core.errors import VaultError
+from vault_core.errors import VaultError, echo
 from vault_core.query.names import AmbiguousNote, display_name
 from vault_core.query.relevance import assess
 from vault_core.query.search import SearchFilters
@@ -130,13 +131,15 @@ def resolve_scope(
         f = SearchFilters(tags=[scope])
         paths = [n.path for n in notes if f.admits(n)]
         if not paths:
-            raise ValueError(f"no note is tagged {scope}; check the tag or pass a search query")
+            raise ValueError(
+                f"no note is tagged {echo(scope)}; check the tag or pass a search query"
+            )
         return "tag", paths[:MAX_NOTES]
     folder = scope.strip("/")
-    if scope.endswith("/") or (ctx.config.root / folder).is_dir():
+    if scope.endswith("/") or _is_folder(ctx.config.root / folder):
         paths = [n.path for n in notes if n.path.startswith(folder + "/")]
         if not paths:
-            raise ValueError(f"folder {scope!r} holds no indexed notes")
+            raise ValueError(f"folder {echo(scope)} holds no indexed notes")
         return "folder", paths[:MAX_NOTES]
     try:
         return "note", [ctx.resolve(scope)]
@@ -148,10 +151,19 @@ def resolve_scope(
     paths = list(dict.fromkeys(h.path for h in hits if h.path in {n.path for n in notes}))
     if not paths or not assess(hits, ctx.vault.embedder.name, scope).confident:
         raise ValueError(
-            f"no notes match {scope!r}; try a note's title or path, a folder/ or a #tag, "
+            f"no notes match {echo(scope)}; try a note's title or path, a folder/ or a #tag, "
             "or other words for the topic"
         )
     return "query", paths[:5]
+
+
+def _is_folder(path: Path) -> bool:
+    """False also for a scope no file system could hold (a name past 255 bytes: ENAMETOOLONG),
+    so a long topic is searched for, not reported as an internal error."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def _material(ctx: StudyContext, path: str) -> _Material:
