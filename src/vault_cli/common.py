@@ -22,6 +22,7 @@ Commands = dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], s
 
 ProgressStyle = Literal["auto", "bar", "plain", "json", "none"]
 PROGRESS_STYLES: tuple[ProgressStyle, ...] = ("auto", "bar", "plain", "json", "none")
+CLIENTS = ("claude-code", "claude-desktop", "cursor", "vscode", "codex", "zed", "neovim")
 CREATING_COMMANDS = frozenset({"index", "watch"})  # the only commands that start a first index
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 
 from vault_cli import links, study, watch
+from vault_cli import setup as client_setup
 from vault_cli.common import (
     PROGRESS_STYLES,
     Commands,
@@ -234,7 +235,7 @@ for _name, _fn, _setup, _help in (
     COMMANDS[_name] = (_fn, _setup, _help)
 
 
-for _module in (watch, links, study):
+for _module in (watch, links, study, client_setup):
     COMMANDS.update(_module.COMMANDS)
 
 
