@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.markup import escape
 
-from vault_core.config import VaultConfig
-from vault_core.vault import Vault
+if TYPE_CHECKING:
+    from vault_core.config import VaultConfig
+    from vault_core.vault import Vault
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
@@ -19,10 +20,17 @@ Command = Callable[[argparse.Namespace], int]
 Commands = dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]]
 
 
+ProgressStyle = Literal["auto", "bar", "plain", "json", "none"]
+PROGRESS_STYLES: tuple[ProgressStyle, ...] = ("auto", "bar", "plain", "json", "none")
+CLIENTS = ("claude-code", "claude-desktop", "cursor", "vscode", "codex", "zed", "neovim")
 CREATING_COMMANDS = frozenset({"index", "watch"})  # the only commands that start a first index
 
 
 def vault_config(args: argparse.Namespace) -> VaultConfig:
+    # Imported here, not at the top: `nvault --help` and a search answered over the query socket
+    # never load pydantic or LanceDB (seconds on a busy machine).
+    from vault_core.config import VaultConfig
+
     root = getattr(args, "root_arg", None) or getattr(args, "root", None)
     return VaultConfig.load(
         root, index=getattr(args, "index", None), endpoint_url=getattr(args, "endpoint_url", None)
@@ -35,6 +43,8 @@ def open_vault(args: argparse.Namespace) -> Vault:
     A repair done while opening is said here, once, in one sentence; after a rebuild a read
     command first brings the names and keywords back (phase 1, reusing the salvaged vectors).
     """
+    from vault_core.vault import Vault
+
     create = getattr(args, "command", "") in CREATING_COMMANDS
     config = vault_config(args)
     # On object storage only `index` and `watch` take the write lease: a reader elsewhere never

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
 from vault_cli.common import Commands, console, emit_json, open_vault
-from vault_core.linking.health import GraphReport, graph_health
-from vault_core.linking.mentions import unlinked_mentions
-from vault_core.linking.related import SIGNALS, related
-from vault_core.linking.suggest import suggest_links_for_vault
+
+if TYPE_CHECKING:
+    from vault_core.linking.health import GraphReport
 
 COMMANDS: Commands = {}  # the subcommands this module adds; main.py merges them
 SECTIONS = ("orphans", "broken", "ambiguous", "hubs", "duplicates")  # of `graph`, in report order
 
 
 def cmd_related(args: argparse.Namespace) -> int:
+    from vault_core.linking.related import SIGNALS, related  # heavy: not for `nvault --help`
+
+    unknown = set(args.signal or ()) - SIGNALS
+    if unknown:
+        raise ValueError(
+            f"unknown --signal {', '.join(sorted(unknown))}: choose from {', '.join(sorted(SIGNALS))}"
+        )
     with open_vault(args) as vault:
         path = vault.resolve(args.note).path
         signals = set(args.signal) if args.signal else SIGNALS
@@ -50,14 +57,15 @@ def setup_related(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--signal",
         action="append",
-        choices=sorted(SIGNALS),
-        help="use only these signals (repeatable; default: all)",
+        help="use only this signal: semantic, keyword or graph (repeatable; default: all)",
     )
     p.add_argument("--include-linked", action="store_true", help="keep notes already linked")
     p.add_argument("--json", action="store_true")
 
 
 def cmd_mentions(args: argparse.Namespace) -> int:
+    from vault_core.linking.mentions import unlinked_mentions
+
     with open_vault(args) as vault:
         path = vault.resolve(args.note).path
         found = unlinked_mentions(vault, path)
@@ -82,6 +90,9 @@ def setup_mentions(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
+    from vault_core.linking.health import graph_health
+    from vault_core.linking.suggest import suggest_links_for_vault
+
     with open_vault(args) as vault:
         if args.suggest:
             report = suggest_links_for_vault(

@@ -5,86 +5,45 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn
 
 from vault_cli import links, study, watch
-from vault_cli.common import Commands, console, emit_json, err_console, open_vault, vault_config
-from vault_core.errors import NoteNotFound, describe_failure
-from vault_core.query.relevance import assess, confident_hits
-from vault_core.query.search import SearchFilters, SearchHit
-from vault_core.query.service import ask
-from vault_core.results import IndexProgress
-from vault_core.vault import Vault, VaultError
+from vault_cli import setup as client_setup
+from vault_cli.common import (
+    PROGRESS_STYLES,
+    Commands,
+    console,
+    emit_json,
+    err_console,
+    open_vault,
+    vault_config,
+)
+from vault_core.errors import NoteNotFound, VaultError, describe_failure
+
+if TYPE_CHECKING:
+    from vault_core.vault import Vault
+
+# Heavy modules (LanceDB, pyarrow, numpy, the model) are imported inside the commands that use
+# them, so `nvault --help` and a search answered by a running watcher start in a fraction of a
+# second; nothing here is imported late to dodge a cycle.
 
 COMMANDS: Commands = {}
 CLI_FIND_HINT = "`nvault search WORDS` finds notes by what they say."
 
 
-def _sync_with_progress(vault: Vault, keep_model: bool = False) -> Any:
-    """Phase 1 (read every file) then phase 2 (embed), each with its own bar and honest counts.
-
-    Unless the caller searches next (`keep_model`), the model is freed before the final
-    compaction, which then does not stack its memory on the model's."""
-    columns = (
-        TextColumn("[bold]{task.description:<9}"),
-        BarColumn(),
-        TextColumn("{task.fields[count]}"),
-        TextColumn("{task.fields[rate]}"),
-        TextColumn("{task.fields[eta]}"),
-    )
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        files = bar.add_task("reading", total=None, count="counting files", rate="", eta="")
-        started = time.monotonic()
-
-        def update(done: int, total: int, path: str) -> None:
-            elapsed = max(time.monotonic() - started, 1e-3)
-            count = f"{done:,}/{total:,} files" if total else "counting files"
-            bar.update(files, completed=done, total=total or None, count=count)
-            bar.update(files, rate=f"{done / elapsed:.0f}/s")
-
-        if vault.embedding_expected():
-            vault.load_model_in_background()  # phase 2 will need it: load it beside phase 1
-        report = vault.sync(progress=update, embed=False)
-        p = vault.progress
-        chunks = bar.add_task(
-            "embedding",
-            total=p.chunks_total,
-            completed=p.chunks_embedded,
-            count=f"{p.chunks_embedded:,}/{p.chunks_total:,} chunks",
-            rate="",
-            eta="",
-        )
-        while (step := vault.embed_step(max_chunks=256, finish=False)).written:
-            report.embedded += step.embedded
-            report.reused += step.reused
-            p = vault.progress
-            bar.update(
-                chunks,
-                completed=p.chunks_embedded,
-                total=p.chunks_total,
-                count=f"{p.chunks_embedded:,}/{p.chunks_total:,} chunks",
-                rate=f"{p.rate:.1f}/s" if p.rate else "",
-                eta=f"{int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d} left" if p.eta_s else "",
-            )
-        if not keep_model:
-            vault.embedder.release()
-        vault.finish_embedding()
-        report.seconds = time.monotonic() - started
-        return report
-
-
 def cmd_index(args: argparse.Namespace) -> int:
+    from vault_cli.progress import sync_with_progress
+
     with open_vault(args) as vault:
         if not vault.is_writer:
             err_console.print(vault.reader_reason)
             return 1
-        report = _sync_with_progress(vault)
+        style = "none" if args.quiet else args.progress
+        report = sync_with_progress(vault, style=style)
         if args.json:
             emit_json(report)
             return 0
@@ -100,9 +59,23 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def setup_index(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the sync report as JSON")
+    p.add_argument(
+        "--progress",
+        choices=PROGRESS_STYLES,
+        default="auto",
+        help="how to show progress on stderr: a bar on a terminal, plain lines every ~5 s "
+        "elsewhere (auto), or JSON lines",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from vault_cli.progress import sync_with_progress
+    from vault_core.query.relevance import assess, confident_hits
+    from vault_core.query.search import SearchFilters, SearchHit
+    from vault_core.query.service import ask
+    from vault_core.results import IndexProgress
+
     filters = SearchFilters(
         path=args.path,
         tags=args.tag or [],
@@ -125,7 +98,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         with open_vault(args) as vault:
             if vault.is_writer and not vault.catalog:
-                _sync_with_progress(vault, keep_model=True)
+                sync_with_progress(vault, keep_model=True)
             hits = vault.search(
                 args.query,
                 mode=args.mode,
@@ -269,7 +242,7 @@ for _name, _fn, _setup, _help in (
     COMMANDS[_name] = (_fn, _setup, _help)
 
 
-for _module in (watch, links, study):
+for _module in (watch, links, study, client_setup):
     COMMANDS.update(_module.COMMANDS)
 
 

@@ -7,12 +7,6 @@ import argparse
 from rich.markup import escape
 
 from vault_cli.common import Commands, console, emit_json, err_console, open_vault
-from vault_core.errors import VaultError
-from vault_core.index.health import check_index, check_tables
-from vault_core.study.analyze import render_analysis
-from vault_core.study.compare import render_comparison
-from vault_core.study.llm import LLMClient, LLMError
-from vault_core.study.quiz import render_quiz
 
 COMMANDS: Commands = {}  # the subcommands this module adds; main.py merges them
 ENGINES = ["auto", "llm", "extractive"]
@@ -24,6 +18,8 @@ def _engine_option(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from vault_core.study.analyze import render_analysis  # heavy: not for `nvault --help`
+
     with open_vault(args) as vault:
         result = vault.analyze(args.note, args.engine)
         emit_json(result) if args.json else console.print(render_analysis(result), markup=False)
@@ -36,6 +32,8 @@ def setup_analyze(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from vault_core.study.compare import render_comparison
+
     with open_vault(args) as vault:
         result = vault.compare(args.note_a, args.note_b, args.question, args.engine)
         emit_json(result) if args.json else console.print(render_comparison(result), markup=False)
@@ -50,6 +48,8 @@ def setup_compare(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_quiz(args: argparse.Namespace) -> int:
+    from vault_core.study.quiz import render_quiz
+
     types = [t.strip() for t in args.types.split(",")] if args.types else None
     with open_vault(args) as vault:
         try:
@@ -80,6 +80,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     Exits 0 when search works: the LLM is optional (analyze/compare/quiz fall back to the
     extractive engine), so its absence is a warning, not a failure. `--json` prints only JSON.
     """
+    from vault_core.errors import VaultError
+    from vault_core.index.health import check_index, check_tables
+    from vault_core.study.llm import LLMClient
+
     index_bad = False  # a damaged index is a real failure (exit 1); a missing LLM is not
     with open_vault(args) as vault:
         if vault.remote:  # probed through LanceDB; the folder repairs do not apply to a bucket
@@ -149,5 +153,3 @@ def setup_doctor(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS["doctor"] = (cmd_doctor, setup_doctor, "check the setup and the index")
-
-__all__ = ["LLMError"]

@@ -454,6 +454,7 @@ class VaultIndex(SelfHealing, EmbeddingPhase):
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
+        self.searcher.matrix.close()
         if self.is_writer:
             self._lock.release()
             self.is_writer = False

@@ -11,8 +11,10 @@ matrix (`current()`), and chunk texts stay in one arrow column instead of Python
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
+import weakref
 from collections.abc import Collection
 from typing import Any
 
@@ -25,6 +27,7 @@ from vault_core.index.store import Store, vector_matrix
 
 log = logging.getLogger("nvault.dense")
 SCAN_BATCH = 1024  # rows per scanned batch while the matrix is built
+_LIVE: weakref.WeakSet[DenseMatrix] = weakref.WeakSet()  # stopped at exit (see `close`)
 
 
 class ChunkSnapshot:
@@ -43,6 +46,18 @@ class DenseMatrix:
         self._building = False
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()  # one scan at a time: two would double the peak
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+        _LIVE.add(self)
+
+    def close(self) -> None:
+        """Stop a background rebuild and wait for it. A scan still running while the interpreter
+        finalises has LanceDB's runtime threads call into a dying Python: a one-shot
+        `nvault search` then aborted after its output (exit 134, `PyGILState_Release`)."""
+        self._closed.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
     def _stale(self) -> bool:
         snap = self._snapshot
@@ -51,10 +66,13 @@ class DenseMatrix:
     def refresh_async(self) -> None:
         """Start a rebuild in the background unless one is running or the matrix is current."""
         with self._lock:
-            if self._building or not self.store.ready() or not self._stale():
+            if self._building or self._closed.is_set():
+                return
+            if not self.store.ready() or not self._stale():
                 return
             self._building = True
-        threading.Thread(target=self._rebuild, name="nvault-dense", daemon=True).start()
+            self._thread = threading.Thread(target=self._rebuild, name="nvault-dense", daemon=True)
+            self._thread.start()
 
     def current(self) -> ChunkSnapshot | None:
         """The snapshot of the table as it is now, built on this thread if it lags (None before
@@ -101,6 +119,8 @@ class DenseMatrix:
         reader = self.store.chunks.search().select(wanted).limit(None).to_batches(SCAN_BATCH)
         schema = reader.schema.remove(reader.schema.get_field_index("vector"))
         for batch in reader:
+            if self._closed.is_set():
+                return
             vectors, valid = vector_matrix(batch.column("vector"), dim)
             if at + len(vectors) > len(matrix):  # rows committed since the count: grow
                 matrix = np.concatenate([matrix[:at], np.zeros_like(vectors)])
@@ -145,3 +165,10 @@ class DenseMatrix:
         for row, i in zip(rows, best, strict=True):
             row["_similarity"] = float(scores[i])  # the relevance floor reads it (relevance.py)
         return rows
+
+
+@atexit.register
+def _close_all() -> None:
+    """atexit runs before finalisation: every matrix's scan has stopped when Python goes down."""
+    for matrix in list(_LIVE):
+        matrix.close()
