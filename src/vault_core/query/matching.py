@@ -74,6 +74,15 @@ def body(text: str) -> str:
     return text.split("\n\n", 1)[1] if "\n\n" in text else text
 
 
+def passage_key(text: str) -> str:
+    """What two chunks must share to be the same passage: the body without the heading line
+    it starts with, whitespace folded (a template repeated under each day's heading)."""
+    lines = body(text).strip().split("\n")
+    while lines and (lines[0].startswith("#") or not lines[0].strip()):
+        lines.pop(0)
+    return " ".join(" ".join(lines).split())
+
+
 def make_snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> Snippet:
     """The window of the chunk body holding the most matched words, cut on word boundaries.
 

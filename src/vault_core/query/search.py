@@ -15,7 +15,7 @@ from vault_core.index.terms import tokenize
 from vault_core.query.dense import DenseMatrix
 from vault_core.query.filters import SearchFilters
 from vault_core.query.fusion import rrf
-from vault_core.query.matching import body, make_snippet, words_of
+from vault_core.query.matching import make_snippet, passage_key, words_of
 
 __all__ = ["Mode", "SearchFilters", "SearchHit", "Searcher", "make_snippet"]
 
@@ -160,8 +160,10 @@ class Searcher:
             hit = _hit(row, notes[row["path"]], query, scores[chunk_id], ranks[chunk_id])
             if _merge_into(hits, hit):
                 continue
-            same = (row["path"], " ".join(body(row["text"]).split()))
-            if same in passages:  # repeated boilerplate: one hit that lists its other places
+            same = (row["path"], passage_key(row["text"]))
+            if (
+                same[1] and same in passages
+            ):  # repeated boilerplate: one hit that lists its other places
                 passages[same].also_at.append(hit.citation)
                 continue
             if per_note and per_path.get(row["path"], 0) >= per_note:

@@ -162,7 +162,7 @@ def _tokens(query: str) -> list[Token]:
                 raise QuerySyntaxError(
                     query, value_at, f"{key}: needs a value, e.g. {_example(key.casefold())}"
                 )
-            tokens.append(Token(kind="filter", key=key.casefold(), value=rest, position=value_at))
+            tokens.append(Token(kind="filter", key=key.casefold(), value=rest, position=start))
         elif word == "OR" and not negated:
             tokens.append(Token(kind="or", value=word, position=start))
         else:
@@ -193,20 +193,21 @@ def _example(key: str) -> str:
 
 
 def _apply_filter(parsed: ParsedQuery, token: Token, query: str) -> None:
-    key, value = token.key, token.value
+    key, value = str(token.key), token.value
+    at = token.position + len(key) + 1  # the value's position
     if key == "tag":
         parsed.tags.append(value.lstrip("#"))
     elif key == "path":
         if parsed.path is not None:
             raise QuerySyntaxError(
-                query, token.position, "only one path: per query; use a glob like path:*/2025/*"
+                query, at, "only one path: per query; use a glob like path:*/2025/*"
             )
         parsed.path = value
     elif key == "type":
         ext = value.lstrip(".").casefold()
         if not ext.isalnum():
             raise QuerySyntaxError(
-                query, token.position, f"type: takes a file type like pdf or md, not {value!r}"
+                query, at, f"type: takes a file type like pdf or md, not {value!r}"
             )
         parsed.types.append(TYPE_ALIASES.get(ext, ext))
     else:
@@ -215,8 +216,8 @@ def _apply_filter(parsed: ParsedQuery, token: Token, query: str) -> None:
         except ValueError:
             raise QuerySyntaxError(
                 query,
-                token.position,
-                f"{key}: takes a date like {_example(str(key))[len(str(key)) + 1 :]}, not {value!r}",
+                at,
+                f"{key}: takes a date like {_example(key)[len(key) + 1 :]}, not {value!r}",
             ) from None
         if key == "after":
             parsed.after = when
