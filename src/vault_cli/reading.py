@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 
 from vault_cli.common import Commands, emit_json, err_console, open_vault
 from vault_core.errors import VaultError
@@ -44,8 +45,9 @@ def cmd_get(args: argparse.Namespace) -> int:
         emit_json(content)
     elif args.line_numbers:
         print(content.numbered())
-    else:
-        print(content.text)
+    else:  # the whole note byte for byte (its own final newline, not a second one)
+        text = content.text
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
 
