@@ -13,7 +13,7 @@ from typing import Any
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
-from vault_cli import links, reading, study, watch
+from vault_cli import demo, links, reading, study, watch
 from vault_cli.common import Commands, console, emit_json, err_console, open_vault, vault_config
 from vault_cli.output import FORMATS, print_answer
 from vault_core.errors import NoteNotFound, describe_failure
@@ -247,7 +247,7 @@ for _name, _fn, _setup, _help in (
     COMMANDS[_name] = (_fn, _setup, _help)
 
 
-for _module in (watch, links, study, reading):
+for _module in (demo, watch, links, study, reading):
     COMMANDS.update(_module.COMMANDS)
 
 
