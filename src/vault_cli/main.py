@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from vault_cli import links, study, watch
+from vault_cli import demo, links, reading, study, watch
 from vault_cli import setup as client_setup
 from vault_cli.common import (
     PROGRESS_STYLES,
@@ -22,7 +22,9 @@ from vault_cli.common import (
     open_vault,
     vault_config,
 )
+from vault_cli.output import FORMATS
 from vault_core.errors import NoteNotFound, VaultError, describe_failure
+from vault_core.query.syntax import SYNTAX_HELP
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
@@ -70,11 +72,11 @@ def setup_index(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from vault_cli.output import print_answer
     from vault_cli.progress import sync_with_progress
-    from vault_core.query.relevance import assess, confident_hits
-    from vault_core.query.search import SearchFilters, SearchHit
+    from vault_core.query.answer import SearchAnswer, SearchRequest
+    from vault_core.query.filters import SearchFilters
     from vault_core.query.service import ask
-    from vault_core.results import IndexProgress
 
     filters = SearchFilters(
         path=args.path,
@@ -82,49 +84,32 @@ def cmd_search(args: argparse.Namespace) -> int:
         where=dict(w.split("=", 1) for w in args.where or []),
         modified_since=args.since,
     )
-    request = {
-        "query": args.query,
-        "mode": args.mode,
-        "limit": args.limit,
-        "filters": filters.model_dump(mode="json"),
-        "per_note": args.per_note,
-    }
+    request = SearchRequest(
+        query=args.query,
+        mode=args.mode,
+        limit=args.limit,
+        filters=filters,
+        per_note=args.per_note,
+        min_score=args.min_score,
+    )
+    request.parsed()  # a syntax error is said before anything is opened
+    fmt = "json" if args.json else args.format
+    config = vault_config(args)
     # A running `nvault watch` or server answers in milliseconds; opening the vault takes seconds.
-    answer = ask(vault_config(args).index_path, request)
-    if answer is not None and "hits" in answer:
-        hits = [SearchHit.model_validate(h) for h in answer["hits"]]
-        model = str(answer.get("model", ""))
-        state = IndexProgress.model_validate(answer.get("progress") or {})
+    reply = ask(config.index_path, request.model_dump(mode="json"))
+    if reply is not None and "answer" in reply:
+        answer = SearchAnswer.model_validate(reply["answer"])
     else:
         with open_vault(args) as vault:
             if vault.is_writer and not vault.catalog:
                 sync_with_progress(vault, keep_model=True)
-            hits = vault.search(
-                args.query,
-                mode=args.mode,
-                limit=args.limit,
-                filters=filters,
-                per_note=args.per_note,
-            )
-            model, state = vault.embedder.name, vault.embedding_state()
-    if args.json:
-        emit_json([h.model_dump() for h in hits])
-        return 0
-    if state.embedding_pending or state.active:
-        err_console.print(f"note: the index is still catching up ({state.describe()})")
-    relevance = assess(hits, model, args.query)
-    if not relevance.confident:
-        console.print(relevance.explain(args.query), markup=False)
-    for i, hit in enumerate(confident_hits(hits, model, args.query), 1):
-        crumb = " > ".join([hit.title, *hit.heading_path])
-        ranks = ", ".join(f"{k} #{v}" for k, v in hit.ranks.items())
-        console.print(f"[bold]{i}. {hit.citation}[/]  [dim]{crumb}  ({ranks})[/]")
-        console.print(f"   {hit.snippet}\n", markup=False)
+            answer = vault.find(request)
+    print_answer(answer, fmt, config.root)
     return 0
 
 
 def setup_search(p: argparse.ArgumentParser) -> None:
-    p.add_argument("query")
+    p.add_argument("query", help=f"query language: {SYNTAX_HELP}")
     p.add_argument("--mode", choices=["hybrid", "keyword", "semantic"], default="hybrid")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--path", help="folder prefix or glob, e.g. 'projects/' or '**/*.pdf'")
@@ -132,7 +117,9 @@ def setup_search(p: argparse.ArgumentParser) -> None:
     p.add_argument("--where", action="append", help="frontmatter FIELD=VALUE (repeatable)")
     p.add_argument("--since", type=datetime.fromisoformat, help="modified since (ISO date)")
     p.add_argument("--per-note", type=int, help="at most N hits per note")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--min-score", type=float, help="drop hits whose fused score is lower")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    p.add_argument("--json", action="store_true", help="same as --format json")
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -149,13 +136,6 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.print(f"index    {status.indexing.describe()}")
         if status.notice:
             console.print(f"[yellow]repaired[/] {escape(status.notice)}")
-        for warning in status.config_warnings:
-            console.print(f"[yellow]config[/]   {escape(warning)}")
-        if status.hidden_skipped:
-            console.print(
-                f"hidden   {status.hidden_skipped:,} dot-files/folders not indexed "
-                "(include_hidden opts one in)"
-            )
         console.print(f"synced   {status.last_sync or 'not in this process'}")
         if status.lag is not None:
             lag = status.lag
@@ -242,7 +222,7 @@ for _name, _fn, _setup, _help in (
     COMMANDS[_name] = (_fn, _setup, _help)
 
 
-for _module in (watch, links, study, client_setup):
+for _module in (demo, watch, links, study, reading, client_setup):
     COMMANDS.update(_module.COMMANDS)
 
 

@@ -7,6 +7,7 @@ on the index. Each method is thin: the logic lives in the feature's module.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from vault_core.config import VaultConfig
@@ -14,7 +15,7 @@ from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
 from vault_core.linking.health import GraphReport, graph_health
 from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related import RelatedNote, related
-from vault_core.query.search import SearchFilters
+from vault_core.query.answer import SearchAnswer, SearchRequest, build_answer
 from vault_core.query.service import QueryService
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.study.analyze import analyze
@@ -71,18 +72,23 @@ class Vault(VaultIndex):
         """A search asked over the query socket: the same pipeline as `search`, as JSON."""
         if request.get("ping"):
             return {"ok": True}
-        hits = self.search(
-            str(request["query"]),
-            mode=request.get("mode", "hybrid"),
-            limit=int(request.get("limit", 10)),
-            filters=SearchFilters.model_validate(request.get("filters") or {}),
-            per_note=request.get("per_note"),
+        found = self.find(SearchRequest.model_validate(request))
+        return {"answer": found.model_dump(mode="json")}
+
+    def find(
+        self, request: SearchRequest, admit: Callable[[str], bool] | None = None
+    ) -> SearchAnswer:
+        """A search in the query language (query/syntax.py), answered the way every front end
+        shows it: only hits that matched, or the sentence saying nothing did."""
+        return build_answer(
+            request,
+            lambda text, filters: self.search(
+                text, request.mode, request.limit, filters, request.per_note
+            ),
+            self.embedder.name,
+            self.embedding_state,
+            admit,
         )
-        return {
-            "hits": [h.model_dump(mode="json") for h in hits],
-            "model": self.embedder.name,
-            "progress": self.embedding_state().model_dump(mode="json"),
-        }
 
     def close(self) -> None:
         self.service.stop()

@@ -50,6 +50,12 @@ class Hit(BaseModel):
     similarity: float | None = Field(None, description="meaning similarity (cosine) to the query")
     page: int | None = None
     sheet: str | None = None
+    match_spans: list[tuple[int, int]] = Field(
+        default_factory=list, description="[start, end) offsets of the matched words in snippet"
+    )
+    also_at: list[str] = Field(
+        default_factory=list, description="citations of the same passage repeated in this note"
+    )
 
 
 class SearchResult(BaseModel):

@@ -41,8 +41,9 @@ def test_a_watching_vault_answers_over_its_socket_and_the_cli_uses_it(tmp_path: 
         assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
         answer = ask(vault.config.index_path, {"query": "quokkaphrase", "mode": "keyword"})
         assert answer is not None
-        assert [h["path"] for h in answer["hits"]] == ["alpha.md"]
-        assert answer["progress"]["chunks_embedded"] == answer["progress"]["chunks_total"]
+        assert [h["path"] for h in answer["answer"]["hits"]] == ["alpha.md"]
+        progress = answer["answer"]["progress"]
+        assert progress["chunks_embedded"] == progress["chunks_total"]
         bad = ask(vault.config.index_path, {"mode": "keyword"})  # no query: an error, not a hang
         assert bad is not None and "error" in bad
         out = subprocess.run(

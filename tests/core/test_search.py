@@ -87,7 +87,7 @@ def test_snippet_centres_on_the_query() -> None:
     text = (
         "Title\n\n" + "filler words here. " * 40 + "The hornworm sentence. " + "more filler. " * 40
     )
-    snippet = make_snippet(text, "hornworm")
+    snippet = make_snippet(text, "hornworm").text
     assert "hornworm" in snippet and len(snippet) <= 300
 
 

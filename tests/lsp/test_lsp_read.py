@@ -238,6 +238,24 @@ async def test_nvault_search_and_related(client: LanguageClient, shared_vault: P
         )
 
 
+async def test_nvault_search_takes_the_query_language_and_applies_the_floor(
+    client: LanguageClient,
+) -> None:
+    only = await client.protocol.send_request_async(
+        "nvault/search", {"query": '"command palette" path:docs/', "mode": "keyword"}
+    )
+    assert only.hits and all(h.path.startswith("docs/") for h in only.hits)
+    hit = only.hits[0]
+    marked = [hit.snippet[a:b].casefold() for a, b in hit.match_spans]
+    assert marked and all("command" in w or "palette" in w for w in marked)
+    noise = await client.protocol.send_request_async(
+        "nvault/search", {"query": "%%% ### !!!", "mode": "hybrid"}
+    )
+    assert list(noise.hits) == [] and "Nothing in the notes matches" in noise.message
+    bad = await client.protocol.send_request_async("nvault/search", {"query": "palette OR"})
+    assert list(bad.hits) == [] and "position 11" in bad.error
+
+
 async def test_bad_input_gets_empty_answers_and_the_server_lives(
     client: LanguageClient, shared_vault: Path, tmp_path: Path
 ) -> None:

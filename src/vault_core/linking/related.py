@@ -277,7 +277,7 @@ def _suggestion(
             start_line=start_line,
             end_line=end_line,
             heading_path=index.chunk_headings(chunk),
-            snippet=make_snippet(index.chunk_text(chunk), " ".join(shared)),
+            snippet=make_snippet(index.chunk_text(chunk), " ".join(shared)).text,
             similarity=round(float(passage_best[0][i]), 4),
             source_start_line=source_start_line,
             source_end_line=source_end_line,

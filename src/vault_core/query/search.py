@@ -2,66 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
-from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from vault_core.globs import glob_matches, is_glob
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
 from vault_core.index.store import Store, _sql_list
 from vault_core.index.terms import tokenize
 from vault_core.query.dense import DenseMatrix
+from vault_core.query.filters import SearchFilters
 from vault_core.query.fusion import rrf
+from vault_core.query.matching import make_snippet, passage_key, words_of
+
+__all__ = ["Mode", "SearchFilters", "SearchHit", "Searcher", "make_snippet"]
 
 Mode = Literal["hybrid", "keyword", "semantic"]
 PREFILTER_MAX_PATHS = 2_000
-SNIPPET_CHARS = 280
 QUERY_CACHE_SIZE = 512
-
-
-class SearchFilters(BaseModel):
-    """Which notes may answer. `path` is a folder prefix or a glob; tags match hierarchically."""
-
-    path: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    where: dict[str, Any] = Field(
-        default_factory=dict, description="frontmatter field equals value"
-    )
-    modified_since: datetime | None = None
-    kind: Literal["note", "attachment"] | None = None
-
-    def active(self) -> bool:
-        return bool(self.path or self.tags or self.where or self.modified_since or self.kind)
-
-    def admits(self, note: NoteRecord) -> bool:
-        if self.kind and note.kind != self.kind:
-            return False
-        if self.path:
-            pattern = self.path.strip("/")
-            if is_glob(pattern):
-                if not glob_matches(note.path, pattern):
-                    return False
-            elif not (note.path == pattern or note.path.startswith(pattern + "/")):
-                return False
-        if self.tags:
-            have = {t.casefold() for t in note.tags}
-            for tag in self.tags:
-                want = tag.lstrip("#").casefold()
-                if want not in have and not any(h.startswith(want + "/") for h in have):
-                    return False
-        for key, value in self.where.items():
-            actual = note.frontmatter.get(key)
-            if isinstance(actual, list):
-                if value not in actual and str(value) not in [str(a) for a in actual]:
-                    return False
-            elif actual != value and str(actual) != str(value):
-                return False
-        return not (self.modified_since and note.mtime < self.modified_since.timestamp())
 
 
 class SearchHit(BaseModel):
@@ -78,6 +38,13 @@ class SearchHit(BaseModel):
     row_end: int | None = None
     ranks: dict[str, int] = Field(default_factory=dict, description="retriever -> 1-based rank")
     similarity: float | None = Field(None, description="cosine to the query (dense hits only)")
+    match_spans: list[tuple[int, int]] = Field(
+        default_factory=list, description="[start, end) offsets of matched words in `snippet`"
+    )
+    also_at: list[str] = Field(
+        default_factory=list,
+        description="other places in this note with the same passage word for word (citations)",
+    )
 
     @property
     def citation(self) -> str:
@@ -91,33 +58,6 @@ class SearchHit(BaseModel):
             end = f"-{self.end_line}" if self.end_line > self.start_line else ""
             return f"{self.path}:{self.start_line}{end}"
         return self.path
-
-
-def _body(text: str) -> str:
-    """Chunk text without its breadcrumb line."""
-    return text.split("\n\n", 1)[1] if "\n\n" in text else text
-
-
-def make_snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> str:
-    """The window of the chunk body that holds most query words, on word boundaries."""
-    body = " ".join(_body(text).split())
-    if len(body) <= width:
-        return body
-    words = [w for w in re.findall(r"\w+", query.casefold()) if len(w) > 2]
-    lowered = body.casefold()
-    best, best_score = 0, -1
-    for start in range(0, len(body) - width + 1, max(width // 4, 1)):
-        window = lowered[start : start + width]
-        score = sum(window.count(w) for w in words)
-        if score > best_score:
-            best, best_score = start, score
-    if best:
-        space = body.find(" ", best)
-        best = space + 1 if 0 <= space < best + 30 else best
-    cut = body[best : best + width]
-    if best + width < len(body):
-        cut = cut.rsplit(" ", 1)[0] + " …"
-    return ("… " if best else "") + cut
 
 
 class Searcher:
@@ -155,6 +95,8 @@ class Searcher:
             if not allowed:
                 return []
         depth = max(limit * (4 if per_note else 2), 50)
+        if filters.text_active():  # passages are checked after retrieval: look deeper
+            depth = max(depth * 4, 200)
         ranked: dict[str, list[dict[str, Any]]] = {}
         if mode in ("hybrid", "semantic"):
             ranked["semantic"] = self._dense(query, depth, allowed)
@@ -162,7 +104,7 @@ class Searcher:
             ranked["keyword"] = self._keyword(query, depth, allowed)
         if mode == "hybrid":
             ranked["phrase"] = _phrase_matches(query, ranked, notes)
-        return self._fuse(query, ranked, notes, limit, per_note)
+        return self._fuse(query, ranked, notes, limit, per_note, filters)
 
     def _where(self, query: Any, allowed: set[str] | None, depth: int) -> Any:
         if allowed is not None and len(allowed) <= PREFILTER_MAX_PATHS:
@@ -197,6 +139,7 @@ class Searcher:
         notes: dict[str, NoteRecord],
         limit: int,
         per_note: int | None,
+        filters: SearchFilters,
     ) -> list[SearchHit]:
         scores = rrf({name: [row["id"] for row in results] for name, results in ranked.items()})
         rows: dict[str, dict[str, Any]] = {}
@@ -207,15 +150,25 @@ class Searcher:
                 ranks.setdefault(row["id"], {})[retriever] = rank
         hits: list[SearchHit] = []
         per_path: dict[str, int] = {}
+        passages: dict[tuple[str, str], SearchHit] = {}
         for chunk_id in sorted(scores, key=lambda c: -scores[c]):
             row = rows[chunk_id]
             if row["path"] not in notes:
                 continue  # the note was deleted after the chunk was read
-            if per_note and per_path.get(row["path"], 0) >= per_note:
+            if filters.text_active() and not filters.admits_text(row["text"]):
                 continue
             hit = _hit(row, notes[row["path"]], query, scores[chunk_id], ranks[chunk_id])
             if _merge_into(hits, hit):
                 continue
+            same = (row["path"], passage_key(row["text"]))
+            if (
+                same[1] and same in passages
+            ):  # repeated boilerplate: one hit that lists its other places
+                passages[same].also_at.append(hit.citation)
+                continue
+            if per_note and per_path.get(row["path"], 0) >= per_note:
+                continue
+            passages[same] = hit
             per_path[row["path"]] = per_path.get(row["path"], 0) + 1
             hits.append(hit)
             if len(hits) >= limit:
@@ -252,13 +205,6 @@ def _merge_into(hits: list[SearchHit], hit: SearchHit) -> bool:
     return False
 
 
-_WORD_RE = re.compile(r"\w+")
-
-
-def _words(text: str) -> str:
-    return " " + " ".join(_WORD_RE.findall(text.casefold())) + " "
-
-
 def _phrase_matches(
     query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
 ) -> list[dict[str, Any]]:
@@ -268,7 +214,7 @@ def _phrase_matches(
     retriever scores like one ranked ~60th by both, so exact lookups (a phrase, a heading, a
     title) lost to near-misses of meaning. Only for queries of two or more words.
     """
-    phrase = _words(query)
+    phrase = words_of(query)
     if phrase.count(" ") < 3:
         return []
     best: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -280,7 +226,7 @@ def _phrase_matches(
     for rank, row in best.values():
         note = notes.get(row["path"])
         places = [row["text"], *(row["heading_path"] or []), note.title if note else ""]
-        if any(phrase in _words(place) for place in places):
+        if any(phrase in words_of(place) for place in places):
             found.append((rank, row["id"], row))
     return [row for _, _, row in sorted(found, key=lambda x: (x[0], x[1]))]
 
@@ -302,13 +248,15 @@ _COLUMNS = [
 def _hit(
     row: dict[str, Any], note: NoteRecord, query: str, score: float, ranks: dict[str, int]
 ) -> SearchHit:
+    snippet = make_snippet(row["text"], query)
     return SearchHit(
         path=row["path"],
         title=note.title,
         heading_path=row["heading_path"] or [],
         start_line=row["start_line"] or 0,
         end_line=row["end_line"] or 0,
-        snippet=make_snippet(row["text"], query),
+        snippet=snippet.text,
+        match_spans=snippet.match_spans,
         score=round(score, 6),
         page=row["page"],
         sheet=row["sheet"],

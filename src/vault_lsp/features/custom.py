@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from vault_core.query.answer import SearchRequest
+from vault_core.query.syntax import QuerySyntaxError
 from vault_core.results import FileIssue, IndexLag, IndexProgress
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard, plain
@@ -33,7 +35,17 @@ class RelatedParams(BaseModel):
 
 
 # the fields of vault_core's SearchHit the editor shows, after `path` and the note's `uri`
-HIT_FIELDS = {"path", "title", "heading_path", "start_line", "end_line", "snippet", "score"}
+HIT_FIELDS = {
+    "path",
+    "title",
+    "heading_path",
+    "start_line",
+    "end_line",
+    "snippet",
+    "score",
+    "match_spans",
+    "also_at",
+}
 
 
 class Status(BaseModel):
@@ -65,13 +77,17 @@ def search(server: VaultLanguageServer, raw: Any) -> dict[str, Any]:
     vault = server.session.get(timeout=10)
     if params is None or vault is None or not params.query.strip():
         return {"hits": [], "catching_up": bool(vault and vault.catching_up)}
-    hits = vault.search(params.query, mode=params.mode, limit=params.limit)
+    try:
+        answer = vault.find(SearchRequest(query=params.query, mode=params.mode, limit=params.limit))
+    except QuerySyntaxError as exc:  # said to the user, not an empty list that looks like "none"
+        return {"hits": [], "catching_up": vault.catching_up, "error": str(exc)}
     return {
         "hits": [
             {"path": h.path, "uri": server.docs.uri_of(h.path), **h.model_dump(include=HIT_FIELDS)}
-            for h in hits
+            for h in answer.hits
         ],
-        "catching_up": vault.catching_up,
+        "catching_up": answer.catching_up,
+        "message": answer.message(),
     }
 
 
