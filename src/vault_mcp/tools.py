@@ -177,6 +177,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         for i, h in enumerate(result.hits, 1):
             trail = [x for x in h.heading_path if x != h.title][-2:]
             fields = {"citation": h.citation, "title": h.title, "section": " > ".join(trail)}
+            if h.also_at:
+                fields["also at"] = ", ".join(h.also_at)
             lines.append(f"\n{i}.\n" + block("note-excerpt", fields, h.snippet, n=i))
         return structured(result, "\n".join(lines))
 

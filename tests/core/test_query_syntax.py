@@ -30,6 +30,16 @@ def test_every_operator_is_read() -> None:
     assert merged.phrases == ["spaced repetition"] and merged.exclude == ["cram", "all nighter"]
 
 
+def test_a_folder_given_twice_is_an_error_unless_it_is_the_same() -> None:
+    from vault_core.errors import VaultError
+    from vault_core.query.search import SearchFilters
+
+    q = parse_query("memory path:notes/")
+    assert q.filters(SearchFilters(path="notes")).path == "notes/"
+    with pytest.raises(VaultError, match="two folders given"):
+        q.filters(SearchFilters(path="journal/"))
+
+
 def test_plain_words_pass_through_unchanged() -> None:
     q = parse_query("how do I bake sourdough bread?")
     assert q.text == "how do I bake sourdough bread?" and not q.filters().text_active()

@@ -160,10 +160,9 @@ class Searcher:
             hit = _hit(row, notes[row["path"]], query, scores[chunk_id], ranks[chunk_id])
             if _merge_into(hits, hit):
                 continue
+            # repeated boilerplate in one note: one hit that lists its other places
             same = (row["path"], passage_key(row["text"]))
-            if (
-                same[1] and same in passages
-            ):  # repeated boilerplate: one hit that lists its other places
+            if same[1] and same in passages:
                 passages[same].also_at.append(hit.citation)
                 continue
             if per_note and per_path.get(row["path"], 0) >= per_note:

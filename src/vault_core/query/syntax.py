@@ -68,6 +68,11 @@ class ParsedQuery(BaseModel):
         """`base` (a front end's own filter arguments) narrowed by this query's operators."""
         merged = (base or SearchFilters()).model_copy(deep=True)
         merged.tags = [*merged.tags, *self.tags]
+        if self.path and merged.path and self.path.strip("/") != merged.path.strip("/"):
+            raise VaultError(
+                f"two folders given: path:{self.path} in the query and {merged.path!r} as a "
+                "filter; give the folder once (a glob like 'a/*/b/' can combine them)"
+            )
         merged.path = self.path or merged.path
         merged.types = sorted({*merged.types, *self.types})
         merged.phrases = [*merged.phrases, *self.phrases]
