@@ -40,7 +40,7 @@ _BLANK = "\u2800"  # BRAILLE PATTERN BLANK: a visible symbol by category, drawn 
 def _unsafe(ch: str) -> bool:
     if ch in _KEEP:
         return False
-    if ch in "<>&" or ch in _LOOKALIKES or ch == _BLANK or _IGNORABLE.match(ch):
+    if ch in "<>&" or ch in _LOOKALIKES or ch == _BLANK:
         return True
     category = unicodedata.category(ch)
     if category in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"):
@@ -49,13 +49,18 @@ def _unsafe(ch: str) -> bool:
     return folded != ch and any(c in "<>" for c in folded)
 
 
-_UNSAFE: frozenset[str] = frozenset(
-    ch for ch in map(chr, range(0x10000)) if not 0xD800 <= ord(ch) <= 0xDFFF and _unsafe(ch)
+_BMP = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF)
+# the ignorables found by one scan of the BMP (a match per character cost ~80 ms at import)
+_UNSAFE: frozenset[str] = frozenset(ch for ch in _BMP if _unsafe(ch)) | frozenset(
+    _IGNORABLE.findall(_BMP)
 )
+del _BMP
 
 
 def _is_unsafe(ch: str) -> bool:
-    return ch in _UNSAFE or (ord(ch) > 0xFFFF and _unsafe(ch))
+    if ch in _UNSAFE:
+        return True
+    return ord(ch) > 0xFFFF and (_unsafe(ch) or _IGNORABLE.match(ch) is not None)
 
 
 def neutralise(text: str, *, one_line: bool = False) -> str:

@@ -355,7 +355,9 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         vault = host.vault
         base = {"root": str(host.root) if host.root else None, "root_source": host.root_source}
         if vault is None:
-            down = StatusResult(ready=False, opening=host.opening, error=host.error, **base)
+            down = StatusResult(
+                ready=False, opening=host.opening, error=host.error or host.refused, **base
+            )
             return structured(down, tool="status")
 
         def run(v: Vault) -> StatusResult:

@@ -157,7 +157,8 @@ def test_client_roots_open_only_folders_the_user_allowed(tmp_path: Path) -> None
     with _roots_client(diary, user_config(tmp_path / "xdg", "")) as c:
         refused = c.call_tool("search", {"query": "diary"})
         assert refused.is_error and "not a folder the user allowed" in text(refused)
-        assert c.ok("status")["ready"] is False
+        status = c.ok("status")
+        assert status["ready"] is False and "not a folder the user allowed" in status["error"]
     assert not (diary / ".nvault").exists()  # nothing written into the folder
     sub = make_vault(tmp_path / "allowed" / "sub", {"n.md": "# N\n\nA note.\n"})
     env = user_config(tmp_path / "xdg2", f"client_roots = [{json.dumps(str(sub.parent))}]\n")
