@@ -248,17 +248,9 @@ class MiniLMEmbedder:
             shutil.rmtree(staging, ignore_errors=True)  # e.g. a full disk while saving
             options = self._options("ORT_ENABLE_EXTENDED")
             return ort.InferenceSession(str(model_path), sess_options=options, providers=CPU)
-        if staging is None:
-            return session
-        _publish(staging, cached.parent)
-        try:  # serve from the saved copy, as every later start does: its weights are mapped
-            # from the file (shared, reclaimable) instead of held in this session's fp32 copy
-            # (the first-ever `nvault index` peaked ~55 MB above later ones on 30 notes)
-            return ort.InferenceSession(
-                str(cached), sess_options=self._options("ORT_ENABLE_ALL"), providers=CPU
-            )
-        except Exception:  # another process's copy won and is gone again, a full disk...
-            return session
+        if staging is not None:
+            _publish(staging, cached.parent)
+        return session
 
     def release(self) -> None:
         """Free the session (~100 MB): a one-shot index has nothing left to embed. The next
