@@ -71,6 +71,8 @@ class Vault(VaultIndex):
         """A search asked over the query socket: the same pipeline as `search`, as JSON."""
         if request.get("ping"):
             return {"ok": True}
+        if request.get("status"):  # `nvault status` without importing LanceDB (seconds)
+            return {"status": self.status().model_dump(mode="json")}
         hits = self.search(
             str(request["query"]),
             mode=request.get("mode", "hybrid"),
