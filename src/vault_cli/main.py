@@ -27,6 +27,7 @@ from vault_core.errors import NoteNotFound, VaultError, describe_failure
 from vault_core.query.syntax import SYNTAX_HELP
 
 if TYPE_CHECKING:
+    from vault_core.results import VaultStatus
     from vault_core.vault import Vault
 
 # Heavy modules (LanceDB, pyarrow, numpy, the model) are imported inside the commands that use
@@ -123,34 +124,43 @@ def setup_search(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from vault_core.query.service import ask
+    from vault_core.results import VaultStatus
+
+    # A running `nvault watch` or server knows, and asking it costs no LanceDB import.
+    answer = ask(vault_config(args).index_path, {"status": True})
+    if answer is not None and "status" in answer:
+        return _print_status(args, VaultStatus.model_validate(answer["status"]))
     with open_vault(args) as vault:
-        status = vault.status()
-        if args.json:
-            emit_json(status)
-            return 0
-        console.print(f"vault    {status.root}\nindex    {status.index_dir} ({status.role})")
+        return _print_status(args, vault.status())
+
+
+def _print_status(args: argparse.Namespace, status: VaultStatus) -> int:
+    """What `status` prints, whoever answered (this process or a running server)."""
+    if args.json:
+        emit_json(status)
+        return 0
+    console.print(f"vault    {status.root}\nindex    {status.index_dir} ({status.role})")
+    console.print(
+        f"notes    {status.notes:,} notes, {status.attachments:,} attachments, {status.chunks:,} chunks"
+    )
+    console.print(f"model    {status.model} (dim {status.dim})")
+    console.print(f"index    {status.indexing.describe()}")
+    if status.notice:
+        console.print(f"[yellow]repaired[/] {escape(status.notice)}")
+    console.print(f"synced   {status.last_sync or 'not in this process'}")
+    if status.lag is not None:
+        lag = status.lag
         console.print(
-            f"notes    {status.notes:,} notes, {status.attachments:,} attachments, {status.chunks:,} chunks"
+            f"lag      {lag.versions_behind} versions, {lag.seconds_behind:g} s behind the "
+            f"writer ({escape(lag.writer or 'no writer holds the lease')}); last commit "
+            f"{lag.last_commit_age_s if lag.last_commit_age_s is not None else '?'} s ago"
         )
-        console.print(f"model    {status.model} (dim {status.dim})")
-        console.print(f"index    {status.indexing.describe()}")
-        if status.notice:
-            console.print(f"[yellow]repaired[/] {escape(status.notice)}")
-        console.print(f"synced   {status.last_sync or 'not in this process'}")
-        if status.lag is not None:
-            lag = status.lag
-            console.print(
-                f"lag      {lag.versions_behind} versions, {lag.seconds_behind:g} s behind the "
-                f"writer ({escape(lag.writer or 'no writer holds the lease')}); last commit "
-                f"{lag.last_commit_age_s if lag.last_commit_age_s is not None else '?'} s ago"
-            )
-        for issue in status.skipped:
-            console.print(f"[yellow]skipped[/]  {escape(issue.path)}: {escape(issue.reason)}")
-        for reason, paths in _grouped(status.warnings).items():
-            shown = ", ".join(paths[:3]) + (
-                f" and {len(paths) - 3:,} more" if len(paths) > 3 else ""
-            )
-            console.print(f"[dim]warning  {escape(reason)}: {escape(shown)}[/]")
+    for issue in status.skipped:
+        console.print(f"[yellow]skipped[/]  {escape(issue.path)}: {escape(issue.reason)}")
+    for reason, paths in _grouped(status.warnings).items():
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3:,} more" if len(paths) > 3 else "")
+        console.print(f"[dim]warning  {escape(reason)}: {escape(shown)}[/]")
     return 0
 
 

@@ -72,6 +72,8 @@ class Vault(VaultIndex):
         """A search asked over the query socket: the same pipeline as `search`, as JSON."""
         if request.get("ping"):
             return {"ok": True}
+        if request.get("status"):  # `nvault status` without importing LanceDB (seconds)
+            return {"status": self.status().model_dump(mode="json")}
         found = self.find(SearchRequest.model_validate(request))
         return {"answer": found.model_dump(mode="json")}
 

@@ -52,6 +52,13 @@ def test_a_watching_vault_answers_over_its_socket_and_the_cli_uses_it(tmp_path: 
             capture_output=True, text=True, timeout=120, check=True,
         )  # fmt: skip
         assert [h["path"] for h in json.loads(out.stdout)] == ["alpha.md"]
+        out = subprocess.run(
+            [sys.executable, "-c", NVAULT_MAIN, "--root", str(root), "status", "--json"],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        status = json.loads(out.stdout)  # the watching process's own view, not a reader's
+        assert status["role"] == "writer" and status["watcher"] != "off", status
+        assert status["notes"] == 2 and status["chunks"] == status["chunks_embedded"] > 0
     finally:
         vault.close()
     assert not path.exists(), "the socket goes away with the process"
