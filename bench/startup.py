@@ -195,6 +195,7 @@ def main() -> None:
         for name, argv in {
             "search_keyword_via_watcher": [*search, "--mode", "keyword", "partition"],
             "search_hybrid_via_watcher": [*search, "partition"],
+            "status_via_watcher": [nvault, "--root", str(root), "status"],
         }.items():
             result[name] = median(lambda argv=argv: timed(argv), args.runs)
             log(name, result[name])

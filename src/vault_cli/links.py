@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from vault_cli.common import Commands, console, emit_json, open_vault
+from vault_cli.common import Commands, console, emit_json, err_console, open_vault
 
 if TYPE_CHECKING:
     from vault_core.linking.health import GraphReport
@@ -20,10 +20,13 @@ def cmd_related(args: argparse.Namespace) -> int:
     from vault_core.linking.related import SIGNALS, related  # heavy: not for `nvault --help`
 
     unknown = set(args.signal or ()) - SIGNALS
-    if unknown:
-        raise ValueError(
-            f"unknown --signal {', '.join(sorted(unknown))}: choose from {', '.join(sorted(SIGNALS))}"
+    if unknown:  # checked here, not by argparse: SIGNALS lives with the heavy linking code
+        err_console.print(
+            f"error: unknown --signal {', '.join(sorted(unknown))}; choose from "
+            f"{', '.join(sorted(SIGNALS))}",
+            markup=False,
         )
+        return 2
     with open_vault(args) as vault:
         path = vault.resolve(args.note).path
         signals = set(args.signal) if args.signal else SIGNALS

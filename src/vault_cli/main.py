@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from vault_core.results import VaultStatus
     from vault_core.vault import Vault
 
-# Heavy modules (LanceDB, pyarrow, numpy, the model) are imported inside the commands that use
-# them, so `nvault --help` and a search answered by a running watcher start in a fraction of a
-# second; nothing here is imported late to dodge a cycle.
+# Heavy modules (LanceDB, pyarrow, numpy, pydantic models, the model) are imported inside the
+# commands that use them, so building the parser (`nvault --help`) loads none of them
+# (tests/core/test_cli_startup.py); nothing here is imported late to dodge a cycle.
 
 COMMANDS: Commands = {}
 CLI_FIND_HINT = "`nvault search WORDS` finds notes by what they say."

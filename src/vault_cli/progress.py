@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel
@@ -17,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from vault_cli.common import ProgressStyle as Style
 from vault_cli.common import err_console
+from vault_core.index.indexer import SyncReport
 from vault_core.results import IndexProgress
 from vault_core.vault import Vault
 
@@ -63,23 +65,21 @@ class LineReporter:
         print(text, file=self.out, flush=True)
 
 
-def resolve_style(style: Style, quiet: bool, stream: TextIO | None = None) -> Style:
+def resolve_style(style: Style, stream: TextIO) -> Style:
     """`auto` is a bar on a terminal and plain lines anywhere else."""
-    if quiet:
-        return "none"
     if style != "auto":
         return style
-    return "bar" if (stream or sys.stderr).isatty() else "plain"
+    return "bar" if stream.isatty() else "plain"
 
 
 def sync_with_progress(
     vault: Vault, keep_model: bool = False, style: Style = "auto", every: float = LINE_EVERY_S
-) -> Any:
+) -> SyncReport:
     """Phase 1 (read every file) then phase 2 (embed), each reported in `style`.
 
     Unless the caller searches next (`keep_model`), the model is freed before the final
     compaction, which then does not stack its memory on the model's."""
-    style = resolve_style(style, quiet=False)
+    style = resolve_style(style, sys.stderr)
     if style == "bar":
         with _Bars() as bars:
             return _sync(vault, keep_model, bars.show)
@@ -89,7 +89,7 @@ def sync_with_progress(
     return _sync(vault, keep_model, LineReporter(style, sys.stderr, every).show)
 
 
-def _sync(vault: Vault, keep_model: bool, show: Any) -> Any:
+def _sync(vault: Vault, keep_model: bool, show: Callable[[PhaseLine], None]) -> SyncReport:
     started = time.monotonic()
 
     def elapsed() -> float:

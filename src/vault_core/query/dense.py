@@ -27,6 +27,7 @@ from vault_core.index.store import Store, vector_matrix
 
 log = logging.getLogger("nvault.dense")
 SCAN_BATCH = 1024  # rows per scanned batch while the matrix is built
+CLOSE_WAIT_S = 60.0  # a batch takes well under a second; a stuck read must not hang the exit
 _LIVE: weakref.WeakSet[DenseMatrix] = weakref.WeakSet()  # stopped at exit (see `close`)
 
 
@@ -57,7 +58,9 @@ class DenseMatrix:
         self._closed.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join()
+            thread.join(CLOSE_WAIT_S)  # the scan stops after its current batch
+            if thread.is_alive():
+                log.warning("the vector matrix's scan did not stop within %s s", CLOSE_WAIT_S)
 
     def _stale(self) -> bool:
         snap = self._snapshot
