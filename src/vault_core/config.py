@@ -115,6 +115,10 @@ class VaultConfig(BaseModel):
         default=30.0, gt=0, description="object storage: how long a dead writer blocks the next"
     )
     ignore: list[str] = Field(default_factory=list, description="extra glob patterns to skip")
+    allow_writes: list[str] = Field(
+        default_factory=list,
+        description="folders (relative to the root) where agents may write; user-only, never from the vault",
+    )
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     limits: Limits = Field(default_factory=Limits)
