@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from vault_core.query.names import NameMatch
     from vault_core.vault import Vault
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
 NoteArg = Annotated[
     str,
     Field(

@@ -129,6 +129,16 @@ def move_edits(
     return out
 
 
+def _moved_notes(vault: Vault, old: str, new: str) -> list[tuple[str, str]]:
+    """(old, new) for the file, or for every indexed file under a renamed folder."""
+    if old in vault.catalog:
+        return [(old, new)]
+    prefix = old.rstrip("/") + "/"
+    return [
+        (p, new.rstrip("/") + "/" + p[len(prefix) :]) for p in vault.catalog if p.startswith(prefix)
+    ]
+
+
 def rename_note(
     server: VaultLanguageServer, vault: Vault, t: Target, new_name: str
 ) -> types.WorkspaceEdit:
@@ -253,6 +263,32 @@ def setup(server: VaultLanguageServer) -> None:
                 )
             )
             return None
+
+    @server.feature(
+        types.WORKSPACE_WILL_RENAME_FILES,
+        types.FileOperationRegistrationOptions(
+            filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
+        ),
+    )
+    @guard()
+    def will_rename_files(params: types.RenameFilesParams) -> types.WorkspaceEdit | None:
+        """A rename in the editor's file explorer: the links to the file, rewritten first."""
+        vault = server.session.get(timeout=0)
+        if vault is None:
+            return None
+        by_uri: dict[str, tuple[Doc, list[types.TextEdit]]] = {}
+        for moved in params.files:
+            old, new = server.docs.rel_of(moved.old_uri), server.docs.rel_of(moved.new_uri)
+            if old is None or new is None:
+                continue
+            for old_rel, new_rel in _moved_notes(vault, old, new):
+                for key, (doc, edits) in move_edits(server, vault, old_rel, new_rel).items():
+                    by_uri.setdefault(key, (doc, []))[1].extend(edits)
+        if not by_uri:
+            return None
+        return types.WorkspaceEdit(
+            document_changes=[doc_edit(d.uri, d.version, e) for d, e in by_uri.values()]
+        )
 
     @server.feature(
         types.WORKSPACE_DID_RENAME_FILES,
