@@ -235,3 +235,22 @@ def test_huge_content_is_refused(vault: Vault) -> None:
     with pytest.raises(WriteRefused, match="over 1000 KB"):
         editor(vault).append("notes/other.md", "x" * 1_100_000)
     assert raw(vault, "notes/other.md") == FILES["notes/other.md"].encode()  # type: ignore[union-attr]
+
+
+def test_the_watcher_does_not_index_a_written_file_again(
+    make_vault: Callable[..., Vault],
+) -> None:
+    """The write path indexes the file before returning; the watcher's event for the same
+    write then finds it current (counted by change notifications for the path)."""
+    import time
+
+    vault = make_vault(FILES)
+    vault.start_watching()
+    time.sleep(2.0)  # the watcher's catch-up sync is over
+    seen: list[str] = []
+    vault.on_change(lambda paths: seen.extend(p for p in paths if p == "wiki/new.md"))
+    r = editor(vault).create_note("wiki/new.md", "# New\n\nA note about capybaras.\n")
+    assert r.indexed and seen == ["wiki/new.md"]
+    time.sleep(3.0)  # the watcher's debounce and its sync
+    assert seen == ["wiki/new.md"]
+    assert vault.search("capybaras", mode="keyword")[0].path == "wiki/new.md"

@@ -43,11 +43,11 @@ def _stem(path: str) -> str:
     return name[:-3] if name.lower().endswith(".md") else name
 
 
-def wiki_target(graph: LinkGraph, link: Link, new_rel: str) -> str:
+def wiki_target(graph: LinkGraph, link: Link, old_rel: str, new_rel: str) -> str:
     """The note part for a wiki link to `new_rel`: its name, or its path when the link used
     a path or the name would be ambiguous."""
     keep_ext = link.target.lower().endswith(".md")
-    taken = [p for p in graph.candidates(_stem(new_rel)) if p != new_rel]
+    taken = [p for p in graph.candidates(_stem(new_rel)) if p not in (new_rel, old_rel)]
     base = new_rel[:-3] if new_rel.lower().endswith(".md") else new_rel
     name = base if ("/" in link.target or taken) else _stem(new_rel)
     return f"{name}.md" if keep_ext and not name.lower().endswith(".md") else name
@@ -74,14 +74,14 @@ def _md_path_text(link: Link, new_path: str, source: str) -> tuple[int, int, str
 
 
 def rewrite_link(
-    graph: LinkGraph, link: Link, source: str, new_source: str, new_target: str
+    graph: LinkGraph, link: Link, new_source: str, old_target: str, new_target: str
 ) -> str | None:
     """`link`'s raw text pointing at `new_target` from `new_source`; None: leave it."""
     if link.kind == "wiki":
         match = WIKI_TARGET_RE.match(link.raw)
         if match is None or not link.target:
             return None
-        new = wiki_target(graph, link, new_target)
+        new = wiki_target(graph, link, old_target, new_target)
         return link.raw[: match.start(2)] + new + link.raw[match.end(2) :]
     span = _md_path_text(link, new_target, new_source)
     if span is None:
@@ -114,9 +114,9 @@ def plan_move(
                     not link.target or link.target.strip().casefold() in aliases
                 ):
                     continue
-                new = rewrite_link(graph, link, source, new_source, new_rel)
+                new = rewrite_link(graph, link, new_source, old_rel, new_rel)
             elif moved_self and link.kind == "markdown" and link.target:
-                new = rewrite_link(graph, link, source, new_source, res.target)
+                new = rewrite_link(graph, link, new_source, res.target, res.target)
             else:
                 continue
             if new is not None and new != link.raw:
