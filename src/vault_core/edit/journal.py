@@ -116,6 +116,11 @@ class Journal:
     def recover(self) -> list[str]:
         """Roll back writes a killed process left pending; one sentence per entry."""
         said = []
+        if self.folder.is_dir():  # killed before its entry existed: no file was touched yet
+            sweep_temps(self.folder, ["x"])
+            for pack in self.folder.glob("*.pack"):
+                if not pack.with_suffix(".json").exists():
+                    pack.unlink(missing_ok=True)
         for entry in self.entries():
             if entry.state != "pending":
                 continue
