@@ -118,3 +118,61 @@ def known_failure(exc: BaseException) -> str | None:
             "rebuild it from your notes."
         )
     return None
+
+
+# -- the write path (vault_core/edit) ----------------------------------------------------------
+
+
+class WriteRefused(VaultError):
+    """A write that nvault will not do as asked; nothing was written."""
+
+
+class WritesNotAllowed(WriteRefused):
+    """The path lies outside the folders the user enabled writes for (or in a reserved folder)."""
+
+
+class BadNotePath(WriteRefused):
+    """A file name nvault will not create (control characters, Windows-reserved, case clash)."""
+
+
+class VersionConflict(WriteRefused):
+    """The file changed since the caller read it: re-read, then retry with `current_version`."""
+
+    def __init__(self, path: str, expected: str | None, current: str | None) -> None:
+        now = current or "(no file)"
+        super().__init__(
+            f"{path} changed since you read it (you passed version {expected}, it is now "
+            f"{now}); nothing was written: read it again, then retry with version {now}."
+        )
+        self.path, self.expected, self.current = path, expected, current
+
+
+class TargetNotFound(WriteRefused):
+    """A heading, block or frontmatter key that is not in the note; lists what is."""
+
+    def __init__(self, path: str, what: str, candidates: list[str]) -> None:
+        names = "; ".join(candidates[:30]) or "(none)"
+        super().__init__(
+            f"{path} has no {what}; nothing was written. It has: {names}. "
+            "Call document_map to see every target."
+        )
+        self.path, self.what, self.candidates = path, what, candidates
+
+
+class AmbiguousTarget(WriteRefused):
+    """A heading path that matches more than one section: the caller must pick one."""
+
+    def __init__(self, path: str, what: str, candidates: list[str]) -> None:
+        super().__init__(
+            f"{what} matches {len(candidates)} places in {path}: {'; '.join(candidates[:30])}. "
+            "Nothing was written: pass the longer heading path of the one you mean."
+        )
+        self.path, self.what, self.candidates = path, what, candidates
+
+
+class CountMismatch(WriteRefused):
+    """`replace_text` found the text a different number of times than the caller expected."""
+
+
+class UndoRefused(WriteRefused):
+    """The file changed after the write: undoing would lose that change."""

@@ -11,6 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from vault_core.config import VaultConfig
+from vault_core.edit.atomic import read_or_none
+from vault_core.edit.editor import Editor
+from vault_core.edit.journal import Journal
+from vault_core.edit.paths import WritePolicy
+from vault_core.edit.splice import sha256
 from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
 from vault_core.linking.health import GraphReport, graph_health
 from vault_core.linking.mentions import Mention, unlinked_mentions
@@ -45,6 +50,10 @@ class Vault(VaultIndex):
     ) -> None:
         super().__init__(config, writer=writer, create=create)
         self.service = QueryService(config.index_path, self.answer)
+        if self.is_writer:  # a write a kill interrupted is rolled back before anything reads
+            rolled = Journal(self.root).recover()
+            if rolled:
+                self.notice = " ".join([*([self.notice] if self.notice else []), *rolled])
         if watch:
             self.start_watching()
 
@@ -91,6 +100,24 @@ class Vault(VaultIndex):
             self.embedding_state,
             admit,
         )
+
+    def editor(self, allow: list[str] | None = None) -> Editor:
+        """The write path, allowed in `allow` (default: the user's `allow_writes`) only."""
+        policy = WritePolicy(self.root, self.config.allow_writes if allow is None else allow)
+        return Editor(self.root, policy, lambda: self.graph, self.reindex_written)
+
+    def version_of(self, path: str) -> str | None:
+        """sha256 of the file's bytes (what edits take as `version`); None without a file."""
+        data = read_or_none(self.root / self.relpath(path))
+        return None if data is None else sha256(data)
+
+    def reindex_written(self, paths: list[str]) -> bool:
+        """The files a write touched, indexed before the write returns (writer only; a reader
+        leaves them to the writer's watcher). The watcher's own event then finds them current."""
+        if not self.is_writer:
+            return False
+        self.sync(paths)
+        return True
 
     def close(self) -> None:
         self.service.stop()

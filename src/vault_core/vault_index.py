@@ -250,8 +250,7 @@ class VaultIndex(SelfHealing, EmbeddingPhase):
             if progress:
                 progress(done, total, path)
 
-        # Copy-on-write: readers in other threads iterate the published catalog while we sync.
-        work = dict(self._catalog)
+        work: dict[str, NoteRecord] = {}
 
         def committed(paths: list[str]) -> None:
             self._check_lease()  # a writer whose lease lapsed stops before its next commit
@@ -260,6 +259,10 @@ class VaultIndex(SelfHealing, EmbeddingPhase):
             self._notify(paths)
 
         with self._write_mutex:
+            # Copy-on-write: readers in other threads iterate the published catalog while we
+            # sync. Copied under the mutex, so a sync that waited (the watcher, after an
+            # agent's write was indexed) sees that write's rows and does not index it again.
+            work.update(self._catalog)
             whole = paths is None
             if whole:
                 self.progress = IndexProgress(active=True, phase="scanning")

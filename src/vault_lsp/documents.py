@@ -221,22 +221,6 @@ def anchor_span(link: Link) -> tuple[int, int] | None:
     return at + 1, at + 1 + (found.end() if found else 0)
 
 
-def md_raw_path(link: Link) -> str:
-    """The path part of a Markdown link's destination exactly as written (`Space%20Manager.md`)."""
-    dest = link.raw[link.raw.index("](") + 2 : -1].strip()
-    if dest.startswith("<"):
-        dest = dest[1 : dest.find(">")] if ">" in dest else dest[1:]
-    else:
-        dest = dest.split(None, 1)[0] if dest else dest
-    return dest.split("#", 1)[0]
-
-
-def md_dest(path: str, source: str) -> str:
-    """Relative destination for a `[text](dest)` link from `source` to `path`."""
-    rel = posixpath.relpath(path, posixpath.dirname(source) or ".")
-    return quote(rel, safe="/#^.-_~")
-
-
 def format_link(
     link: Link,
     target: str,

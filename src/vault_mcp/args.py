@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 PATH_MAX = 1000  # a folder or glob argument; globs are bounded further (vault_core.globs)
 NAME_MAX = 500  # a tag or heading
 TagArg = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
 NoteArg = Annotated[
     str,
     Field(

@@ -67,6 +67,7 @@ class VaultHost:
     def __init__(self, *, watch: bool = True, index: IndexChoice | None = None) -> None:
         self.watch = watch
         self.index = index or IndexChoice()
+        self.allow_writes: list[str] = []  # folders the user enabled writes for (--allow-writes)
         self.root: Path | None = None
         self.root_source = "none"
         self.error: str | None = None

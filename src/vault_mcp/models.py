@@ -87,6 +87,9 @@ class NoteText(BaseModel):
     total_lines: int
     citation: str
     content: str = Field(description="the text, each line prefixed with its 1-based number")
+    version: str | None = Field(
+        default=None, description="sha256 of the file's bytes: pass it to an edit tool"
+    )
     ambiguous: list[NameCandidate] = AMBIGUOUS
     from_index: bool = Field(
         default=False,

@@ -123,9 +123,13 @@ class VaultMCP(MCPServer):
 
 def build_server(host: VaultHost) -> VaultMCP:
     from vault_mcp.tools import register_tools
+    from vault_mcp.write_tools import register_read_map, register_write_tools
 
     mcp = VaultMCP(host)
     register_tools(mcp, host)
+    register_read_map(mcp, host)
+    if host.allow_writes:
+        register_write_tools(mcp, host)
 
     @mcp.resource(
         "note://{+path}",
@@ -217,6 +221,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="never index: search the index another process writes (e.g. a team's, on s3://)",
     )
     parser.add_argument(
+        "--allow-writes",
+        action="append",
+        default=[],
+        metavar="FOLDER",
+        help="let agents write notes in FOLDER (relative to the root; repeatable; '.' for all). "
+        "Off by default; ignored with --read-only, and over --http without --token and --root",
+    )
+    parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
     return parser.parse_args(argv)
@@ -256,6 +268,20 @@ def serve_http(mcp: VaultMCP, port: int, path: str, token: str | None = None) ->
     anyio.run(lambda: server.serve(sockets=[sock]))
 
 
+def writes_allowed(args: argparse.Namespace) -> list[str]:
+    """The folders agents may write in: none unless the user passed --allow-writes, and never
+    on a read-only server or over HTTP without a token and an explicit --root."""
+    if not args.allow_writes:
+        return []
+    if args.read_only:
+        log.warning("--allow-writes ignored: a --read-only server never writes")
+        return []
+    if args.http and not (args.token and args.root):
+        log.warning("--allow-writes ignored: over --http writes need --token and --root")
+        return []
+    return list(args.allow_writes)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Serve until the client leaves; the exit code (vault_mcp.launch ends the process)."""
     args = parse_args(argv)
@@ -282,6 +308,7 @@ def run(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    host.allow_writes = writes_allowed(args)
     if root is not None:
         if not root.expanduser().is_dir():
             log.error("vault root %s is not a folder", root)

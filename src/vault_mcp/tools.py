@@ -208,6 +208,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 citation=f"{content.path}:{span}",
                 content=content.numbered(),
                 ambiguous=candidates(found),
+                version=vault.version_of(content.path),
             )
 
         note = await host.run(ctx.session, run)
@@ -216,6 +217,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             "title": note.title,
             "citation": note.citation,
             "lines": f"{note.start_line}-{note.end_line} of {note.total_lines}",
+            "version": note.version or "",
         }
         if note.from_index:
             fields["file"] = "not on this machine: the indexed text, chunk by chunk"

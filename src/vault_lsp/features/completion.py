@@ -22,10 +22,11 @@ from urllib.parse import quote, unquote
 
 from lsprotocol import types
 
+from vault_core.edit.links import md_dest
 from vault_core.index.link_graph import LinkGraph
 from vault_core.parse.anchors import heading_slugs
 from vault_lsp.common import guard
-from vault_lsp.documents import Doc, md_dest
+from vault_lsp.documents import Doc
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault

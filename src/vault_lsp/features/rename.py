@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from vault_core.edit.links import md_raw_path, plan_move, sources_for_move
 from vault_core.index.link_graph import anchor_heading, heading_key, uses_slug
 from vault_core.parse.anchors import slugify
 from vault_core.parse.markdown import Heading, Link
 from vault_lsp.common import guard
-from vault_lsp.documents import Doc, anchor_span, format_link, md_dest, md_raw_path
+from vault_lsp.documents import Doc, anchor_span, format_link
 from vault_lsp.features.code_actions import BAD_NAME, doc_edit
 from vault_lsp.features.navigation import headings_of, links_to
 
@@ -107,14 +108,35 @@ def _link_target(
     return Target("note", res.target, doc.link_range(link), _stem(res.target))
 
 
-def _new_target(vault: Vault, link: Link, source: str, new_rel: str) -> str:
-    if link.kind == "markdown":
-        return md_dest(new_rel, source)
-    new_stem = _stem(new_rel)
-    taken = [p for p in vault.graph.candidates(new_stem) if p != new_rel]
-    if "/" in link.target or taken:
-        return new_rel[:-3]
-    return new_stem
+def move_edits(
+    server: VaultLanguageServer, vault: Vault, old_rel: str, new_rel: str
+) -> dict[str, tuple[Doc, list[types.TextEdit]]]:
+    """The link rewrites of moving `old_rel` to `new_rel` (vault_core's one planner, on the
+    text the user sees: open buffers win over disk), as TextEdits per document uri."""
+    graph = vault.graph
+    open_rels = [r for u in server.docs.open_uris() if (r := server.docs.rel_of(u)) is not None]
+    docs: dict[str, Doc] = {}
+    for rel in sources_for_move(graph, old_rel, open_rels):
+        doc = server.docs.for_rel(rel)
+        if doc is not None and doc.parsed is not None:
+            docs[rel] = doc
+    out: dict[str, tuple[Doc, list[types.TextEdit]]] = {}
+    texts = {rel: doc.text.source for rel, doc in docs.items()}
+    for rw in plan_move(graph, old_rel, new_rel, texts):
+        doc = docs[rw.source]
+        rng = doc.text.range(rw.line - 1, rw.start_col, rw.line - 1, rw.end_col)
+        out.setdefault(doc.uri, (doc, []))[1].append(types.TextEdit(range=rng, new_text=rw.new))
+    return out
+
+
+def _moved_notes(vault: Vault, old: str, new: str) -> list[tuple[str, str]]:
+    """(old, new) for the file, or for every indexed file under a renamed folder."""
+    if old in vault.catalog:
+        return [(old, new)]
+    prefix = old.rstrip("/") + "/"
+    return [
+        (p, new.rstrip("/") + "/" + p[len(prefix) :]) for p in vault.catalog if p.startswith(prefix)
+    ]
 
 
 def rename_note(
@@ -131,51 +153,19 @@ def rename_note(
     )
     if new_rel != t.path and (vault.root / new_rel).exists():
         raise ValueError(f"{new_rel} already exists")
-    note = vault.catalog[t.path]
-    aliases = {a.casefold() for a in note.aliases} - {note.stem.casefold()}
-    changes: list[types.TextDocumentEdit | types.RenameFile] = []
-    for doc, links in links_to(server, vault, t.path):
-        edits = []
-        for link in links:
-            if link.kind == "wiki" and (
-                not link.target or link.target.strip().casefold() in aliases
-            ):
-                continue
-            edits.append(
-                types.TextEdit(
-                    range=doc.link_range(link),
-                    new_text=format_link(link, _new_target(vault, link, doc.rel or "", new_rel)),
-                )
+    by_uri = move_edits(server, vault, t.path, new_rel) if new_rel != t.path else {}
+    if t.title_line is not None:
+        own = server.docs.for_rel(t.path)
+        if own is not None and own.parsed is not None:
+            h1 = next(h for h in own.parsed.headings if h.line - 1 == t.title_line)
+            title = types.TextEdit(
+                range=_heading_span(own, t.title_line, h1.text),
+                new_text=new_name.rsplit("/", 1)[-1],
             )
-        if doc.rel == t.path and t.title_line is not None:
-            h1 = next(h for h in doc.parsed.headings if h.line - 1 == t.title_line)  # type: ignore[union-attr]
-            edits.append(
-                types.TextEdit(
-                    range=_heading_span(doc, t.title_line, h1.text),
-                    new_text=new_name.rsplit("/", 1)[-1],
-                )
-            )
-        if edits:
-            changes.append(doc_edit(doc.uri, doc.version, edits))
-    if t.title_line is not None and not any(
-        isinstance(c, types.TextDocumentEdit) and c.text_document.uri == server.docs.uri_of(t.path)
-        for c in changes
-    ):
-        doc = server.docs.for_rel(t.path)
-        if doc is not None and doc.parsed is not None:
-            h1 = next(h for h in doc.parsed.headings if h.line - 1 == t.title_line)
-            changes.append(
-                doc_edit(
-                    doc.uri,
-                    doc.version,
-                    [
-                        types.TextEdit(
-                            range=_heading_span(doc, t.title_line, h1.text),
-                            new_text=new_name.rsplit("/", 1)[-1],
-                        )
-                    ],
-                )
-            )
+            by_uri.setdefault(own.uri, (own, []))[1].append(title)
+    changes: list[types.TextDocumentEdit | types.RenameFile] = [
+        doc_edit(doc.uri, doc.version, edits) for doc, edits in by_uri.values() if edits
+    ]
     if new_rel != t.path:
         changes.append(
             types.RenameFile(
@@ -273,6 +263,32 @@ def setup(server: VaultLanguageServer) -> None:
                 )
             )
             return None
+
+    @server.feature(
+        types.WORKSPACE_WILL_RENAME_FILES,
+        types.FileOperationRegistrationOptions(
+            filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
+        ),
+    )
+    @guard()
+    def will_rename_files(params: types.RenameFilesParams) -> types.WorkspaceEdit | None:
+        """A rename in the editor's file explorer: the links to the file, rewritten first."""
+        vault = server.session.get(timeout=0)
+        if vault is None:
+            return None
+        by_uri: dict[str, tuple[Doc, list[types.TextEdit]]] = {}
+        for moved in params.files:
+            old, new = server.docs.rel_of(moved.old_uri), server.docs.rel_of(moved.new_uri)
+            if old is None or new is None:
+                continue
+            for old_rel, new_rel in _moved_notes(vault, old, new):
+                for key, (doc, edits) in move_edits(server, vault, old_rel, new_rel).items():
+                    by_uri.setdefault(key, (doc, []))[1].extend(edits)
+        if not by_uri:
+            return None
+        return types.WorkspaceEdit(
+            document_changes=[doc_edit(d.uri, d.version, e) for d, e in by_uri.values()]
+        )
 
     @server.feature(
         types.WORKSPACE_DID_RENAME_FILES,
