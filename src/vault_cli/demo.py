@@ -21,7 +21,6 @@ from rich.markup import escape
 from rich.text import Text
 
 from vault_cli.common import Commands, console
-from vault_cli.output import marked, print_text
 
 if TYPE_CHECKING:
     from vault_core.query.answer import SearchAnswer
@@ -59,7 +58,8 @@ def _top(answer: SearchAnswer, n: int) -> SearchAnswer:
 
 
 def run_demo(root: Path) -> None:
-    from vault_core.query.answer import SearchRequest  # the engine: not for `nvault --help`
+    from vault_cli.output import marked, print_text  # the engine: not for `nvault --help`
+    from vault_core.query.answer import SearchRequest
     from vault_core.vault import Vault
 
     started = time.monotonic()

@@ -22,9 +22,9 @@ from vault_cli.common import (
     open_vault,
     vault_config,
 )
-from vault_cli.output import FORMATS
+from vault_cli.formats import FORMATS
 from vault_core.errors import NoteNotFound, VaultError, describe_failure
-from vault_core.query.syntax import SYNTAX_HELP
+from vault_core.query.syntax_help import SYNTAX_HELP
 
 if TYPE_CHECKING:
     from vault_core.results import VaultStatus

@@ -11,19 +11,18 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from vault_cli.common import console, err_console
+from vault_cli.formats import Format
 from vault_core.query.matching import query_terms, term_spans
 
 if TYPE_CHECKING:  # the answer's models pull in the search engine; `--help` must not
     from vault_core.query.answer import SearchAnswer
     from vault_core.query.search import SearchHit
 
-Format = Literal["text", "json", "jsonl", "csv", "md", "files", "vimgrep"]
-FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "csv", "md", "files", "vimgrep")
 CSV_FIELDS = ["rank", "citation", "path", "start_line", "end_line", "title", "section", "score"]
 
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 
 from vault_core.query.relevance import Relevance, assess, confident_hits
 from vault_core.query.search import Mode, SearchFilters, SearchHit
-from vault_core.query.syntax import SYNTAX_HELP, ParsedQuery, parse_query
+from vault_core.query.syntax import ParsedQuery, parse_query
+from vault_core.query.syntax_help import SYNTAX_HELP
 from vault_core.results import IndexProgress
 
 __all__ = ["SYNTAX_HELP", "SearchAnswer", "SearchRequest", "build_answer"]

@@ -25,10 +25,6 @@ from vault_core.query.filters import SearchFilters
 
 FILTER_KEYS = ("tag", "path", "type", "after", "before")
 TYPE_ALIASES = {"note": "md", "notes": "md", "markdown": "md", "htm": "html", "text": "txt"}
-SYNTAX_HELP = (
-    'words, "exact phrase", -excluded, a OR b, tag:x, path:folder/, type:pdf, '
-    "after:2025-01-01, before:2025-12-31"
-)
 
 
 class QuerySyntaxError(VaultError):

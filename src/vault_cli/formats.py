@@ -1,0 +1,7 @@
+"""The output formats `nvault search --format` knows; light, so the parser is built without the
+engine (vault_cli/output.py renders them)."""
+
+from typing import Literal
+
+Format = Literal["text", "json", "jsonl", "csv", "md", "files", "vimgrep"]
+FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "csv", "md", "files", "vimgrep")
