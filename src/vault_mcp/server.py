@@ -28,6 +28,7 @@ from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
 from vault_core.config import ROOT_ENV, IndexChoice, choose_root
+from vault_core.trust import UserConfig
 from vault_mcp.args import within
 from vault_mcp.auth import TOKEN_ENV, BearerTokenMiddleware
 from vault_mcp.host import VaultHost
@@ -268,10 +269,13 @@ def serve_http(mcp: VaultMCP, port: int, path: str, token: str | None = None) ->
     anyio.run(lambda: server.serve(sockets=[sock]))
 
 
-def writes_allowed(args: argparse.Namespace) -> list[str]:
-    """The folders agents may write in: none unless the user passed --allow-writes, and never
+def writes_allowed(args: argparse.Namespace, root: Path | None) -> list[str]:
+    """The folders agents may write in: none unless the user allowed them (--allow-writes, or
+    `allow_writes` in the user's own config for this vault; never the vault's config), and never
     on a read-only server or over HTTP without a token and an explicit --root."""
-    if not args.allow_writes:
+    from_user = UserConfig.load().for_vault(root).get("allow_writes", []) if root else []
+    allowed = list(dict.fromkeys([*(args.allow_writes or []), *from_user]))
+    if not allowed:
         return []
     if args.read_only:
         log.warning("--allow-writes ignored: a --read-only server never writes")
@@ -279,7 +283,7 @@ def writes_allowed(args: argparse.Namespace) -> list[str]:
     if args.http and not (args.token and args.root):
         log.warning("--allow-writes ignored: over --http writes need --token and --root")
         return []
-    return list(args.allow_writes)
+    return allowed
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -308,7 +312,7 @@ def run(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    host.allow_writes = writes_allowed(args)
+    host.allow_writes = writes_allowed(args, root)
     if root is not None:
         if not root.expanduser().is_dir():
             log.error("vault root %s is not a folder", root)

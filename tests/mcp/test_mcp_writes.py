@@ -4,6 +4,7 @@ moves that rewrite links, and the LLM-wiki loop (ingest a PDF, summarise, link, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,6 +77,31 @@ def test_writes_are_off_without_the_flag_and_on_a_read_only_server(root: Path) -
         assert not names & WRITE_TOOLS and "document_map" in names
     with SyncClient(server_params(root, "--read-only", "--allow-writes", "wiki")) as c:
         assert not tool_names(c) & WRITE_TOOLS
+
+
+def test_the_users_own_config_enables_writes_and_the_vaults_cannot(
+    root: Path, tmp_path: Path
+) -> None:
+    """`allow_writes` in ~/.config/nvault for this vault lists the write tools; the same key in
+    the vault's own .nvault/config.toml (a cloned repo) lists none."""
+    user = tmp_path / "xdg"
+    (user / "nvault").mkdir(parents=True)
+    (user / "nvault/config.toml").write_text(
+        f'[vaults.{json.dumps(str(root.resolve()))}]\nallow_writes = ["wiki"]\n'
+    )
+    with SyncClient(server_params(root, "--no-watch", env={"XDG_CONFIG_HOME": str(user)})) as c:
+        assert tool_names(c) >= WRITE_TOOLS
+    vault_file = root / ".nvault/config.toml"
+    before = vault_file.read_bytes() if vault_file.exists() else None
+    vault_file.write_text('allow_writes = ["wiki"]\n')
+    try:
+        with SyncClient(server_params(root, "--no-watch")) as c:
+            assert not tool_names(c) & WRITE_TOOLS
+    finally:
+        if before is None:
+            vault_file.unlink()
+        else:
+            vault_file.write_bytes(before)
 
 
 def test_stale_version_is_a_conflict_carrying_the_current_version(
