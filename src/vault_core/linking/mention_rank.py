@@ -1,0 +1,241 @@
+"""Unlinked mentions worth acting on: one suggestion per target note, ranked.
+
+`unlinked_mentions` (mentions.py) finds every place a note names another; this groups them into
+one suggestion per target at its first occurrence (the Zettelkasten convention: link once) and
+scores each by how specific the name is, whether the passage is about the target, and whether the
+word is used in the target's sense. The default list keeps the few best above a threshold, so an
+agent or a writer can act on it without wading through "server" and "page". Lint, the LSP's
+"link this mention" action, `analyze`'s candidate links and `related()`'s mention signal all read
+this module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from vault_core.linking.mentions import (
+    SENTENCE_START_RE,
+    Mention,
+    _matcher,
+    _name_key,
+    _WordRarity,
+    unlinked_mentions,
+)
+from vault_core.linking.related_index import NoteIndex, note_index
+
+if TYPE_CHECKING:
+    from vault_core.vault_index import VaultIndex
+
+DEFAULT_LIMIT = 5  # suggestions per note in the default list
+THRESHOLD = 0.5  # the default list keeps suggestions scored at least this
+# weights of the score's logit (hand-set on the tuning labels, bench/labels/mentions-*.jsonl)
+BIAS = -2.0
+W_SPECIFIC = 2.5
+W_TOPIC = 3.0
+W_NAME = 1.5
+W_GENERIC = -2.5
+W_LINKED_AS = 2.0
+TOPIC_FLOOR = 0.25  # MiniLM cosine at which a passage starts to read as about the target
+TOPIC_SPAN = 0.35  # ...and this much above the floor counts as fully on topic
+
+
+class MentionPlace(BaseModel):
+    """Another occurrence of the same name in the same note."""
+
+    line: int = Field(description="1-based")
+    start_col: int = Field(description="0-based, inclusive")
+    end_col: int = Field(description="0-based, exclusive")
+    text: str
+
+
+class RankedMention(Mention):
+    """One suggestion: link `target` at its first unlinked mention in `path`."""
+
+    title: str = Field(description="the target note's title")
+    others: list[MentionPlace] = Field(
+        default_factory=list, description="later occurrences of the same target in this note"
+    )
+    score: float = Field(description="0-1: how likely a writer would link this mention")
+    specificity: float = Field(description="0-1: rare, multi-word, proper-noun or alias names")
+    topicality: float | None = Field(
+        description="0-1: the mentioning passage is about the target (None before vectors)"
+    )
+    generic: bool = Field(description="a common word of the vault, not written as a name")
+    reasons: list[str] = Field(default_factory=list)
+    shown: bool = Field(description="in the default list (top few above the threshold)")
+
+
+@dataclass
+class MentionGroup:
+    """Every unlinked occurrence of one target in one note, first first."""
+
+    target: str
+    places: list[Mention]
+
+
+def mention_groups(vault: VaultIndex, path: str, text: str | None = None) -> list[MentionGroup]:
+    """Every note `path` names in plain text, one group per target in order of first mention."""
+    groups: dict[str, MentionGroup] = {}
+    for m in unlinked_mentions(vault, path, text, strict=False):
+        groups.setdefault(m.target, MentionGroup(m.target, [])).places.append(m)
+    return list(groups.values())
+
+
+def ranked_mentions(
+    vault: VaultIndex,
+    path: str,
+    text: str | None = None,
+    *,
+    show_all: bool = False,
+    limit: int = DEFAULT_LIMIT,
+    threshold: float = THRESHOLD,
+) -> list[RankedMention]:
+    """One suggestion per mentioned note, best first. By default only the `limit` best scoring
+    at least `threshold` and not linked elsewhere in the note; `show_all` returns every one,
+    scored, with `shown` saying which the default keeps."""
+    groups = mention_groups(vault, path, text)
+    if not groups:
+        return []
+    scorer = _Scorer(vault, path, text)
+    ranked = sorted(
+        (scorer.score(g) for g in groups), key=lambda r: (-r.score, r.line, r.start_col)
+    )
+    kept = 0
+    for r in ranked:
+        if r.score >= threshold and not r.already_linked and kept < limit:
+            r.shown = True
+            kept += 1
+    return ranked if show_all else [r for r in ranked if r.shown]
+
+
+class _Scorer:
+    """The features of one note's mention groups, from the vault's in-memory indexes."""
+
+    def __init__(self, vault: VaultIndex, path: str, text: str | None) -> None:
+        self.vault, self.path = vault, path
+        self.matcher = _matcher(vault)
+        self.rarity = _WordRarity(vault)
+        self.index: NoteIndex = note_index(vault)
+        self.n_notes = max(len(self.index.paths), 2)
+        self.chunks = self.index.chunk_rows(path) if path in self.index.pos else np.zeros(0, int)
+        self.nbrs = (self.index.out[path] | self.index.inc[path]) - {path}
+        if text is None:
+            try:
+                text = (vault.root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+        self.lines = text.split("\n")
+        # places that read as the note's name (mentions._reads_as_name)
+        self.named = {(m.line, m.start_col, m.target) for m in unlinked_mentions(vault, path, text)}
+
+    def score(self, group: MentionGroup) -> RankedMention:
+        first = group.places[0]
+        target = group.target
+        reasons: list[str] = []
+        spec = self._specificity(group, reasons)
+        generic = self._generic(group)
+        topic = self._topicality(group)
+        linked_as = self._linked_as(group)
+        shared = len(self.nbrs & (self.index.out[target] | self.index.inc[target]))
+        logit = BIAS + W_SPECIFIC * spec + W_NAME * self._as_name(group)
+        if topic is not None:
+            logit += W_TOPIC * topic
+            if topic >= 0.5:
+                reasons.append("the passage is about it")
+        if shared:
+            logit += min(shared, 3) * 0.5
+            reasons.append(f"{shared} shared neighbour{'s' if shared != 1 else ''}")
+        if linked_as:
+            logit += W_LINKED_AS
+            reasons.append("the vault links it by this word")
+        if generic:
+            logit += W_GENERIC
+            reasons.append("a common word here, used in passing")
+        if len(group.places) > 1:
+            reasons.append(f"mentioned {len(group.places)} times")
+        return RankedMention(
+            **first.model_dump(),
+            title=self.index.records[target].title
+            if target in self.index.records
+            else first.link_text,
+            others=[
+                MentionPlace(line=m.line, start_col=m.start_col, end_col=m.end_col, text=m.text)
+                for m in group.places[1:]
+            ],
+            score=round(1.0 / (1.0 + math.exp(-logit)), 4),
+            specificity=round(spec, 4),
+            topicality=None if topic is None else round(topic, 4),
+            generic=generic,
+            reasons=reasons,
+            shown=False,
+        )
+
+    def _as_name(self, group: MentionGroup) -> bool:
+        return any((m.line, m.start_col, m.target) in self.named for m in group.places)
+
+    def _specificity(self, group: MentionGroup, reasons: list[str]) -> float:
+        """Rare words, several words, a capitalised name mid-sentence, the note's own file name."""
+        key = _name_key(group.places[0].text) or ()
+        words = [t for t in key if t[0].isalnum() or t[0] == "_"]
+        df = min((self.rarity.notes_using(w) for w in words), default=self.n_notes)
+        rare = 1.0 - math.log1p(df) / math.log1p(self.n_notes)
+        spec = 0.6 * rare
+        if len(words) > 1:
+            spec += 0.3
+            reasons.append("a multi-word name")
+        if any(self._proper(m) for m in group.places):
+            spec += 0.2
+            reasons.append("written as a proper name")
+        if rare >= 0.6:
+            reasons.append("a rare name in this vault")
+        return min(spec, 1.0)
+
+    def _proper(self, m: Mention) -> bool:
+        line = self._line(m)
+        if line is None or not m.text[:1].isupper():
+            return False
+        return not SENTENCE_START_RE.search(line[: m.start_col]) or any(
+            c.isupper() for c in m.text[1:]
+        )
+
+    def _generic(self, group: MentionGroup) -> bool:
+        """A one-word name that most notes use as a plain word, never written as a name here."""
+        key = _name_key(group.places[0].text) or ()
+        words = [t for t in key if t[0].isalnum() or t[0] == "_"]
+        if len(words) != 1 or any(self._proper(m) for m in group.places):
+            return False
+        return self.rarity.common(words[0])
+
+    def _linked_as(self, group: MentionGroup) -> bool:
+        key = _name_key(group.places[0].text)
+        return key is not None and self.matcher.linked_as.get((key, group.target), 0) >= 2
+
+    def _topicality(self, group: MentionGroup) -> float | None:
+        """The best cosine between a mentioning passage and the target note, scaled to 0-1."""
+        index = self.index
+        t = index.pos.get(group.target)
+        if t is None or not index.has_vector[t] or not len(self.chunks):
+            return None
+        target_vec = index.note_vector(t)
+        best = -1.0
+        for chunk in self._chunks_at({m.line for m in group.places}):
+            best = max(best, float(index.vectors(chunk) @ target_vec))
+        if best < -0.5:
+            return None
+        return float(np.clip((best - TOPIC_FLOOR) / TOPIC_SPAN, 0.0, 1.0))
+
+    def _chunks_at(self, lines: set[int]) -> list[int]:
+        index, found = self.index, []
+        for chunk in self.chunks.tolist():
+            start, end = index.chunk_lines(chunk)
+            if any(start <= line <= end for line in lines):
+                found.append(chunk)
+        return found or self.chunks.tolist()[:1]
+
+    def _line(self, m: Mention) -> str | None:
+        return self.lines[m.line - 1] if 0 < m.line <= len(self.lines) else None
