@@ -13,7 +13,7 @@ from typing import Any
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
-from vault_cli import links, study, watch
+from vault_cli import links, lint, study, watch
 from vault_cli.common import Commands, console, emit_json, err_console, open_vault, vault_config
 from vault_core.errors import NoteNotFound, describe_failure
 from vault_core.query.relevance import assess, confident_hits
@@ -262,7 +262,7 @@ for _name, _fn, _setup, _help in (
     COMMANDS[_name] = (_fn, _setup, _help)
 
 
-for _module in (watch, links, study):
+for _module in (watch, links, study, lint):
     COMMANDS.update(_module.COMMANDS)
 
 

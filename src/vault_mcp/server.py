@@ -111,10 +111,12 @@ class VaultMCP(MCPServer):
 
 
 def build_server(host: VaultHost) -> VaultMCP:
+    from vault_mcp.lint_tools import register_lint_tools
     from vault_mcp.tools import register_tools
 
     mcp = VaultMCP(host)
     register_tools(mcp, host)
+    register_lint_tools(mcp, host)
 
     @mcp.resource(
         "note://{+path}",

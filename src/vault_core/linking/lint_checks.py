@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -31,16 +30,16 @@ from vault_core.linking.lint_models import (
     delete_note,
     replace_text,
 )
-from vault_core.linking.mention_rank import ranked_mentions
-from vault_core.linking.related_index import NoteIndex, note_index
+from vault_core.linking.mention_rank import note_vectors, ranked_mentions
+from vault_core.linking.related_index import note_index
 
 INDEX_STEMS = {"index", "_index", "readme", "moc", "home", "contents", "toc"}
 INDEX_WORD_RE = re.compile(r"\b(moc|index|map of content)\b", re.I)
+INDEX_SHARE = 0.5  # an index note lists at least this share of its folder; drift is the rest
 MISSING_PAGE_NOTES = 3  # a name linked from this many notes without a page deserves one
 CLOSE_NAME = 0.85  # difflib ratio above which a broken link's target is a typo of a note's name
 STALE_SLACK_S = 1.0  # mtimes this close are the same moment (file systems round them)
 NEAREST_BLOCK = 512  # notes whose nearest neighbour is computed per matrix product
-_NOTE_VECTORS: WeakKeyDictionary[NoteIndex, np.ndarray] = WeakKeyDictionary()
 
 
 def broken_links(ctx: LintContext) -> list[LintFinding]:
@@ -182,8 +181,8 @@ def index_drift(ctx: LintContext) -> list[LintFinding]:
         folder = posixpath.dirname(path)
         members = folder_notes(ctx, folder, path)
         listed = ctx.out[path] & set(members)
-        if not listed:
-            continue  # a README that lists nothing of its folder is not an index of it
+        if len(listed) < max(2, INDEX_SHARE * len(members)):
+            continue  # a page that lists little of its folder is not (or no longer) its index
         missing = [p for p in members if p not in listed]
         if not missing:
             continue
@@ -325,7 +324,7 @@ def _nearest(ctx: LintContext, paths: list[str]) -> dict[str, str]:
         )
     if not wanted:
         return {}
-    vecs = _note_vectors(index)
+    vecs = note_vectors(index)
     usable = np.flatnonzero(index.has_vector & np.isin(index.paths, list(ctx.notes)))
     found: dict[str, str] = {}
     for a in range(0, len(wanted), NEAREST_BLOCK):
@@ -338,22 +337,6 @@ def _nearest(ctx: LintContext, paths: list[str]) -> dict[str, str]:
             if other != path:
                 found[path] = other
     return found
-
-
-def _note_vectors(index: NoteIndex) -> np.ndarray:
-    """Unit mean-chunk vector per note (zeros for notes without), kept per index version."""
-    cached = _NOTE_VECTORS.get(index)
-    if cached is None:
-        counts = index.chunk_end - index.chunk_start
-        have = np.flatnonzero(counts > 0)
-        cached = np.zeros((len(index.paths), index.dim), np.float32)
-        if len(have):
-            sums = np.add.reduceat(
-                index.vectors(np.arange(index.chunk_end[-1])), index.chunk_start[have]
-            )
-            cached[have] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
-        _NOTE_VECTORS[index] = cached
-    return cached
 
 
 def _new_page_path(name: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from vault_core.index.link_graph import strip_links
 from vault_core.index.terms import STOPWORDS
 from vault_core.linking.lint_models import LintContext, LintFinding, LintLocation, append
-from vault_core.parse.markdown import code_mask, split_frontmatter
+from vault_core.parse.markdown import body_start_line, code_mask
 
 NEGATIONS = frozenset(
     [
@@ -87,7 +87,7 @@ class Claim:
 def claims(text: str) -> list[Claim]:
     """The note's prose sentences (no frontmatter, code or headings), with their words."""
     lines = text.split("\n")
-    _, body_start, _ = split_frontmatter(text)
+    body_start = body_start_line(lines)
     mask = code_mask(lines)
     out: list[Claim] = []
     for i, raw in enumerate(lines):
@@ -144,12 +144,12 @@ def contradiction_candidates(ctx: LintContext) -> list[LintFinding]:
         for b in ctx.out[a]
         if b in ctx.notes and (ctx.in_scope(a) or ctx.in_scope(b))
     }
-    cache: dict[str, list[Claim]] = {}
+    cache: dict[str, _Claims] = {}
 
-    def of(path: str) -> list[Claim]:
+    def of(path: str) -> _Claims:
         if path not in cache:
             text = ctx.text(path)
-            cache[path] = claims(text) if text is not None else []
+            cache[path] = _Claims(claims(text) if text is not None else [])
         return cache[path]
 
     found = []
@@ -174,20 +174,40 @@ def contradiction_candidates(ctx: LintContext) -> list[LintFinding]:
     return found
 
 
-def _compare(mine: list[Claim], theirs: list[Claim]) -> list[tuple[Claim, Claim, str]]:
-    """Near-identical claim pairs with an opposing cue, via an inverted index on their words."""
-    if not mine or not theirs:
-        return []
-    postings: dict[str, list[int]] = defaultdict(list)
-    for j, claim in enumerate(theirs):
-        for w in claim.content:
-            postings[w].append(j)
+class _Claims:
+    """A note's claims with inverted indexes on their words: all of them, and those flagged
+    (negation, antonym or number), since a plain claim can only oppose a flagged one."""
+
+    def __init__(self, items: list[Claim]) -> None:
+        self.items = items
+        self.every: dict[str, list[int]] = defaultdict(list)
+        self.marked: dict[str, list[int]] = defaultdict(list)
+        for j, claim in enumerate(items):
+            flagged = _flagged(claim)
+            for w in claim.content:
+                self.every[w].append(j)
+                if flagged:
+                    self.marked[w].append(j)
+
+
+def _compare(mine: _Claims, theirs: _Claims) -> list[tuple[Claim, Claim, str]]:
+    """Near-identical claim pairs with an opposing cue."""
     out = []
-    for claim in mine:
+    if not theirs.items:
+        return out
+    for claim in mine.items:
+        if len(claim.content) < MIN_SHARED:
+            continue
+        postings = theirs.every if _flagged(claim) else theirs.marked
         shared = Counter(j for w in claim.content for j in postings.get(w, ()))
         for j, n in shared.items():
-            if n >= MIN_SHARED and theirs[j].text != claim.text:
-                why = opposed(claim, theirs[j])
+            other = theirs.items[j]
+            if n >= MIN_SHARED and other.text != claim.text:
+                why = opposed(claim, other)
                 if why:
-                    out.append((claim, theirs[j], why))
+                    out.append((claim, other, why))
     return out
+
+
+def _flagged(claim: Claim) -> bool:
+    return claim.negated or bool(claim.cues) or bool(claim.numbers)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -24,7 +25,7 @@ from vault_core.linking.mentions import (
     _matcher,
     _name_key,
     _WordRarity,
-    unlinked_mentions,
+    scan_mentions,
 )
 from vault_core.linking.related_index import NoteIndex, note_index
 
@@ -76,13 +77,16 @@ class MentionGroup:
 
     target: str
     places: list[Mention]
+    as_name: list[bool]  # per place: reads as the note's name (mentions._reads_as_name)
 
 
 def mention_groups(vault: VaultIndex, path: str, text: str | None = None) -> list[MentionGroup]:
     """Every note `path` names in plain text, one group per target in order of first mention."""
     groups: dict[str, MentionGroup] = {}
-    for m in unlinked_mentions(vault, path, text, strict=False):
-        groups.setdefault(m.target, MentionGroup(m.target, [])).places.append(m)
+    for m, as_name in scan_mentions(vault, path, text):
+        group = groups.setdefault(m.target, MentionGroup(m.target, [], []))
+        group.places.append(m)
+        group.as_name.append(as_name)
     return list(groups.values())
 
 
@@ -119,7 +123,7 @@ class _Scorer:
     def __init__(self, vault: VaultIndex, path: str, text: str | None) -> None:
         self.vault, self.path = vault, path
         self.matcher = _matcher(vault)
-        self.rarity = _WordRarity(vault)
+        self.rarity = _WordRarity(vault, self.matcher.notes_using)
         self.index: NoteIndex = note_index(vault)
         self.n_notes = max(len(self.index.paths), 2)
         self.chunks = self.index.chunk_rows(path) if path in self.index.pos else np.zeros(0, int)
@@ -130,8 +134,7 @@ class _Scorer:
             except OSError:
                 text = ""
         self.lines = text.split("\n")
-        # places that read as the note's name (mentions._reads_as_name)
-        self.named = {(m.line, m.start_col, m.target) for m in unlinked_mentions(vault, path, text)}
+        self.chunk_lines = self._chunk_lines()
 
     def score(self, group: MentionGroup) -> RankedMention:
         first = group.places[0]
@@ -176,7 +179,11 @@ class _Scorer:
         )
 
     def _as_name(self, group: MentionGroup) -> bool:
-        return any((m.line, m.start_col, m.target) in self.named for m in group.places)
+        return any(group.as_name)
+
+    def _chunk_lines(self) -> list[tuple[int, int, int]]:
+        """(chunk, first line, last line) of this note's chunks, read once."""
+        return [(c, *self.index.chunk_lines(c)) for c in self.chunks.tolist()]
 
     def _specificity(self, group: MentionGroup, reasons: list[str]) -> float:
         """Rare words, several words, a capitalised name mid-sentence, the note's own file name."""
@@ -219,23 +226,32 @@ class _Scorer:
         """The best cosine between a mentioning passage and the target note, scaled to 0-1."""
         index = self.index
         t = index.pos.get(group.target)
-        if t is None or not index.has_vector[t] or not len(self.chunks):
+        if t is None or not index.has_vector[t] or not self.chunk_lines:
             return None
-        target_vec = index.note_vector(t)
-        best = -1.0
-        for chunk in self._chunks_at({m.line for m in group.places}):
-            best = max(best, float(index.vectors(chunk) @ target_vec))
-        if best < -0.5:
-            return None
+        lines = {m.line for m in group.places}
+        chunks = [c for c, a, b in self.chunk_lines if any(a <= n <= b for n in lines)]
+        vecs = index.vectors(np.array(chunks or [self.chunk_lines[0][0]], np.int64))
+        best = float((vecs @ note_vectors(index)[t]).max())
         return float(np.clip((best - TOPIC_FLOOR) / TOPIC_SPAN, 0.0, 1.0))
-
-    def _chunks_at(self, lines: set[int]) -> list[int]:
-        index, found = self.index, []
-        for chunk in self.chunks.tolist():
-            start, end = index.chunk_lines(chunk)
-            if any(start <= line <= end for line in lines):
-                found.append(chunk)
-        return found or self.chunks.tolist()[:1]
 
     def _line(self, m: Mention) -> str | None:
         return self.lines[m.line - 1] if 0 < m.line <= len(self.lines) else None
+
+
+_NOTE_VECTORS: WeakKeyDictionary[NoteIndex, np.ndarray] = WeakKeyDictionary()
+
+
+def note_vectors(index: NoteIndex) -> np.ndarray:
+    """Unit mean-chunk vector per note (zeros for notes without), kept per index version."""
+    cached = _NOTE_VECTORS.get(index)
+    if cached is None:
+        counts = index.chunk_end - index.chunk_start
+        have = np.flatnonzero(counts > 0)
+        cached = np.zeros((len(index.paths), index.dim), np.float32)
+        if len(have):
+            every = index.vectors(np.arange(int(index.chunk_end[-1])))
+            sums = np.add.reduceat(every, index.chunk_start[have], axis=0)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            cached[have] = sums / np.maximum(norms, 1e-9)
+        _NOTE_VECTORS[index] = cached
+    return cached
