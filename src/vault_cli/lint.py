@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from vault_cli.common import Commands, console, emit_json, open_vault
 from vault_core.linking.index_note import plan_index_note
@@ -15,6 +16,13 @@ COMMANDS: Commands = {}
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    root_arg = getattr(args, "root_arg", None)
+    if (
+        args.path is None
+        and root_arg
+        and (getattr(args, "root", None) or not (Path(root_arg) / ".nvault").is_dir())
+    ):
+        args.path, args.root_arg = root_arg, None  # `nvault lint PATH`: one word is the path
     with open_vault(args) as vault:
         if args.write_index is not None:
             plan = plan_index_note(LintContext(vault, None), args.write_index)

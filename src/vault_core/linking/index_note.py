@@ -55,7 +55,9 @@ def plan_index_note(ctx: LintContext, folder: str) -> IndexNotePlan:
     ]
     for sub in subfolders:
         sub_index = _index_of(ctx, posixpath.join(folder, sub))
-        lines.append(f"- [[{ctx.link_text(sub_index)}|{sub}/]]" if sub_index else f"- {sub}/")
+        # by path: index notes share names ("index"), so a short name may mean another one
+        target = sub_index.removesuffix(".md") if sub_index else None
+        lines.append(f"- [[{target}|{sub}/]]" if target else f"- {sub}/")
     lines.append(END)
     block = "\n".join(lines) + "\n"
     text = ctx.text(path) if existing else None

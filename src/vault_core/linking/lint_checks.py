@@ -287,8 +287,8 @@ def unlinked_mentions(ctx: LintContext) -> list[LintFinding]:
             line = lines[m.line - 1]
             new = line[: m.start_col] + m.replacement + line[m.end_col :]
             old, new = _unique(text, lines, m.line - 1, line, new)
-            more = f"; also on line{'s' if len(m.others) > 1 else ''} " if m.others else ""
-            more += ", ".join(str(o.line) for o in m.others[:8])
+            places = ", ".join(f"{o.line}:{o.start_col + 1}" for o in m.others[:8])
+            more = f"; {len(m.others)} more (line:col {places})" if m.others else ""
             found.append(
                 LintFinding(
                     kind="unlinked_mention",
