@@ -24,6 +24,7 @@ TOOLS = {
     "compare",
     "quiz",
     "status",
+    "lint",
 }
 NO_LLM = {"OLLAMA_HOST": "http://127.0.0.1:9"}  # nothing listens: "auto" falls back to extractive
 
