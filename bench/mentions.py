@@ -26,10 +26,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from _common import CORPORA, emit, log
 from linking import cached_vault
 
-from vault_core.linking.mention_rank import RankedMention, ranked_mentions
+from vault_core.linking.mention_rank import FEATURES, RankedMention, ranked_mentions
 from vault_core.vault import Vault
 
 LABELS = Path(__file__).resolve().parent / "labels"
@@ -120,24 +121,67 @@ def _context(vault: Vault) -> Any:
     return line
 
 
+def fit(vaults: dict[str, Vault], l2: float = 0.3, iters: int = 3000) -> dict[str, Any]:
+    """A class-balanced logistic regression over mention_rank.FEATURES on the tuning labels of
+    every vault (one row per labelled mention, as its group's features)."""
+    xs, ys = [], []
+    for name, vault in vaults.items():
+        cache: dict[str, list[RankedMention]] = {}
+        for row in _tuning(name):
+            hit = next(
+                (r for r in _all_for(vault, cache, row["path"]) if r.target == row["target"]), None
+            )
+            if hit is not None:  # a name the matcher now gives to another note is no candidate
+                xs.append([hit.features[k] for k in FEATURES])
+                ys.append(float(row["label"]))
+    x, y = np.array(xs), np.array(ys)
+    weight = np.where(y > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-(x @ w + b)))
+        g = weight * (p - y)
+        w -= 0.5 * (x.T @ g / len(y) + l2 * w / len(y))
+        b -= 0.5 * g.mean()
+    return {
+        "rows": len(y),
+        "positives": int(y.sum()),
+        "weights": {k: round(float(v), 2) for k, v in zip(FEATURES, w, strict=True)},
+        "bias": round(float(b), 2),
+    }
+
+
+def _tuning(name: str) -> list[dict[str, Any]]:
+    rows = []
+    for file in (f"mentions-{name}.jsonl", f"mentions-heldout-{name}.jsonl"):
+        rows += [json.loads(x) for x in (LABELS / file).open()]
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", action="append")
     parser.add_argument("--draw", type=int, help="write a fresh unlabelled sample of N per pool")
     parser.add_argument("--seed", type=int, default=3333)
+    parser.add_argument("--fit", action="store_true", help="fit the score's weights on tuning")
     args = parser.parse_args()
     out: dict[str, Any] = {"command": "python bench/mentions.py " + " ".join(sys.argv[1:])}
+    if args.fit:
+        names = args.corpus or ["vaultofknowledge", "silverbullet-docs"]
+        opened = {n: Vault.open(cached_vault(CORPORA / n, log=log), writer=False) for n in names}
+        try:
+            out["fit"] = fit(opened)
+        finally:
+            for vault in opened.values():
+                vault.close()
+        emit(out)
+        return 0
     for name in args.corpus or ["vaultofknowledge", "silverbullet-docs"]:
         root = cached_vault(CORPORA / name, log=log)
         with Vault.open(root, writer=False) as vault:
             if args.draw:
                 out[name] = str(draw(vault, name, args.draw, args.seed))
                 continue
-            entry: dict[str, Any] = {}
-            tuning = []
-            for file in (f"mentions-{name}.jsonl", f"mentions-heldout-{name}.jsonl"):
-                tuning += [json.loads(x) for x in (LABELS / file).open()]
-            entry["tuning"] = evaluate(vault, tuning)
+            entry: dict[str, Any] = {"tuning": evaluate(vault, _tuning(name))}
             fresh = LABELS / f"mentions-fresh-{name}.jsonl"
             if fresh.is_file():
                 rows = [json.loads(x) for x in fresh.open()]

@@ -34,15 +34,46 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 5  # suggestions per note in the default list
 THRESHOLD = 0.5  # the default list keeps suggestions scored at least this
-# weights of the score's logit (hand-set on the tuning labels, bench/labels/mentions-*.jsonl)
-BIAS = -2.0
-W_SPECIFIC = 2.5
-W_TOPIC = 3.0
-W_NAME = 1.5
-W_GENERIC = -2.5
-W_LINKED_AS = 2.0
+# The score is a logistic model over FEATURES, fitted on the tuning labels
+# (bench/labels/mentions-*.jsonl and mentions-heldout-*.jsonl, both vaults) by
+# `python bench/mentions.py --fit`; the fresh labels (mentions-fresh-*.jsonl) never saw it.
+FEATURES = (
+    "rare",  # 1 - log(1 + notes using the name's rarest word) / log(1 + notes)
+    "multi_word",  # a name of several words
+    "proper",  # written capitalised mid-sentence (or in inner capitals: "SilverBullet")
+    "as_name",  # mentions._reads_as_name holds for some place (issue 18's filter)
+    "generic",  # one common word of the vault, never written as a name
+    "topic",  # the mentioning passage's similarity to the target note (0-1; 0.5 unknown)
+    "shared",  # shared link neighbours of the two notes (0-1, saturating at 3)
+    "link_rate",  # how often the vault links the target by this word, per note using it (0-1)
+    "places",  # log(1 + other places in the note that name it)
+)
+WEIGHTS = {
+    "rare": 1.5,
+    "multi_word": 1.0,
+    "proper": 1.0,
+    "as_name": 1.5,
+    "generic": -2.5,
+    "topic": 3.0,
+    "shared": 1.0,
+    "link_rate": 2.0,
+    "places": 0.0,
+}
+BIAS = -3.0
 TOPIC_FLOOR = 0.25  # MiniLM cosine at which a passage starts to read as about the target
 TOPIC_SPAN = 0.35  # ...and this much above the floor counts as fully on topic
+LINK_RATE_FULL = 0.3  # a word linked to the target in this share of the notes using it
+
+
+REASONS = (  # (feature, at least, what a reader is told)
+    ("multi_word", 1.0, "a multi-word name"),
+    ("proper", 1.0, "written as a proper name"),
+    ("rare", 0.6, "a rare name in this vault"),
+    ("topic", 0.6, "the passage is about it"),
+    ("shared", 1 / 3, "the notes share link neighbours"),
+    ("link_rate", 0.5, "the vault links it by this word"),
+    ("generic", 1.0, "a common word here, used in passing"),
+)
 
 
 class MentionPlace(BaseModel):
@@ -67,6 +98,7 @@ class RankedMention(Mention):
         description="0-1: the mentioning passage is about the target (None before vectors)"
     )
     generic: bool = Field(description="a common word of the vault, not written as a name")
+    features: dict[str, float] = Field(default_factory=dict, description="the score's inputs")
     reasons: list[str] = Field(default_factory=list)
     shown: bool = Field(description="in the default list (top few above the threshold)")
 
@@ -136,71 +168,57 @@ class _Scorer:
         self.lines = text.split("\n")
         self.chunk_lines = self._chunk_lines()
 
+    def features(self, group: MentionGroup) -> dict[str, float]:
+        """FEATURES of one group (see the constants above)."""
+        key = _name_key(group.places[0].text) or ()
+        words = [t for t in key if t[0].isalnum() or t[0] == "_"]
+        df = min((self.rarity.notes_using(w) for w in words), default=self.n_notes)
+        topic = self._topicality(group)
+        target = group.target
+        shared = len(self.nbrs & (self.index.out[target] | self.index.inc[target]))
+        linked = self.matcher.linked_as.get((key, target), 0) if key else 0
+        using = max(df if len(words) == 1 else linked, 1)
+        return {
+            "rare": 1.0 - math.log1p(df) / math.log1p(self.n_notes),
+            "multi_word": float(len(words) > 1),
+            "proper": float(any(self._proper(m) for m in group.places)),
+            "as_name": float(any(group.as_name)),
+            "generic": float(self._generic(group)),
+            "topic": 0.5 if topic is None else topic,
+            "shared": min(shared, 3) / 3,
+            "link_rate": min(linked / using / LINK_RATE_FULL, 1.0),
+            "places": math.log1p(len(group.places) - 1),
+        }
+
     def score(self, group: MentionGroup) -> RankedMention:
         first = group.places[0]
-        target = group.target
-        reasons: list[str] = []
-        spec = self._specificity(group, reasons)
-        generic = self._generic(group)
-        topic = self._topicality(group)
-        linked_as = self._linked_as(group)
-        shared = len(self.nbrs & (self.index.out[target] | self.index.inc[target]))
-        logit = BIAS + W_SPECIFIC * spec + W_NAME * self._as_name(group)
-        if topic is not None:
-            logit += W_TOPIC * topic
-            if topic >= 0.5:
-                reasons.append("the passage is about it")
-        if shared:
-            logit += min(shared, 3) * 0.5
-            reasons.append(f"{shared} shared neighbour{'s' if shared != 1 else ''}")
-        if linked_as:
-            logit += W_LINKED_AS
-            reasons.append("the vault links it by this word")
-        if generic:
-            logit += W_GENERIC
-            reasons.append("a common word here, used in passing")
+        f = self.features(group)
+        logit = BIAS + sum(WEIGHTS[k] * f[k] for k in FEATURES)
+        reasons = [text for k, limit, text in REASONS if f[k] >= limit]
         if len(group.places) > 1:
-            reasons.append(f"mentioned {len(group.places)} times")
+            reasons.append(f"named {len(group.places)} times")
+        records = self.index.records
         return RankedMention(
             **first.model_dump(),
-            title=self.index.records[target].title
-            if target in self.index.records
-            else first.link_text,
+            title=records[group.target].title if group.target in records else first.link_text,
             others=[
                 MentionPlace(line=m.line, start_col=m.start_col, end_col=m.end_col, text=m.text)
                 for m in group.places[1:]
             ],
             score=round(1.0 / (1.0 + math.exp(-logit)), 4),
-            specificity=round(spec, 4),
-            topicality=None if topic is None else round(topic, 4),
-            generic=generic,
+            specificity=round(
+                min(0.6 * f["rare"] + 0.3 * f["multi_word"] + 0.2 * f["proper"], 1), 4
+            ),
+            topicality=round(f["topic"], 4),
+            generic=bool(f["generic"]),
+            features={k: round(v, 4) for k, v in f.items()},
             reasons=reasons,
             shown=False,
         )
 
-    def _as_name(self, group: MentionGroup) -> bool:
-        return any(group.as_name)
-
     def _chunk_lines(self) -> list[tuple[int, int, int]]:
         """(chunk, first line, last line) of this note's chunks, read once."""
         return [(c, *self.index.chunk_lines(c)) for c in self.chunks.tolist()]
-
-    def _specificity(self, group: MentionGroup, reasons: list[str]) -> float:
-        """Rare words, several words, a capitalised name mid-sentence, the note's own file name."""
-        key = _name_key(group.places[0].text) or ()
-        words = [t for t in key if t[0].isalnum() or t[0] == "_"]
-        df = min((self.rarity.notes_using(w) for w in words), default=self.n_notes)
-        rare = 1.0 - math.log1p(df) / math.log1p(self.n_notes)
-        spec = 0.6 * rare
-        if len(words) > 1:
-            spec += 0.3
-            reasons.append("a multi-word name")
-        if any(self._proper(m) for m in group.places):
-            spec += 0.2
-            reasons.append("written as a proper name")
-        if rare >= 0.6:
-            reasons.append("a rare name in this vault")
-        return min(spec, 1.0)
 
     def _proper(self, m: Mention) -> bool:
         line = self._line(m)
@@ -217,10 +235,6 @@ class _Scorer:
         if len(words) != 1 or any(self._proper(m) for m in group.places):
             return False
         return self.rarity.common(words[0])
-
-    def _linked_as(self, group: MentionGroup) -> bool:
-        key = _name_key(group.places[0].text)
-        return key is not None and self.matcher.linked_as.get((key, group.target), 0) >= 2
 
     def _topicality(self, group: MentionGroup) -> float | None:
         """The best cosine between a mentioning passage and the target note, scaled to 0-1."""
