@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from vault_core.vault_index import VaultIndex
 
 DEFAULT_LIMIT = 5  # suggestions per note in the default list
-THRESHOLD = 0.5  # the default list keeps suggestions scored at least this
+THRESHOLD = 0.6  # the default list keeps suggestions scored at least this
 # The score is a logistic model over FEATURES, fitted on the tuning labels
 # (bench/labels/mentions-*.jsonl and mentions-heldout-*.jsonl, both vaults) by
 # `python bench/mentions.py --fit`; the fresh labels (mentions-fresh-*.jsonl) never saw it.
@@ -43,7 +43,8 @@ FEATURES = (
     "proper",  # written capitalised mid-sentence (or in inner capitals: "SilverBullet")
     "as_name",  # mentions._reads_as_name holds for some place (issue 18's filter)
     "generic",  # one common word of the vault, never written as a name
-    "topic",  # the mentioning passage's similarity to the target note (0-1; 0.5 unknown)
+    "plain_word",  # one word written in lower case: a common noun needs the passage on topic
+    "topic",  # the mentioning passage's similarity to the target note (0-1; TOPIC_UNKNOWN)
     "shared",  # shared link neighbours of the two notes (0-1, saturating at 3)
     "link_rate",  # how often the vault links the target by this word, per note using it (0-1)
     "places",  # log(1 + other places in the note that name it)
@@ -54,12 +55,14 @@ WEIGHTS = {
     "proper": 1.0,
     "as_name": 1.5,
     "generic": -2.5,
+    "plain_word": -1.0,
     "topic": 3.0,
     "shared": 1.0,
     "link_rate": 2.0,
     "places": 0.0,
 }
 BIAS = -3.0
+TOPIC_UNKNOWN = 0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
 TOPIC_FLOOR = 0.25  # MiniLM cosine at which a passage starts to read as about the target
 TOPIC_SPAN = 0.35  # ...and this much above the floor counts as fully on topic
 LINK_RATE_FULL = 0.3  # a word linked to the target in this share of the notes using it
@@ -184,7 +187,8 @@ class _Scorer:
             "proper": float(any(self._proper(m) for m in group.places)),
             "as_name": float(any(group.as_name)),
             "generic": float(self._generic(group)),
-            "topic": 0.5 if topic is None else topic,
+            "plain_word": float(len(words) == 1 and not group.places[0].text[:1].isupper()),
+            "topic": TOPIC_UNKNOWN if topic is None else topic,
             "shared": min(shared, 3) / 3,
             "link_rate": min(linked / using / LINK_RATE_FULL, 1.0),
             "places": math.log1p(len(group.places) - 1),
