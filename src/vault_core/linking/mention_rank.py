@@ -22,12 +22,14 @@ from pydantic import BaseModel, Field
 from vault_core.linking.mentions import (
     SENTENCE_START_RE,
     Mention,
+    _inside_longer_name,
     _matcher,
     _name_key,
     _WordRarity,
     scan_mentions,
 )
 from vault_core.linking.related_index import NoteIndex, note_index
+from vault_core.parse.markdown import HEADING_RE
 
 if TYPE_CHECKING:
     from vault_core.vault_index import VaultIndex
@@ -44,6 +46,7 @@ FEATURES = (
     "as_name",  # mentions._reads_as_name holds for some place (issue 18's filter)
     "generic",  # one common word of the vault, never written as a name
     "plain_word",  # one word written in lower case: a common noun needs the passage on topic
+    "in_longer_name",  # every place is a piece of a longer capitalised name ("Code Widget API")
     "topic",  # the mentioning passage's similarity to the target note (0-1; TOPIC_UNKNOWN)
     "shared",  # shared link neighbours of the two notes (0-1, saturating at 3)
     "link_rate",  # how often the vault links the target by this word, per note using it (0-1)
@@ -56,13 +59,16 @@ WEIGHTS = {
     "as_name": 1.5,
     "generic": -2.5,
     "plain_word": -1.0,
+    "in_longer_name": -1.5,
     "topic": 3.0,
     "shared": 1.0,
     "link_rate": 2.0,
     "places": 0.0,
 }
 BIAS = -3.0
-TOPIC_UNKNOWN = 0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
+TOPIC_UNKNOWN = (
+    0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
+)
 TOPIC_FLOOR = 0.25  # MiniLM cosine at which a passage starts to read as about the target
 TOPIC_SPAN = 0.35  # ...and this much above the floor counts as fully on topic
 LINK_RATE_FULL = 0.3  # a word linked to the target in this share of the notes using it
@@ -115,10 +121,15 @@ class MentionGroup:
     as_name: list[bool]  # per place: reads as the note's name (mentions._reads_as_name)
 
 
-def mention_groups(vault: VaultIndex, path: str, text: str | None = None) -> list[MentionGroup]:
-    """Every note `path` names in plain text, one group per target in order of first mention."""
+def mention_groups(
+    vault: VaultIndex, path: str, text: str | None = None, *, with_headings: bool = False
+) -> list[MentionGroup]:
+    """Every note `path` names in plain text, one group per target in order of first mention;
+    `with_headings` also counts names in headings (related()'s signal was fitted with them)."""
     groups: dict[str, MentionGroup] = {}
     for m, as_name in scan_mentions(vault, path, text):
+        if not with_headings and m.line in headings(vault, path, text):
+            continue  # a writer links in the text, not in a heading (issue 18's rule)
         group = groups.setdefault(m.target, MentionGroup(m.target, [], []))
         group.places.append(m)
         group.as_name.append(as_name)
@@ -150,6 +161,14 @@ def ranked_mentions(
             r.shown = True
             kept += 1
     return ranked if show_all else [r for r in ranked if r.shown]
+
+
+def headings(vault: VaultIndex, path: str, text: str | None) -> set[int]:
+    """1-based lines of the note's headings (from the buffer when `text` is given)."""
+    if text is not None:
+        return {i for i, line in enumerate(text.split("\n"), 1) if HEADING_RE.match(line)}
+    note = vault.graph.notes.get(path)
+    return {h.line for h in note.headings} if note is not None else set()
 
 
 class _Scorer:
@@ -188,6 +207,7 @@ class _Scorer:
             "as_name": float(any(group.as_name)),
             "generic": float(self._generic(group)),
             "plain_word": float(len(words) == 1 and not group.places[0].text[:1].isupper()),
+            "in_longer_name": float(all(self._in_longer_name(m) for m in group.places)),
             "topic": TOPIC_UNKNOWN if topic is None else topic,
             "shared": min(shared, 3) / 3,
             "link_rate": min(linked / using / LINK_RATE_FULL, 1.0),
@@ -231,6 +251,12 @@ class _Scorer:
         return not SENTENCE_START_RE.search(line[: m.start_col]) or any(
             c.isupper() for c in m.text[1:]
         )
+
+    def _in_longer_name(self, m: Mention) -> bool:
+        line = self._line(m)
+        if line is None or not m.text[:1].isupper():
+            return False
+        return _inside_longer_name(line[: m.start_col], line[m.end_col :], strict=True)
 
     def _generic(self, group: MentionGroup) -> bool:
         """A one-word name that most notes use as a plain word, never written as a name here."""

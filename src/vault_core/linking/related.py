@@ -229,7 +229,8 @@ def _top(
 def _named_notes(vault: VaultIndex, source: str, text: str) -> list[str]:
     """Every note `text` names, once per place, unfiltered: the mention signal the link model
     was fitted on (mention_rank groups them; its ranked list is for people and agents)."""
-    return [g.target for g in mention_groups(vault, source, text) for _ in g.places]
+    groups = mention_groups(vault, source, text, with_headings=True)
+    return [g.target for g in groups for _ in g.places]
 
 
 def _suggestion(
