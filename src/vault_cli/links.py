@@ -67,28 +67,38 @@ def setup_related(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_mentions(args: argparse.Namespace) -> int:
-    from vault_core.linking.mentions import unlinked_mentions
+    from vault_core.linking.mention_rank import ranked_mentions
 
     with open_vault(args) as vault:
         path = vault.resolve(args.note).path
-        found = unlinked_mentions(vault, path)
-        if not args.all:
-            found = [m for m in found if not m.already_linked]
+        found = ranked_mentions(vault, path, show_all=args.all)
         if args.json:
             emit_json([m.model_dump() for m in found])
             return 0
         if not found:
-            console.print("no unlinked mentions")
-        for m in found:
             console.print(
-                f"{m.path}:{m.line}:{m.start_col + 1}  {m.text!r} -> {m.replacement}", markup=False
+                "no unlinked mentions worth linking (--all lists every one, scored)"
+                if not args.all
+                else "no unlinked mentions"
             )
+        for m in found:
+            more = f"  (+{len(m.others)} more)" if m.others else ""
+            line = f"{m.path}:{m.line}:{m.start_col + 1}  {m.text!r} -> {m.replacement}{more}"
+            if args.all:
+                mark = "*" if m.shown else " "
+                linked = ", already linked" if m.already_linked else ""
+                line = f"{mark} {m.score:.2f}  {line}  [{'; '.join(m.reasons)}{linked}]"
+            console.print(line, markup=False)
     return 0
 
 
 def setup_mentions(p: argparse.ArgumentParser) -> None:
     p.add_argument("note", help="note path, file name, alias or title")
-    p.add_argument("--all", action="store_true", help="also mentions of notes already linked")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="every mentioned note with its score (* = in the default list), linked ones too",
+    )
     p.add_argument("--json", action="store_true")
 
 

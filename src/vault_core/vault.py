@@ -18,6 +18,7 @@ from vault_core.edit.paths import WritePolicy
 from vault_core.edit.splice import sha256
 from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
 from vault_core.linking.health import GraphReport, graph_health
+from vault_core.linking.mention_rank import RankedMention, ranked_mentions
 from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related import RelatedNote, related
 from vault_core.query.answer import SearchAnswer, SearchRequest, build_answer
@@ -130,6 +131,10 @@ class Vault(VaultIndex):
     def unlinked_mentions(self, note: str, **kw: Any) -> list[Mention]:
         """Plain-text mentions of other notes' titles or aliases inside `note`."""
         return unlinked_mentions(self, self.resolve(note).path, **kw)
+
+    def ranked_mentions(self, note: str, **kw: Any) -> list[RankedMention]:
+        """Unlinked mentions worth linking: one per target note, scored, best few by default."""
+        return ranked_mentions(self, self.resolve(note).path, **kw)
 
     def graph_health(self, **kw: Any) -> GraphReport:
         """Orphans, broken and ambiguous links, hubs and likely duplicates, for review."""

@@ -23,6 +23,7 @@ from vault_lsp.features import (
     folding,
     hover,
     links,
+    lint_diagnostics,
     navigation,
     rename,
     symbols,
@@ -35,6 +36,7 @@ log = logging.getLogger("vault_lsp")
 FEATURES = (
     textsync,
     diagnostics,
+    lint_diagnostics,
     hover,
     completion,
     navigation,

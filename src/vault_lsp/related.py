@@ -1,4 +1,4 @@
-"""`vault.related` and `vault.unlinked_mentions` in the one shape every feature here uses.
+"""`vault.related` and `vault.ranked_mentions` in the one shape every feature here uses.
 
 Results are cached per note content and index version, since hover, diagnostics and code
 actions all ask for the same note.
@@ -100,34 +100,39 @@ def related(vault: Vault, path: str, limit: int = 10) -> list[RelatedItem]:
 
 
 def mentions(vault: Vault, path: str, text: str | None = None) -> list[Mention]:
-    """Plain-text mentions of other notes' titles/aliases in `path` (in `text`, the open buffer)."""
+    """Places worth linking in `path` (in `text`, the open buffer): every occurrence of each
+    note in the engine's ranked default list (vault_core/linking/mention_rank.py), first first."""
     key = _key(vault, path, hash(text))
     cached = _mentions.get(vault, key)
     if cached is not None:
         return cached
-    raw = vault.unlinked_mentions(path, **({"text": text} if text is not None else {}))
+    ranked = vault.ranked_mentions(path, **({"text": text} if text is not None else {}))
     out: list[Mention] = []
-    for item in items_of(raw):
-        target = attr(item, "target", "note")  # `path` is the note the mention is in
-        line = attr(item, "line", "start_line")
-        start = attr(item, "start_col", "col", "start")
-        end = attr(item, "end_col", "end")
-        written = attr(item, "text", "mention", "name", default="")
-        if not isinstance(target, str) or target not in vault.catalog or line is None:
-            continue
-        if start is None or end is None:
+    for item in ranked:
+        if item.target not in vault.catalog:
             continue
         out.append(
             Mention(
-                path=target,
-                title=attr(item, "title", default=None) or vault.catalog[target].title,
-                text=str(written),
-                line=int(line),
-                start_col=int(start),
-                end_col=int(end),
-                replacement=attr(item, "replacement", default=None),
+                path=item.target,
+                title=item.title,
+                text=item.text,
+                line=item.line,
+                start_col=item.start_col,
+                end_col=item.end_col,
+                replacement=item.replacement,
             )
         )
+        out += [
+            Mention(
+                path=item.target,
+                title=item.title,
+                text=place.text,
+                line=place.line,
+                start_col=place.start_col,
+                end_col=place.end_col,
+            )
+            for place in item.others
+        ]
     _mentions.put(vault, key, out)
     return out
 

@@ -123,6 +123,7 @@ class VaultMCP(MCPServer):
 
 
 def build_server(host: VaultHost) -> VaultMCP:
+    from vault_mcp.lint_tools import register_lint_tools
     from vault_mcp.tools import register_tools
     from vault_mcp.write_tools import register_read_map, register_write_tools
 
@@ -131,6 +132,7 @@ def build_server(host: VaultHost) -> VaultMCP:
     register_read_map(mcp, host)
     if host.allow_writes:
         register_write_tools(mcp, host)
+    register_lint_tools(mcp, host)
 
     @mcp.resource(
         "note://{+path}",

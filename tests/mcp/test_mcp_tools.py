@@ -25,6 +25,7 @@ TOOLS = {
     "quiz",
     "status",
     "document_map",
+    "lint",
 }
 NO_LLM = {"OLLAMA_HOST": "http://127.0.0.1:9"}  # nothing listens: "auto" falls back to extractive
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from vault_core.errors import FileNotHere
 from vault_core.index.terms import STOPWORDS, tokenize
 from vault_core.linking.related_index import note_index
-from vault_core.parse.markdown import HEADING_RE, blank_inline_code, code_mask, split_frontmatter
+from vault_core.parse.markdown import HEADING_RE, blank_inline_code, body_start_line, code_mask
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
@@ -77,6 +77,7 @@ class _Matcher:
         for keys in self.first.values():
             keys.sort(key=len, reverse=True)  # longest match wins
         self.owners = owners
+        self.notes_using: dict[str, int] = {}  # _WordRarity's memo for this catalog version
         self._link_text: dict[str, str] = {}
         self.stems: dict[str, tuple[str, ...] | None] = {
             n.path: _name_key(n.stem) for n in graph.notes.values() if n.kind == "note"
@@ -125,7 +126,7 @@ def _matcher(vault: VaultIndex) -> _Matcher:
 def _maskable_lines(text: str) -> list[str | None]:
     """Each line with links, inline code and URLs blanked; None for frontmatter and code blocks."""
     lines = text.split("\n")
-    _, body_start, _ = split_frontmatter(text)
+    body_start = body_start_line(lines)
     mask = code_mask(lines)
     result: list[str | None] = []
     for i, line in enumerate(lines):
@@ -140,12 +141,15 @@ def _maskable_lines(text: str) -> list[str | None]:
 class _WordRarity:
     """How many notes use a word (the BM25 postings of the vault's current version)."""
 
-    def __init__(self, vault: VaultIndex) -> None:
+    def __init__(self, vault: VaultIndex, cache: dict[str, int] | None = None) -> None:
         self.vault = vault
+        self.cache = {} if cache is None else cache  # word -> notes (per catalog version)
 
     def notes_using(self, word: str) -> int:
-        index = note_index(self.vault)
-        return max((index.doc_freq(term) for term in tokenize(word)), default=0)
+        if word not in self.cache:
+            index = note_index(self.vault)
+            self.cache[word] = max((index.doc_freq(t) for t in tokenize(word)), default=0)
+        return self.cache[word]
 
     def common(self, word: str) -> bool:
         n_notes = len(note_index(self.vault).paths)
@@ -215,8 +219,16 @@ def unlinked_mentions(
     """Where this note names another note in plain text (not in links, code, headings or
     frontmatter). `strict` (the default) keeps only what reads as the note's name
     (`_reads_as_name`); without it every name match counts (the link model's mention signal)."""
+    return [m for m, as_name in scan_mentions(vault, path, text) if as_name or not strict]
+
+
+def scan_mentions(
+    vault: VaultIndex, path: str, text: str | None = None
+) -> list[tuple[Mention, bool]]:
+    """Every name match in the note, each with whether it reads as the note's name (never in
+    a heading; `_reads_as_name`): one pass for both the strict and the full list."""
     matcher = _matcher(vault)
-    rarity = _WordRarity(vault)
+    rarity = _WordRarity(vault, matcher.notes_using)
     graph = matcher.graph
     if text is None:
         note = graph.notes.get(path)
@@ -231,10 +243,11 @@ def unlinked_mentions(
             ) from exc
     linked = {r.target for r in graph.outgoing(path) if r.target}
     src_dir = posixpath.dirname(path)
-    found: list[Mention] = []
+    found: list[tuple[Mention, bool]] = []
     for line_no, line in enumerate(_maskable_lines(text), start=1):
-        if not line or (strict and HEADING_RE.match(line)):
+        if not line:
             continue
+        heading = bool(HEADING_RE.match(line))
         tokens = list(TOKEN_RE.finditer(line))
         folded = [t.group(0).casefold() for t in tokens]
         i = 0
@@ -248,28 +261,34 @@ def unlinked_mentions(
             owners = matcher.owners[key]
             if path in owners:
                 continue  # the note's own name
-            target = min(owners, key=lambda p: (posixpath.dirname(p) != src_dir, p.count("/"), p))
+            target = min(  # the note the vault links by this word most, else the nearest
+                owners,
+                key=lambda p: (
+                    -matcher.linked_as.get((key, p), 0),
+                    posixpath.dirname(p) != src_dir,
+                    p.count("/"),
+                    p,
+                ),
+            )
             start_col, end_col = tokens[i - len(key)].start(), end
-            if strict and not _reads_as_name(
+            as_name = not heading and _reads_as_name(
                 matcher, rarity, key, target, line, start_col, end_col
-            ):
-                continue
+            )
             written = line[start_col:end_col]
             link_text = matcher.link_text(target)
             same = written.casefold() == link_text.casefold()
-            found.append(
-                Mention(
-                    path=path,
-                    line=line_no,
-                    start_col=start_col,
-                    end_col=end_col,
-                    text=written,
-                    target=target,
-                    link_text=link_text,
-                    replacement=f"[[{written}]]" if same else f"[[{link_text}|{written}]]",
-                    already_linked=target in linked,
-                )
+            mention = Mention(
+                path=path,
+                line=line_no,
+                start_col=start_col,
+                end_col=end_col,
+                text=written,
+                target=target,
+                link_text=link_text,
+                replacement=f"[[{written}]]" if same else f"[[{link_text}|{written}]]",
+                already_linked=target in linked,
             )
+            found.append((mention, as_name))
     return found
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from vault_core.linking.link_model import FEATURES, LinkModel, default_model, probability
 from vault_core.linking.link_model import features as link_features
+from vault_core.linking.mention_rank import mention_groups
 from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related_index import (
     DEPTH,
@@ -226,8 +227,10 @@ def _top(
 
 
 def _named_notes(vault: VaultIndex, source: str, text: str) -> list[str]:
-    """Every note `text` names, unfiltered: the mention signal the link model was fitted on."""
-    return [m.target for m in unlinked_mentions(vault, source, text, strict=False)]
+    """Every note `text` names, once per place, unfiltered: the mention signal the link model
+    was fitted on (mention_rank groups them; its ranked list is for people and agents)."""
+    groups = mention_groups(vault, source, text, with_headings=True)
+    return [g.target for g in groups for _ in g.places]
 
 
 def _suggestion(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from vault_core.linking.mentions import Mention, unlinked_mentions
+from vault_core.linking.mention_rank import RankedMention, ranked_mentions
 from vault_core.linking.related import RelatedNote, related
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ class NoteSuggestions(BaseModel):
     path: str
     title: str
     related: list[RelatedNote] = Field(default_factory=list)
-    mentions: list[Mention] = Field(default_factory=list)
+    mentions: list[RankedMention] = Field(default_factory=list)
 
 
 class LinkSuggestionReport(BaseModel):
@@ -57,11 +57,11 @@ def suggest_links_for_vault(
             continue
         rel = [r for r in related(vault, path, limit_per_note) if r.score >= min_score]
         try:
-            mentions = [m for m in unlinked_mentions(vault, path) if not m.already_linked]
+            mentions = ranked_mentions(vault, path)
         except OSError:
             mentions = []
-        seen: set[str] = set()
-        unique = [m for m in mentions if not (m.target in seen or seen.add(m.target))]
-        if rel or unique:
-            items.append(NoteSuggestions(path=path, title=note.title, related=rel, mentions=unique))
+        if rel or mentions:
+            items.append(
+                NoteSuggestions(path=path, title=note.title, related=rel, mentions=mentions)
+            )
     return LinkSuggestionReport(notes_checked=len(chosen), suggestions=items)

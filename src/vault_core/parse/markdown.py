@@ -101,24 +101,32 @@ def _as_str_list(value: Any) -> list[str]:
     return [str(value)]
 
 
+def body_start_line(lines: list[str]) -> int:
+    """The 1-based first line after the frontmatter block (1 when there is none); no YAML parse."""
+    if not lines or lines[0].strip() != "---":
+        return 1
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            return i + 2
+    return 1
+
+
 def split_frontmatter(text: str) -> tuple[dict[str, Any], int, str | None]:
     """(frontmatter, first body line, warning). Broken YAML yields {} and a warning, never an error."""
     lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    start = body_start_line(lines)
+    if start == 1:
         return {}, 1, None
-    for i in range(1, len(lines)):
-        if lines[i].strip() in ("---", "..."):
-            raw = "\n".join(lines[1:i])
-            try:
-                data = yaml.safe_load(raw) if raw.strip() else {}
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" at line {mark.line + 2}" if mark is not None else ""
-                return {}, i + 2, f"broken frontmatter{where}: {getattr(exc, 'problem', exc)}"
-            if not isinstance(data, dict):
-                return {}, i + 2, "frontmatter is not a key: value mapping"
-            return data, i + 2, None
-    return {}, 1, None
+    raw = "\n".join(lines[1 : start - 2])
+    try:
+        data = yaml.safe_load(raw) if raw.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        return {}, start, f"broken frontmatter{where}: {getattr(exc, 'problem', exc)}"
+    if not isinstance(data, dict):
+        return {}, start, "frontmatter is not a key: value mapping"
+    return data, start, None
 
 
 def code_mask(lines: list[str]) -> list[bool]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from vault_core.linking.mention_rank import ranked_mentions
 from vault_core.linking.related import related
 from vault_core.study.context import StudyContext
 from vault_core.study.llm import condense
@@ -171,8 +172,9 @@ def _suggest_tags(
 
 def candidate_links(ctx: StudyContext, path: str, limit: int = 8) -> list[LinkCandidate]:
     """Existing notes this one should probably link: the see-also engine's suggestions
-    (`related()`: names mentioned in plain text, similar passages, the link graph), with reasons."""
-    return [
+    (`related()`: names mentioned in plain text, similar passages, the link graph), with reasons,
+    and the ranked unlinked mentions (mention_rank.py) it did not already list."""
+    found = [
         LinkCandidate(
             path=r.path,
             title=r.title,
@@ -182,6 +184,26 @@ def candidate_links(ctx: StudyContext, path: str, limit: int = 8) -> list[LinkCa
         )
         for r in related(ctx.vault, path, limit)
     ]
+    listed = {c.path: c for c in found}
+    try:
+        mentioned = ranked_mentions(ctx.vault, path)
+    except OSError:  # a reader of a shared index has no copy of the note
+        mentioned = []
+    for m in mentioned:
+        where = f"named as '{m.text}' on line {m.line}"
+        if m.target in listed:
+            listed[m.target].reason = f"{where}; {listed[m.target].reason}"
+        else:
+            found.append(
+                LinkCandidate(
+                    path=m.target,
+                    title=m.title,
+                    link_text=m.link_text,
+                    score=m.score,
+                    reason=f"{where}; " + "; ".join(m.reasons),
+                )
+            )
+    return found
 
 
 # ---------------------------------------------------------------- LLM

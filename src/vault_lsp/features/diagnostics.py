@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -100,6 +101,8 @@ class Publisher:
 
     def __init__(self, server: VaultLanguageServer) -> None:
         self.server = server
+        # more diagnostics for a document, from other features (lint); published with these
+        self.providers: list[Callable[[Vault, Doc], list[types.Diagnostic]]] = []
         self._timers: dict[str, threading.Timer] = {}
         self._lock = threading.Lock()
 
@@ -143,10 +146,10 @@ class Publisher:
         found = link_diagnostics(vault, doc)
         self._publish(uri, found, doc.version)
         self._warm(vault, doc)
-        if session.options.features.seeAlso:
-            hint = related_hint(vault, doc)
-            if hint:
-                self._publish(uri, hint + found, doc.version)
+        hint = related_hint(vault, doc) if session.options.features.seeAlso else []
+        more = [d for provide in self.providers for d in _safely(provide, vault, doc)]
+        if hint or more:
+            self._publish(uri, hint + found + more, doc.version)
 
     def _warm(self, vault: Vault, doc: Doc) -> None:
         """Prepare hover summaries of what this document links to."""
@@ -164,6 +167,16 @@ class Publisher:
             )
         except Exception:
             log.exception("could not publish diagnostics for %s", uri)
+
+
+def _safely(
+    provide: Callable[[Vault, Doc], list[types.Diagnostic]], vault: Vault, doc: Doc
+) -> list[types.Diagnostic]:
+    try:
+        return provide(vault, doc)
+    except Exception:
+        log.exception("a diagnostics provider failed for %s", doc.uri)
+        return []
 
 
 def publisher(server: Any) -> Publisher:

@@ -1,0 +1,46 @@
+"""Wiki lint: what a keeper of the vault should look at, each finding with the write that fixes it.
+
+Read-only: lint reports and never writes. Every finding carries `fix`, the exact call of the MCP
+write tools as a dry-run plan (lint_models.py); contradictions are *candidates* to judge, never
+verdicts. The checks live in lint_checks.py (deterministic) and lint_claims.py (contradiction
+candidates); this is the entry point every front end calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+from vault_core.linking.lint_checks import CHECKS
+from vault_core.linking.lint_models import KINDS, LintContext, LintFinding, LintReport
+
+if TYPE_CHECKING:
+    from vault_core.vault_index import VaultIndex
+
+__all__ = ["KINDS", "LintFinding", "LintReport", "lint"]
+
+
+def lint(
+    vault: VaultIndex, scope: str | None = None, kinds: Collection[str] | None = None
+) -> LintReport:
+    """Every finding for the notes under `scope` (a note path or a folder; None: all), of `kinds`
+    (default: all). Read-only."""
+    wanted = list(kinds) if kinds else list(KINDS)
+    unknown = sorted(set(wanted) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown lint kinds {unknown}; choose from {', '.join(KINDS)}")
+    ctx = LintContext(vault, scope.strip("/") if scope else None)
+    findings: list[LintFinding] = []
+    for kind in KINDS:
+        if kind in wanted:
+            findings += [f for f in CHECKS[kind](ctx) if ctx.in_scope(f.note)]
+    findings.sort(key=lambda f: (f.note, f.location.line if f.location else 0, f.kind))
+    counts = {k: sum(f.kind == k for f in findings) for k in wanted}
+    return LintReport(
+        scope=ctx.scope,
+        notes_checked=len(ctx.scoped()),
+        kinds=wanted,
+        counts=counts,
+        findings=findings,
+        notices=ctx.notices,
+    )

@@ -1,0 +1,301 @@
+"""Unlinked mentions worth acting on: one suggestion per target note, ranked.
+
+`unlinked_mentions` (mentions.py) finds every place a note names another; this groups them into
+one suggestion per target at its first occurrence (the Zettelkasten convention: link once) and
+scores each by how specific the name is, whether the passage is about the target, and whether the
+word is used in the target's sense. The default list keeps the few best above a threshold, so an
+agent or a writer can act on it without wading through "server" and "page". Lint, the LSP's
+"link this mention" action, `analyze`'s candidate links and `related()`'s mention signal all read
+this module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from vault_core.linking.mentions import (
+    SENTENCE_START_RE,
+    Mention,
+    _inside_longer_name,
+    _matcher,
+    _name_key,
+    _WordRarity,
+    scan_mentions,
+)
+from vault_core.linking.related_index import NoteIndex, note_index
+from vault_core.parse.markdown import HEADING_RE
+
+if TYPE_CHECKING:
+    from vault_core.vault_index import VaultIndex
+
+DEFAULT_LIMIT = 5  # suggestions per note in the default list
+THRESHOLD = 0.6  # the default list keeps suggestions scored at least this
+# The score is a logistic model over FEATURES, fitted on the tuning labels
+# (bench/labels/mentions-*.jsonl and mentions-heldout-*.jsonl, both vaults) by
+# `python bench/mentions.py --fit`; the fresh labels (mentions-fresh-*.jsonl) never saw it.
+FEATURES = (
+    "rare",  # 1 - log(1 + notes using the name's rarest word) / log(1 + notes)
+    "multi_word",  # a name of several words
+    "proper",  # written capitalised mid-sentence (or in inner capitals: "SilverBullet")
+    "as_name",  # mentions._reads_as_name holds for some place (issue 18's filter)
+    "generic",  # one common word of the vault, never written as a name
+    "plain_word",  # one word written in lower case: a common noun needs the passage on topic
+    "in_longer_name",  # every place is a piece of a longer capitalised name ("Code Widget API")
+    "topic",  # the mentioning passage's similarity to the target note (0-1; TOPIC_UNKNOWN)
+    "shared",  # shared link neighbours of the two notes (0-1, saturating at 3)
+    "link_rate",  # how often the vault links the target by this word, per note using it (0-1)
+    "places",  # log(1 + other places in the note that name it)
+)
+WEIGHTS = {
+    "rare": 1.5,
+    "multi_word": 1.0,
+    "proper": 1.0,
+    "as_name": 1.5,
+    "generic": -2.5,
+    "plain_word": -1.0,
+    "in_longer_name": -1.5,
+    "topic": 3.0,
+    "shared": 1.0,
+    "link_rate": 2.0,
+    "places": 0.0,
+}
+BIAS = -3.0
+TOPIC_UNKNOWN = (
+    0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
+)
+TOPIC_FLOOR = 0.25  # MiniLM cosine at which a passage starts to read as about the target
+TOPIC_SPAN = 0.35  # ...and this much above the floor counts as fully on topic
+LINK_RATE_FULL = 0.3  # a word linked to the target in this share of the notes using it
+
+
+REASONS = (  # (feature, at least, what a reader is told)
+    ("multi_word", 1.0, "a multi-word name"),
+    ("proper", 1.0, "written as a proper name"),
+    ("rare", 0.6, "a rare name in this vault"),
+    ("topic", 0.6, "the passage is about it"),
+    ("shared", 1 / 3, "the notes share link neighbours"),
+    ("link_rate", 0.5, "the vault links it by this word"),
+    ("generic", 1.0, "a common word here, used in passing"),
+)
+
+
+class MentionPlace(BaseModel):
+    """Another occurrence of the same name in the same note."""
+
+    line: int = Field(description="1-based")
+    start_col: int = Field(description="0-based, inclusive")
+    end_col: int = Field(description="0-based, exclusive")
+    text: str
+
+
+class RankedMention(Mention):
+    """One suggestion: link `target` at its first unlinked mention in `path`."""
+
+    title: str = Field(description="the target note's title")
+    others: list[MentionPlace] = Field(
+        default_factory=list, description="later occurrences of the same target in this note"
+    )
+    score: float = Field(description="0-1: how likely a writer would link this mention")
+    specificity: float = Field(description="0-1: rare, multi-word, proper-noun or alias names")
+    topicality: float | None = Field(
+        description="0-1: the mentioning passage is about the target (None before vectors)"
+    )
+    generic: bool = Field(description="a common word of the vault, not written as a name")
+    features: dict[str, float] = Field(default_factory=dict, description="the score's inputs")
+    reasons: list[str] = Field(default_factory=list)
+    shown: bool = Field(description="in the default list (top few above the threshold)")
+
+
+@dataclass
+class MentionGroup:
+    """Every unlinked occurrence of one target in one note, first first."""
+
+    target: str
+    places: list[Mention]
+    as_name: list[bool]  # per place: reads as the note's name (mentions._reads_as_name)
+
+
+def mention_groups(
+    vault: VaultIndex, path: str, text: str | None = None, *, with_headings: bool = False
+) -> list[MentionGroup]:
+    """Every note `path` names in plain text, one group per target in order of first mention;
+    `with_headings` also counts names in headings (related()'s signal was fitted with them)."""
+    groups: dict[str, MentionGroup] = {}
+    for m, as_name in scan_mentions(vault, path, text):
+        if not with_headings and m.line in headings(vault, path, text):
+            continue  # a writer links in the text, not in a heading (issue 18's rule)
+        group = groups.setdefault(m.target, MentionGroup(m.target, [], []))
+        group.places.append(m)
+        group.as_name.append(as_name)
+    return list(groups.values())
+
+
+def ranked_mentions(
+    vault: VaultIndex,
+    path: str,
+    text: str | None = None,
+    *,
+    show_all: bool = False,
+    limit: int = DEFAULT_LIMIT,
+    threshold: float = THRESHOLD,
+) -> list[RankedMention]:
+    """One suggestion per mentioned note, best first. By default only the `limit` best scoring
+    at least `threshold` and not linked elsewhere in the note; `show_all` returns every one,
+    scored, with `shown` saying which the default keeps."""
+    groups = mention_groups(vault, path, text)
+    if not groups:
+        return []
+    scorer = _Scorer(vault, path, text)
+    ranked = sorted(
+        (scorer.score(g) for g in groups), key=lambda r: (-r.score, r.line, r.start_col)
+    )
+    kept = 0
+    for r in ranked:
+        if r.score >= threshold and not r.already_linked and kept < limit:
+            r.shown = True
+            kept += 1
+    return ranked if show_all else [r for r in ranked if r.shown]
+
+
+def headings(vault: VaultIndex, path: str, text: str | None) -> set[int]:
+    """1-based lines of the note's headings (from the buffer when `text` is given)."""
+    if text is not None:
+        return {i for i, line in enumerate(text.split("\n"), 1) if HEADING_RE.match(line)}
+    note = vault.graph.notes.get(path)
+    return {h.line for h in note.headings} if note is not None else set()
+
+
+class _Scorer:
+    """The features of one note's mention groups, from the vault's in-memory indexes."""
+
+    def __init__(self, vault: VaultIndex, path: str, text: str | None) -> None:
+        self.vault, self.path = vault, path
+        self.matcher = _matcher(vault)
+        self.rarity = _WordRarity(vault, self.matcher.notes_using)
+        self.index: NoteIndex = note_index(vault)
+        self.n_notes = max(len(self.index.paths), 2)
+        self.chunks = self.index.chunk_rows(path) if path in self.index.pos else np.zeros(0, int)
+        self.nbrs = (self.index.out[path] | self.index.inc[path]) - {path}
+        if text is None:
+            try:
+                text = (vault.root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+        self.lines = text.split("\n")
+        self.chunk_lines = self._chunk_lines()
+
+    def features(self, group: MentionGroup) -> dict[str, float]:
+        """FEATURES of one group (see the constants above)."""
+        key = _name_key(group.places[0].text) or ()
+        words = [t for t in key if t[0].isalnum() or t[0] == "_"]
+        df = min((self.rarity.notes_using(w) for w in words), default=self.n_notes)
+        topic = self._topicality(group)
+        target = group.target
+        shared = len(self.nbrs & (self.index.out[target] | self.index.inc[target]))
+        linked = self.matcher.linked_as.get((key, target), 0) if key else 0
+        using = max(df if len(words) == 1 else linked, 1)
+        return {
+            "rare": 1.0 - math.log1p(df) / math.log1p(self.n_notes),
+            "multi_word": float(len(words) > 1),
+            "proper": float(any(self._proper(m) for m in group.places)),
+            "as_name": float(any(group.as_name)),
+            "generic": float(self._generic(group)),
+            "plain_word": float(len(words) == 1 and not group.places[0].text[:1].isupper()),
+            "in_longer_name": float(all(self._in_longer_name(m) for m in group.places)),
+            "topic": TOPIC_UNKNOWN if topic is None else topic,
+            "shared": min(shared, 3) / 3,
+            "link_rate": min(linked / using / LINK_RATE_FULL, 1.0),
+            "places": math.log1p(len(group.places) - 1),
+        }
+
+    def score(self, group: MentionGroup) -> RankedMention:
+        first = group.places[0]
+        f = self.features(group)
+        logit = BIAS + sum(WEIGHTS[k] * f[k] for k in FEATURES)
+        reasons = [text for k, limit, text in REASONS if f[k] >= limit]
+        if len(group.places) > 1:
+            reasons.append(f"named {len(group.places)} times")
+        records = self.index.records
+        return RankedMention(
+            **first.model_dump(),
+            title=records[group.target].title if group.target in records else first.link_text,
+            others=[
+                MentionPlace(line=m.line, start_col=m.start_col, end_col=m.end_col, text=m.text)
+                for m in group.places[1:]
+            ],
+            score=round(1.0 / (1.0 + math.exp(-logit)), 4),
+            specificity=round(
+                min(0.6 * f["rare"] + 0.3 * f["multi_word"] + 0.2 * f["proper"], 1), 4
+            ),
+            topicality=round(f["topic"], 4),
+            generic=bool(f["generic"]),
+            features={k: round(v, 4) for k, v in f.items()},
+            reasons=reasons,
+            shown=False,
+        )
+
+    def _chunk_lines(self) -> list[tuple[int, int, int]]:
+        """(chunk, first line, last line) of this note's chunks, read once."""
+        return [(c, *self.index.chunk_lines(c)) for c in self.chunks.tolist()]
+
+    def _proper(self, m: Mention) -> bool:
+        line = self._line(m)
+        if line is None or not m.text[:1].isupper():
+            return False
+        return not SENTENCE_START_RE.search(line[: m.start_col]) or any(
+            c.isupper() for c in m.text[1:]
+        )
+
+    def _in_longer_name(self, m: Mention) -> bool:
+        line = self._line(m)
+        if line is None or not m.text[:1].isupper():
+            return False
+        return _inside_longer_name(line[: m.start_col], line[m.end_col :], strict=True)
+
+    def _generic(self, group: MentionGroup) -> bool:
+        """A one-word name that most notes use as a plain word, never written as a name here."""
+        key = _name_key(group.places[0].text) or ()
+        words = [t for t in key if t[0].isalnum() or t[0] == "_"]
+        if len(words) != 1 or any(self._proper(m) for m in group.places):
+            return False
+        return self.rarity.common(words[0])
+
+    def _topicality(self, group: MentionGroup) -> float | None:
+        """The best cosine between a mentioning passage and the target note, scaled to 0-1."""
+        index = self.index
+        t = index.pos.get(group.target)
+        if t is None or not index.has_vector[t] or not self.chunk_lines:
+            return None
+        lines = {m.line for m in group.places}
+        chunks = [c for c, a, b in self.chunk_lines if any(a <= n <= b for n in lines)]
+        vecs = index.vectors(np.array(chunks or [self.chunk_lines[0][0]], np.int64))
+        best = float((vecs @ note_vectors(index)[t]).max())
+        return float(np.clip((best - TOPIC_FLOOR) / TOPIC_SPAN, 0.0, 1.0))
+
+    def _line(self, m: Mention) -> str | None:
+        return self.lines[m.line - 1] if 0 < m.line <= len(self.lines) else None
+
+
+_NOTE_VECTORS: WeakKeyDictionary[NoteIndex, np.ndarray] = WeakKeyDictionary()
+
+
+def note_vectors(index: NoteIndex) -> np.ndarray:
+    """Unit mean-chunk vector per note (zeros for notes without), kept per index version."""
+    cached = _NOTE_VECTORS.get(index)
+    if cached is None:
+        counts = index.chunk_end - index.chunk_start
+        have = np.flatnonzero(counts > 0)
+        cached = np.zeros((len(index.paths), index.dim), np.float32)
+        if len(have):
+            every = index.vectors(np.arange(int(index.chunk_end[-1])))
+            sums = np.add.reduceat(every, index.chunk_start[have], axis=0)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            cached[have] = sums / np.maximum(norms, 1e-9)
+        _NOTE_VECTORS[index] = cached
+    return cached
