@@ -1,7 +1,10 @@
 """Completion: `[[` and `](` note links ranked by the paragraph, `#` headings, `^` blocks, `#tags`.
 
-Relevance is hybrid `vault.search` over the paragraph around the cursor (the half-typed link
-removed), aggregated by note; what is typed then filters and breaks ties by fuzzy match.
+Relevance is `link_targets` (vault_core): hybrid search over the paragraph around the cursor
+(the half-typed link removed), aggregated by note; when the paragraph says too little
+(`See also [[`), the section's notes fused with the note's see-also suggestions. What is typed
+then filters and breaks ties by fuzzy match; names nothing ranked follow by backlink count.
+Labels that look alike carry the note's path in `labelDetails`.
 The inserted text is `vault.graph.shortest_link_text` (or a relative path for `](`).
 `](` also completes paths like a file picker: the folder's subfolders and attachments after
 the ranked notes, and once a `/` is typed (`./`, `../`, `/` from the vault root, `folder/`),
@@ -11,22 +14,26 @@ that folder's entries. `](note.md#` offers the headings' GitHub slugs.
 from __future__ import annotations
 
 import logging
-import os
-import posixpath
 import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from vault_core.edit.links import md_dest
 from vault_core.index.link_graph import LinkGraph
-from vault_core.parse.anchors import heading_slugs
+from vault_core.linking.link_targets import LinkTargets, link_targets
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc
+from vault_lsp.features.completion_items import (
+    MAX_ITEMS,
+    anchor_items,
+    fuzzy,
+    item,
+    path_items,
+)
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
@@ -36,9 +43,8 @@ log = logging.getLogger("vault_lsp")
 WIKI_OPEN = re.compile(r"\[\[([^\[\]]*)$")
 MD_OPEN = re.compile(r"\]\(([^()\s]*)$")
 TAG_OPEN = re.compile(r"(?:^|[\s(])#([\w/\-]*)$")
-MAX_ITEMS = 100  # the list is incomplete: the client asks again as the user types
-RELEVANT = 30
 CONTEXT_CHARS = 400  # the end of the paragraph: what is being written now
+SECTION_CHARS = 1200  # of the section, when the paragraph says too little
 
 
 @dataclass
@@ -48,30 +54,25 @@ class Name:
     title: str
     alias: bool
     key: str  # casefolded label
+    links_in: int  # notes linking to it: orders the names no context ranked
+    same_label: bool = False  # another note shows the same (casefolded) label
 
 
-def fuzzy(query: str, name: str) -> float:
-    """0 for no match; higher is better (prefix > word start > substring > subsequence)."""
-    if not query:
-        return 1.0
-    if name.startswith(query):
-        return 4.0
-    if re.search(r"(?:^|[\s_\-/.])" + re.escape(query), name):
-        return 3.0
-    if query in name:
-        return 2.0
-    it = iter(name)
-    return 1.0 if all(ch in it for ch in query) else 0.0
+REASON = {
+    "paragraph": "related to this paragraph",
+    "section": "related to this section",
+    "note": "see also for this note",
+}
 
 
 class Ranker:
-    """Per-graph name table and a small cache of paragraph searches."""
+    """Per-graph name table and a small cache of link-target rankings."""
 
     def __init__(self) -> None:
         self._graph: LinkGraph | None = None
         self._names: list[Name] = []
         self._tags: list[tuple[str, int]] = []
-        self._searches: dict[str, list[str]] = {}
+        self._targets: dict[tuple[object, ...], LinkTargets] = {}
         self._link_text: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -84,15 +85,30 @@ class Ranker:
                 for note in graph.notes.values():
                     if note.kind != "note":
                         continue
+                    links_in = len({r.source for r in graph.backlinks(note.path)})
                     names.append(
-                        Name(note.path, note.title, note.title, False, note.title.casefold())
+                        Name(
+                            note.path,
+                            note.title,
+                            note.title,
+                            False,
+                            note.title.casefold(),
+                            links_in,
+                        )
                     )
                     for alias in note.aliases:
-                        names.append(Name(note.path, alias, note.title, True, alias.casefold()))
+                        names.append(
+                            Name(note.path, alias, note.title, True, alias.casefold(), links_in)
+                        )
                     tags.update(note.tags)
+                owners: dict[str, set[str]] = {}
+                for name in names:
+                    owners.setdefault(name.key, set()).add(name.path)
+                for name in names:
+                    name.same_label = len(owners[name.key]) > 1
                 self._graph, self._names = graph, names
                 self._tags = sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))
-                self._searches.clear()
+                self._targets.clear()
                 self._link_text = {}
             return self._names, self._tags
 
@@ -103,23 +119,26 @@ class Ranker:
             cached = self._link_text[path] = vault.graph.shortest_link_text(path)
         return cached
 
-    def relevant(self, vault: Vault, context: str, exclude: str | None) -> list[str]:
-        """Notes ranked by hybrid search over `context`, best first."""
-        if len(context.split()) < 3:
-            return []
+    def targets(self, vault: Vault, doc: Doc, line0: int, cut: tuple[int, int]) -> LinkTargets:
+        """`link_targets` for the link open at `line0`, cached per context and index version."""
+        para, section = paragraph(doc, line0, cut), section_text(doc, line0, cut)
+        key = (id(vault), vault.generation, doc.rel, para, section)
         with self._lock:
-            cached = self._searches.get(context)
+            cached = self._targets.get(key)
         if cached is None:
-            hits = vault.search(context, mode="hybrid", limit=RELEVANT)
-            scores: dict[str, float] = {}
-            for hit in hits:
-                scores[hit.path] = scores.get(hit.path, 0.0) + hit.score
-            cached = [p for p, _ in sorted(scores.items(), key=lambda kv: -kv[1])]
+            cached = link_targets(vault, doc.rel, para, section)
             with self._lock:
-                if len(self._searches) > 64:
-                    self._searches.clear()
-                self._searches[context] = cached
-        return [p for p in cached if p != exclude]
+                if len(self._targets) > 64:
+                    self._targets.clear()
+                self._targets[key] = cached
+        return cached
+
+
+def _clean(lines: list[str], line0: int, cut: tuple[int, int], start: int, end: int) -> str:
+    """Lines `start..end` (inclusive) as plain words, columns `cut` of `line0` removed."""
+    here = lines[line0][: cut[0]] + " " + lines[line0][cut[1] :]
+    text = " ".join([*lines[start:line0], here, *lines[line0 + 1 : end + 1]])
+    return " ".join(re.sub(r"\[\[|\]\]|[#*_>`|]", " ", text).split())
 
 
 def paragraph(doc: Doc, line0: int, cut: tuple[int, int]) -> str:
@@ -131,22 +150,20 @@ def paragraph(doc: Doc, line0: int, cut: tuple[int, int]) -> str:
     end = line0
     while end + 1 < len(lines) and lines[end + 1].strip():
         end += 1
-    here = lines[line0][: cut[0]] + " " + lines[line0][cut[1] :]
-    text = " ".join([*lines[start:line0], here, *lines[line0 + 1 : end + 1]])
-    text = re.sub(r"\[\[|\]\]|[#*_>`]", " ", text)
-    return " ".join(text.split())[-CONTEXT_CHARS:]
+    return _clean(lines, line0, cut, start, end)[-CONTEXT_CHARS:]
 
 
-def _item(
-    label: str, new_text: str, rng: types.Range, rank: int, **kw: Any
-) -> types.CompletionItem:
-    return types.CompletionItem(
-        label=label,
-        text_edit=types.TextEdit(range=rng, new_text=new_text),
-        sort_text=f"{rank:05d}",
-        filter_text=kw.pop("filter_text", label),
-        **kw,
-    )
+def section_text(doc: Doc, line0: int, cut: tuple[int, int]) -> str:
+    """The section around `line0` (its heading included; front matter left out), its end
+    nearest the cursor kept when long."""
+    lines = doc.text.lines
+    headings = doc.parsed.headings if doc.parsed else []
+    start = max((h.line - 1 for h in headings if h.line - 1 <= line0), default=0)
+    end = min((h.line - 2 for h in headings if h.line - 1 > line0), default=len(lines) - 1)
+    if start == 0 and lines and lines[0].strip() == "---":
+        closing = next((i for i in range(1, line0) if lines[i].strip() in ("---", "...")), None)
+        start = closing + 1 if closing is not None else 0
+    return _clean(lines, line0, cut, start, end)[-SECTION_CHARS:]
 
 
 def note_items(
@@ -161,8 +178,8 @@ def note_items(
     cut: tuple[int, int],
 ) -> list[types.CompletionItem]:
     names, _ = ranker.names(vault)
-    relevant = ranker.relevant(vault, paragraph(doc, line0, cut), doc.rel)
-    rel_rank = {p: i for i, p in enumerate(relevant)}
+    found = ranker.targets(vault, doc, line0, cut)
+    rel_rank = {p: i for i, p in enumerate(found.paths)}
     query = typed.strip().casefold()
     scored: list[tuple[tuple[float, float, float, int], Name]] = []
     for name in names:
@@ -170,9 +187,11 @@ def note_items(
         if quality <= 0 or name.path == doc.rel:
             continue
         bucket = 1.0 if quality >= 2.0 or not query else 0.0
-        rank = rel_rank.get(name.path, len(relevant) + 1)
-        scored.append(((-bucket, rank, -quality, len(name.label)), name))
-    scored.sort(key=lambda s: (s[0], s[1].key))
+        rank = rel_rank.get(name.path, len(rel_rank) + 1)
+        # typed text: the shorter of equal matches is closer; nothing typed: the most linked
+        last = len(name.label) if query else -name.links_in
+        scored.append(((-bucket, rank, -quality, last), name))
+    scored.sort(key=lambda s: (s[0], s[1].key, s[1].path))
     items: list[types.CompletionItem] = []
     seen: set[tuple[str, str]] = set()
     for rank, (_, name) in enumerate(scored[:MAX_ITEMS]):
@@ -186,10 +205,12 @@ def note_items(
             if name.alias:
                 text = f"{text}|{name.label}"
         detail = name.path + (f"  (alias of {name.title})" if name.alias else "")
-        if name.path in rel_rank:
-            detail += "  · related to this paragraph"
+        if name.path in found.why:
+            detail += f"  · {REASON[found.why[name.path]]}"
+        # identical-looking labels (`ADR`/`ADR`, `dom`/`DOM`) show which note each one is
+        extra = {"label_details": types.CompletionItemLabelDetails(description=name.path)}
         items.append(
-            _item(
+            item(
                 name.label,
                 text + closing,
                 rng,
@@ -198,6 +219,7 @@ def note_items(
                 if name.alias
                 else types.CompletionItemKind.File,
                 detail=detail,
+                **(extra if name.same_label else {}),
             )
         )
     return items
@@ -254,113 +276,11 @@ def complete(
         matches = [(fuzzy(typed, name.casefold()), name, count) for name, count in tags]
         matches = sorted((m for m in matches if m[0] > 0), key=lambda m: (-m[0], -m[2], m[1]))
         items = [
-            _item(
-                name, name, rng, i, kind=types.CompletionItemKind.Keyword, detail=f"{count} notes"
-            )
+            item(name, name, rng, i, kind=types.CompletionItemKind.Keyword, detail=f"{count} notes")
             for i, (_, name, count) in enumerate(matches)
         ]
         return types.CompletionList(is_incomplete=False, items=items[:MAX_ITEMS])
     return None
-
-
-def anchor_items(
-    vault: Vault, doc: Doc, target: str, frag: str, rng: types.Range, md: bool, closing: str
-) -> types.CompletionList:
-    """Headings (`#`) or blocks (`#^`) of the linked note, or of this buffer for `[[#`."""
-    if not target.strip():
-        headings = doc.parsed.headings if doc.parsed else []
-        blocks = doc.parsed.blocks if doc.parsed else []
-    else:
-        res_paths = vault.graph.candidates(unquote(target) if md else target, doc.rel or "")
-        note = vault.catalog.get(res_paths[0]) if res_paths else None
-        headings = note.headings if note else []
-        blocks = note.blocks if note else []
-    items: list[types.CompletionItem] = []
-    if frag.startswith("^"):
-        for i, block in enumerate(blocks):
-            items.append(
-                _item(
-                    f"^{block.id}",
-                    f"^{block.id}{closing}",
-                    rng,
-                    i,
-                    kind=types.CompletionItemKind.Reference,
-                    detail=f"line {block.line}",
-                )
-            )
-    else:
-        slugs = heading_slugs(h.text for h in headings) if md else []
-        for i, heading in enumerate(headings):
-            text = quote(slugs[i], safe="-_") if md else heading.text
-            items.append(
-                _item(
-                    heading.text,
-                    text + closing,
-                    rng,
-                    i,
-                    kind=types.CompletionItemKind.Module,
-                    detail=f"{'#' * heading.level} line {heading.line}",
-                )
-            )
-    return types.CompletionList(is_incomplete=False, items=items)
-
-
-IGNORED_DIRS = {".git", ".nvault", ".obsidian", ".trash", "node_modules"}
-
-
-def path_items(
-    vault: Vault,
-    doc: Doc,
-    typed: str,
-    rng: types.Range,
-    closing: str,
-    first_rank: int,
-    notes: bool = True,
-) -> list[types.CompletionItem]:
-    """Entries of the folder `typed` names (relative to this note; `/` = the vault root),
-    filtered by its last segment. Folders insert `name/` and ask again; `notes=False` leaves
-    out Markdown files (the ranked note items already cover them)."""
-    folder, _, prefix = unquote(typed).rpartition("/")
-    base = "" if folder.startswith("/") else posixpath.dirname(doc.rel or "")
-    rel_dir = posixpath.normpath(posixpath.join(base, folder.lstrip("/")))
-    if rel_dir == ".." or rel_dir.startswith("../"):
-        return []  # outside the vault
-    root = vault.root.resolve()
-    full = (root / ("" if rel_dir == "." else rel_dir)).resolve()
-    if not full.is_relative_to(root) or not full.is_dir():
-        return []
-    try:
-        entries = sorted(os.scandir(full), key=lambda e: (not e.is_dir(), e.name.casefold()))
-    except OSError:
-        return []
-    query = prefix.casefold()
-    items: list[types.CompletionItem] = []
-    for entry in entries:
-        name = entry.name
-        is_dir = entry.is_dir()
-        if name in IGNORED_DIRS or name.startswith(".") or fuzzy(query, name.casefold()) <= 0:
-            continue
-        if not notes and not is_dir and name.lower().endswith(".md"):
-            continue
-        rank = first_rank + len(items)
-        if is_dir:
-            items.append(
-                _item(
-                    f"{name}/",
-                    f"{quote(name)}/",
-                    rng,
-                    rank,
-                    kind=types.CompletionItemKind.Folder,
-                    command=types.Command(title="", command="editor.action.triggerSuggest"),
-                )
-            )
-        else:
-            items.append(
-                _item(name, quote(name) + closing, rng, rank, kind=types.CompletionItemKind.File)
-            )
-        if len(items) >= MAX_ITEMS:
-            break
-    return items
 
 
 def setup(server: VaultLanguageServer) -> None:

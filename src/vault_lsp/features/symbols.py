@@ -14,7 +14,7 @@ from lsprotocol import types
 
 from vault_lsp.common import guard
 from vault_lsp.documents import Doc
-from vault_lsp.features.completion import fuzzy
+from vault_lsp.features.completion_items import fuzzy
 
 if TYPE_CHECKING:
     from vault_core.index.catalog import NoteRecord
