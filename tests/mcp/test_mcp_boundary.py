@@ -85,11 +85,23 @@ def vault(tmp_path_factory: pytest.TempPathFactory, evil: FakeOllama) -> Path:
 
 @pytest.fixture(scope="module")
 def client(vault: Path, mine: FakeOllama) -> Iterator[SyncClient]:
-    """`--no-watch` on a folder never indexed: its one catch-up sync must index it."""
+    """A server on the hostile vault, indexed beforehand (so each test below stands alone)."""
+    from vault_core.vault import Vault
+
+    with Vault.open(vault) as indexing:
+        indexing.sync()
     env = {"OLLAMA_HOST": mine.url, "NVAULT_LLM_MODEL": "gemma3:4b"}
     with SyncClient(server_params(vault, "--no-watch", env=env)) as c:
-        wait_for(lambda: c.ok("status")["notes"] >= 6, timeout=180)
+        wait_for(lambda: c.ok("status")["ready"], timeout=180)
         yield c
+
+
+def test_no_watch_indexes_a_fresh_vault_once(tmp_path: Path) -> None:
+    """`--help` promises one catch-up sync; it used to index nothing (`notes: 0`)."""
+    root = make_vault(tmp_path / "vault", {"n.md": "# N\n\nA note about tides.\n"})
+    with SyncClient(server_params(root, "--no-watch")) as c:
+        wait_for(lambda: c.ok("status")["notes"] == 1, timeout=180)
+        assert c.ok("search", {"query": "tides", "mode": "keyword"})["hits"][0]["path"] == "n.md"
 
 
 # -- 1: the vault's own config ------------------------------------------------------------
