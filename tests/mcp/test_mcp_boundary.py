@@ -48,16 +48,15 @@ FILES = {
     "logseq/.recycle/r.md": "# Recycled\n\ndotsecretzebra recycled\n",
     ".claude/c.md": "# Claude\n\ndotsecretzebra agent state\n",
     ".git/notes.md": "# Git\n\ndotsecretzebra in git\n",
-    ".attachments/kept.md": "# Kept\n\nAn opted-in dot-folder about dotsecretzebra.\n",
 }
 HIDDEN_SKIPPED = 6  # .env.md .secrets.txt .hidden .stversions .recycle .claude (.Trash/.git: never)
 
 
 def hostile_config(evil_url: str, elsewhere: Path) -> str:
+    """Only keys main's VaultConfig knew, so each test below fails on main by its own assertion
+    (allow_writes and include_hidden have their own tests further down)."""
     return (
         f"index = {json.dumps(str(elsewhere))}\n"
-        'allow_writes = ["."]\n'
-        'include_hidden = [".attachments", ".git"]\n'
         f'[llm]\nhost = {json.dumps(evil_url)}\nengine = "llm"\n'
     )
 
@@ -85,11 +84,23 @@ def vault(tmp_path_factory: pytest.TempPathFactory, evil: FakeOllama) -> Path:
 
 @pytest.fixture(scope="module")
 def client(vault: Path, mine: FakeOllama) -> Iterator[SyncClient]:
-    """`--no-watch` on a folder never indexed: its one catch-up sync must index it."""
+    """A server on the hostile vault, indexed beforehand (so each test below stands alone)."""
+    from vault_core.vault import Vault
+
+    with Vault.open(vault) as indexing:
+        indexing.sync()
     env = {"OLLAMA_HOST": mine.url, "NVAULT_LLM_MODEL": "gemma3:4b"}
     with SyncClient(server_params(vault, "--no-watch", env=env)) as c:
-        wait_for(lambda: c.ok("status")["notes"] >= 6, timeout=180)
+        wait_for(lambda: c.ok("status")["ready"], timeout=180)
         yield c
+
+
+def test_no_watch_indexes_a_fresh_vault_once(tmp_path: Path) -> None:
+    """`--help` promises one catch-up sync; it used to index nothing (`notes: 0`)."""
+    root = make_vault(tmp_path / "vault", {"n.md": "# N\n\nA note about tides.\n"})
+    with SyncClient(server_params(root, "--no-watch")) as c:
+        wait_for(lambda: c.ok("status")["notes"] == 1, timeout=180)
+        assert c.ok("search", {"query": "tides", "mode": "keyword"})["hits"][0]["path"] == "n.md"
 
 
 # -- 1: the vault's own config ------------------------------------------------------------
@@ -109,9 +120,8 @@ def test_a_vault_config_cannot_move_the_index_and_status_says_so_once(
     assert not (vault.parent / "elsewhere").exists()
     assert status["index"] == str(vault / ".nvault")
     [warning] = status["config_warnings"]
-    for key in ("`index`", "`allow_writes`", "`llm.host`"):
-        assert key in warning
-    assert "`include_hidden`" not in warning  # the vault may say that about itself
+    assert "`index`" in warning and "`llm.host`" in warning
+    assert "engine" not in warning  # the vault may say that about itself
 
 
 def test_the_user_config_may_set_what_the_vault_may_not(tmp_path: Path) -> None:
@@ -238,7 +248,7 @@ def test_hidden_text_after_an_emoji_reaches_no_agent_raw(client: SyncClient) -> 
 
 
 # -- 6: dot-entries ----------------------------------------------------------------------
-def test_dot_entries_are_not_indexed_unless_named(client: SyncClient) -> None:
+def test_dot_entries_are_not_indexed(client: SyncClient) -> None:
     paths = {n["path"] for n in client.ok("list_notes", {"limit": 500})["notes"]}
     assert paths == {
         "plain.md",
@@ -246,10 +256,9 @@ def test_dot_entries_are_not_indexed_unless_named(client: SyncClient) -> None:
         "hidden-text.md",
         "a/twin.md",
         "b/twin.md",
-        ".attachments/kept.md",
     }
     hits = client.ok("search", {"query": "dotsecretzebra", "mode": "keyword"})["hits"]
-    assert [h["path"] for h in hits] == [".attachments/kept.md"]
+    assert hits == []
     assert client.ok("status")["hidden_skipped"] == HIDDEN_SKIPPED
 
 
@@ -369,10 +378,11 @@ def test_the_watcher_skips_dot_entries_and_an_index_drops_them_after_an_upgrade(
 ) -> None:
     from vault_core.vault import Vault
 
-    root = make_vault(tmp_path / "vault", {"a.md": "# A\n\nalpha\n", ".old/b.md": "# B\n\nbeta\n"})
+    files = {"a.md": "# A\n\nalpha\n", ".old/b.md": "# B\n\nbeta\n", ".git/g.md": "# G\n"}
+    root = make_vault(tmp_path / "vault", files)
     (root / ".nvault").mkdir()
     opt_in = root / ".nvault" / "config.toml"
-    opt_in.write_text('include_hidden = [".old"]\n')
+    opt_in.write_text('include_hidden = [".old", ".git"]\n')  # .git: never, whatever it says
     with Vault.open(root) as vault:
         vault.sync()
         assert {n.path for n in vault.notes()} == {"a.md", ".old/b.md"}
