@@ -24,6 +24,7 @@ from vault_core.edit.models import DocumentMap, FileChange, LinkRewrite, Operati
 from vault_core.edit.paths import WritePolicy
 from vault_core.edit.see_also import plan_add_link
 from vault_core.edit.splice import (
+    MAX_DIFF_CHARS,
     RawNote,
     Splice,
     apply_splices,
@@ -386,8 +387,10 @@ class Editor:
                     changed_lines=lines,
                 )
             )
-            diffs.append(unified_diff(ch.new_path or ch.path, ch.before, ch.after))
+            if sum(map(len, diffs)) <= MAX_DIFF_CHARS:  # enough for the bounded diff
+                diffs.append(unified_diff(ch.new_path or ch.path, ch.before, ch.after))
         diff, cut = bounded("".join(diffs))
+        cut = cut or len(diffs) < len(plan.changes)
         return Receipt(
             write_id=write_id,
             operation=plan.operation,
