@@ -31,6 +31,8 @@ from vault_core.study.quiz import quiz
 from vault_core.vault_index import VaultIndex
 from vault_core.watcher import Watcher
 
+INLINE_EMBED_FILES = 10
+
 __all__ = [
     "FileIssue",
     "IndexProgress",
@@ -117,7 +119,9 @@ class Vault(VaultIndex):
         leaves them to the writer's watcher). The watcher's own event then finds them current."""
         if not self.is_writer:
             return False
-        self.sync(paths)
+        # A few files are embedded inline (searchable by meaning at once); a move touching
+        # many notes indexes names and keywords now and leaves their vectors to phase 2.
+        self.sync(paths, embed=len(paths) <= INLINE_EMBED_FILES)
         return True
 
     def close(self) -> None:

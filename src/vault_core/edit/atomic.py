@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 TMP_SUFFIX = ".nvault-tmp"
+FSYNC_THREADS = 8
 
 
 def fsync_dir(folder: Path) -> None:
@@ -45,6 +47,48 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
             tmp.unlink()
         raise
     fsync_dir(path.parent)
+
+
+def _write_temp(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{TMP_SUFFIX}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return tmp
+
+
+def write_many(items: list[tuple[Path, bytes]]) -> None:
+    """`write_atomic` for many files at once: every temp file written and fsynced (in a few
+    threads: fsync waits on the disk, not the CPU), then every rename, then each folder fsynced
+    once. Each file still holds its old bytes or its new bytes at any moment."""
+    if len(items) == 1:
+        write_atomic(*items[0])
+        return
+    temps: list[Path] = []
+    try:
+        with ThreadPoolExecutor(max_workers=FSYNC_THREADS) as pool:
+            futures = [pool.submit(_write_temp, path, data) for path, data in items]
+            for future in futures:
+                with contextlib.suppress(Exception):
+                    temps.append(future.result())
+            for future in futures:
+                future.result()  # the first failure, after every temp is known (to clean up)
+        for tmp, (path, _) in zip(temps, items, strict=True):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    for folder in {path.parent for path, _ in items}:
+        fsync_dir(folder)
 
 
 def remove(path: Path) -> None:

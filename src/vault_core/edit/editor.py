@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,12 @@ from filelock import FileLock
 from vault_core.edit import ops
 from vault_core.edit.atomic import read_or_none
 from vault_core.edit.journal import Entry, Journal, Location, new_write_id
-from vault_core.edit.links import plan_move, sources_for_move
-from vault_core.edit.models import DocumentMap, FileChange, LinkRewrite, Operation, Receipt
+from vault_core.edit.models import DocumentMap, FileChange, Operation, Receipt
 from vault_core.edit.paths import WritePolicy
+from vault_core.edit.plan import Change, Plan, plan_move_changes
 from vault_core.edit.see_also import plan_add_link
 from vault_core.edit.splice import (
+    MAX_DIFF_CHARS,
     RawNote,
     Splice,
     apply_splices,
@@ -39,22 +39,6 @@ from vault_core.parse.markdown import split_frontmatter
 
 MAX_CONTENT_BYTES = 1_000_000
 TRASH = ".trash"
-
-
-@dataclass
-class Change:
-    path: str
-    before: bytes | None
-    after: bytes | None
-    new_path: str | None = None  # a move: `after` lands here and `path` goes
-
-
-@dataclass
-class Plan:
-    operation: Operation
-    changes: list[Change]
-    links: list[LinkRewrite] = field(default_factory=list)
-    message: str = ""
 
 
 class Editor:
@@ -214,48 +198,8 @@ class Editor:
             raise WriteRefused(f"{note.path} is already there; nothing was written")
         if (self.root / new_rel).exists() and new_rel.casefold() != note.path.casefold():
             raise WriteRefused(f"{new_rel} already exists; nothing was written: pick another name")
-        return self.commit(self.plan_move(note, new_rel, check_sources=True), dry_run)
-
-    def plan_move(self, note: RawNote, new_rel: str, check_sources: bool = False) -> Plan:
-        graph = self.graph()
-        sources = sources_for_move(graph, note.path)
-        raws = {note.path: note}
-        for src in sources:
-            if src != note.path and (data := read_or_none(self.root / src)) is not None:
-                raws[src] = RawNote(src, data)
-        rewrites = plan_move(graph, note.path, new_rel, {p: r.text for p, r in raws.items()})
-        by_source: dict[str, list[Splice]] = {}
-        for rw in rewrites:
-            raw = raws[rw.source]
-            start = raw.line_offset(rw.line - 1) + rw.start_col
-            end = raw.line_offset(rw.line - 1) + rw.end_col
-            if raw.text[start:end] != rw.old:
-                raise WriteRefused(f"{rw.source} changed while planning; nothing was written")
-            by_source.setdefault(rw.source, []).append(raw.splice(start, end, rw.new))
-        if check_sources:
-            outside = []
-            for src in by_source:
-                try:
-                    self.policy.check(src)
-                except WriteRefused:
-                    outside.append(src)
-            if outside:
-                raise WriteRefused(
-                    f"moving {note.path} must rewrite links in {len(outside)} note(s) outside "
-                    f"the folders where writes are enabled ({', '.join(outside[:20])}); nothing "
-                    "was written: ask the user to move it (nvault mv) or to enable those folders"
-                )
-        changes = [
-            Change(
-                note.path,
-                note.raw,
-                apply_splices(note.raw, by_source.pop(note.path, [])),
-                new_path=new_rel,
-            )
-        ]
-        for src, splices in sorted(by_source.items()):
-            changes.append(Change(src, raws[src].raw, apply_splices(raws[src].raw, splices)))
-        return Plan("move_note", changes, rewrites)
+        plan = plan_move_changes(self.root, self.graph(), self.policy, note, new_rel)
+        return self.commit(plan, dry_run)
 
     def delete_note(
         self, path: str, version: str | None = None, force: bool = False, dry_run: bool = False
@@ -386,8 +330,10 @@ class Editor:
                     changed_lines=lines,
                 )
             )
-            diffs.append(unified_diff(ch.new_path or ch.path, ch.before, ch.after))
+            if sum(map(len, diffs)) <= MAX_DIFF_CHARS:  # enough for the bounded diff
+                diffs.append(unified_diff(ch.new_path or ch.path, ch.before, ch.after))
         diff, cut = bounded("".join(diffs))
+        cut = cut or len(diffs) < len(plan.changes)
         return Receipt(
             write_id=write_id,
             operation=plan.operation,

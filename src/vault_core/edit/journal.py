@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from vault_core.edit.atomic import read_or_none, remove, sweep_temps, write_atomic
+from vault_core.edit.atomic import read_or_none, remove, sweep_temps, write_atomic, write_many
 from vault_core.edit.models import LinkRewrite, Operation
 from vault_core.edit.splice import sha256
 
@@ -106,9 +106,13 @@ class Journal:
     def make(self, entry: Entry, side: Literal["before", "after"], skip: set[str]) -> None:
         """Each location to its `side` bytes: files that appear first, removals last."""
         wanted = [(loc, getattr(loc, side)) for loc in entry.locations if loc.path not in skip]
-        for loc, digest in wanted:
-            if digest is not None and self.current(loc) != digest:
-                write_atomic(self.root / loc.path, self.blob(entry, digest))
+        write_many(
+            [
+                (self.root / loc.path, self.blob(entry, digest))
+                for loc, digest in wanted
+                if digest is not None and self.current(loc) != digest
+            ]
+        )
         for loc, digest in wanted:
             if digest is None:
                 remove(self.root / loc.path)
