@@ -8,8 +8,8 @@ Label files (bench/labels/, one JSON line per mention, each with its label and r
 - tuning: `mentions-NAME.jsonl` (40 drawn from the unfiltered matcher) and
   `mentions-heldout-NAME.jsonl` (20 from issue 18's filtered output); the weights and the
   threshold of vault_core/linking/mention_rank.py were set looking at these.
-- fresh: `mentions-fresh-NAME.jsonl`, drawn with `--draw` *before* looking (seed recorded in each
-  row): `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
+- fresh: `mentions-fresh-NAME.jsonl` (and a second, `mentions-fresh2-NAME.jsonl`, drawn from the
+  code changed after reading the first), drawn with `--draw` *before* looking (seed in each row): `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
   `"pool": "all"` rows a seeded sample of every (note, target) the matcher finds (recall).
 A row counts as suggested when the default list (`ranked_mentions`) holds a suggestion for its
 target in its note. Vaults are the cached indexed copies bench/linking.py builds.
@@ -83,7 +83,7 @@ def list_sizes(vault: Vault) -> dict[str, Any]:
     }
 
 
-def draw(vault: Vault, name: str, n: int, seed: int) -> Path:
+def draw(vault: Vault, name: str, n: int, seed: int, sample: str = "fresh") -> Path:
     """Seeded samples of the default list and of every candidate, written unlabelled."""
     shown: list[RankedMention] = []
     every: list[RankedMention] = []
@@ -92,7 +92,9 @@ def draw(vault: Vault, name: str, n: int, seed: int) -> Path:
         shown += [r for r in found if r.shown]
         every += [r for r in found if not r.already_linked]
     rng = random.Random(seed)
-    out = LABELS / f"mentions-fresh-{name}.jsonl"
+    out = LABELS / f"mentions-{sample}-{name}.jsonl"
+    if out.exists():
+        raise SystemExit(f"{out} exists: a drawn sample is labelled once, never redrawn")
     lines = _context(vault)
     with out.open("w") as fh:
         for pool, items in (("shown", shown), ("all", every)):
@@ -162,6 +164,7 @@ def main() -> int:
     parser.add_argument("--corpus", action="append")
     parser.add_argument("--draw", type=int, help="write a fresh unlabelled sample of N per pool")
     parser.add_argument("--seed", type=int, default=3333)
+    parser.add_argument("--sample", default="fresh", help="name of the drawn sample's file")
     parser.add_argument("--fit", action="store_true", help="fit the score's weights on tuning")
     args = parser.parse_args()
     out: dict[str, Any] = {"command": "python bench/mentions.py " + " ".join(sys.argv[1:])}
@@ -179,14 +182,15 @@ def main() -> int:
         root = cached_vault(CORPORA / name, log=log)
         with Vault.open(root, writer=False) as vault:
             if args.draw:
-                out[name] = str(draw(vault, name, args.draw, args.seed))
+                out[name] = str(draw(vault, name, args.draw, args.seed, args.sample))
                 continue
             entry: dict[str, Any] = {"tuning": evaluate(vault, _tuning(name))}
-            fresh = LABELS / f"mentions-fresh-{name}.jsonl"
-            if fresh.is_file():
-                rows = [json.loads(x) for x in fresh.open()]
-                entry["fresh_precision"] = evaluate(vault, rows, "shown")
-                entry["fresh_recall"] = evaluate(vault, rows, "all")
+            for sample in ("fresh", "fresh2"):
+                file = LABELS / f"mentions-{sample}-{name}.jsonl"
+                if file.is_file():
+                    rows = [json.loads(x) for x in file.open()]
+                    entry[f"{sample}_precision"] = evaluate(vault, rows, "shown")
+                    entry[f"{sample}_recall"] = evaluate(vault, rows, "all")
             entry["list_size"] = list_sizes(vault)
             out[name] = entry
     emit(out)

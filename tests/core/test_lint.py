@@ -213,3 +213,16 @@ def test_cli_lint_json_text_and_write_index(
     out = capsys.readouterr().out
     assert "nothing written (dry run)" in out and "- [[Crepes]]" in out
     assert _snapshot(Path(root)) == before
+
+
+def test_a_changed_vault_is_linted_afresh(vault: Vault) -> None:
+    """Findings are kept per catalog version: asked again they are the same; after an edit they
+    follow the edit."""
+    first = lint(vault, kinds=["unlinked_mention"])
+    assert lint(vault, kinds=["unlinked_mention"]).findings == first.findings
+    assert any(f.note == "Fermentation log.md" for f in first.findings)
+    log = vault.root / "Fermentation log.md"
+    log.write_text(log.read_text().replace("Fed the sourdough", "Fed the [[sourdough starter]]"))
+    vault.sync()
+    again = lint(vault, kinds=["unlinked_mention"])
+    assert not any(f.note == "Fermentation log.md" for f in again.findings)

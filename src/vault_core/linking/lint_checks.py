@@ -45,12 +45,25 @@ NEAREST_BLOCK = 512  # notes whose nearest neighbour is computed per matrix prod
 def broken_links(ctx: LintContext) -> list[LintFinding]:
     """Links that resolve to nothing; fixed by the note they most likely meant, else a new page."""
     stems = {n.stem.casefold(): p for p, n in ctx.notes.items()}
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for stem in stems:
+        by_length[len(stem)].append(stem)
+    memo: dict[str, list[str]] = {}
+
+    def close_to(name: str) -> list[str]:
+        """difflib's best match above CLOSE_NAME, among names of a length that can reach it."""
+        if name not in memo:
+            low, high = int(len(name) * 0.7), int(len(name) / 0.7) + 1
+            pool = [s for n in range(low, high + 1) for s in by_length.get(n, ())]
+            memo[name] = difflib.get_close_matches(name, pool, 1, CLOSE_NAME)
+        return memo[name]
+
     found = []
     for res in ctx.graph.broken():
         if res.source not in ctx.notes or not ctx.in_scope(res.source):
             continue
         link = res.link
-        close = difflib.get_close_matches(link.target.casefold(), list(stems), 1, CLOSE_NAME)
+        close = close_to(link.target.casefold())
         fix: FixPlan
         if close and (text := ctx.text(res.source)) is not None:
             meant = stems[close[0]]

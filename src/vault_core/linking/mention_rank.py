@@ -127,8 +127,9 @@ def mention_groups(
     """Every note `path` names in plain text, one group per target in order of first mention;
     `with_headings` also counts names in headings (related()'s signal was fitted with them)."""
     groups: dict[str, MentionGroup] = {}
+    skip = set() if with_headings else headings(vault, path, text)
     for m, as_name in scan_mentions(vault, path, text):
-        if not with_headings and m.line in headings(vault, path, text):
+        if m.line in skip:
             continue  # a writer links in the text, not in a heading (issue 18's rule)
         group = groups.setdefault(m.target, MentionGroup(m.target, [], []))
         group.places.append(m)
