@@ -34,9 +34,7 @@ def plan_index_note(ctx: LintContext, folder: str) -> IndexNotePlan:
     folder = folder.strip("/")
     if folder and not any(p.startswith(folder + "/") for p in ctx.notes):
         raise ValueError(f"no notes under {folder!r}; pass a folder of the vault")
-    existing = sorted(
-        p for p in ctx.notes if posixpath.dirname(p) == folder and is_index_note(ctx, p)
-    )
+    existing = [p for p in ctx.by_folder.get(folder, ()) if is_index_note(ctx, p)]
     path = existing[0] if existing else posixpath.join(folder, "index.md")
     members = folder_notes(ctx, folder, path)
     subfolders = sorted(

@@ -228,7 +228,7 @@ def is_index_note(ctx: LintContext, path: str) -> bool:
 
 def folder_notes(ctx: LintContext, folder: str, index: str | None = None) -> list[str]:
     """The notes directly in `folder` (not in its subfolders), the index note itself left out."""
-    return sorted(p for p in ctx.notes if posixpath.dirname(p) == folder and p != index)
+    return [p for p in ctx.by_folder.get(folder, ()) if p != index]
 
 
 def stale_sources(ctx: LintContext) -> list[LintFinding]:

@@ -6,8 +6,10 @@ agent can preview it and a person can approve it; lint itself never writes.
 
 from __future__ import annotations
 
+import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -124,6 +126,14 @@ class LintContext:
                 if res.target and res.target != source:
                     self.out[source].add(res.target)
                     self.inc[res.target].add(source)
+
+    @cached_property
+    def by_folder(self) -> dict[str, list[str]]:
+        """Notes per folder (directly in it), sorted."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for path in sorted(self.notes):
+            found[posixpath.dirname(path)].append(path)
+        return found
 
     def in_scope(self, path: str) -> bool:
         if self.scope is None:

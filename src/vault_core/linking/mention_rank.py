@@ -103,8 +103,8 @@ class RankedMention(Mention):
     )
     score: float = Field(description="0-1: how likely a writer would link this mention")
     specificity: float = Field(description="0-1: rare, multi-word, proper-noun or alias names")
-    topicality: float | None = Field(
-        description="0-1: the mentioning passage is about the target (None before vectors)"
+    topicality: float = Field(
+        description="0-1: the mentioning passage is about the target (TOPIC_UNKNOWN without vectors)"
     )
     generic: bool = Field(description="a common word of the vault, not written as a name")
     features: dict[str, float] = Field(default_factory=dict, description="the score's inputs")

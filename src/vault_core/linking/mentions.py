@@ -250,9 +250,11 @@ def scan_mentions(
         heading = bool(HEADING_RE.match(line))
         tokens = list(TOKEN_RE.finditer(line))
         folded = [t.group(0).casefold() for t in tokens]
+        starts = matcher.first
         i = 0
         while i < len(tokens):
-            hit = _match_at(matcher, tokens, folded, i, line)
+            # most words start no name: skip them without a call
+            hit = _match_at(matcher, tokens, folded, i, line) if folded[i] in starts else None
             if hit is None:
                 i += 1
                 continue
