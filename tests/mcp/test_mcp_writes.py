@@ -212,3 +212,39 @@ def test_llm_wiki_loop_ingest_summarise_link_then_undo_all(
     before_without_pdf = dict(before)
     before_without_pdf.pop("sources/okapi.pdf", None)
     assert after == before_without_pdf
+
+
+LINT_FILES = {
+    **NOTES,
+    "wiki/hub.md": "# Hub\n\nThe plan lives in [[wiki/Grazing Plan]]. See [[Zebra Facts]].\n",
+    "wiki/herds.md": "# Herds\n\nZebra Facts say herds graze together; lions follow them.\n",
+}
+
+
+def test_every_lint_fix_is_a_write_call_that_runs(tmp_path: Path) -> None:
+    """Lint's fix plans name real write tools with real arguments: each one passes as a dry run
+    against the vault as it is, one applied for real clears its finding, and undo restores it."""
+    root = indexed_vault(tmp_path / "vault", LINT_FILES)
+    with SyncClient(server_params(root, "--allow-writes", "wiki")) as c:
+        before = snapshot(root)
+        findings = c.ok("lint", {"path": "wiki"})["findings"]
+        fixes = [  # the ones this server may carry out: their file is in wiki/
+            f
+            for f in findings
+            if f["fix"]
+            and f["fix"]["tool"] in WRITE_TOOLS
+            and f["fix"]["arguments"]["path"].startswith("wiki/")
+        ]
+        assert {f["kind"] for f in fixes} >= {"broken_link"}, findings
+        for finding in fixes:
+            fix = finding["fix"]
+            assert fix["arguments"]["dry_run"] is True
+            receipt = c.ok(fix["tool"], fix["arguments"])
+            assert receipt["dry_run"] is True, (finding["kind"], receipt)
+        assert snapshot(root) == before  # dry runs wrote nothing
+        broken = next(f for f in fixes if f["kind"] == "broken_link")
+        done = c.ok(broken["fix"]["tool"], {**broken["fix"]["arguments"], "dry_run": False})
+        after = c.ok("lint", {"path": "wiki", "kinds": ["broken_link"]})["findings"]
+        assert broken["message"] not in {f["message"] for f in after}
+        c.ok("undo", {"write_id": done["write_id"]})
+        assert snapshot(root) == before
