@@ -74,6 +74,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# code-server's logs and heartbeat and Chromium's crash reports go here too, not to $HOME
+# (XDG_CACHE_HOME stays: nvault keeps its prepared model there, as for any user)
+export XDG_CONFIG_HOME=$WORK/xdg-config XDG_DATA_HOME=$WORK/xdg-data
 VAULT=$WORK/silverbullet-docs
 cp -r "$CORPUS" "$VAULT"
 chmod -R u+w "$VAULT"
