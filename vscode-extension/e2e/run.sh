@@ -64,10 +64,19 @@ installed=$(date +%s)
 WORK=$(mktemp -d)
 SERVER_PID=
 cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  # code-server, its extension host and vault-lsp share one process group: stop them all
+  if [ -n "$SERVER_PID" ]; then
+    kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 -- "-$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# code-server's logs and heartbeat and Chromium's crash reports go here too, not to $HOME
+# (XDG_CACHE_HOME stays: nvault keeps its prepared model there, as for any user)
+export XDG_CONFIG_HOME=$WORK/xdg-config XDG_DATA_HOME=$WORK/xdg-data
 VAULT=$WORK/silverbullet-docs
 cp -r "$CORPUS" "$VAULT"
 chmod -R u+w "$VAULT"
@@ -99,7 +108,7 @@ for scope in ("User", "Machine"):
 PY
 "$CODE_SERVER" --config "$WORK/config.yaml" --user-data-dir "$DATA" --extensions-dir "$EXTS" --install-extension "$VSIX" >/dev/null
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$CODE_SERVER" --config "$WORK/config.yaml" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry --disable-update-check \
+setsid "$CODE_SERVER" --config "$WORK/config.yaml" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry --disable-update-check \
   --disable-workspace-trust --user-data-dir "$DATA" --extensions-dir "$EXTS" "$VAULT" \
   >"$WORK/code-server.log" 2>&1 &
 SERVER_PID=$!
