@@ -5,17 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vault_cli.common import Commands, console, emit_json, open_vault
-from vault_core.linking.index_note import plan_index_note
-from vault_core.linking.lint import KINDS, lint
-from vault_core.linking.lint_models import LintContext
-from vault_core.vault import Vault
+from vault_cli.common import Commands, console, emit_json, err_console, open_vault
+
+if TYPE_CHECKING:  # annotations only: building the parser imports no engine module
+    from vault_core.vault import Vault
 
 COMMANDS: Commands = {}
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from vault_core.linking.index_note import plan_index_note
+    from vault_core.linking.lint import KINDS, lint
+    from vault_core.linking.lint_models import LintContext
+
+    unknown = sorted(set(args.kind or ()) - set(KINDS))
+    if unknown:
+        err_console.print(f"unknown --kind {', '.join(unknown)}; the kinds are: {', '.join(KINDS)}")
+        return 2
     root_arg = getattr(args, "root_arg", None)
     if (
         args.path is None
@@ -26,13 +34,25 @@ def cmd_lint(args: argparse.Namespace) -> int:
     with open_vault(args) as vault:
         if args.write_index is not None:
             plan = plan_index_note(LintContext(vault, None), args.write_index)
+            if args.apply:  # the user asked, for this folder: the one write path, with a receipt
+                receipt = vault.carry_out(plan.fix, allow=[args.write_index.strip("/") or "."])
+                if args.json:
+                    emit_json(receipt)
+                    return 0
+                console.print(
+                    f"wrote {plan.path} ({plan.notes} notes); undo with `nvault undo "
+                    f"{receipt.write_id}`",
+                    markup=False,
+                )
+                console.print(receipt.diff, markup=False)
+                return 0
             if args.json:
                 emit_json(plan)
                 return 0
             verb = "update" if plan.exists else "create"
             console.print(
                 f"would {verb} {plan.path} ({plan.notes} notes, {plan.subfolders} subfolders); "
-                "nothing written (dry run):",
+                "nothing written (dry run; --apply writes it):",
                 markup=False,
             )
             console.print(plan.block, markup=False)
@@ -76,12 +96,17 @@ def _scope(vault: Vault, path: str) -> str:
 
 def setup_lint(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", help="a note or folder to lint (default: the whole vault)")
-    p.add_argument("--kind", action="append", choices=KINDS, help="only these kinds (repeatable)")
+    p.add_argument("--kind", action="append", help="only this kind of finding (repeatable)")
     p.add_argument("--limit", type=int, default=50, help="findings printed (0: all)")
     p.add_argument(
         "--write-index",
         metavar="FOLDER",
-        help="plan FOLDER's index note (computed by code; prints it, writes nothing)",
+        help="plan FOLDER's index note (computed by code, never by an LLM); prints it",
+    )
+    p.add_argument(
+        "--apply",
+        action="store_true",
+        help="with --write-index: write the planned index note (journalled; `nvault undo`)",
     )
     p.add_argument("--json", action="store_true")
 

@@ -14,10 +14,12 @@ from vault_core.config import VaultConfig
 from vault_core.edit.atomic import read_or_none
 from vault_core.edit.editor import Editor
 from vault_core.edit.journal import Journal
+from vault_core.edit.models import Receipt
 from vault_core.edit.paths import WritePolicy
 from vault_core.edit.splice import sha256
 from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
 from vault_core.linking.health import GraphReport, graph_health
+from vault_core.linking.lint_models import FixPlan
 from vault_core.linking.mention_rank import RankedMention, ranked_mentions
 from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related import RelatedNote, related
@@ -108,6 +110,12 @@ class Vault(VaultIndex):
         """The write path, allowed in `allow` (default: the user's `allow_writes`) only."""
         policy = WritePolicy(self.root, self.config.allow_writes if allow is None else allow)
         return Editor(self.root, policy, lambda: self.graph, self.reindex_written)
+
+    def carry_out(self, fix: FixPlan, allow: list[str]) -> Receipt:
+        """A lint finding's planned write, for real, through the same write path (and the same
+        preconditions) as the MCP write tools; `allow` is where the caller lets it write."""
+        write = getattr(self.editor(allow=allow), fix.tool)
+        return write(**{**fix.arguments, "dry_run": False})
 
     def version_of(self, path: str) -> str | None:
         """sha256 of the file's bytes (what edits take as `version`); None without a file."""

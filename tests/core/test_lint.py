@@ -208,10 +208,23 @@ def test_cli_lint_json_text_and_write_index(
     assert data["findings"][0]["fix"]["tool"] == "create_note"
     assert main(["--root", root, "lint", "recipes"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("") and "[index_drift]" in out and '"tool": "append"' in out
+    assert "[index_drift]" in out and '"tool": "append"' in out
+    assert main(["--root", root, "lint", "--kind", "typo"]) == 2
+    assert "unknown --kind typo" in capsys.readouterr().err
     assert main(["--root", root, "lint", "--write-index", "recipes"]) == 0
     out = capsys.readouterr().out
-    assert "nothing written (dry run)" in out and "- [[Crepes]]" in out
+    assert "nothing written (dry run" in out and "- [[Crepes]]" in out
+    assert _snapshot(Path(root)) == before
+    # --apply writes the planned index through the write path; `nvault undo` takes it back
+    assert main(["--root", root, "lint", "--write-index", "recipes", "--apply", "--json"]) == 0
+    receipt = json.loads(capsys.readouterr().out)
+    written = _snapshot(Path(root))
+    assert set(written) - set(before) == set() and written != before
+    assert "[[Crepes]]" in written[receipt["files"][0]["path"]].decode()
+    assert main(["--root", root, "lint", "recipes", "--kind", "index_drift", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"].get("index_drift", 0) == 0
+    assert main(["--root", root, "undo", receipt["write_id"]]) == 0
+    capsys.readouterr()
     assert _snapshot(Path(root)) == before
 
 
