@@ -24,30 +24,28 @@ def corpora_dir() -> Path | None:
     return None
 
 
+def _env_folder(factory: pytest.TempPathFactory, variable: str) -> Iterator[Path]:
+    """A fresh folder in `variable` for the whole session, the old value back afterwards."""
+    folder = factory.mktemp(variable.lower())
+    old = os.environ.get(variable)
+    os.environ[variable] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = old
+
+
 @pytest.fixture(scope="session", autouse=True)
 def handshake_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Servers started by tests cache their `initialize` answers here, not in ~/.cache."""
-    folder = tmp_path_factory.mktemp("xdg-cache")
-    old = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("XDG_CACHE_HOME", None)
-    else:
-        os.environ["XDG_CACHE_HOME"] = old
+    yield from _env_folder(tmp_path_factory, "XDG_CACHE_HOME")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def user_config_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """No test reads the developer's own ~/.config/nvault (user-only settings, trust.py)."""
-    folder = tmp_path_factory.mktemp("xdg-config")
-    old = os.environ.get("XDG_CONFIG_HOME")
-    os.environ["XDG_CONFIG_HOME"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("XDG_CONFIG_HOME", None)
-    else:
-        os.environ["XDG_CONFIG_HOME"] = old
+    yield from _env_folder(tmp_path_factory, "XDG_CONFIG_HOME")
 
 
 @pytest.fixture(scope="session")

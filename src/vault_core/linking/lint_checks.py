@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from vault_core.linking.lint_models import (
     FixPlan,
     LintContext,
     LintFinding,
+    LintKind,
     LintLocation,
     add_link,
     append,
@@ -94,41 +95,47 @@ def broken_links(ctx: LintContext) -> list[LintFinding]:
 def orphans(ctx: LintContext) -> list[LintFinding]:
     """Notes nothing links and that link nothing; fixed by a link from the nearest note."""
     lonely = [p for p in ctx.scoped() if not ctx.out[p] and not ctx.inc[p]]
-    near = _nearest(ctx, lonely)
-    found = []
-    for path in lonely:
-        other = near.get(path)
-        fix = add_link(other, ctx.link_text(path), ctx.version(other)) if other else None
-        hint = f"; the nearest note by content is {other}" if other else ""
-        found.append(
-            LintFinding(
-                kind="orphan",
-                note=path,
-                message=f"orphan: no note links here and it links to none{hint}",
-                fix=fix,
-                related=[other] if other else [],
-            )
-        )
-    return found
+    return _link_to_nearest(
+        ctx, lonely, "orphan", "orphan: no note links here and it links to none", from_nearest=True
+    )
 
 
 def no_outgoing_links(ctx: LintContext) -> list[LintFinding]:
     """Notes others link that link nowhere (orphans are reported as orphans)."""
     dead_ends = [p for p in ctx.scoped() if not ctx.out[p] and ctx.inc[p]]
-    near = _nearest(ctx, dead_ends)
+    return _link_to_nearest(
+        ctx, dead_ends, "no_outgoing_links", "links to no other note", severity="hint"
+    )
+
+
+def _link_to_nearest(
+    ctx: LintContext,
+    paths: list[str],
+    kind: LintKind,
+    message: str,
+    *,
+    from_nearest: bool = False,
+    severity: Literal["info", "hint"] = "info",
+) -> list[LintFinding]:
+    """One finding per note, fixed by a link between it and its nearest note by content: from
+    the nearest one to it (`from_nearest`, an orphan), or from it to the nearest."""
+    near = _nearest(ctx, paths)
     found = []
-    for path in dead_ends:
+    for path in paths:
         other = near.get(path)
-        fix = add_link(path, ctx.link_text(other), ctx.version(path)) if other else None
+        fix = None
+        if other:
+            source, target = (other, path) if from_nearest else (path, other)
+            fix = add_link(source, ctx.link_text(target), ctx.version(source))
         hint = f"; the nearest note by content is {other}" if other else ""
         found.append(
             LintFinding(
-                kind="no_outgoing_links",
+                kind=kind,
                 note=path,
-                message=f"links to no other note{hint}",
+                message=message + hint,
                 fix=fix,
                 related=[other] if other else [],
-                severity="hint",
+                severity=severity,
             )
         )
     return found
