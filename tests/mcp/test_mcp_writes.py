@@ -186,3 +186,15 @@ def test_llm_wiki_loop_ingest_summarise_link_then_undo_all(
     before_without_pdf = dict(before)
     before_without_pdf.pop("sources/okapi.pdf", None)
     assert after == before_without_pdf
+
+
+def test_http_writes_need_a_token_and_an_explicit_root() -> None:
+    from vault_mcp.server import parse_args, writes_allowed
+
+    assert writes_allowed(parse_args(["--allow-writes", "wiki"])) == ["wiki"]
+    assert writes_allowed(parse_args(["--http", "--allow-writes", "wiki"])) == []
+    assert writes_allowed(parse_args(["--http", "--token", "t", "--allow-writes", "w"])) == []
+    with_root = ["--http", "--token", "t", "--root", "/v", "--allow-writes", "w"]
+    assert writes_allowed(parse_args(with_root)) == ["w"]
+    assert writes_allowed(parse_args(["--read-only", "--allow-writes", "w"])) == []
+    assert writes_allowed(parse_args([])) == []
