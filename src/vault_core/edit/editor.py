@@ -238,7 +238,8 @@ class Editor:
                 diff, _ = bounded(unified_diff(loc.path, left, now), 4000)
                 raise UndoRefused(
                     f"{loc.path} changed after write {entry.write_id}; undoing it would lose "
-                    f"that change, so nothing was written. What changed since:\n{diff}"
+                    "that change, so nothing was written. What changed since:",
+                    diff,
                 )
         changes = []
         for loc in entry.locations:
