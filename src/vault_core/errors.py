@@ -175,4 +175,8 @@ class CountMismatch(WriteRefused):
 
 
 class UndoRefused(WriteRefused):
-    """The file changed after the write: undoing would lose that change."""
+    """The file changed after the write: undoing would lose that change (`diff` shows it)."""
+
+    def __init__(self, message: str, diff: str) -> None:
+        super().__init__(f"{message}\n{diff}")
+        self.reason, self.diff = message, diff

@@ -254,3 +254,36 @@ def test_the_watcher_does_not_index_a_written_file_again(
     time.sleep(3.0)  # the watcher's debounce and its sync
     assert seen == ["wiki/new.md"]
     assert vault.search("capybaras", mode="keyword")[0].path == "wiki/new.md"
+
+
+def test_a_move_that_must_rewrite_notes_outside_the_allowed_folders_is_refused(
+    vault: Vault,
+) -> None:
+    ed = editor(vault, ["wiki"])
+    snapshot = {p: raw(vault, p) for p in FILES}
+    with pytest.raises(WriteRefused, match=r"notes/Space Name\.md"):
+        ed.move_note("wiki/target.md", "wiki/goal.md", sha256(snapshot["wiki/target.md"]))
+    assert {p: raw(vault, p) for p in FILES} == snapshot
+
+
+def test_add_link_writes_markdown_links_in_a_markdown_vault(
+    make_vault: Callable[..., Vault],
+) -> None:
+    vault = make_vault(
+        {
+            "a.md": "# A\n\nSee [B](sub/b.md) and [C](c.md).\n\n## Related\n\n* [C](c.md)\n",
+            "sub/b.md": "# B\n\nBack to [A](../a.md).\n",
+            "c.md": "# C title\n\nText.\n",
+            "sub/d.md": "# D\n\nNo links.\n",
+        }
+    )
+    ed = editor(vault)
+    ed.add_link("sub/d.md", "c.md", sha256(raw(vault, "sub/d.md")))
+    assert (
+        raw(vault, "sub/d.md")
+        .decode()
+        .endswith("No links.\n\n## See also\n\n- [C title](../c.md)\n")
+    )
+    vault.sync()
+    ed.add_link("a.md", "sub/d.md", sha256(raw(vault, "a.md")))
+    assert raw(vault, "a.md").decode().endswith("## Related\n\n* [C](c.md)\n* [D](sub/d.md)\n")

@@ -238,7 +238,8 @@ class Editor:
                 diff, _ = bounded(unified_diff(loc.path, left, now), 4000)
                 raise UndoRefused(
                     f"{loc.path} changed after write {entry.write_id}; undoing it would lose "
-                    f"that change, so nothing was written. What changed since:\n{diff}"
+                    "that change, so nothing was written. What changed since:",
+                    diff,
                 )
         changes = []
         for loc in entry.locations:
@@ -275,7 +276,8 @@ class Editor:
         locations = self._locations(plan)
         if dry_run:
             return self._receipt(write_id, plan, dry_run=True, indexed=False)
-        with self._lock, FileLock(str(self.journal.folder.parent / "journal.lock")):
+        self.journal.folder.mkdir(parents=True, exist_ok=True)
+        with self._lock, FileLock(str(self.journal.folder / ".lock")):
             for loc in locations:
                 now = read_or_none(self.root / loc.path)
                 current = None if now is None else sha256(now)
@@ -291,7 +293,6 @@ class Editor:
                 note=plan.message,
             )
             contents = [c for ch in plan.changes for c in (ch.before, ch.after) if c is not None]
-            self.journal.folder.mkdir(parents=True, exist_ok=True)
             self.journal.save_pack(entry, contents)
             self.journal.save(entry)
             self.journal.make(entry, "after", set())
