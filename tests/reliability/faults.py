@@ -58,9 +58,14 @@ def spawn(root: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+PROGRESS_LINE = re.compile(r"^(reading|embedding): \d+(\.\d+)?/\d+ ")
+
+
 def sentences(stderr: str) -> list[str]:
-    """What the user was told: stderr joined back into lines (rich wraps at the console width)."""
-    text = re.sub(r"\n(?=\S)", " ", stderr.strip()) if stderr.strip() else ""
+    """What the user was told: stderr joined back into lines (rich wraps at the console width),
+    without `nvault index`'s plain progress lines (`reading: 40/40 files, ...`)."""
+    kept = "\n".join(line for line in stderr.splitlines() if not PROGRESS_LINE.match(line))
+    text = re.sub(r"\n(?=\S)", " ", kept.strip()) if kept.strip() else ""
     return [line for line in re.split(r"(?<=\.)\s+(?=[A-Z]|error:)", text) if line.strip()]
 
 

@@ -63,22 +63,26 @@ def test_index_folder_vanishing_under_watch(
     shutil.copytree(root / ".nvault", backup, ignore=shutil.ignore_patterns("writer.lock"))
     watch = spawn(root, "watch")
     try:
-        # another process reads as a reader once `watch` holds the writer lock
-        assert wait_for(
-            lambda: json.loads(nvault(root, "status", "--json").stdout)["role"] == "reader"
-        )
-        time.sleep(2)
+        # no other process may race `watch` for the writer lock: read its own log until it
+        # watches (polling `nvault status` here could take the lock first)
+        assert watch.stderr is not None
+        started, deadline = [], time.monotonic() + 120
+        while not any("watching" in line for line in started):
+            assert time.monotonic() < deadline and watch.poll() is None, started
+            started.append(watch.stderr.readline())
+        assert ": writer" in started[0], started
         shutil.rmtree(root / ".nvault")
         if how == "replaced":  # restored from a backup, as `git checkout` or a sync tool would
             shutil.copytree(backup, root / ".nvault")
-        time.sleep(0.5)
+        # the watcher rebuilds the folder and takes the writer lock again before anyone else
+        assert wait_for(lambda: (root / ".nvault" / "writer.lock").exists())
         second = nvault(root, "index")
         assert second.returncode == 1 and "Another nvault process" in second.stderr, second
         assert wait_for(lambda: (root / ".nvault" / "lance").is_dir())
         (root / "after.md").write_text(f"# After\n\nwritten after the rebuild {TOKEN}after9x\n")
         tokens["after.md"] = f"{TOKEN}after9x"
         assert wait_for(lambda: keyword_hit(root, f"{TOKEN}after9x", "after.md"))
-        status = nvault(root, "status", "--json")
+        status = nvault(root, "status", "--json")  # its socket went with the folder: a reader
         assert json.loads(status.stdout)["role"] == "reader"
     finally:
         err = stop(watch)
