@@ -46,5 +46,5 @@ def test_a_broken_user_config_is_an_error_naming_it(
     config_file = tmp_path / "user.toml"
     config_file.write_text("index = [unclosed\n", encoding="utf-8")
     monkeypatch.setenv(USER_CONFIG_ENV, str(config_file))
-    with pytest.raises(ValueError, match="user.toml"):
+    with pytest.raises(ValueError, match=r"user\.toml"):
         index_state_dir(tmp_path)
