@@ -75,7 +75,7 @@ def setup_index(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    fmt = "json" if args.json else args.format
+    fmt: Format = "json" if args.json else args.format
     plain = {
         "query": args.query,
         "mode": args.mode,
