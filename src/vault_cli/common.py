@@ -7,15 +7,18 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from rich.console import Console
 from rich.markup import escape
+
+from vault_core.places import index_state_dir
+from vault_core.query.service import ask
+from vault_core.terminal import stderr_console, stdout_console
 
 if TYPE_CHECKING:
     from vault_core.config import VaultConfig
     from vault_core.vault import Vault
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False)
+console = stdout_console()
+err_console = stderr_console()
 Command = Callable[[argparse.Namespace], int]
 Commands = dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]]
 
@@ -35,6 +38,20 @@ def vault_config(args: argparse.Namespace) -> VaultConfig:
     return VaultConfig.load(
         root, index=getattr(args, "index", None), endpoint_url=getattr(args, "endpoint_url", None)
     )
+
+
+def ask_running(args: argparse.Namespace, request: dict[str, Any]) -> dict[str, Any] | None:
+    """A running `nvault watch` or server's answer (None: nobody serves this vault), found
+    with the standard library only: no pydantic, no LanceDB (query/service.py)."""
+    try:
+        where = index_state_dir(
+            getattr(args, "root_arg", None) or getattr(args, "root", None),
+            index=getattr(args, "index", None),
+            endpoint_url=getattr(args, "endpoint_url", None),
+        )
+    except (OSError, ValueError):
+        return None  # the validated config (vault_config) will say what is wrong
+    return ask(where, request)
 
 
 def open_vault(args: argparse.Namespace) -> Vault:

@@ -58,8 +58,8 @@ def _top(answer: SearchAnswer, n: int) -> SearchAnswer:
 
 
 def run_demo(root: Path) -> None:
-    from vault_cli.output import marked, print_text  # the engine: not for `nvault --help`
     from vault_core.query.answer import SearchRequest
+    from vault_core.query.render import marked, print_text  # the engine: not for `nvault --help`
     from vault_core.vault import Vault
 
     started = time.monotonic()
@@ -77,13 +77,13 @@ def run_demo(root: Path) -> None:
             f"1. Hybrid search: nvault search {root} {SEARCH!r}",
             "Meaning and keywords together; every hit cites path:lines, matched words are marked.",
         )
-        print_text(_top(vault.find(SearchRequest(query=SEARCH)), 3))
+        print_text(_top(vault.find(SearchRequest(query=SEARCH)), 3), console)
         _say(
             f"   With the query language: {FILTERED!r}",
             'Also: "exact phrase", -excluded, a OR b, tag:x, path:folder/, after:/before:DATE. '
             "Attachments are cited by page.",
         )
-        print_text(_top(vault.find(SearchRequest(query=FILTERED)), 1))
+        print_text(_top(vault.find(SearchRequest(query=FILTERED)), 1), console)
 
         _say(
             f"2. Related notes: nvault related {root} {RELATED_NOTE!r}",

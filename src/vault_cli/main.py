@@ -16,15 +16,17 @@ from vault_cli import setup as client_setup
 from vault_cli.common import (
     PROGRESS_STYLES,
     Commands,
+    ask_running,
     console,
     emit_json,
     err_console,
     open_vault,
     vault_config,
 )
-from vault_cli.formats import FORMATS
-from vault_core.errors import NoteNotFound, VaultError, describe_failure
+from vault_core.errors import NoteNotFound
+from vault_core.query.formats import FORMATS, Format
 from vault_core.query.syntax_help import SYNTAX_HELP
+from vault_core.terminal import describe, print_failure
 
 if TYPE_CHECKING:
     from vault_core.results import VaultStatus
@@ -73,39 +75,47 @@ def setup_index(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from vault_cli.output import print_answer
-    from vault_cli.progress import sync_with_progress
-    from vault_core.query.answer import SearchAnswer, SearchRequest
-    from vault_core.query.filters import SearchFilters
-    from vault_core.query.service import ask
+    fmt: Format = "json" if args.json else args.format
+    plain = {
+        "query": args.query,
+        "mode": args.mode,
+        "limit": args.limit,
+        "filters": {
+            "path": args.path,
+            "tags": args.tag or [],
+            "where": dict(w.split("=", 1) for w in args.where or []),
+            "modified_since": args.since.isoformat() if args.since else None,
+        },
+        "per_note": args.per_note,
+        "min_score": args.min_score,
+    }
+    # A running `nvault watch` or server searches and prints for this terminal in milliseconds,
+    # and asking imports nothing heavy; opening the vault here takes seconds.
+    terminals = {"stdout": describe(console), "stderr": describe(err_console)}
+    reply = ask_running(args, {"render": {"search": plain, "format": fmt, **terminals}})
+    rendered = reply.get("rendered") if reply else None
+    if isinstance(rendered, dict):
+        sys.stderr.write(str(rendered.get("stderr", "")))
+        sys.stderr.flush()
+        sys.stdout.write(str(rendered.get("stdout", "")))
+        return int(rendered.get("code", 0))
+    return _search_here(args, plain, fmt)
 
-    filters = SearchFilters(
-        path=args.path,
-        tags=args.tag or [],
-        where=dict(w.split("=", 1) for w in args.where or []),
-        modified_since=args.since,
-    )
-    request = SearchRequest(
-        query=args.query,
-        mode=args.mode,
-        limit=args.limit,
-        filters=filters,
-        per_note=args.per_note,
-        min_score=args.min_score,
-    )
+
+def _search_here(args: argparse.Namespace, plain: dict[str, Any], fmt: Format) -> int:
+    """No process serves this vault (or an older one that does not render): open it here."""
+    from vault_cli.progress import sync_with_progress
+    from vault_core.query.answer import SearchRequest
+    from vault_core.query.render import print_answer
+
+    request = SearchRequest.from_plain(plain)
     request.parsed()  # a syntax error is said before anything is opened
-    fmt = "json" if args.json else args.format
     config = vault_config(args)
-    # A running `nvault watch` or server answers in milliseconds; opening the vault takes seconds.
-    reply = ask(config.index_path, request.model_dump(mode="json"))
-    if reply is not None and "answer" in reply:
-        answer = SearchAnswer.model_validate(reply["answer"])
-    else:
-        with open_vault(args) as vault:
-            if vault.is_writer and not vault.catalog:
-                sync_with_progress(vault, keep_model=True)
-            answer = vault.find(request)
-    print_answer(answer, fmt, config.root)
+    with open_vault(args) as vault:
+        if vault.is_writer and not vault.catalog:
+            sync_with_progress(vault, keep_model=True)
+        answer = vault.find(request)
+    print_answer(answer, fmt, config.root, console, err_console)
     return 0
 
 
@@ -124,11 +134,10 @@ def setup_search(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from vault_core.query.service import ask
     from vault_core.results import VaultStatus
 
     # A running `nvault watch` or server knows, and asking it costs no LanceDB import.
-    answer = ask(vault_config(args).index_path, {"status": True})
+    answer = ask_running(args, {"status": True})
     if answer is not None and "status" in answer:
         return _print_status(args, VaultStatus.model_validate(answer["status"]))
     with open_vault(args) as vault:
@@ -286,8 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # every failure is one sentence; the traceback only with -v
         if verbose:
             logging.getLogger("nvault").exception("%s failed", args.command)
-        err_console.print(f"[red]error:[/] {escape(describe_failure(exc))}", soft_wrap=True)
-        return 2 if isinstance(exc, VaultError) else 1
+        return print_failure(err_console, exc)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from vault_core.globs import check_glob
-from vault_core.location import IndexLocation, is_remote_uri
-from vault_core.trust import UserConfig, merge, split_vault_settings
+from vault_core.location import IndexLocation
+from vault_core.places import index_uri, is_remote_uri, merge, vault_root
+from vault_core.trust import UserConfig, split_vault_settings
 
 # Never indexed, whatever a config says: nvault's own index, version control, editor state, trash.
 NEVER_INDEXED: frozenset[str] = frozenset({".nvault", ".git", ".obsidian", ".trash"})
@@ -92,18 +93,6 @@ class Limits(BaseModel):
     )
 
 
-ROOT_ENV = "NVAULT_ROOT"
-
-
-def choose_root(*candidates: tuple[str | Path | None, str]) -> tuple[Path | None, str]:
-    """The first given (value, source) as an absolute path, with its source; (None, "none")
-    if none is given. Every front end picks its vault root here, in its own order."""
-    for value, source in candidates:
-        if value:
-            return Path(value).expanduser().resolve(), source
-    return None, "none"
-
-
 class VaultConfig(BaseModel):
     """Everything a vault needs to know; the servers and CLI build one and hand it to `Vault`."""
 
@@ -157,13 +146,10 @@ class VaultConfig(BaseModel):
 
     @property
     def index_location(self) -> IndexLocation:
-        if is_remote_uri(self.index):
-            uri = str(self.index).rstrip("/")
+        uri = index_uri(self.root, self.index, self.index_dir)
+        if is_remote_uri(uri):
             return IndexLocation(uri=uri, endpoint_url=self.endpoint_url, region=self.region)
-        folder = self.index_dir or (
-            Path(self.index).expanduser().resolve() if self.index else self.root / ".nvault"
-        )
-        return IndexLocation(uri=str(folder))
+        return IndexLocation(uri=uri)
 
     @property
     def index_path(self) -> Path:
@@ -178,8 +164,7 @@ class VaultConfig(BaseModel):
     def load(cls, root: str | Path | None = None, **overrides: object) -> VaultConfig:
         """Config for `root` (or $NVAULT_ROOT, or the cwd): defaults, then what the vault's
         `.nvault/config.toml` may set, then the user's config, then `overrides` (flags)."""
-        chosen, _ = choose_root((root, "argument"), (os.environ.get(ROOT_ENV), ROOT_ENV))
-        root_path = chosen or Path.cwd().resolve()
+        root_path = vault_root(root)
         data: dict[str, object] = {}
         ignored: list[str] = []
         config_file = root_path / ".nvault" / "config.toml"

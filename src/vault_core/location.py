@@ -8,7 +8,6 @@ small files beside the tables (index.json, the scan issues, the write lease) go 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -17,18 +16,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from vault_core.errors import IndexUnreachable
-
-REMOTE_SCHEMES = ("s3://",)
-ENDPOINT_ENV = "AWS_ENDPOINT_URL"
-
-
-def is_remote_uri(uri: str | Path | None) -> bool:
-    return isinstance(uri, str) and uri.startswith(REMOTE_SCHEMES)
-
-
-def user_cache_dir() -> Path:
-    """This user's nvault cache folder (`$XDG_CACHE_HOME/nvault`): what can be rebuilt."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nvault"
+from vault_core.places import endpoint, is_remote_uri, state_dir
 
 
 class IndexFiles(Protocol):
@@ -73,7 +61,7 @@ class IndexLocation(BaseModel):
 
     @property
     def endpoint(self) -> str | None:
-        return self.endpoint_url or os.environ.get(ENDPOINT_ENV) or None
+        return endpoint(self.endpoint_url)
 
     def resolved_region(self) -> str:
         return (
@@ -116,10 +104,7 @@ class IndexLocation(BaseModel):
     def state_dir(self, root: Path) -> Path:
         """A local folder for what never leaves this machine (the query socket, study cache):
         the index folder itself, or a per-user cache folder keyed by the remote URI."""
-        if not self.remote:
-            return self.folder
-        key = hashlib.sha256(f"{self.endpoint}|{self.uri}|{root}".encode()).hexdigest()[:16]
-        return user_cache_dir() / "remote" / key
+        return state_dir(self.uri, self.endpoint_url, root)
 
     def files(self) -> IndexFiles:
         return ObjectFiles(self) if self.remote else LocalFiles(self.folder)

@@ -23,16 +23,14 @@ log say so once.
 from __future__ import annotations
 
 import logging
-import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-log = logging.getLogger("vault_core.config")
+from vault_core.places import merge, read_user_config, user_config_path, vault_table
 
-USER_CONFIG_ENV = "NVAULT_USER_CONFIG"
+log = logging.getLogger("vault_core.config")
 
 # key (dotted for nested tables) -> what it would let a vault do
 USER_ONLY: dict[str, str] = {
@@ -47,15 +45,6 @@ USER_ONLY: dict[str, str] = {
     "client_roots": "choose which folders a client may open",
     "vaults": "configure other vaults",
 }
-
-
-def user_config_path() -> Path:
-    """`$NVAULT_USER_CONFIG`, else `$XDG_CONFIG_HOME/nvault/config.toml` (default ~/.config)."""
-    explicit = os.environ.get(USER_CONFIG_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / "nvault" / "config.toml"
 
 
 class UserConfig(BaseModel):
@@ -77,26 +66,14 @@ class UserConfig(BaseModel):
     def load(cls, path: Path | None = None) -> UserConfig:
         """The user config, or an empty one when there is no file; a broken file is an error
         that names it (a user setting silently lost could widen nothing, but would surprise)."""
-        path = path or user_config_path()
-        if not path.is_file():
-            return cls()
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"cannot read the user config {path}: {exc}") from exc
+        data = read_user_config(path)
         roots = data.pop("client_roots", [])
         vaults = data.pop("vaults", {})
         return cls.model_validate({"client_roots": roots, "vaults": vaults, "settings": data})
 
-    def _vault_table(self, root: Path) -> dict[str, Any]:
-        for key, table in self.vaults.items():
-            if _same(Path(key), root):
-                return table
-        return {}
-
     def for_vault(self, root: Path) -> dict[str, Any]:
         """The settings for `root`: the global ones, then its own table over them."""
-        return merge(self.settings, self._vault_table(root))
+        return merge(self.settings, vault_table(self.vaults, root))
 
     def allowed_roots(self) -> list[Path]:
         return [_resolved(p) for p in [*self.client_roots, *map(Path, self.vaults)]]
@@ -146,20 +123,5 @@ def split_vault_settings(data: dict[str, Any]) -> tuple[dict[str, Any], list[str
     ]
 
 
-def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """`over` on top of `base`, table by table (a [llm] in both keeps the keys of each)."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def _resolved(path: Path) -> Path:
     return path.expanduser().resolve()
-
-
-def _same(a: Path, b: Path) -> bool:
-    return _resolved(a) == _resolved(b)

@@ -24,6 +24,7 @@ from vault_core.linking.mention_rank import RankedMention, ranked_mentions
 from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related import RelatedNote, related
 from vault_core.query.answer import SearchAnswer, SearchRequest, build_answer
+from vault_core.query.render import render_search
 from vault_core.query.service import QueryService
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.study.analyze import analyze
@@ -88,6 +89,8 @@ class Vault(VaultIndex):
             return {"ok": True}
         if request.get("status"):  # `nvault status` without importing LanceDB (seconds)
             return {"status": self.status().model_dump(mode="json")}
+        if "render" in request:  # `nvault search`, printed here for the asking terminal
+            return {"rendered": render_search(request["render"], self.find, self.root).model_dump()}
         found = self.find(SearchRequest.model_validate(request))
         return {"answer": found.model_dump(mode="json")}
 

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pydantic import BaseModel, Field
 
-from vault_core.config import IndexChoice, choose_root
+from vault_core.config import IndexChoice
 from vault_core.errors import describe_failure
+from vault_core.places import choose_root
 from vault_core.results import IndexProgress
 
 if TYPE_CHECKING:

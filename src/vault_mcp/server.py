@@ -27,7 +27,8 @@ from mcp_types import Resource as MCPResource
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
-from vault_core.config import ROOT_ENV, IndexChoice, choose_root
+from vault_core.config import IndexChoice
+from vault_core.places import ROOT_ENV, choose_root
 from vault_core.trust import UserConfig
 from vault_mcp.args import within
 from vault_mcp.auth import TOKEN_ENV, BearerTokenMiddleware

@@ -21,7 +21,7 @@ import numpy as np
 from vault_core.config import EmbedderConfig, LLMConfig
 from vault_core.errors import VaultError
 from vault_core.index.memory import MappedFile, release_free_memory
-from vault_core.location import user_cache_dir
+from vault_core.places import user_cache_dir
 
 log = logging.getLogger("nvault.embed")
 

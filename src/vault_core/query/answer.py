@@ -8,6 +8,7 @@ sentence when nothing did. Each front end only renders it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -29,6 +30,13 @@ class SearchRequest(BaseModel):
     filters: SearchFilters = Field(default_factory=SearchFilters)
     per_note: int | None = Field(default=None, ge=1)
     min_score: float | None = Field(default=None, description="drop hits with a lower `score`")
+
+    @classmethod
+    def from_plain(cls, plain: dict[str, Any]) -> SearchRequest:
+        """From plain JSON values, built the way the CLI builds it (filters first), so a bad
+        value gets the same error in the CLI and in a watcher answering for it."""
+        filters = SearchFilters(**plain.get("filters", {}))
+        return cls(**{**plain, "filters": filters})
 
     def parsed(self) -> ParsedQuery:
         return parse_query(self.query)

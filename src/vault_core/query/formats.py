@@ -1,5 +1,5 @@
-"""The output formats `nvault search --format` knows; light, so the parser is built without the
-engine (vault_cli/output.py renders them)."""
+"""The output formats `nvault search --format` knows; light, so the CLI's parser is built
+without the engine (query/render.py renders them)."""
 
 from typing import Literal
 

@@ -2,7 +2,9 @@
 only (`files`, for xargs and quickfix lists) or ripgrep's `--vimgrep` lines (`path:line:col:text`).
 
 Machine formats print hits only on stdout; the "nothing matched" sentence and the catching-up
-note go to stderr, so a pipe never mistakes them for a hit.
+note go to stderr, so a pipe never mistakes them for a hit. The CLI prints to its own consoles;
+a running watcher answering `nvault search` renders into replicas of the asking terminal's
+(terminal.py), so both print the same bytes from this one code.
 """
 
 from __future__ import annotations
@@ -10,18 +12,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, Field
+from rich.console import Console
 from rich.text import Text
 
-from vault_cli.common import console, err_console
-from vault_cli.formats import Format
+from vault_core.errors import VaultError
+from vault_core.query.answer import SearchAnswer, SearchRequest
+from vault_core.query.formats import Format
 from vault_core.query.matching import query_terms, term_spans
-
-if TYPE_CHECKING:  # the answer's models pull in the search engine; `--help` must not
-    from vault_core.query.answer import SearchAnswer
-    from vault_core.query.search import SearchHit
+from vault_core.query.search import SearchHit
+from vault_core.terminal import print_failure, replica
 
 CSV_FIELDS = ["rank", "citation", "path", "start_line", "end_line", "title", "section", "score"]
 
@@ -58,33 +62,79 @@ def render(answer: SearchAnswer, fmt: Format, root: Path) -> str | None:
     return None
 
 
-def print_answer(answer: SearchAnswer, fmt: Format, root: Path) -> None:
+def print_answer(answer: SearchAnswer, fmt: Format, root: Path, out: Console, err: Console) -> None:
+    """What `nvault search` prints: hits on `out`, notes on `err` (on `out` for `text`)."""
     if answer.progress.embedding_pending or answer.progress.active:
-        err_console.print(f"note: the index is still catching up ({answer.progress.describe()})")
+        err.print(f"note: the index is still catching up ({answer.progress.describe()})")
     message = answer.message()
     if fmt == "text":
         if message:
-            console.print(message, markup=False)
-        print_text(answer)
+            out.print(message, markup=False)
+        print_text(answer, out)
         return
     if message:
-        err_console.print(message, markup=False)
-    out = render(answer, fmt, root)
-    if out:
-        print(out)
+        err.print(message, markup=False)
+    text = render(answer, fmt, root)
+    if text:
+        out.file.write(text + "\n")  # as print() would: no markup, no wrapping
 
 
-def print_text(answer: SearchAnswer) -> None:
+class ConsoleSpec(BaseModel):
+    """How the asking process's console renders (terminal.describe)."""
+
+    terminal: bool
+    color_system: Literal["standard", "256", "truecolor", "windows"] | None
+    width: int = Field(ge=1, le=10_000)
+    no_color: bool
+
+
+class RenderRequest(BaseModel):
+    """`nvault search` asked over the query socket: the request as the CLI would build it, the
+    format, and how the asking process's stdout and stderr render (terminal.py)."""
+
+    search: dict[str, Any] = Field(description="plain values, checked by SearchRequest.from_plain")
+    format: Format = "text"
+    stdout: ConsoleSpec
+    stderr: ConsoleSpec
+
+
+class Rendered(BaseModel):
+    """What the asking CLI writes, byte for byte, and the exit code it returns."""
+
+    stdout: str = ""
+    stderr: str = ""
+    code: int = 0
+
+
+def render_search(
+    raw: dict[str, Any], find: Callable[[SearchRequest], SearchAnswer], root: Path
+) -> Rendered:
+    """Validate, search with `find`, and print into replicas of the asker's consoles. A bad
+    request (a query syntax error, a limit out of range) is said as the CLI says it."""
+    request = RenderRequest.model_validate(raw)  # a malformed one is the caller's bug: raised
+    out, out_text = replica(stderr=False, **request.stdout.model_dump())
+    err, err_text = replica(stderr=True, **request.stderr.model_dump())
+    try:
+        search = SearchRequest.from_plain(request.search)
+        search.parsed()
+    except (ValueError, VaultError) as exc:  # pydantic's ValidationError is a ValueError
+        code = print_failure(err, exc)
+        return Rendered(stderr=err_text.getvalue(), code=code)
+    print_answer(find(search), request.format, root, out, err)
+    return Rendered(stdout=out_text.getvalue(), stderr=err_text.getvalue())
+
+
+def print_text(answer: SearchAnswer, out: Console) -> None:
     for i, hit in enumerate(answer.hits, 1):
         crumb = " > ".join([hit.title, *hit.heading_path])
         ranks = ", ".join(f"{k} #{v}" for k, v in hit.ranks.items())
         head = Text(f"{i}. {hit.citation}", style="bold")
         head.append(f"  {crumb}  ({ranks})", style="dim")
-        console.print(head)
-        console.print(Text("   ").append(marked(hit.snippet, hit.match_spans)))
+        out.print(head)
+        out.print(Text("   ").append(marked(hit.snippet, hit.match_spans)))
         if hit.also_at:
-            console.print(Text(f"   same passage also at {', '.join(hit.also_at)}", style="dim"))
-        console.print()
+            out.print(Text(f"   same passage also at {', '.join(hit.also_at)}", style="dim"))
+        out.print()
 
 
 def _csv(hits: list[SearchHit]) -> str:
