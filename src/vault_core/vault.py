@@ -135,6 +135,12 @@ class Vault(VaultIndex):
         self.sync(paths, embed=len(paths) <= INLINE_EMBED_FILES)
         return True
 
+    def rebuild_vanished_folder(self) -> None:
+        super().rebuild_vanished_folder()
+        if self.service.serving:  # its socket went with the folder: serve in the new one
+            self.service.stop()
+            self.service.start()
+
     def close(self) -> None:
         self.service.stop()
         super().close()

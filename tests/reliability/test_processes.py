@@ -82,8 +82,8 @@ def test_index_folder_vanishing_under_watch(
         (root / "after.md").write_text(f"# After\n\nwritten after the rebuild {TOKEN}after9x\n")
         tokens["after.md"] = f"{TOKEN}after9x"
         assert wait_for(lambda: keyword_hit(root, f"{TOKEN}after9x", "after.md"))
-        status = nvault(root, "status", "--json")  # its socket went with the folder: a reader
-        assert json.loads(status.stdout)["role"] == "reader"
+        status = nvault(root, "status", "--json")  # `watch` serves its socket in the new folder
+        assert json.loads(status.stdout)["role"] == "writer"
     finally:
         err = stop(watch)
     assert "Traceback" not in err, err

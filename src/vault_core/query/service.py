@@ -112,6 +112,10 @@ class QueryService:
         ).start()
         return True
 
+    @property
+    def serving(self) -> bool:
+        return self._server is not None
+
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is None:
