@@ -8,12 +8,26 @@ stored vectors against fresh embeddings.
 from __future__ import annotations
 
 import hashlib
+import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
 import lancedb
 
 SKIP_DIRS = {".nvault", ".git"}
+
+
+def rm_rf_under_a_writer(folder: Path, tries: int = 50) -> None:
+    """`rm -rf folder` while a live writer may be adding a file to it: like a user, run it again
+    when it meets a file that appeared behind its back ("Directory not empty")."""
+    for _ in range(tries - 1):
+        try:
+            shutil.rmtree(folder)
+            return
+        except OSError:
+            time.sleep(0.02)
+    shutil.rmtree(folder)
 
 
 def disk_files(root: Path) -> dict[str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from index_check import disk_files, index_problems
+from index_check import disk_files, index_problems, rm_rf_under_a_writer
 
 from vault_core.query.search import SearchFilters
 from vault_core.vault import Vault
@@ -167,7 +166,7 @@ def test_a_deleted_index_folder_is_rebuilt_without_embedding_again(live: Callabl
         return embed_documents(texts)
 
     vault.embedder.embed_documents = counting  # type: ignore[method-assign]
-    shutil.rmtree(root / ".nvault")
+    rm_rf_under_a_writer(root / ".nvault")
     wait_until(lambda: vault.notice is not None, what="the writer to notice")
     wait_until(settled(vault, root), what="the rebuild")
     state = vault.embedding_state()

@@ -23,6 +23,7 @@ from faults import (
     spawn,
     write_vault,
 )
+from index_check import rm_rf_under_a_writer
 
 WAIT_S = 120.0
 
@@ -71,7 +72,7 @@ def test_index_folder_vanishing_under_watch(
             assert time.monotonic() < deadline and watch.poll() is None, started
             started.append(watch.stderr.readline())
         assert ": writer" in started[0], started
-        shutil.rmtree(root / ".nvault")
+        rm_rf_under_a_writer(root / ".nvault")
         if how == "replaced":  # restored from a backup, as `git checkout` or a sync tool would
             shutil.copytree(backup, root / ".nvault")
         # the watcher rebuilds the folder and takes the writer lock again before anyone else
