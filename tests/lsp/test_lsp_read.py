@@ -38,7 +38,7 @@ async def test_status_reports_the_index(client: LanguageClient, shared_vault: Pa
     status = await client.protocol.send_request_async("nvault/status", {})
     assert Path(status.root) == shared_vault.resolve()
     assert status.notes >= 200 and status.chunks > status.notes
-    assert status.model and not status.indexing.active
+    assert status.model == "all-MiniLM-L6-v2-int8"
     assert status.indexing.chunks_embedded == status.indexing.chunks_total == status.chunks
 
 
