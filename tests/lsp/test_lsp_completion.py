@@ -5,30 +5,16 @@ see-also notes (not the shortest names), and labels that look alike say which no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
-from lsp_support import lsp_client, open_doc, wait_for
+from lsp_support import open_doc
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(900)]
 
 NOTE = "docs/Authentication.md"
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def client(shared_vault: Path) -> AsyncIterator[LanguageClient]:
-    async with lsp_client(shared_vault, via="options") as c:
-        await wait_for(lambda: _ready(c), timeout=120)
-        yield c
-
-
-async def _ready(c: LanguageClient) -> bool:
-    status = await c.protocol.send_request_async("nvault/status", {})
-    return bool(status and status.notes >= 200)
 
 
 async def _complete(client: LanguageClient, doc: str, text: str) -> list[types.CompletionItem]:

@@ -4,30 +4,16 @@ hover, completion ranking, definition, references, symbols and the nvault/* requ
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
-from lsp_support import lsp_client, open_doc, position_of, uri, wait_for
+from lsp_support import open_doc, position_of, uri, wait_for
 from lsprotocol import types
 from pygls.uris import to_fs_path
 from pytest_lsp import LanguageClient
 
 # the first test of a session also builds the shared index (minutes on a busy 2-core box)
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(900)]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def client(shared_vault: Path) -> AsyncIterator[LanguageClient]:
-    async with lsp_client(shared_vault, via="options") as c:
-        await wait_for(lambda: _ready(c), timeout=120)
-        yield c
-
-
-async def _ready(c: LanguageClient) -> bool:
-    status = await c.protocol.send_request_async("nvault/status", {})
-    return bool(status and status.notes >= 200)
 
 
 def _words(text: str) -> list[str]:
