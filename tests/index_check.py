@@ -12,10 +12,22 @@ import shutil
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import lancedb
 
 SKIP_DIRS = {".nvault", ".git"}
+
+
+def wait_until_indexed(vault: Any, timeout: float = 120) -> None:
+    """Until a live vault has read every file and embedded every chunk (or AssertionError)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = vault.embedding_state()
+        if vault.names_complete and state.chunks_total and not state.embedding_pending:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the vault did not finish indexing")
 
 
 def rm_rf_under_a_writer(folder: Path, tries: int = 50) -> None:

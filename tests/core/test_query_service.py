@@ -6,8 +6,9 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from index_check import wait_until_indexed
 
 from vault_core.query.service import QueryService, ask, socket_path
 from vault_core.vault import Vault
@@ -19,16 +20,6 @@ FILES = {
 }
 
 
-def _ready(vault: Vault) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        state = vault.embedding_state()
-        if vault.names_complete and state.chunks_total and not state.embedding_pending:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the vault did not finish indexing")
-
-
 def test_a_watching_vault_answers_over_its_socket_and_the_cli_uses_it(tmp_path: Path) -> None:
     root = tmp_path / "v"
     root.mkdir()
@@ -36,7 +27,7 @@ def test_a_watching_vault_answers_over_its_socket_and_the_cli_uses_it(tmp_path: 
         (root / rel).write_text(text, encoding="utf-8")
     vault = Vault.open(root, watch=True)
     try:
-        _ready(vault)
+        wait_until_indexed(vault)
         path = socket_path(vault.config.index_path)
         assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
         answer = ask(vault.config.index_path, {"query": "quokkaphrase", "mode": "keyword"})

@@ -12,12 +12,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import write_files
+from index_check import wait_until_indexed
 
 from vault_core.vault import Vault
 
@@ -74,14 +74,7 @@ def watched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vault]:
     write_files(root, FILES)
     vault = Vault.open(root, watch=True)
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            state = vault.embedding_state()
-            if vault.names_complete and state.chunks_total and not state.embedding_pending:
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("the vault did not finish indexing")
+        wait_until_indexed(vault, timeout=300)
         yield vault
     finally:
         vault.close()
