@@ -1,9 +1,11 @@
-"""Small shared pieces: the handler guard and conversions of custom-request params."""
+"""Small shared pieces: the handler guard, custom-request params, and when a request was last served."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -39,24 +41,20 @@ def plain(obj: Any) -> Any:
     return obj
 
 
-def attr(obj: Any, *names: str, default: Any = None) -> Any:
-    """First present attribute or key among `names` (results of sibling modules vary in shape)."""
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
+class Activity:
+    """When an editor request was last served: background work (summaries) yields the CPU for
+    `idle_s` after each one, so hover and completion never wait behind it."""
 
+    def __init__(self, idle_s: float = 0.5) -> None:
+        self.idle_s = idle_s
+        self._busy_until = 0.0
+        self._lock = threading.Lock()
 
-def items_of(result: Any) -> list[Any]:
-    """A list of items from a list or from a result model with `.items`/`.suggestions`."""
-    if result is None:
-        return []
-    if isinstance(result, list | tuple):
-        return list(result)
-    for name in ("items", "suggestions", "related", "mentions", "results"):
-        value = attr(result, name)
-        if isinstance(value, list | tuple):
-            return list(value)
-    return []
+    def touch(self) -> None:
+        with self._lock:
+            self._busy_until = time.monotonic() + self.idle_s
+
+    def wait_idle(self) -> None:
+        """Return once no request has been served for `idle_s`."""
+        while (wait := self._busy_until - time.monotonic()) > 0:
+            time.sleep(wait)

@@ -14,12 +14,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from vault_core.parse.markdown import Link, ParsedNote, parse_note
+
+if TYPE_CHECKING:
+    from pygls.workspace import Workspace
 
 log = logging.getLogger("vault_lsp")
 
@@ -92,12 +96,19 @@ class Doc:
     def link_range(self, link: Link) -> types.Range:
         return self.text.range(link.line - 1, link.start_col, link.line - 1, link.end_col)
 
+    def title_line(self) -> int:
+        """0-based line of the title: its H1, else the first body line."""
+        if self.parsed is None:
+            return 0
+        line = self.parsed.title_line or self.parsed.body_start_line
+        return max(line - 1, 0)
+
 
 class Documents:
     """Maps URIs to vault paths and parses buffers once per version."""
 
-    def __init__(self, server: object, root: Callable[[], Path | None]) -> None:
-        self._server = server
+    def __init__(self, workspace: Callable[[], Workspace], root: Callable[[], Path | None]) -> None:
+        self._workspace = workspace  # raises until `initialize` made one
         self._root = root
         self._cache: dict[str, tuple[int | None, str, Doc]] = {}
         self._lock = threading.Lock()
@@ -105,7 +116,7 @@ class Documents:
 
     def _units(self) -> Callable[[str], int]:
         try:
-            return self._server.workspace.position_codec.client_num_units  # type: ignore[attr-defined]
+            return self._workspace().position_codec.client_num_units
         except Exception:
             return lambda s: len(s.encode("utf-16-le")) // 2
 
@@ -141,7 +152,7 @@ class Documents:
     def open_uris(self) -> list[str]:
         """URIs of open buffers, spelled exactly as the client sent them."""
         try:
-            docs = self._server.workspace.text_documents  # type: ignore[attr-defined]
+            docs = self._workspace().text_documents
             return [d.uri for d in list(docs.values())]
         except Exception:
             return []
@@ -152,7 +163,7 @@ class Documents:
         version: int | None = None
         source: str | None = None
         try:
-            workspace = self._server.workspace  # type: ignore[attr-defined]
+            workspace = self._workspace()
             document = workspace.text_documents.get(unquote(uri))
             if document is not None:
                 uri, version, source = document.uri, document.version, document.source

@@ -1,7 +1,7 @@
 """`vault-lsp`: the nvault language server (pygls 2, stdio).
 
-Each feature lives in its own module under features/ with a `setup(server)` that registers its
-handlers; this module owns start-up (vault root, lazy Vault), shutdown and the wiring only.
+Each feature is an object (features/, one module or package each) that `server.add_feature`
+registers; this module owns start-up (vault root, lazy Vault), shutdown and the wiring only.
 """
 
 from __future__ import annotations
@@ -15,37 +15,36 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from vault_core.config import IndexChoice
-from vault_lsp.features import (
-    code_actions,
-    completion,
-    custom,
-    diagnostics,
-    folding,
-    hover,
-    links,
-    lint_diagnostics,
-    navigation,
-    rename,
-    symbols,
-    textsync,
-)
+from vault_lsp.features.code_actions import CodeActions
+from vault_lsp.features.completion import Completion
+from vault_lsp.features.custom import CustomRequests
+from vault_lsp.features.diagnostics import LinkDiagnostics
+from vault_lsp.features.folding import Folding
+from vault_lsp.features.hover import Hover
+from vault_lsp.features.links import DocumentLinks
+from vault_lsp.features.lint_diagnostics import LintDiagnostics
+from vault_lsp.features.navigation import Navigation
+from vault_lsp.features.rename import Rename
+from vault_lsp.features.symbols import Symbols
+from vault_lsp.features.textsync import TextSync
 from vault_lsp.roots import workspace_notice
-from vault_lsp.server import VaultLanguageServer
+from vault_lsp.server import Feature, VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
-FEATURES = (
-    textsync,
-    diagnostics,
-    lint_diagnostics,
-    hover,
-    completion,
-    navigation,
-    links,
-    folding,
-    symbols,
-    code_actions,
-    rename,
-    custom,
+# the order diagnostics providers are added is the order of a document's diagnostics
+FEATURES: tuple[type[Feature], ...] = (
+    TextSync,
+    LinkDiagnostics,
+    LintDiagnostics,
+    Hover,
+    Completion,
+    Navigation,
+    DocumentLinks,
+    Folding,
+    Symbols,
+    CodeActions,
+    Rename,
+    CustomRequests,
 )
 
 
@@ -83,8 +82,9 @@ def create_server(root: str | None = None, index: IndexChoice | None = None) -> 
     def shutdown(params: Any) -> None:
         server.session.close()
 
-    for module in FEATURES:
-        module.setup(server)
+    for feature in FEATURES:
+        server.add_feature(feature(server))
+    server.diagnostics.start()
     return server
 
 

@@ -1,6 +1,9 @@
-"""`VaultLanguageServer`: the pygls server plus what every feature shares (session, documents).
+"""`VaultLanguageServer`: the pygls server, what every feature shares, and `Feature`.
 
-Features import this class only; main.py creates the server and wires the features.
+Features are objects registered on the server (`add_feature`, found again by type with
+`get_feature`), the way esbonio does it. Each holds its own state and never imports another
+feature; what two features share is a typed service here (session, documents, the diagnostics
+publisher, link suggestions, request activity). main.py creates the server and adds the features.
 """
 
 from __future__ import annotations
@@ -11,17 +14,19 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from lsprotocol import types
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from vault_core.config import IndexChoice
-from vault_lsp.common import guard
+from vault_lsp.common import Activity, guard
 from vault_lsp.documents import Doc, Documents
+from vault_lsp.link_suggestions import LinkSuggestions
 from vault_lsp.progress import WorkDoneReporter
 from vault_lsp.protocol import VaultProtocol, serve_stdio
+from vault_lsp.publisher import Publisher
 from vault_lsp.session import Session
 
 if TYPE_CHECKING:
@@ -30,16 +35,46 @@ if TYPE_CHECKING:
 log = logging.getLogger("vault_lsp")
 Params = TypeVar("Params")
 Result = TypeVar("Result")
+F = TypeVar("F", bound="Feature")
+
+
+class Feature:
+    """One LSP feature: the state it keeps, and the handlers `register` puts on the server."""
+
+    def __init__(self, server: VaultLanguageServer) -> None:
+        self.server = server
+
+    def register(self) -> None:
+        """Register this feature's handlers (called once, by `server.add_feature`)."""
+        raise NotImplementedError
 
 
 class VaultLanguageServer(LanguageServer):
-    """pygls server plus the session (Vault) and the document view the features share."""
+    """pygls server plus the services the features share and the features themselves."""
 
     def __init__(self, root: str | None = None, index: IndexChoice | None = None) -> None:
         super().__init__("vault-lsp", "0.1.0", max_workers=8, protocol_cls=VaultProtocol)
         self.session = Session(root, index)
         self.work_done = WorkDoneReporter(self)
-        self.docs = Documents(self, lambda: self.session.root)
+        self.docs = Documents(lambda: self.workspace, lambda: self.session.root)
+        self.diagnostics = Publisher(
+            self.session, self.docs, self.text_document_publish_diagnostics
+        )
+        self.suggestions = LinkSuggestions()
+        self.activity = Activity()
+        self._features: dict[type[Feature], Feature] = {}
+
+    def add_feature(self, feature: Feature) -> None:
+        """Register `feature`'s handlers; one feature of each class."""
+        kind = type(feature)
+        if kind in self._features:
+            raise RuntimeError(f"feature {kind.__qualname__} is already registered")
+        self._features[kind] = feature
+        feature.register()
+
+    def get_feature(self, kind: type[F]) -> F | None:
+        """The registered feature of class `kind`, if any."""
+        return cast("F | None", self._features.get(kind))
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
         """pygls' stdio loop with `serve_stdio`'s framing (answers, and recovers from, bad

@@ -11,19 +11,20 @@ import logging
 import queue
 import re
 import threading
-import time
 from typing import TYPE_CHECKING
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.parse.markdown import visible_text
-from vault_lsp import related as rel_mod
+from vault_lsp.common import Activity
+from vault_lsp.documents import Doc
+from vault_lsp.link_suggestions import LinkSuggestions
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
 
 log = logging.getLogger("vault_lsp")
 SUMMARY_CHARS = 320
-IDLE_S = 0.5  # warm only after this long without a hover/completion
+WARM_LINKS = 12  # summaries prepared per checked document
 HEADING_OR_FENCE = re.compile(r"^\s{0,3}(#{1,6}\s|```|~~~|---\s*$|\|)")
 
 
@@ -62,12 +63,13 @@ def first_paragraph(lines: list[str], start: int = 0, max_lines: int = 3) -> str
 class Summaries:
     """In-memory summaries by (path, sha256), filled by one background worker."""
 
-    def __init__(self) -> None:
+    def __init__(self, suggestions: LinkSuggestions, activity: Activity) -> None:
+        self._suggestions = suggestions
+        self._activity = activity  # warming waits until no hover/completion was served for a while
         self._done: dict[tuple[str, str], str] = {}
         self._queued: set[tuple[str, str]] = set()
         self._queue: queue.Queue[tuple[Vault, str, str]] = queue.Queue()
         self._lock = threading.Lock()
-        self._busy_until = 0.0
         threading.Thread(target=self._work, name="nvault-summaries", daemon=True).start()
 
     def summary(self, vault: Vault, note: NoteRecord, text_lines: list[str]) -> tuple[str, str]:
@@ -97,9 +99,13 @@ class Summaries:
             )
         return first_paragraph(text_lines, body_start), "first paragraph"
 
-    def touch(self) -> None:
-        """A request is being served: background warming yields the CPU for a moment."""
-        self._busy_until = time.monotonic() + IDLE_S
+    def warm_links(self, vault: Vault, doc: Doc) -> None:
+        """Prepare the summaries of what `doc` links to (the first WARM_LINKS notes)."""
+        if doc.parsed is None:
+            return
+        graph = vault.graph
+        targets = [graph.resolve(link, doc.rel or "").target for link in doc.parsed.links[:200]]
+        self.warm(vault, [t for t in dict.fromkeys(targets) if t][:WARM_LINKS])
 
     def warm(self, vault: Vault, paths: list[str]) -> None:
         """Queue extractive summaries and related notes for `paths` (each once per content)."""
@@ -117,15 +123,14 @@ class Summaries:
     def _work(self) -> None:
         while True:
             vault, path, sha = self._queue.get()
-            while (wait := self._busy_until - time.monotonic()) > 0:
-                time.sleep(wait)
+            self._activity.wait_idle()
             try:
                 result = vault.analyze(path, engine="extractive")
-                summary = clip(str(getattr(result, "summary", "") or ""))
+                summary = clip(result.summary or "")
                 if summary:
                     with self._lock:
                         self._done[(path, sha)] = summary
-                rel_mod.related(vault, path, limit=3)
+                self._suggestions.related(vault, path, limit=3)
             except ImportError as exc:
                 log.debug("warming %s: %s", path, exc)
             except Exception:

@@ -12,18 +12,17 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from vault_core.parse.anchors import visible_text
-from vault_lsp import related as rel_mod
-from vault_lsp.common import guard
-from vault_lsp.documents import Doc, format_link
+from vault_lsp.documents import Doc, Documents, format_link
+from vault_lsp.edits import BAD_NAME, create_note_edit, doc_edit, new_note_path
+from vault_lsp.link_suggestions import LinkSuggestions
+from vault_lsp.server import Feature
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
-    from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
 SEE_ALSO = "See also"
 SEE_ALSO_COUNT = 5
-BAD_NAME = re.compile(r'[\[\]#^|\\:*?"<>\x00-\x1f]')
 URL_RE = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://\S+")
 MAX_TITLE = 60
 
@@ -40,48 +39,12 @@ def safe_title(line: str) -> str:
     return text or "Untitled"
 
 
-def doc_edit(
-    doc_uri: str, version: int | None, edits: list[types.TextEdit]
-) -> types.TextDocumentEdit:
-    return types.TextDocumentEdit(
-        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc_uri, version=version),
-        edits=edits,
-    )
-
-
-def new_note_path(vault: Vault, name: str, source: str | None) -> str:
-    """Where a new note called `name` goes: its own path if it has one, else beside `source`."""
-    name = BAD_NAME.sub(" ", name).strip().strip("/") or "Untitled"
-    base = name if "/" in name else posixpath.join(posixpath.dirname(source or ""), name)
-    base = base[:-3] if base.lower().endswith(".md") else base
-    candidate, n = f"{base}.md", 2
-    while (vault.root / candidate).exists() or candidate in vault.catalog:
-        candidate, n = f"{base} {n}.md", n + 1
-    return candidate
-
-
-def create_note_edit(server: VaultLanguageServer, rel: str, body: str) -> types.WorkspaceEdit:
-    uri = server.docs.uri_of(rel)
-    return types.WorkspaceEdit(
-        document_changes=[
-            types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)),
-            doc_edit(uri, None, [types.TextEdit(range=_zero(), new_text=body)]),
-        ]
-    )
-
-
-def _zero() -> types.Range:
-    return types.Range(
-        start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
-    )
-
-
 def _overlaps(a: types.Range, line0: int) -> bool:
     return a.start.line <= line0 <= a.end.line
 
 
 def link_actions(
-    server: VaultLanguageServer,
+    docs: Documents,
     vault: Vault,
     doc: Doc,
     rng: types.Range,
@@ -108,7 +71,7 @@ def link_actions(
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=diag or None,
                     is_preferred=True,
-                    edit=create_note_edit(server, path, f"# {name}\n\n"),
+                    edit=create_note_edit(docs, path, f"# {name}\n\n"),
                 )
             )
         elif res.ambiguous:
@@ -134,14 +97,14 @@ def link_actions(
 
 
 def see_also_action(
-    vault: Vault, doc: Doc, context: list[types.Diagnostic]
+    suggestions: LinkSuggestions, vault: Vault, doc: Doc, context: list[types.Diagnostic]
 ) -> types.CodeAction | None:
     """Insert or extend `## See also` with the top related notes not linked yet."""
     if doc.rel is None or doc.parsed is None or doc.rel not in vault.catalog:
         return None
     linked = {vault.graph.resolve(link, doc.rel).target for link in doc.parsed.links}
     items = [
-        i for i in rel_mod.related(vault, doc.rel, limit=SEE_ALSO_COUNT) if i.path not in linked
+        i for i in suggestions.related(vault, doc.rel, limit=SEE_ALSO_COUNT) if i.path not in linked
     ]
     if not items:
         return None
@@ -183,11 +146,13 @@ def see_also_action(
     )
 
 
-def mention_actions(vault: Vault, doc: Doc, rng: types.Range) -> list[types.CodeAction]:
+def mention_actions(
+    suggestions: LinkSuggestions, vault: Vault, doc: Doc, rng: types.Range
+) -> list[types.CodeAction]:
     if doc.rel is None or doc.rel not in vault.catalog:
         return []
     out: list[types.CodeAction] = []
-    for m in rel_mod.mentions(vault, doc.rel, doc.text.source):
+    for m in suggestions.mentions(vault, doc.rel, doc.text.source):
         line0 = m.line - 1
         if not _overlaps(rng, line0):
             continue
@@ -224,7 +189,7 @@ def mention_actions(vault: Vault, doc: Doc, rng: types.Range) -> list[types.Code
 
 
 def extract_action(
-    server: VaultLanguageServer, vault: Vault, doc: Doc, rng: types.Range
+    docs: Documents, vault: Vault, doc: Doc, rng: types.Range
 ) -> types.CodeAction | None:
     """Move the selection into a new note (titled by its first line) and link it in place."""
     if rng.start == rng.end:
@@ -246,31 +211,57 @@ def extract_action(
     body = f"# {title}\n\n" + "\n".join(body_lines).strip("\n") + "\n"
     path = new_note_path(vault, title, doc.rel)
     link = posixpath.basename(path)[:-3]
-    change = create_note_edit(server, path, body)
-    change.document_changes = [  # type: ignore[operator]
-        *change.document_changes,  # type: ignore[misc]
-        doc_edit(doc.uri, doc.version, [types.TextEdit(range=rng, new_text=f"[[{link}]]")]),
-    ]
+    created = create_note_edit(docs, path, body).document_changes or []
+    linked = doc_edit(doc.uri, doc.version, [types.TextEdit(range=rng, new_text=f"[[{link}]]")])
     return types.CodeAction(
         title=f"Create note '{path}' from selection",
         kind=types.CodeActionKind.RefactorExtract,
-        edit=change,
+        edit=types.WorkspaceEdit(document_changes=[*created, linked]),
     )
 
 
+class CodeActions(Feature):
+    """Quick fixes and refactors, each a ready WorkspaceEdit."""
+
+    def register(self) -> None:
+        kinds = [
+            types.CodeActionKind.QuickFix,
+            types.CodeActionKind.RefactorRewrite,
+            types.CodeActionKind.RefactorExtract,
+        ]
+        self.server.document_request(
+            types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=kinds), list
+        )(self.code_action)
+
+    def code_action(
+        self, params: types.CodeActionParams, doc: Doc, vault: Vault
+    ) -> list[types.CodeAction]:
+        if doc.rel is None:
+            return []
+        return actions(
+            self.server.docs, self.server.suggestions, self.see_also_on, vault, doc, params
+        )
+
+    @property
+    def see_also_on(self) -> bool:
+        return self.server.session.options.features.seeAlso
+
+
 def actions(
-    server: VaultLanguageServer, vault: Vault, doc: Doc, params: types.CodeActionParams
+    docs: Documents,
+    suggestions: LinkSuggestions,
+    see_also: bool,
+    vault: Vault,
+    doc: Doc,
+    params: types.CodeActionParams,
 ) -> list[types.CodeAction]:
     context = list(params.context.diagnostics or [])
-    out = link_actions(server, vault, doc, params.range, context)
+    out = link_actions(docs, vault, doc, params.range, context)
     for make in (
-        lambda: mention_actions(vault, doc, params.range),
-        lambda: [a] if (a := extract_action(server, vault, doc, params.range)) else [],
+        lambda: mention_actions(suggestions, vault, doc, params.range),
+        lambda: [a] if (a := extract_action(docs, vault, doc, params.range)) else [],
         lambda: (
-            [a]
-            if server.session.options.features.seeAlso
-            and (a := see_also_action(vault, doc, context))
-            else []
+            [a] if see_also and (a := see_also_action(suggestions, vault, doc, context)) else []
         ),
     ):
         try:
@@ -281,23 +272,3 @@ def actions(
     if only:
         out = [a for a in out if a.kind and any(str(a.kind).startswith(str(k)) for k in only)]
     return out
-
-
-def setup(server: VaultLanguageServer) -> None:
-    kinds = [
-        types.CodeActionKind.QuickFix,
-        types.CodeActionKind.RefactorRewrite,
-        types.CodeActionKind.RefactorExtract,
-    ]
-
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=kinds)
-    )
-    @server.thread()
-    @guard(list)
-    def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
-        found = server.doc_and_vault(params.text_document.uri)
-        if found is None or found[0].rel is None:
-            return []
-        doc, vault = found
-        return actions(server, vault, doc, params)

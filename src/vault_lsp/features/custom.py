@@ -7,18 +7,15 @@ is answered with the empty result (and logged), never an error that kills the cl
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from vault_core.query.answer import SearchRequest
 from vault_core.query.syntax import QuerySyntaxError
 from vault_core.results import FileIssue, IndexLag, IndexProgress
-from vault_lsp import related as rel_mod
 from vault_lsp.common import guard, plain
-
-if TYPE_CHECKING:
-    from vault_lsp.server import VaultLanguageServer
+from vault_lsp.server import Feature
 
 log = logging.getLogger("vault_lsp")
 
@@ -72,82 +69,72 @@ def _params(model: type[BaseModel], raw: Any) -> Any:
         return None
 
 
-def search(server: VaultLanguageServer, raw: Any) -> dict[str, Any]:
-    params = _params(SearchParams, raw)
-    vault = server.session.get(timeout=10)
-    if params is None or vault is None or not params.query.strip():
-        return {"hits": [], "catching_up": bool(vault and vault.catching_up)}
-    try:
-        answer = vault.find(SearchRequest(query=params.query, mode=params.mode, limit=params.limit))
-    except QuerySyntaxError as exc:  # said to the user, not an empty list that looks like "none"
-        return {"hits": [], "catching_up": vault.catching_up, "error": str(exc)}
-    return {
-        "hits": [
-            {"path": h.path, "uri": server.docs.uri_of(h.path), **h.model_dump(include=HIT_FIELDS)}
-            for h in answer.hits
-        ],
-        "catching_up": answer.catching_up,
-        "message": answer.message(),
-    }
+class CustomRequests(Feature):
+    """`nvault/search`, `nvault/related`, `nvault/status` and `nvault/reindex`."""
 
+    def register(self) -> None:
+        server = self.server
+        server.feature("nvault/search")(
+            server.thread()(guard(lambda: {"hits": [], "catching_up": False})(self.search))
+        )
+        server.feature("nvault/related")(
+            server.thread()(guard(lambda: {"items": []})(self.related))
+        )
+        server.feature("nvault/status")(server.thread()(guard(lambda: {})(self.status)))
+        server.feature("nvault/reindex")(guard(lambda: {"started": False})(self.reindex))
 
-def related(server: VaultLanguageServer, raw: Any) -> dict[str, Any]:
-    params = _params(RelatedParams, raw)
-    vault = server.session.get(timeout=10)
-    if params is None or vault is None:
-        return {"items": []}
-    rel = server.docs.rel_of(params.uri)
-    if rel is None or rel not in vault.catalog:
-        return {"items": []}
-    items = rel_mod.related(vault, rel, limit=params.limit)
-    out = []
-    for item in items:
-        data = item.model_dump()
-        data["uri"] = server.docs.uri_of(item.path)
-        out.append(data)
-    return {"items": out}
+    def search(self, raw: Any) -> dict[str, Any]:
+        params = _params(SearchParams, raw)
+        vault = self.server.session.get(timeout=10)
+        if params is None or vault is None or not params.query.strip():
+            return {"hits": [], "catching_up": bool(vault and vault.catching_up)}
+        try:
+            request = SearchRequest(query=params.query, mode=params.mode, limit=params.limit)
+            answer = vault.find(request)
+        except (
+            QuerySyntaxError
+        ) as exc:  # said to the user, not an empty list that looks like "none"
+            return {"hits": [], "catching_up": vault.catching_up, "error": str(exc)}
+        uri_of = self.server.docs.uri_of
+        return {
+            "hits": [
+                {"path": h.path, "uri": uri_of(h.path), **h.model_dump(include=HIT_FIELDS)}
+                for h in answer.hits
+            ],
+            "catching_up": answer.catching_up,
+            "message": answer.message(),
+        }
 
+    def related(self, raw: Any) -> dict[str, Any]:
+        params = _params(RelatedParams, raw)
+        vault = self.server.session.get(timeout=10)
+        if params is None or vault is None:
+            return {"items": []}
+        docs = self.server.docs
+        rel = docs.rel_of(params.uri)
+        if rel is None or rel not in vault.catalog:
+            return {"items": []}
+        items = self.server.suggestions.related(vault, rel, limit=params.limit)
+        return {"items": [{**item.model_dump(), "uri": docs.uri_of(item.path)} for item in items]}
 
-def status(server: VaultLanguageServer) -> dict[str, Any]:
-    session = server.session
-    vault = session.get(timeout=0)
-    if vault is None:
-        reason = session.vault_error or "opening the vault"
+    def status(self, raw: Any) -> dict[str, Any]:
+        session = self.server.session
+        vault = session.get(timeout=0)
+        if vault is None:
+            reason = session.vault_error or "opening the vault"
+            return Status(
+                root=str(session.root or ""),
+                indexing=IndexProgress(phase="starting", active=session.vault_error is None),
+                skipped=[FileIssue(path="", reason=reason)] if session.vault_error else [],
+            ).model_dump()
+        st = vault.status()
+        shown = st.model_dump(include=set(Status.model_fields) - {"last_sync"})
         return Status(
-            root=str(session.root or ""),
-            indexing=IndexProgress(phase="starting", active=session.vault_error is None),
-            skipped=[FileIssue(path="", reason=reason)] if session.vault_error else [],
+            **shown,
+            index=st.index_dir,
+            last_sync=st.last_sync.isoformat() if st.last_sync else None,
         ).model_dump()
-    st = vault.status()
-    shown = st.model_dump(include=set(Status.model_fields) - {"last_sync"})
-    return Status(
-        **shown,
-        index=st.index_dir,
-        last_sync=st.last_sync.isoformat() if st.last_sync else None,
-    ).model_dump()
 
-
-def setup(server: VaultLanguageServer) -> None:
-    @server.feature("nvault/search")
-    @server.thread()
-    @guard(lambda: {"hits": [], "catching_up": False})
-    def on_search(params: Any) -> dict[str, Any]:
-        return search(server, params)
-
-    @server.feature("nvault/related")
-    @server.thread()
-    @guard(lambda: {"items": []})
-    def on_related(params: Any) -> dict[str, Any]:
-        return related(server, params)
-
-    @server.feature("nvault/status")
-    @server.thread()
-    @guard(lambda: {})
-    def on_status(params: Any) -> dict[str, Any]:
-        return status(server)
-
-    @server.feature("nvault/reindex")
-    @guard(lambda: {"started": False})
-    def on_reindex(params: Any) -> dict[str, Any]:
-        future = server.session.index(None)
+    def reindex(self, raw: Any) -> dict[str, Any]:
+        future = self.server.session.index(None)
         return {"started": future is not None}

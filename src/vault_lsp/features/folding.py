@@ -8,15 +8,12 @@ inside the vault or not, and stays linear on a multi-megabyte document.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from vault_core.parse.markdown import FENCE_RE, HEADING_RE
 from vault_lsp.common import guard
-
-if TYPE_CHECKING:
-    from vault_lsp.server import VaultLanguageServer
+from vault_lsp.server import Feature, VaultLanguageServer
 
 LIST_ITEM_RE = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 STRUCTURE_START = frozenset("#`~-*+0123456789 \t")  # what a fence, heading or list item starts with
@@ -89,22 +86,28 @@ def folding_ranges(lines: list[str]) -> list[types.FoldingRange]:
     return out[:MAX_RANGES]
 
 
-def setup(server: VaultLanguageServer) -> None:
-    last: dict[str, tuple[int, list[types.FoldingRange]]] = {}  # uri -> (version, ranges)
+class Folding(Feature):
+    """`textDocument/foldingRange`, remembered per document version (editors ask often)."""
 
-    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
-    @server.thread()
-    @guard(list)
-    def on_folding_range(params: types.FoldingRangeParams) -> list[types.FoldingRange]:
-        doc = server.docs.get(params.text_document.uri)
+    def __init__(self, server: VaultLanguageServer) -> None:
+        super().__init__(server)
+        self.last: dict[str, tuple[int, list[types.FoldingRange]]] = {}  # uri -> (version, ranges)
+
+    def register(self) -> None:
+        self.server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)(
+            self.server.thread()(guard(list)(self.folding_range))
+        )
+
+    def folding_range(self, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+        doc = self.server.docs.get(params.text_document.uri)
         if doc is None:
             return []
-        hit = last.get(doc.uri)
+        hit = self.last.get(doc.uri)
         if hit is not None and doc.version is not None and hit[0] == doc.version:
             return hit[1]
         ranges = folding_ranges(doc.text.lines)
         if doc.version is not None:
-            if len(last) > 16:
-                last.clear()
-            last[doc.uri] = (doc.version, ranges)
+            if len(self.last) > 16:
+                self.last.clear()
+            self.last[doc.uri] = (doc.version, ranges)
         return ranges

@@ -13,21 +13,26 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from vault_core.index.link_graph import anchor_heading
-from vault_lsp import related as rel_mod
 from vault_lsp.common import guard
-from vault_lsp.documents import Doc
+from vault_lsp.documents import Doc, Documents
+from vault_lsp.link_suggestions import LinkSuggestions
+from vault_lsp.server import Feature, VaultLanguageServer
 from vault_lsp.summaries import Summaries, clip, first_paragraph
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
-    from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
 RELATED_SHOWN = 3
 
 
 def render(
-    server: VaultLanguageServer, vault: Vault, doc: Doc, position: types.Position
+    docs: Documents,
+    summaries: Summaries,
+    suggestions: LinkSuggestions,
+    vault: Vault,
+    doc: Doc,
+    position: types.Position,
 ) -> str | None:
     link = doc.link_at(position)
     if link is None:
@@ -44,7 +49,7 @@ def render(
     note = vault.catalog.get(res.target)
     if note is None:
         return None
-    target_doc = server.docs.for_rel(note.path)
+    target_doc = docs.for_rel(note.path)
     lines = target_doc.text.lines if target_doc else []
     parts = [f"**{note.title}**  ·  `{note.path}`"]
     if res.ambiguous:
@@ -66,7 +71,6 @@ def render(
             parts.append(f"^{link.block}: no such block")
         elif 0 < block.line <= len(lines):
             parts.append(f"^{block.id} (line {block.line})\n\n> {clip(lines[block.line - 1])}")
-    summaries: Summaries = server.summaries  # type: ignore[attr-defined]
     if note.kind == "note":
         summary, source = summaries.summary(vault, note, lines)
         if summary:
@@ -79,27 +83,33 @@ def render(
     sources = {r.source for r in vault.backlinks(note.path)}
     facts.append(f"{len(sources)} backlink{'s' if len(sources) != 1 else ''}")
     parts.append("  ·  ".join(facts))
-    related = rel_mod.peek(vault, note.path, RELATED_SHOWN)
+    related = suggestions.peek(vault, note.path, RELATED_SHOWN)
     if related:
         parts.append("Related: " + ", ".join(f"[[{r.link_text}]]" for r in related))
     return "\n\n".join(parts)
 
 
-def setup(server: VaultLanguageServer) -> None:
-    server.summaries = Summaries()  # type: ignore[attr-defined]
+class Hover(Feature):
+    """Hover on links; owns the summaries, warmed for what each checked document links to."""
 
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    @server.thread()
-    @guard()
-    def hover(params: types.HoverParams) -> types.Hover | None:
+    def __init__(self, server: VaultLanguageServer) -> None:
+        super().__init__(server)
+        self.summaries = Summaries(server.suggestions, server.activity)
+
+    def register(self) -> None:
+        self.server.diagnostics.after_check(self.summaries.warm_links)
+        self.server.feature(types.TEXT_DOCUMENT_HOVER)(self.server.thread()(guard()(self.hover)))
+
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        server = self.server
         if not server.session.options.features.hover:
             return None
-        server.summaries.touch()  # type: ignore[attr-defined]
+        server.activity.touch()
         found = server.doc_and_vault(params.text_document.uri)
         if found is None:
             return None
         doc, vault = found
-        text = render(server, vault, doc, params.position)
+        text = render(server.docs, self.summaries, server.suggestions, vault, doc, params.position)
         if text is None:
             return None
         link = doc.link_at(params.position)

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from vault_core.parse.markdown import Link
-from vault_lsp.documents import Doc
-from vault_lsp.features.navigation import target_line
+from vault_lsp.documents import Doc, Documents
+from vault_lsp.link_places import target_line
+from vault_lsp.server import Feature, VaultLanguageServer
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
-    from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
 
 
-def document_links(server: VaultLanguageServer, vault: Vault, doc: Doc) -> list[types.DocumentLink]:
+def document_links(docs: Documents, vault: Vault, doc: Doc) -> list[types.DocumentLink]:
     if doc.parsed is None:
         return []
     graph = vault.graph
@@ -35,7 +35,7 @@ def document_links(server: VaultLanguageServer, vault: Vault, doc: Doc) -> list[
         key = (link.kind, link.target, link.heading, link.block)
         if key not in targets:
             targets[key] = _target(
-                server, vault, doc, link, graph.resolve(link, doc.rel or "").target
+                docs, vault, doc, link, graph.resolve(link, doc.rel or "").target
             )
         found = targets[key]
         if found is not None:
@@ -46,13 +46,13 @@ def document_links(server: VaultLanguageServer, vault: Vault, doc: Doc) -> list[
 
 
 def _target(
-    server: VaultLanguageServer, vault: Vault, doc: Doc, link: Link, path: str | None
+    docs: Documents, vault: Vault, doc: Doc, link: Link, path: str | None
 ) -> tuple[str, str] | None:
     """(target URI, tooltip) for a link resolving to `path`; None for a broken link."""
     if path is None:
         return None
-    target_uri = doc.uri if not link.target else server.docs.uri_of(path)
-    line = target_line(server, vault, path, link) if link.heading or link.block else 0
+    target_uri = doc.uri if not link.target else docs.uri_of(path)
+    line = target_line(docs, vault, path, link) if link.heading or link.block else 0
     note = vault.catalog.get(path)
     return (
         f"{target_uri}#L{line + 1}" if line else target_uri,
@@ -82,18 +82,26 @@ class AnswerCache:
             self._answers[doc.uri] = (doc.uri, doc.version, graph, answer)
 
 
-def setup(server: VaultLanguageServer) -> None:
-    cache = AnswerCache()
+class DocumentLinks(Feature):
+    """`textDocument/documentLink`, answered from the last answers while nothing changed."""
 
-    @server.document_request(
-        types.TEXT_DOCUMENT_DOCUMENT_LINK, types.DocumentLinkOptions(resolve_provider=False), list
-    )
-    def on_document_link(
-        params: types.DocumentLinkParams, doc: Doc, vault: Vault
+    def __init__(self, server: VaultLanguageServer) -> None:
+        super().__init__(server)
+        self.answers = AnswerCache()
+
+    def register(self) -> None:
+        self.server.document_request(
+            types.TEXT_DOCUMENT_DOCUMENT_LINK,
+            types.DocumentLinkOptions(resolve_provider=False),
+            list,
+        )(self.document_link)
+
+    def document_link(
+        self, params: types.DocumentLinkParams, doc: Doc, vault: Vault
     ) -> list[types.DocumentLink]:
         graph = vault.graph
-        answer = cache.get(doc, graph)
+        answer = self.answers.get(doc, graph)
         if answer is None:
-            answer = document_links(server, vault, doc)
-            cache.put(doc, graph, answer)
+            answer = document_links(self.server.docs, vault, doc)
+            self.answers.put(doc, graph, answer)
         return answer

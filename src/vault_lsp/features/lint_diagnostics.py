@@ -18,12 +18,12 @@ from lsprotocol import types
 
 from vault_core.linking.lint import lint
 from vault_core.linking.lint_models import LintFinding
-from vault_lsp.features.diagnostics import SOURCE, title_line
+from vault_lsp.publisher import SOURCE
+from vault_lsp.server import Feature, VaultLanguageServer
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
     from vault_lsp.documents import Doc
-    from vault_lsp.server import VaultLanguageServer
 
 NOTE_KINDS = (
     "orphan",
@@ -38,12 +38,17 @@ SEVERITY = {"info": types.DiagnosticSeverity.Information, "hint": types.Diagnost
 CACHE_SIZE = 256
 
 
-class LintDiagnostics:
-    """Findings per (note, content, index generation), computed once."""
+class LintDiagnostics(Feature):
+    """Findings per (note, content, index generation), computed once; a slow provider of the
+    server's diagnostics publisher."""
 
-    def __init__(self) -> None:
+    def __init__(self, server: VaultLanguageServer) -> None:
+        super().__init__(server)
         self._cache: dict[tuple[Any, ...], list[LintFinding]] = {}
         self._lock = threading.Lock()
+
+    def register(self) -> None:
+        self.server.diagnostics.add_provider(self.diagnose)
 
     def findings(self, vault: Vault, path: str) -> list[LintFinding]:
         note = vault.catalog.get(path)
@@ -59,7 +64,7 @@ class LintDiagnostics:
             self._cache[key] = found
         return found
 
-    def __call__(self, vault: Vault, doc: Doc) -> list[types.Diagnostic]:
+    def diagnose(self, vault: Vault, doc: Doc) -> list[types.Diagnostic]:
         if doc.rel is None or doc.rel not in vault.catalog or vault.catalog[doc.rel].kind != "note":
             return []
         indexed = vault.catalog[doc.rel].sha256
@@ -69,7 +74,7 @@ class LintDiagnostics:
             if f.location is not None and not same:
                 continue  # the buffer moved on: its columns may point elsewhere now
             if f.location is None:
-                rng = doc.text.line_range(title_line(doc))
+                rng = doc.text.line_range(doc.title_line())
             elif f.location.start_col is None:
                 rng = doc.text.line_range(f.location.line - 1)
             else:
@@ -86,7 +91,3 @@ class LintDiagnostics:
                 )
             )
         return out
-
-
-def setup(server: VaultLanguageServer) -> None:
-    server.publisher.providers.append(LintDiagnostics())  # type: ignore[attr-defined]

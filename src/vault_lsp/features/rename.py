@@ -28,13 +28,14 @@ from vault_core.index.link_graph import anchor_heading, heading_key, uses_slug
 from vault_core.parse.anchors import slugify
 from vault_core.parse.markdown import Heading, Link
 from vault_lsp.common import guard
-from vault_lsp.documents import Doc, anchor_span, format_link
-from vault_lsp.features.code_actions import BAD_NAME, doc_edit
-from vault_lsp.features.navigation import headings_of, links_to
+from vault_lsp.documents import Doc, Documents, anchor_span, format_link
+from vault_lsp.edits import BAD_NAME, doc_edit
+from vault_lsp.link_places import headings_of, links_to
+from vault_lsp.server import Feature
+from vault_lsp.session import Session
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
-    from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
 
@@ -62,12 +63,10 @@ def _stem(path: str) -> str:
     return name[:-3] if name.lower().endswith(".md") else name
 
 
-def target_at(
-    server: VaultLanguageServer, vault: Vault, doc: Doc, pos: types.Position
-) -> Target | None:
+def target_at(docs: Documents, vault: Vault, doc: Doc, pos: types.Position) -> Target | None:
     link = doc.link_at(pos)
     if link is not None:
-        return _link_target(server, vault, doc, link, pos)
+        return _link_target(docs, vault, doc, link, pos)
     if doc.parsed is None or doc.rel is None or doc.rel not in vault.catalog:
         return None
     heading = next((h for h in doc.parsed.headings if h.line - 1 == pos.line), None)
@@ -80,7 +79,7 @@ def target_at(
 
 
 def _link_target(
-    server: VaultLanguageServer, vault: Vault, doc: Doc, link: Link, pos: types.Position
+    docs: Documents, vault: Vault, doc: Doc, link: Link, pos: types.Position
 ) -> Target | None:
     """On a link: its `#fragment` names a heading; anywhere else, the note."""
     res = vault.graph.resolve(link, doc.rel or "")
@@ -89,7 +88,7 @@ def _link_target(
     line0, col = doc.text.col(pos)
     span = anchor_span(link)
     if span is not None and col >= link.start_col + span[0]:
-        landed = anchor_heading(headings_of(server, vault, res.target), link)
+        landed = anchor_heading(headings_of(docs, vault, res.target), link)
         if landed is None:
             return None
         h0, h1 = link.start_col + span[0], link.start_col + span[1]
@@ -109,15 +108,15 @@ def _link_target(
 
 
 def move_edits(
-    server: VaultLanguageServer, vault: Vault, old_rel: str, new_rel: str
+    docs: Documents, vault: Vault, old_rel: str, new_rel: str
 ) -> dict[str, tuple[Doc, list[types.TextEdit]]]:
     """The link rewrites of moving `old_rel` to `new_rel` (vault_core's one planner, on the
     text the user sees: open buffers win over disk), as TextEdits per document uri."""
     graph = vault.graph
-    open_rels = [r for u in server.docs.open_uris() if (r := server.docs.rel_of(u)) is not None]
+    open_rels = [r for u in docs.open_uris() if (r := docs.rel_of(u)) is not None]
     docs: dict[str, Doc] = {}
     for rel in sources_for_move(graph, old_rel, open_rels):
-        doc = server.docs.for_rel(rel)
+        doc = docs.for_rel(rel)
         if doc is not None and doc.parsed is not None:
             docs[rel] = doc
     out: dict[str, tuple[Doc, list[types.TextEdit]]] = {}
@@ -139,9 +138,7 @@ def _moved_notes(vault: Vault, old: str, new: str) -> list[tuple[str, str]]:
     ]
 
 
-def rename_note(
-    server: VaultLanguageServer, vault: Vault, t: Target, new_name: str
-) -> types.WorkspaceEdit:
+def rename_note(docs: Documents, vault: Vault, t: Target, new_name: str) -> types.WorkspaceEdit:
     new_name = BAD_NAME.sub(" ", new_name).strip().strip("/")
     new_name = new_name[:-3] if new_name.lower().endswith(".md") else new_name
     if not new_name:
@@ -153,9 +150,9 @@ def rename_note(
     )
     if new_rel != t.path and (vault.root / new_rel).exists():
         raise ValueError(f"{new_rel} already exists")
-    by_uri = move_edits(server, vault, t.path, new_rel) if new_rel != t.path else {}
+    by_uri = move_edits(docs, vault, t.path, new_rel) if new_rel != t.path else {}
     if t.title_line is not None:
-        own = server.docs.for_rel(t.path)
+        own = docs.for_rel(t.path)
         if own is not None and own.parsed is not None:
             h1 = next(h for h in own.parsed.headings if h.line - 1 == t.title_line)
             title = types.TextEdit(
@@ -167,20 +164,16 @@ def rename_note(
         doc_edit(doc.uri, doc.version, edits) for doc, edits in by_uri.values() if edits
     ]
     if new_rel != t.path:
-        changes.append(
-            types.RenameFile(
-                old_uri=server.docs.uri_of(t.path), new_uri=server.docs.uri_of(new_rel)
-            )
-        )
+        changes.append(types.RenameFile(old_uri=docs.uri_of(t.path), new_uri=docs.uri_of(new_rel)))
     return types.WorkspaceEdit(document_changes=changes)
 
 
 MOVE_WAIT_S = 30.0
 
 
-def sync_when_moved(server: VaultLanguageServer, old_rel: str, new_rel: str) -> None:
+def sync_when_moved(session: Session, old_rel: str, new_rel: str) -> None:
     """Sync both paths as soon as the client has applied the RenameFile (watched in a thread)."""
-    vault = server.session.get(timeout=0)
+    vault = session.get(timeout=0)
     if vault is None:
         return
     root = vault.root
@@ -189,7 +182,7 @@ def sync_when_moved(server: VaultLanguageServer, old_rel: str, new_rel: str) -> 
         deadline = time.monotonic() + MOVE_WAIT_S
         while time.monotonic() < deadline:
             if (root / new_rel).exists() and not (root / old_rel).exists():
-                server.session.index([old_rel, new_rel])
+                session.index([old_rel, new_rel])
                 return
             time.sleep(0.05)
         log.info("rename of %s to %s was not applied within %.0f s", old_rel, new_rel, MOVE_WAIT_S)
@@ -197,17 +190,15 @@ def sync_when_moved(server: VaultLanguageServer, old_rel: str, new_rel: str) -> 
     threading.Thread(target=wait_and_sync, name="nvault-rename-sync", daemon=True).start()
 
 
-def rename_heading(
-    server: VaultLanguageServer, vault: Vault, t: Target, new_name: str
-) -> types.WorkspaceEdit:
+def rename_heading(docs: Documents, vault: Vault, t: Target, new_name: str) -> types.WorkspaceEdit:
     new_name = new_name.strip().lstrip("#").strip()
     if not new_name or t.heading is None or "\n" in new_name:
         raise ValueError("a heading needs some text on one line")
-    headings = headings_of(server, vault, t.path)
+    headings = headings_of(docs, vault, t.path)
     by_uri: dict[str, tuple[Doc, list[types.TextEdit]]] = {}
-    for doc, links in links_to(server, vault, t.path, t.heading):
+    for doc, links in links_to(docs, vault, t.path, t.heading):
         by_uri[doc.uri] = (doc, [_relinked(link, headings, new_name, doc) for link in links])
-    own = server.docs.for_rel(t.path)
+    own = docs.for_rel(t.path)
     if own is not None and own.parsed is not None:
         wanted = heading_key(t.heading)
         heading = next((h for h in own.parsed.headings if heading_key(h.text) == wanted), None)
@@ -231,58 +222,73 @@ def _relinked(link: Link, headings: Sequence[Heading], new_name: str, doc: Doc) 
     return types.TextEdit(range=doc.link_range(link), new_text=text)
 
 
-def setup(server: VaultLanguageServer) -> None:
-    @server.document_request(types.TEXT_DOCUMENT_PREPARE_RENAME)
+FILE_OPERATIONS = types.FileOperationRegistrationOptions(
+    filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
+)
+
+
+class Rename(Feature):
+    """Rename of notes and headings, and the links rewritten when files move in the editor."""
+
+    def register(self) -> None:
+        server = self.server
+        server.document_request(types.TEXT_DOCUMENT_PREPARE_RENAME)(self.prepare)
+        server.document_request(
+            types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True)
+        )(self.rename)
+        server.feature(types.WORKSPACE_WILL_RENAME_FILES, FILE_OPERATIONS)(
+            guard()(self.will_rename_files)
+        )
+        server.feature(types.WORKSPACE_DID_RENAME_FILES, FILE_OPERATIONS)(
+            guard()(self.did_rename_files)
+        )
+
     def prepare(
-        params: types.PrepareRenameParams, doc: Doc, vault: Vault
+        self, params: types.PrepareRenameParams, doc: Doc, vault: Vault
     ) -> types.PrepareRenamePlaceholder | None:
-        t = target_at(server, vault, doc, params.position)
+        t = target_at(self.server.docs, vault, doc, params.position)
         return (
             types.PrepareRenamePlaceholder(range=t.range, placeholder=t.placeholder) if t else None
         )
 
-    @server.document_request(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
-    def rename(params: types.RenameParams, doc: Doc, vault: Vault) -> types.WorkspaceEdit | None:
-        t = target_at(server, vault, doc, params.position)
+    def rename(
+        self, params: types.RenameParams, doc: Doc, vault: Vault
+    ) -> types.WorkspaceEdit | None:
+        docs = self.server.docs
+        t = target_at(docs, vault, doc, params.position)
         if t is None:
             return None
         try:
             if t.kind == "heading":
-                return rename_heading(server, vault, t, params.new_name)
-            edit = rename_note(server, vault, t, params.new_name)
+                return rename_heading(docs, vault, t, params.new_name)
+            edit = rename_note(docs, vault, t, params.new_name)
             for change in edit.document_changes or []:
                 if isinstance(change, types.RenameFile):
-                    new_rel = server.docs.rel_of(change.new_uri)
+                    new_rel = docs.rel_of(change.new_uri)
                     if new_rel is not None:
-                        sync_when_moved(server, t.path, new_rel)
+                        sync_when_moved(self.server.session, t.path, new_rel)
             return edit
         except ValueError as exc:  # a name that cannot work: say why instead of doing nothing
-            server.window_show_message(
+            self.server.window_show_message(
                 types.ShowMessageParams(
                     type=types.MessageType.Warning, message=f"nvault rename: {exc}"
                 )
             )
             return None
 
-    @server.feature(
-        types.WORKSPACE_WILL_RENAME_FILES,
-        types.FileOperationRegistrationOptions(
-            filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
-        ),
-    )
-    @guard()
-    def will_rename_files(params: types.RenameFilesParams) -> types.WorkspaceEdit | None:
+    def will_rename_files(self, params: types.RenameFilesParams) -> types.WorkspaceEdit | None:
         """A rename in the editor's file explorer: the links to the file, rewritten first."""
-        vault = server.session.get(timeout=0)
+        docs = self.server.docs
+        vault = self.server.session.get(timeout=0)
         if vault is None:
             return None
         by_uri: dict[str, tuple[Doc, list[types.TextEdit]]] = {}
         for moved in params.files:
-            old, new = server.docs.rel_of(moved.old_uri), server.docs.rel_of(moved.new_uri)
+            old, new = docs.rel_of(moved.old_uri), docs.rel_of(moved.new_uri)
             if old is None or new is None:
                 continue
             for old_rel, new_rel in _moved_notes(vault, old, new):
-                for key, (doc, edits) in move_edits(server, vault, old_rel, new_rel).items():
+                for key, (doc, edits) in move_edits(docs, vault, old_rel, new_rel).items():
                     by_uri.setdefault(key, (doc, []))[1].extend(edits)
         if not by_uri:
             return None
@@ -290,15 +296,9 @@ def setup(server: VaultLanguageServer) -> None:
             document_changes=[doc_edit(d.uri, d.version, e) for d, e in by_uri.values()]
         )
 
-    @server.feature(
-        types.WORKSPACE_DID_RENAME_FILES,
-        types.FileOperationRegistrationOptions(
-            filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
-        ),
-    )
-    @guard()
-    def did_rename_files(params: types.RenameFilesParams) -> None:
-        paths = [server.docs.rel_of(u) for f in params.files for u in (f.old_uri, f.new_uri)]
+    def did_rename_files(self, params: types.RenameFilesParams) -> None:
+        docs = self.server.docs
+        paths = [docs.rel_of(u) for f in params.files for u in (f.old_uri, f.new_uri)]
         known = [p for p in paths if p is not None]
         if known:
-            server.session.index(known)
+            self.server.session.index(known)

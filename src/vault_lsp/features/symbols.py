@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from vault_lsp.common import guard
-from vault_lsp.documents import Doc
-from vault_lsp.features.completion_items import fuzzy
+from vault_lsp.documents import Doc, Documents
+from vault_lsp.matcher import fuzzy
+from vault_lsp.server import Feature
 
 if TYPE_CHECKING:
     from vault_core.index.catalog import NoteRecord
     from vault_core.vault import Vault
-    from vault_lsp.server import VaultLanguageServer
 
 log = logging.getLogger("vault_lsp")
 MAX_SYMBOLS = 100
@@ -54,9 +54,7 @@ def heading_tree(doc: Doc) -> list[types.DocumentSymbol]:
     return roots
 
 
-def workspace_symbols(
-    server: VaultLanguageServer, vault: Vault, query: str
-) -> list[types.WorkspaceSymbol]:
+def workspace_symbols(docs: Documents, vault: Vault, query: str) -> list[types.WorkspaceSymbol]:
     q = query.strip().casefold()
     notes = [n for n in vault.catalog.values() if n.kind == "note"]
     ranked: dict[str, float] = {}
@@ -71,16 +69,16 @@ def workspace_symbols(
                 ranked[path] = ranked.get(path, 0.0) + 10.0 / (rank + 1)
     order = sorted(ranked, key=lambda p: (-ranked[p], vault.catalog[p].title.casefold()))
     out = [
-        _symbol(server, vault.catalog[p].title, types.SymbolKind.File, p, 0, _folder(p))
+        _symbol(docs, vault.catalog[p].title, types.SymbolKind.File, p, 0, _folder(p))
         for p in order[:MAX_SYMBOLS]
     ]
     if q:
-        out.extend(heading_symbols(server, notes, q, MAX_SYMBOLS - len(out)))
+        out.extend(heading_symbols(docs, notes, q, MAX_SYMBOLS - len(out)))
     return out
 
 
 def heading_symbols(
-    server: VaultLanguageServer, notes: list[NoteRecord], q: str, limit: int
+    docs: Documents, notes: list[NoteRecord], q: str, limit: int
 ) -> list[types.WorkspaceSymbol]:
     """Headings containing `q` (casefolded), word-start matches first; not a note's title H1."""
     found: list[tuple[float, str, str, int, str]] = []
@@ -93,7 +91,7 @@ def heading_symbols(
                 found.append((-score, key, note.path, heading.line, heading.text))
     found.sort()
     return [
-        _symbol(server, text, types.SymbolKind.String, path, line - 1, titles[path])
+        _symbol(docs, text, types.SymbolKind.String, path, line - 1, titles[path])
         for _, _, path, line, text in found[: max(limit, 0)]
     ]
 
@@ -103,7 +101,7 @@ def _folder(path: str) -> str:
 
 
 def _symbol(
-    server: VaultLanguageServer,
+    docs: Documents,
     name: str,
     kind: types.SymbolKind,
     path: str,
@@ -114,24 +112,27 @@ def _symbol(
     return types.WorkspaceSymbol(
         name=name,
         kind=kind,
-        location=types.Location(uri=server.docs.uri_of(path), range=types.Range(start=at, end=at)),
+        location=types.Location(uri=docs.uri_of(path), range=types.Range(start=at, end=at)),
         container_name=container,
     )
 
 
-def setup(server: VaultLanguageServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    @server.thread()
-    @guard(list)
-    def document_symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
-        doc = server.docs.get(params.text_document.uri)
+class Symbols(Feature):
+    """Document symbols (the buffer's headings) and workspace symbols (notes and headings)."""
+
+    def register(self) -> None:
+        server = self.server
+        server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(
+            server.thread()(guard(list)(self.document_symbols))
+        )
+        server.feature(types.WORKSPACE_SYMBOL)(server.thread()(guard(list)(self.workspace_symbols)))
+
+    def document_symbols(self, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+        doc = self.server.docs.get(params.text_document.uri)
         return heading_tree(doc) if doc else []
 
-    @server.feature(types.WORKSPACE_SYMBOL)
-    @server.thread()
-    @guard(list)
-    def on_workspace_symbols(params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
-        vault = server.session.get(timeout=5)
+    def workspace_symbols(self, params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
+        vault = self.server.session.get(timeout=5)
         if vault is None:
             return []
-        return workspace_symbols(server, vault, params.query or "")
+        return workspace_symbols(self.server.docs, vault, params.query or "")

@@ -1,22 +1,18 @@
-"""Completion: `[[` and `](` note links ranked by the paragraph, `#` headings, `^` blocks, `#tags`.
+"""`[[` and `](` note names, ranked by what the paragraph around the cursor is about.
 
 Relevance is `link_targets` (vault_core): hybrid search over the paragraph around the cursor
 (the half-typed link removed), aggregated by note; when the paragraph says too little
 (`See also [[`), the section's notes fused with the note's see-also suggestions. What is typed
 then filters and breaks ties by fuzzy match; names nothing ranked follow by backlink count.
-Labels that look alike carry the note's path in `labelDetails`.
-The inserted text is `vault.graph.shortest_link_text` (or a relative path for `](`).
-`](` also completes paths like a file picker: the folder's subfolders and attachments after
-the ranked notes, and once a `/` is typed (`./`, `../`, `/` from the vault root, `folder/`),
-that folder's entries. `](note.md#` offers the headings' GitHub slugs.
+Labels that look alike carry the note's path in `labelDetails`. The inserted text is
+`vault.graph.shortest_link_text` (or a relative path for `](`, followed by the folder's
+subfolders and attachments).
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,24 +21,14 @@ from lsprotocol import types
 from vault_core.edit.links import md_dest
 from vault_core.index.link_graph import LinkGraph
 from vault_core.linking.link_targets import LinkTargets, link_targets
-from vault_lsp.common import guard
 from vault_lsp.documents import Doc
-from vault_lsp.features.completion_items import (
-    MAX_ITEMS,
-    anchor_items,
-    fuzzy,
-    item,
-    path_items,
-)
+from vault_lsp.features.completion.context import MAX_ITEMS, LinkOpen, item
+from vault_lsp.features.completion.paths import path_items
+from vault_lsp.matcher import fuzzy
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
-    from vault_lsp.server import VaultLanguageServer
 
-log = logging.getLogger("vault_lsp")
-WIKI_OPEN = re.compile(r"\[\[([^\[\]]*)$")
-MD_OPEN = re.compile(r"\]\(([^()\s]*)$")
-TAG_OPEN = re.compile(r"(?:^|[\s(])#([\w/\-]*)$")
 CONTEXT_CHARS = 400  # the end of the paragraph: what is being written now
 SECTION_CHARS = 1200  # of the section, when the paragraph says too little
 
@@ -71,17 +57,15 @@ class Ranker:
     def __init__(self) -> None:
         self._graph: LinkGraph | None = None
         self._names: list[Name] = []
-        self._tags: list[tuple[str, int]] = []
         self._targets: dict[tuple[object, ...], LinkTargets] = {}
         self._link_text: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def names(self, vault: Vault) -> tuple[list[Name], list[tuple[str, int]]]:
+    def names(self, vault: Vault) -> list[Name]:
         graph = vault.graph
         with self._lock:
             if graph is not self._graph:
                 names: list[Name] = []
-                tags: Counter[str] = Counter()
                 for note in graph.notes.values():
                     if note.kind != "note":
                         continue
@@ -100,17 +84,15 @@ class Ranker:
                         names.append(
                             Name(note.path, alias, note.title, True, alias.casefold(), links_in)
                         )
-                    tags.update(note.tags)
                 owners: dict[str, set[str]] = {}
                 for name in names:
                     owners.setdefault(name.key, set()).add(name.path)
                 for name in names:
                     name.same_label = len(owners[name.key]) > 1
                 self._graph, self._names = graph, names
-                self._tags = sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))
                 self._targets.clear()
                 self._link_text = {}
-            return self._names, self._tags
+            return self._names
 
     def link_text(self, vault: Vault, path: str) -> str:
         """`shortest_link_text`, memoised per graph (it scans the vault for ambiguous stems)."""
@@ -177,7 +159,7 @@ def note_items(
     line0: int,
     cut: tuple[int, int],
 ) -> list[types.CompletionItem]:
-    names, _ = ranker.names(vault)
+    names = ranker.names(vault)
     found = ranker.targets(vault, doc, line0, cut)
     rel_rank = {p: i for i, p in enumerate(found.paths)}
     query = typed.strip().casefold()
@@ -225,80 +207,18 @@ def note_items(
     return items
 
 
-def complete(
-    ranker: Ranker, vault: Vault, doc: Doc, position: types.Position
-) -> types.CompletionList | None:
-    line0, col = doc.text.col(position)
-    line = doc.text.line(line0)
-    before, after = line[:col], line[col:]
-    wiki = WIKI_OPEN.search(before)
-    md = None if wiki else MD_OPEN.search(before)
-    found = wiki or md
-    if found is not None:
-        inner = found.group(1)
-        start = found.start(1)
-        if "|" in inner:
-            return None  # typing a label: nothing to complete
-        close = "]]" if wiki else ")"
-        tail = re.match(r"[^\[\]()\s|#]*" + re.escape(close), after)
-        end = col + (len(tail.group(0)) - len(close) if tail else 0)
-        closing = "" if tail else close
-        if "#" in inner:
-            target, frag = inner.split("#", 1)
-            frag_start = start + len(target) + 1
-            return anchor_items(
-                vault,
-                doc,
-                target,
-                frag,
-                doc.text.range(line0, frag_start, line0, end),
-                bool(md),
-                closing,
-            )
-        rng = doc.text.range(line0, start, line0, end)
-        if md and ("/" in inner or inner.startswith(".")):
-            slash = start + inner.rfind("/") + 1
-            seg = doc.text.range(line0, slash, line0, end)
-            return types.CompletionList(
-                is_incomplete=True, items=path_items(vault, doc, inner, seg, closing, 0)
-            )
+class NoteCompleter:
+    """Note names for an open link; the ranking state is per link graph (`Ranker`)."""
+
+    def __init__(self) -> None:
+        self.ranker = Ranker()
+
+    def complete(self, vault: Vault, doc: Doc, link: LinkOpen) -> types.CompletionList:
+        rng = link.range(doc)
+        cut = (link.open_start, link.end)
         items = note_items(
-            ranker, vault, doc, inner, rng, bool(md), closing, line0, (found.start(0), end)
+            self.ranker, vault, doc, link.inner, rng, link.md, link.closing, link.cursor.line0, cut
         )
-        if md:
-            items += path_items(vault, doc, inner, rng, closing, len(items), notes=False)
+        if link.md:
+            items += path_items(vault, doc, link.inner, rng, link.closing, len(items), notes=False)
         return types.CompletionList(is_incomplete=True, items=items)
-    tag = TAG_OPEN.search(before)
-    if tag is not None and not re.match(r"^\s{0,3}#{1,6}\s", line):
-        _, tags = ranker.names(vault)
-        typed = tag.group(1).casefold()
-        rng = doc.text.range(line0, tag.start(1), line0, col)
-        matches = [(fuzzy(typed, name.casefold()), name, count) for name, count in tags]
-        matches = sorted((m for m in matches if m[0] > 0), key=lambda m: (-m[0], -m[2], m[1]))
-        items = [
-            item(name, name, rng, i, kind=types.CompletionItemKind.Keyword, detail=f"{count} notes")
-            for i, (_, name, count) in enumerate(matches)
-        ]
-        return types.CompletionList(is_incomplete=False, items=items[:MAX_ITEMS])
-    return None
-
-
-def setup(server: VaultLanguageServer) -> None:
-    ranker = Ranker()
-
-    @server.feature(
-        types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=["[", "(", "#", "^"]),
-    )
-    @server.thread()
-    @guard()
-    def completion(params: types.CompletionParams) -> types.CompletionList | None:
-        if not server.session.options.features.completion:
-            return None
-        if summaries := getattr(server, "summaries", None):
-            summaries.touch()
-        found = server.doc_and_vault(params.text_document.uri)
-        if found is None:
-            return None
-        doc, vault = found
-        return complete(ranker, vault, doc, params.position)
