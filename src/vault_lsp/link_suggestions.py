@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("vault_lsp")
 CACHE_SIZE = 512
+PLACE_FIELDS = {"text", "line", "start_col", "end_col"}
 
 
 class RelatedItem(BaseModel):
@@ -45,11 +46,8 @@ def _mention(item: RankedMention, place: RankedMention | MentionPlace) -> Mentio
     return Mention(
         path=item.target,
         title=item.title,
-        text=place.text,
-        line=place.line,
-        start_col=place.start_col,
-        end_col=place.end_col,
         replacement=item.replacement if place is item else None,
+        **place.model_dump(include=PLACE_FIELDS),
     )
 
 

@@ -118,33 +118,36 @@ class VaultLanguageServer(LanguageServer):
             return None
         return doc, vault
 
-    def on_document(
-        self, default: Callable[[], Any] | Any = None
+    def document_request(
+        self,
+        method: str,
+        options: Any = None,
+        default: Callable[[], Any] | Any = None,
+        *,
+        enabled: Callable[[], bool] | None = None,
+        interactive: bool = False,
     ) -> Callable[[Callable[[Params, Doc, Vault], Result]], Callable[[Params], Result | Any]]:
-        """Decorator for a document request handler taking (params, doc, vault): it runs once
-        both exist (see `doc_and_vault`); otherwise the request answers `default`."""
+        """Registers a document request handler taking (params, doc, vault): it runs on a worker
+        thread once the document and the vault exist (`doc_and_vault`), and answers `default`
+        when `enabled()` says the user turned it off, either is missing, or the handler raises
+        (`guard`, logged). `interactive` requests (a user waiting: hover, completion) make
+        background work yield (`activity`)."""
+
+        def answer_default() -> Any:
+            return default() if callable(default) else default
 
         def decorate(fn: Callable[[Params, Doc, Vault], Result]) -> Callable[[Params], Any]:
             @functools.wraps(fn)
             def handler(params: Params) -> Result | Any:
+                if enabled is not None and not enabled():
+                    return answer_default()
+                if interactive:
+                    self.activity.touch()
                 found = self.doc_and_vault(params.text_document.uri)  # type: ignore[attr-defined]
                 if found is None:
-                    return default() if callable(default) else default
+                    return answer_default()
                 return fn(params, *found)
 
-            return handler
-
-        return decorate
-
-    def document_request(
-        self, method: str, options: Any = None, default: Callable[[], Any] | Any = None
-    ) -> Callable[[Callable[[Params, Doc, Vault], Result]], Callable[[Params], Result | Any]]:
-        """Registers a document request handler taking (params, doc, vault): it runs on a worker
-        thread once the document and the vault exist (`on_document`), and answers `default`
-        when either is missing or the handler raises (`guard`, logged)."""
-
-        def decorate(fn: Callable[[Params, Doc, Vault], Result]) -> Callable[[Params], Any]:
-            handler = guard(default)(self.on_document(default)(fn))
-            return self.feature(method, options)(self.thread()(handler))
+            return self.feature(method, options)(self.thread()(guard(default)(handler)))
 
         return decorate

@@ -1,6 +1,7 @@
 """`[[` completion when the paragraph says too little, through a real `vault-lsp` subprocess on
 the indexed silverbullet-docs vault: `See also [[` at the end of a note ranks the note's own
-see-also notes (not the shortest names), and labels that look alike say which note they are."""
+see-also notes (not the shortest names), a meaningful paragraph ranks by what it says and typed
+text filters, and labels that look alike say which note they are."""
 
 from __future__ import annotations
 
@@ -66,6 +67,18 @@ async def test_a_meaningful_paragraph_still_ranks_by_the_paragraph(
     items = await _complete(client, doc, text)
     assert _path(items[0]) == "docs/Keyboard Shortcuts.md"
     assert "related to this paragraph" in items[0].detail
+    assert items[0].text_edit.new_text.endswith("]]")
+    # typed text filters: only names matching what is typed remain, best first
+    typed = text + "Command Pal"
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=typed)],
+        )
+    )
+    items = await _complete(client, doc, typed)
+    assert items[0].label == "Command Palette"
+    assert items[0].text_edit.new_text == "Command Palette]]"
 
 
 async def test_labels_that_look_alike_show_their_paths(

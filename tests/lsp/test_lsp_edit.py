@@ -149,6 +149,23 @@ async def test_see_also_inserts_related_links(copy_vault: Callable[[], Path]) ->
             assert twice.count("## See also") == 1
 
 
+async def _rename_at(
+    client: LanguageClient, root: Path, rel: str, at: tuple[str, int], new_name: str
+) -> tuple[str, types.PrepareRenamePlaceholder, types.WorkspaceEdit]:
+    """Open `rel`, prepare a rename at `at` (text, offset into it) and ask for it."""
+    doc = open_doc(client, root, rel)
+    position = position_of((root / rel).read_text(encoding="utf-8"), *at)
+    document = types.TextDocumentIdentifier(uri=doc)
+    prep = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=document, position=position)
+    )
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=document, position=position, new_name=new_name)
+    )
+    assert isinstance(prep, types.PrepareRenamePlaceholder) and edit is not None
+    return doc, prep, edit
+
+
 async def test_rename_note_and_heading_edit_every_linking_file(
     copy_vault: Callable[[], Path],
 ) -> None:
@@ -161,23 +178,14 @@ async def test_rename_note_and_heading_edit_every_linking_file(
     assert len(linking) >= 3
     async with lsp_client(root, via="workspace") as client:
         await wait_for(lambda: _ready(client), timeout=120)
-        rel = "docs/Keyboard Shortcuts.md"
-        text = (root / rel).read_text(encoding="utf-8")
-        doc = open_doc(client, root, rel)
-        at = position_of(text, "[[Command Palette]]", 5)
-        prep = await client.text_document_prepare_rename_async(
-            types.PrepareRenameParams(
-                text_document=types.TextDocumentIdentifier(uri=doc), position=at
-            )
+        _, prep, edit = await _rename_at(
+            client,
+            root,
+            "docs/Keyboard Shortcuts.md",
+            ("[[Command Palette]]", 5),
+            "Palette of Commands",
         )
         assert prep.placeholder == "Command Palette"
-        edit = await client.text_document_rename_async(
-            types.RenameParams(
-                text_document=types.TextDocumentIdentifier(uri=doc),
-                position=at,
-                new_name="Palette of Commands",
-            )
-        )
         renames = [c for c in edit.document_changes if isinstance(c, types.RenameFile)]
         assert [(r.old_uri, r.new_uri) for r in renames] == [
             (uri(root, "docs/Command Palette.md"), uri(root, "docs/Palette of Commands.md"))
@@ -193,23 +201,14 @@ async def test_rename_note_and_heading_edit_every_linking_file(
             body = path.read_text(encoding="utf-8")
             assert "[[Command Palette]]" not in body and "[[Palette of Commands]]" in body, path
 
-        rel = "docs/Authentication.md"
-        text = (root / rel).read_text(encoding="utf-8")
-        doc = open_doc(client, root, rel)
-        at = position_of(text, "[[Space Manager#Boot modes]]", 20)
-        prep = await client.text_document_prepare_rename_async(
-            types.PrepareRenameParams(
-                text_document=types.TextDocumentIdentifier(uri=doc), position=at
-            )
+        doc, prep, edit = await _rename_at(
+            client,
+            root,
+            "docs/Authentication.md",
+            ("[[Space Manager#Boot modes]]", 20),
+            "Start-up modes",
         )
         assert prep.placeholder == "Boot modes"
-        edit = await client.text_document_rename_async(
-            types.RenameParams(
-                text_document=types.TextDocumentIdentifier(uri=doc),
-                position=at,
-                new_name="Start-up modes",
-            )
-        )
         touched = apply_workspace_edit(edit)
         assert "[[Space Manager#Start-up modes]]" in touched[doc]
         manager = (root / "docs/Space Manager.md").read_text(encoding="utf-8")

@@ -16,6 +16,17 @@ from pytest_lsp import LanguageClient
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(900)]
 
 
+async def _hover(
+    client: LanguageClient, root: Path, rel: str, needle: str, offset: int
+) -> types.Hover | None:
+    """Open `rel` and hover `offset` characters into the first `needle` in it."""
+    doc = open_doc(client, root, rel)
+    at = position_of((root / rel).read_text(encoding="utf-8"), needle, offset)
+    return await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=at)
+    )
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[A-Za-z]{4,}", text)
 
@@ -38,14 +49,8 @@ async def test_progress_reports_the_finished_index(client: LanguageClient) -> No
 async def test_hover_on_link_shows_title_summary_and_counts(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    rel = "docs/Keyboard Shortcuts.md"
-    text = (shared_vault / rel).read_text(encoding="utf-8")
-    doc = open_doc(client, shared_vault, rel)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=position_of(text, "[[Command Palette]]", 4),
-        )
+    hover = await _hover(
+        client, shared_vault, "docs/Keyboard Shortcuts.md", "[[Command Palette]]", 4
     )
     assert hover is not None
     value = hover.contents.value
@@ -62,14 +67,8 @@ async def test_hover_on_link_shows_title_summary_and_counts(
 async def test_hover_on_heading_link_shows_section_start(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    rel = "docs/Authentication.md"
-    text = (shared_vault / rel).read_text(encoding="utf-8")
-    doc = open_doc(client, shared_vault, rel)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=position_of(text, "[[Space Manager#Boot modes]]", 5),
-        )
+    hover = await _hover(
+        client, shared_vault, "docs/Authentication.md", "[[Space Manager#Boot modes]]", 5
     )
     assert hover is not None
     target_lines = (shared_vault / "docs/Space Manager.md").read_text(encoding="utf-8").split("\n")
@@ -86,44 +85,6 @@ async def test_hover_off_a_link_is_empty(client: LanguageClient, shared_vault: P
         )
     )
     assert hover is None
-
-
-async def test_completion_ranks_the_paragraph_topic_first(
-    client: LanguageClient, shared_vault: Path
-) -> None:
-    para = (
-        "Keyboard shortcuts: every command can be bound to a key, and the palette lists the "
-        "assigned key bindings so you can customise them per command. See [["
-    )
-    doc = open_doc(client, shared_vault, "docs/Scratch completion.md", para)
-    result = await client.text_document_completion_async(
-        types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=types.Position(line=0, character=len(para)),
-        )
-    )
-    assert result is not None and result.items
-    items = sorted(result.items, key=lambda i: i.sort_text or "")
-    first = items[0]
-    assert first.detail.startswith("docs/Keyboard Shortcuts.md")
-    assert first.text_edit.new_text.endswith("]]")
-    # typed text filters: only names matching "comm pal" style fuzzy input remain, best first
-    typed = para + "Command Pal"
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=typed)],
-        )
-    )
-    result = await client.text_document_completion_async(
-        types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=types.Position(line=0, character=len(typed)),
-        )
-    )
-    items = sorted(result.items, key=lambda i: i.sort_text or "")
-    assert items[0].label == "Command Palette"
-    assert items[0].text_edit.new_text == "Command Palette]]"
 
 
 async def test_completion_of_headings_and_tags(client: LanguageClient, shared_vault: Path) -> None:

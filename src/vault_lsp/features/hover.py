@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from vault_core.index.link_graph import anchor_heading
-from vault_lsp.common import guard
 from vault_lsp.documents import Doc, Documents
 from vault_lsp.link_suggestions import LinkSuggestions
 from vault_lsp.server import Feature, VaultLanguageServer
@@ -98,17 +97,14 @@ class Hover(Feature):
 
     def register(self) -> None:
         self.server.diagnostics.after_check(self.summaries.warm_links)
-        self.server.feature(types.TEXT_DOCUMENT_HOVER)(self.server.thread()(guard()(self.hover)))
+        self.server.document_request(
+            types.TEXT_DOCUMENT_HOVER,
+            enabled=lambda: self.server.session.options.features.hover,
+            interactive=True,
+        )(self.hover)
 
-    def hover(self, params: types.HoverParams) -> types.Hover | None:
+    def hover(self, params: types.HoverParams, doc: Doc, vault: Vault) -> types.Hover | None:
         server = self.server
-        if not server.session.options.features.hover:
-            return None
-        server.activity.touch()
-        found = server.doc_and_vault(params.text_document.uri)
-        if found is None:
-            return None
-        doc, vault = found
         text = render(server.docs, self.summaries, server.suggestions, vault, doc, params.position)
         if text is None:
             return None

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from vault_lsp.common import guard
 from vault_lsp.documents import Doc
 from vault_lsp.features.completion.anchors import AnchorCompleter
 from vault_lsp.features.completion.context import Cursor, LinkOpen
@@ -39,25 +38,17 @@ class Completion(Feature):
         self.tags = TagCompleter()
 
     def register(self) -> None:
-        self.server.feature(
-            types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGERS)
-        )(self.server.thread()(guard()(self.completion)))
-
-    def completion(self, params: types.CompletionParams) -> types.CompletionList | None:
-        server = self.server
-        if not server.session.options.features.completion:
-            return None
-        server.activity.touch()
-        found = server.doc_and_vault(params.text_document.uri)
-        if found is None:
-            return None
-        doc, vault = found
-        return self.complete(vault, doc, params.position)
+        self.server.document_request(
+            types.TEXT_DOCUMENT_COMPLETION,
+            types.CompletionOptions(trigger_characters=TRIGGERS),
+            enabled=lambda: self.server.session.options.features.completion,
+            interactive=True,
+        )(self.complete)
 
     def complete(
-        self, vault: Vault, doc: Doc, position: types.Position
+        self, params: types.CompletionParams, doc: Doc, vault: Vault
     ) -> types.CompletionList | None:
-        cursor = Cursor.at(doc, position)
+        cursor = Cursor.at(doc, params.position)
         link = LinkOpen.at(cursor)
         if link is None:
             return self.tags.complete(vault, doc, cursor)
