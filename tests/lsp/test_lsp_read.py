@@ -16,15 +16,15 @@ from pytest_lsp import LanguageClient
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(900)]
 
 
-async def _hover(
-    client: LanguageClient, root: Path, rel: str, needle: str, offset: int
-) -> types.Hover | None:
-    """Open `rel` and hover `offset` characters into the first `needle` in it."""
+async def _hover(client: LanguageClient, root: Path, rel: str, needle: str, offset: int) -> str:
+    """The hover text `offset` characters into the first `needle` of `rel` (opened)."""
     doc = open_doc(client, root, rel)
     at = position_of((root / rel).read_text(encoding="utf-8"), needle, offset)
-    return await client.text_document_hover_async(
+    hover = await client.text_document_hover_async(
         types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=at)
     )
+    assert hover is not None, f"no hover on {needle} in {rel}"
+    return hover.contents.value
 
 
 def _words(text: str) -> list[str]:
@@ -49,11 +49,9 @@ async def test_progress_reports_the_finished_index(client: LanguageClient) -> No
 async def test_hover_on_link_shows_title_summary_and_counts(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    hover = await _hover(
+    value = await _hover(
         client, shared_vault, "docs/Keyboard Shortcuts.md", "[[Command Palette]]", 4
     )
-    assert hover is not None
-    value = hover.contents.value
     target = (shared_vault / "docs/Command Palette.md").read_text(encoding="utf-8")
     assert "**Command Palette**" in value and "docs/Command Palette.md" in value
     assert re.search(r"\d+ backlinks", value)
@@ -67,13 +65,12 @@ async def test_hover_on_link_shows_title_summary_and_counts(
 async def test_hover_on_heading_link_shows_section_start(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    hover = await _hover(
+    value = await _hover(
         client, shared_vault, "docs/Authentication.md", "[[Space Manager#Boot modes]]", 5
     )
-    assert hover is not None
     target_lines = (shared_vault / "docs/Space Manager.md").read_text(encoding="utf-8").split("\n")
     line = next(i + 1 for i, t in enumerate(target_lines) if re.match(r"#+\s+Boot modes", t))
-    assert f"**Boot modes** (line {line})" in hover.contents.value
+    assert f"**Boot modes** (line {line})" in value
 
 
 async def test_hover_off_a_link_is_empty(client: LanguageClient, shared_vault: Path) -> None:
