@@ -114,15 +114,15 @@ def move_edits(
     text the user sees: open buffers win over disk), as TextEdits per document uri."""
     graph = vault.graph
     open_rels = [r for u in docs.open_uris() if (r := docs.rel_of(u)) is not None]
-    docs: dict[str, Doc] = {}
+    sources: dict[str, Doc] = {}
     for rel in sources_for_move(graph, old_rel, open_rels):
         doc = docs.for_rel(rel)
         if doc is not None and doc.parsed is not None:
-            docs[rel] = doc
+            sources[rel] = doc
     out: dict[str, tuple[Doc, list[types.TextEdit]]] = {}
-    texts = {rel: doc.text.source for rel, doc in docs.items()}
+    texts = {rel: doc.text.source for rel, doc in sources.items()}
     for rw in plan_move(graph, old_rel, new_rel, texts):
-        doc = docs[rw.source]
+        doc = sources[rw.source]
         rng = doc.text.range(rw.line - 1, rw.start_col, rw.line - 1, rw.end_col)
         out.setdefault(doc.uri, (doc, []))[1].append(types.TextEdit(range=rng, new_text=rw.new))
     return out
