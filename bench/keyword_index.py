@@ -217,8 +217,8 @@ def _rows(path: str, texts: list[str], dim: int, r: np.random.Generator) -> list
 def bench_lancedb(texts: list[str], tokens: list[list[str]], queries: list[str], updates: int):
     import pyarrow as pa
 
-    from vault_core.index.store import Store
     from vault_core.query.search import Searcher
+    from vault_core.store.store import Store
 
     dim = 384
     r = np.random.default_rng(0)

@@ -81,7 +81,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     extractive engine), so its absence is a warning, not a failure. `--json` prints only JSON.
     """
     from vault_core.errors import VaultError
-    from vault_core.index.health import check_index, check_tables
+    from vault_core.store.integrity import check_index, check_tables
     from vault_core.study.llm import LLMClient
 
     index_bad = False  # a damaged index is a real failure (exit 1); a missing LLM is not

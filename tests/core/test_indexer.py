@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from vault_core.index.store import Store
+from vault_core.store.store import Store
 from vault_core.vault import Vault
 
 LONG = "# Long note\n\n" + "\n\n".join(
@@ -159,7 +159,7 @@ def test_new_parser_version_reparses_without_reembedding(make_vault, monkeypatch
     vault = make_vault(FILES)
     root = vault.root
     vault.close()
-    monkeypatch.setattr("vault_core.index.store.PARSER_VERSION", 999)
+    monkeypatch.setattr("vault_core.store.store.PARSER_VERSION", 999)
     reopened = Vault.open(root)
     assert reopened.store.reparse_needed
     report = reopened.sync()

@@ -1,7 +1,7 @@
 """Sync the index with the folder: scan -> sha256 diff -> extract -> chunk -> embed new text -> write.
 
 Only chunks whose text hash is not stored yet are embedded; a moved file reuses its vectors.
-Each batch writes chunks first and `notes` rows last (see store.py), so a kill at any point
+Each batch writes chunks first and `notes` rows last (see store/store.py), so a kill at any point
 leaves every file either fully old or fully new, and `repair()` plus the next sync finish the job.
 """
 
@@ -20,9 +20,9 @@ from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
 from vault_core.index.prepare import Prepared, prepare_file
 from vault_core.index.scan import Scanner, save_scan_issues
-from vault_core.index.store import Store
 from vault_core.index.terms import terms_text
 from vault_core.parse.chunk import ChunkDraft
+from vault_core.store.store import Store
 
 BATCH_FILES = 48
 BATCH_CHUNKS = 384

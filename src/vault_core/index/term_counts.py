@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 if TYPE_CHECKING:
-    from vault_core.index.store import Store
+    from vault_core.store.store import Store
 
 TERM_IDS = pa.dictionary(pa.int32(), pa.string())
 TERMS_BATCH = 2048  # chunks whose terms are read and counted at a time

@@ -22,8 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vault_core.index.memory import release_free_memory
-from vault_core.index.store import Store, vector_matrix
+from vault_core.store.memory import release_free_memory
+from vault_core.store.store import Store, vector_matrix
 
 log = logging.getLogger("nvault.dense")
 SCAN_BATCH = 1024  # rows per scanned batch while the matrix is built

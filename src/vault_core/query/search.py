@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
-from vault_core.index.store import Store, _sql_list
 from vault_core.index.terms import tokenize
 from vault_core.query.dense import DenseMatrix
 from vault_core.query.filters import SearchFilters
 from vault_core.query.fusion import rrf
 from vault_core.query.matching import make_snippet, passage_key, words_of
+from vault_core.store.store import Store, _sql_list
 
 __all__ = ["Mode", "SearchFilters", "SearchHit", "Searcher", "make_snippet"]
 

@@ -16,8 +16,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from vault_core.errors import short_cause
-from vault_core.index.lance import load_lancedb
 from vault_core.location import IndexFiles, LocalFiles
+from vault_core.store.lance import load_lancedb
 
 CHUNKS, NOTES = "chunks", "notes"
 META_FILE = "index.json"

@@ -16,11 +16,11 @@ import numpy as np
 import pyarrow as pa
 
 from vault_core.errors import IndexDamaged, VaultError
-from vault_core.index.health import CHUNKS, META_BACKUP, NOTES, read_meta
-from vault_core.index.lance import load_lancedb
-from vault_core.index.memory import release_free_memory, tune_allocators
 from vault_core.location import IndexLocation
 from vault_core.results import IndexLag
+from vault_core.store.integrity import CHUNKS, META_BACKUP, NOTES, read_meta
+from vault_core.store.lance import load_lancedb
+from vault_core.store.memory import release_free_memory, tune_allocators
 
 SCHEMA_VERSION = 1
 # Phase 2 rewrites rows into fragments the `id` BTree does not cover, and each later merge scans

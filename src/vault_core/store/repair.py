@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from vault_core.errors import short_cause
-from vault_core.index.health import (
+from vault_core.store.integrity import (
     CHUNKS,
     META_BACKUP,
     META_FILE,
@@ -36,8 +36,8 @@ from vault_core.index.health import (
     read_meta,
     table_names,
 )
-from vault_core.index.lance import load_lancedb
-from vault_core.index.memory import release_free_memory
+from vault_core.store.lance import load_lancedb
+from vault_core.store.memory import release_free_memory
 
 log = logging.getLogger("nvault.repair")
 
