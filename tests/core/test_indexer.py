@@ -37,7 +37,7 @@ def index_matches_disk(vault: Vault) -> None:
         if count:
             assert shas == {row["sha256"]}
     assert set(census) <= set(rows)
-    ids = vault.store.chunks.search().select(["id"]).limit(None).to_arrow()["id"].to_pylist()
+    ids = vault.store.scan_columns(["id"])["id"].to_pylist()
     assert len(ids) == len(set(ids))
 
 

@@ -37,8 +37,7 @@ def chunk_terms(
     """Every chunk's stemmed terms, a batch at a time (the column is as large as the texts: it
     is only read while term statistics are counted)."""
     if store.ready():
-        query = store.chunks.search().select(list(columns)).limit(None)
-        yield from query.to_batches(TERMS_BATCH)
+        yield from store.scan_chunks(list(columns), TERMS_BATCH)
 
 
 class Vocabulary:

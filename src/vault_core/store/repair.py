@@ -25,10 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vault_core.errors import short_cause
 from vault_core.store.integrity import (
-    CHUNKS,
     META_BACKUP,
     META_FILE,
-    NOTES,
     IndexHealth,
     check_index,
     check_table,
@@ -38,6 +36,7 @@ from vault_core.store.integrity import (
 )
 from vault_core.store.lance import load_lancedb
 from vault_core.store.memory import release_free_memory
+from vault_core.store.schema import CHUNKS, NOTES
 
 log = logging.getLogger("nvault.repair")
 
