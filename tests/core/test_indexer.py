@@ -6,6 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from vault_core.store.schema import ChunkRow
 from vault_core.store.store import Store
 from vault_core.vault import Vault
 
@@ -102,7 +103,7 @@ def test_interrupted_write_is_repaired_on_next_open(make_vault) -> None:
     vault = make_vault(FILES)
     root = vault.root
     old_rows = vault.store.chunk_rows(["a.md"])
-    half_written = [{**r, "id": r["id"] + "x", "note_sha": "f" * 64} for r in old_rows]
+    half_written = [ChunkRow(**{**r, "id": r["id"] + "x", "note_sha": "f" * 64}) for r in old_rows]
     vault.store.replace_chunks(["a.md"], half_written)
     (root / "a.md").write_text("# Alpha\nchanged on disk meanwhile\n", encoding="utf-8")
     vault.close()

@@ -22,6 +22,7 @@ from vault_core.index.prepare import Prepared, prepare_file
 from vault_core.index.scan import Scanner, save_scan_issues
 from vault_core.index.terms import terms_text
 from vault_core.parse.chunk import ChunkDraft
+from vault_core.store.schema import LOCATION_COLUMNS, ChunkRow
 from vault_core.store.store import Store
 
 BATCH_FILES = 48
@@ -335,28 +336,22 @@ class Indexer:
             return
         content = [p for p in batch if not p.touched]
         vectors = self._vectors([d for p in content for d in p.drafts], report, embed)
-        rows: list[dict[str, Any]] = []
+        rows: list[ChunkRow] = []
         for prepared in content:
             rec = prepared.record
             for ordinal, draft in enumerate(prepared.drafts):
                 rows.append(
-                    {
-                        "id": f"{rec.path}#{ordinal}",
-                        "path": rec.path,
-                        "ordinal": ordinal,
-                        "note_sha": rec.sha256,
-                        "text_hash": draft.text_hash,
-                        "text": draft.text,
-                        "terms": terms_text(draft.keyword_text),
-                        "heading_path": draft.heading_path,
-                        "start_line": draft.start_line,
-                        "end_line": draft.end_line,
-                        "page": draft.page,
-                        "sheet": draft.sheet,
-                        "row_start": draft.row_start,
-                        "row_end": draft.row_end,
-                        "vector": vectors.get(draft.text_hash),  # None: phase 2 fills it
-                    }
+                    ChunkRow(
+                        id=f"{rec.path}#{ordinal}",
+                        path=rec.path,
+                        ordinal=ordinal,
+                        note_sha=rec.sha256,
+                        text_hash=draft.text_hash,
+                        text=draft.text,
+                        terms=terms_text(draft.keyword_text),
+                        vector=vectors.get(draft.text_hash),  # None: phase 2 fills it
+                        **draft.model_dump(include=LOCATION_COLUMNS),
+                    )
                 )
             rec.chunk_count = len(prepared.drafts)
         if self._appending:

@@ -32,7 +32,7 @@ _PLAIN: dict[Any, pa.DataType] = {str: pa.string(), float: pa.float64(), int: pa
 class ChunkRow(BaseModel):
     """One row of `chunks`: a passage, where it is in its file, its BM25 terms and its vector."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
 
     id: str  # `path#ordinal`
     path: str
@@ -54,6 +54,8 @@ class ChunkRow(BaseModel):
 class NoteRow(BaseModel):
     """One row of `notes`: a file's metadata, written after its chunks (the crash contract)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     path: str
     kind: str | None  # note | attachment
     sha256: str | None
@@ -73,18 +75,15 @@ class NoteRow(BaseModel):
 
 
 NOT_NULL = frozenset({"id", "path"})
-# The chunk columns a search hit is made of (no terms, no vector).
+# Where a chunk is in its file: the columns a parsed chunk (parse.chunk.ChunkDraft) carries over.
+LOCATION_COLUMNS = frozenset(
+    {"heading_path", "start_line", "end_line", "page", "sheet", "row_start", "row_end"}
+)
+# The chunk columns a search hit is made of, in table order (no hashes, terms or vector).
 HIT_COLUMNS = [
-    "id",
-    "path",
-    "text",
-    "heading_path",
-    "start_line",
-    "end_line",
-    "page",
-    "sheet",
-    "row_start",
-    "row_end",
+    name
+    for name in ChunkRow.model_fields
+    if name in LOCATION_COLUMNS or name in ("id", "path", "text")
 ]
 
 

@@ -29,7 +29,7 @@ from vault_core.store.queries import (
     vector_search,
     vectors_for_hashes,
 )
-from vault_core.store.schema import CHUNKS, NOTES, NOTES_SCHEMA, chunks_schema
+from vault_core.store.schema import CHUNKS, NOTES, NOTES_SCHEMA, ChunkRow, NoteRow, chunks_schema
 
 SCHEMA_VERSION = 1
 # Phase 2 rewrites rows into fragments the `id` BTree does not cover, and each later merge scans
@@ -330,14 +330,17 @@ class Store:
         release_free_memory()
 
     # -- writes (writer only) -------------------------------------------------------------
-    def replace_chunks(self, paths: list[str], rows: list[dict[str, Any]]) -> None:
+    def _chunk_table(self, rows: list[ChunkRow]) -> pa.Table:
+        return pa.Table.from_pylist([r.model_dump() for r in rows], schema=self._chunks_schema)
+
+    def replace_chunks(self, paths: list[str], rows: list[ChunkRow]) -> None:
         """One commit: every chunk of `paths` is replaced by `rows` (which may be empty)."""
         if not paths:
             return
         if not rows:
             self.chunks.delete(f"path IN ({sql_list(paths)})")
             return
-        data = pa.Table.from_pylist(rows, schema=self._chunks_schema)
+        data = self._chunk_table(rows)
         (
             self.chunks.merge_insert("id")
             .when_matched_update_all()
@@ -346,26 +349,25 @@ class Store:
             .execute(data, on_bad_vectors="null")  # no vector yet: phase 2 fills it in
         )
 
-    def append(self, chunk_rows: list[dict[str, Any]], note_rows: list[dict[str, Any]]) -> None:
+    def append(self, chunk_rows: list[ChunkRow], note_rows: list[NoteRow]) -> None:
         """A first index's batch: plain appends, no join against the rows already written.
 
         Only for paths with no row in either table (`Indexer.sync` checks both were empty);
         chunks go first and `notes` rows last, as in the merging path.
         """
         if chunk_rows:
-            data = pa.Table.from_pylist(chunk_rows, schema=self._chunks_schema)
-            self.chunks.add(data, on_bad_vectors="null")
+            self.chunks.add(self._chunk_table(chunk_rows), on_bad_vectors="null")
         if note_rows:
-            self.notes.add(pa.Table.from_pylist(note_rows, schema=NOTES_SCHEMA))
+            self.notes.add(_note_table(note_rows))
         release_free_memory()
 
     def count_notes(self) -> int:
         return self.notes.count_rows() if self.ready() else 0
 
-    def upsert_notes(self, rows: list[dict[str, Any]]) -> None:
+    def upsert_notes(self, rows: list[NoteRow]) -> None:
         if not rows:
             return
-        data = pa.Table.from_pylist(rows, schema=NOTES_SCHEMA)
+        data = _note_table(rows)
         self.notes.merge_insert(
             "path"
         ).when_matched_update_all().when_not_matched_insert_all().execute(data)
@@ -382,6 +384,10 @@ class Store:
         """Fold new rows into the FTS index and compact; old versions kept a while for readers."""
         for table in (self.chunks, self.notes):
             table.optimize(cleanup_older_than=timedelta(minutes=5))
+
+
+def _note_table(rows: list[NoteRow]) -> pa.Table:
+    return pa.Table.from_pylist([r.model_dump() for r in rows], schema=NOTES_SCHEMA)
 
 
 def _as_utc(stamp: datetime) -> datetime:
