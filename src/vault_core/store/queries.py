@@ -4,10 +4,13 @@ call these, and nothing outside store/ builds a LanceDB query."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+
+from vault_core.results import IndexLag
 
 # A filter with more paths than this is applied after retrieval (from a deeper list) instead of
 # as a LanceDB prefilter, whose SQL `IN (...)` grows with the list.
@@ -101,3 +104,28 @@ def vector_matrix(column: pa.ChunkedArray | pa.Array, dim: int) -> tuple[np.ndar
     matrix = np.array(values, dtype=np.float32).reshape(n, dim)
     matrix[~valid] = 0.0
     return np.nan_to_num(matrix, copy=False), valid
+
+
+def commit_lag(tables: Sequence[Any]) -> IndexLag:
+    """How far these open table versions are behind the newest commits: versions, and for how
+    long."""
+    behind, oldest_unseen, newest = 0, None, None
+    for table in tables:
+        seen = table.version
+        for entry in table.list_versions():
+            stamp = _as_utc(entry["timestamp"])
+            newest = stamp if newest is None or stamp > newest else newest
+            if entry["version"] > seen:
+                behind += 1
+                oldest_unseen = stamp if oldest_unseen is None else min(oldest_unseen, stamp)
+    now = datetime.now(UTC)
+    return IndexLag(
+        versions_behind=behind,
+        seconds_behind=round((now - oldest_unseen).total_seconds(), 1) if oldest_unseen else 0.0,
+        last_commit_age_s=round((now - newest).total_seconds(), 1) if newest else None,
+    )
+
+
+def _as_utc(stamp: datetime) -> datetime:
+    """Lance reports version timestamps as naive local time."""
+    return stamp.astimezone(UTC) if stamp.tzinfo is None else stamp

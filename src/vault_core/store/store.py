@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from vault_core.store.lance import load_lancedb
 from vault_core.store.memory import release_free_memory, tune_allocators
 from vault_core.store.queries import (
     census,
+    commit_lag,
     keyword_search,
     sql_list,
     vector_search,
@@ -200,23 +201,7 @@ class Store:
         """How far this handle is behind the newest commit: versions, and for how long."""
         if not self.ready():
             return IndexLag()
-        behind, oldest_unseen, newest = 0, None, None
-        for table in (self.notes, self.chunks):
-            seen = table.version
-            for entry in table.list_versions():
-                stamp = _as_utc(entry["timestamp"])
-                newest = stamp if newest is None or stamp > newest else newest
-                if entry["version"] > seen:
-                    behind += 1
-                    oldest_unseen = stamp if oldest_unseen is None else min(oldest_unseen, stamp)
-        now = datetime.now(UTC)
-        return IndexLag(
-            versions_behind=behind,
-            seconds_behind=round((now - oldest_unseen).total_seconds(), 1)
-            if oldest_unseen
-            else 0.0,
-            last_commit_age_s=round((now - newest).total_seconds(), 1) if newest else None,
-        )
+        return commit_lag([self.notes, self.chunks])
 
     def notes_table(self) -> pa.Table | None:
         return self.notes.to_arrow() if self.ready() else None
@@ -388,8 +373,3 @@ class Store:
 
 def _note_table(rows: list[NoteRow]) -> pa.Table:
     return pa.Table.from_pylist([r.model_dump() for r in rows], schema=NOTES_SCHEMA)
-
-
-def _as_utc(stamp: datetime) -> datetime:
-    """Lance reports version timestamps as naive local time."""
-    return stamp.astimezone(UTC) if stamp.tzinfo is None else stamp
