@@ -52,7 +52,7 @@ def _progress(done: int, total: int, path: str) -> None:
 
 def _raw_embed_rate(vault: Vault) -> dict[str, Any]:
     """The embedder alone on a sample of the chunks just written: the ceiling for sync."""
-    rows = vault.store.chunks.search().select(["text"]).limit(None).to_arrow()
+    rows = vault.store.scan_columns(["text"])
     texts = rows["text"].to_pylist()
     sample = rng().sample(texts, min(EMBED_SAMPLE, len(texts)))
     vault.embedder.embed_documents(sample[:16])  # warm-up

@@ -48,6 +48,7 @@ from _common import (
 )
 
 from vault_core.index.terms import terms_text, tokenize
+from vault_core.store.schema import ChunkRow
 
 CHUNK_CHARS = 1_000
 PER_NOTE = 5
@@ -217,8 +218,8 @@ def _rows(path: str, texts: list[str], dim: int, r: np.random.Generator) -> list
 def bench_lancedb(texts: list[str], tokens: list[list[str]], queries: list[str], updates: int):
     import pyarrow as pa
 
-    from vault_core.index.store import Store
     from vault_core.query.search import Searcher
+    from vault_core.store.store import Store
 
     dim = 384
     r = np.random.default_rng(0)
@@ -251,7 +252,7 @@ def bench_lancedb(texts: list[str], tokens: list[list[str]], queries: list[str],
             path = f"n{note:05d}.md"
             rows = _rows(path, new, dim, r)
             with timer() as t:
-                store.replace_chunks([path], rows)
+                store.replace_chunks([path], [ChunkRow(**r) for r in rows])
             update_times.append(t)
             hits = searcher._keyword(f"zqxmarker{i}", DEPTH, None)
             visible.append(any(h["path"] == path for h in hits))
@@ -310,7 +311,10 @@ def _update_alternatives(
     for name, write in (
         ("delete_then_add", delete_then_add),
         ("merge_insert_upsert_only_then_trim", upsert_then_trim),
-        ("merge_insert_with_path_index", lambda path, rows: store.replace_chunks([path], rows)),
+        (
+            "merge_insert_with_path_index",
+            lambda path, rows: store.replace_chunks([path], [ChunkRow(**r) for r in rows]),
+        ),
     ):
         if name == "merge_insert_with_path_index":
             store.chunks.create_scalar_index("path", replace=True)

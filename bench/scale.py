@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 from _common import dir_size_mb, emit, log, machine, summary_ms
 from lancedb.index import IvfPq
 
-from vault_core.index.store import Store
+from vault_core.store.store import Store
 
 SERVER = r"""
 import json, random, resource, sys, time

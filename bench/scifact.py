@@ -214,11 +214,11 @@ def keyword_variants(
     import pyarrow as pa
     import Stemmer
 
-    from vault_core.index.store import Store
     from vault_core.index.terms import terms_text, tokenize
     from vault_core.parse.chunk import chunk_sections, markdown_sections
     from vault_core.parse.markdown import parse_note
     from vault_core.query.search import Searcher
+    from vault_core.store.store import Store
 
     forms = {
         "h1_note_as_indexed": (note_text, 1_000, 100),

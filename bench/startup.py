@@ -25,7 +25,7 @@ from pathlib import Path
 
 from _common import emit, load_average, log, machine
 
-from vault_core.query.service import ask
+from vault_core.query.socket_server import ask
 
 BIN = Path(sys.executable).parent
 # Time to the first answer after the handshake (the SDK loaded), per run, beside the handshake.

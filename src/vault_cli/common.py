@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from rich.markup import escape
 
 from vault_core.places import index_state_dir
-from vault_core.query.service import ask
+from vault_core.query.socket_server import ask
 from vault_core.terminal import stderr_console, stdout_console
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def vault_config(args: argparse.Namespace) -> VaultConfig:
 
 def ask_running(args: argparse.Namespace, request: dict[str, Any]) -> dict[str, Any] | None:
     """A running `nvault watch` or server's answer (None: nobody serves this vault), found
-    with the standard library only: no pydantic, no LanceDB (query/service.py)."""
+    with the standard library only: no pydantic, no LanceDB (query/socket_server.py)."""
     try:
         where = index_state_dir(
             getattr(args, "root_arg", None) or getattr(args, "root", None),

@@ -10,7 +10,7 @@ from rich.markup import escape
 from vault_cli.common import Commands, console, emit_json, err_console, open_vault
 
 if TYPE_CHECKING:
-    from vault_core.linking.health import GraphReport
+    from vault_core.linking.graph_report import GraphReport
 
 COMMANDS: Commands = {}  # the subcommands this module adds; main.py merges them
 SECTIONS = ("orphans", "broken", "ambiguous", "hubs", "duplicates")  # of `graph`, in report order
@@ -103,7 +103,7 @@ def setup_mentions(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from vault_core.linking.health import graph_health
+    from vault_core.linking.graph_report import graph_health
     from vault_core.linking.suggest import suggest_links_for_vault
 
     with open_vault(args) as vault:

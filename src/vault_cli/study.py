@@ -81,13 +81,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     extractive engine), so its absence is a warning, not a failure. `--json` prints only JSON.
     """
     from vault_core.errors import VaultError
-    from vault_core.index.health import check_index, check_tables
+    from vault_core.store.integrity import check_index
     from vault_core.study.llm import LLMClient
 
     index_bad = False  # a damaged index is a real failure (exit 1); a missing LLM is not
     with open_vault(args) as vault:
         if vault.remote:  # probed through LanceDB; the folder repairs do not apply to a bucket
-            health = check_tables(vault.store.chunks, vault.store.notes)
+            health = vault.store.integrity()
         else:
             health = check_index(vault.config.index_path, vault.embedder.dim)
         if not health.ok and vault.remote and args.repair:

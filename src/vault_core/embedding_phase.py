@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from vault_core.index.indexer import EmbedStep, Indexer
-from vault_core.index.store import Store
 from vault_core.results import IndexProgress
+from vault_core.store.store import Store
 
 EMBED_STEP_CHUNKS = 64  # one phase-2 commit in a server: a few seconds, so saves wait little
 PRIORITY_PATHS = 256  # notes a user touched lately, embedded before the rest

@@ -1,8 +1,8 @@
 """How a writer heals its index: a damaged table, a deleted or replaced index folder.
 
 `VaultIndex` inherits these; they are apart because healing is rare and long, while the rest of
-the handle is the everyday path. Detection lives in index/health.py, the repairs in
-index/repair.py; this is where a running process swaps in the repaired store.
+the handle is the everyday path. Detection lives in store/integrity.py, the repairs in
+store/repair.py; this is where a running process swaps in the repaired store.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from vault_core.config import VaultConfig
 from vault_core.index.embed import Embedder
 from vault_core.index.indexer import Indexer
-from vault_core.index.lease import WriteLease
-from vault_core.index.repair import Recovery, recover
-from vault_core.index.store import Store
-from vault_core.index.writer_lock import WriterLock
 from vault_core.query.search import Searcher
+from vault_core.store.lease import WriteLease
+from vault_core.store.repair import Recovery, recover
+from vault_core.store.store import Store
+from vault_core.store.writer_lock import WriterLock
 
 log = logging.getLogger("nvault.index")
 HEALTH_RECHECK_S = 60.0  # a whole-vault sync re-probes the index at most this often

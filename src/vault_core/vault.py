@@ -18,14 +18,14 @@ from vault_core.edit.models import Receipt
 from vault_core.edit.paths import WritePolicy
 from vault_core.edit.splice import sha256
 from vault_core.errors import NoteNotFound, PathOutsideVault, VaultError
-from vault_core.linking.health import GraphReport, graph_health
+from vault_core.linking.graph_report import GraphReport, graph_health
 from vault_core.linking.lint_models import FixPlan
 from vault_core.linking.mention_rank import RankedMention, ranked_mentions
 from vault_core.linking.mentions import Mention, unlinked_mentions
 from vault_core.linking.related import RelatedNote, related
 from vault_core.query.answer import SearchAnswer, SearchRequest, build_answer
 from vault_core.query.render import render_search
-from vault_core.query.service import QueryService
+from vault_core.query.socket_server import QueryService
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.study.analyze import analyze
 from vault_core.study.compare import compare
@@ -81,7 +81,7 @@ class Vault(VaultIndex):
             self.watcher = Watcher(self)
             self.watcher.start()
             self.load_model_in_background()
-            self.service.start()  # one-shot `nvault search` asks this process (query/service.py)
+            self.service.start()  # one-shot `nvault search` asks this process (query/socket_server.py)
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         """A search asked over the query socket: the same pipeline as `search`, as JSON."""

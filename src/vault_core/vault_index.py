@@ -29,24 +29,19 @@ from vault_core.errors import (
 from vault_core.healing import SelfHealing, folder_identity, read_only_mount
 from vault_core.index.catalog import NoteRecord, reload_catalog
 from vault_core.index.embed import Embedder, make_embedder
-from vault_core.index.health import check_index
 from vault_core.index.indexer import Indexer, Progress, SyncReport
 from vault_core.index.link_graph import LinkGraph, Resolution
-from vault_core.index.remote import (
-    LeaseLost,
-    PollBackoff,
-    lease_sentence,
-    reader_lag,
-    writer_lock_for,
-)
-from vault_core.index.repair import Recovery, recover
 from vault_core.index.scan import load_hidden_skipped, load_scan_issues
-from vault_core.index.store import Store
 from vault_core.location import ObjectFiles
 from vault_core.query.names import NameMatch, close_names, match_name
 from vault_core.query.reading import cut_text, indexed_text
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
+from vault_core.store.integrity import check_index
+from vault_core.store.locks import LeaseLost, lease_sentence, writer_lock_for
+from vault_core.store.polling import PollBackoff, reader_lag
+from vault_core.store.repair import Recovery, recover
+from vault_core.store.store import Store
 
 log = logging.getLogger("nvault.index")
 ChangeListener = Callable[[list[str]], None]
@@ -384,7 +379,7 @@ class VaultIndex(SelfHealing, EmbeddingPhase):
         except Exception as exc:
             log.debug("search failed; probing the index", exc_info=True)
             if self.remote:
-                raise  # the probes and repairs work on a folder (health.py, repair.py)
+                raise  # the probes and repairs work on a folder (store/integrity.py, store/repair.py)
             health = check_index(self.config.index_path, self.embedder.dim)
             if health.ok:
                 raise

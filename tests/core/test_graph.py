@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from vault_core.linking.health import GraphReport
+from vault_core.linking.graph_report import GraphReport
 from vault_core.linking.suggest import LinkSuggestionReport, suggest_links_for_vault
 from vault_core.vault import Vault
 

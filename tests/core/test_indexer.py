@@ -6,7 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from vault_core.index.store import Store
+from vault_core.store.schema import ChunkRow
+from vault_core.store.store import Store
 from vault_core.vault import Vault
 
 LONG = "# Long note\n\n" + "\n\n".join(
@@ -37,7 +38,7 @@ def index_matches_disk(vault: Vault) -> None:
         if count:
             assert shas == {row["sha256"]}
     assert set(census) <= set(rows)
-    ids = vault.store.chunks.search().select(["id"]).limit(None).to_arrow()["id"].to_pylist()
+    ids = vault.store.scan_columns(["id"])["id"].to_pylist()
     assert len(ids) == len(set(ids))
 
 
@@ -102,7 +103,7 @@ def test_interrupted_write_is_repaired_on_next_open(make_vault) -> None:
     vault = make_vault(FILES)
     root = vault.root
     old_rows = vault.store.chunk_rows(["a.md"])
-    half_written = [{**r, "id": r["id"] + "x", "note_sha": "f" * 64} for r in old_rows]
+    half_written = [ChunkRow(**{**r, "id": r["id"] + "x", "note_sha": "f" * 64}) for r in old_rows]
     vault.store.replace_chunks(["a.md"], half_written)
     (root / "a.md").write_text("# Alpha\nchanged on disk meanwhile\n", encoding="utf-8")
     vault.close()
@@ -159,7 +160,7 @@ def test_new_parser_version_reparses_without_reembedding(make_vault, monkeypatch
     vault = make_vault(FILES)
     root = vault.root
     vault.close()
-    monkeypatch.setattr("vault_core.index.store.PARSER_VERSION", 999)
+    monkeypatch.setattr("vault_core.store.store.PARSER_VERSION", 999)
     reopened = Vault.open(root)
     assert reopened.store.reparse_needed
     report = reopened.sync()

@@ -13,7 +13,7 @@ def test_lancedb_works_without_loading_the_rest_client_apis(tmp_path: Path) -> N
         f"""
         import sys
         import pyarrow as pa
-        from vault_core.index.lance import load_lancedb
+        from vault_core.store.lance import load_lancedb
 
         lancedb = load_lancedb()
         db = lancedb.connect({str(tmp_path / "lance")!r})

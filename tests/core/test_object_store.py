@@ -26,9 +26,9 @@ import pytest
 
 from vault_core.config import VaultConfig
 from vault_core.errors import FileNotHere, IndexUnreachable, describe_failure
-from vault_core.index.lease import WriteLease
-from vault_core.index.remote import LeaseLost
 from vault_core.location import IndexLocation, ObjectFiles
+from vault_core.store.lease import WriteLease
+from vault_core.store.locks import LeaseLost
 from vault_core.vault import Vault
 
 moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")

@@ -1,4 +1,4 @@
-"""A running vault answers one-shot searches over its query socket (query/service.py)."""
+"""A running vault answers one-shot searches over its query socket (query/socket_server.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from index_check import wait_until_indexed
 
-from vault_core.query.service import QueryService, ask, socket_path
+from vault_core.query.socket_server import QueryService, ask, socket_path
 from vault_core.vault import Vault
 
 NVAULT_MAIN = "import sys; from vault_cli.main import main; sys.exit(main(sys.argv[1:]))"

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Literal
 
 from vault_core.parse.markdown import NoteMeta
+from vault_core.store.schema import NoteRow
 
 
 class NoteRecord(NoteMeta):
@@ -26,13 +27,15 @@ class NoteRecord(NoteMeta):
         name = self.path.rsplit("/", 1)[-1]
         return name[: -len(".md")] if name.lower().endswith(".md") else name
 
-    def to_row(self) -> dict[str, Any]:
-        row = self.model_dump(exclude={"links", "headings", "blocks", "frontmatter"})
-        row["links"] = json.dumps([asdict(link) for link in self.links])
-        row["headings"] = json.dumps([asdict(h) for h in self.headings])
-        row["blocks"] = json.dumps([asdict(b) for b in self.blocks])
-        row["frontmatter"] = json.dumps(self.frontmatter, default=str)
-        return row
+    def to_row(self) -> NoteRow:
+        """The `notes` row: the parsed structures as JSON text."""
+        return NoteRow(
+            **self.model_dump(exclude={"links", "headings", "blocks", "frontmatter"}),
+            links=json.dumps([asdict(link) for link in self.links]),
+            headings=json.dumps([asdict(h) for h in self.headings]),
+            blocks=json.dumps([asdict(b) for b in self.blocks]),
+            frontmatter=json.dumps(self.frontmatter, default=str),
+        )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> NoteRecord:

@@ -20,8 +20,8 @@ import numpy as np
 
 from vault_core.config import EmbedderConfig, LLMConfig
 from vault_core.errors import VaultError
-from vault_core.index.memory import MappedFile, release_free_memory
 from vault_core.places import user_cache_dir
+from vault_core.store.memory import MappedFile, release_free_memory
 
 log = logging.getLogger("nvault.embed")
 
@@ -198,7 +198,7 @@ class MiniLMEmbedder:
         options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
         # Measured on the 500 longest chunks of vaultofknowledge (docs/benchmarks.md): with
         # glibc serving every intermediate tensor, freed blocks piled up between trims (+170 MB
-        # peak over the loaded model) or, with the fixed mmap threshold (index/memory.py), each
+        # peak over the loaded model) or, with the fixed mmap threshold (store/memory.py), each
         # op's buffer was a fresh mapping (~30% more CPU); the memory pattern planner's one block
         # per shape added more. ORT's own arena, without memory patterns, reuses its blocks
         # within a call and is shrunk once per `embed_documents`: memory follows the work in hand.

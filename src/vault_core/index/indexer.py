@@ -1,7 +1,7 @@
 """Sync the index with the folder: scan -> sha256 diff -> extract -> chunk -> embed new text -> write.
 
 Only chunks whose text hash is not stored yet are embedded; a moved file reuses its vectors.
-Each batch writes chunks first and `notes` rows last (see store.py), so a kill at any point
+Each batch writes chunks first and `notes` rows last (see store/store.py), so a kill at any point
 leaves every file either fully old or fully new, and `repair()` plus the next sync finish the job.
 """
 
@@ -20,9 +20,10 @@ from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
 from vault_core.index.prepare import Prepared, prepare_file
 from vault_core.index.scan import Scanner, save_scan_issues
-from vault_core.index.store import Store
 from vault_core.index.terms import terms_text
 from vault_core.parse.chunk import ChunkDraft
+from vault_core.store.schema import LOCATION_COLUMNS, ChunkRow
+from vault_core.store.store import Store
 
 BATCH_FILES = 48
 BATCH_CHUNKS = 384
@@ -335,28 +336,22 @@ class Indexer:
             return
         content = [p for p in batch if not p.touched]
         vectors = self._vectors([d for p in content for d in p.drafts], report, embed)
-        rows: list[dict[str, Any]] = []
+        rows: list[ChunkRow] = []
         for prepared in content:
             rec = prepared.record
             for ordinal, draft in enumerate(prepared.drafts):
                 rows.append(
-                    {
-                        "id": f"{rec.path}#{ordinal}",
-                        "path": rec.path,
-                        "ordinal": ordinal,
-                        "note_sha": rec.sha256,
-                        "text_hash": draft.text_hash,
-                        "text": draft.text,
-                        "terms": terms_text(draft.keyword_text),
-                        "heading_path": draft.heading_path,
-                        "start_line": draft.start_line,
-                        "end_line": draft.end_line,
-                        "page": draft.page,
-                        "sheet": draft.sheet,
-                        "row_start": draft.row_start,
-                        "row_end": draft.row_end,
-                        "vector": vectors.get(draft.text_hash),  # None: phase 2 fills it
-                    }
+                    ChunkRow(
+                        id=f"{rec.path}#{ordinal}",
+                        path=rec.path,
+                        ordinal=ordinal,
+                        note_sha=rec.sha256,
+                        text_hash=draft.text_hash,
+                        text=draft.text,
+                        terms=terms_text(draft.keyword_text),
+                        vector=vectors.get(draft.text_hash),  # None: phase 2 fills it
+                        **draft.model_dump(include=LOCATION_COLUMNS),
+                    )
                 )
             rec.chunk_count = len(prepared.drafts)
         if self._appending:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 if TYPE_CHECKING:
-    from vault_core.index.store import Store
+    from vault_core.store.store import Store
 
 TERM_IDS = pa.dictionary(pa.int32(), pa.string())
 TERMS_BATCH = 2048  # chunks whose terms are read and counted at a time
@@ -37,8 +37,7 @@ def chunk_terms(
     """Every chunk's stemmed terms, a batch at a time (the column is as large as the texts: it
     is only read while term statistics are counted)."""
     if store.ready():
-        query = store.chunks.search().select(list(columns)).limit(None)
-        yield from query.to_batches(TERMS_BATCH)
+        yield from store.scan_chunks(list(columns), TERMS_BATCH)
 
 
 class Vocabulary:

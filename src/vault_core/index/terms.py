@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import Stemmer
 
-TOKEN_RE = re.compile(r"§\s?\d+(?:\.\d+)*|[^\W_](?:[\w]|[.\-'’](?=\w))*", re.UNICODE)
+TERM_WORD_RE = re.compile(r"§\s?\d+(?:\.\d+)*|[^\W_](?:[\w]|[.\-'’](?=\w))*", re.UNICODE)
 CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -208,7 +208,7 @@ def tokenize(text: str) -> list[str]:
     """Terms for BM25, in order, duplicates kept (term frequency matters)."""
     text = unicodedata.normalize("NFKC", text)
     terms: list[str] = []
-    for word in TOKEN_RE.findall(text):
+    for word in TERM_WORD_RE.findall(text):
         if word[0] == "§":
             terms.append(word.replace(" ", "").casefold())
         else:

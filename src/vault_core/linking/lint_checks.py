@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from vault_core.linking.health import find_duplicates
+from vault_core.linking.graph_report import find_duplicates
 from vault_core.linking.lint_claims import contradiction_candidates
 from vault_core.linking.lint_models import (
     FixPlan,

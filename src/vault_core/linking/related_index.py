@@ -21,10 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vault_core.index.link_graph import strip_links
-from vault_core.index.memory import release_free_memory
 from vault_core.index.term_counts import chunk_terms
-from vault_core.index.terms import TOKEN_RE, tokenize, word_terms
+from vault_core.index.terms import TERM_WORD_RE, tokenize, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
+from vault_core.store.memory import release_free_memory
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
@@ -154,7 +154,7 @@ class NoteIndex:
         """Per note: idf mass of its title terms found in this note's link-free text, times the
         share of its title that covers (a full-title match beats one common word)."""
         text = self.link_free_text(vault, path, keep_words)
-        words = {t for m in TOKEN_RE.finditer(text) for t in word_terms(m.group(0))}
+        words = {t for m in TERM_WORD_RE.finditer(text) for t in word_terms(m.group(0))}
         hit = np.zeros(len(self.paths), np.float32)
         for t in words:
             ix = self.title_postings.get(t)
@@ -255,7 +255,7 @@ class NoteIndex:
         text = self.link_free_text(vault, path, keep_words)
         counts: Counter[str] = Counter()
         surface: dict[str, str] = {}
-        for match in TOKEN_RE.finditer(text):
+        for match in TERM_WORD_RE.finditer(text):
             for term in word_terms(match.group(0)):
                 counts[term] += 1
                 surface.setdefault(term, match.group(0).lower())

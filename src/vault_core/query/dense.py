@@ -22,8 +22,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vault_core.index.memory import release_free_memory
-from vault_core.index.store import Store, vector_matrix
+from vault_core.store.memory import release_free_memory
+from vault_core.store.queries import vector_matrix
+from vault_core.store.store import Store
 
 log = logging.getLogger("nvault.dense")
 SCAN_BATCH = 1024  # rows per scanned batch while the matrix is built
@@ -64,7 +65,7 @@ class DenseMatrix:
 
     def _stale(self) -> bool:
         snap = self._snapshot
-        return snap is None or snap.version != self.store.chunks.version
+        return snap is None or snap.version != self.store.chunks_version()
 
     def refresh_async(self) -> None:
         """Start a rebuild in the background unless one is running or the matrix is current."""
@@ -112,14 +113,14 @@ class DenseMatrix:
     def _build(self) -> None:
         """Scan in batches into a matrix sized up front: holding the whole vector column and
         its float copy at once made each rebuild peak ~25 MB higher on vaultofknowledge."""
-        version = self.store.chunks.version
+        version = self.store.chunks_version()
         wanted = list(dict.fromkeys([*self.columns, "path", "ordinal", "text_hash", "vector"]))
         dim = self.store.dim
-        matrix = np.zeros((self.store.chunks.count_rows(), dim), np.float32)
+        matrix = np.zeros((self.store.count_chunks(), dim), np.float32)
         has_vector = np.zeros(len(matrix), bool)
         parts: list[pa.RecordBatch] = []
         at = 0
-        reader = self.store.chunks.search().select(wanted).limit(None).to_batches(SCAN_BATCH)
+        reader = self.store.scan_chunks(wanted, SCAN_BATCH)
         schema = reader.schema.remove(reader.schema.get_field_index("vector"))
         for batch in reader:
             if self._closed.is_set():

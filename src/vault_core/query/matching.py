@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from vault_core.index.terms import TOKEN_RE, tokenize, word_terms
+from vault_core.index.terms import TERM_WORD_RE, tokenize, word_terms
 
 SNIPPET_CHARS = 280
 _WORD_RE = re.compile(r"\w+")
@@ -39,7 +39,7 @@ def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     if not wanted:
         return []
     spans = []
-    for m in TOKEN_RE.finditer(text):
+    for m in TERM_WORD_RE.finditer(text):
         word = m.group()
         if word[0] == "§" or not unicodedata.is_normalized("NFKC", word):
             found = bool(wanted.intersection(tokenize(word)))

@@ -10,17 +10,17 @@ from pydantic import BaseModel, Field
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
-from vault_core.index.store import Store, _sql_list
 from vault_core.index.terms import tokenize
 from vault_core.query.dense import DenseMatrix
 from vault_core.query.filters import SearchFilters
 from vault_core.query.fusion import rrf
 from vault_core.query.matching import make_snippet, passage_key, words_of
+from vault_core.store.schema import HIT_COLUMNS
+from vault_core.store.store import Store
 
 __all__ = ["Mode", "SearchFilters", "SearchHit", "Searcher", "make_snippet"]
 
 Mode = Literal["hybrid", "keyword", "semantic"]
-PREFILTER_MAX_PATHS = 2_000
 QUERY_CACHE_SIZE = 512
 
 
@@ -64,7 +64,7 @@ class Searcher:
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store, self.embedder = store, embedder
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.matrix = DenseMatrix(store, _COLUMNS)
+        self.matrix = DenseMatrix(store, HIT_COLUMNS)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding; editors re-ask the same paragraph often, so recent ones are kept."""
@@ -106,31 +106,18 @@ class Searcher:
             ranked["phrase"] = _phrase_matches(query, ranked, notes)
         return self._fuse(query, ranked, notes, limit, per_note, filters)
 
-    def _where(self, query: Any, allowed: set[str] | None, depth: int) -> Any:
-        if allowed is not None and len(allowed) <= PREFILTER_MAX_PATHS:
-            return query.where(f"path IN ({_sql_list(sorted(allowed))})", prefilter=True).limit(
-                depth
-            )
-        return query.limit(depth if allowed is None else depth * 4)
-
     def _dense(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:
         vector = self.query_vector(query)
         rows = self.matrix.top(vector, depth, allowed)
         if rows is not None:
             return rows
-        q = self.store.chunks.search(vector, vector_column_name="vector").distance_type("cosine")
-        rows = self._where(q.select([*_COLUMNS, "_distance"]), allowed, depth).to_list()
-        for row in rows:
-            row["_similarity"] = 1.0 - float(row["_distance"])
-        return [r for r in rows if allowed is None or r["path"] in allowed]
+        return self.store.vector_search(vector, HIT_COLUMNS, depth, allowed)
 
     def _keyword(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:
         terms = tokenize(query)
         if not terms:
             return []
-        q = self.store.chunks.search(" ".join(terms), query_type="fts", fts_columns="terms")
-        rows = self._where(q.select([*_COLUMNS, "_score"]), allowed, depth).to_list()
-        return [r for r in rows if allowed is None or r["path"] in allowed]
+        return self.store.keyword_search(terms, HIT_COLUMNS, depth, allowed)
 
     def _fuse(
         self,
@@ -228,20 +215,6 @@ def _phrase_matches(
         if any(phrase in words_of(place) for place in places):
             found.append((rank, row["id"], row))
     return [row for _, _, row in sorted(found, key=lambda x: (x[0], x[1]))]
-
-
-_COLUMNS = [
-    "id",
-    "path",
-    "text",
-    "heading_path",
-    "start_line",
-    "end_line",
-    "page",
-    "sheet",
-    "row_start",
-    "row_end",
-]
 
 
 def _hit(

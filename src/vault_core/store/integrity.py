@@ -16,10 +16,10 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from vault_core.errors import short_cause
-from vault_core.index.lance import load_lancedb
 from vault_core.location import IndexFiles, LocalFiles
+from vault_core.store.lance import load_lancedb
+from vault_core.store.schema import CHUNKS, NOTES
 
-CHUNKS, NOTES = "chunks", "notes"
 META_FILE = "index.json"
 META_BACKUP = "lance/index.json"  # a second copy: a garbage index.json costs no re-embedding
 

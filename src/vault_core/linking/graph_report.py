@@ -1,4 +1,4 @@
-"""The link graph's health report: orphans, broken and ambiguous links, hubs and likely
+"""The link graph report: orphans, broken and ambiguous links, hubs and likely
 duplicates, for a person to review. Read-only.
 """
 

@@ -24,11 +24,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from vault_core.errors import short_cause
-from vault_core.index.health import (
-    CHUNKS,
+from vault_core.store.integrity import (
     META_BACKUP,
     META_FILE,
-    NOTES,
     IndexHealth,
     check_index,
     check_table,
@@ -36,8 +34,9 @@ from vault_core.index.health import (
     read_meta,
     table_names,
 )
-from vault_core.index.lance import load_lancedb
-from vault_core.index.memory import release_free_memory
+from vault_core.store.lance import load_lancedb
+from vault_core.store.memory import release_free_memory
+from vault_core.store.schema import CHUNKS, NOTES
 
 log = logging.getLogger("nvault.repair")
 

@@ -8,7 +8,8 @@ between the two leaves notes rows with the old sha256, which the next sync sees 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Collection
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,20 @@ import numpy as np
 import pyarrow as pa
 
 from vault_core.errors import IndexDamaged, VaultError
-from vault_core.index.health import CHUNKS, META_BACKUP, NOTES, read_meta
-from vault_core.index.lance import load_lancedb
-from vault_core.index.memory import release_free_memory, tune_allocators
 from vault_core.location import IndexLocation
 from vault_core.results import IndexLag
+from vault_core.store.integrity import META_BACKUP, IndexHealth, check_tables, read_meta
+from vault_core.store.lance import load_lancedb
+from vault_core.store.memory import release_free_memory, tune_allocators
+from vault_core.store.queries import (
+    census,
+    commit_lag,
+    keyword_search,
+    sql_list,
+    vector_search,
+    vectors_for_hashes,
+)
+from vault_core.store.schema import CHUNKS, NOTES, NOTES_SCHEMA, ChunkRow, NoteRow, chunks_schema
 
 SCHEMA_VERSION = 1
 # Phase 2 rewrites rows into fragments the `id` BTree does not cover, and each later merge scans
@@ -33,54 +43,6 @@ PARSER_VERSION = 4
 
 class IndexMismatch(VaultError, RuntimeError):
     """The index on disk was built by another model or schema; a writer rebuilds it."""
-
-
-def chunks_schema(dim: int) -> pa.Schema:
-    return pa.schema(
-        [
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("path", pa.string(), nullable=False),
-            pa.field("ordinal", pa.int32()),
-            pa.field("note_sha", pa.string()),
-            pa.field("text_hash", pa.string()),
-            pa.field("text", pa.string()),
-            pa.field("terms", pa.string()),
-            pa.field("heading_path", pa.list_(pa.string())),
-            pa.field("start_line", pa.int32()),
-            pa.field("end_line", pa.int32()),
-            pa.field("page", pa.int32()),
-            pa.field("sheet", pa.string()),
-            pa.field("row_start", pa.int32()),
-            pa.field("row_end", pa.int32()),
-            pa.field("vector", pa.list_(pa.float32(), dim)),
-        ]
-    )
-
-
-NOTES_SCHEMA = pa.schema(
-    [
-        pa.field("path", pa.string(), nullable=False),
-        pa.field("kind", pa.string()),  # note | attachment
-        pa.field("sha256", pa.string()),
-        pa.field("mtime", pa.float64()),
-        pa.field("size", pa.int64()),
-        pa.field("title", pa.string()),
-        pa.field("aliases", pa.list_(pa.string())),
-        pa.field("tags", pa.list_(pa.string())),
-        pa.field("links", pa.string()),  # JSON list of notes.Link
-        pa.field("headings", pa.string()),  # JSON list of notes.Heading
-        pa.field("blocks", pa.string()),  # JSON list of notes.Block
-        pa.field("frontmatter", pa.string()),  # JSON object
-        pa.field("chunk_count", pa.int32()),
-        pa.field("error", pa.string()),  # why the file could not be indexed; '' when it was
-        pa.field("warnings", pa.list_(pa.string())),
-        pa.field("indexed_at", pa.float64()),
-    ]
-)
-
-
-def _sql_list(values: list[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
 class Store:
@@ -239,23 +201,7 @@ class Store:
         """How far this handle is behind the newest commit: versions, and for how long."""
         if not self.ready():
             return IndexLag()
-        behind, oldest_unseen, newest = 0, None, None
-        for table in (self.notes, self.chunks):
-            seen = table.version
-            for entry in table.list_versions():
-                stamp = _as_utc(entry["timestamp"])
-                newest = stamp if newest is None or stamp > newest else newest
-                if entry["version"] > seen:
-                    behind += 1
-                    oldest_unseen = stamp if oldest_unseen is None else min(oldest_unseen, stamp)
-        now = datetime.now(UTC)
-        return IndexLag(
-            versions_behind=behind,
-            seconds_behind=round((now - oldest_unseen).total_seconds(), 1)
-            if oldest_unseen
-            else 0.0,
-            last_commit_age_s=round((now - newest).total_seconds(), 1) if newest else None,
-        )
+        return commit_lag([self.notes, self.chunks])
 
     def notes_table(self) -> pa.Table | None:
         return self.notes.to_arrow() if self.ready() else None
@@ -269,46 +215,46 @@ class Store:
     ) -> list[dict[str, Any]]:
         if not paths or not self.ready():
             return []
-        query = self.chunks.search().where(f"path IN ({_sql_list(paths)})").limit(None)
+        query = self.chunks.search().where(f"path IN ({sql_list(paths)})").limit(None)
         if columns:
             query = query.select(columns)
         return query.to_arrow().to_pylist()
 
     def vectors_for_hashes(self, hashes: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors by chunk text hash: unchanged text is never embedded twice."""
-        found: dict[str, np.ndarray] = {}
-        for start in range(0, len(hashes), 500):
-            part = hashes[start : start + 500]
-            rows = (
-                self.chunks.search()
-                .where(f"text_hash IN ({_sql_list(part)}) AND vector IS NOT NULL")
-                .select(["text_hash", "vector"])
-                .limit(None)
-                .to_arrow()
-            )
-            for h, v in zip(
-                rows["text_hash"].to_pylist(),
-                rows["vector"].to_numpy(zero_copy_only=False),
-                strict=True,
-            ):
-                found[h] = np.asarray(v, dtype=np.float32)
-        return found
+        return vectors_for_hashes(self.chunks, hashes)
 
     def chunk_census(self) -> dict[str, tuple[int, set[str]]]:
         """path -> (chunk count, note_sha values): what the repair pass compares with `notes`."""
-        table = (
-            self.chunks.search().select(["path", "note_sha"]).limit(None).to_arrow()
-            if self.ready()
-            else None
-        )
-        census: dict[str, tuple[int, set[str]]] = {}
-        if table is None:
-            return census
-        for path, sha in zip(table["path"].to_pylist(), table["note_sha"].to_pylist(), strict=True):
-            count, shas = census.get(path, (0, set()))
-            shas.add(sha)
-            census[path] = (count + 1, shas)
-        return census
+        return census(self.scan_columns(["path", "note_sha"])) if self.ready() else {}
+
+    def chunks_version(self) -> int:
+        """The `chunks` table's version: a cache of its rows is current while this is unchanged."""
+        return self.chunks.version if self.ready() else 0
+
+    def scan_columns(self, columns: list[str]) -> pa.Table:
+        """Every chunk's `columns`, in the table's scan order."""
+        return self.chunks.search().select(columns).limit(None).to_arrow()
+
+    def scan_chunks(self, columns: list[str], batch_rows: int) -> pa.RecordBatchReader:
+        """Every chunk's `columns`, `batch_rows` at a time: for columns too large to hold twice."""
+        return self.chunks.search().select(columns).limit(None).to_batches(batch_rows)
+
+    def vector_search(
+        self, vector: np.ndarray, columns: list[str], limit: int, paths: Collection[str] | None
+    ) -> list[dict[str, Any]]:
+        """Chunks by cosine (LanceDB's flat scan), of `paths` when given; `_similarity` set."""
+        return vector_search(self.chunks, vector, columns, limit, paths)
+
+    def keyword_search(
+        self, terms: list[str], columns: list[str], limit: int, paths: Collection[str] | None
+    ) -> list[dict[str, Any]]:
+        """Chunks by BM25 over their stemmed `terms`, of `paths` when given."""
+        return keyword_search(self.chunks, terms, columns, limit, paths)
+
+    def integrity(self) -> IndexHealth:
+        """The table probes (scan, FTS, vector) on the open tables: `doctor` for a bucket."""
+        return check_tables(self.chunks, self.notes)
 
     def count_chunks(self) -> int:
         return self.chunks.count_rows() if self.ready() else 0
@@ -322,7 +268,7 @@ class Store:
             return []
         where = "vector IS NULL"
         if paths:
-            where += f" AND path IN ({_sql_list(paths)})"
+            where += f" AND path IN ({sql_list(paths)})"
         return (
             self.chunks.search()
             .where(where)
@@ -342,7 +288,7 @@ class Store:
         wanted = dict(zip(ids, zip(hashes, vectors, strict=True), strict=True))
         rows = (
             self.chunks.search()
-            .where(f"id IN ({_sql_list(ids)})")
+            .where(f"id IN ({sql_list(ids)})")
             .limit(None)
             .to_arrow()
             .to_pylist()
@@ -369,42 +315,44 @@ class Store:
         release_free_memory()
 
     # -- writes (writer only) -------------------------------------------------------------
-    def replace_chunks(self, paths: list[str], rows: list[dict[str, Any]]) -> None:
+    def _chunk_table(self, rows: list[ChunkRow]) -> pa.Table:
+        return pa.Table.from_pylist([r.model_dump() for r in rows], schema=self._chunks_schema)
+
+    def replace_chunks(self, paths: list[str], rows: list[ChunkRow]) -> None:
         """One commit: every chunk of `paths` is replaced by `rows` (which may be empty)."""
         if not paths:
             return
         if not rows:
-            self.chunks.delete(f"path IN ({_sql_list(paths)})")
+            self.chunks.delete(f"path IN ({sql_list(paths)})")
             return
-        data = pa.Table.from_pylist(rows, schema=self._chunks_schema)
+        data = self._chunk_table(rows)
         (
             self.chunks.merge_insert("id")
             .when_matched_update_all()
             .when_not_matched_insert_all()
-            .when_not_matched_by_source_delete(f"path IN ({_sql_list(paths)})")
+            .when_not_matched_by_source_delete(f"path IN ({sql_list(paths)})")
             .execute(data, on_bad_vectors="null")  # no vector yet: phase 2 fills it in
         )
 
-    def append(self, chunk_rows: list[dict[str, Any]], note_rows: list[dict[str, Any]]) -> None:
+    def append(self, chunk_rows: list[ChunkRow], note_rows: list[NoteRow]) -> None:
         """A first index's batch: plain appends, no join against the rows already written.
 
         Only for paths with no row in either table (`Indexer.sync` checks both were empty);
         chunks go first and `notes` rows last, as in the merging path.
         """
         if chunk_rows:
-            data = pa.Table.from_pylist(chunk_rows, schema=self._chunks_schema)
-            self.chunks.add(data, on_bad_vectors="null")
+            self.chunks.add(self._chunk_table(chunk_rows), on_bad_vectors="null")
         if note_rows:
-            self.notes.add(pa.Table.from_pylist(note_rows, schema=NOTES_SCHEMA))
+            self.notes.add(_note_table(note_rows))
         release_free_memory()
 
     def count_notes(self) -> int:
         return self.notes.count_rows() if self.ready() else 0
 
-    def upsert_notes(self, rows: list[dict[str, Any]]) -> None:
+    def upsert_notes(self, rows: list[NoteRow]) -> None:
         if not rows:
             return
-        data = pa.Table.from_pylist(rows, schema=NOTES_SCHEMA)
+        data = _note_table(rows)
         self.notes.merge_insert(
             "path"
         ).when_matched_update_all().when_not_matched_insert_all().execute(data)
@@ -413,7 +361,7 @@ class Store:
     def delete_paths(self, paths: list[str]) -> None:
         """Chunks first, then the notes rows: a crash in between is redone by the next sync."""
         for start in range(0, len(paths), 500):
-            part = _sql_list(paths[start : start + 500])
+            part = sql_list(paths[start : start + 500])
             self.chunks.delete(f"path IN ({part})")
             self.notes.delete(f"path IN ({part})")
 
@@ -423,21 +371,5 @@ class Store:
             table.optimize(cleanup_older_than=timedelta(minutes=5))
 
 
-def vector_matrix(column: pa.ChunkedArray | pa.Array, dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """(n x dim float32 matrix, mask of rows that have a vector); rows not yet embedded are 0."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    n = len(array)
-    if n == 0:
-        return np.zeros((0, dim), np.float32), np.zeros(0, bool)
-    valid = array.is_valid().to_numpy(zero_copy_only=False)
-    if array.offset:
-        array = pa.concat_arrays([array])  # a sliced view: re-base so .values lines up
-    values = array.values.to_numpy(zero_copy_only=False)
-    matrix = np.array(values, dtype=np.float32).reshape(n, dim)
-    matrix[~valid] = 0.0
-    return np.nan_to_num(matrix, copy=False), valid
-
-
-def _as_utc(stamp: datetime) -> datetime:
-    """Lance reports version timestamps as naive local time."""
-    return stamp.astimezone(UTC) if stamp.tzinfo is None else stamp
+def _note_table(rows: list[NoteRow]) -> pa.Table:
+    return pa.Table.from_pylist([r.model_dump() for r in rows], schema=NOTES_SCHEMA)

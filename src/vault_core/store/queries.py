@@ -1,0 +1,131 @@
+"""The LanceDB queries on the `chunks` table, as functions of the table: Store's read methods
+call these, and nothing outside store/ builds a LanceDB query."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from vault_core.results import IndexLag
+
+# A filter with more paths than this is applied after retrieval (from a deeper list) instead of
+# as a LanceDB prefilter, whose SQL `IN (...)` grows with the list.
+PREFILTER_MAX_PATHS = 2_000
+HASH_BATCH = 500  # text hashes per `IN (...)` when stored vectors are looked up
+
+
+def sql_list(values: Sequence[str]) -> str:
+    """`'a', 'b'` for an SQL `IN (...)`, quotes doubled."""
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _restricted(query: Any, paths: Collection[str] | None, limit: int) -> list[dict[str, Any]]:
+    """Run `query` limited to `paths` (a prefilter when short, else a deeper list filtered)."""
+    if paths is not None and len(paths) <= PREFILTER_MAX_PATHS:
+        query = query.where(f"path IN ({sql_list(sorted(paths))})", prefilter=True).limit(limit)
+    else:
+        query = query.limit(limit if paths is None else limit * 4)
+    rows = query.to_list()
+    return [r for r in rows if paths is None or r["path"] in paths]
+
+
+def vector_search(
+    table: Any,
+    vector: np.ndarray,
+    columns: Sequence[str],
+    limit: int,
+    paths: Collection[str] | None,
+) -> list[dict[str, Any]]:
+    """Rows by cosine to `vector`, best first, each with `_similarity` (1 - cosine distance)."""
+    query = table.search(vector, vector_column_name="vector").distance_type("cosine")
+    rows = _restricted(query.select([*columns, "_distance"]), paths, limit)
+    for row in rows:
+        row["_similarity"] = 1.0 - float(row["_distance"])
+    return rows
+
+
+def keyword_search(
+    table: Any,
+    terms: Sequence[str],
+    columns: Sequence[str],
+    limit: int,
+    paths: Collection[str] | None,
+) -> list[dict[str, Any]]:
+    """Rows by BM25 over the `terms` column (already tokenized and stemmed), best first."""
+    query = table.search(" ".join(terms), query_type="fts", fts_columns="terms")
+    return _restricted(query.select([*columns, "_score"]), paths, limit)
+
+
+def vectors_for_hashes(table: Any, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Stored vectors by chunk text hash."""
+    found: dict[str, np.ndarray] = {}
+    for start in range(0, len(hashes), HASH_BATCH):
+        part = hashes[start : start + HASH_BATCH]
+        rows = (
+            table.search()
+            .where(f"text_hash IN ({sql_list(part)}) AND vector IS NOT NULL")
+            .select(["text_hash", "vector"])
+            .limit(None)
+            .to_arrow()
+        )
+        for h, v in zip(
+            rows["text_hash"].to_pylist(),
+            rows["vector"].to_numpy(zero_copy_only=False),
+            strict=True,
+        ):
+            found[h] = np.asarray(v, dtype=np.float32)
+    return found
+
+
+def census(table: pa.Table) -> dict[str, tuple[int, set[str]]]:
+    """path -> (chunk count, note_sha values) from a scan of those two columns."""
+    found: dict[str, tuple[int, set[str]]] = {}
+    for path, sha in zip(table["path"].to_pylist(), table["note_sha"].to_pylist(), strict=True):
+        count, shas = found.get(path, (0, set()))
+        shas.add(sha)
+        found[path] = (count + 1, shas)
+    return found
+
+
+def vector_matrix(column: pa.ChunkedArray | pa.Array, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n x dim float32 matrix, mask of rows that have a vector); rows not yet embedded are 0."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n = len(array)
+    if n == 0:
+        return np.zeros((0, dim), np.float32), np.zeros(0, bool)
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    if array.offset:
+        array = pa.concat_arrays([array])  # a sliced view: re-base so .values lines up
+    values = array.values.to_numpy(zero_copy_only=False)
+    matrix = np.array(values, dtype=np.float32).reshape(n, dim)
+    matrix[~valid] = 0.0
+    return np.nan_to_num(matrix, copy=False), valid
+
+
+def commit_lag(tables: Sequence[Any]) -> IndexLag:
+    """How far these open table versions are behind the newest commits: versions, and for how
+    long."""
+    behind, oldest_unseen, newest = 0, None, None
+    for table in tables:
+        seen = table.version
+        for entry in table.list_versions():
+            stamp = _as_utc(entry["timestamp"])
+            newest = stamp if newest is None or stamp > newest else newest
+            if entry["version"] > seen:
+                behind += 1
+                oldest_unseen = stamp if oldest_unseen is None else min(oldest_unseen, stamp)
+    now = datetime.now(UTC)
+    return IndexLag(
+        versions_behind=behind,
+        seconds_behind=round((now - oldest_unseen).total_seconds(), 1) if oldest_unseen else 0.0,
+        last_commit_age_s=round((now - newest).total_seconds(), 1) if newest else None,
+    )
+
+
+def _as_utc(stamp: datetime) -> datetime:
+    """Lance reports version timestamps as naive local time."""
+    return stamp.astimezone(UTC) if stamp.tzinfo is None else stamp
