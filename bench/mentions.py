@@ -123,21 +123,31 @@ def _context(vault: Vault) -> Any:
     return line
 
 
-def fit(vaults: dict[str, Vault], l2: float = 0.3, iters: int = 3000) -> dict[str, Any]:
-    """A class-balanced logistic regression over mention_rank.FEATURES on the tuning labels of
-    every vault (one row per labelled mention, as its group's features)."""
-    xs, ys = [], []
+# The score is fitted on every label drawn before fresh3: fresh and fresh2 ask the question the
+# default list answers ("would a writer of this vault link this word here, to this note?"); the
+# older tuning labels asked "does the word refer to the note?", so they count half.
+FIT_SAMPLES = {"": 0.5, "heldout-": 0.5, "fresh-": 1.0, "fresh2-": 1.0}
+FIT_L2 = 1.0
+
+
+def fit(vaults: dict[str, Vault], l2: float = FIT_L2, iters: int = 4000) -> dict[str, Any]:
+    """A class-balanced, L2-regularised logistic regression over mention_rank.FEATURES on the
+    FIT_SAMPLES labels of every vault (one row per labelled mention, as its group's features)."""
+    xs, ys, ws = [], [], []
     for name, vault in vaults.items():
         cache: dict[str, list[RankedMention]] = {}
-        for row in _tuning(name):
+        for row, weight in _fit_rows(name):
             hit = next(
                 (r for r in _all_for(vault, cache, row["path"]) if r.target == row["target"]), None
             )
             if hit is not None:  # a name the matcher now gives to another note is no candidate
                 xs.append([hit.features[k] for k in FEATURES])
                 ys.append(float(row["label"]))
+                ws.append(weight)
     x, y = np.array(xs), np.array(ys)
-    weight = np.where(y > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
+    weight = np.array(ws) * np.where(
+        y > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9)
+    )
     w, b = np.zeros(x.shape[1]), 0.0
     for _ in range(iters):
         p = 1 / (1 + np.exp(-(x @ w + b)))
@@ -147,9 +157,21 @@ def fit(vaults: dict[str, Vault], l2: float = 0.3, iters: int = 3000) -> dict[st
     return {
         "rows": len(y),
         "positives": int(y.sum()),
+        "samples": FIT_SAMPLES,
+        "l2": l2,
         "weights": {k: round(float(v), 2) for k, v in zip(FEATURES, w, strict=True)},
         "bias": round(float(b), 2),
     }
+
+
+def _fit_rows(name: str) -> list[tuple[dict[str, Any], float]]:
+    rows = []
+    for prefix, weight in FIT_SAMPLES.items():
+        for line in (LABELS / f"mentions-{prefix}{name}.jsonl").open():
+            row = json.loads(line)
+            if row.get("label") is not None:
+                rows.append((row, weight))
+    return rows
 
 
 def _tuning(name: str) -> list[dict[str, Any]]:
@@ -185,7 +207,7 @@ def main() -> int:
                 out[name] = str(draw(vault, name, args.draw, args.seed, args.sample))
                 continue
             entry: dict[str, Any] = {"tuning": evaluate(vault, _tuning(name))}
-            for sample in ("fresh", "fresh2"):
+            for sample in ("fresh", "fresh2", "fresh3"):
                 file = LABELS / f"mentions-{sample}-{name}.jsonl"
                 if file.is_file():
                     rows = [json.loads(x) for x in file.open()]
