@@ -93,3 +93,56 @@ def test_related_mention_signal_counts_every_place(vault: Vault) -> None:
     assert "mention" in hits["Sourdough Starter.md"].ranks
     assert "mention" in hits["Server.md"].ranks
     assert hits["Sourdough Starter.md"].ranks["mention"] < hits["Server.md"].ranks["mention"]
+
+
+# -- the vault's own habit: a generic word its writers link (or never link) --------------------
+# Twelve operations notes use "server"; in one vault they link it almost everywhere, in the other
+# nowhere. The mentioning note is the same in both, so only the vault's habit differs.
+OPS = [
+    ("Deploy checklist", "Build the release, copy it to the {s} and restart the service."),
+    ("Backups", "Every night the {s} dumps its database to the backup disk."),
+    ("Monitoring", "An alert fires when the {s} stops answering health checks."),
+    ("Certificates", "Renew the TLS certificate on the {s} before it expires."),
+    ("Logging", "The {s} writes access logs that rotate every week."),
+    ("Firewall", "Only ports 22 and 443 are open on the {s} firewall."),
+    ("Load balancer", "The load balancer spreads requests over each {s} in the pool."),
+    ("SSH access", "Log in to the {s} with a key, never a password."),
+    ("Patching", "Apply security updates to the {s} on the first Monday of the month."),
+    ("Disk space", "Clean old releases when the {s} disk is more than 80% full."),
+    ("Time sync", "The {s} keeps its clock right with NTP."),
+    ("DNS", "The DNS record points the domain at the {s} address."),
+]
+SOURCE = (
+    "# Outage report\n\nThe database server ran out of memory at midnight; after a restart it "
+    "answered requests from its clients over the network again.\n"
+)
+
+
+def ops_vault(linked: bool) -> dict[str, str]:
+    word = "[[server]]" if linked else "server"
+    return {
+        "Server.md": (
+            "# Server\n\nA server is a machine that runs our services and answers their "
+            "requests. When a server runs out of memory or disk it stops answering until it is "
+            "restarted.\n"
+        ),
+        "Outage report.md": SOURCE,
+        **{f"{n}.md": f"# {n}\n\n{t.format(s=word)}\n" for n, t in OPS},
+    }
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["habitually-linked", "never-linked"])
+def test_a_generic_word_is_suggested_only_where_the_vault_links_it(
+    make_vault: Callable[..., Vault], linked: bool
+) -> None:
+    vault = make_vault(ops_vault(linked))
+    (server,) = ranked_mentions(vault, "Outage report.md", show_all=True)
+    assert server.target == "Server.md" and server.generic  # a common word of both vaults
+    assert server.shown is linked
+    # the habit is the other notes' links (11 of the 12 other notes using the word, not this one)
+    assert server.features["habit"] == (1.0 if linked else 0.0)
+    if linked:
+        assert "the vault links it by this word" in server.reasons
+        assert [m.target for m in ranked_mentions(vault, "Outage report.md")] == ["Server.md"]
+    else:
+        assert ranked_mentions(vault, "Outage report.md") == []
