@@ -9,7 +9,8 @@ Label files (bench/labels/, one JSON line per mention, each with its label and r
   `mentions-heldout-NAME.jsonl` (20 from issue 18's filtered output); the weights and the
   threshold of vault_core/linking/mention_rank.py were set looking at these.
 - fresh: `mentions-fresh-NAME.jsonl` (and a second, `mentions-fresh2-NAME.jsonl`, drawn from the
-  code changed after reading the first), drawn with `--draw` *before* looking (seed in each row): `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
+  code changed after reading the first; a third, `mentions-fresh3-NAME.jsonl`, from the refitted
+  score with the vault's link habits, the one held out now), drawn with `--draw` *before* looking (seed in each row): `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
   `"pool": "all"` rows a seeded sample of every (note, target) the matcher finds (recall).
 A row counts as suggested when the default list (`ranked_mentions`) holds a suggestion for its
 target in its note. Vaults are the cached indexed copies bench/linking.py builds.
@@ -123,10 +124,10 @@ def _context(vault: Vault) -> Any:
     return line
 
 
-# The score is fitted on every label drawn before fresh3: fresh and fresh2 ask the question the
+# The score is fitted on every label drawn before fresh4: fresh, fresh2, fresh3 ask the question the
 # default list answers ("would a writer of this vault link this word here, to this note?"); the
 # older tuning labels asked "does the word refer to the note?", so they count half.
-FIT_SAMPLES = {"": 0.5, "heldout-": 0.5, "fresh-": 1.0, "fresh2-": 1.0}
+FIT_SAMPLES = {"": 0.5, "heldout-": 0.5, "fresh-": 1.0, "fresh2-": 1.0, "fresh3-": 1.0}
 FIT_L2 = 1.0
 
 
@@ -207,12 +208,15 @@ def main() -> int:
                 out[name] = str(draw(vault, name, args.draw, args.seed, args.sample))
                 continue
             entry: dict[str, Any] = {"tuning": evaluate(vault, _tuning(name))}
+            pooled: list[dict[str, Any]] = []
             for sample in ("fresh", "fresh2", "fresh3"):
                 file = LABELS / f"mentions-{sample}-{name}.jsonl"
                 if file.is_file():
                     rows = [json.loads(x) for x in file.open()]
                     entry[f"{sample}_precision"] = evaluate(vault, rows, "shown")
                     entry[f"{sample}_recall"] = evaluate(vault, rows, "all")
+                    pooled += rows
+            entry["pooled_recall_fresh_all"] = evaluate(vault, pooled, "all")
             entry["list_size"] = list_sizes(vault)
             out[name] = entry
     emit(out)

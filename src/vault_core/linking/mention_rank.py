@@ -37,10 +37,11 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 5  # suggestions per note in the default list...
 WORDS_PER_SUGGESTION = 300  # ...or one per this many words of a long note, if more
-THRESHOLD = 0.5  # the default list keeps suggestions scored at least this
+THRESHOLD = 0.65  # the default list keeps suggestions scored at least this
 # The score is a logistic model over FEATURES, fitted (`python bench/mentions.py --fit`) on the
-# labels drawn before fresh3 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh and
-# fresh2 in full); fresh3 (mentions-fresh3-*.jsonl) was drawn from this code and never fitted.
+# labels drawn before fresh4 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh,
+# fresh2, fresh3 in full); fresh4 (mentions-fresh4-*.jsonl) was drawn from this code, never fitted.
+# Its floor is the vault's own rate of linking the word to the target (see `_Scorer.score`).
 FEATURES = (
     "rare",  # 1 - log(1 + notes using the name's rarest word) / log(1 + notes)
     "multi_word",  # a name of several words
@@ -57,25 +58,27 @@ FEATURES = (
     "generic_habit",  # habit, for a generic word only: the vault links this common word
     "generic_neighbours",  # neighbours, for a generic word only
     "generic_topic",  # topic, for a generic word only
+    "not_stem",  # the name is not the target's file name (an alias, or an H1 that differs)
 )
 WEIGHTS = {
-    "rare": 0.04,
-    "multi_word": 1.48,
-    "proper": 0.02,
-    "as_name": 1.9,
-    "generic": -1.04,
-    "plain_word": -0.35,
-    "in_longer_name": -0.11,
-    "topic": 1.91,
-    "shared": 0.18,
-    "places": -0.3,
-    "habit": 0.9,
-    "neighbours": -0.16,
-    "generic_habit": 0.13,
-    "generic_neighbours": 0.05,
-    "generic_topic": -0.26,
+    "rare": 0.4,
+    "multi_word": 1.17,
+    "proper": -0.01,
+    "as_name": 1.69,
+    "generic": -0.85,
+    "plain_word": -0.39,
+    "in_longer_name": -0.21,
+    "topic": 2.16,
+    "shared": 0.07,
+    "places": -0.22,
+    "habit": 0.68,
+    "neighbours": -0.54,
+    "generic_habit": -0.08,
+    "generic_neighbours": -0.16,
+    "generic_topic": -0.72,
+    "not_stem": -1.0,
 }
-BIAS = -1.88
+BIAS = -1.95
 TOPIC_UNKNOWN = (
     0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
 )
@@ -91,6 +94,7 @@ REASONS = (  # (feature, at least, what a reader is told)
     ("topic", 0.6, "the passage is about it"),
     ("shared", 1 / 3, "the notes share link neighbours"),
     ("habit", 0.5, "the vault links it by this word"),
+    ("link_rate", 0.5, "most notes here that use this word link it to this note"),
     ("neighbours", 0.25, "notes linked with this one link it"),
     ("generic", 1.0, "a common word here, used in passing"),
 )
@@ -240,12 +244,17 @@ class _Scorer:
             "generic_habit": generic * habit,
             "generic_neighbours": generic * nbrs,
             "generic_topic": generic * topic_f,
+            "not_stem": float(key is not None and self.matcher.stems.get(target) != key),
+            "link_rate": rate,  # not weighted: the score's floor
         }
 
     def score(self, group: MentionGroup) -> RankedMention:
         first = group.places[0]
         f = self.features(group)
         logit = BIAS + sum(WEIGHTS[k] * f[k] for k in FEATURES)
+        # where this vault's writers link the word to the target in most notes that use it, that
+        # rate is itself the chance a writer links it here: the model may not score it lower
+        score = max(1.0 / (1.0 + math.exp(-logit)), f["link_rate"])
         reasons = [text for k, limit, text in REASONS if f[k] >= limit]
         if len(group.places) > 1:
             reasons.append(f"named {len(group.places)} times")
@@ -257,7 +266,7 @@ class _Scorer:
                 MentionPlace(line=m.line, start_col=m.start_col, end_col=m.end_col, text=m.text)
                 for m in group.places[1:]
             ],
-            score=round(1.0 / (1.0 + math.exp(-logit)), 4),
+            score=round(score, 4),
             specificity=round(
                 min(0.6 * f["rare"] + 0.3 * f["multi_word"] + 0.2 * f["proper"], 1), 4
             ),
