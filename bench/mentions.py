@@ -124,10 +124,17 @@ def _context(vault: Vault) -> Any:
     return line
 
 
-# The score is fitted on every label drawn before fresh4: fresh, fresh2, fresh3 ask the question the
+# The score is fitted on every label drawn before fresh5: fresh to fresh4 ask the question the
 # default list answers ("would a writer of this vault link this word here, to this note?"); the
 # older tuning labels asked "does the word refer to the note?", so they count half.
-FIT_SAMPLES = {"": 0.5, "heldout-": 0.5, "fresh-": 1.0, "fresh2-": 1.0, "fresh3-": 1.0}
+FIT_SAMPLES = {
+    "": 0.5,
+    "heldout-": 0.5,
+    "fresh-": 1.0,
+    "fresh2-": 1.0,
+    "fresh3-": 1.0,
+    "fresh4-": 1.0,
+}
 FIT_L2 = 1.0
 
 

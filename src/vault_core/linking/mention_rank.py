@@ -37,10 +37,10 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 5  # suggestions per note in the default list...
 WORDS_PER_SUGGESTION = 300  # ...or one per this many words of a long note, if more
-THRESHOLD = 0.65  # the default list keeps suggestions scored at least this
+THRESHOLD = 0.7  # the default list keeps suggestions scored at least this
 # The score is a logistic model over FEATURES, fitted (`python bench/mentions.py --fit`) on the
-# labels drawn before fresh4 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh,
-# fresh2, fresh3 in full); fresh4 (mentions-fresh4-*.jsonl) was drawn from this code, never fitted.
+# labels drawn before fresh5 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
+# fresh4 in full); fresh5 (mentions-fresh5-*.jsonl) was drawn from this code, never fitted.
 # Its floor is the vault's own rate of linking the word to the target (see `_Scorer.score`).
 FEATURES = (
     "rare",  # 1 - log(1 + notes using the name's rarest word) / log(1 + notes)
@@ -49,7 +49,7 @@ FEATURES = (
     "as_name",  # mentions._reads_as_name holds for some place (issue 18's filter)
     "generic",  # one common word of the vault, never written as a name
     "plain_word",  # one word written in lower case: a common noun needs the passage on topic
-    "in_longer_name",  # every place is a piece of a longer capitalised name ("Code Widget API")
+    "in_longer_name",  # the place to link is a piece of a longer capitalised name ("Code Widget API")
     "topic",  # the mentioning passage's similarity to the target note (0-1; TOPIC_UNKNOWN)
     "shared",  # shared link neighbours of the two notes (0-1, saturating at 3)
     "places",  # log(1 + other places in the note that name it)
@@ -61,24 +61,24 @@ FEATURES = (
     "not_stem",  # the name is not the target's file name (an alias, or an H1 that differs)
 )
 WEIGHTS = {
-    "rare": 0.4,
-    "multi_word": 1.17,
-    "proper": -0.01,
-    "as_name": 1.69,
-    "generic": -0.85,
-    "plain_word": -0.39,
-    "in_longer_name": -0.21,
-    "topic": 2.16,
-    "shared": 0.07,
-    "places": -0.22,
-    "habit": 0.68,
-    "neighbours": -0.54,
-    "generic_habit": -0.08,
-    "generic_neighbours": -0.16,
-    "generic_topic": -0.72,
-    "not_stem": -1.0,
+    "rare": 0.53,
+    "multi_word": 1.14,
+    "proper": 0.16,
+    "as_name": 1.65,
+    "generic": -0.77,
+    "plain_word": -0.55,
+    "in_longer_name": -1.15,
+    "topic": 1.92,
+    "shared": 0.25,
+    "places": -0.14,
+    "habit": 0.4,
+    "neighbours": -0.56,
+    "generic_habit": -0.04,
+    "generic_neighbours": -0.35,
+    "generic_topic": -0.64,
+    "not_stem": -1.05,
 }
-BIAS = -1.95
+BIAS = -1.94
 TOPIC_UNKNOWN = (
     0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
 )
@@ -235,7 +235,7 @@ class _Scorer:
             "as_name": float(any(group.as_name)),
             "generic": generic,
             "plain_word": float(len(words) == 1 and not group.places[0].text[:1].isupper()),
-            "in_longer_name": float(all(self._in_longer_name(m) for m in group.places)),
+            "in_longer_name": float(self._in_longer_name(group.places[0])),
             "topic": topic_f,
             "shared": min(shared, 3) / 3,
             "places": math.log1p(len(group.places) - 1),
