@@ -8,10 +8,12 @@ Label files (bench/labels/, one JSON line per mention, each with its label and r
 - tuning: `mentions-NAME.jsonl` (40 drawn from the unfiltered matcher) and
   `mentions-heldout-NAME.jsonl` (20 from issue 18's filtered output); the weights and the
   threshold of vault_core/linking/mention_rank.py were set looking at these.
-- fresh: `mentions-fresh-NAME.jsonl` (and a second, `mentions-fresh2-NAME.jsonl`, drawn from the
-  code changed after reading the first; a third, `mentions-fresh3-NAME.jsonl`, from the refitted
-  score with the vault's link habits, the one held out now), drawn with `--draw` *before* looking (seed in each row): `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
+- fresh: `mentions-fresh-NAME.jsonl`, `mentions-fresh2-NAME.jsonl`, ... each drawn with `--draw`
+  from the code of its day *before* looking (seed in each row), then labelled in context:
+  `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
   `"pool": "all"` rows a seeded sample of every (note, target) the matcher finds (recall).
+  `--fit` fits the score on every sample but the newest (FIT_SAMPLES); the newest, fresh5, was
+  drawn from the fitted code and is the held-out one (docs/benchmarks.md has every round).
 A row counts as suggested when the default list (`ranked_mentions`) holds a suggestion for its
 target in its note. Vaults are the cached indexed copies bench/linking.py builds.
 Prints one JSON object.
