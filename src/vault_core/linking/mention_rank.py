@@ -3,10 +3,10 @@
 `unlinked_mentions` (mentions.py) finds every place a note names another; this groups them into
 one suggestion per target at its first occurrence (the Zettelkasten convention: link once) and
 scores each by how specific the name is, whether the passage is about the target, whether the
-word is used in the target's sense, and how this vault's writers link it (mention_evidence.py). The default list keeps the few best above a threshold, so an
-agent or a writer can act on it without wading through "server" and "page". Lint, the LSP's
-"link this mention" action, `analyze`'s candidate links and `related()`'s mention signal all read
-this module.
+word is used in the target's sense, and how this vault's writers link it (mention_evidence.py).
+The default list keeps the few best above a threshold, so an agent or a writer can act on it
+without wading through "server" and "page". Lint, the LSP's "link this mention" action,
+`analyze`'s candidate links and `related()`'s mention signal all read this module.
 """
 
 from __future__ import annotations
