@@ -8,9 +8,12 @@ Label files (bench/labels/, one JSON line per mention, each with its label and r
 - tuning: `mentions-NAME.jsonl` (40 drawn from the unfiltered matcher) and
   `mentions-heldout-NAME.jsonl` (20 from issue 18's filtered output); the weights and the
   threshold of vault_core/linking/mention_rank.py were set looking at these.
-- fresh: `mentions-fresh-NAME.jsonl` (and a second, `mentions-fresh2-NAME.jsonl`, drawn from the
-  code changed after reading the first), drawn with `--draw` *before* looking (seed in each row): `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
+- fresh: `mentions-fresh-NAME.jsonl`, `mentions-fresh2-NAME.jsonl`, ... each drawn with `--draw`
+  from the code of its day *before* looking (seed in each row), then labelled in context:
+  `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
   `"pool": "all"` rows a seeded sample of every (note, target) the matcher finds (recall).
+  `--fit` fits the score on every sample but the newest (FIT_SAMPLES); the newest, fresh5, was
+  drawn from the fitted code and is the held-out one (docs/benchmarks.md has every round).
 A row counts as suggested when the default list (`ranked_mentions`) holds a suggestion for its
 target in its note. Vaults are the cached indexed copies bench/linking.py builds.
 Prints one JSON object.
@@ -23,6 +26,7 @@ import json
 import random
 import statistics
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +73,15 @@ def evaluate(vault: Vault, rows: list[dict[str, Any]], pool: str | None = None) 
 def list_sizes(vault: Vault) -> dict[str, Any]:
     """Suggestions per note in the default list, over every note of the vault."""
     sizes, every = [], 0
+    ranked_mentions(vault, _notes(vault)[0])  # build the shared in-memory indexes first
+    cpu = time.process_time()
     for path in _notes(vault):
         found = ranked_mentions(vault, path, show_all=True)
         every += sum(not r.already_linked for r in found)
         sizes.append(sum(r.shown for r in found))
+    cpu = time.process_time() - cpu
     return {
+        "cpu_s_every_note": round(cpu, 2),
         "notes": len(sizes),
         "suggestions_default": sum(sizes),
         "suggestions_all_unlinked_targets": every,
@@ -123,21 +131,38 @@ def _context(vault: Vault) -> Any:
     return line
 
 
-def fit(vaults: dict[str, Vault], l2: float = 0.3, iters: int = 3000) -> dict[str, Any]:
-    """A class-balanced logistic regression over mention_rank.FEATURES on the tuning labels of
-    every vault (one row per labelled mention, as its group's features)."""
-    xs, ys = [], []
+# The score is fitted on every label drawn before fresh5: fresh to fresh4 ask the question the
+# default list answers ("would a writer of this vault link this word here, to this note?"); the
+# older tuning labels asked "does the word refer to the note?", so they count half.
+FIT_SAMPLES = {
+    "": 0.5,
+    "heldout-": 0.5,
+    "fresh-": 1.0,
+    "fresh2-": 1.0,
+    "fresh3-": 1.0,
+    "fresh4-": 1.0,
+}
+FIT_L2 = 1.0
+
+
+def fit(vaults: dict[str, Vault], l2: float = FIT_L2, iters: int = 4000) -> dict[str, Any]:
+    """A class-balanced, L2-regularised logistic regression over mention_rank.FEATURES on the
+    FIT_SAMPLES labels of every vault (one row per labelled mention, as its group's features)."""
+    xs, ys, ws = [], [], []
     for name, vault in vaults.items():
         cache: dict[str, list[RankedMention]] = {}
-        for row in _tuning(name):
+        for row, weight in _fit_rows(name):
             hit = next(
                 (r for r in _all_for(vault, cache, row["path"]) if r.target == row["target"]), None
             )
             if hit is not None:  # a name the matcher now gives to another note is no candidate
                 xs.append([hit.features[k] for k in FEATURES])
                 ys.append(float(row["label"]))
+                ws.append(weight)
     x, y = np.array(xs), np.array(ys)
-    weight = np.where(y > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
+    weight = np.array(ws) * np.where(
+        y > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9)
+    )
     w, b = np.zeros(x.shape[1]), 0.0
     for _ in range(iters):
         p = 1 / (1 + np.exp(-(x @ w + b)))
@@ -147,9 +172,21 @@ def fit(vaults: dict[str, Vault], l2: float = 0.3, iters: int = 3000) -> dict[st
     return {
         "rows": len(y),
         "positives": int(y.sum()),
+        "samples": FIT_SAMPLES,
+        "l2": l2,
         "weights": {k: round(float(v), 2) for k, v in zip(FEATURES, w, strict=True)},
         "bias": round(float(b), 2),
     }
+
+
+def _fit_rows(name: str) -> list[tuple[dict[str, Any], float]]:
+    rows = []
+    for prefix, weight in FIT_SAMPLES.items():
+        for line in (LABELS / f"mentions-{prefix}{name}.jsonl").open():
+            row = json.loads(line)
+            if row.get("label") is not None:
+                rows.append((row, weight))
+    return rows
 
 
 def _tuning(name: str) -> list[dict[str, Any]]:
@@ -185,12 +222,15 @@ def main() -> int:
                 out[name] = str(draw(vault, name, args.draw, args.seed, args.sample))
                 continue
             entry: dict[str, Any] = {"tuning": evaluate(vault, _tuning(name))}
-            for sample in ("fresh", "fresh2"):
+            pooled: list[dict[str, Any]] = []
+            for sample in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5"):
                 file = LABELS / f"mentions-{sample}-{name}.jsonl"
                 if file.is_file():
                     rows = [json.loads(x) for x in file.open()]
                     entry[f"{sample}_precision"] = evaluate(vault, rows, "shown")
                     entry[f"{sample}_recall"] = evaluate(vault, rows, "all")
+                    pooled += rows
+            entry["pooled_recall_fresh_all"] = evaluate(vault, pooled, "all")
             entry["list_size"] = list_sizes(vault)
             out[name] = entry
     emit(out)

@@ -2,11 +2,11 @@
 
 `unlinked_mentions` (mentions.py) finds every place a note names another; this groups them into
 one suggestion per target at its first occurrence (the Zettelkasten convention: link once) and
-scores each by how specific the name is, whether the passage is about the target, and whether the
-word is used in the target's sense. The default list keeps the few best above a threshold, so an
-agent or a writer can act on it without wading through "server" and "page". Lint, the LSP's
-"link this mention" action, `analyze`'s candidate links and `related()`'s mention signal all read
-this module.
+scores each by how specific the name is, whether the passage is about the target, whether the
+word is used in the target's sense, and how this vault's writers link it (mention_evidence.py).
+The default list keeps the few best above a threshold, so an agent or a writer can act on it
+without wading through "server" and "page". Lint, the LSP's "link this mention" action,
+`analyze`'s candidate links and `related()`'s mention signal all read this module.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 from pydantic import BaseModel, Field
 
+from vault_core.linking.mention_evidence import HABIT_PRIOR, link_habits, neighbours_linking
 from vault_core.linking.mentions import (
     SENTENCE_START_RE,
     Mention,
@@ -34,11 +35,13 @@ from vault_core.parse.markdown import HEADING_RE
 if TYPE_CHECKING:
     from vault_core.vault_index import VaultIndex
 
-DEFAULT_LIMIT = 5  # suggestions per note in the default list
-THRESHOLD = 0.6  # the default list keeps suggestions scored at least this
-# The score is a logistic model over FEATURES, fitted on the tuning labels
-# (bench/labels/mentions-*.jsonl and mentions-heldout-*.jsonl, both vaults) by
-# `python bench/mentions.py --fit`; the fresh labels (mentions-fresh-*.jsonl) never saw it.
+DEFAULT_LIMIT = 5  # suggestions per note in the default list...
+WORDS_PER_SUGGESTION = 300  # ...or one per this many words of a long note, if more
+THRESHOLD = 0.7  # the default list keeps suggestions scored at least this
+# The score is a logistic model over FEATURES, fitted (`python bench/mentions.py --fit`) on the
+# labels drawn before fresh5 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
+# fresh4 in full); fresh5 (mentions-fresh5-*.jsonl) was drawn from this code, never fitted.
+# Its floor is the vault's own rate of linking the word to the target (see `_Scorer.score`).
 FEATURES = (
     "rare",  # 1 - log(1 + notes using the name's rarest word) / log(1 + notes)
     "multi_word",  # a name of several words
@@ -46,32 +49,42 @@ FEATURES = (
     "as_name",  # mentions._reads_as_name holds for some place (issue 18's filter)
     "generic",  # one common word of the vault, never written as a name
     "plain_word",  # one word written in lower case: a common noun needs the passage on topic
-    "in_longer_name",  # every place is a piece of a longer capitalised name ("Code Widget API")
+    "in_longer_name",  # the place to link is a piece of a longer capitalised name ("Code Widget API")
     "topic",  # the mentioning passage's similarity to the target note (0-1; TOPIC_UNKNOWN)
     "shared",  # shared link neighbours of the two notes (0-1, saturating at 3)
-    "link_rate",  # how often the vault links the target by this word, per note using it (0-1)
     "places",  # log(1 + other places in the note that name it)
+    "habit",  # how often the other notes using the word link the target by it (log scale, 0-1)
+    "neighbours",  # share of the source's link neighbours that link the target
+    "generic_habit",  # habit, for a generic word only: the vault links this common word
+    "generic_neighbours",  # neighbours, for a generic word only
+    "generic_topic",  # topic, for a generic word only
+    "not_stem",  # the name is not the target's file name (an alias, or an H1 that differs)
 )
 WEIGHTS = {
-    "rare": 1.5,
-    "multi_word": 1.0,
-    "proper": 1.0,
-    "as_name": 1.5,
-    "generic": -2.5,
-    "plain_word": -1.0,
-    "in_longer_name": -1.5,
-    "topic": 3.0,
-    "shared": 1.0,
-    "link_rate": 2.0,
-    "places": 0.0,
+    "rare": 0.53,
+    "multi_word": 1.14,
+    "proper": 0.16,
+    "as_name": 1.65,
+    "generic": -0.77,
+    "plain_word": -0.55,
+    "in_longer_name": -1.15,
+    "topic": 1.92,
+    "shared": 0.25,
+    "places": -0.14,
+    "habit": 0.4,
+    "neighbours": -0.56,
+    "generic_habit": -0.04,
+    "generic_neighbours": -0.35,
+    "generic_topic": -0.64,
+    "not_stem": -1.05,
 }
-BIAS = -3.0
+BIAS = -1.94
 TOPIC_UNKNOWN = (
     0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
 )
 TOPIC_FLOOR = 0.25  # MiniLM cosine at which a passage starts to read as about the target
 TOPIC_SPAN = 0.35  # ...and this much above the floor counts as fully on topic
-LINK_RATE_FULL = 0.3  # a word linked to the target in this share of the notes using it
+HABIT_FULL = 0.5  # habit is 1 at this smoothed link rate, 0 at mention_evidence.HABIT_PRIOR
 
 
 REASONS = (  # (feature, at least, what a reader is told)
@@ -80,7 +93,9 @@ REASONS = (  # (feature, at least, what a reader is told)
     ("rare", 0.6, "a rare name in this vault"),
     ("topic", 0.6, "the passage is about it"),
     ("shared", 1 / 3, "the notes share link neighbours"),
-    ("link_rate", 0.5, "the vault links it by this word"),
+    ("habit", 0.5, "the vault links it by this word"),
+    ("link_rate", 0.5, "most notes here that use this word link it to this note"),
+    ("neighbours", 0.25, "notes linked with this one link it"),
     ("generic", 1.0, "a common word here, used in passing"),
 )
 
@@ -143,12 +158,13 @@ def ranked_mentions(
     text: str | None = None,
     *,
     show_all: bool = False,
-    limit: int = DEFAULT_LIMIT,
+    limit: int | None = None,
     threshold: float = THRESHOLD,
 ) -> list[RankedMention]:
     """One suggestion per mentioned note, best first. By default only the `limit` best scoring
-    at least `threshold` and not linked elsewhere in the note; `show_all` returns every one,
-    scored, with `shown` saying which the default keeps."""
+    at least `threshold` and not linked elsewhere in the note (`limit` None: DEFAULT_LIMIT, or
+    one per WORDS_PER_SUGGESTION words of a long note); `show_all` returns every one, scored,
+    with `shown` saying which the default keeps."""
     groups = mention_groups(vault, path, text)
     if not groups:
         return []
@@ -156,6 +172,8 @@ def ranked_mentions(
     ranked = sorted(
         (scorer.score(g) for g in groups), key=lambda r: (-r.score, r.line, r.start_col)
     )
+    if limit is None:
+        limit = max(DEFAULT_LIMIT, scorer.words // WORDS_PER_SUGGESTION)
     kept = 0
     for r in ranked:
         if r.score >= threshold and not r.already_linked and kept < limit:
@@ -180,6 +198,7 @@ class _Scorer:
         self.matcher = _matcher(vault)
         self.rarity = _WordRarity(vault, self.matcher.notes_using)
         self.index: NoteIndex = note_index(vault)
+        self.habits = link_habits(vault)
         self.n_notes = max(len(self.index.paths), 2)
         self.chunks = self.index.chunk_rows(path) if path in self.index.pos else np.zeros(0, int)
         self.nbrs = (self.index.out[path] | self.index.inc[path]) - {path}
@@ -189,6 +208,7 @@ class _Scorer:
             except OSError:
                 text = ""
         self.lines = text.split("\n")
+        self.words = len(text.split())
         self.chunk_lines = self._chunk_lines()
 
     def features(self, group: MentionGroup) -> dict[str, float]:
@@ -199,26 +219,42 @@ class _Scorer:
         topic = self._topicality(group)
         target = group.target
         shared = len(self.nbrs & (self.index.out[target] | self.index.inc[target]))
-        linked = self.matcher.linked_as.get((key, target), 0) if key else 0
-        using = max(df if len(words) == 1 else linked, 1)
+        generic = float(self._generic(group))
+        rate = self.habits.habit(self.index, key, target, self.path) if key else HABIT_PRIOR
+        habit = float(
+            np.clip(math.log(rate / HABIT_PRIOR) / math.log(HABIT_FULL / HABIT_PRIOR), 0, 1)
+        )
+        nbrs = (
+            neighbours_linking(self.index, self.path, target) if target in self.index.pos else 0.0
+        )
+        topic_f = TOPIC_UNKNOWN if topic is None else topic
         return {
             "rare": 1.0 - math.log1p(df) / math.log1p(self.n_notes),
             "multi_word": float(len(words) > 1),
             "proper": float(any(self._proper(m) for m in group.places)),
             "as_name": float(any(group.as_name)),
-            "generic": float(self._generic(group)),
+            "generic": generic,
             "plain_word": float(len(words) == 1 and not group.places[0].text[:1].isupper()),
-            "in_longer_name": float(all(self._in_longer_name(m) for m in group.places)),
-            "topic": TOPIC_UNKNOWN if topic is None else topic,
+            "in_longer_name": float(self._in_longer_name(group.places[0])),
+            "topic": topic_f,
             "shared": min(shared, 3) / 3,
-            "link_rate": min(linked / using / LINK_RATE_FULL, 1.0),
             "places": math.log1p(len(group.places) - 1),
+            "habit": habit,
+            "neighbours": nbrs,
+            "generic_habit": generic * habit,
+            "generic_neighbours": generic * nbrs,
+            "generic_topic": generic * topic_f,
+            "not_stem": float(key is not None and self.matcher.stems.get(target) != key),
+            "link_rate": rate,  # not weighted: the score's floor
         }
 
     def score(self, group: MentionGroup) -> RankedMention:
         first = group.places[0]
         f = self.features(group)
         logit = BIAS + sum(WEIGHTS[k] * f[k] for k in FEATURES)
+        # where this vault's writers link the word to the target in most notes that use it, that
+        # rate is itself the chance a writer links it here: the model may not score it lower
+        score = max(1.0 / (1.0 + math.exp(-logit)), f["link_rate"])
         reasons = [text for k, limit, text in REASONS if f[k] >= limit]
         if len(group.places) > 1:
             reasons.append(f"named {len(group.places)} times")
@@ -230,7 +266,7 @@ class _Scorer:
                 MentionPlace(line=m.line, start_col=m.start_col, end_col=m.end_col, text=m.text)
                 for m in group.places[1:]
             ],
-            score=round(1.0 / (1.0 + math.exp(-logit)), 4),
+            score=round(score, 4),
             specificity=round(
                 min(0.6 * f["rare"] + 0.3 * f["multi_word"] + 0.2 * f["proper"], 1), 4
             ),
