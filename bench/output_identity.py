@@ -117,8 +117,9 @@ async def _mcp_answers(root: Path, env: dict[str, str]) -> dict[str, Any]:
             for mode in ("hybrid", "keyword", "semantic"):
                 await ask(f"search/{mode}/{q}", "search", {"query": q, "mode": mode})
         for note in notes:
-            for tool in ("related", "backlinks", "links", "read_note", "analyze"):
+            for tool in ("related", "backlinks", "links", "analyze"):
                 await ask(f"{tool}/{note}", tool, {"note": note})
+            await ask(f"read_note/{note}", "read_note", {"path_or_title": note})
         for a, b in zip(notes[::2], notes[1::2], strict=False):
             await ask(f"compare/{a}/{b}", "compare", {"note_a": a, "note_b": b})
         await ask(f"quiz/{notes[0]}", "quiz", {"scope": notes[0], "n": 5})
