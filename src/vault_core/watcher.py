@@ -12,6 +12,9 @@ full sync (mtime/size based) catches anything the OS missed (queue overflow, net
 
 Reader: no observer; a light thread polls `vault.refresh()` so listeners hear about the writer's
 commits and the vault can promote itself when the writer exits.
+
+The watcher drives the index through the narrow `Watched` protocol below and reports failures
+through its `on_error` callback; the index never holds the watcher (`Vault` owns both).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import os
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -36,11 +40,15 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 
-from vault_core.errors import describe_failure
+from vault_core.errors import SyncCancelled, describe_failure
 
 if TYPE_CHECKING:
-    from vault_core.index.indexer import SyncReport
-    from vault_core.vault_index import VaultIndex
+    from pathlib import Path
+
+    from vault_core.config import VaultConfig
+    from vault_core.index.embed import Embedder
+    from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport
+    from vault_core.results import IndexProgress
 
 log = logging.getLogger("nvault.watcher")
 
@@ -72,7 +80,32 @@ BACKENDS = {
 }
 
 
-class _Stopped(Exception):
+class Watched(Protocol):
+    """What the watcher drives: the index handle, seen from the watcher's side only."""
+
+    config: VaultConfig
+    root: Path
+    embedder: Embedder
+
+    @property
+    def is_writer(self) -> bool: ...
+    @property
+    def indexer(self) -> Indexer | None: ...
+    @property
+    def progress(self) -> IndexProgress: ...
+    def sync(
+        self, paths: list[str] | None = None, progress: Progress | None = None, embed: bool = True
+    ) -> SyncReport: ...
+    def embed_step(self) -> EmbedStep: ...
+    def refresh(self, force: bool = False) -> bool: ...
+    def index_folder_changed(self) -> bool: ...
+    def keep_vector_matrix(self) -> None: ...
+
+
+ErrorSink = Callable[[str], None]
+
+
+class _Stopped(SyncCancelled):
     """Raised from the progress callback to abandon a sync when the watcher stops."""
 
 
@@ -102,8 +135,10 @@ class _OverflowHandler(logging.Handler):
 class Watcher:
     """Started by `Vault.start_watching()`; `describe()` feeds `vault.status().watcher`."""
 
-    def __init__(self, vault: VaultIndex) -> None:
+    def __init__(self, vault: Watched, on_error: ErrorSink) -> None:
+        """`on_error` hears each failure as one sentence (the index's `last_error`)."""
         self.vault = vault
+        self.on_error = on_error
         self.root = os.path.realpath(vault.root)
         self._cond = threading.Condition()
         self._pending: dict[str, bool] = {}  # rel path -> last event said "write complete"
@@ -263,8 +298,9 @@ class Watcher:
         """A failed sync or embedding step: say it once, retry with a full sync, backing off."""
         self._failures += 1
         delay = min(2.0**self._failures, MAX_BACKOFF_S)
-        self.vault.last_error = describe_failure(exc)
-        log.warning("%s failed (%s); full resync in %.0f s", what, self.vault.last_error, delay)
+        failure = describe_failure(exc)
+        self.on_error(failure)
+        log.warning("%s failed (%s); full resync in %.0f s", what, failure, delay)
         log.debug("%s failure", what, exc_info=True)
         with self._cond:
             self._next_full = time.monotonic() + delay
@@ -318,7 +354,6 @@ class Watcher:
         vault = self.vault
         if not vault.is_writer:
             return
-        previous_error = vault.last_error
         started = time.perf_counter()
 
         def progress(done: int, total: int, path: str) -> None:
@@ -327,8 +362,7 @@ class Watcher:
 
         try:
             report = vault.sync(paths, progress=progress, embed=not full)
-        except _Stopped:
-            vault.last_error = previous_error
+        except _Stopped:  # not a failure: the index keeps its last_error (errors.SyncCancelled)
             return
         except Exception as exc:
             self._back_off(exc, "sync of " + ("the vault" if full else f"{len(paths or [])} paths"))
@@ -380,6 +414,7 @@ class Watcher:
             try:
                 vault.refresh(force=True)
             except Exception as exc:
-                vault.last_error = describe_failure(exc)
-                log.warning("following the writer failed (%s); retrying", vault.last_error)
+                failure = describe_failure(exc)
+                self.on_error(failure)
+                log.warning("following the writer failed (%s); retrying", failure)
                 log.debug("follow failure", exc_info=True)
