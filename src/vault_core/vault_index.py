@@ -9,9 +9,11 @@ added by the `Vault` facade in vault.py, which is what the front ends call.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Self
+
+from pyarrow import RecordBatch
 
 from vault_core.config import VaultConfig
 from vault_core.errors import (
@@ -31,6 +33,7 @@ from vault_core.index.link_graph import LinkGraph, Resolution
 from vault_core.index.repair import Recovery
 from vault_core.index.scan import load_hidden_skipped, load_scan_issues
 from vault_core.index.store import Store
+from vault_core.index.term_counts import chunk_terms
 from vault_core.live.phase2 import EMBED_STEP_CHUNKS
 from vault_core.live.upkeep import ChangeListener, Upkeep
 from vault_core.location import ObjectFiles
@@ -149,6 +152,14 @@ class VaultIndex:
     def vector_snapshot(self) -> ChunkSnapshot | None:
         """Every chunk's vector as one matrix (query/dense.py), or None before it is built."""
         return self.searcher.matrix.current()
+
+    def chunk_terms(self, columns: tuple[str, ...] = ("path", "terms")) -> Iterator[RecordBatch]:
+        """Every chunk's stemmed terms, a batch at a time (index/term_counts.py)."""
+        return chunk_terms(self.store, columns)
+
+    def index_version(self) -> tuple[int, int]:
+        """The tables' versions: changes with every commit (a cache key for term statistics)."""
+        return self.store.version()
 
     # -- keeping it current (live/upkeep.py) ---------------------------------------------
     def refresh(self, force: bool = False) -> bool:
