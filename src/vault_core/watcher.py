@@ -27,20 +27,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from watchdog.events import (
-    DirCreatedEvent,
-    DirDeletedEvent,
-    DirMovedEvent,
-    FileClosedEvent,
-    FileCreatedEvent,
-    FileDeletedEvent,
-    FileModifiedEvent,
-    FileMovedEvent,
-    FileSystemEvent,
-    FileSystemEventHandler,
-)
-
 from vault_core.errors import SyncCancelled, describe_failure
+from vault_core.fs_events import BACKENDS, EVENT_TYPES, EventHandler, OverflowHandler
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,23 +49,6 @@ MAX_BACKOFF_S = 60.0
 STOP_JOIN_S = 60.0
 HISTORY = 50
 FOLDER_CHECK_S = 2.0  # how often an idle writer checks that its index folder is still there
-EVENT_TYPES: list[type[FileSystemEvent]] = [
-    FileCreatedEvent,
-    FileModifiedEvent,
-    FileClosedEvent,
-    FileDeletedEvent,
-    FileMovedEvent,
-    DirCreatedEvent,
-    DirDeletedEvent,
-    DirMovedEvent,
-]
-BACKENDS = {
-    "InotifyObserver": "inotify",
-    "FSEventsObserver": "fsevents",
-    "KqueueObserver": "kqueue",
-    "WindowsApiObserver": "windows",
-    "PollingObserver": "polling",
-}
 
 
 class Watched(Protocol):
@@ -109,29 +80,6 @@ class _Stopped(SyncCancelled):
     """Raised from the progress callback to abandon a sync when the watcher stops."""
 
 
-class _Handler(FileSystemEventHandler):
-    def __init__(self, watcher: Watcher) -> None:
-        self.watcher = watcher
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        complete = not isinstance(event, FileModifiedEvent | FileCreatedEvent)
-        self.watcher.notice(event.src_path, event.is_directory, complete)
-        if event.dest_path:
-            self.watcher.notice(event.dest_path, event.is_directory, True)
-
-
-class _OverflowHandler(logging.Handler):
-    """watchdog only logs a lost-events overflow; turn that log line into a full sync."""
-
-    def __init__(self, watcher: Watcher) -> None:
-        super().__init__(level=logging.WARNING)
-        self.watcher = watcher
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "overflow" in record.getMessage().lower():
-            self.watcher.request_full_sync("OS event queue overflowed")
-
-
 class Watcher:
     """Started by `Vault.start_watching()`; `describe()` feeds `vault.status().watcher`."""
 
@@ -150,7 +98,7 @@ class Watcher:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer: Any = None
-        self._overflow: _OverflowHandler | None = None
+        self._overflow: OverflowHandler | None = None
         self._backend = ""
         self._observer_error = ""
         self._state = "stopped"
@@ -219,7 +167,9 @@ class Watcher:
 
         try:
             observer = Observer()
-            observer.schedule(_Handler(self), self.root, recursive=True, event_filter=EVENT_TYPES)
+            observer.schedule(
+                EventHandler(self), self.root, recursive=True, event_filter=EVENT_TYPES
+            )
             observer.start()
         except Exception as exc:  # e.g. the inotify watch limit: keep working by rescanning
             self._observer_error = f"OS watcher unavailable: {type(exc).__name__}: {exc}"
@@ -231,7 +181,7 @@ class Watcher:
             return
         self._observer = observer
         self._backend = BACKENDS.get(type(observer).__name__, type(observer).__name__)
-        self._overflow = _OverflowHandler(self)
+        self._overflow = OverflowHandler(self)
         logging.getLogger("watchdog").addHandler(self._overflow)
 
     def notice(self, path: bytes | str, is_dir: bool, complete: bool) -> None:
