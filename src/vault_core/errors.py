@@ -74,6 +74,11 @@ class IndexDamaged(VaultError):
     """The index on disk cannot be read; the writer moves it aside and rebuilds it."""
 
 
+class SyncCancelled(Exception):
+    """Raised from a sync's progress callback to abandon it between files: not a failure, so
+    the index's `last_error` stays what it was (the watcher stopping does this)."""
+
+
 def short_cause(exc: BaseException) -> str:
     """The readable part of a storage error: Lance messages carry Rust source paths."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

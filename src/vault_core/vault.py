@@ -55,7 +55,9 @@ class Vault(VaultIndex):
         self, config: VaultConfig, *, writer: bool = True, watch: bool = False, create: bool = True
     ) -> None:
         super().__init__(config, writer=writer, create=create)
+        self.watcher: Watcher | None = None  # the index never holds it: it reports back to us
         self.service = QueryService(config.index_path, self.answer)
+        self.upkeep.rebuilt.append(self._serve_again)
         if self.is_writer:  # a write a kill interrupted is rolled back before anything reads
             rolled = Journal(self.root).recover()
             if rolled:
@@ -78,10 +80,18 @@ class Vault(VaultIndex):
         if self.watcher is None:
             if self.is_writer:  # a reader never reads the files itself: its phase stays idle
                 self.progress = IndexProgress(phase="starting", active=True)
-            self.watcher = Watcher(self)
+            self.watcher = Watcher(self, on_error=self._watch_failed)
+            self.phase2.watching = True
+            self.upkeep.promoted.append(self.watcher.promote)
             self.watcher.start()
             self.load_model_in_background()
             self.service.start()  # one-shot `nvault search` asks this process (query/socket_server.py)
+
+    def _watch_failed(self, failure: str) -> None:
+        self.last_error = failure
+
+    def watch_state(self) -> str:
+        return self.watcher.describe() if self.watcher is not None else "off"
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         """A search asked over the query socket: the same pipeline as `search`, as JSON."""
@@ -135,14 +145,19 @@ class Vault(VaultIndex):
         self.sync(paths, embed=len(paths) <= INLINE_EMBED_FILES)
         return True
 
-    def rebuild_vanished_folder(self) -> None:
-        super().rebuild_vanished_folder()
-        if self.service.serving:  # its socket went with the folder: serve in the new one
+    def _serve_again(self) -> None:
+        """The index folder was re-created: the query socket went with it, serve in the new one."""
+        if self.service.serving:
             self.service.stop()
             self.service.start()
 
     def close(self) -> None:
         self.service.stop()
+        if self.watcher is not None:
+            watcher, self.watcher = self.watcher, None
+            self.upkeep.promoted.remove(watcher.promote)
+            self.phase2.watching = False
+            watcher.stop()
         super().close()
 
     def related(self, note: str, limit: int = 10, **kw: Any) -> list[RelatedNote]:

@@ -12,6 +12,9 @@ full sync (mtime/size based) catches anything the OS missed (queue overflow, net
 
 Reader: no observer; a light thread polls `vault.refresh()` so listeners hear about the writer's
 commits and the vault can promote itself when the writer exits.
+
+The watcher drives the index through the narrow `Watched` protocol below and reports failures
+through its `on_error` callback; the index never holds the watcher (`Vault` owns both).
 """
 
 from __future__ import annotations
@@ -21,26 +24,19 @@ import os
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from watchdog.events import (
-    DirCreatedEvent,
-    DirDeletedEvent,
-    DirMovedEvent,
-    FileClosedEvent,
-    FileCreatedEvent,
-    FileDeletedEvent,
-    FileModifiedEvent,
-    FileMovedEvent,
-    FileSystemEvent,
-    FileSystemEventHandler,
-)
-
-from vault_core.errors import describe_failure
+from vault_core.errors import SyncCancelled, describe_failure
+from vault_core.fs_events import BACKENDS, EVENT_TYPES, EventHandler, OverflowHandler
 
 if TYPE_CHECKING:
-    from vault_core.index.indexer import SyncReport
-    from vault_core.vault_index import VaultIndex
+    from pathlib import Path
+
+    from vault_core.config import VaultConfig
+    from vault_core.index.embed import Embedder
+    from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport
+    from vault_core.results import IndexProgress
 
 log = logging.getLogger("nvault.watcher")
 
@@ -53,57 +49,44 @@ MAX_BACKOFF_S = 60.0
 STOP_JOIN_S = 60.0
 HISTORY = 50
 FOLDER_CHECK_S = 2.0  # how often an idle writer checks that its index folder is still there
-EVENT_TYPES: list[type[FileSystemEvent]] = [
-    FileCreatedEvent,
-    FileModifiedEvent,
-    FileClosedEvent,
-    FileDeletedEvent,
-    FileMovedEvent,
-    DirCreatedEvent,
-    DirDeletedEvent,
-    DirMovedEvent,
-]
-BACKENDS = {
-    "InotifyObserver": "inotify",
-    "FSEventsObserver": "fsevents",
-    "KqueueObserver": "kqueue",
-    "WindowsApiObserver": "windows",
-    "PollingObserver": "polling",
-}
 
 
-class _Stopped(Exception):
+class Watched(Protocol):
+    """What the watcher drives: the index handle, seen from the watcher's side only."""
+
+    config: VaultConfig
+    root: Path
+    embedder: Embedder
+
+    @property
+    def is_writer(self) -> bool: ...
+    @property
+    def indexer(self) -> Indexer | None: ...
+    @property
+    def progress(self) -> IndexProgress: ...
+    def sync(
+        self, paths: list[str] | None = None, progress: Progress | None = None, embed: bool = True
+    ) -> SyncReport: ...
+    def embed_step(self) -> EmbedStep: ...
+    def refresh(self, force: bool = False) -> bool: ...
+    def index_folder_changed(self) -> bool: ...
+    def keep_vector_matrix(self) -> None: ...
+
+
+ErrorSink = Callable[[str], None]
+
+
+class _Stopped(SyncCancelled):
     """Raised from the progress callback to abandon a sync when the watcher stops."""
-
-
-class _Handler(FileSystemEventHandler):
-    def __init__(self, watcher: Watcher) -> None:
-        self.watcher = watcher
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        complete = not isinstance(event, FileModifiedEvent | FileCreatedEvent)
-        self.watcher.notice(event.src_path, event.is_directory, complete)
-        if event.dest_path:
-            self.watcher.notice(event.dest_path, event.is_directory, True)
-
-
-class _OverflowHandler(logging.Handler):
-    """watchdog only logs a lost-events overflow; turn that log line into a full sync."""
-
-    def __init__(self, watcher: Watcher) -> None:
-        super().__init__(level=logging.WARNING)
-        self.watcher = watcher
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "overflow" in record.getMessage().lower():
-            self.watcher.request_full_sync("OS event queue overflowed")
 
 
 class Watcher:
     """Started by `Vault.start_watching()`; `describe()` feeds `vault.status().watcher`."""
 
-    def __init__(self, vault: VaultIndex) -> None:
+    def __init__(self, vault: Watched, on_error: ErrorSink) -> None:
+        """`on_error` hears each failure as one sentence (the index's `last_error`)."""
         self.vault = vault
+        self.on_error = on_error
         self.root = os.path.realpath(vault.root)
         self._cond = threading.Condition()
         self._pending: dict[str, bool] = {}  # rel path -> last event said "write complete"
@@ -115,7 +98,7 @@ class Watcher:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer: Any = None
-        self._overflow: _OverflowHandler | None = None
+        self._overflow: OverflowHandler | None = None
         self._backend = ""
         self._observer_error = ""
         self._state = "stopped"
@@ -184,7 +167,9 @@ class Watcher:
 
         try:
             observer = Observer()
-            observer.schedule(_Handler(self), self.root, recursive=True, event_filter=EVENT_TYPES)
+            observer.schedule(
+                EventHandler(self), self.root, recursive=True, event_filter=EVENT_TYPES
+            )
             observer.start()
         except Exception as exc:  # e.g. the inotify watch limit: keep working by rescanning
             self._observer_error = f"OS watcher unavailable: {type(exc).__name__}: {exc}"
@@ -196,7 +181,7 @@ class Watcher:
             return
         self._observer = observer
         self._backend = BACKENDS.get(type(observer).__name__, type(observer).__name__)
-        self._overflow = _OverflowHandler(self)
+        self._overflow = OverflowHandler(self)
         logging.getLogger("watchdog").addHandler(self._overflow)
 
     def notice(self, path: bytes | str, is_dir: bool, complete: bool) -> None:
@@ -263,8 +248,9 @@ class Watcher:
         """A failed sync or embedding step: say it once, retry with a full sync, backing off."""
         self._failures += 1
         delay = min(2.0**self._failures, MAX_BACKOFF_S)
-        self.vault.last_error = describe_failure(exc)
-        log.warning("%s failed (%s); full resync in %.0f s", what, self.vault.last_error, delay)
+        failure = describe_failure(exc)
+        self.on_error(failure)
+        log.warning("%s failed (%s); full resync in %.0f s", what, failure, delay)
         log.debug("%s failure", what, exc_info=True)
         with self._cond:
             self._next_full = time.monotonic() + delay
@@ -318,7 +304,6 @@ class Watcher:
         vault = self.vault
         if not vault.is_writer:
             return
-        previous_error = vault.last_error
         started = time.perf_counter()
 
         def progress(done: int, total: int, path: str) -> None:
@@ -327,8 +312,7 @@ class Watcher:
 
         try:
             report = vault.sync(paths, progress=progress, embed=not full)
-        except _Stopped:
-            vault.last_error = previous_error
+        except _Stopped:  # not a failure: the index keeps its last_error (errors.SyncCancelled)
             return
         except Exception as exc:
             self._back_off(exc, "sync of " + ("the vault" if full else f"{len(paths or [])} paths"))
@@ -380,6 +364,7 @@ class Watcher:
             try:
                 vault.refresh(force=True)
             except Exception as exc:
-                vault.last_error = describe_failure(exc)
-                log.warning("following the writer failed (%s); retrying", vault.last_error)
+                failure = describe_failure(exc)
+                self.on_error(failure)
+                log.warning("following the writer failed (%s); retrying", failure)
                 log.debug("follow failure", exc_info=True)

@@ -293,8 +293,8 @@ def test_lease_race_has_one_winner_and_a_stale_writer_steps_down(s3: S3, tmp_pat
     with Vault.open(config=VaultConfig.load(root, index=uri)) as first:
         first.sync()
         assert first.is_writer
-        first._lock._stop.set()  # type: ignore[union-attr]  # a partition: it stops renewing
-        wait_for(lambda: not first._lock.held, timeout=10)
+        first.roles.lock._stop.set()  # type: ignore[union-attr]  # a partition: it stops renewing
+        wait_for(lambda: not first.roles.lock.held, timeout=10)
         taker = WriteLease(ObjectFiles(location), ttl_s=30)
         assert taker.acquire()
         (root / "food" / "tea.md").write_text("# Tea\n\nMatcha.\n", encoding="utf-8")

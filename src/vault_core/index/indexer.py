@@ -366,8 +366,9 @@ class Indexer:
         if on_batch:
             on_batch([p.record.path for p in batch])
 
-    def finish_embedding(self) -> None:
-        """Phase 2 is over: fold the rewritten rows into the keyword index and compact, once."""
+    def compact(self) -> None:
+        """Fold the rows written since the last compaction into the keyword index and compact
+        (phase 2 calls it once, at its end: live/phase2.py)."""
         if self._writes_since_optimize:
             self.store.optimize()
             self._writes_since_optimize = 0

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from vault_core.linking.duplicates import NEAR_DUPLICATE, DuplicatePair, near_duplicates
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 __all__ = ["DuplicatePair", "GraphReport", "find_duplicates", "graph_health"]
 _DUPLICATES: WeakKeyDictionary[Any, tuple[Any, float, list[DuplicatePair]]] = WeakKeyDictionary()
@@ -44,7 +44,7 @@ class GraphReport(BaseModel):
     duplicates: list[DuplicatePair]
 
 
-def graph_health(vault: VaultIndex, hubs: int = 10, duplicates: bool = True) -> GraphReport:
+def graph_health(vault: ReadModel, hubs: int = 10, duplicates: bool = True) -> GraphReport:
     """What a gardener of the vault wants to review; read-only."""
     graph = vault.graph
     notes = {p: n for p, n in graph.notes.items() if n.kind == "note"}
@@ -87,7 +87,7 @@ def _issue(res: Any) -> LinkIssue:
     )
 
 
-def find_duplicates(vault: VaultIndex, threshold: float = NEAR_DUPLICATE) -> list[DuplicatePair]:
+def find_duplicates(vault: ReadModel, threshold: float = NEAR_DUPLICATE) -> list[DuplicatePair]:
     """Notes that are copies of each other, edited or not, with what differs (duplicates.py);
     kept for the catalog version it was computed on, so a server answers again at once."""
     graph = vault.graph
@@ -99,7 +99,7 @@ def find_duplicates(vault: VaultIndex, threshold: float = NEAR_DUPLICATE) -> lis
     return [p.model_copy(deep=True) for p in found]
 
 
-def _scan_duplicates(vault: VaultIndex, threshold: float) -> list[DuplicatePair]:
+def _scan_duplicates(vault: ReadModel, threshold: float) -> list[DuplicatePair]:
     texts: dict[str, str] = {}
     for path, note in vault.graph.notes.items():
         if note.kind != "note" or note.error:

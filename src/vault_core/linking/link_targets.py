@@ -17,7 +17,7 @@ from vault_core.linking.related import related
 from vault_core.query.fusion import rrf
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 MIN_TERMS = 4  # fewer distinct content words than this is too little to search on
 SEARCH_LIMIT = 30
@@ -44,7 +44,7 @@ def meaningful(text: str) -> bool:
     return len(terms) >= MIN_TERMS
 
 
-def search_notes(vault: VaultIndex, text: str, exclude: str | None) -> list[str]:
+def search_notes(vault: ReadModel, text: str, exclude: str | None) -> list[str]:
     """Notes ranked by hybrid search over `text`, scores summed per note."""
     scores: dict[str, float] = {}
     for hit in vault.search(text, mode="hybrid", limit=SEARCH_LIMIT):
@@ -52,7 +52,7 @@ def search_notes(vault: VaultIndex, text: str, exclude: str | None) -> list[str]
     return [p for p, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if p != exclude]
 
 
-def link_targets(vault: VaultIndex, path: str | None, paragraph: str, section: str) -> LinkTargets:
+def link_targets(vault: ReadModel, path: str | None, paragraph: str, section: str) -> LinkTargets:
     """Notes for a link written in `path` (None: not a note of this vault) inside `paragraph`
     of `section` (both with the half-typed link removed)."""
     if meaningful(paragraph):

@@ -17,7 +17,7 @@ from vault_core.linking.lint_checks import CHECKS
 from vault_core.linking.lint_models import KINDS, LintContext, LintFinding, LintReport
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 __all__ = ["KINDS", "LintFinding", "LintReport", "lint"]
 # the costly checks' findings are kept for the catalog version (the LinkGraph object) they were
@@ -52,7 +52,7 @@ def _checked(ctx: LintContext, kind: str) -> list[LintFinding]:
 
 
 def lint(
-    vault: VaultIndex, scope: str | None = None, kinds: Collection[str] | None = None
+    vault: ReadModel, scope: str | None = None, kinds: Collection[str] | None = None
 ) -> LintReport:
     """Every finding for the notes under `scope` (a note path or a folder; None: all), of `kinds`
     (default: all). Read-only."""

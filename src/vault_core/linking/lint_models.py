@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:
     from vault_core.index.catalog import NoteRecord
     from vault_core.index.link_graph import LinkGraph
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 LintKind = Literal[
     "broken_link",
@@ -108,7 +108,7 @@ def delete_note(path: str, version: str, force: bool = False) -> FixPlan:
 class LintContext:
     """The vault's notes, link sets and file texts for one lint run (texts read once)."""
 
-    vault: VaultIndex
+    vault: ReadModel
     scope: str | None
     graph: LinkGraph = field(init=False)
     notes: dict[str, NoteRecord] = field(init=False)

@@ -24,7 +24,7 @@ from vault_core.linking.related_index import NoteIndex
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 Key = tuple[str, ...]
 HABIT_PRIOR = 0.02  # a word's link rate before any evidence: most words are never linked
@@ -76,11 +76,11 @@ def neighbours_linking(index: NoteIndex, source: str, target: str) -> float:
     return linking / (len(nbrs) + NEIGHBOUR_PRIOR_NOTES)
 
 
-_HABITS: WeakKeyDictionary[VaultIndex, LinkHabits] = WeakKeyDictionary()
+_HABITS: WeakKeyDictionary[ReadModel, LinkHabits] = WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def link_habits(vault: VaultIndex) -> LinkHabits:
+def link_habits(vault: ReadModel) -> LinkHabits:
     """The cached LinkHabits of the vault's current catalog version."""
     graph = vault.graph
     with _LOCK:

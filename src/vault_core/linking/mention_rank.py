@@ -33,7 +33,7 @@ from vault_core.linking.related_index import NoteIndex, note_index
 from vault_core.parse.markdown import HEADING_RE
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 DEFAULT_LIMIT = 5  # suggestions per note in the default list...
 WORDS_PER_SUGGESTION = 300  # ...or one per this many words of a long note, if more
@@ -137,7 +137,7 @@ class MentionGroup:
 
 
 def mention_groups(
-    vault: VaultIndex, path: str, text: str | None = None, *, with_headings: bool = False
+    vault: ReadModel, path: str, text: str | None = None, *, with_headings: bool = False
 ) -> list[MentionGroup]:
     """Every note `path` names in plain text, one group per target in order of first mention;
     `with_headings` also counts names in headings (related()'s signal was fitted with them)."""
@@ -153,7 +153,7 @@ def mention_groups(
 
 
 def ranked_mentions(
-    vault: VaultIndex,
+    vault: ReadModel,
     path: str,
     text: str | None = None,
     *,
@@ -182,7 +182,7 @@ def ranked_mentions(
     return ranked if show_all else [r for r in ranked if r.shown]
 
 
-def headings(vault: VaultIndex, path: str, text: str | None) -> set[int]:
+def headings(vault: ReadModel, path: str, text: str | None) -> set[int]:
     """1-based lines of the note's headings (from the buffer when `text` is given)."""
     if text is not None:
         return {i for i, line in enumerate(text.split("\n"), 1) if HEADING_RE.match(line)}
@@ -193,7 +193,7 @@ def headings(vault: VaultIndex, path: str, text: str | None) -> set[int]:
 class _Scorer:
     """The features of one note's mention groups, from the vault's in-memory indexes."""
 
-    def __init__(self, vault: VaultIndex, path: str, text: str | None) -> None:
+    def __init__(self, vault: ReadModel, path: str, text: str | None) -> None:
         self.vault, self.path = vault, path
         self.matcher = _matcher(vault)
         self.rarity = _WordRarity(vault, self.matcher.notes_using)

@@ -22,7 +22,7 @@ from vault_core.parse.markdown import HEADING_RE, blank_inline_code, body_start_
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 NAME_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 SPAN_RE = re.compile(
@@ -113,7 +113,7 @@ _MATCHERS: WeakKeyDictionary[Any, _Matcher] = WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def _matcher(vault: VaultIndex) -> _Matcher:
+def _matcher(vault: ReadModel) -> _Matcher:
     graph = vault.graph
     with _LOCK:
         cached = _MATCHERS.get(vault)
@@ -141,7 +141,7 @@ def _maskable_lines(text: str) -> list[str | None]:
 class _WordRarity:
     """How many notes use a word (the BM25 postings of the vault's current version)."""
 
-    def __init__(self, vault: VaultIndex, cache: dict[str, int] | None = None) -> None:
+    def __init__(self, vault: ReadModel, cache: dict[str, int] | None = None) -> None:
         self.vault = vault
         self.cache = {} if cache is None else cache  # word -> notes (per catalog version)
 
@@ -214,7 +214,7 @@ def _spelled_upper(matcher: _Matcher, key: tuple[str, ...], target: str) -> bool
 
 
 def unlinked_mentions(
-    vault: VaultIndex, path: str, text: str | None = None, *, strict: bool = True
+    vault: ReadModel, path: str, text: str | None = None, *, strict: bool = True
 ) -> list[Mention]:
     """Where this note names another note in plain text (not in links, code, headings or
     frontmatter). `strict` (the default) keeps only what reads as the note's name
@@ -223,7 +223,7 @@ def unlinked_mentions(
 
 
 def scan_mentions(
-    vault: VaultIndex, path: str, text: str | None = None
+    vault: ReadModel, path: str, text: str | None = None
 ) -> list[tuple[Mention, bool]]:
     """Every name match in the note, each with whether it reads as the note's name (never in
     a heading; `_reads_as_name`): one pass for both the strict and the full list."""

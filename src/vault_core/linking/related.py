@@ -29,15 +29,15 @@ from vault_core.linking.related_index import (
     SIMILAR_PASSAGE,
     WEIGHTS,
     NoteIndex,
-    count_phrase,
     note_index,
 )
+from vault_core.linking.related_links import count_phrase
 from vault_core.query.fusion import rrf
 from vault_core.query.search import make_snippet
 from vault_core.results import RelatedNote, RelatedPassage
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 __all__ = ["Mention", "RelatedNote", "RelatedPassage", "related", "unlinked_mentions"]
 
@@ -76,7 +76,7 @@ class Candidates:
 
 
 def related(
-    vault: VaultIndex,
+    vault: ReadModel,
     path: str,
     limit: int = 10,
     *,
@@ -121,7 +121,7 @@ def related(
 
 
 def link_candidates(
-    vault: VaultIndex,
+    vault: ReadModel,
     path: str,
     *,
     signals: Collection[str] = SIGNALS,
@@ -179,7 +179,7 @@ def link_candidates(
             mentions += np.where(mentions > 0, note_sims.clip(0, 1) * 0.5, 0)
         ranked["mention"] = _top(mentions, excluded, index, positive=True)
     if "graph" in signals:
-        scores, found.graph_why = index.graph_scores(path, hidden)
+        scores, found.graph_why = index.links.graph_scores(path, hidden)
         ranked["graph"] = _top(scores, excluded, index, positive=True)
         # how often others link a note: a prior that breaks ties among similar notes
         popular = in_degree.copy()
@@ -187,7 +187,7 @@ def link_candidates(
             popular[note_sims < POPULAR_MIN_SIM] = 0
             near = np.where(index.folders == index.folders[me], note_sims.clip(0, None) + 1e-3, 0)
             ranked["folder"] = _top(near, excluded, index, positive=True)
-            peers = index.peer_links(path, note_sims)
+            peers = index.links.peer_links(path, note_sims)
             ranked["peers"] = _top(peers, excluded, index, positive=True)
         ranked["popular"] = _top(popular, excluded, index, positive=True)
         fused = rrf(ranked, WEIGHTS)
@@ -226,7 +226,7 @@ def _top(
     return result
 
 
-def _named_notes(vault: VaultIndex, source: str, text: str) -> list[str]:
+def _named_notes(vault: ReadModel, source: str, text: str) -> list[str]:
     """Every note `text` names, once per place, unfiltered: the mention signal the link model
     was fitted on (mention_rank groups them; its ranked list is for people and agents)."""
     groups = mention_groups(vault, source, text, with_headings=True)
@@ -234,7 +234,7 @@ def _named_notes(vault: VaultIndex, source: str, text: str) -> list[str]:
 
 
 def _suggestion(
-    vault: VaultIndex,
+    vault: ReadModel,
     found: Candidates,
     i: int,
     logit: float,

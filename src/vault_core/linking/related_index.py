@@ -21,14 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vault_core.index.link_graph import strip_links
-from vault_core.index.term_counts import chunk_terms
 from vault_core.index.terms import TERM_WORD_RE, tokenize, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
+from vault_core.linking.related_links import LinkSets
 from vault_core.store.memory import release_free_memory
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 
 K = TypeVar("K")
@@ -41,7 +41,6 @@ DEPTH = 50  # how deep each ranker's list goes into the fusion
 PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
 FEEDBACK_TOP = 5  # suggestions whose neighbours the feedback signal counts
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
-PEERS = 20  # notes most like this one whose links the `peers` signal counts
 SIMILAR_PASSAGE = 0.6  # MiniLM cosine above which two passages read as about the same thing
 SIMILAR_NOTE = 0.6
 POPULAR_MIN_SIM = 0.3  # the in-degree prior only reorders notes at least this similar overall
@@ -70,7 +69,7 @@ class NoteIndex:
     mapped to the snapshot's rows. Postings are three flat arrays, not an array pair per term.
     """
 
-    def __init__(self, vault: VaultIndex) -> None:
+    def __init__(self, vault: ReadModel) -> None:
         graph = vault.graph
         self.graph = graph  # the version token: a new LinkGraph object means the catalog changed
         self.vectors_generation = vault.vectors_generation  # phase 2 fills vectors in later
@@ -79,7 +78,7 @@ class NoteIndex:
         self.dim = vault.embedder.dim
         self.paths: list[str] = sorted(self.records)
         self.pos: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
-        snapshot = vault.searcher.matrix.current()
+        snapshot = vault.vector_snapshot()
         if snapshot is not None and snapshot.rows.num_rows:
             self._matrix, self._rows = snapshot.matrix, snapshot.rows
             self.chunk_row = _note_order(snapshot.rows, self.paths)
@@ -108,9 +107,10 @@ class NoteIndex:
             sums = np.zeros((b - a, self.dim), np.float32)
             np.add.at(sums, self.chunk_note[chunks] - a, self.vectors(chunks))
             self.note_norm[a:b] = np.linalg.norm(sums, axis=1)
-        self.keywords = NoteBM25(chunk_terms(vault.store), self.paths)
+        self.keywords = NoteBM25(vault.chunk_terms(), self.paths)
         release_free_memory()  # the terms' arrow buffers, before the link sets are built
-        self._build_links(graph)
+        self.links = LinkSets(graph, self.paths, self.pos)
+        self.out, self.inc, self.in_degree = self.links.out, self.links.inc, self.links.in_degree
         self._queries: dict[tuple[str, int, bool], tuple[dict[str, float], dict[str, str]]] = {}
         self._texts: dict[tuple[str, bool], str] = {}
         self._stripped: dict[tuple[str, bool], np.ndarray] = {}
@@ -142,7 +142,7 @@ class NoteIndex:
         self.title_postings = {t: np.array(ix, np.int64) for t, ix in postings.items()}
         self.title_mass = mass
 
-    def link_free_text(self, vault: VaultIndex, path: str, keep_words: bool = False) -> str:
+    def link_free_text(self, vault: ReadModel, path: str, keep_words: bool = False) -> str:
         """The note's text without its links (see `strip_links`), NFKC-normalised; memoised."""
         key = (path, keep_words)
         if key not in self._texts:
@@ -150,7 +150,7 @@ class NoteIndex:
             return _remember(self._texts, key, unicodedata.normalize("NFKC", text))
         return self._texts[key]
 
-    def title_scores(self, vault: VaultIndex, path: str, keep_words: bool = False) -> np.ndarray:
+    def title_scores(self, vault: ReadModel, path: str, keep_words: bool = False) -> np.ndarray:
         """Per note: idf mass of its title terms found in this note's link-free text, times the
         share of its title that covers (a full-title match beats one common word)."""
         text = self.link_free_text(vault, path, keep_words)
@@ -161,16 +161,6 @@ class NoteIndex:
             if ix is not None:
                 hit[ix] += self.keywords.idf(t)
         return hit * hit / np.where(self.title_mass > 0, self.title_mass, 1.0)
-
-    def _build_links(self, graph: LinkGraph) -> None:
-        self.out: dict[str, set[str]] = defaultdict(set)
-        self.inc: dict[str, set[str]] = defaultdict(set)
-        for source, items in graph.resolutions.items():
-            for res in items:
-                if res.target and res.target != source and res.target in self.pos:
-                    self.out[source].add(res.target)
-                    self.inc[res.target].add(source)
-        self.in_degree = np.array([len(self.inc[p]) for p in self.paths], np.float32)
 
     # -- queries ---------------------------------------------------------------------------
     def note_similarities(self, vector: np.ndarray) -> np.ndarray:
@@ -204,7 +194,7 @@ class NoteIndex:
         start, end = self._rows["start_line"][row].as_py(), self._rows["end_line"][row].as_py()
         return start or 0, end or 0
 
-    def read_text(self, vault: VaultIndex, path: str) -> str:
+    def read_text(self, vault: ReadModel, path: str) -> str:
         note = self.records[path]
         if note.kind == "note":
             try:
@@ -245,7 +235,7 @@ class NoteIndex:
         return best, which
 
     def query_terms(
-        self, vault: VaultIndex, path: str, k: int, keep_words: bool = False
+        self, vault: ReadModel, path: str, k: int, keep_words: bool = False
     ) -> tuple[dict[str, float], dict[str, str]]:
         """The note's `k` most distinctive terms (tf-idf over its link-free text) with 1 + log(tf)
         query weights, and a readable word for each term (stems are not for people)."""
@@ -297,9 +287,7 @@ class NoteIndex:
             for i, f in found.items()
         }
 
-    def stripped_vectors(
-        self, vault: VaultIndex, path: str, keep_words: bool = False
-    ) -> np.ndarray:
+    def stripped_vectors(self, vault: ReadModel, path: str, keep_words: bool = False) -> np.ndarray:
         """The note's chunks re-embedded without their links (evaluation; memoised per version)."""
         key = (path, keep_words)
         if key not in self._stripped:
@@ -310,7 +298,7 @@ class NoteIndex:
 
     def mention_scores(
         self,
-        vault: VaultIndex,
+        vault: ReadModel,
         path: str,
         named: Callable[[str, str], list[str]],
         keep_words: bool = False,
@@ -328,58 +316,13 @@ class NoteIndex:
             return _remember(self._mentions, key, scores)
         return self._mentions[key]
 
-    def link_text(self, vault: VaultIndex, path: str) -> str:
+    def link_text(self, vault: ReadModel, path: str) -> str:
         if path not in self._link_text:
             try:
                 self._link_text[path] = self.graph.shortest_link_text(path)
             except KeyError:
                 self._link_text[path] = re.sub(r"\.md$", "", path)
         return self._link_text[path]
-
-    def peer_links(self, path: str, note_sims: np.ndarray) -> np.ndarray:
-        """Per note: how strongly the notes most like this one link to it (collaborative
-        filtering: notes on the same topic tend to link the same concept notes). Peers' own links
-        stay in a link-recovery run; only this note's edges are hidden."""
-        sims = note_sims.copy()
-        sims[self.pos[path]] = -1.0
-        k = min(PEERS, len(sims) - 1)
-        scores = np.zeros(len(self.paths), np.float32)
-        if k <= 0:
-            return scores
-        for p in np.argpartition(-sims, k - 1)[:k].tolist():
-            links = self.out[self.paths[p]] - {path}
-            if sims[p] > 0 and links:
-                weight = float(sims[p]) ** 3 / math.log(2 + len(links))
-                scores[[self.pos[t] for t in links]] += weight
-        return scores
-
-    def graph_scores(self, path: str, hidden: set[str]) -> tuple[np.ndarray, dict[int, list[str]]]:
-        """Adamic-Adar over the undirected link graph, with readable reasons per candidate."""
-        scores = np.zeros(len(self.paths), np.float32)
-        nbrs = (self.out[path] | self.inc[path]) - hidden
-        linked_by: Counter[str] = Counter()
-        touched: Counter[str] = Counter()
-        for n in nbrs:
-            around = (self.out[n] | self.inc[n]) - {path}
-            weight = 1.0 / math.log(2 + len(around))
-            for c in around:
-                scores[self.pos[c]] += weight
-                touched[c] += 1
-            for c in self.out[n] - {path}:
-                linked_by[c] += 1
-        my_backlinks = self.inc[path] - hidden
-        why: dict[int, list[str]] = {}
-        for c, count in touched.items():
-            reasons = []
-            if linked_by[c]:
-                reasons.append(f"linked by {count_phrase(linked_by[c], 'of your neighbours')}")
-            both = len(my_backlinks & self.inc[c])
-            if both:
-                reasons.append(f"{count_phrase(both, 'shared backlink', 's')}")
-            if not reasons:
-                reasons.append(f"shares {count_phrase(count, 'neighbour', 's')}")
-            why[self.pos[c]] = reasons
-        return scores, why
 
 
 def _note_order(rows: pa.Table, paths: list[str]) -> np.ndarray:
@@ -391,16 +334,12 @@ def _note_order(rows: pa.Table, paths: list[str]) -> np.ndarray:
     return candidates[order.to_numpy()]
 
 
-def count_phrase(n: int, noun: str, plural: str = "") -> str:
-    return f"{n} {noun}{plural if n != 1 else ''}"
-
-
 _INDEXES: WeakKeyDictionary[Any, NoteIndex] = WeakKeyDictionary()
 _BUILD_LOCK = threading.Lock()
 VECTOR_REFRESH_S = 30.0  # while phase 2 runs, related() picks up new vectors this often
 
 
-def _current(index: NoteIndex, vault: VaultIndex, graph: LinkGraph) -> bool:
+def _current(index: NoteIndex, vault: ReadModel, graph: LinkGraph) -> bool:
     """Same catalog, and vectors filled in since are either none or less than a rebuild's worth."""
     if index.graph is not graph:
         return False
@@ -409,7 +348,7 @@ def _current(index: NoteIndex, vault: VaultIndex, graph: LinkGraph) -> bool:
     return time.monotonic() - index.built_at < VECTOR_REFRESH_S
 
 
-def note_index(vault: VaultIndex) -> NoteIndex:
+def note_index(vault: ReadModel) -> NoteIndex:
     """The cached NoteIndex for the vault's current catalog version (rebuilt when it changes)."""
     graph = vault.graph
     cached = _INDEXES.get(vault)

@@ -12,7 +12,7 @@ from vault_core.linking.mention_rank import RankedMention, ranked_mentions
 from vault_core.linking.related import RelatedNote, related
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 
 class NoteSuggestions(BaseModel):
@@ -42,7 +42,7 @@ class LinkSuggestionReport(BaseModel):
 
 
 def suggest_links_for_vault(
-    vault: VaultIndex,
+    vault: ReadModel,
     limit_per_note: int = 3,
     paths: list[str] | None = None,
     min_score: float = 0.0,

@@ -40,7 +40,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 QUESTION_RE = re.compile(r"\?\s*$|\b(TODO|TBD|FIXME|open question)\b", re.IGNORECASE)
 SYSTEM = (
@@ -65,7 +65,7 @@ class _LLMAnalysis(Closed):
 
 
 def analyze(
-    vault: VaultIndex,
+    vault: ReadModel,
     note: str,
     engine: EngineChoice | None = None,
     *,
@@ -87,7 +87,7 @@ def analyze(
     )
 
 
-def cached_analysis(vault: VaultIndex, note: str) -> AnalyzeResult | None:
+def cached_analysis(vault: ReadModel, note: str) -> AnalyzeResult | None:
     """An analysis already cached for the note's current content (LLM first); computes nothing."""
     ctx = StudyContext.of(vault)
     sha = ctx.meta(ctx.resolve(note)).sha256

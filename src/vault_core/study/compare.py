@@ -42,7 +42,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 AGREE, RELATED, UNIQUE = 0.75, 0.35, 0.3
 NEGATION_RE = re.compile(r"\b(not|never|no|cannot|can't|won't|doesn't|don't|isn't|aren't)\b", re.I)
@@ -57,7 +57,7 @@ def _cite(path: str, unit: Unit) -> Citation:
 
 
 def compare(
-    vault: VaultIndex,
+    vault: ReadModel,
     note_a: str,
     note_b: str,
     question: str | None = None,

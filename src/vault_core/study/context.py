@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from vault_core.index.term_counts import TermCounts, chunk_terms
+from vault_core.index.term_counts import TermCounts
 from vault_core.study.llm import LLMCancelled, LLMClient, LLMError
 from vault_core.study.models import (
     AnalyzeResult,
@@ -29,7 +29,7 @@ from vault_core.study.text import DocFreq
 if TYPE_CHECKING:
     from vault_core.index.catalog import NoteRecord
     from vault_core.query.search import SearchFilters, SearchHit
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 
 @dataclass
@@ -47,7 +47,7 @@ _contexts_lock = threading.Lock()
 
 
 class StudyContext:
-    def __init__(self, vault: VaultIndex) -> None:
+    def __init__(self, vault: ReadModel) -> None:
         self.vault = vault
         self.config = vault.config
         self.client = LLMClient(vault.config.llm)
@@ -57,7 +57,7 @@ class StudyContext:
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, vault: VaultIndex) -> StudyContext:
+    def of(cls, vault: ReadModel) -> StudyContext:
         """One context per vault object (the LLM status probe and term stats are shared)."""
         with _contexts_lock:
             ctx = _contexts.get(id(vault))
@@ -152,12 +152,11 @@ class StudyContext:
     # -- vault-wide term statistics
     def docfreq(self) -> DocFreq:
         """Document frequencies of BM25 terms over all chunks, rebuilt when the index changes."""
-        store = self.vault.store
-        version = store.version()
+        version = self.vault.index_version()
         with self._lock:
             if self._df is not None and self._df_version == version:
                 return self._df
-        df = DocFreq(TermCounts.count(chunk_terms(store, ("terms",)), None))
+        df = DocFreq(TermCounts.count(self.vault.chunk_terms(("terms",)), None))
         with self._lock:
             self._df, self._df_version = df, version
         return df

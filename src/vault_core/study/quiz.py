@@ -46,7 +46,7 @@ from vault_core.study.text import (
 )
 
 if TYPE_CHECKING:
-    from vault_core.vault_index import VaultIndex
+    from vault_core.read_model import ReadModel
 
 ALL_TYPES: list[QuestionType] = ["mcq", "true_false", "cloze"]
 MAX_NOTES = 12
@@ -67,7 +67,7 @@ class _Material:
 
 
 def quiz(
-    vault: VaultIndex,
+    vault: ReadModel,
     scope: str,
     n: int = 5,
     types: list[QuestionType] | None = None,

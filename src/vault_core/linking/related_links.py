@@ -1,0 +1,81 @@
+"""The link signals behind `related()`: the link graph of one catalog version as sets.
+
+`graph` (Adamic-Adar over neighbours, with readable reasons), `popular` (in-degree) and
+`peers` (what the notes most like this one link to) read only links, so they live apart from
+the vector and keyword parts of `NoteIndex` (related_index.py), which holds one of these.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from vault_core.index.link_graph import LinkGraph
+
+PEERS = 20  # notes most like this one whose links the `peers` signal counts
+
+
+class LinkSets:
+    """Outgoing and incoming link sets per note (self-links and unresolved links left out)."""
+
+    def __init__(self, graph: LinkGraph, paths: list[str], pos: dict[str, int]) -> None:
+        self.paths, self.pos = paths, pos
+        self.out: dict[str, set[str]] = defaultdict(set)
+        self.inc: dict[str, set[str]] = defaultdict(set)
+        for source, items in graph.resolutions.items():
+            for res in items:
+                if res.target and res.target != source and res.target in self.pos:
+                    self.out[source].add(res.target)
+                    self.inc[res.target].add(source)
+        self.in_degree = np.array([len(self.inc[p]) for p in self.paths], np.float32)
+
+    def peer_links(self, path: str, note_sims: np.ndarray) -> np.ndarray:
+        """Per note: how strongly the notes most like this one link to it (collaborative
+        filtering: notes on the same topic tend to link the same concept notes). Peers' own links
+        stay in a link-recovery run; only this note's edges are hidden."""
+        sims = note_sims.copy()
+        sims[self.pos[path]] = -1.0
+        k = min(PEERS, len(sims) - 1)
+        scores = np.zeros(len(self.paths), np.float32)
+        if k <= 0:
+            return scores
+        for p in np.argpartition(-sims, k - 1)[:k].tolist():
+            links = self.out[self.paths[p]] - {path}
+            if sims[p] > 0 and links:
+                weight = float(sims[p]) ** 3 / math.log(2 + len(links))
+                scores[[self.pos[t] for t in links]] += weight
+        return scores
+
+    def graph_scores(self, path: str, hidden: set[str]) -> tuple[np.ndarray, dict[int, list[str]]]:
+        """Adamic-Adar over the undirected link graph, with readable reasons per candidate."""
+        scores = np.zeros(len(self.paths), np.float32)
+        nbrs = (self.out[path] | self.inc[path]) - hidden
+        linked_by: Counter[str] = Counter()
+        touched: Counter[str] = Counter()
+        for n in nbrs:
+            around = (self.out[n] | self.inc[n]) - {path}
+            weight = 1.0 / math.log(2 + len(around))
+            for c in around:
+                scores[self.pos[c]] += weight
+                touched[c] += 1
+            for c in self.out[n] - {path}:
+                linked_by[c] += 1
+        my_backlinks = self.inc[path] - hidden
+        why: dict[int, list[str]] = {}
+        for c, count in touched.items():
+            reasons = []
+            if linked_by[c]:
+                reasons.append(f"linked by {count_phrase(linked_by[c], 'of your neighbours')}")
+            both = len(my_backlinks & self.inc[c])
+            if both:
+                reasons.append(f"{count_phrase(both, 'shared backlink', 's')}")
+            if not reasons:
+                reasons.append(f"shares {count_phrase(count, 'neighbour', 's')}")
+            why[self.pos[c]] = reasons
+        return scores, why
+
+
+def count_phrase(n: int, noun: str, plural: str = "") -> str:
+    return f"{n} {noun}{plural if n != 1 else ''}"

@@ -1,0 +1,98 @@
+"""What this process has open: the store, its searcher, and the catalog version it has read.
+
+The one place a Store and a Searcher are (re)opened: on start, when a reader becomes the
+writer, when a writer steps down, after a repair, and when the index folder was replaced.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vault_core.config import VaultConfig
+from vault_core.index.catalog import NoteRecord, reload_catalog
+from vault_core.index.embed import Embedder
+from vault_core.index.link_graph import LinkGraph
+from vault_core.location import IndexLocation
+from vault_core.query.search import Searcher
+from vault_core.store.store import Store
+
+UNREAD = (-1, -1)  # no catalog read yet
+REPLACED = (-2, -2)  # the folder was replaced: whatever was read is stale
+
+
+class Opened:
+    """The store + searcher of one opening of the index, and the catalog read from it."""
+
+    def __init__(
+        self, config: VaultConfig, location: IndexLocation, embedder: Embedder, *, writer: bool
+    ) -> None:
+        self.config = config
+        self.location = location
+        self.embedder = embedder
+        self.remote = location.remote
+        self.catalog: dict[str, NoteRecord] = {}
+        self._graph: LinkGraph | None = None
+        self.seen_version: tuple[int, int] = UNREAD
+        self.generation = 0  # goes up on every index commit this process sees: a cache key
+        self.reopen(writer=writer)
+
+    def reopen(self, *, writer: bool) -> None:
+        """Open the store (as its writer or a reader) and a searcher over it."""
+        self.store = Store(self.location, self.embedder.name, self.embedder.dim, writer=writer)
+        self.searcher = Searcher(self.store, self.embedder)
+        self.folder_id = None if self.remote else folder_identity(self.config.index_path)
+
+    # -- the catalog ------------------------------------------------------------------------
+    def load_catalog(self, *, fresh: bool = False) -> None:
+        """Read the `notes` table; `fresh` decodes every row again (a rebuilt index)."""
+        self.seen_version = self.store.version()
+        self.catalog = reload_catalog(self.store.notes_table(), {} if fresh else self.catalog)
+        self._graph = None
+
+    def publish(self, catalog: dict[str, NoteRecord]) -> None:
+        """A sync's catalog becomes the one readers in other threads see."""
+        self.catalog = catalog
+        self._graph = None
+
+    def forget_graph(self) -> None:
+        self._graph = None
+
+    @property
+    def graph(self) -> LinkGraph:
+        if self._graph is None:
+            self._graph = LinkGraph(self.catalog.values())
+        return self._graph
+
+    def new_commits(self) -> bool:
+        """The store has commits this process has not read into its catalog."""
+        return self.store.version() != self.seen_version
+
+    # -- the folder -------------------------------------------------------------------------
+    def folder_changed(self) -> bool:
+        """The index folder was deleted, moved or replaced since this process opened it."""
+        if self.remote:
+            return False  # an object-store prefix cannot vanish under an open handle
+        return self.folder_id is not None and (
+            folder_identity(self.config.index_path) != self.folder_id
+        )
+
+    def follow_folder(self, *, reader: bool) -> None:
+        """Note a folder the writer created meanwhile; a reader follows one that was replaced."""
+        if self.folder_id is None and self.store.ready():
+            self.folder_id = folder_identity(self.config.index_path)
+        if reader and self.folder_changed() and self.config.index_path.is_dir():
+            self.reopen(writer=False)
+            self.seen_version = REPLACED
+
+    def close(self) -> None:
+        self.searcher.matrix.close()
+
+
+def folder_identity(index_path: Path) -> tuple[int, ...] | None:
+    """(device, inode) of the index folder and its tables: changes when either is replaced."""
+    try:
+        folder, tables = os.stat(index_path), os.stat(index_path / "lance")
+    except OSError:
+        return None
+    return (folder.st_dev, folder.st_ino, tables.st_dev, tables.st_ino)

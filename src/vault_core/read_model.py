@@ -1,0 +1,70 @@
+"""`ReadModel`: what linking/ and study/ read from an open index (notes, links, chunks, vectors).
+
+They depend on this protocol, not on `VaultIndex`: they only read, and a narrow read model is
+what a test or another handle has to provide. `VaultIndex` satisfies it. Types only: importing
+this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from vault_core.config import VaultConfig
+    from vault_core.index.catalog import NoteRecord
+    from vault_core.index.embed import Embedder
+    from vault_core.index.link_graph import LinkGraph
+    from vault_core.query.dense import ChunkSnapshot
+    from vault_core.query.search import Mode, SearchFilters, SearchHit
+    from vault_core.results import NoteContent
+
+
+class ReadModel(Protocol):
+    """An open index, read only."""
+
+    @property
+    def root(self) -> Path: ...
+    @property
+    def config(self) -> VaultConfig: ...
+    @property
+    def embedder(self) -> Embedder: ...
+
+    # -- notes --------------------------------------------------------------------------
+    @property
+    def catalog(self) -> dict[str, NoteRecord]: ...
+    def note(self, path: str) -> NoteRecord: ...
+    def notes(self) -> list[NoteRecord]: ...
+    def resolve(self, name: str) -> NoteRecord: ...
+    def read_note(
+        self,
+        name: str,
+        section: str | None = None,
+        start_line: int | None = None,
+        end_line: int | None = None,
+    ) -> NoteContent: ...
+
+    # -- links --------------------------------------------------------------------------
+    @property
+    def graph(self) -> LinkGraph: ...
+
+    # -- chunks -------------------------------------------------------------------------
+    def chunks(self, path: str) -> list[dict[str, Any]]: ...
+    def chunk_terms(self, columns: tuple[str, ...] = ...) -> Iterator[pa.RecordBatch]: ...
+    def index_version(self) -> tuple[int, int]: ...
+    def search(
+        self,
+        query: str,
+        mode: Mode = "hybrid",
+        limit: int = 10,
+        filters: SearchFilters | None = None,
+        per_note: int | None = None,
+    ) -> list[SearchHit]: ...
+
+    # -- vectors ------------------------------------------------------------------------
+    @property
+    def vectors_generation(self) -> int: ...
+    def vector_snapshot(self) -> ChunkSnapshot | None: ...
