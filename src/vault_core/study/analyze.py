@@ -271,7 +271,7 @@ def render_analysis(result: AnalyzeResult) -> str:
     lines = [f"# {result.title}  ({result.path})", f"engine: {origin}", "", result.summary, ""]
     if result.key_points:
         lines.append("Key points:")
-        lines += [f"  - {p.text}  [{p.citation.label()}]" for p in result.key_points]
+        lines += [f"  - {p.text}  [{p.citation.citation}]" for p in result.key_points]
     if result.terms:
         lines.append("Terms: " + ", ".join(t.term for t in result.terms))
     if result.open_questions:

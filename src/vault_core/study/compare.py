@@ -309,20 +309,20 @@ def render_comparison(r: CompareResult) -> str:
     if r.question:
         out += [f"Q: {r.question}", f"A: {r.answer.text if r.answer else '(no answer)'}"]
         if r.answer:
-            out.append("   sources: " + ", ".join(c.label() for c in r.answer.citations))
+            out.append("   sources: " + ", ".join(c.citation for c in r.answer.citations))
         out.append("")
     sections = [
-        ("Agreements", [f"{x.text}  [{x.a.label()} | {x.b.label()}]" for x in r.agreements]),
+        ("Agreements", [f"{x.text}  [{x.a.citation} | {x.b.citation}]" for x in r.agreements]),
         (
             "Differences",
             [
                 ("CONTRADICTION: " if x.contradiction else "") + f"{x.text}  "
-                f"[{x.a.label()} | {x.b.label()}]"
+                f"[{x.a.citation} | {x.b.citation}]"
                 for x in r.differences
             ],
         ),
-        (f"Only in {r.a_title}", [f"{x.text}  [{x.citation.label()}]" for x in r.only_in_a]),
-        (f"Only in {r.b_title}", [f"{x.text}  [{x.citation.label()}]" for x in r.only_in_b]),
+        (f"Only in {r.a_title}", [f"{x.text}  [{x.citation.citation}]" for x in r.only_in_a]),
+        (f"Only in {r.b_title}", [f"{x.text}  [{x.citation.citation}]" for x in r.only_in_b]),
     ]
     for title, items in sections:
         out.append(f"{title}:" + ("" if items else " none"))

@@ -391,7 +391,7 @@ def render_quiz(r: QuizResult, show_answers: bool = True) -> str:
         out += [f"   {chr(97 + j)}) {o}" for j, o in enumerate(q.options)]
         if show_answers:
             out.append(
-                f"   answer: {chr(97 + q.correct_index)}) {q.answer}  [{q.citation.label()}]"
+                f"   answer: {chr(97 + q.correct_index)}) {q.answer}  [{q.citation.citation}]"
             )
             out.append(f"   why: {q.explanation}")
     out += [f"warning: {w}" for w in m.warnings]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from vault_core.query.answer import SearchRequest
 from vault_core.query.syntax import QuerySyntaxError
 from vault_core.results import FileIssue, IndexLag, IndexProgress
+from vault_core.wire import EditorHit
 from vault_lsp import related as rel_mod
 from vault_lsp.common import guard, plain
 
@@ -32,20 +33,6 @@ class SearchParams(BaseModel):
 class RelatedParams(BaseModel):
     uri: str
     limit: int = Field(default=10, ge=1, le=100)
-
-
-# the fields of vault_core's SearchHit the editor shows, after `path` and the note's `uri`
-HIT_FIELDS = {
-    "path",
-    "title",
-    "heading_path",
-    "start_line",
-    "end_line",
-    "snippet",
-    "score",
-    "match_spans",
-    "also_at",
-}
 
 
 class Status(BaseModel):
@@ -82,10 +69,7 @@ def search(server: VaultLanguageServer, raw: Any) -> dict[str, Any]:
     except QuerySyntaxError as exc:  # said to the user, not an empty list that looks like "none"
         return {"hits": [], "catching_up": vault.catching_up, "error": str(exc)}
     return {
-        "hits": [
-            {"path": h.path, "uri": server.docs.uri_of(h.path), **h.model_dump(include=HIT_FIELDS)}
-            for h in answer.hits
-        ],
+        "hits": [EditorHit.of(h, server.docs.uri_of(h.path)).model_dump() for h in answer.hits],
         "catching_up": answer.catching_up,
         "message": answer.message(),
     }
