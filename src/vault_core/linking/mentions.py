@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
     from vault_core.vault_index import VaultIndex
 
-TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+# a name's words and punctuation as mentions match them (index/terms.TOKEN_RE is the search
+# tokenizer's, a different regex)
+NAME_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 SPAN_RE = re.compile(
     r"!?\[\[[^\[\]\n]+?\]\]|!?\[[^\[\]\n]*\]\([^)\n]*\)|<[^>\n]+>|\b[a-zA-Z][\w+.\-]*://\S+"
 )
@@ -67,7 +69,7 @@ class _Matcher:
                 key = _name_key(name)
                 if key:
                     owners[key].add(note.path)
-                    spans = list(TOKEN_RE.finditer(name.strip()))
+                    spans = list(NAME_TOKEN_RE.finditer(name.strip()))
                     self.gaps.setdefault(
                         key, [a.end() != b.start() for a, b in itertools.pairwise(spans)]
                     )
@@ -102,7 +104,7 @@ def _name_key(name: str) -> tuple[str, ...] | None:
     name = name.strip()
     if len(name) < MIN_NAME_CHARS:
         return None
-    tokens = tuple(t.casefold() for t in TOKEN_RE.findall(name))
+    tokens = tuple(t.casefold() for t in NAME_TOKEN_RE.findall(name))
     words = [t for t in tokens if t[0].isalnum() or t[0] == "_"]
     if not words or all(w in STOPWORDS or w.isdigit() for w in words):
         return None
@@ -248,7 +250,7 @@ def scan_mentions(
         if not line:
             continue
         heading = bool(HEADING_RE.match(line))
-        tokens = list(TOKEN_RE.finditer(line))
+        tokens = list(NAME_TOKEN_RE.finditer(line))
         folded = [t.group(0).casefold() for t in tokens]
         starts = matcher.first
         i = 0

@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vault_core.study.llm import LLMClient, LLMUnavailable
-from vault_core.study.text import WORD_RE, normalize_ws, plain
+from vault_core.study.text import WORD_RE, Unit, normalize_ws, plain
 from vault_core.wire import Location
 
 CACHE_VERSION = 3  # 2: candidate links come from related(); 3: link_text, quiz distractors
@@ -38,6 +38,11 @@ class Citation(Location, Closed):
     start_line: int = Field(ge=1)
     end_line: int = Field(ge=1)
     quote: str
+
+    @classmethod
+    def of(cls, path: str, unit: Unit) -> Citation:
+        """A unit's own lines, quoted verbatim."""
+        return cls(path=path, start_line=unit.start_line, end_line=unit.end_line, quote=unit.text)
 
 
 class KeyPoint(Closed):
