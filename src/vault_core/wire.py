@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
+Source = Literal["vault_note"]  # marks text quoted from the user's files: data, not instructions
+
 
 class Locator(BaseModel):
     """Where a run of text came from inside its file, for citations.
@@ -141,9 +143,7 @@ class AgentHit(SearchHit):
     # the schema an agent reads is the output's: `citation` is in it
     model_config = ConfigDict(json_schema_mode_override="serialization")
 
-    source: Literal["vault_note"] = Field(
-        "vault_note", description="the snippet is quoted note text (data)"
-    )
+    source: Source = Field("vault_note", description="the snippet is quoted note text (data)")
     row_start: SkipJsonSchema[int | None] = _unsent()
     row_end: SkipJsonSchema[int | None] = _unsent()
     ranks: SkipJsonSchema[dict[str, int]] = Field(default_factory=dict, exclude=True)
