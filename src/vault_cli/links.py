@@ -47,7 +47,7 @@ def cmd_related(args: argparse.Namespace) -> int:
             if hit.passage:
                 p = hit.passage
                 console.print(
-                    f"   [dim]{escape(p.path)}:{p.start_line}-{p.end_line} "
+                    f"   [dim]{escape(p.citation)} "
                     f"(matches your lines {p.source_start_line}-{p.source_end_line})[/]"
                 )
                 console.print(f"   {p.snippet}\n", markup=False)

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from vault_core.wire import Location
+
 Phase = Literal["starting", "repairing", "scanning", "indexing", "embedding", "watching", "idle"]
 
 
@@ -129,35 +131,11 @@ class NoteContent(BaseModel):
         "are not the file's, and chunk edges may repeat a little)",
     )
 
+    @property
+    def location(self) -> Location:
+        return Location(path=self.path, start_line=self.start_line, end_line=self.end_line)
+
     def numbered(self) -> str:
         lines = self.text.split("\n")
         width = len(str(self.end_line))
         return "\n".join(f"{self.start_line + i:>{width}}  {line}" for i, line in enumerate(lines))
-
-
-class RelatedPassage(BaseModel):
-    """The passage of the suggested note that best matches this note, and where it matched."""
-
-    path: str
-    start_line: int
-    end_line: int
-    heading_path: list[str] = Field(default_factory=list)
-    snippet: str
-    similarity: float
-    source_start_line: int = Field(description="the matching lines of the note asked about")
-    source_end_line: int
-
-
-class RelatedNote(BaseModel):
-    """A see-also suggestion: a note that should be linked from the note asked about."""
-
-    path: str
-    title: str
-    score: float = Field(
-        description="the link model's confidence that this link belongs, 0-1 (comparable across "
-        "notes)"
-    )
-    reasons: list[str] = Field(description="why it is suggested, in words")
-    link_text: str = Field(description="the shortest [[...]] text that links to it")
-    passage: RelatedPassage | None = Field(None, description="the best matching passage, cited")
-    ranks: dict[str, int] = Field(default_factory=dict, description="signal -> 1-based rank")

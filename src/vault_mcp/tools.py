@@ -17,6 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
 
+from vault_core.wire import AgentHit
 from vault_mcp.args import (
     NAME_MAX,
     PATH_MAX,
@@ -32,7 +33,6 @@ from vault_mcp.args import (
 from vault_mcp.host import VaultHost
 from vault_mcp.models import (
     BacklinksResult,
-    Hit,
     LinkInfo,
     LinksResult,
     NoteItem,
@@ -146,16 +146,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             return SearchResult(
                 query=query,
                 mode=mode,
-                hits=[
-                    Hit.model_validate(
-                        {
-                            **h.model_dump(include=set(Hit.model_fields)),
-                            "citation": h.citation,
-                            "similarity": None if h.similarity is None else round(h.similarity, 4),
-                        }
-                    )
-                    for h in answer.hits
-                ],
+                hits=[AgentHit.of(h) for h in answer.hits],
                 confident=relevance.confident,
                 best_similarity=relevance.best_similarity,
                 similarity_floor=relevance.floor,
@@ -202,10 +193,9 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
         def run(vault: Vault) -> NoteText:
             found = lookup(vault, path_or_title)
             content = vault.read_note(found.note.path, section, start_line, end_line)
-            span = f"{content.start_line}-{content.end_line}"
             return NoteText(
                 **content.model_dump(exclude={"text"}),
-                citation=f"{content.path}:{span}",
+                citation=content.location.citation,
                 content=content.numbered(),
                 ambiguous=candidates(found),
                 version=vault.version_of(content.path),

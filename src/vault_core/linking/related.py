@@ -34,7 +34,7 @@ from vault_core.linking.related_index import (
 from vault_core.linking.related_links import count_phrase
 from vault_core.query.fusion import rrf
 from vault_core.query.search import make_snippet
-from vault_core.results import RelatedNote, RelatedPassage
+from vault_core.wire import RelatedNote, RelatedPassage
 
 if TYPE_CHECKING:
     from vault_core.read_model import ReadModel

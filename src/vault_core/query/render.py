@@ -30,9 +30,18 @@ from vault_core.terminal import print_failure, replica
 CSV_FIELDS = ["rank", "citation", "path", "start_line", "end_line", "title", "section", "score"]
 
 
+# `--format json`/`jsonl` lead with the keys in the order they have always been printed (scripts
+# diff the output); any other field follows in the model's order, never left out
+RECORD_ORDER = (
+    *("path", "title", "heading_path", "start_line", "end_line", "snippet", "score"),
+    *("page", "sheet", "row_start", "row_end"),
+)
+
+
 def hit_record(hit: SearchHit) -> dict[str, Any]:
     """A hit as JSON: every field plus its citation."""
-    return {**hit.model_dump(mode="json"), "citation": hit.citation}
+    data = hit.model_dump(mode="json")
+    return {**{k: data[k] for k in RECORD_ORDER}, **data, "citation": hit.citation}
 
 
 def marked(snippet: str, spans: list[tuple[int, int]]) -> Text:

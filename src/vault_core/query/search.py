@@ -6,7 +6,6 @@ from collections import OrderedDict
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
@@ -17,47 +16,12 @@ from vault_core.query.fusion import rrf
 from vault_core.query.matching import make_snippet, passage_key, words_of
 from vault_core.store.schema import HIT_COLUMNS
 from vault_core.store.store import Store
+from vault_core.wire import SearchHit
 
 __all__ = ["Mode", "SearchFilters", "SearchHit", "Searcher", "make_snippet"]
 
 Mode = Literal["hybrid", "keyword", "semantic"]
 QUERY_CACHE_SIZE = 512
-
-
-class SearchHit(BaseModel):
-    path: str
-    title: str
-    heading_path: list[str]
-    start_line: int
-    end_line: int
-    snippet: str
-    score: float
-    page: int | None = None
-    sheet: str | None = None
-    row_start: int | None = None
-    row_end: int | None = None
-    ranks: dict[str, int] = Field(default_factory=dict, description="retriever -> 1-based rank")
-    similarity: float | None = Field(None, description="cosine to the query (dense hits only)")
-    match_spans: list[tuple[int, int]] = Field(
-        default_factory=list, description="[start, end) offsets of matched words in `snippet`"
-    )
-    also_at: list[str] = Field(
-        default_factory=list,
-        description="other places in this note with the same passage word for word (citations)",
-    )
-
-    @property
-    def citation(self) -> str:
-        """`path:line`, `file.pdf p. 3`, or `book.xlsx [Sheet: Q3] rows 21-40`."""
-        if self.page is not None:
-            return f"{self.path} p. {self.page}"
-        if self.sheet is not None or self.row_start is not None:
-            sheet = f" [Sheet: {self.sheet}]" if self.sheet else ""
-            return f"{self.path}{sheet} rows {self.row_start}-{self.row_end}"
-        if self.start_line:
-            end = f"-{self.end_line}" if self.end_line > self.start_line else ""
-            return f"{self.path}:{self.start_line}{end}"
-        return self.path
 
 
 class Searcher:

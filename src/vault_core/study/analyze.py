@@ -34,8 +34,6 @@ from vault_core.study.text import (
     Unit,
     central_units,
     key_terms,
-    normalize_ws,
-    plain,
     sentence_units,
 )
 
@@ -109,7 +107,7 @@ def _analyze_extractive(ctx: StudyContext, path: str) -> AnalyzeResult:
     units = sentence_units(text)
     central = central_units(units, df, k=7)
     summary_units = sorted((u for u, _ in central[:3]), key=lambda u: u.index)
-    summary = " ".join(normalize_ws(plain(u.text)) for u in summary_units)
+    summary = " ".join(u.prose for u in summary_units)
     points = sorted((u for u, _ in central[:6]), key=lambda u: u.index)
     terms = key_terms(units, df, limit=15)
     return AnalyzeResult(
@@ -123,19 +121,14 @@ def _analyze_extractive(ctx: StudyContext, path: str) -> AnalyzeResult:
             KeyTerm(term=t.surface, weight=round(t.weight, 3), kind=_term_kind(t.key, t.surface))
             for t in terms
         ],
-        open_questions=[normalize_ws(plain(u.text)) for u in units if QUESTION_RE.search(u.text)][
-            :6
-        ],
+        open_questions=[u.prose for u in units if QUESTION_RE.search(u.text)][:6],
         suggested_tags=_suggest_tags(ctx, meta.tags, [t.surface for t in terms]),
         candidate_links=candidate_links(ctx, path),
     )
 
 
 def _point(path: str, unit: Unit) -> KeyPoint:
-    citation = Citation(
-        path=path, start_line=unit.start_line, end_line=unit.end_line, quote=unit.text
-    )
-    return KeyPoint(text=normalize_ws(plain(unit.text)), citation=citation)
+    return KeyPoint(text=unit.prose, citation=Citation.of(path, unit))
 
 
 def _term_kind(key: str, surface: str) -> str:
@@ -271,7 +264,7 @@ def render_analysis(result: AnalyzeResult) -> str:
     lines = [f"# {result.title}  ({result.path})", f"engine: {origin}", "", result.summary, ""]
     if result.key_points:
         lines.append("Key points:")
-        lines += [f"  - {p.text}  [{p.citation.label()}]" for p in result.key_points]
+        lines += [f"  - {p.text}  [{p.citation.citation}]" for p in result.key_points]
     if result.terms:
         lines.append("Terms: " + ", ".join(t.term for t in result.terms))
     if result.open_questions:

@@ -18,7 +18,8 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vault_core.study.llm import LLMClient, LLMUnavailable
-from vault_core.study.text import WORD_RE, normalize_ws, plain
+from vault_core.study.text import WORD_RE, Unit, normalize_ws, plain
+from vault_core.wire import Location
 
 CACHE_VERSION = 3  # 2: candidate links come from related(); 3: link_text, quiz distractors
 Engine = Literal["llm", "extractive"]
@@ -31,21 +32,17 @@ class Closed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Citation(Closed):
+class Citation(Location, Closed):
     """Where a claim comes from: `quote` is verbatim text of lines `start_line..end_line`."""
 
-    path: str
     start_line: int = Field(ge=1)
     end_line: int = Field(ge=1)
     quote: str
 
-    def label(self) -> str:
-        span = (
-            f"{self.start_line}"
-            if self.start_line == self.end_line
-            else (f"{self.start_line}-{self.end_line}")
-        )
-        return f"{self.path}:{span}"
+    @classmethod
+    def of(cls, path: str, unit: Unit) -> Citation:
+        """A unit's own lines, quoted verbatim."""
+        return cls(path=path, start_line=unit.start_line, end_line=unit.end_line, quote=unit.text)
 
 
 class KeyPoint(Closed):
@@ -303,4 +300,4 @@ def _span(lines: list[str], start: int, end: int, limit: int = 300) -> str:
 
 
 def render_citation(c: Citation) -> str:
-    return f"[{c.label()}]"
+    return f"[{c.citation}]"

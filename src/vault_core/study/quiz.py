@@ -189,7 +189,7 @@ def _quiz_extractive(
             pool.setdefault(t.surface.casefold(), t.surface)
         central = central_units(mat.units, df, k=max(3 * n, 10), redundancy=0.8)
         for unit, score in central:
-            sentence = normalize_ws(plain(unit.text))
+            sentence = unit.prose
             for t in terms:
                 if is_fragment(t.surface) or len(t.surface) < 3:
                     continue  # "/action-items" is a piece of a path, not an answer
@@ -247,10 +247,8 @@ def _make(
     distractors: list[str],
     rng: random.Random,
 ) -> Question:
-    citation = Citation(
-        path=mat.path, start_line=unit.start_line, end_line=unit.end_line, quote=unit.text
-    )
-    sentence = normalize_ws(plain(unit.text))
+    citation = Citation.of(mat.path, unit)
+    sentence = unit.prose
     where = f"«{mat.title}»" + (f" ({' > '.join(unit.heading_path)})" if unit.heading_path else "")
     explanation = f"{mat.path}:{unit.start_line} says: “{sentence}”"
     if qtype == "true_false":
@@ -391,7 +389,7 @@ def render_quiz(r: QuizResult, show_answers: bool = True) -> str:
         out += [f"   {chr(97 + j)}) {o}" for j, o in enumerate(q.options)]
         if show_answers:
             out.append(
-                f"   answer: {chr(97 + q.correct_index)}) {q.answer}  [{q.citation.label()}]"
+                f"   answer: {chr(97 + q.correct_index)}) {q.answer}  [{q.citation.citation}]"
             )
             out.append(f"   why: {q.explanation}")
     out += [f"warning: {w}" for w in m.warnings]

@@ -71,6 +71,11 @@ class Unit:
     terms: list[str] = field(default_factory=list)
     index: int = 0
 
+    @property
+    def prose(self) -> str:
+        """The text as one line of plain prose (markup and extra whitespace gone)."""
+        return normalize_ws(plain(self.text))
+
 
 def _paragraphs(text: str) -> Iterable[tuple[list[tuple[int, str]], tuple[str, ...]]]:
     """Runs of prose lines (line number, text without list/quote marker) with their headings."""

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from vault_core.query.answer import SearchRequest
 from vault_core.query.syntax import QuerySyntaxError
 from vault_core.results import FileIssue, IndexLag, IndexProgress
+from vault_core.wire import EditorHit
 from vault_lsp.common import guard, plain
 from vault_lsp.server import Feature
 
@@ -29,20 +30,6 @@ class SearchParams(BaseModel):
 class RelatedParams(BaseModel):
     uri: str
     limit: int = Field(default=10, ge=1, le=100)
-
-
-# the fields of vault_core's SearchHit the editor shows, after `path` and the note's `uri`
-HIT_FIELDS = {
-    "path",
-    "title",
-    "heading_path",
-    "start_line",
-    "end_line",
-    "snippet",
-    "score",
-    "match_spans",
-    "also_at",
-}
 
 
 class Status(BaseModel):
@@ -97,10 +84,7 @@ class CustomRequests(Feature):
             return {"hits": [], "catching_up": vault.catching_up, "error": str(exc)}
         uri_of = self.server.docs.uri_of
         return {
-            "hits": [
-                {"path": h.path, "uri": uri_of(h.path), **h.model_dump(include=HIT_FIELDS)}
-                for h in answer.hits
-            ],
+            "hits": [EditorHit.of(h, uri_of(h.path)).model_dump() for h in answer.hits],
             "catching_up": answer.catching_up,
             "message": answer.message(),
         }
