@@ -1,6 +1,6 @@
 """`nvault --help` loads none of the heavy modules (issue 26, item 7).
 
-Timings live in bench/startup.py; this checks the cause they depend on: building the parser must
+Timings live in bench/measure/startup.py; this checks the cause they depend on: building the parser must
 not import LanceDB, pyarrow, numpy, onnxruntime or pydantic (together seconds of CPU), so any
 import added at the top of a command module shows up here, not as a slow `--help` weeks later.
 """

@@ -1,4 +1,4 @@
-"""The link-recovery evaluation (bench/linking.py) runs end to end on silverbullet-docs.
+"""The link-recovery evaluation (bench/measure/linking.py) runs end to end on silverbullet-docs.
 
 Checks that the metrics are computed and well-formed, not their values. The index is the
 session's shared silverbullet-docs index (tests/conftest.py: built once, copied per use).
@@ -6,25 +6,23 @@ session's shared silverbullet-docs index (tests/conftest.py: built once, copied 
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+import bench.fit.link_model as fit_mod
+import bench.measure.linking
+from vault_core.linking.link_model import FEATURES
+from vault_core.linking.related import related
+from vault_core.linking.related_index import note_index
 from vault_core.vault import Vault
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "linking.py"
 
 
 @pytest.fixture(scope="session")
 def linking() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_linking", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench.measure.linking
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +58,6 @@ def test_score_and_subset(linking: ModuleType) -> None:
 def test_hidden_links_do_not_reach_the_graph_signal(
     silverbullet: Vault, linking: ModuleType
 ) -> None:
-    from vault_core.linking.related import related
-    from vault_core.linking.related_index import note_index
 
     index = note_index(silverbullet)
     # notes whose only neighbours are their own link targets: hidden, the graph walk has nothing
@@ -76,17 +72,7 @@ def test_hidden_links_do_not_reach_the_graph_signal(
         assert any("graph" in h.ranks for h in visible)
 
 
-def test_link_model_fit_runs_on_a_real_vault(
-    silverbullet: Vault, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.syspath_prepend(str(BENCH.parent))
-    spec = importlib.util.spec_from_file_location("bench_fit", BENCH.parent / "fit_link_model.py")
-    assert spec and spec.loader
-    fit_mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fit_mod)
-
-    from vault_core.linking.link_model import FEATURES
-
+def test_link_model_fit_runs_on_a_real_vault(silverbullet: Vault) -> None:
     queries = fit_mod.collect(silverbullet, max_notes=20)
     assert len(queries) == 20
     positives = sum(int(q[2].sum()) for q in queries)

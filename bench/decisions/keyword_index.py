@@ -4,8 +4,8 @@
 module, which `collections` imports, for every script run as `python bench/<x>.py`.)
 
 Usage:
-    python bench/keyword_index.py                     # 50,000 chunks, 100 queries, 20 updates
-    python bench/keyword_index.py --chunks 10000 --backends lancedb
+    python -m bench.decisions.keyword_index                     # 50,000 chunks, 100 queries, 20 updates
+    python -m bench.decisions.keyword_index --chunks 10000 --backends lancedb
 
 Chunk texts are synthesised from real paragraphs of ../shared/corpora (both vaults and the
 SciFact abstracts), packed to ~1,000 chars like the chunker, five chunks to a note, and tokenised
@@ -32,9 +32,7 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import (
+from bench.harness import (
     CORPORA,
     current_rss_mb,
     dir_size_mb,
@@ -46,7 +44,6 @@ from _common import (
     summary_ms,
     timer,
 )
-
 from vault_core.index.terms import terms_text, tokenize
 
 CHUNK_CHARS = 1_000
@@ -390,7 +387,6 @@ def main() -> None:
         )
         log(f"{name}: {result['backends'][name]}")
     result["machine"] = machine()
-    result["command"] = "python " + " ".join(["bench/keyword_index.py", *sys.argv[1:]])
     emit(result)
 
 

@@ -1,10 +1,10 @@
 """Search latency on an indexed real vault: p50/p95 of 200 queries per mode, after a warm-up.
 
 Usage:
-    python bench/search.py [INDEXED_VAULT]   # default /tmp/nvault-bench-cache/vaultofknowledge
-    python bench/search.py --queries 500 --seed 7
+    python -m bench.measure.search [INDEXED_VAULT]   # default /tmp/nvault-bench-cache/vaultofknowledge
+    python -m bench.measure.search --queries 500 --seed 7
 
-The vault must be indexed already (`python bench/index.py --keep` leaves one in the cache).
+The vault must be indexed already (`python -m bench.measure.index --keep` leaves one in the cache).
 It is opened as a reader, so the bench never writes to a shared cache. Queries are drawn
 deterministically (seeded) from the vault itself: a third note titles, a third headings, a
 third 4-10 word spans of chunk text. As a side figure, `found@10` says how often the note the
@@ -20,9 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import (
+from bench.harness import (
     CACHE,
     SEED,
     emit,
@@ -35,7 +33,6 @@ from _common import (
     summary_ms,
     timer,
 )
-
 from vault_core.vault import Vault
 
 # Hybrid runs first and again last: the second pass shows how much of the first was warm-up
@@ -96,7 +93,9 @@ def main() -> None:
     args = parser.parse_args()
     root = args.vault.resolve()
     if not (root / ".nvault" / "index.json").is_file():
-        log(f"{root} has no index: run `python bench/index.py --keep` first (or pass a vault)")
+        log(
+            f"{root} has no index: run `python -m bench.measure.index --keep` first (or pass a vault)"
+        )
         sys.exit(2)
     marker = ready_marker(root)
     if marker is None:
@@ -168,7 +167,7 @@ def main() -> None:
     vault.close()
     result["peak_rss_mb"] = peak_rss_mb()
     result["machine"] = machine()
-    result["command"] = "python " + " ".join(["bench/search.py", *sys.argv[1:]])
+    result["command"] = "python " + " ".join(["bench/measure/search.py", *sys.argv[1:]])
     emit(result)
 
 

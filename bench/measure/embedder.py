@@ -4,7 +4,7 @@ Chunks come from vaultofknowledge, parsed and chunked exactly as the indexer doe
 embeds the same chunks; `fixed16` is the old way (texts sorted by characters, batches of 16,
 onnxruntime's memory arena on), `budget` is today's (sorted by tokens, batches cut at a token budget).
 
-    python bench/embedder.py [--chunks 1500]
+    python -m bench.measure.embedder [--chunks 1500]
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import corpus, current_rss_mb, emit, load_average, log, machine, peak_rss_mb
 
+from bench.harness import corpus, current_rss_mb, emit, load_average, log, machine, peak_rss_mb
 from vault_core.config import Limits
 from vault_core.index.embed import MiniLMEmbedder
 from vault_core.parse.chunk import chunk_sections, markdown_sections

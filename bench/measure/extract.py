@@ -1,22 +1,20 @@
 """Extractor throughput: generate documents (or take a folder of real ones), extract, one JSON.
 
 Usage:
-    python bench/extract.py                 # generated: 200-page PDF, 20k-row XLSX and CSV, DOCX...
-    python bench/extract.py --dir PATH      # every supported file under PATH, totals per extension
+    python -m bench.measure.extract                 # generated: 200-page PDF, 20k-row XLSX and CSV, DOCX...
+    python -m bench.measure.extract --dir PATH      # every supported file under PATH, totals per extension
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import random
-import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from bench.harness import emit
 from vault_core.config import Limits
 from vault_core.parse.extract import ExtractError, extract_file, supported_extensions
 
@@ -219,12 +217,9 @@ def main() -> None:
     args = parser.parse_args()
     report: dict[str, object] = {
         "bench": "extract",
-        "python": platform.python_version(),
-        "machine": platform.machine(),
     }
     report.update(folder(args.dir) if args.dir else generated(args))
-    json.dump(report, sys.stdout)
-    sys.stdout.write("\n")
+    emit(report)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Live-sync latency: save -> searchable, delete -> gone, writer -> reader lag, idle CPU.
 
-Usage: python bench/live.py INDEXED_VAULT [--edits 100] [--deletes 30] [--idle 60]
+Usage: python -m bench.measure.live INDEXED_VAULT [--edits 100] [--deletes 30] [--idle 60]
 
 INDEXED_VAULT is a vault folder with its `.nvault` index already built (build it once with
 `nvault --root DIR index`; indexing vaultofknowledge takes minutes). It is copied to a temp dir
@@ -12,10 +12,8 @@ beside the source as `<name>-xN`. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
-import statistics
 import string
 import subprocess
 import sys
@@ -26,6 +24,7 @@ from pathlib import Path
 
 import psutil
 
+from bench.harness import emit, summary_ms
 from vault_core.vault import Vault
 
 READER = r"""
@@ -44,21 +43,9 @@ for line in sys.stdin:
 """
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000, 1)
-
-
 def summary(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    return {
-        "n": len(values),
-        "p50_ms": pct(values, 0.5),
-        "p95_ms": pct(values, 0.95),
-        "max_ms": round(max(values) * 1000, 1),
-        "mean_ms": round(statistics.mean(values) * 1000, 1),
-    }
+    """The harness's summary of durations in seconds, or {} when nothing was measured."""
+    return summary_ms(values, digits=1) if values else {}
 
 
 def multiplied(source: Path, times: int) -> Path:
@@ -191,7 +178,7 @@ def main() -> None:
         parser.error(f"{source} has no built index: run `nvault --root {source} index` first")
     if args.multiply > 1:
         source = multiplied(source, args.multiply)
-    print(json.dumps(run(source, args.edits, args.deletes, args.idle, args.seed)))
+    emit(run(source, args.edits, args.deletes, args.idle, args.seed))
 
 
 if __name__ == "__main__":

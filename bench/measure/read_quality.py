@@ -1,6 +1,6 @@
 """What a person reads, measured before and after issue 18, on indexed copies of the corpora.
 
-Usage: python bench/read_quality.py [--vaults DIR] [--corpus vaultofknowledge ...]
+Usage: python -m bench.measure.read_quality [--vaults DIR] [--corpus vaultofknowledge ...]
 
 DIR holds one indexed copy per corpus (DIR/vaultofknowledge, ...), built here when absent
 (copy + sync; derived data only). Opened as readers afterwards. Four checks, each with its
@@ -36,8 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import corpus, emit, log
-
+from bench.harness import LABELS, REPO, corpus, emit, log
 from vault_core.linking.duplicates import near_duplicates
 from vault_core.linking.mentions import unlinked_mentions
 from vault_core.linking.related import related
@@ -46,8 +45,6 @@ from vault_core.study.options import any_equivalent, is_fragment, same_kind
 from vault_core.study.quiz import quiz
 from vault_core.vault import Vault
 
-REPO = Path(__file__).resolve().parents[1]
-LABELS = REPO / "bench" / "labels"
 BEFORE_COMMIT = "09f4315c338e90fd2973de7429f36ceaf6e6f931"  # the last commit with the old picker
 SEED = 18
 
@@ -365,7 +362,6 @@ def main() -> int:
                     continue
                 log(f"{name}: {check}")
                 out[name][check] = fn(vault, name)
-    out["command"] = "python bench/read_quality.py " + " ".join(sys.argv[1:])
     emit(out)
     return 0
 

@@ -1,7 +1,7 @@
 """Calibrate the search relevance floor: best dense cosine of real queries vs. garbage queries.
 
 Usage:
-    python bench/relevance_floor.py [--queries 200] [--distractors 400]
+    python -m bench.decisions.relevance_floor [--queries 200] [--distractors 400]
 
 Vaults (indexed once into the bench cache): a SciFact subset (the judged-relevant abstracts of
 `--queries` seeded train claims plus `--distractors` seeded other abstracts; the full 5,183 take
@@ -24,18 +24,24 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import CACHE, corpus, emit, is_ready, log, machine, mark_ready, rng
-from scifact import load_scifact, note_text
-
+from bench.harness import (
+    CACHE,
+    corpus,
+    emit,
+    is_ready,
+    log,
+    machine,
+    mark_ready,
+    percentile,
+    rng,
+)
+from bench.measure.scifact import load_scifact, note_text
 from vault_core.query.relevance import assess, confident_hits, floor_for
 from vault_core.vault import Vault
 
@@ -132,7 +138,7 @@ def probe(vault: Vault, query: str) -> dict[str, Any]:
 
 def percentiles(values: list[float]) -> dict[str, float]:
     arr = np.asarray(values, dtype=np.float64)
-    return {f"p{p}": round(float(np.percentile(arr, p)), 3) for p in (1, 5, 25, 50, 75, 95, 99)} | {
+    return {f"p{p}": round(percentile(values, p), 3) for p in (1, 5, 25, 50, 75, 95, 99)} | {
         "max": round(float(arr.max()), 3),
         "n": len(arr),
     }
@@ -175,7 +181,6 @@ def main() -> None:
     junk = garbage_queries(args.queries, seed)
     result: dict[str, Any] = {
         "machine": machine(),
-        "command": "python bench/relevance_floor.py " + " ".join(sys.argv[1:]),
         "floor_in_use": None,
         "vaults": {},
     }

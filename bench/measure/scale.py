@@ -1,7 +1,7 @@
 """A large vault: index size, a server's RSS, hybrid query, save -> searchable and related() p95,
 and where an ANN index (IVF-PQ) would have to replace the exact in-memory vector search.
 
-Usage: python bench/scale.py INDEXED_VAULT --notes 100000 [--work DIR] [--ann-sizes 25000,100000]
+Usage: python -m bench.measure.scale INDEXED_VAULT --notes 100000 [--work DIR] [--ann-sizes 25000,100000]
 
 How the big vault is made (embedding 100k notes on a 2-core box takes days, so nothing is
 embedded): INDEXED_VAULT (e.g. vaultofknowledge, fully indexed) is copied K times into
@@ -33,17 +33,15 @@ import lancedb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from _common import dir_size_mb, emit, log, machine, summary_ms
 from lancedb.index import IvfPq
 
+from bench.harness import dir_size_mb, emit, log, machine, summary_ms
 from vault_core.index.store import Store
 
+TIMED = ("hybrid_query", "related", "save_to_searchable")
 SERVER = r"""
 import json, random, resource, sys, time
 from vault_core.vault import Vault
-def ms(xs):
-    xs = sorted(xs); return {"n": len(xs), "p50_ms": round(xs[len(xs)//2]*1000, 1),
-        "p95_ms": round(xs[min(len(xs)-1, int(len(xs)*0.95))]*1000, 1)}
 def say(what):
     print(f"{time.perf_counter() - t0:7.1f}s {what}", file=sys.stderr, flush=True)
 t0 = time.perf_counter()
@@ -87,9 +85,9 @@ for i, n in enumerate(rng.sample(notes, 15)):
 status = vault.status()
 rss_now = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
 print(json.dumps({"open_s": round(open_s, 2), "catch_up_s": round(catch_up_s, 2),
-    "matrix_ready_s": round(matrix_ready_s, 2), "hybrid_query": ms(hybrid),
-    "related_first_s": round(related_first_s, 2), "related": ms(related),
-    "save_to_searchable": ms(save), "notes": status.notes, "chunks": status.chunks,
+    "matrix_ready_s": round(matrix_ready_s, 2), "hybrid_query": hybrid,
+    "related_first_s": round(related_first_s, 2), "related": related,
+    "save_to_searchable": save, "notes": status.notes, "chunks": status.chunks,
     "rss_mb_at_end": round(rss_now, 1),
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 vault.close()
@@ -211,7 +209,10 @@ def main() -> None:
         done = subprocess.run(
             [sys.executable, "-c", SERVER, str(target)], stdout=subprocess.PIPE, text=True
         )
-        result["server"] = json.loads(done.stdout.strip().splitlines()[-1])
+        server = json.loads(done.stdout.strip().splitlines()[-1])
+        for key in TIMED:  # the child sends raw seconds; the harness summarises them
+            server[key] = summary_ms(server[key], digits=1)
+        result["server"] = server
     sizes = [int(s) for s in args.ann_sizes.split(",") if s]
     result["ann"] = ann(target / ".nvault" / "lance", sizes, 384) if sizes else []
     result["machine"] = machine()

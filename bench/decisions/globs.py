@@ -4,21 +4,17 @@ Filters every note path of a real vault (vaultofknowledge) with ordinary globs a
 patterns the limits admit (vault_core/globs.py: 500 characters, 16 `[`, 32 `*`), then times
 what `fnmatch` did with one hostile argument the limits now refuse, and how fast the refusal is.
 
-    NVAULT_CORPORA=/work/shared/corpora python bench/globs.py [--corpus vaultofknowledge]
+    NVAULT_CORPORA=/work/shared/corpora python -m bench.decisions.globs [--corpus vaultofknowledge]
 """
 
 from __future__ import annotations
 
 import argparse
 import fnmatch
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import corpus, emit, log, machine, summary_ms
-
+from bench.harness import corpus, emit, log, machine, summary_ms
 from vault_core.globs import MAX_BRACKETS, MAX_GLOB_CHARS, MAX_STARS, GlobError, compile_glob
 
 

@@ -1,7 +1,9 @@
-"""Shared helpers for the bench scripts: corpus and cache paths, timing summaries, JSON output.
+"""The one harness every bench uses: corpus and cache paths, one percentile, machine info, emit.
 
 Every bench prints exactly one JSON object on stdout and logs on stderr, so a run can be
-captured with `python bench/x.py > out.json 2> x.log` and compared later.
+captured with `python -m bench.measure.x > out.json 2> x.log` and compared later. `emit` adds
+the command that ran and the machine (load average, git commit) to every object, and every
+p50/p95 comes from `percentile`, so figures from different scripts are comparable.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import platform
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -21,7 +24,10 @@ from typing import Any
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+LABELS = BENCH / "labels"
+BASELINES = BENCH / "baselines"
 CORPORA = Path(os.environ.get("NVAULT_CORPORA", REPO.parent / "shared" / "corpora"))
 CACHE = Path(os.environ.get("NVAULT_BENCH_CACHE", "/tmp/nvault-bench-cache"))
 READY = ".bench-ready"
@@ -32,8 +38,17 @@ def log(*parts: object) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
+def command() -> str:
+    """How this bench was run, as `python -m bench.<area>.<name> ARGS` (re-run it to compare)."""
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    name = spec.name if spec is not None else sys.argv[0]
+    return " ".join(["python -m", name, *sys.argv[1:]])
+
+
 def emit(result: dict[str, Any]) -> None:
-    """The one JSON object a bench prints."""
+    """The one JSON object a bench prints, with the command and the machine it ran on."""
+    result.setdefault("command", command())
+    result.setdefault("machine", machine())
     print(json.dumps(result, indent=2, default=str))
 
 
@@ -50,16 +65,26 @@ def rng(seed: int = SEED) -> random.Random:
     return random.Random(seed)
 
 
-def summary_ms(seconds: list[float]) -> dict[str, float]:
-    """p50/p95/mean/max of a list of durations, in milliseconds (numpy's linear percentiles)."""
-    ms = np.asarray(seconds, dtype=np.float64) * 1000.0
+def percentile(values: list[float], p: float) -> float:
+    """The one percentile every bench reports: numpy's linear interpolation, p in 0..100."""
+    return float(np.percentile(np.asarray(values, dtype=np.float64), p))
+
+
+def summary(values: list[float], unit: str = "ms", digits: int = 2) -> dict[str, float]:
+    """n, p50/p95/mean/max of values already in `unit` (keys `p50_<unit>`, ...)."""
+    arr = np.asarray(values, dtype=np.float64)
     return {
-        "n": len(ms),
-        "p50_ms": round(float(np.percentile(ms, 50)), 2),
-        "p95_ms": round(float(np.percentile(ms, 95)), 2),
-        "mean_ms": round(float(ms.mean()), 2),
-        "max_ms": round(float(ms.max()), 2),
+        "n": len(arr),
+        f"p50_{unit}": round(percentile(values, 50), digits),
+        f"p95_{unit}": round(percentile(values, 95), digits),
+        f"mean_{unit}": round(float(arr.mean()), digits),
+        f"max_{unit}": round(float(arr.max()), digits),
     }
+
+
+def summary_ms(seconds: list[float], digits: int = 2) -> dict[str, float]:
+    """`summary` of durations given in seconds, reported in milliseconds."""
+    return summary([s * 1000.0 for s in seconds], "ms", digits)
 
 
 @contextmanager
@@ -95,6 +120,21 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10, check=True
+    ).stdout.strip()
+
+
+def git_commit() -> str:
+    """The commit the bench ran at (with `+dirty` when the work tree has changes), or "unknown"."""
+    try:
+        head = _git("rev-parse", "--short=12", "HEAD")
+        return head + ("+dirty" if _git("status", "--porcelain", "--untracked-files=no") else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def machine() -> dict[str, Any]:
     cpu = ""
     try:
@@ -118,6 +158,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "load_average_at_end": load_average(),
+        "git_commit": git_commit(),
         **versions,
     }
 
@@ -126,7 +167,7 @@ def is_ready(path: Path) -> bool:
     return (path / READY).is_file()
 
 
-# Markers other bench scripts leave in the shared cache (bench/linking.py, bench/lsp.py).
+# Markers other bench scripts leave in the shared cache (bench.measure.linking, bench.measure.lsp).
 OTHER_MARKERS = (".nvault/bench-synced.json", ".nvault/lsp-bench-synced")
 
 

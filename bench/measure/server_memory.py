@@ -1,6 +1,6 @@
 """Resident memory of a `vault-mcp` server on an indexed vault, at rest and after real use.
 
-    python bench/server_memory.py INDEXED_VAULT [--queries 40] [--idle 10]
+    python -m bench.measure.server_memory INDEXED_VAULT [--queries 40] [--idle 10]
 
 Starts the real `vault-mcp --root VAULT` over stdio, waits for the handshake, runs hybrid
 searches (titles of the vault's own notes as queries), `related` on a few notes and `status`,
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import emit, load_average, log, machine
+from bench.harness import emit, load_average, log, machine
 
 BIN = Path(sys.executable).parent
 

@@ -1,9 +1,9 @@
 """Fit the link model behind `related()` on link recovery over whole vaults.
 
 Usage:
-    python bench/fit_link_model.py CORPUS [CORPUS ...] [--l2 0.1] [--write]
+    python -m bench.fit.link_model CORPUS [CORPUS ...] [--l2 0.1] [--write]
 
-For every note with >= 3 links to other notes (the protocols of bench/linking.py: the note's edges
+For every note with >= 3 links to other notes (the protocols of bench/measure/linking.py: the note's edges
 hidden from the graph, its chunks re-embedded without its links; `strict` drops the words of a bare
 [[link]], `unwrapped` keeps them as plain text, as in a note whose writer never linked them), every
 candidate any signal ranks becomes one row: its features (vault_core.linking.link_model.FEATURES) and
@@ -34,14 +34,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from linking import DEFAULT_CACHE, K, cached_vault, eval_notes, subset
 
+from bench.harness import REPO, emit
+from bench.measure.linking import DEFAULT_CACHE, K, cached_vault, eval_notes, subset
 from vault_core.linking.link_model import FEATURES, LinkModel, probability
 from vault_core.linking.related import link_candidates
 from vault_core.vault import Vault
 
 PROTOCOLS = {"strict": False, "unwrapped": True}  # name -> keep the words of bare [[links]]
-MODEL_PATH = Path(__file__).resolve().parents[1] / "src/vault_core/assets/link_model.json"
+MODEL_PATH = REPO / "src/vault_core/assets/link_model.json"
 Query = tuple[Any, np.ndarray, np.ndarray, set[str]]  # (candidates, X, y, true targets)
 
 
@@ -146,7 +147,7 @@ def main() -> int:
         "--save-held-out",
         type=Path,
         help="also write each leave-one-vault-out model to DIR/without-<vault>.json "
-        "(for bench/linking.py --model)",
+        "(for bench/measure/linking.py --model)",
     )
     parser.add_argument(
         "--protocols",
@@ -209,7 +210,7 @@ def main() -> int:
     if args.write:
         MODEL_PATH.write_text(json.dumps(pooled.model_dump(), indent=2) + "\n", encoding="utf-8")
         out["written"] = str(MODEL_PATH)
-    print(json.dumps(out, indent=2))
+    emit(out)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Language-server latency: hover and `[[` completion p50/p95 over N requests each, and server RSS.
 
 Usage:
-    python bench/lsp.py [CORPUS] [--cache DIR] [-n 200]
+    python -m bench.measure.lsp [CORPUS] [--cache DIR] [-n 200]
 
 CORPUS defaults to ../shared/corpora/vaultofknowledge. It is copied once to `<cache>/<name>`
 (default /tmp/nvault-bench-cache, shared with the other bench scripts) and indexed there; later
@@ -15,7 +15,7 @@ repeats the same N hovers on the now open documents (someone reading a note, the
 Completion: N different paragraphs from the vault, each with ` [[` appended, completion at the end
 (so every request runs a fresh hybrid search over its paragraph).
 
-    python bench/lsp.py [CORPUS] --big-doc [-n 20]
+    python -m bench.measure.lsp [CORPUS] --big-doc [-n 20]
 
 measures only `textDocument/documentLink` and `textDocument/foldingRange` on one open buffer made
 of the corpus's notes concatenated, at 5 MB (above the 4 M-character parse cap, so links are not
@@ -27,12 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import random
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -44,11 +41,11 @@ from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities
 from pytest_lsp.client import make_test_lsp_client
 
+from bench.harness import CORPORA, emit, summary
 from vault_core.parse.markdown import parse_note
 from vault_core.vault import Vault
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "vaultofknowledge"
+DEFAULT_CORPUS = CORPORA / "vaultofknowledge"
 DEFAULT_CACHE = Path(os.environ.get("NVAULT_BENCH_CACHE", "/tmp/nvault-bench-cache"))
 MARKER = "lsp-bench-synced"
 SETTLE_S = 3.0
@@ -70,21 +67,6 @@ def cached_vault(corpus: Path, cache: Path) -> Path:
                     return root
         print(f"waiting: another process is indexing {root}", file=sys.stderr)
         time.sleep(15)
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 2)
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "p50_ms": pct(values, 0.5),
-        "p95_ms": pct(values, 0.95),
-        "mean_ms": round(statistics.fmean(values), 2),
-        "max_ms": round(max(values), 2),
-    }
 
 
 def pick_work(root: Path, n: int, seed: int = 7) -> tuple[list[tuple[str, int, int]], list[str]]:
@@ -299,7 +281,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     if not args.corpus.is_dir():
-        print(json.dumps({"error": f"corpus not found: {args.corpus}"}))
+        emit({"error": f"corpus not found: {args.corpus}"})
         return 2
     root = cached_vault(args.corpus, args.cache)
     result = asyncio.run(run_big_doc(root, args.n) if args.big_doc else run(root, args.n))
@@ -307,14 +289,9 @@ def main() -> int:
         "corpus": args.corpus.name,
         "vault": str(root),
         "requests": args.n,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "loadavg_1m": round(os.getloadavg()[0], 2),
-        },
         **result,
     }
-    print(json.dumps(result))
+    emit(result)
     return 0
 
 

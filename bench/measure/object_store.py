@@ -1,6 +1,6 @@
 """A reader on an s3:// index (a local S3 server) against a reader on the same index in a folder.
 
-Usage: python bench/object_store.py INDEXED_VAULT [--queries 60] [--edits 12]
+Usage: python -m bench.measure.object_store INDEXED_VAULT [--queries 60] [--edits 12]
 
 INDEXED_VAULT is a vault folder whose `.nvault` index is built. Its tables are uploaded as they
 are to a bucket on a `moto_server` subprocess (127.0.0.1), so both readers search the same
@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 import boto3
-from _common import emit, log, machine, summary_ms
 
+from bench.harness import emit, log, machine, summary, summary_ms
 from vault_core.config import VaultConfig
 from vault_core.vault import Vault
 
@@ -223,7 +223,6 @@ def main() -> None:
             time.sleep(rng.uniform(0.5, 3.0))  # saves spaced like a team's edits
         status = remote.status()
         remote.close()
-        per_query.sort()
         emit(
             {
                 "bench": "object_store",
@@ -236,11 +235,7 @@ def main() -> None:
                 "query_s3_moto": summary_ms(remote_lat),
                 "s3_reader_open_s": round(remote_open_s, 2),
                 "bytes_open_and_first_query": after_open[1] - before_open[1],
-                "bytes_per_query_from_store": {
-                    "p50": per_query[len(per_query) // 2],
-                    "p95": per_query[int(len(per_query) * 0.95)],
-                    "mean": round(sum(per_query) / len(per_query)),
-                },
+                "bytes_per_query_from_store": summary(per_query, "bytes", 0),
                 "writer_sync_one_note_s3": summary_ms(writer_sync),
                 "writer_to_reader_lag": summary_ms(lag),
                 "reader_poll_interval_at_end_s": status.lag.poll_interval_s if status.lag else None,

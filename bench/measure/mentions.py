@@ -1,8 +1,8 @@
 """Ranked unlinked mentions (issue 33): precision, recall and list size on labelled samples.
 
 Usage:
-    python bench/mentions.py [--corpus NAME ...]              # evaluate every label file
-    python bench/mentions.py --draw N --seed S [--corpus NAME] # draw a fresh sample to label
+    python -m bench.measure.mentions [--corpus NAME ...]              # evaluate every label file
+    python -m bench.measure.mentions --draw N --seed S [--corpus NAME] # draw a fresh sample to label
 
 Label files (bench/labels/, one JSON line per mention, each with its label and reason):
 - tuning: `mentions-NAME.jsonl` (40 drawn from the unfiltered matcher) and
@@ -12,7 +12,7 @@ Label files (bench/labels/, one JSON line per mention, each with its label and r
   code changed after reading the first), drawn with `--draw` *before* looking (seed in each row): `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
   `"pool": "all"` rows a seeded sample of every (note, target) the matcher finds (recall).
 A row counts as suggested when the default list (`ranked_mentions`) holds a suggestion for its
-target in its note. Vaults are the cached indexed copies bench/linking.py builds.
+target in its note. Vaults are the cached indexed copies bench/measure/linking.py builds.
 Prints one JSON object.
 """
 
@@ -27,13 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import CORPORA, emit, log
-from linking import cached_vault
 
+from bench.harness import CORPORA, LABELS, emit, log
+from bench.measure.linking import cached_vault
 from vault_core.linking.mention_rank import FEATURES, RankedMention, ranked_mentions
 from vault_core.vault import Vault
-
-LABELS = Path(__file__).resolve().parent / "labels"
 
 
 def _notes(vault: Vault) -> list[str]:
@@ -167,7 +165,7 @@ def main() -> int:
     parser.add_argument("--sample", default="fresh", help="name of the drawn sample's file")
     parser.add_argument("--fit", action="store_true", help="fit the score's weights on tuning")
     args = parser.parse_args()
-    out: dict[str, Any] = {"command": "python bench/mentions.py " + " ".join(sys.argv[1:])}
+    out: dict[str, Any] = {}
     if args.fit:
         names = args.corpus or ["vaultofknowledge", "silverbullet-docs"]
         opened = {n: Vault.open(cached_vault(CORPORA / n, log=log), writer=False) for n in names}

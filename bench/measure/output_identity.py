@@ -7,8 +7,8 @@ Indexes a fresh copy of each corpus, then asks a real `vault-mcp` over stdio for
 Each answer's text is hashed; fields that measure time are dropped first.
 
 Usage:
-    python bench/output_identity.py --record   # write bench/baselines/output_identity.json
-    python bench/output_identity.py            # compare with it; exit 1 on any difference
+    python -m bench.measure.output_identity --record   # write bench/baselines/output_identity.json
+    python -m bench.measure.output_identity            # compare with it; exit 1 on any difference
 Prints one JSON object (counts, and the first differences with both texts' digests).
 """
 
@@ -27,11 +27,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _common import CORPORA, emit, log
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-BASELINE = Path(__file__).resolve().parent / "baselines" / "output_identity.json"
+from bench.harness import BASELINES, CORPORA, emit, log
+
+BASELINE = BASELINES / "output_identity.json"
 TIMING_KEYS = {"elapsed_ms", "took_ms", "seconds", "elapsed", "duration_ms", "timings"}
 QUERIES = 12
 NOTES = 8

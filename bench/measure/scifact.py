@@ -1,8 +1,8 @@
 """SciFact retrieval quality through the real engine: nDCG@10 and recall@100 per search mode.
 
 Usage:
-    python bench/scifact.py [SCIFACT_DIR]        # default ../shared/corpora/scifact
-    python bench/scifact.py --variants           # also offline fusion variants (see below)
+    python -m bench.measure.scifact [SCIFACT_DIR]        # default ../shared/corpora/scifact
+    python -m bench.measure.scifact --variants           # also offline fusion variants (see below)
 
 Each abstract becomes one Markdown note `<doc id>.md` (`# title` + text) in a vault indexed by
 the real indexer (chunker, tokenizer, embedder, LanceDB store); the vault is cached in
@@ -27,9 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import (
+from bench.harness import (
     CACHE,
     corpus,
     emit,
@@ -43,7 +41,6 @@ from _common import (
     summary_ms,
     timer,
 )
-
 from vault_core.vault import Vault
 
 MODES = ("keyword", "semantic", "hybrid")
@@ -296,7 +293,7 @@ def main() -> None:
     qids = sorted(qrels, key=int)
     if args.keyword_variants:
         result = {"split": "train", "keyword_variants": keyword_variants(docs, claims, qids, qrels)}
-        result["command"] = "python " + " ".join(["bench/scifact.py", *sys.argv[1:]])
+        result["command"] = "python " + " ".join(["bench/measure/scifact.py", *sys.argv[1:]])
         emit(result)
         return
     info, vault_path = build_vault(docs, args.cache.resolve())
@@ -321,7 +318,7 @@ def main() -> None:
             result["variants"] = fusion_variants(vault, claims, qids, qrels)
     result["peak_rss_mb"] = peak_rss_mb()
     result["machine"] = machine()
-    result["command"] = "python " + " ".join(["bench/scifact.py", *sys.argv[1:]])
+    result["command"] = "python " + " ".join(["bench/measure/scifact.py", *sys.argv[1:]])
     emit(result)
 
 

@@ -1,8 +1,8 @@
 """Extractive study-tool latency: `analyze` on an indexed real vault, cache off.
 
-Usage: python bench/study.py [INDEXED_VAULT] [-n 25]
+Usage: python -m bench.measure.study [INDEXED_VAULT] [-n 25]
 
-INDEXED_VAULT defaults to /tmp/nvault-bench-cache/vaultofknowledge (built by bench/linking.py).
+INDEXED_VAULT defaults to /tmp/nvault-bench-cache/vaultofknowledge (built by bench/measure/linking.py).
 It is opened as a reader; every analysis is computed (use_cache=False), on n evenly spaced notes,
 after one warm-up. Prints one JSON object.
 """
@@ -10,12 +10,12 @@ after one warm-up. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from bench.harness import emit, summary
 from vault_core.study.analyze import analyze
 from vault_core.vault import Vault
 
@@ -37,21 +37,14 @@ def main() -> int:
             result = analyze(vault, path, "extractive", use_cache=False)
             times.append((time.perf_counter() - started) * 1000)
             links.append(len(result.candidate_links))
-    times.sort()
-    print(
-        json.dumps(
-            {
-                "vault": str(args.vault),
-                "notes": len(notes),
-                "analyses": len(times),
-                "analyze_extractive_ms": {
-                    "p50": round(statistics.median(times), 1),
-                    "p95": round(times[int(0.95 * (len(times) - 1))], 1),
-                    "max": round(times[-1], 1),
-                },
-                "mean_candidate_links": round(statistics.fmean(links), 1),
-            }
-        )
+    emit(
+        {
+            "vault": str(args.vault),
+            "notes": len(notes),
+            "analyses": len(times),
+            "analyze_extractive": summary(times, digits=1),
+            "mean_candidate_links": round(statistics.fmean(links), 1),
+        }
     )
     return 0
 

@@ -1,8 +1,8 @@
 """Wiki lint on a big vault: wall and CPU time of a whole-vault `lint`, first and warm, per kind.
 
-Usage: python bench/lint.py [INDEXED_VAULT] [--copies 4] [--work DIR] [--runs 2]
+Usage: python -m bench.measure.lint [INDEXED_VAULT] [--copies 4] [--work DIR] [--runs 2]
 
-The 10k-note vault is bench/scale.py's: INDEXED_VAULT (default: bench/linking.py's cached,
+The 10k-note vault is bench/measure/scale.py's: INDEXED_VAULT (default: bench/measure/linking.py's cached,
 fully indexed vaultofknowledge, 2,719 notes) copied K times into `copyI/` folders with its index
 rows copied and vectors perturbed, so nothing is re-embedded (4 copies: 10,876 files). Every note
 then has three exact copies, so `duplicate` and ambiguous-name figures are the synthetic vault's,
@@ -23,11 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import CORPORA, emit, log, machine, peak_rss_mb
-from linking import cached_vault
-from scale import build
-
 import vault_core.linking.lint as lint_module
+from bench.harness import CORPORA, emit, log, machine, peak_rss_mb
+from bench.measure.linking import cached_vault
+from bench.measure.scale import build
 from vault_core.linking.lint import KINDS, lint
 from vault_core.linking.related_index import note_index
 from vault_core.vault import Vault
@@ -55,7 +54,6 @@ def main() -> int:
     root = target if args.copies > 1 else source
     out: dict[str, Any] = {
         "bench": "lint",
-        "command": "python bench/lint.py " + " ".join(sys.argv[1:]),
         "machine": machine(),
         "vault": str(root),
     }

@@ -1,6 +1,6 @@
 """`nvault demo` end to end, as a newcomer runs it: wall clock, CPU and peak memory.
 
-    python bench/demo.py [--runs 2]
+    python -m bench.measure.demo [--runs 2]
 
 Each run is a fresh `nvault demo --dir TMP` process (copy the sample vault, index it, search,
 related, mentions, hover summary) with the model cache warm (the first run warms it if needed
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import emit, load_average, log, machine
+from bench.harness import emit, load_average, log, machine
 
 BIN = Path(sys.executable).parent
 

@@ -1,7 +1,7 @@
 """The agent write path on a real vault: write -> searchable latency, a move of a note with 100
 backlinks, and bytes changed outside the targets over many random edits.
 
-Usage: python bench/writes.py [--vault DIR] [--writes 40] [--moves 5] [--edits 10000]
+Usage: python -m bench.measure.writes [--vault DIR] [--writes 40] [--moves 5] [--edits 10000]
 
 DIR (default: the bench cache's indexed vaultofknowledge, else the corpus) is copied to a temp
 dir first, so runs never touch it. Prints one JSON object.
@@ -23,14 +23,11 @@ import random
 import re
 import shutil
 import stat
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CACHE, corpus, emit, log, machine, rng, summary_ms
-
+from bench.harness import CACHE, corpus, emit, log, machine, rng, summary_ms
 from vault_core.edit.editor import Editor
 from vault_core.edit.paths import WritePolicy
 from vault_core.errors import WriteRefused

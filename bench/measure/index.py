@@ -1,13 +1,13 @@
 """Indexing throughput on a real vault: full sync, no-op re-sync, one-paragraph edit, size, RSS.
 
 Usage:
-    python bench/index.py [VAULT]              # default ../shared/corpora/vaultofknowledge
-    python bench/index.py --keep               # also leave the indexed copy in the bench cache
-    python bench/index.py --keep DIR           # ... in DIR instead
+    python -m bench.measure.index [VAULT]              # default ../shared/corpora/vaultofknowledge
+    python -m bench.measure.index --keep               # also leave the indexed copy in the bench cache
+    python -m bench.measure.index --keep DIR           # ... in DIR instead
 
 The vault is copied to a scratch dir (the corpus is never written to). With --keep the copy,
 index included, ends up in /tmp/nvault-bench-cache/<name> with a `.bench-ready` marker that
-bench/search.py and other engineers reuse; an existing ready cache is never overwritten.
+bench/measure/search.py and other engineers reuse; an existing ready cache is never overwritten.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import (
+from bench.harness import (
     CACHE,
     build_dir_for,
     corpus,
@@ -38,11 +36,12 @@ from _common import (
     rng,
     timer,
 )
-
 from vault_core.vault import Vault
 
 EMBED_SAMPLE = 256
-EDIT_SUFFIX = " This sentence was appended by bench/index.py to measure an incremental re-sync."
+EDIT_SUFFIX = (
+    " This sentence was appended by bench/measure/index.py to measure an incremental re-sync."
+)
 
 
 def _progress(done: int, total: int, path: str) -> None:
@@ -215,7 +214,9 @@ def main() -> None:
         result = run(source, work)
         built = work / source.name
         if publish(built, keep):
-            mark_ready(keep, {"source": str(source), "built": started, "by": "bench/index.py"})
+            mark_ready(
+                keep, {"source": str(source), "built": started, "by": "bench/measure/index.py"}
+            )
             result["kept"] = str(keep)
             result["index_dir"] = str(keep / ".nvault")
         shutil.rmtree(work, ignore_errors=True)
@@ -224,7 +225,7 @@ def main() -> None:
             result = run(source, Path(tmp), from_index=args.from_index)
         result["kept"] = None
     result["machine"] = machine()
-    result["command"] = "python " + " ".join(["bench/index.py", *sys.argv[1:]])
+    result["command"] = "python " + " ".join(["bench/measure/index.py", *sys.argv[1:]])
     emit(result)
 
 

@@ -1,8 +1,8 @@
 """Link recovery on real vaults: can `related()` find the links a writer actually made?
 
 Usage:
-    python bench/linking.py CORPUS [CORPUS ...] [--cache DIR] [--max-notes N] [--latency N]
-    python bench/linking.py --build-only CORPUS ...    # just build (or reuse) the cached indexes
+    python -m bench.measure.linking CORPUS [CORPUS ...] [--cache DIR] [--max-notes N] [--latency N]
+    python -m bench.measure.linking --build-only CORPUS ...    # just build (or reuse) the cached indexes
 
 Each corpus folder is copied once to `<cache>/<name>` (default /tmp/nvault-bench-cache) and indexed
 there; a marker file written after the sync completes lets every later run (and other engineers)
@@ -31,7 +31,7 @@ most distinctive terms, plus the lexical name signals: other notes' titles named
 combined (+ graph: Adamic-Adar, in-degree prior, same-folder similarity, links of the 20 most similar
 notes, and feedback: neighbours of the five best first-pass suggestions, never through the note's
 own hidden edges). Each method ranks its candidates with the link model (vault_core.linking.link_model,
-fitted by bench/fit_link_model.py; signals a method lacks are absent features). Pass `--model` a
+fitted by bench/fit/link_model.py; signals a method lacks are absent features). Pass `--model` a
 model fitted without the vault evaluated to keep that vault held out.
 Baseline: rank notes by how many of their title words (tokenized, stemmed, stopwords dropped)
 occur in the note's link-free text.
@@ -55,6 +55,7 @@ from typing import Any
 
 import filelock
 
+from bench.harness import emit, summary
 from vault_core.index.link_graph import strip_links
 from vault_core.index.terms import tokenize
 from vault_core.linking.link_model import LinkModel
@@ -237,14 +238,7 @@ def latency(vault: Vault, n: int = 200) -> dict[str, Any]:
         t = time.perf_counter()
         related(vault, path, 10)
         times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return {
-        "queries": len(times),
-        "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
-        "max_ms": round(times[-1], 2),
-        "index_build_s": round(build, 2),
-    }
+    return {**summary(times), "index_build_s": round(build, 2)}
 
 
 def main() -> int:
@@ -265,7 +259,7 @@ def main() -> int:
         "--model",
         type=Path,
         help="link model JSON (default: the shipped one); a model fitted without the vault "
-        "evaluated keeps it held out (bench/fit_link_model.py --save-held-out)",
+        "evaluated keeps it held out (bench/fit/link_model.py --save-held-out)",
     )
     args = parser.parse_args()
     model = LinkModel.model_validate_json(args.model.read_text()) if args.model else None
@@ -296,7 +290,7 @@ def main() -> int:
             if args.latency:
                 entry["latency"] = latency(vault, args.latency)
             out["vaults"][corpus.name] = entry
-    print(json.dumps(out, indent=2))
+    emit(out)
     return 0
 
 

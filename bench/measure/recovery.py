@@ -10,7 +10,7 @@ whenever the damaged index still held readable vectors). A census checks the ind
 folder. `--template DIR` uses an already indexed copy (it may be partly embedded: the counts
 are relative to the vectors it holds).
 
-    python bench/recovery.py [--corpus vaultofknowledge] [--only KIND ...] > recovery.json
+    python -m bench.measure.recovery [--corpus vaultofknowledge] [--only KIND ...] > recovery.json
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import CACHE, REPO, corpus, emit, is_ready, log, machine, mark_ready, timer
+from bench.harness import CACHE, REPO, corpus, emit, is_ready, log, machine, mark_ready, timer
 
-# the fault suite's own faults and census, so the bench and the tests break the index alike
-sys.path.insert(0, str(REPO / "tests" / "reliability"))
-from faults import CORRUPTIONS, census, corrupt
+# The fault suite's own faults and census, so the bench and the tests break the index alike. The
+# test helpers import each other from tests/ (pytest's `pythonpath = ["tests"]`), so that root is
+# put on the path here: the one place a bench reaches into tests/.
+sys.path.insert(0, str(REPO / "tests"))
+from reliability.faults import CORRUPTIONS, census, corrupt
 
 from vault_core.vault import Vault
 

@@ -1,8 +1,8 @@
 """Cold start: a vault with no index, from the first millisecond to fully embedded.
 
-    python bench/coldstart.py [--corpus vaultofknowledge] [--multiply 1] [--phase1-only]
+    python -m bench.measure.coldstart [--corpus vaultofknowledge] [--multiply 1] [--phase1-only]
                               [--raw-sample 1000] [--skip-cli]
-    python bench/coldstart.py --cli-vs-raw 2   # only: index, then the bare embedder, twice
+    python -m bench.measure.coldstart --cli-vs-raw 2   # only: index, then the bare embedder, twice
 
 Two runs on fresh copies of the corpus (no `.nvault`):
 
@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import corpus, emit, load_average, log, machine
+from bench.harness import corpus, emit, load_average, log, machine
 
 WORKER = r"""
 import json, os, sys, threading, time

@@ -2,7 +2,7 @@
 handshake, a one-shot `nvault search` on an indexed vault (cold, and answered by a running
 `nvault watch` over the query socket), beside a bare `python -c pass`.
 
-    python bench/startup.py INDEXED_VAULT [--runs 5]
+    python -m bench.measure.startup INDEXED_VAULT [--runs 5]
 
 Each figure is the median of `--runs` fresh processes (wall clock, spawn to answer). Prints one
 JSON object.
@@ -23,8 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from _common import emit, load_average, log, machine
-
+from bench.harness import emit, load_average, log, machine
 from vault_core.query.service import ask
 
 BIN = Path(sys.executable).parent

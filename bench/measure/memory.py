@@ -1,6 +1,6 @@
 """Where a cold index's memory goes: RSS after each step, and per embedder call size.
 
-    python bench/memory.py [--corpus vaultofknowledge]
+    python -m bench.measure.memory [--corpus vaultofknowledge]
 
 Steps run in one fresh process on a copy of the corpus (no index): import, open, phase 1, model
 load, then one embedder call per padded-token budget (each in a fresh child process, since
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import corpus, emit, load_average, log, machine
+from bench.harness import corpus, emit, load_average, log, machine
 
 STEPS = r"""
 import json, resource, sys, time
