@@ -1,4 +1,4 @@
-"""A write worker for the kill -9 tests of the write path (tests/core/test_edit_crash.py).
+"""A write worker for the kill -9 tests of the write path (tests/core/edit/test_edit_crash.py).
 
 `python _edit_crash_worker.py ROOT move`: moves hub.md to moved/hub.md and back, forever (each
 move rewrites the links of 50 notes). `... ROOT append`: appends numbered lines to log.md.

@@ -9,14 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from fakes.ollama import FakeOllama
 
 from vault_core.config import LLMConfig, VaultConfig
@@ -28,7 +24,7 @@ from vault_core.study.quiz import quiz, render_quiz, supported
 from vault_core.study.text import lines_contain
 from vault_core.vault import Vault
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CORPORA = Path(os.environ.get("NVAULT_CORPORA") or REPO.parent / "shared" / "corpora")
 SB = CORPORA / "silverbullet-docs" / "docs"
 NOTES = [

@@ -32,8 +32,8 @@ from vault_core.location import IndexLocation, ObjectFiles
 from vault_core.vault import Vault
 
 moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mcp"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lsp"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "mcp"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lsp"))
 from mcp_helpers import SyncClient, server_params, wait_for  # noqa: E402
 
 CREDENTIALS = {

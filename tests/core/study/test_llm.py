@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Literal
 
 import pytest
-from pydantic import BaseModel, ConfigDict
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from fakes.ollama import FakeOllama, Reply
+from pydantic import BaseModel, ConfigDict
 
 from vault_core.config import LLMConfig
 from vault_core.study.llm import (
