@@ -198,6 +198,14 @@ def publish(build_dir: Path, target: Path) -> bool:
     return True
 
 
+def publish_ready(build_dir: Path, target: Path, info: dict[str, Any]) -> bool:
+    """`publish`, then mark the published cache ready with `info`; False if it was not moved."""
+    if not publish(build_dir, target):
+        return False
+    mark_ready(target, info)
+    return True
+
+
 def build_dir_for(target: Path) -> Path:
     """A fresh scratch dir beside `target`, so `publish` can rename it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ import multiprocessing as mp
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -120,26 +121,30 @@ def _updates(texts: list[str], n: int, seed: int) -> list[tuple[int, list[str]]]
     return plan
 
 
-def bench_rank_bm25(texts: list[str], tokens: list[list[str]], queries: list[str], updates: int):
-    from rank_bm25 import BM25Okapi
-
+def _rebuilt_in_memory(
+    texts: list[str],
+    tokens: list[list[str]],
+    queries: list[str],
+    updates: int,
+    build: Callable[[list[list[str]]], Any],
+    query: Callable[[Any, str], None],
+) -> dict[str, Any]:
+    """An in-memory library with no incremental update: build, rebuild per update, query."""
     before = current_rss_mb()
     with timer() as t_build:
-        index = BM25Okapi(tokens)
+        index = build(tokens)
     rss = current_rss_mb() - before
     update_times = []
     for note, new in _updates(texts, updates, 0):
         with timer() as t:
             start = note * PER_NOTE
             tokens[start : start + PER_NOTE] = [tokenize(x) for x in new]
-            index = BM25Okapi(tokens)
+            index = build(tokens)
         update_times.append(t)
     query_times = []
     for q in queries:
         with timer() as t:
-            scores = index.get_scores(tokenize(q))
-            top = np.argpartition(-scores, DEPTH)[:DEPTH]
-            top[np.argsort(-scores[top])]
+            query(index, q)
         query_times.append(t)
     return {
         "build_s": round(t_build[0], 2),
@@ -148,6 +153,17 @@ def bench_rank_bm25(texts: list[str], tokens: list[list[str]], queries: list[str
         **_both("query", query_times),
         "rss_growth_mb": rss,
     }
+
+
+def bench_rank_bm25(texts: list[str], tokens: list[list[str]], queries: list[str], updates: int):
+    from rank_bm25 import BM25Okapi
+
+    def query(index: Any, q: str) -> None:
+        scores = index.get_scores(tokenize(q))
+        top = np.argpartition(-scores, DEPTH)[:DEPTH]
+        top[np.argsort(-scores[top])]
+
+    return _rebuilt_in_memory(texts, tokens, queries, updates, BM25Okapi, query)
 
 
 def bench_bm25s(texts: list[str], tokens: list[list[str]], queries: list[str], updates: int):
@@ -158,32 +174,12 @@ def bench_bm25s(texts: list[str], tokens: list[list[str]], queries: list[str], u
         model.index(toks, show_progress=False)
         return model
 
-    before = current_rss_mb()
-    with timer() as t_build:
-        model = build(tokens)
-    rss = current_rss_mb() - before
-    update_times = []
-    for note, new in _updates(texts, updates, 0):
-        with timer() as t:
-            start = note * PER_NOTE
-            tokens[start : start + PER_NOTE] = [tokenize(x) for x in new]
-            model = build(tokens)
-        update_times.append(t)
-    vocab = model.vocab_dict
-    query_times = []
-    for q in queries:
-        with timer() as t:
-            ids = [vocab[w] for w in tokenize(q) if w in vocab]
-            if ids:
-                model.retrieve([ids], k=DEPTH, show_progress=False, n_threads=1)
-        query_times.append(t)
-    return {
-        "build_s": round(t_build[0], 2),
-        "build_cpu_s": round(t_build[1], 2),
-        **_both("update", update_times),
-        **_both("query", query_times),
-        "rss_growth_mb": rss,
-    }
+    def query(model: Any, q: str) -> None:
+        ids = [model.vocab_dict[w] for w in tokenize(q) if w in model.vocab_dict]
+        if ids:
+            model.retrieve([ids], k=DEPTH, show_progress=False, n_threads=1)
+
+    return _rebuilt_in_memory(texts, tokens, queries, updates, build, query)
 
 
 def _rows(path: str, texts: list[str], dim: int, r: np.random.Generator) -> list[dict[str, Any]]:

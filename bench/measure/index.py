@@ -30,9 +30,8 @@ from bench.harness import (
     load_average,
     log,
     machine,
-    mark_ready,
     peak_rss_mb,
-    publish,
+    publish_ready,
     rng,
     timer,
 )
@@ -213,10 +212,7 @@ def main() -> None:
         work = build_dir_for(keep)
         result = run(source, work)
         built = work / source.name
-        if publish(built, keep):
-            mark_ready(
-                keep, {"source": str(source), "built": started, "by": "bench/measure/index.py"}
-            )
+        if publish_ready(built, keep, {"source": str(source), "built": started, "by": __name__}):
             result["kept"] = str(keep)
             result["index_dir"] = str(keep / ".nvault")
         shutil.rmtree(work, ignore_errors=True)

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from bench.harness import emit, load_average, log, machine
+from bench.mcp_wire import initialize_params
 
 BIN = Path(sys.executable).parent
 
@@ -92,11 +93,7 @@ def main() -> None:
     server = Server(root, args.idle)
     server.call(
         "initialize",
-        {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "bench", "version": "0"},
-        },
+        initialize_params("bench"),
     )
     server.notify("notifications/initialized")
     status = server.call("tools/call", {"name": "status", "arguments": {}})

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.harness import emit, load_average, log, machine
+from bench.mcp_wire import initialize_request
 from vault_core.query.service import ask
 
 BIN = Path(sys.executable).parent
@@ -86,16 +87,7 @@ def lsp_initialize(root: Path) -> float:
 
 def mcp_initialize(root: Path) -> float:
     """Spawn `vault-mcp`, send the MCP `initialize` request, time until its answer."""
-    request = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "bench", "version": "0"},
-        },
-    }
+    request = initialize_request("bench", 1)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [str(BIN / "vault-mcp"), "--root", str(root)],

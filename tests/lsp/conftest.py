@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from lsp_support import lsp_client, wait_for
+from lsp_support import lsp_client
+from poll import await_for
 from pytest_lsp import LanguageClient
 
 
@@ -26,7 +27,7 @@ def shared_vault(copy_vault: Callable[[], Path]) -> Path:
 async def client(shared_vault: Path) -> AsyncIterator[LanguageClient]:
     """One server per module on its shared copy, once it has read the corpus."""
     async with lsp_client(shared_vault, via="options") as c:
-        await wait_for(lambda: _indexed(c), timeout=120)
+        await await_for(lambda: _indexed(c), timeout=120)
         yield c
 
 

@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from lsp_support import open_doc, position_of, uri, wait_for
+from lsp_support import complete_at_end, hover, hover_on, open_doc, position_of, uri
 from lsprotocol import types
+from poll import await_for
 from pygls.uris import to_fs_path
 from pytest_lsp import LanguageClient
 
@@ -30,25 +31,22 @@ async def test_status_reports_the_index(client: LanguageClient, shared_vault: Pa
 
 async def test_progress_reports_the_finished_index(client: LanguageClient) -> None:
     # the index was complete before the server started: one "up to date" report still arrives
-    reports = await wait_for(lambda: client.nvault_progress, timeout=30)  # type: ignore[attr-defined]
-    final = await wait_for(lambda: [r for r in reports if not r.active], timeout=30)
-    assert final[-1].notes >= 200 and final[-1].done <= final[-1].total
+    reports = await await_for(lambda: client.nvault_progress, timeout=30)  # type: ignore[attr-defined]
+    final = await await_for(lambda: [r for r in reports if not r.active and r.total], timeout=30)
+    last = final[-1]
+    # up to date: every file read and every chunk embedded, and it says so
+    assert last.notes >= 200 and last.done == last.total >= last.notes
+    assert last.chunksEmbedded == last.chunksTotal > last.notes and "embedding" not in last.phase
 
 
 async def test_hover_on_link_shows_title_summary_and_counts(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    rel = "docs/Keyboard Shortcuts.md"
-    text = (shared_vault / rel).read_text(encoding="utf-8")
-    doc = open_doc(client, shared_vault, rel)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=position_of(text, "[[Command Palette]]", 4),
-        )
+    found = await hover_on(
+        client, shared_vault, "docs/Keyboard Shortcuts.md", "[[Command Palette]]", 4
     )
-    assert hover is not None
-    value = hover.contents.value
+    assert found is not None
+    value = found.contents.value
     target = (shared_vault / "docs/Command Palette.md").read_text(encoding="utf-8")
     assert "**Command Palette**" in value and "docs/Command Palette.md" in value
     assert re.search(r"\d+ backlinks", value)
@@ -62,30 +60,18 @@ async def test_hover_on_link_shows_title_summary_and_counts(
 async def test_hover_on_heading_link_shows_section_start(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    rel = "docs/Authentication.md"
-    text = (shared_vault / rel).read_text(encoding="utf-8")
-    doc = open_doc(client, shared_vault, rel)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=position_of(text, "[[Space Manager#Boot modes]]", 5),
-        )
+    found = await hover_on(
+        client, shared_vault, "docs/Authentication.md", "[[Space Manager#Boot modes]]", 5
     )
-    assert hover is not None
+    assert found is not None
     target_lines = (shared_vault / "docs/Space Manager.md").read_text(encoding="utf-8").split("\n")
     line = next(i + 1 for i, t in enumerate(target_lines) if re.match(r"#+\s+Boot modes", t))
-    assert f"**Boot modes** (line {line})" in hover.contents.value
+    assert f"**Boot modes** (line {line})" in found.contents.value
 
 
 async def test_hover_off_a_link_is_empty(client: LanguageClient, shared_vault: Path) -> None:
     doc = open_doc(client, shared_vault, "docs/Authentication.md")
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=types.Position(line=0, character=0),
-        )
-    )
-    assert hover is None
+    assert await hover(client, doc, types.Position(line=0, character=0)) is None
 
 
 async def test_completion_ranks_the_paragraph_topic_first(
@@ -96,16 +82,9 @@ async def test_completion_ranks_the_paragraph_topic_first(
         "assigned key bindings so you can customise them per command. See [["
     )
     doc = open_doc(client, shared_vault, "docs/Scratch completion.md", para)
-    result = await client.text_document_completion_async(
-        types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=types.Position(line=0, character=len(para)),
-        )
-    )
-    assert result is not None and result.items
-    items = sorted(result.items, key=lambda i: i.sort_text or "")
-    first = items[0]
+    first = (await complete_at_end(client, doc, para))[0]
     assert first.detail.startswith("docs/Keyboard Shortcuts.md")
+    assert "related to this paragraph" in first.detail
     assert first.text_edit.new_text.endswith("]]")
     # typed text filters: only names matching "comm pal" style fuzzy input remain, best first
     typed = para + "Command Pal"
@@ -208,10 +187,14 @@ async def test_nvault_search_and_related(client: LanguageClient, shared_vault: P
     result = await client.protocol.send_request_async(
         "nvault/search", {"query": "keyboard shortcuts", "mode": "hybrid", "limit": 5}
     )
-    assert result.hits and isinstance(result.catching_up, bool)
+    # the index is complete, so the answer must not claim to be catching up
+    assert result.hits and result.catching_up is False
     hit = result.hits[0]
     assert hit.uri.startswith("file://") and hit.path.endswith(".md") and hit.start_line >= 1
-    assert isinstance(hit.heading_path, list) and hit.snippet
+    assert Path(to_fs_path(hit.uri)) == (shared_vault / hit.path).resolve()
+    text = (shared_vault / hit.path).read_text(encoding="utf-8")
+    assert all(heading in text for heading in hit.heading_path)  # headings of that very note
+    assert {"keyboard", "shortcuts"} & set(_words(hit.snippet.casefold()))
     related = await client.protocol.send_request_async(
         "nvault/related", {"uri": uri(shared_vault, "docs/Command Palette.md"), "limit": 3}
     )
@@ -253,20 +236,10 @@ async def test_bad_input_gets_empty_answers_and_the_server_lives(
     outside = tmp_path / "elsewhere.md"
     outside.write_text("See [[Command Palette]]", encoding="utf-8")
     out_uri = open_doc(client, tmp_path, "elsewhere.md")
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=out_uri),
-            position=types.Position(line=0, character=7),
-        )
-    )
-    assert hover is None or "Command Palette" in hover.contents.value
+    elsewhere = await hover(client, out_uri, types.Position(line=0, character=7))
+    assert elsewhere is None or "Command Palette" in elsewhere.contents.value
     huge = "x" * 300_000 + " [[Command Palette]]"
     huge_uri = open_doc(client, shared_vault, "docs/Huge.md", huge + "\n\x00\x01binary")
-    await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=huge_uri),
-            position=types.Position(line=0, character=300_005),
-        )
-    )
+    await hover(client, huge_uri, types.Position(line=0, character=300_005))
     # still answering
     assert (await client.protocol.send_request_async("nvault/status", {})).notes >= 200

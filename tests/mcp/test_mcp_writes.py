@@ -11,6 +11,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 from mcp_helpers import NOTES, SyncClient, indexed_vault, server_params, text
+from poll import wait_for
 
 WRITE_TOOLS = {
     "create_note",
@@ -183,8 +184,6 @@ def test_llm_wiki_loop_ingest_summarise_link_then_undo_all(
     def found() -> bool:
         hits = client.ok("search", {"query": "okapi forest giraffe", "mode": "keyword"})["hits"]
         return bool(hits) and hits[0]["path"] == "sources/okapi.pdf"
-
-    from mcp_helpers import wait_for
 
     wait_for(found, timeout=120)
     ids = []

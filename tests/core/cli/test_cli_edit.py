@@ -7,11 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-
-def write_files(root: Path, files: dict[str, str]) -> None:
-    for rel, content in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(content, encoding="utf-8")
+from vault_files import write_files
 
 
 def nvault(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 
 import pytest
+from poll import wait_for
 
 from vault_core.edit.editor import Editor
 from vault_core.edit.splice import sha256
@@ -242,16 +243,16 @@ def test_the_watcher_does_not_index_a_written_file_again(
 ) -> None:
     """The write path indexes the file before returning; the watcher's event for the same
     write then finds it current (counted by change notifications for the path)."""
-    import time
-
     vault = make_vault(FILES)
     vault.start_watching()
-    time.sleep(2.0)  # the watcher's catch-up sync is over
+    watcher = vault.watcher
+    wait_for(lambda: watcher.syncs >= 1, what="the watcher's catch-up sync")
     seen: list[str] = []
     vault.on_change(lambda paths: seen.extend(p for p in paths if p == "wiki/new.md"))
+    before = watcher.syncs
     r = editor(vault).create_note("wiki/new.md", "# New\n\nA note about capybaras.\n")
     assert r.indexed and seen == ["wiki/new.md"]
-    time.sleep(3.0)  # the watcher's debounce and its sync
+    wait_for(lambda: watcher.syncs > before, 30, what="the watcher's sync of the write's event")
     assert seen == ["wiki/new.md"]
     assert vault.search("capybaras", mode="keyword")[0].path == "wiki/new.md"
 

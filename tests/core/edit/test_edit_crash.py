@@ -9,18 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+from vault_files import write_files
+
 from vault_core.edit.atomic import TMP_SUFFIX
 from vault_core.edit.journal import Journal
 from vault_core.vault import Vault
 
 WORKER = Path(__file__).with_name("_edit_crash_worker.py")
 LINKERS = 50
-
-
-def write_files(root: Path, files: dict[str, str]) -> None:
-    for rel, content in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(content, encoding="utf-8")
 
 
 def start(root: Path, mode: str) -> subprocess.Popen[str]:

@@ -6,6 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from poll import wait_for
+
 from vault_core.index.store import Store
 from vault_core.vault import Vault
 
@@ -180,7 +182,6 @@ def test_symlink_leading_outside_the_vault_is_not_indexed(make_vault, tmp_path: 
 
 
 def test_reader_reloads_only_the_rows_that_changed(make_vault) -> None:
-    import time
 
     writer = make_vault(
         {"a.md": "# A\n\nalpha\n", "b.md": "# B\n\nbeta\n", "c.md": "# C\n\ngamma\n"}
@@ -192,9 +193,7 @@ def test_reader_reloads_only_the_rows_that_changed(make_vault) -> None:
         (writer.root / "c.md").unlink()
         (writer.root / "d.md").write_text("# D\n\ndelta\n", encoding="utf-8")
         writer.sync()
-        deadline = time.monotonic() + 30
-        while "d.md" not in reader.catalog and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: "d.md" in reader.catalog, 30, what="the reader to follow")
         after = reader.catalog
         assert set(after) == {"a.md", "b.md", "d.md"}
         assert after["b.md"] is before["b.md"]  # unchanged row: the same record, not re-decoded

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from poll import wait_for
+from vault_files import write_files
 
 from vault_core.vault import Vault
 
@@ -104,22 +106,19 @@ def test_notes_the_user_touches_are_embedded_first(make_vault: Callable[..., Vau
 
 
 def test_a_restart_reports_the_whole_vault_and_finishes_phase_2(tmp_path: Path) -> None:
-    root = tmp_path / "vault"
-    for rel, text in NOTES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
+    root = write_files(tmp_path / "vault", NOTES)
     with Vault.open(root) as vault:
         vault.sync(embed=False)  # the first process stops after phase 1
     seen: list[tuple[str, int, int]] = []
     vault = Vault.open(root, watch=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+
+        def done() -> bool:
             p = vault.embedding_state()
             seen.append((p.phase, p.done, p.total))
-            if vault.names_complete and p.chunks_total and not p.embedding_pending:
-                break
-            time.sleep(0.02)
+            return bool(vault.names_complete and p.chunks_total and not p.embedding_pending)
+
+        wait_for(done, 120, every=0.02, what="phase 2 to finish")
         final = vault.status()
     finally:
         vault.close()

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 from index_check import disk_files, index_problems, rm_rf_under_a_writer
+from poll import wait_for
+from vault_files import write_files
 
 from vault_core.query.search import SearchFilters
 from vault_core.vault import Vault
@@ -39,14 +41,6 @@ BODIES = [
 
 def pooled(rev: int, body: int, extra: str = "") -> str:
     return f"---\ntitle: Pooled\nrev: {rev}\n---\n{BODIES[body % len(BODIES)]}\n{extra}"
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 120.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.05)
 
 
 def settled(vault: Vault, root: Path) -> Callable[[], bool]:
@@ -71,13 +65,10 @@ def live(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], tuple[Vault, Pat
     opened: list[Vault] = []
 
     def factory(files: dict[str, str]) -> tuple[Vault, Path]:
-        root = tmp_path / "vault"
-        for rel, text in files.items():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text, encoding="utf-8")
+        root = write_files(tmp_path / "vault", files)
         vault = Vault.open(root, watch=True)
         opened.append(vault)
-        wait_until(lambda: vault.watcher.syncs >= 1, what="catch-up sync")
+        wait_for(lambda: vault.watcher.syncs >= 1, what="catch-up sync")
         assert vault.watcher.describe() == "watching (inotify)"
         return vault, root
 
@@ -92,10 +83,10 @@ def test_atomic_save_delete_and_create_are_picked_up(live: Callable) -> None:
     tmp = root / ".a.md.swp~"
     tmp.write_text("# A\n\nalpha rewritten with zebracorn [[b]]\n", encoding="utf-8")
     os.replace(tmp, root / "a.md")
-    wait_until(lambda: vault.search("zebracorn", mode="keyword"), what="atomic save")
+    wait_for(lambda: vault.search("zebracorn", mode="keyword"), what="atomic save")
     (root / "b.md").unlink()
     (root / "c.md").write_text("# C\n\ncharlie mentions quokkafish\n", encoding="utf-8")
-    wait_until(settled(vault, root), what="delete and create")
+    wait_for(settled(vault, root), what="delete and create")
     assert "b.md" not in vault.catalog
     assert [h.path for h in vault.search("quokkafish", mode="keyword")] == ["c.md"]
     assert [r.broken for r in vault.links("a.md")] == [True]  # b.md is gone
@@ -120,7 +111,7 @@ def test_burst_of_writes_converges(live: Callable) -> None:
             (root / rel).write_text(text, encoding="utf-8")
         if n % 100 == 0:
             time.sleep(0.2)  # spread the burst over a few seconds
-    wait_until(settled(vault, root), what="burst to be indexed")
+    wait_for(settled(vault, root), what="burst to be indexed")
     assert vault.last_error is None
     assert vault.watcher.syncs < 200, "events were not coalesced"
 
@@ -134,7 +125,7 @@ def test_folder_rename_reuses_vectors_and_keeps_links(live: Callable) -> None:
     vault, root = live(files)
     before = vault.watcher.syncs
     os.rename(root / "projects", root / "archive" / "projects")
-    wait_until(settled(vault, root), what="folder rename")
+    wait_for(settled(vault, root), what="folder rename")
     reports = list(vault.watcher.history)[-(vault.watcher.syncs - before) :]
     assert sum(r.embedded for r in reports) == 0
     assert sum(len(r.moved) for r in reports) == 50  # old and new paths in one sync
@@ -152,12 +143,12 @@ def test_a_deleted_index_folder_is_rebuilt_without_embedding_again(live: Callabl
         for i in range(12)
     }
     vault, root = live(files)
-    wait_until(settled(vault, root), what="first index")
-    wait_until(
+    wait_for(settled(vault, root), what="first index")
+    wait_for(
         lambda: vault.embedding_state().chunks_embedded == vault.embedding_state().chunks_total
     )
     vault.search("theme", mode="semantic")  # the matrix is built for search
-    wait_until(lambda: len(vault.searcher.matrix.vectors_by_text_hash()) == len(files))
+    wait_for(lambda: len(vault.searcher.matrix.vectors_by_text_hash()) == len(files))
     embedded: list[int] = []
     embed_documents = vault.embedder.embed_documents
 
@@ -167,8 +158,8 @@ def test_a_deleted_index_folder_is_rebuilt_without_embedding_again(live: Callabl
 
     vault.embedder.embed_documents = counting  # type: ignore[method-assign]
     rm_rf_under_a_writer(root / ".nvault")
-    wait_until(lambda: vault.notice is not None, what="the writer to notice")
-    wait_until(settled(vault, root), what="the rebuild")
+    wait_for(lambda: vault.notice is not None, what="the writer to notice")
+    wait_for(settled(vault, root), what="the rebuild")
     state = vault.embedding_state()
     assert state.chunks_total == len(files) and state.chunks_embedded == state.chunks_total
     assert sum(embedded) == 0, embedded
@@ -181,11 +172,11 @@ def test_an_idle_writer_frees_the_model_and_a_search_reloads_it(
     monkeypatch.setenv("NVAULT_MODEL_IDLE_S", "0.5")
     files = {"a.md": "# A\n\nriver boats sail to the sea\n", "b.md": "# B\n\nmountain goats\n"}
     vault, root = live(files)
-    wait_until(settled(vault, root), what="first index")
+    wait_for(settled(vault, root), what="first index")
     state = vault.embedding_state
-    wait_until(lambda: state().chunks_embedded == state().chunks_total > 0, what="phase 2")
+    wait_for(lambda: state().chunks_embedded == state().chunks_total > 0, what="phase 2")
     embedder: Any = vault.embedder
-    wait_until(lambda: embedder._session is None, timeout=30, what="the idle model to be freed")
+    wait_for(lambda: embedder._session is None, timeout=30, what="the idle model to be freed")
     hits = vault.search("ships on the ocean", mode="semantic")
     assert hits[0].path == "a.md"
     assert embedder._session is not None  # the query loaded it again
@@ -201,11 +192,8 @@ def _git(root: Path, *args: str) -> None:
 
 
 def test_git_checkout_of_another_branch(live: Callable, tmp_path: Path) -> None:
-    root = tmp_path / "vault"
     files = {f"d{i % 7}/n{i:03d}.md": pooled(0, i) for i in range(300)}
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
+    root = write_files(tmp_path / "vault", files)
     (root / ".gitignore").write_text(".nvault/\n")
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", ".")
@@ -225,10 +213,10 @@ def test_git_checkout_of_another_branch(live: Callable, tmp_path: Path) -> None:
     vault, _ = live({})
     assert len(vault.catalog) == 300
     _git(root, "checkout", "-q", "other")
-    wait_until(settled(vault, root), what="checkout of 'other'")
+    wait_for(settled(vault, root), what="checkout of 'other'")
     assert len(vault.catalog) == 320
     _git(root, "checkout", "-q", "main")
-    wait_until(settled(vault, root), what="checkout back to 'main'")
+    wait_for(settled(vault, root), what="checkout back to 'main'")
     assert len(vault.catalog) == 300
 
 
@@ -249,7 +237,7 @@ def test_searches_during_catch_up_never_fail(tmp_path: Path) -> None:
                 _ = vault.graph.broken()
             except Exception as exc:
                 errors.append(exc)
-        wait_until(settled(vault, root), what="catch-up")
+        wait_for(settled(vault, root), what="catch-up")
     assert errors == []
 
 
@@ -268,7 +256,7 @@ def _start_writer_process(root: Path) -> tuple[subprocess.Popen[str], list[str]]
             lines.append(line)
 
     threading.Thread(target=pump, daemon=True).start()
-    wait_until(lambda: any("watching (" in line for line in lines), what="writer process")
+    wait_for(lambda: any("watching (" in line for line in lines), what="writer process")
     return proc, lines
 
 
@@ -307,7 +295,7 @@ def test_reader_process_follows_writer_and_takes_over(tmp_path: Path) -> None:
         def reader_converged() -> bool:
             return {p: r.sha256 for p, r in reader.catalog.items()} == disk_files(root)
 
-        wait_until(reader_converged, what="reader to converge")
+        wait_for(reader_converged, what="reader to converge")
         stop.set()
         thread.join()
         assert errors == []
@@ -318,8 +306,8 @@ def test_reader_process_follows_writer_and_takes_over(tmp_path: Path) -> None:
         proc.wait(timeout=60)
     assert any("synced" in line for line in lines)
     # The writer is gone: the reader promotes itself and keeps the folder live.
-    wait_until(lambda: reader.is_writer, what="promotion")
+    wait_for(lambda: reader.is_writer, what="promotion")
     (root / "late.md").write_text("# Late\n\nwombatine arrives late\n", encoding="utf-8")
-    wait_until(lambda: reader.search("wombatine", mode="keyword"), what="promoted writer")
+    wait_for(lambda: reader.search("wombatine", mode="keyword"), what="promoted writer")
     assert reader.watcher.describe() == "watching (inotify)"
     reader.close()

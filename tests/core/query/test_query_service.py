@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from index_check import wait_until_indexed
+from vault_files import write_files
 
 from vault_core.query.service import QueryService, ask, socket_path
 from vault_core.vault import Vault
@@ -21,10 +22,7 @@ FILES = {
 
 
 def test_a_watching_vault_answers_over_its_socket_and_the_cli_uses_it(tmp_path: Path) -> None:
-    root = tmp_path / "v"
-    root.mkdir()
-    for rel, text in FILES.items():
-        (root / rel).write_text(text, encoding="utf-8")
+    root = write_files(tmp_path / "v", FILES)
     vault = Vault.open(root, watch=True)
     try:
         wait_until_indexed(vault)

@@ -6,6 +6,7 @@ import os
 from datetime import datetime
 
 import pytest
+from poll import wait_for
 
 from vault_core.query.search import SearchFilters, make_snippet
 
@@ -92,15 +93,14 @@ def test_snippet_centres_on_the_query() -> None:
 
 
 def test_in_memory_matrix_gives_the_same_ranking_as_lancedb(vault) -> None:
-    import time
-
     queries = ["tomato pests", "pruning roses", "temples in autumn", "YAML parser"]
     lance = [[h.path for h in vault.search(q, mode="semantic")] for q in queries]  # stale: LanceDB
-    deadline = time.monotonic() + 30
-    while vault.searcher.matrix._stale() and time.monotonic() < deadline:
+
+    def fresh() -> bool:
         vault.searcher.matrix.refresh_async()
-        time.sleep(0.05)
-    assert not vault.searcher.matrix._stale()
+        return not vault.searcher.matrix._stale()
+
+    wait_for(fresh, 30, what="the in-memory matrix")
     assert [[h.path for h in vault.search(q, mode="semantic")] for q in queries] == lance
     (vault.root / "garden/roses.md").unlink()
     vault.sync()

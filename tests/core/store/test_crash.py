@@ -14,8 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+import lancedb
 import pytest
 from index_check import index_problems, vector_problems
+from poll import wait_for
 
 from vault_core.vault import Vault
 
@@ -86,7 +88,9 @@ def _edit(root: Path, rng: random.Random, n_edits: int) -> None:
 
 def _kill_mid_sync(root: Path, delay: float, wait_for: str = "syncing") -> bool:
     """Start a writer that syncs `root`, SIGKILL it `delay` s after it prints `wait_for`
-    ("syncing": anywhere in the sync; "phase2": while it embeds); True if it died."""
+    ("syncing": anywhere in the sync; "phase2": while it embeds). True only if the kill
+    interrupted the write: the worker died by SIGKILL before its sync returned (it prints "done"
+    the moment it does), so a worker killed after finishing does not count."""
     split = [] if wait_for == "syncing" else ["split"]
     proc = subprocess.Popen(
         [sys.executable, str(WORKER), str(root), *split],
@@ -102,13 +106,19 @@ def _kill_mid_sync(root: Path, delay: float, wait_for: str = "syncing") -> bool:
             line = proc.stdout.readline()
             if line.strip() != wait_for:
                 return False  # it finished (or died) before getting there
-        time.sleep(delay)
+        time.sleep(delay)  # a random point in the write, not a sync point
         proc.send_signal(signal.SIGKILL)
-        return proc.wait(timeout=30) == -signal.SIGKILL
+        died = proc.wait(timeout=30) == -signal.SIGKILL
+        return died and "done" not in proc.stdout.read().split()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _notes_version(root: Path) -> int:
+    """The `notes` table's version: it moves on with every commit a writer makes."""
+    return lancedb.connect(str(root / ".nvault" / "lance")).open_table("notes").version
 
 
 def _crash_iteration(base: Path, work: Path, seed: int) -> bool:
@@ -166,9 +176,9 @@ def test_kill_in_either_phase_stress(base_vault: Path, tmp_path: Path, phase: st
 
 
 def test_kill_during_sync_leaves_a_repairable_index(base_vault: Path, tmp_path: Path) -> None:
-    killed = [_crash_iteration(base_vault, tmp_path, seed) for seed in (1, 2, 3)]
-    # if no kill landed this only checked an ordinary sync twice: the test must say so
-    assert any(killed), "no worker was killed mid-sync; raise the delays' range"
+    interrupted = [_crash_iteration(base_vault, tmp_path, seed) for seed in (1, 2, 3)]
+    # if no kill landed mid-write this only checked an ordinary sync twice: fail, don't pass
+    assert any(interrupted), "no kill interrupted a sync; raise the delays' range"
 
 
 @pytest.mark.stress
@@ -194,8 +204,10 @@ def test_kill_while_watching(base_vault: Path, tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while "watching" not in proc.stderr.readline():
             assert time.monotonic() < deadline and proc.poll() is None, "watch did not start"
+        before = _notes_version(root)
         _edit(root, random.Random(11), n_edits=15)
-        time.sleep(0.6)  # past the debounce: the burst's sync is running now
+        # the burst's sync has committed its first note (of ~23): kill it in the middle
+        wait_for(lambda: _notes_version(root) > before, 60, every=0.01, what="the first commit")
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:

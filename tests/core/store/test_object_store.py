@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from poll import wait_for
+from vault_files import write_files
 
 from vault_core.config import VaultConfig
 from vault_core.errors import FileNotHere, IndexUnreachable, describe_failure
@@ -34,7 +36,7 @@ from vault_core.vault import Vault
 moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "mcp"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lsp"))
-from mcp_helpers import SyncClient, server_params, wait_for  # noqa: E402
+from mcp_helpers import SyncClient, server_params  # noqa: E402
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -104,9 +106,7 @@ def s3() -> Iterator[S3]:
 
 
 def _vault_folder(path: Path, notes: dict[str, str], lease_ttl_s: float | None = None) -> Path:
-    for rel, text in notes.items():
-        (path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (path / rel).write_text(text, encoding="utf-8")
+    write_files(path, notes)
     if lease_ttl_s is not None:
         (path / ".nvault").mkdir(exist_ok=True)
         (path / ".nvault" / "config.toml").write_text(f"lease_ttl_s = {lease_ttl_s}\n")
@@ -367,8 +367,8 @@ async def test_language_server_reads_a_shared_index_without_the_notes(
     s3: S3, tmp_path: Path
 ) -> None:
     from lsp_support import lsp_client, open_doc, position_of
-    from lsp_support import wait_for as async_wait_for
     from lsprotocol import types
+    from poll import await_for as async_wait_for
 
     elsewhere, uri = _indexed_elsewhere(s3, tmp_path)
     options = {"index": uri, "readOnly": True}

@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes.ollama import FakeOllama
@@ -203,10 +204,29 @@ def _line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.split("\n"), 1) if needle in line)
 
 
+def _template_new_line(vault: Vault) -> int:
+    """The line of Template.md naming `template.new`: what the scripted replies cite."""
+    return _line_of(text_of(vault, "Template.md"), "template.new")
+
+
+def _cloze(n: int, options: list[str]) -> dict[str, Any]:
+    """A cloze question as the LLM returns it, answered by `options[0]` on line `n`."""
+    return {
+        "type": "cloze",
+        "prompt": "Use _____ to create a template function.",
+        "options": options,
+        "correct_index": 0,
+        "explanation": "The note says so.",
+        "note": 1,
+        "quote": "template.new",
+        "start_line": n,
+        "end_line": n,
+    }
+
+
 def test_analyze_llm_keeps_verified_points_only(llm_vault: tuple[Vault, FakeOllama]) -> None:
     vault, fake = llm_vault
-    text = text_of(vault, "Template.md")
-    n = _line_of(text, "template.new")
+    n = _template_new_line(vault)
     reply = {
         "summary": "Templates render content.",
         "key_points": [
@@ -249,20 +269,9 @@ def test_auto_falls_back_when_the_llm_returns_garbage(llm_vault: tuple[Vault, Fa
 
 def test_quiz_llm_drops_questions_not_in_their_source(llm_vault: tuple[Vault, FakeOllama]) -> None:
     vault, fake = llm_vault
-    text = text_of(vault, "Template.md")
-    n = _line_of(text, "template.new")
-    good = {
-        "type": "cloze",
-        "prompt": "Use _____ to create a template function.",
-        "options": ["template.new", "template.each", "select", "render"],
-        "correct_index": 0,
-        "explanation": "The note says so.",
-        "note": 1,
-        "quote": "template.new",
-        "start_line": n,
-        "end_line": n,
-    }
-    wrong = {**good, "options": ["render", "template.new"], "correct_index": 0}
+    n = _template_new_line(vault)
+    good = _cloze(n, ["template.new", "template.each", "select", "render"])
+    wrong = _cloze(n, ["render", "template.new"])
     fake.script(json.dumps({"questions": [good, wrong]}))
     res = quiz(vault, "Template.md", n=2, types=["cloze"], use_cache=False)
     assert res.meta.engine == "llm"
@@ -275,21 +284,10 @@ def test_quiz_llm_drops_repeated_and_fragment_options(
 ) -> None:
     """A small model's typical slips: the same term twice in other words, a cut-off phrase."""
     vault, fake = llm_vault
-    text = text_of(vault, "Template.md")
-    n = _line_of(text, "template.new")
-    base = {
-        "type": "cloze",
-        "prompt": "Use _____ to create a template function.",
-        "correct_index": 0,
-        "explanation": "The note says so.",
-        "note": 1,
-        "quote": "template.new",
-        "start_line": n,
-        "end_line": n,
-    }
-    good = {**base, "options": ["template.new", "space.lua", "widget.new", "query.each"]}
-    repeated = {**base, "options": ["template.new", "Template.New", "widget.new", "query.each"]}
-    fragment = {**base, "options": ["template.new", "by the page", "widget.new", "query.each"]}
+    n = _template_new_line(vault)
+    good = _cloze(n, ["template.new", "space.lua", "widget.new", "query.each"])
+    repeated = _cloze(n, ["template.new", "Template.New", "widget.new", "query.each"])
+    fragment = _cloze(n, ["template.new", "by the page", "widget.new", "query.each"])
     fake.script(json.dumps({"questions": [repeated, fragment, good]}))
     res = quiz(vault, "Template.md", n=3, types=["cloze"], use_cache=False)
     assert res.meta.engine == "llm"
