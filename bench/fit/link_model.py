@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from bench.harness import REPO, emit
-from bench.measure.linking import DEFAULT_CACHE, K, cached_vault, eval_notes, subset
+from bench.measure.linking import DEFAULT_CACHE, K, cached_vault, eval_notes, held_out, subset
 from vault_core.linking.link_model import FEATURES, LinkModel, probability
 from vault_core.linking.related import link_candidates
 from vault_core.vault import Vault
@@ -52,14 +52,7 @@ def collect(
     """One entry per evaluated note: its candidates, their features and labels."""
     queries = []
     for path, targets in subset(eval_notes(vault), max_notes):
-        found = link_candidates(
-            vault,
-            path,
-            exclude_links=False,
-            hide_links_of=path,
-            strip_query_links=True,
-            keep_link_words=keep_link_words,
-        )
+        found = link_candidates(vault, path, **held_out(path, keep_link_words=keep_link_words))
         if found is None:
             continue
         notes = list(found.ranks)

@@ -181,6 +181,19 @@ def score(ranked: list[str], targets: set[str]) -> tuple[float, float]:
     return recall, rr
 
 
+def held_out(
+    path: str, strip_query_links: bool = True, keep_link_words: bool = False
+) -> dict[str, Any]:
+    """The options of `related()` / `link_candidates()` for the protocol: `path`'s own links
+    hidden from the graph (and, with `strip_query_links`, from its query text)."""
+    return {
+        "exclude_links": False,
+        "hide_links_of": path,
+        "strip_query_links": strip_query_links,
+        "keep_link_words": keep_link_words,
+    }
+
+
 def evaluate(
     vault: Vault,
     max_notes: int | None = None,
@@ -200,17 +213,8 @@ def evaluate(
             signals = METHODS[method]
 
             def rankers(p: str, signals: set[str] = signals) -> list[str]:
-                hits = related(
-                    vault,
-                    p,
-                    K,
-                    signals=signals,
-                    exclude_links=False,
-                    hide_links_of=p,
-                    strip_query_links=strip_query_links,
-                    keep_link_words=keep_link_words,
-                    model=model,
-                )
+                protocol = held_out(p, strip_query_links, keep_link_words)
+                hits = related(vault, p, K, signals=signals, model=model, **protocol)
                 return [h.path for h in hits]
 
         started = time.perf_counter()

@@ -97,12 +97,15 @@ async def hover(client: LanguageClient, doc: str, position: types.Position) -> t
     )
 
 
-async def hover_on(
+async def hover_text_on(
     client: LanguageClient, root: Path, rel: str, needle: str, offset: int = 2
-) -> types.Hover | None:
-    """Open `rel` as it is on disk and hover `offset` characters into the first `needle`."""
+) -> str:
+    """Open `rel` as it is on disk, hover `offset` characters into the first `needle`: the
+    hover's Markdown (a missing hover fails the test)."""
     text = (root / rel).read_text(encoding="utf-8")
-    return await hover(client, open_doc(client, root, rel), position_of(text, needle, offset))
+    found = await hover(client, open_doc(client, root, rel), position_of(text, needle, offset))
+    assert found is not None, f"no hover on {needle!r} in {rel}"
+    return found.contents.value
 
 
 async def complete_at_end(

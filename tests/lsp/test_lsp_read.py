@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from lsp_support import complete_at_end, hover, hover_on, open_doc, position_of, uri
+from lsp_support import complete_at_end, hover, hover_text_on, open_doc, position_of, uri
 from lsprotocol import types
 from poll import await_for
 from pygls.uris import to_fs_path
@@ -42,11 +42,9 @@ async def test_progress_reports_the_finished_index(client: LanguageClient) -> No
 async def test_hover_on_link_shows_title_summary_and_counts(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    found = await hover_on(
+    value = await hover_text_on(
         client, shared_vault, "docs/Keyboard Shortcuts.md", "[[Command Palette]]", 4
     )
-    assert found is not None
-    value = found.contents.value
     target = (shared_vault / "docs/Command Palette.md").read_text(encoding="utf-8")
     assert "**Command Palette**" in value and "docs/Command Palette.md" in value
     assert re.search(r"\d+ backlinks", value)
@@ -60,13 +58,12 @@ async def test_hover_on_link_shows_title_summary_and_counts(
 async def test_hover_on_heading_link_shows_section_start(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    found = await hover_on(
+    value = await hover_text_on(
         client, shared_vault, "docs/Authentication.md", "[[Space Manager#Boot modes]]", 5
     )
-    assert found is not None
     target_lines = (shared_vault / "docs/Space Manager.md").read_text(encoding="utf-8").split("\n")
     line = next(i + 1 for i, t in enumerate(target_lines) if re.match(r"#+\s+Boot modes", t))
-    assert f"**Boot modes** (line {line})" in found.contents.value
+    assert f"**Boot modes** (line {line})" in value
 
 
 async def test_hover_off_a_link_is_empty(client: LanguageClient, shared_vault: Path) -> None:

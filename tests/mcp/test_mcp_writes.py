@@ -7,24 +7,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import pymupdf
 import pytest
 from mcp_helpers import NOTES, SyncClient, indexed_vault, server_params, text
 from poll import wait_for
 
-WRITE_TOOLS = {
-    "create_note",
-    "append",
-    "insert",
-    "replace_section",
-    "replace_text",
-    "set_frontmatter",
-    "add_link",
-    "move_note",
-    "delete_note",
-    "undo",
-}
+from vault_core.edit.models import Operation
+
+WRITE_TOOLS = set(get_args(Operation))  # every write the edit layer has is a tool
 FILES = {
     **NOTES,
     "wiki/zebra-summary.md": "# Zebra summary\n\n## Facts\n\nStripes are unique.\n",

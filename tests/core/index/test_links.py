@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.link_graph import LinkGraph
-from vault_core.parse.markdown import parse_note
+from vault_core.parse.markdown import NoteMeta, parse_note
 
 
 def graph(files: dict[str, str]) -> LinkGraph:
+    """The link graph of these notes, their records built from the parse as the indexer does."""
     records = []
     for path, text in files.items():
         note = parse_note(text, path)
         records.append(
-            NoteRecord(
-                path=path,
-                title=note.title,
-                aliases=note.aliases,
-                tags=note.tags,
-                links=note.links,
-                headings=note.headings,
-                blocks=note.blocks,
-            )
+            NoteRecord(path=path, **{f: getattr(note, f) for f in NoteMeta.model_fields})
         )
     return LinkGraph(records)
 
