@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -221,7 +220,6 @@ def main() -> None:
             result = run(source, Path(tmp), from_index=args.from_index)
         result["kept"] = None
     result["machine"] = machine()
-    result["command"] = "python " + " ".join(["bench/measure/index.py", *sys.argv[1:]])
     emit(result)
 
 

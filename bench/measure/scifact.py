@@ -22,7 +22,6 @@ import argparse
 import json
 import math
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -293,7 +292,6 @@ def main() -> None:
     qids = sorted(qrels, key=int)
     if args.keyword_variants:
         result = {"split": "train", "keyword_variants": keyword_variants(docs, claims, qids, qrels)}
-        result["command"] = "python " + " ".join(["bench/measure/scifact.py", *sys.argv[1:]])
         emit(result)
         return
     info, vault_path = build_vault(docs, args.cache.resolve())
@@ -318,7 +316,6 @@ def main() -> None:
             result["variants"] = fusion_variants(vault, claims, qids, qrels)
     result["peak_rss_mb"] = peak_rss_mb()
     result["machine"] = machine()
-    result["command"] = "python " + " ".join(["bench/measure/scifact.py", *sys.argv[1:]])
     emit(result)
 
 

@@ -167,7 +167,6 @@ def main() -> None:
     vault.close()
     result["peak_rss_mb"] = peak_rss_mb()
     result["machine"] = machine()
-    result["command"] = "python " + " ".join(["bench/measure/search.py", *sys.argv[1:]])
     emit(result)
 
 
