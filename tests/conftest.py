@@ -9,6 +9,7 @@ from pathlib import Path
 
 import filelock
 import pytest
+from vault_files import write_files
 
 from vault_core.vault import Vault
 
@@ -58,26 +59,13 @@ def corpora() -> Path:
     return found
 
 
-def write_files(root: Path, files: dict[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-
 @pytest.fixture
 def make_vault(tmp_path: Path) -> Iterator[Callable[..., Vault]]:
     """`make_vault({"a.md": "..."})` writes the files, opens a writer Vault and syncs it."""
     opened: list[Vault] = []
 
     def factory(files: dict[str, str | bytes], sync: bool = True, **open_kw: object) -> Vault:
-        root = tmp_path / "vault"
-        root.mkdir(exist_ok=True)
-        write_files(root, files)
-        vault = Vault.open(root, **open_kw)
+        vault = Vault.open(write_files(tmp_path / "vault", files), **open_kw)
         opened.append(vault)
         if sync:
             vault.sync()

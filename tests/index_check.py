@@ -15,19 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import lancedb
+from poll import wait_for
 
 SKIP_DIRS = {".nvault", ".git"}
 
 
 def wait_until_indexed(vault: Any, timeout: float = 120) -> None:
     """Until a live vault has read every file and embedded every chunk (or AssertionError)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def done() -> bool:
         state = vault.embedding_state()
-        if vault.names_complete and state.chunks_total and not state.embedding_pending:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the vault did not finish indexing")
+        return bool(vault.names_complete and state.chunks_total and not state.embedding_pending)
+
+    wait_for(done, timeout, what="the vault finishing indexing")
 
 
 def rm_rf_under_a_writer(folder: Path, tries: int = 50) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from poll import await_for
 from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 from pytest_lsp.client import make_test_lsp_client
@@ -90,6 +91,38 @@ def position_of(text: str, needle: str, offset: int = 2) -> types.Position:
     return types.Position(line=line, character=col)
 
 
+async def hover(client: LanguageClient, doc: str, position: types.Position) -> types.Hover | None:
+    return await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=position)
+    )
+
+
+async def hover_text_on(
+    client: LanguageClient, root: Path, rel: str, needle: str, offset: int = 2
+) -> str:
+    """Open `rel` as it is on disk, hover `offset` characters into the first `needle`: the
+    hover's Markdown (a missing hover fails the test)."""
+    text = (root / rel).read_text(encoding="utf-8")
+    found = await hover(client, open_doc(client, root, rel), position_of(text, needle, offset))
+    assert found is not None, f"no hover on {needle!r} in {rel}"
+    return found.contents.value
+
+
+async def complete_at_end(
+    client: LanguageClient, doc: str, text: str
+) -> list[types.CompletionItem]:
+    """Completion at the end of `text` (the buffer of `doc`), best first."""
+    lines = text.split("\n")
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=types.Position(line=len(lines) - 1, character=len(lines[-1])),
+        )
+    )
+    assert result is not None and result.items
+    return sorted(result.items, key=lambda i: i.sort_text or "")
+
+
 def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
     """Apply LSP text edits (ASCII/BMP text: UTF-16 units == code points) to `text`."""
     lines = text.split("\n")
@@ -139,20 +172,6 @@ def apply_workspace_edit(
     return touched
 
 
-async def wait_for(predicate: Any, timeout: float = 60.0, every: float = 0.2) -> Any:
-    """Poll an async or sync predicate until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(every)
-
-
 async def vault_ready(client: LanguageClient, notes: int = 200) -> bool:
     """True once the server reports at least `notes` notes (the test vault is open)."""
     status = await client.protocol.send_request_async("nvault/status", {})
@@ -161,6 +180,6 @@ async def vault_ready(client: LanguageClient, notes: int = 200) -> bool:
 
 async def open_when_ready(client: LanguageClient, root: Path, rel: str) -> tuple[str, str]:
     """Wait for the vault, then open `rel` as it is on disk: (its text, its URI)."""
-    await wait_for(lambda: vault_ready(client), timeout=120)
+    await await_for(lambda: vault_ready(client), timeout=120)
     text = (root / rel).read_text(encoding="utf-8")
     return text, open_doc(client, root, rel, text)

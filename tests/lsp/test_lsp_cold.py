@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lsp_support import lsp_client, open_doc, position_of, wait_for
+from lsp_support import lsp_client, open_doc, position_of
 from lsprotocol import types
+from poll import await_for
 
 from vault_core.vault import Vault
 
@@ -48,7 +49,7 @@ async def test_no_false_broken_links_while_phase_2_embeds(tmp_path: Path) -> Non
             "and [[No Such Teacher Qq]].\n"
         )
         doc = open_doc(client, root, "Scratch.md", text)
-        found = await wait_for(
+        found = await await_for(
             lambda: [c for c in _codes(client, doc) if c[0] == "broken-link"], timeout=60
         )
         assert [m for _, m in found] == ["Broken link: no note named 'No Such Teacher Qq'"]
@@ -65,7 +66,7 @@ async def test_no_false_broken_links_while_phase_2_embeds(tmp_path: Path) -> Non
         assert status.chunks_embedded < status.chunks
         assert status.indexing.phase in ("embedding", "starting", "scanning", "indexing")
         # the editor sees standard work-done progress for the embedding, ending when it is done
-        reports = await wait_for(
+        reports = await await_for(
             lambda: [
                 r
                 for values in client.progress_reports.values()

@@ -9,25 +9,13 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from lsp_support import open_doc
+from lsp_support import complete_at_end, open_doc
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(900)]
 
 NOTE = "docs/Authentication.md"
-
-
-async def _complete(client: LanguageClient, doc: str, text: str) -> list[types.CompletionItem]:
-    lines = text.split("\n")
-    result = await client.text_document_completion_async(
-        types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=types.Position(line=len(lines) - 1, character=len(lines[-1])),
-        )
-    )
-    assert result is not None and result.items
-    return sorted(result.items, key=lambda i: i.sort_text or "")
 
 
 def _path(item: types.CompletionItem) -> str:
@@ -39,7 +27,7 @@ async def test_see_also_at_the_end_of_a_note_offers_its_related_notes(
 ) -> None:
     text = (shared_vault / NOTE).read_text(encoding="utf-8").rstrip("\n") + "\n\nSee also [["
     doc = open_doc(client, shared_vault, NOTE, text)
-    items = await _complete(client, doc, text)
+    items = await complete_at_end(client, doc, text)
     related = await client.protocol.send_request_async("nvault/related", {"uri": doc, "limit": 10})
     related_paths = {r.path for r in related.items}
     assert related_paths, "the note has see-also suggestions to compare with"
@@ -56,31 +44,6 @@ async def test_see_also_at_the_end_of_a_note_offers_its_related_notes(
     assert all(i.text_edit.new_text.endswith("]]") for i in items[:5])
 
 
-async def test_a_meaningful_paragraph_still_ranks_by_the_paragraph(
-    client: LanguageClient, shared_vault: Path
-) -> None:
-    text = (
-        "Keyboard shortcuts: every command can be bound to a key, and the palette lists the "
-        "assigned key bindings so you can customise them per command. See [["
-    )
-    doc = open_doc(client, shared_vault, "docs/Scratch shortcuts.md", text)
-    items = await _complete(client, doc, text)
-    assert _path(items[0]) == "docs/Keyboard Shortcuts.md"
-    assert "related to this paragraph" in items[0].detail
-    assert items[0].text_edit.new_text.endswith("]]")
-    # typed text filters: only names matching what is typed remain, best first
-    typed = text + "Command Pal"
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=typed)],
-        )
-    )
-    items = await _complete(client, doc, typed)
-    assert items[0].label == "Command Palette"
-    assert items[0].text_edit.new_text == "Command Palette]]"
-
-
 async def test_labels_that_look_alike_show_their_paths(
     client: LanguageClient, shared_vault: Path
 ) -> None:
@@ -89,7 +52,7 @@ async def test_labels_that_look_alike_show_their_paths(
     for typed in ("ADR", "dom"):
         text = f"A new line\n\n[[{typed}"
         doc = open_doc(client, shared_vault, f"docs/Scratch {typed}.md", text)
-        items = await _complete(client, doc, text)
+        items = await complete_at_end(client, doc, text)
         by_label: dict[str, list[types.CompletionItem]] = defaultdict(list)
         for item in items:
             by_label[item.label.casefold()].append(item)

@@ -16,9 +16,9 @@ from lsp_support import (
     open_doc,
     position_of,
     uri,
-    wait_for,
 )
 from lsprotocol import types
+from poll import await_for
 from pytest_lsp import LanguageClient
 
 # the first test of a session also builds the shared index (minutes on a busy 2-core box)
@@ -64,24 +64,24 @@ def _line_range(line: int, start: int = 0, end: int = 0) -> types.Range:
 async def test_diagnostics_appear_and_clear(copy_vault: Callable[[], Path]) -> None:
     root = copy_vault()
     async with lsp_client(root) as client:
-        await wait_for(lambda: _ready(client), timeout=120)
+        await await_for(lambda: _ready(client), timeout=120)
         text = "# Scratch\n\nSee [[No Such Note Qq]] and [[Architecture]].\n"
         doc = open_doc(client, root, "docs/Scratch diag.md", text)
-        await wait_for(lambda: {"broken-link", "ambiguous-link"} <= _codes(client, doc))
+        await await_for(lambda: {"broken-link", "ambiguous-link"} <= _codes(client, doc))
         broken = next(d for d in client.diagnostics[doc] if d.code == "broken-link")
         assert broken.range.start == types.Position(line=2, character=4)
         _change(client, doc, "# Scratch\n\nSee [[Command Palette]].\n", 2)
-        await wait_for(lambda: not {"broken-link", "ambiguous-link"} & _codes(client, doc))
+        await await_for(lambda: not {"broken-link", "ambiguous-link"} & _codes(client, doc))
 
 
 async def test_see_also_hint_names_unlinked_related_notes(copy_vault: Callable[[], Path]) -> None:
     root = copy_vault()
     async with lsp_client(root) as client:
-        await wait_for(lambda: _ready(client), timeout=120)
+        await await_for(lambda: _ready(client), timeout=120)
         rel = "docs/Architecture.md"
         text = (root / rel).read_text(encoding="utf-8")
         doc = open_doc(client, root, rel, text)
-        await wait_for(lambda: "related-not-linked" in _codes(client, doc))
+        await await_for(lambda: "related-not-linked" in _codes(client, doc))
         hint = next(d for d in client.diagnostics[doc] if d.code == "related-not-linked")
         assert hint.severity == types.DiagnosticSeverity.Information
         assert re.match(r"\d related notes? not linked: ", hint.message)
@@ -93,10 +93,10 @@ async def test_see_also_hint_names_unlinked_related_notes(copy_vault: Callable[[
 async def test_code_actions_produce_the_expected_text(copy_vault: Callable[[], Path]) -> None:
     root = copy_vault()
     async with lsp_client(root, via="cli") as client:
-        await wait_for(lambda: _ready(client), timeout=120)
+        await await_for(lambda: _ready(client), timeout=120)
         text = "# Scratch\n\nSee [[No Such Note Qq]] and [[Architecture]].\n\n## Quokka facts\nQuokkas are small marsupials.\n"
         doc = open_doc(client, root, "docs/Scratch actions.md", text)
-        await wait_for(lambda: "broken-link" in _codes(client, doc))
+        await await_for(lambda: "broken-link" in _codes(client, doc))
 
         actions = await _actions(client, doc, _line_range(2, 6))
         create = next(a for a in actions if a.title.startswith("Create note"))
@@ -110,7 +110,7 @@ async def test_code_actions_produce_the_expected_text(copy_vault: Callable[[], P
         fixed = apply_workspace_edit(pick.edit, {doc: text})[doc]
         assert "and [[docs/Architecture]]." in fixed
         _change(client, doc, fixed, 2)
-        await wait_for(lambda: "ambiguous-link" not in _codes(client, doc))
+        await await_for(lambda: "ambiguous-link" not in _codes(client, doc))
 
         selection = types.Range(
             start=types.Position(line=4, character=0), end=types.Position(line=5, character=29)
@@ -128,7 +128,7 @@ async def test_see_also_inserts_related_links(copy_vault: Callable[[], Path]) ->
     root = copy_vault()
     rel = "docs/Keyboard Shortcuts.md"
     async with lsp_client(root) as client:
-        await wait_for(lambda: _ready(client), timeout=120)
+        await await_for(lambda: _ready(client), timeout=120)
         text = (root / rel).read_text(encoding="utf-8")
         doc = open_doc(client, root, rel)
         actions = await _actions(client, doc, _line_range(0))
@@ -150,20 +150,21 @@ async def test_see_also_inserts_related_links(copy_vault: Callable[[], Path]) ->
 
 
 async def _rename_at(
-    client: LanguageClient, root: Path, rel: str, at: tuple[str, int], new_name: str
-) -> tuple[str, types.PrepareRenamePlaceholder, types.WorkspaceEdit]:
-    """Open `rel`, prepare a rename at `at` (text, offset into it) and ask for it."""
+    client: LanguageClient, root: Path, rel: str, needle: str, offset: int, new_name: str
+) -> tuple[str, str, types.WorkspaceEdit]:
+    """Open `rel`, prepare a rename `offset` characters into `needle`, then rename to `new_name`:
+    the document's uri, the placeholder the server proposed, and the edit."""
+    text = (root / rel).read_text(encoding="utf-8")
     doc = open_doc(client, root, rel)
-    position = position_of((root / rel).read_text(encoding="utf-8"), *at)
-    document = types.TextDocumentIdentifier(uri=doc)
+    at = position_of(text, needle, offset)
+    target = types.TextDocumentIdentifier(uri=doc)
     prep = await client.text_document_prepare_rename_async(
-        types.PrepareRenameParams(text_document=document, position=position)
+        types.PrepareRenameParams(text_document=target, position=at)
     )
     edit = await client.text_document_rename_async(
-        types.RenameParams(text_document=document, position=position, new_name=new_name)
+        types.RenameParams(text_document=target, position=at, new_name=new_name)
     )
-    assert isinstance(prep, types.PrepareRenamePlaceholder) and edit is not None
-    return doc, prep, edit
+    return doc, prep.placeholder, edit
 
 
 async def test_rename_note_and_heading_edit_every_linking_file(
@@ -177,15 +178,16 @@ async def test_rename_note_and_heading_edit_every_linking_file(
     )
     assert len(linking) >= 3
     async with lsp_client(root, via="workspace") as client:
-        await wait_for(lambda: _ready(client), timeout=120)
-        _, prep, edit = await _rename_at(
+        await await_for(lambda: _ready(client), timeout=120)
+        _, placeholder, edit = await _rename_at(
             client,
             root,
             "docs/Keyboard Shortcuts.md",
-            ("[[Command Palette]]", 5),
+            "[[Command Palette]]",
+            5,
             "Palette of Commands",
         )
-        assert prep.placeholder == "Command Palette"
+        assert placeholder == "Command Palette"
         renames = [c for c in edit.document_changes if isinstance(c, types.RenameFile)]
         assert [(r.old_uri, r.new_uri) for r in renames] == [
             (uri(root, "docs/Command Palette.md"), uri(root, "docs/Palette of Commands.md"))
@@ -201,14 +203,15 @@ async def test_rename_note_and_heading_edit_every_linking_file(
             body = path.read_text(encoding="utf-8")
             assert "[[Command Palette]]" not in body and "[[Palette of Commands]]" in body, path
 
-        doc, prep, edit = await _rename_at(
+        doc, placeholder, edit = await _rename_at(
             client,
             root,
             "docs/Authentication.md",
-            ("[[Space Manager#Boot modes]]", 20),
+            "[[Space Manager#Boot modes]]",
+            20,
             "Start-up modes",
         )
-        assert prep.placeholder == "Boot modes"
+        assert placeholder == "Boot modes"
         touched = apply_workspace_edit(edit)
         assert "[[Space Manager#Start-up modes]]" in touched[doc]
         manager = (root / "docs/Space Manager.md").read_text(encoding="utf-8")
@@ -219,7 +222,7 @@ async def test_did_save_makes_a_new_note_searchable(copy_vault: Callable[[], Pat
     root = copy_vault()
     rel = "docs/Quokka Habitat.md"
     async with lsp_client(root, via="cli") as client:
-        await wait_for(lambda: _ready(client), timeout=120)
+        await await_for(lambda: _ready(client), timeout=120)
         text = "# Quokka Habitat\n\nThe zebrafinch quokka forages at dusk on Rottnest scrubland.\n"
         (root / rel).write_text(text, encoding="utf-8")
         doc = open_doc(client, root, rel, text)
@@ -233,7 +236,7 @@ async def test_did_save_makes_a_new_note_searchable(copy_vault: Callable[[], Pat
             )
             return bool(result.hits) and result.hits[0].path == rel
 
-        await wait_for(found, timeout=120, every=0.5)
+        await await_for(found, timeout=120, every=0.5)
 
 
 def test_apply_text_edits_helper() -> None:
@@ -249,7 +252,7 @@ async def test_link_this_mention(copy_vault: Callable[[], Path]) -> None:
     root = copy_vault()
     rel = "docs/Vim.md"
     async with lsp_client(root) as client:
-        await wait_for(lambda: _ready(client), timeout=120)
+        await await_for(lambda: _ready(client), timeout=120)
         text = (root / rel).read_text(encoding="utf-8").rstrip(
             "\n"
         ) + "\n\nTry the Command Palette for this.\n"

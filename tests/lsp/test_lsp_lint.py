@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lsp_support import lsp_client, open_doc, vault_ready, wait_for
+from lsp_support import lsp_client, open_doc, vault_ready
 from lsprotocol import types
+from poll import await_for
 from pytest_lsp import LanguageClient
+from vault_files import write_files
 
 from vault_core.vault import Vault
 
@@ -29,10 +31,7 @@ FILES = {
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    vault_root = tmp_path / "vault"
-    for rel, text in FILES.items():
-        (vault_root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (vault_root / rel).write_text(text, encoding="utf-8")
+    vault_root = write_files(tmp_path / "vault", FILES)
     with Vault.open(vault_root) as vault:
         vault.sync()
     return vault_root
@@ -53,15 +52,15 @@ def _by_code(client: LanguageClient, doc: str) -> dict[str, types.Diagnostic]:
 
 async def test_lint_diagnostics_beside_link_warnings(root: Path) -> None:
     async with lsp_client(root) as client:
-        await wait_for(lambda: vault_ready(client, notes=3), timeout=120)
+        await await_for(lambda: vault_ready(client, notes=3), timeout=120)
         text = (root / "Log.md").read_text(encoding="utf-8")
         doc = open_doc(client, root, "Log.md", text)
-        await wait_for(lambda: "lint-unlinked-mention" in _by_code(client, doc), timeout=120)
+        await await_for(lambda: "lint-unlinked-mention" in _by_code(client, doc), timeout=120)
         # a document opened while the server still read names gets no broken-link warning
         # until it is recomputed (diagnostics.py): the same text again recomputes it
         _change(client, doc, text, 2)
         both = {"lint-unlinked-mention", "broken-link"}
-        await wait_for(lambda: both <= set(_by_code(client, doc)), timeout=120)
+        await await_for(lambda: both <= set(_by_code(client, doc)), timeout=120)
         found = _by_code(client, doc)  # the link warning is still there, still a warning
         assert found["broken-link"].severity == types.DiagnosticSeverity.Warning
         assert "lint-broken-link" not in found and "lint-missing-page" not in found
@@ -77,7 +76,7 @@ async def test_lint_diagnostics_beside_link_warnings(root: Path) -> None:
         # typing moves the text on: the located finding goes, the link warning follows the buffer
         edited = text.replace("Fed the", "Yesterday I fed the")
         _change(client, doc, edited, 3)
-        await wait_for(
+        await await_for(
             lambda: (
                 "lint-unlinked-mention" not in _by_code(client, doc)
                 and "broken-link" in _by_code(client, doc)

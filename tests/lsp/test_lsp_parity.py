@@ -18,9 +18,9 @@ from lsp_support import (
     position_of,
     uri,
     vault_ready,
-    wait_for,
 )
 from lsprotocol import types
+from poll import await_for
 from pytest_lsp import LanguageClient
 
 pytestmark = pytest.mark.timeout(900)
@@ -114,7 +114,7 @@ async def test_slug_anchors_agree_across_features(copy_vault: Callable[[], Path]
         )
         assert "§ **Boot modes**" in hover.contents.value
 
-        diags = await wait_for(lambda: client.diagnostics.get(linker), timeout=60)
+        diags = await await_for(lambda: client.diagnostics.get(linker), timeout=60)
         missing = [d for d in diags if d.code == "missing-anchor"]
         assert [d.range.start.line for d in missing] == [4] and len(missing) == 1
         assert "no-such-heading" in missing[0].message
@@ -134,7 +134,7 @@ async def test_folding_symbols_and_path_completion(copy_vault: Callable[[], Path
     root = copy_vault()
     (root / "docs/Linker.md").write_text(LINKER, encoding="utf-8")
     async with lsp_client(root) as client:
-        await wait_for(lambda: vault_ready(client), timeout=120)
+        await await_for(lambda: vault_ready(client), timeout=120)
         rel = "docs/Keyboard Shortcuts.md"
         lines = (root / rel).read_text(encoding="utf-8").split("\n")
         shortcuts = open_doc(client, root, rel)
@@ -235,8 +235,8 @@ async def test_renamed_link_resolves_right_after_the_rename(copy_vault: Callable
             ]
 
         try:
-            await wait_for(current_and_clean, timeout=60)
-        except TimeoutError:
+            await await_for(current_and_clean, timeout=60)
+        except AssertionError:
             pytest.fail(
                 f"version {client.diagnostics_versions.get(doc)}: "
                 f"{[(d.code, d.message) for d in client.diagnostics.get(doc, [])]}"
@@ -252,7 +252,7 @@ async def test_root_falls_back_to_the_files_folder_and_says_so(tmp_path: Path) -
     (folder / "b.md").write_text("# B\nBee.\n", encoding="utf-8")
     async with lsp_client(folder, via="none") as client:
         open_doc(client, folder, "a.md")
-        message = await wait_for(
+        message = await await_for(
             lambda: next((m for m in client.messages if "nvault" in m.message), None), timeout=60
         )
         assert str(folder) in message.message and "vaultRoot" in message.message
@@ -261,7 +261,7 @@ async def test_root_falls_back_to_the_files_folder_and_says_so(tmp_path: Path) -
             status = await client.protocol.send_request_async("nvault/status", {})
             return bool(status and status.notes == 2)
 
-        await wait_for(indexed, timeout=120)
+        await await_for(indexed, timeout=120)
         status = await client.protocol.send_request_async("nvault/status", {})
         assert Path(status.root) == folder.resolve()
 
@@ -269,7 +269,7 @@ async def test_root_falls_back_to_the_files_folder_and_says_so(tmp_path: Path) -
 async def test_workspace_without_markers_is_used_and_said(tmp_path: Path) -> None:
     (tmp_path / "n.md").write_text("# N\n", encoding="utf-8")
     async with lsp_client(tmp_path, via="workspace") as client:
-        message = await wait_for(
+        message = await await_for(
             lambda: next((m for m in client.messages if "nvault" in m.message), None), timeout=60
         )
         assert str(tmp_path.resolve()) in message.message and "--root" in message.message

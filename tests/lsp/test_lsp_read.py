@@ -7,24 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-from lsp_support import open_doc, position_of, uri, wait_for
+from lsp_support import complete_at_end, hover, hover_text_on, open_doc, position_of, uri
 from lsprotocol import types
+from poll import await_for
 from pygls.uris import to_fs_path
 from pytest_lsp import LanguageClient
 
 # the first test of a session also builds the shared index (minutes on a busy 2-core box)
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(900)]
-
-
-async def _hover(client: LanguageClient, root: Path, rel: str, needle: str, offset: int) -> str:
-    """The hover text `offset` characters into the first `needle` of `rel` (opened)."""
-    doc = open_doc(client, root, rel)
-    at = position_of((root / rel).read_text(encoding="utf-8"), needle, offset)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=at)
-    )
-    assert hover is not None, f"no hover on {needle} in {rel}"
-    return hover.contents.value
 
 
 def _words(text: str) -> list[str]:
@@ -41,15 +31,18 @@ async def test_status_reports_the_index(client: LanguageClient, shared_vault: Pa
 
 async def test_progress_reports_the_finished_index(client: LanguageClient) -> None:
     # the index was complete before the server started: one "up to date" report still arrives
-    reports = await wait_for(lambda: client.nvault_progress, timeout=30)  # type: ignore[attr-defined]
-    final = await wait_for(lambda: [r for r in reports if not r.active], timeout=30)
-    assert final[-1].notes >= 200 and final[-1].done <= final[-1].total
+    reports = await await_for(lambda: client.nvault_progress, timeout=30)  # type: ignore[attr-defined]
+    final = await await_for(lambda: [r for r in reports if not r.active and r.total], timeout=30)
+    last = final[-1]
+    # up to date: every file read and every chunk embedded, and it says so
+    assert last.notes >= 200 and last.done == last.total >= last.notes
+    assert last.chunksEmbedded == last.chunksTotal > last.notes and "embedding" not in last.phase
 
 
 async def test_hover_on_link_shows_title_summary_and_counts(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    value = await _hover(
+    value = await hover_text_on(
         client, shared_vault, "docs/Keyboard Shortcuts.md", "[[Command Palette]]", 4
     )
     target = (shared_vault / "docs/Command Palette.md").read_text(encoding="utf-8")
@@ -65,7 +58,7 @@ async def test_hover_on_link_shows_title_summary_and_counts(
 async def test_hover_on_heading_link_shows_section_start(
     client: LanguageClient, shared_vault: Path
 ) -> None:
-    value = await _hover(
+    value = await hover_text_on(
         client, shared_vault, "docs/Authentication.md", "[[Space Manager#Boot modes]]", 5
     )
     target_lines = (shared_vault / "docs/Space Manager.md").read_text(encoding="utf-8").split("\n")
@@ -75,13 +68,38 @@ async def test_hover_on_heading_link_shows_section_start(
 
 async def test_hover_off_a_link_is_empty(client: LanguageClient, shared_vault: Path) -> None:
     doc = open_doc(client, shared_vault, "docs/Authentication.md")
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=doc),
-            position=types.Position(line=0, character=0),
+    assert await hover(client, doc, types.Position(line=0, character=0)) is None
+
+
+async def test_completion_ranks_the_paragraph_topic_first(
+    client: LanguageClient, shared_vault: Path
+) -> None:
+    para = (
+        "Keyboard shortcuts: every command can be bound to a key, and the palette lists the "
+        "assigned key bindings so you can customise them per command. See [["
+    )
+    doc = open_doc(client, shared_vault, "docs/Scratch completion.md", para)
+    first = (await complete_at_end(client, doc, para))[0]
+    assert first.detail.startswith("docs/Keyboard Shortcuts.md")
+    assert "related to this paragraph" in first.detail
+    assert first.text_edit.new_text.endswith("]]")
+    # typed text filters: only names matching "comm pal" style fuzzy input remain, best first
+    typed = para + "Command Pal"
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=typed)],
         )
     )
-    assert hover is None
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=types.Position(line=0, character=len(typed)),
+        )
+    )
+    items = sorted(result.items, key=lambda i: i.sort_text or "")
+    assert items[0].label == "Command Palette"
+    assert items[0].text_edit.new_text == "Command Palette]]"
 
 
 async def test_completion_of_headings_and_tags(client: LanguageClient, shared_vault: Path) -> None:
@@ -166,10 +184,14 @@ async def test_nvault_search_and_related(client: LanguageClient, shared_vault: P
     result = await client.protocol.send_request_async(
         "nvault/search", {"query": "keyboard shortcuts", "mode": "hybrid", "limit": 5}
     )
-    assert result.hits and isinstance(result.catching_up, bool)
+    # the index is complete, so the answer must not claim to be catching up
+    assert result.hits and result.catching_up is False
     hit = result.hits[0]
     assert hit.uri.startswith("file://") and hit.path.endswith(".md") and hit.start_line >= 1
-    assert isinstance(hit.heading_path, list) and hit.snippet
+    assert Path(to_fs_path(hit.uri)) == (shared_vault / hit.path).resolve()
+    text = (shared_vault / hit.path).read_text(encoding="utf-8")
+    assert all(heading in text for heading in hit.heading_path)  # headings of that very note
+    assert {"keyboard", "shortcuts"} & set(_words(hit.snippet.casefold()))
     related = await client.protocol.send_request_async(
         "nvault/related", {"uri": uri(shared_vault, "docs/Command Palette.md"), "limit": 3}
     )
@@ -211,20 +233,10 @@ async def test_bad_input_gets_empty_answers_and_the_server_lives(
     outside = tmp_path / "elsewhere.md"
     outside.write_text("See [[Command Palette]]", encoding="utf-8")
     out_uri = open_doc(client, tmp_path, "elsewhere.md")
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=out_uri),
-            position=types.Position(line=0, character=7),
-        )
-    )
-    assert hover is None or "Command Palette" in hover.contents.value
+    elsewhere = await hover(client, out_uri, types.Position(line=0, character=7))
+    assert elsewhere is None or "Command Palette" in elsewhere.contents.value
     huge = "x" * 300_000 + " [[Command Palette]]"
     huge_uri = open_doc(client, shared_vault, "docs/Huge.md", huge + "\n\x00\x01binary")
-    await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=huge_uri),
-            position=types.Position(line=0, character=300_005),
-        )
-    )
+    await hover(client, huge_uri, types.Position(line=0, character=300_005))
     # still answering
     assert (await client.protocol.send_request_async("nvault/status", {})).notes >= 200

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from lsp_support import apply_workspace_edit, lsp_client, uri, wait_for
+from lsp_support import apply_workspace_edit, lsp_client, uri
 from lsprotocol import types
+from poll import await_for
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "mcp"))  # the MCP tests' client helper
 from mcp_helpers import SyncClient, server_params
@@ -46,7 +47,7 @@ async def test_will_rename_files_and_move_note_make_the_same_edits(
             status = await client.protocol.send_request_async("nvault/status", {})
             return bool(status and status.notes >= 200)
 
-        await wait_for(ready, timeout=120)
+        await await_for(ready, timeout=120)
         for old, new in MOVES:
             edit = await client.workspace_will_rename_files_async(
                 types.RenameFilesParams(
@@ -62,7 +63,7 @@ async def test_will_rename_files_and_move_note_make_the_same_edits(
                     files=[types.FileRename(old_uri=uri(lsp_root, old), new_uri=uri(lsp_root, new))]
                 )
             )
-            await wait_for(lambda n=new: _indexed(client, n), timeout=60)
+            await await_for(lambda n=new: _indexed(client, n), timeout=60)
 
     with SyncClient(server_params(mcp_root, "--allow-writes", ".")) as mcp:
         rewritten = 0

@@ -7,7 +7,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from lsp_support import lsp_client, wait_for
+from lsp_support import lsp_client
+from poll import await_for
 
 
 async def test_repair_is_shown_once(copy_vault: Callable[[], Path]) -> None:
@@ -17,7 +18,7 @@ async def test_repair_is_shown_once(copy_vault: Callable[[], Path]) -> None:
         if not part.name.startswith("page_"):  # the FTS index's files (BTree ones are page_*)
             part.write_bytes(os.urandom(2048))
     async with lsp_client(root) as client:
-        await wait_for(lambda: any("repaired" in m.message for m in client.messages), 120)
+        await await_for(lambda: any("repaired" in m.message for m in client.messages), 120)
         said = [m for m in client.messages if "repaired" in m.message]
         assert len(said) == 1 and "keyword index" in said[0].message, said
     shutil.rmtree(root, ignore_errors=True)

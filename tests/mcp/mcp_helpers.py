@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, TypeVar
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp_types import CallToolResult
+from vault_files import write_files
 
 T = TypeVar("T")
 CALL_TIMEOUT_S = 180.0
@@ -140,12 +140,7 @@ def text(result: CallToolResult) -> str:
 
 
 def make_vault(root: Path, files: dict[str, str] | None = None) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, content in (files or NOTES).items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    return root
+    return write_files(root, files or NOTES)
 
 
 def indexed_vault(root: Path, files: dict[str, str] | None = None) -> Path:
@@ -162,18 +157,6 @@ def copy_vault(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     (dst / ".nvault" / "writer.lock").unlink(missing_ok=True)
     return dst
-
-
-def wait_for(predicate: Callable[[], T], timeout: float = 60.0, every: float = 0.3) -> T:
-    """Poll until `predicate()` is truthy; its value, or AssertionError on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {value!r})")
-        time.sleep(every)
 
 
 def user_config(folder: Path, toml: str) -> dict[str, str]:

@@ -20,8 +20,10 @@ from mcp_helpers import (
     spawn,
     text,
     user_config,
-    wait_for,
 )
+from poll import wait_for
+
+from bench.mcp_wire import initialize_request
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +67,7 @@ def test_server_exits_cleanly_when_the_client_leaves_mid_call(
     try:
         _rpc(
             proc,
-            {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-06-18",
-                    "capabilities": {},
-                    "clientInfo": {"name": "leaver", "version": "0"},
-                },
-            },
+            initialize_request("leaver", 1),
         )
         assert proc.stdout is not None
         reply = json.loads(proc.stdout.readline())

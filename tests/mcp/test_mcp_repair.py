@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mcp_helpers import SyncClient, indexed_vault, server_params, wait_for
+from mcp_helpers import SyncClient, indexed_vault, server_params
+from poll import wait_for
 
 
 def test_damaged_index_is_repaired_and_said_in_status(tmp_path: Path) -> None:

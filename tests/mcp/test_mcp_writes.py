@@ -12,6 +12,7 @@ from typing import get_args
 import pymupdf
 import pytest
 from mcp_helpers import NOTES, SyncClient, indexed_vault, server_params, text
+from poll import wait_for
 
 from vault_core.edit.models import Operation
 
@@ -175,8 +176,6 @@ def test_llm_wiki_loop_ingest_summarise_link_then_undo_all(
     def found() -> bool:
         hits = client.ok("search", {"query": "okapi forest giraffe", "mode": "keyword"})["hits"]
         return bool(hits) and hits[0]["path"] == "sources/okapi.pdf"
-
-    from mcp_helpers import wait_for
 
     wait_for(found, timeout=120)
     ids = []

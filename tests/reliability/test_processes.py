@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import poll
 import pytest
 from faults import (
     TOKEN,
@@ -28,16 +29,10 @@ from index_check import rm_rf_under_a_writer
 WAIT_S = 120.0
 
 
-def wait_for(check: Callable[[], bool], timeout: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return True
-        except Exception:  # the index is being rebuilt under us: look again
-            pass
-        time.sleep(0.5)
-    return False
+def wait_for(check: Callable[[], bool]) -> bool:
+    """poll.wait_for, patient (a whole cold index) and looking again while the index is being
+    rebuilt under us."""
+    return poll.wait_for(check, WAIT_S, every=0.5, ignore=(Exception,))
 
 
 def keyword_hit(root: Path, token: str, path: str) -> bool:

@@ -14,17 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vault_files import write_files
 
+from bench.mcp_wire import initialize_request
 from vault_stdio.early_answer import cache_dir, frame, split_message
 
 Message = dict[str, Any]
-
-
-def write_vault(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir()
-    for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8")
-    return root
 
 
 class Client:
@@ -88,18 +83,7 @@ def lsp_session(vault: Path, cwd: Path) -> tuple[Message, list[Message], int, by
 
 def mcp_session(vault: Path, cwd: Path) -> tuple[Message, list[Message], int, bytes]:
     client = Client([sys.executable, "-m", "vault_mcp", "--root", str(vault)], "lines", cwd)
-    client.send(
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "early-answer-test", "version": "1"},
-            },
-        }
-    )
+    client.send(initialize_request("early-answer-test", 1))
     answer = client.receive()
     client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
     client.send({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
@@ -112,7 +96,7 @@ def mcp_session(vault: Path, cwd: Path) -> tuple[Message, list[Message], int, by
 def test_second_start_is_answered_from_the_cache_and_still_serves(
     session: Any, tmp_path: Path, handshake_cache: Path
 ) -> None:
-    vault = write_vault(tmp_path / "vault", {"a.md": "# A\n\nSee [[b]].\n", "b.md": "# B\n"})
+    vault = write_files(tmp_path / "vault", {"a.md": "# A\n\nSee [[b]].\n", "b.md": "# B\n"})
     before = set(cache_dir().glob("*.json")) if cache_dir().is_dir() else set()
     first, _, first_code, _ = session(vault, tmp_path)
     written = set(cache_dir().glob("*.json")) - before
@@ -128,7 +112,7 @@ def test_second_start_is_answered_from_the_cache_and_still_serves(
 
 
 def test_a_stale_cached_answer_is_refreshed(tmp_path: Path, handshake_cache: Path) -> None:
-    vault = write_vault(tmp_path / "vault", {"a.md": "# A\n"})
+    vault = write_files(tmp_path / "vault", {"a.md": "# A\n"})
     before = set(cache_dir().glob("*.json")) if cache_dir().is_dir() else set()
     real, _, _, _ = lsp_session(vault, tmp_path)
     (cached,) = set(cache_dir().glob("*.json")) - before

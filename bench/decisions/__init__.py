@@ -1,0 +1,1 @@
+"""bench.decisions: run each module with `python -m bench.decisions.<name>`."""

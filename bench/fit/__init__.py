@@ -1,0 +1,1 @@
+"""bench.fit: run each module with `python -m bench.fit.<name>`."""

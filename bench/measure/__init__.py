@@ -1,0 +1,1 @@
+"""bench.measure: run each module with `python -m bench.measure.<name>`."""
