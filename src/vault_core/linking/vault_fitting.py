@@ -70,8 +70,13 @@ def collect(
     notes: Sequence[tuple[str, set[str]]],
     keep_link_words: bool = False,
     weight: float = 1.0,
+    reembed: bool = True,
 ) -> list[Example]:
-    """Candidates and labels for each note, its links hidden (strict, or `keep_link_words`)."""
+    """Candidates and labels for each note, its links hidden (strict, or `keep_link_words`).
+
+    `reembed=False` keeps the note's stored chunk vectors (their text still has the links) instead
+    of embedding it again without them: no model call, so a vault is fitted in seconds, and those
+    are the vectors related() itself uses."""
     examples = []
     for path, targets in notes:
         found = link_candidates(
@@ -79,7 +84,7 @@ def collect(
             path,
             exclude_links=False,
             hide_links_of=path,
-            strip_query_links=True,
+            strip_query_links=reembed,
             keep_link_words=keep_link_words,
         )
         if found is None or not found.ranks:
@@ -160,8 +165,12 @@ def fit_vault(
     margin: float = MARGIN,
     min_notes: int = MIN_NOTES,
     name: str = "this vault",
+    reembed: bool = False,
 ) -> VaultFit:
-    """Fit on the vault's own links; choose it only if it wins two-fold held-out recall@10."""
+    """Fit on the vault's own links; choose it only if it wins two-fold held-out recall@10.
+
+    `reembed=True` scores under the strict protocol (each note embedded again without its links,
+    as bench/linking.py's headline): minutes on a large vault instead of seconds."""
     started = time.perf_counter()
     default = default or default_model()
     notes = labelled_notes(vault)
@@ -175,8 +184,8 @@ def fit_vault(
             chosen="default",
             reason=f"{len(notes)} notes with >= {MIN_LINKS} links; {min_notes} are needed to fit",
         )
-    strict = collect(vault, notes)
-    unwrapped = collect(vault, notes, keep_link_words=True, weight=UNWRAPPED_WEIGHT)
+    strict = collect(vault, notes, reembed=reembed)
+    unwrapped = collect(vault, notes, True, UNWRAPPED_WEIGHT, reembed)
     shipped: list[tuple[Example, LinkModel]] = []
     own: list[tuple[Example, LinkModel]] = []
     for f in (0, 1):
