@@ -28,7 +28,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 markup=False,
             )
             return 2
-        console.print("hiding each linked note's links and asking related() for them ...")
+        err_console.print(  # progress, on stderr: stdout stays one JSON object with --json
+            "hiding each linked note's links and asking related() for them ...", markup=False
+        )
         result = fit_vault(vault, name=vault.root.name)
         if args.save:
             save_fit(vault, result)

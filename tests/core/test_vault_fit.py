@@ -7,9 +7,13 @@ related() follows the stored decision.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from conftest import write_files
+from test_cli import nvault
 
 from vault_core.linking.link_model import FEATURES, LinkModel, default_model
 from vault_core.linking.related import related
@@ -117,3 +121,22 @@ def test_related_follows_the_stored_decision(web: Vault) -> None:
 def test_a_stored_fit_from_another_version_is_ignored(web: Vault) -> None:
     (web.config.index_path / FIT_FILE).write_text('{"chosen": "vault", "model": {"x": 1}}')
     assert load_fit(web) is None and vault_model(web) is None
+
+
+def test_nvault_eval_measures_and_saves_only_when_asked(tmp_path: Path) -> None:
+    write_files(tmp_path, _web())
+    assert nvault(tmp_path, "index", "--json").returncode == 0
+    measured = nvault(tmp_path, "eval", "--json")
+    assert measured.returncode == 0, measured.stderr
+    report = json.loads(measured.stdout)
+    assert report["labelled_notes"] == 24 and report["saved"] is False
+    assert report["chosen"] in ("default", "vault") and report["default"]["notes"] == 24
+    assert not (tmp_path / ".nvault" / FIT_FILE).exists(), "measuring writes nothing"
+
+    saved = nvault(tmp_path, "eval", "--save")
+    assert saved.returncode == 0, saved.stderr
+    assert "labelled notes (>= 3 links): 24" in saved.stdout and "saved:" in saved.stdout
+    with Vault.open(tmp_path, writer=False) as vault:
+        stored = load_fit(vault)
+    assert stored is not None and stored.chosen == report["chosen"]
+    assert (stored.model is not None) == (stored.chosen == "vault")
