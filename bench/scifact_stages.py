@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +41,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import CACHE, corpus, emit, is_ready, load_average, log, machine
-from scifact import doc_id, load_scifact, ndcg_at
+from scifact import doc_id, keyword_store, load_scifact, ndcg_at, note_text
 
 from vault_core.index.terms import tokenize
+from vault_core.query.search import Searcher
 from vault_core.vault import Vault
 
 DEPTH = 400
@@ -148,19 +151,89 @@ def rocchio(data: Corpus, qv: np.ndarray, first: list[str], beta: float) -> list
     return data.ranked(data.dense_docs(moved.astype(np.float32)))
 
 
-def rm3(vault: Vault, data: Corpus, claim: str, first: list[str], terms: int) -> list[str]:
+def rm3(
+    store: Any, terms_of: Callable[[str], Counter[str]], claim: str, first: list[str], terms: int
+) -> list[str]:
     """BM25 documents for the claim plus the heaviest terms of the top fused documents."""
     weights: Counter[str] = Counter()
     for rank, d in enumerate(first[:FEEDBACK_DOCS]):
-        tf = data.terms(d)
+        tf = terms_of(d)
         total = sum(tf.values()) or 1
         for term, c in tf.items():
             weights[term] += (c / total) / (rank + 1)
     original = tokenize(claim)
     extra = [w for w, _ in weights.most_common(terms + len(original)) if w not in original]
     query = " ".join(original + original + extra[:terms])  # the claim's terms count twice
-    q = vault.store.chunks.search(query, query_type="fts", fts_columns="terms")
+    q = store.chunks.search(query, query_type="fts", fts_columns="terms")
     return keyword_docs(q.select(["id", "path", "_score"]).limit(DEPTH).to_list())[0]
+
+
+def keyword_only(
+    docs: list[dict[str, str]], claims: dict[str, str], qids: list[str]
+) -> tuple[dict[str, Run], dict[str, list[float]], dict[str, float]]:
+    """BM25 alone, and BM25 + RM3 (gated by the first ranking's top-score margin), with no
+    embedding: the real parser, chunker, tokenizer and LanceDB BM25 over zero vectors."""
+    runs: dict[str, Run] = {}
+    extra_ms: dict[str, list[float]] = {}
+    confident: dict[float, int] = {}
+    texts = {d["_id"]: Counter(tokenize(note_text(d))) for d in docs}
+    with tempfile.TemporaryDirectory(prefix="nvault-scifact-stages-") as tmp:
+        store = keyword_store(docs, Path(tmp))
+        searcher = Searcher(store, None)  # type: ignore[arg-type]
+        for n, qid in enumerate(qids, 1):
+            claim = claims[qid]
+            first, score = keyword_docs(searcher._keyword(claim, DEPTH, None))
+            runs.setdefault("keyword", {})[qid] = first[:100]
+            margin = 0.0
+            if len(first) >= 2:
+                margin = 1.0 - score[first[1]] / score[first[0]]
+            for terms in (5, 10, 20):
+                name = f"rm3_t{terms}"
+                t0 = time.perf_counter()
+                fed = rm3(store, texts.__getitem__, claim, first, terms)
+                extra_ms.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
+                runs.setdefault(name, {})[qid] = fed[:100]
+                for floor in (0.1, 0.2, 0.3):
+                    gated = fed if margin >= floor else first
+                    runs.setdefault(f"{name}_gated_margin{floor}", {})[qid] = gated[:100]
+            for floor in (0.1, 0.2, 0.3):
+                confident[floor] = confident.get(floor, 0) + (margin >= floor)
+            if n % 200 == 0:
+                log(f"  {n}/{len(qids)}")
+    return runs, extra_ms, {f"margin>={k}": round(v / len(qids), 3) for k, v in confident.items()}
+
+
+def report(
+    runs: dict[str, Run],
+    extra_ms: dict[str, list[float]],
+    qrels: dict[str, set[str]],
+    qids: list[str],
+    more: dict[str, Any],
+    side: str,
+) -> dict[str, Any]:
+    """Every variant's figures on all queries, and nDCG@10 on each half (even = tune, odd = test)."""
+    tune, test = qids[0::2], qids[1::2]
+    return {
+        "split": "train",
+        "side": side,
+        "queries": len(qids),
+        **more,
+        "variants": {
+            name: {
+                "all": metrics(run, qrels, qids),
+                "tune": metrics(run, qrels, tune)["ndcg@10"],
+                "test": metrics(run, qrels, test)["ndcg@10"],
+            }
+            for name, run in sorted(runs.items())
+        },
+        "extra_ms_p50_p95": {
+            name: [round(float(np.percentile(v, 50)), 1), round(float(np.percentile(v, 95)), 1)]
+            for name, v in extra_ms.items()
+        },
+        "load_average": load_average(),
+        "machine": machine(),
+        "command": "python " + " ".join(["bench/scifact_stages.py", *sys.argv[1:]]),
+    }
 
 
 def main() -> None:
@@ -168,10 +241,17 @@ def main() -> None:
     parser.add_argument("scifact", nargs="?", type=Path, default=None)
     parser.add_argument("--cache", type=Path, default=CACHE / "scifact")
     parser.add_argument("--max-queries", type=int, default=None)
+    parser.add_argument(
+        "--keyword-only", action="store_true", help="BM25 and RM3 only (no embedded index needed)"
+    )
     args = parser.parse_args()
     root = (args.scifact or corpus("scifact")).resolve()
-    _, claims, qrels = load_scifact(root)
+    docs, claims, qrels = load_scifact(root)
     qids = sorted(qrels, key=int)[: args.max_queries]
+    if args.keyword_only:
+        runs, extra, share = keyword_only(docs, claims, qids)
+        emit(report(runs, extra, qrels, qids, {"confident_share": share}, "keyword only"))
+        return
     if not is_ready(args.cache):
         raise SystemExit(f"no finished index in {args.cache}: run bench/scifact.py first")
     runs: dict[str, Run] = {}
@@ -222,7 +302,7 @@ def main() -> None:
             for terms in (5, 10, 20):
                 name = f"rm3_t{terms}"
                 t0 = time.perf_counter()
-                fed = rrf([dense_docs, rm3(vault, data, claim, first, terms)], 10)
+                fed = rrf([dense_docs, rm3(vault.store, data.terms, claim, first, terms)], 10)
                 extra_ms.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
                 put(name, qid, fed)
                 put(f"{name}_gated", qid, fed if confident else first)
@@ -231,27 +311,9 @@ def main() -> None:
                 log(f"  {n}/{len(qids)}")
     confident_share = sum(1 for q in qids if runs["_confident"][q]) / len(qids)
     del runs["_confident"]
-    tune, test = qids[0::2], qids[1::2]
-    result: dict[str, Any] = {
-        "split": "train",
-        "queries": len(qids),
-        "confident_share": round(confident_share, 3),
-        "variants": {
-            name: {
-                "all": metrics(run, qrels, qids),
-                "tune": metrics(run, qrels, tune)["ndcg@10"],
-                "test": metrics(run, qrels, test)["ndcg@10"],
-            }
-            for name, run in sorted(runs.items())
-        },
-        "extra_ms_p50_p95": {
-            name: [round(float(np.percentile(v, 50)), 1), round(float(np.percentile(v, 95)), 1)]
-            for name, v in extra_ms.items()
-        },
-        "load_average": load_average(),
-        "machine": machine(),
-        "command": "python " + " ".join(["bench/scifact_stages.py", *sys.argv[1:]]),
-    }
+    result = report(
+        runs, extra_ms, qrels, qids, {"confident_share": round(confident_share, 3)}, "hybrid"
+    )
     emit(result)
 
 
