@@ -25,9 +25,37 @@ from typing import Any
 
 from linking import DEFAULT_CACHE, cached_vault
 
-from vault_core.linking.link_model import LinkModel
-from vault_core.linking.vault_fitting import fit_vault
+from vault_core.linking.link_model import LinkModel, default_model
+from vault_core.linking.vault_fitting import (
+    UNWRAPPED_WEIGHT,
+    collect,
+    fit_vault,
+    labelled_notes,
+    two_fold,
+)
 from vault_core.vault import Vault
+
+
+def fit_variants(vault: Vault, base: LinkModel | None, reembed: bool, name: str) -> dict[str, Any]:
+    """Other ways to fit, on one collection of candidates: recall@10 / MRR of the own model."""
+    default = base or default_model()
+    notes = labelled_notes(vault)
+    strict = collect(vault, notes, reembed=reembed)
+    unwrapped = collect(vault, notes, True, UNWRAPPED_WEIGHT, reembed)
+    out: dict[str, Any] = {}
+    shapes: dict[str, dict[str, Any]] = {
+        "prior_l2_0.01": {"l2": 0.01},
+        "prior_l2_0.1 (shipped rule)": {"l2": 0.1},
+        "prior_l2_1": {"l2": 1.0},
+        "from_zero_l2_0.1": {"l2": 0.1, "prior": False},
+    }
+    for label, kw in shapes.items():
+        shipped, own = two_fold(strict, unwrapped, default, name=name, **kw)
+        out[label] = [own.recall_at_10, own.mrr]
+        out["shipped"] = [shipped.recall_at_10, shipped.mrr]
+    _, own = two_fold(strict, [], default, name=name)
+    out["prior_l2_0.1_strict_rows_only"] = [own.recall_at_10, own.mrr]
+    return out
 
 
 def main() -> int:
@@ -41,6 +69,12 @@ def main() -> int:
         help="strict protocol: embed each note again without its links (default: stored vectors,"
         " as nvault eval does)",
     )
+    parser.add_argument(
+        "--fit-variants",
+        action="store_true",
+        help="also score other fits on the same collected candidates (L2 around the shipped "
+        "weights 0.01 / 0.1 / 1, from zero, strict rows only)",
+    )
     args = parser.parse_args()
     base = LinkModel.model_validate_json(args.model.read_text()) if args.model else None
     out: dict[str, Any] = {
@@ -51,8 +85,12 @@ def main() -> int:
     for corpus in args.corpora:
         root = cached_vault(corpus, args.cache, log=lambda m: print(m, file=sys.stderr))
         with Vault.open(root, writer=False) as vault:
-            result = fit_vault(vault, base, name=corpus.name, reembed=args.reembed)
-        out["vaults"][corpus.name] = result.model_dump(exclude={"model"})
+            if args.fit_variants:  # one collection, several fits (no decision)
+                entry = {"fit_variants": fit_variants(vault, base, args.reembed, corpus.name)}
+            else:
+                result = fit_vault(vault, base, name=corpus.name, reembed=args.reembed)
+                entry = result.model_dump(exclude={"model"})
+        out["vaults"][corpus.name] = entry
         print(json.dumps({corpus.name: out["vaults"][corpus.name]}), file=sys.stderr)
     out["command"] = "python " + " ".join(["bench/vault_fit.py", *sys.argv[1:]])
     print(json.dumps(out, indent=2))

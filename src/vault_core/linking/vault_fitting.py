@@ -158,6 +158,31 @@ def fold(path: str) -> int:
     return hashlib.sha256(path.encode("utf-8")).digest()[0] & 1
 
 
+def two_fold(
+    strict: Sequence[Example],
+    unwrapped: Sequence[Example],
+    default: LinkModel,
+    *,
+    l2: float = L2,
+    prior: bool = True,
+    name: str = "this vault",
+) -> tuple[LinkScore, LinkScore]:
+    """(shipped, own) recall on the strict examples, each fold ranked by a model fitted on the
+    other fold's strict and unwrapped examples (`prior=False`: fitted from zero, not around
+    the shipped weights)."""
+    shipped: list[tuple[Example, LinkModel]] = []
+    own: list[tuple[Example, LinkModel]] = []
+    for f in (0, 1):
+        train = [e for e in (*strict, *unwrapped) if fold(e.path) != f]
+        test = [e for e in strict if fold(e.path) == f]
+        if not train or not test:
+            continue
+        model = fit(train, l2, prior=default if prior else None, trained_on=[name])
+        shipped += [(e, default) for e in test]
+        own += [(e, model) for e in test]
+    return score(shipped), score(own)
+
+
 def fit_vault(
     vault: VaultIndex,
     default: LinkModel | None = None,
@@ -186,17 +211,7 @@ def fit_vault(
         )
     strict = collect(vault, notes, reembed=reembed)
     unwrapped = collect(vault, notes, True, UNWRAPPED_WEIGHT, reembed)
-    shipped: list[tuple[Example, LinkModel]] = []
-    own: list[tuple[Example, LinkModel]] = []
-    for f in (0, 1):
-        train = [e for e in (*strict, *unwrapped) if fold(e.path) != f]
-        test = [e for e in strict if fold(e.path) == f]
-        if not train or not test:
-            continue
-        model = fit(train, prior=default, trained_on=[name])
-        shipped += [(e, default) for e in test]
-        own += [(e, model) for e in test]
-    base, mine = score(shipped), score(own)
+    base, mine = two_fold(strict, unwrapped, default, name=name)
     if mine.recall_at_10 <= base.recall_at_10 + margin:
         return decided(
             chosen="default",
