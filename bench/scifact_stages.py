@@ -121,7 +121,8 @@ class Corpus:
         raise ValueError(how)
 
     def ranked(self, scores: np.ndarray, depth: int = DEPTH) -> list[str]:
-        top = np.argpartition(-scores, depth)[:depth]
+        depth = min(depth, len(scores))
+        top = np.argpartition(-scores, depth - 1)[:depth]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [self.names[i] for i in top]
 
