@@ -39,6 +39,8 @@ from bench.harness import REPO, emit
 from bench.measure.linking import DEFAULT_CACHE, K, cached_vault, eval_notes, held_out, subset
 from vault_core.linking.link_model import FEATURES, LinkModel, probability
 from vault_core.linking.related import link_candidates
+from vault_core.linking.vault_fitting import Example
+from vault_core.linking.vault_fitting import fit as fit_model
 from vault_core.vault import Vault
 
 PROTOCOLS = {"strict": False, "unwrapped": True}  # name -> keep the words of bare [[links]]
@@ -70,31 +72,13 @@ def fit(
     query_weights: list[float] | None = None,
 ) -> LinkModel:
     """Class-balanced logistic regression (each query's rows weighted by `query_weights`, default
-    1); weights returned in the raw feature space."""
-    x = np.vstack([q[1] for q in queries])
-    y = np.concatenate([q[2] for q in queries])
-    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
-    xs = (x - mu) / sd
-    sample_w = np.where(y > 0, (len(y) - y.sum()) / max(y.sum(), 1.0), 1.0)
-    if query_weights is not None:
-        sample_w *= np.concatenate(
-            [np.full(len(q[2]), w) for q, w in zip(queries, query_weights, strict=True)]
-        )
-    sample_w /= sample_w.mean()
-    w, b = np.zeros(x.shape[1]), 0.0
-    for _ in range(iters):
-        p = 1.0 / (1.0 + np.exp(-(xs @ w + b)))
-        g = (p - y) * sample_w
-        w -= 0.5 * (xs.T @ g / len(y) + l2 * w)
-        b -= 0.5 * float(g.mean())
-    weights = w / sd
-    return LinkModel(
-        features=list(FEATURES),
-        weights=[round(float(v), 6) for v in weights],
-        bias=round(b - float((mu * weights).sum()), 6),
-        trained_on=names,
-        l2=l2,
-    )
+    1): the engine's own fit (vault_core.linking.vault_fitting.fit), from zero, no prior."""
+    weights = query_weights or [1.0] * len(queries)
+    examples = [
+        Example(found.path, found, x, y, targets, w)
+        for (found, x, y, targets), w in zip(queries, weights, strict=True)
+    ]
+    return fit_model(examples, l2, names, prior=None, iterations=iters)
 
 
 def recall(queries: list[Query], model: LinkModel) -> dict[str, float]:

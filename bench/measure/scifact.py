@@ -193,6 +193,41 @@ def frontmatter_text(doc: dict[str, str]) -> str:
     return f'---\ntitle: "{title}"\n---\n\n{doc["text"].strip()}\n'
 
 
+def keyword_store(
+    docs: list[dict[str, str]],
+    folder: Path,
+    shape: Any = note_text,
+    size: int = 1_000,
+    overlap: int = 100,
+) -> Any:
+    """A `Store` whose chunks are the real parser's and chunker's, with zero vectors: the keyword
+    side of the engine in minutes, without the embedder."""
+    import numpy as np
+    import pyarrow as pa
+
+    from vault_core.index.terms import terms_text
+    from vault_core.parse.chunk import chunk_sections, markdown_sections
+    from vault_core.parse.markdown import parse_note
+    from vault_core.store.store import Store
+
+    zero = np.zeros(4, dtype=np.float32)
+    rows: list[dict[str, Any]] = []
+    for doc in docs:
+        text, path = shape(doc), f"{doc['_id']}.md"
+        note = parse_note(text, path)
+        drafts = chunk_sections(note.title, markdown_sections(text, note), size, overlap)
+        for i, d in enumerate(drafts):
+            rows.append(
+                {"id": f"{path}#{i}", "path": path, "ordinal": i, "text": d.text}
+                | {"terms": terms_text(d.text), "heading_path": d.heading_path}
+                | {"vector": zero}
+            )
+    store = Store(folder, "keyword-only", 4, writer=True)
+    store.chunks.add(pa.Table.from_pylist(rows, schema=store.chunks.schema))
+    store.optimize()
+    return store
+
+
 def keyword_variants(
     docs: list[dict[str, str]],
     claims: dict[str, str],
@@ -206,15 +241,10 @@ def keyword_variants(
     import tempfile
 
     import bm25s
-    import numpy as np
-    import pyarrow as pa
     import Stemmer
 
-    from vault_core.index.terms import terms_text, tokenize
-    from vault_core.parse.chunk import chunk_sections, markdown_sections
-    from vault_core.parse.markdown import parse_note
+    from vault_core.index.terms import tokenize
     from vault_core.query.search import Searcher
-    from vault_core.store.store import Store
 
     forms = {
         "h1_note_as_indexed": (note_text, 1_000, 100),
@@ -223,26 +253,13 @@ def keyword_variants(
         "frontmatter_title_one_chunk_per_doc": (frontmatter_text, 1_000_000, 0),
     }
     out: dict[str, Any] = {}
-    zero = np.zeros(4, dtype=np.float32)
     for name, (shape, size, overlap) in forms.items():
-        rows: list[dict[str, Any]] = []
-        for doc in docs:
-            text, path = shape(doc), f"{doc['_id']}.md"
-            note = parse_note(text, path)
-            drafts = chunk_sections(note.title, markdown_sections(text, note), size, overlap)
-            for i, d in enumerate(drafts):
-                rows.append(
-                    {"id": f"{path}#{i}", "path": path, "ordinal": i, "text": d.text}
-                    | {"terms": terms_text(d.text), "heading_path": d.heading_path}
-                    | {"vector": zero}
-                )
         with tempfile.TemporaryDirectory(prefix="nvault-scifact-kw-") as tmp:
-            store = Store(Path(tmp), "keyword-only", 4, writer=True)
-            store.chunks.add(pa.Table.from_pylist(rows, schema=store.chunks.schema))
-            store.optimize()
+            store = keyword_store(docs, Path(tmp), shape, size, overlap)
+            rows = store.count_chunks()
             searcher = Searcher(store, None)  # type: ignore[arg-type]
             run = {q: _docs_in_order(searcher._keyword(claims[q], 400, None))[:100] for q in qids}
-        out[name] = {**score_run(run, qrels), "chunks": len(rows)}
+        out[name] = {**score_run(run, qrels), "chunks": rows}
         log(f"keyword variant {name}: {out[name]}")
     # Reference BM25 (bm25s, Lucene variant, k1=1.2, b=0.75) over whole title + abstract.
     texts = [f"{d.get('title', '')}\n{d['text']}" for d in docs]

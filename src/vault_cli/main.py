@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from vault_cli import demo, edit, links, lint, reading, study, watch
+from vault_cli import demo, edit, evaluate, links, lint, reading, study, watch
 from vault_cli import setup as client_setup
 from vault_cli.common import (
     PROGRESS_STYLES,
@@ -241,7 +241,7 @@ for _name, _fn, _setup, _help in (
     COMMANDS[_name] = (_fn, _setup, _help)
 
 
-for _module in (demo, watch, links, study, reading, client_setup, edit, lint):
+for _module in (demo, watch, links, study, reading, client_setup, edit, lint, evaluate):
     COMMANDS.update(_module.COMMANDS)
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from vault_core.index.catalog import NoteRecord
     from vault_core.index.embed import Embedder
     from vault_core.index.link_graph import LinkGraph
+    from vault_core.location import IndexLocation
     from vault_core.query.dense import ChunkSnapshot
     from vault_core.query.search import Mode, SearchFilters, SearchHit
     from vault_core.results import NoteContent
@@ -63,6 +64,11 @@ class ReadModel(Protocol):
         filters: SearchFilters | None = None,
         per_note: int | None = None,
     ) -> list[SearchHit]: ...
+
+    @property
+    def generation(self) -> int: ...
+    @property
+    def location(self) -> IndexLocation: ...
 
     # -- vectors ------------------------------------------------------------------------
     @property

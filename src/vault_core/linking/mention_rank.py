@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 5  # suggestions per note in the default list...
 WORDS_PER_SUGGESTION = 300  # ...or one per this many words of a long note, if more
 THRESHOLD = 0.7  # the default list keeps suggestions scored at least this
-# The score is a logistic model over FEATURES, fitted (`python bench/mentions.py --fit`) on the
+# The score is a logistic model over FEATURES, fitted (`python -m bench.measure.mentions --fit`) on the
 # labels drawn before fresh5 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
 # fresh4 in full); fresh5 (mentions-fresh5-*.jsonl) was drawn from this code, never fitted.
 # Its floor is the vault's own rate of linking the word to the target (see `_Scorer.score`).

@@ -32,6 +32,7 @@ from vault_core.linking.related_index import (
     note_index,
 )
 from vault_core.linking.related_links import count_phrase
+from vault_core.linking.vault_fit import vault_model
 from vault_core.query.fusion import rrf
 from vault_core.query.search import make_snippet
 from vault_core.wire import RelatedNote, RelatedPassage
@@ -95,7 +96,9 @@ def related(
     the graph signals ignore that note's links in both directions between it and its targets
     (link-recovery evaluation). `strip_query_links` re-embeds the note's chunks with link targets
     removed, so the link text itself cannot help; `keep_link_words` leaves the words a bare
-    `[[Note]]` shows in the query text (as if never linked). `model` overrides the fitted model.
+    `[[Note]]` shows in the query text (as if never linked). `model` overrides the fitted model;
+    without it, this vault's own model if a stored fit chose it (linking/vault_fit.py), else the
+    shipped one.
     """
     found = link_candidates(
         vault,
@@ -109,7 +112,7 @@ def related(
     if found is None or not found.ranks:
         return []
     index = found.index
-    scored = found.ranked(model or default_model())[:limit]
+    scored = found.ranked(model or vault_model(vault) or default_model())[:limit]
     order = [i for _, i in scored]
     passage_best = None
     if order and len(found.my_vecs):  # the shown passage, for every suggestion, whatever found it

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cli_runner import nvault
 from vault_files import write_files
 
 FILES = {
@@ -14,11 +15,6 @@ FILES = {
     "Recipes.md": "# Recipes\nSourdough bread needs a lively starter and a long cold proof.\n",
     "bad.md": b"# Bad\n\xff\xfe not utf8",
 }
-
-
-def nvault(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "vault_cli.main", "--root", str(root), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
 def test_index_search_status_links(tmp_path: Path) -> None:

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from cli_runner import nvault
 from vault_files import write_files
-
-
-def nvault(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "vault_cli.main", "--root", str(root), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
 def test_mv_rewrites_links_and_undo_restores_every_byte(tmp_path: Path) -> None:

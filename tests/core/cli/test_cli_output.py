@@ -6,11 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import nvault
 from vault_files import write_files
 
 FILES = {
@@ -20,11 +19,6 @@ FILES = {
     "plans/a/Plan.md": "# Plan A\n\nBuild a raised bed for tomatoes.\n",
     "plans/b/Plan.md": "# Plan B\n\nMove the roses to the sunny corner.\n",
 }
-
-
-def nvault(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "vault_cli.main", "--root", str(root), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
