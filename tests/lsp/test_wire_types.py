@@ -1,6 +1,7 @@
 """The editor's TypeScript `Hit` (vscode-extension/src/protocol.ts) against the JSON Schema of
 the hit the language server sends (vault_core.wire.EditorHit): every field the extension reads
-exists, always, with the type it expects. The extension may read fewer fields than are sent."""
+exists, always, with the type it expects, and every field sent is declared (one hit, two
+languages: the check runs both ways)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ def test_typescript_hit_matches_the_servers_hit() -> None:
         assert field in sent, f"protocol.ts Hit.{field} is not sent by vault-lsp"
         assert optional or field in required, f"Hit.{field} may be absent from what is sent"
         assert ts_matches(ts, sent[field]), f"Hit.{field}: {ts} does not fit {sent[field]}"
+    undeclared = set(sent) - set(fields)
+    assert not undeclared, f"vault-lsp sends {sorted(undeclared)}, which protocol.ts's Hit lacks"
 
 
 @pytest.mark.parametrize(

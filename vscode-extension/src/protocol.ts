@@ -31,6 +31,10 @@ export interface Hit {
   end_line: number;
   snippet: string;
   score: number;
+  /** [start, end) offsets of matched words in `snippet`. */
+  match_spans: [number, number][];
+  /** Other places in this note with the same passage word for word (citations). */
+  also_at: string[];
 }
 
 export interface SearchResult {

@@ -30,6 +30,8 @@ const hit: Hit = {
   end_line: 22,
   snippet: 'RRF adds\n  1/(k + rank)   for each list;\tk=60 damps the top ranks.',
   score: 0.0328,
+  match_spans: [[0, 3]],
+  also_at: [],
 };
 
 const status: StatusResult = {
