@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import select
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp_helpers import SyncClient, indexed_vault, server_params, text
+from mcp_helpers import SyncClient, http_client, indexed_vault, server_params, spawn, text
+
+from bench.mcp_wire import initialize_request
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +114,68 @@ def test_the_server_writes_nothing_to_the_notes_folder(setup: tuple[SyncClient, 
     ]:
         client.call_tool(tool, args)
     assert snapshot() == before
+
+
+def test_malformed_json_rpc_on_stdio_gets_an_answer(setup: tuple[SyncClient, Path]) -> None:
+    vault = setup[1]
+    proc = spawn(server_params(vault, "--no-watch"), pipes=True)
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def ask(line: bytes) -> dict[str, Any]:
+        proc.stdin.write(line + b"\n")
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, f"no answer to {line[:40]!r}"
+        return json.loads(proc.stdout.readline())
+
+    try:
+        hello = initialize_request("raw", 0)
+        assert ask(json.dumps(hello).encode())["id"] == 0
+        proc.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+        for line, code in [
+            (b"{not json", -32700),
+            (b"[" * 100_000 + b"]" * 100_000, -32700),
+            (b'[{"jsonrpc":"2.0","id":1,"method":"ping"}]', -32600),
+            (b"42", -32600),
+        ]:
+            answer = ask(line)
+            assert answer["error"]["code"] == code and answer["id"] is None
+        no_method = ask(b'{"jsonrpc":"2.0","id":5}')
+        assert no_method["id"] == 5 and no_method["error"]["code"] == -32600
+        assert ask(b'{"jsonrpc":"2.0","id":7,"method":"ping"}') == {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "result": {},
+        }
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+
+
+def test_http_connections_that_never_finish_their_headers_are_closed(
+    setup: tuple[SyncClient, Path],
+) -> None:
+    vault = setup[1]
+    env = {"NVAULT_MCP_TOKEN": "slow-token", "NVAULT_HTTP_HEADER_TIMEOUT_S": "2"}
+    proc = spawn(server_params(vault, "--http", "--port", "0", "--no-watch", env=env), text=True)
+    try:
+        assert proc.stderr is not None
+        port = 0
+        for line in proc.stderr:
+            if "serving streamable HTTP on" in line:
+                port = int(line.split("127.0.0.1:")[1].split("/")[0])
+                break
+        slow = []
+        for _ in range(10):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the rest
+            s.settimeout(30)
+            slow.append(s)
+        for s in slow:
+            assert s.recv(1024) == b""  # closed by the server well before 30 s
+            s.close()
+        with SyncClient(http_client(f"http://127.0.0.1:{port}/mcp", "slow-token")) as c:
+            assert c.ok("status")["root_source"] == "--root"  # whole requests still served
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
