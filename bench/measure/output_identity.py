@@ -141,10 +141,11 @@ def _cli_answers(root: Path, env: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def collect(corpora: list[str]) -> tuple[dict[str, str], int]:
+def collect(corpora: list[str], dump: Path | None = None) -> tuple[dict[str, str], int]:
     """Digests of every answer, and how many answers were errors (a check over errors proves
     little, so the count is printed)."""
     digests: dict[str, str] = {}
+    shown: dict[str, Any] = {}
     errors = 0
     with tempfile.TemporaryDirectory(prefix="nvault-identity-") as tmp:
         home = Path(tmp)
@@ -157,8 +158,11 @@ def collect(corpora: list[str]) -> tuple[dict[str, str], int]:
             answers.update(_cli_answers(root, env))
             for key, value in answers.items():
                 digests[f"{name}:{key}"] = _digest(value)
+                shown[f"{name}:{key}"] = _scrub(value)
                 errors += bool(value.get("error") or value.get("code"))
             log(f"{name}: {len(answers)} answers")
+    if dump:
+        dump.write_text(json.dumps(shown, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     return digests, errors
 
 
@@ -168,9 +172,12 @@ def main() -> None:
     parser.add_argument(
         "--corpus", action="append", help="corpus names (default: both vaults)", default=None
     )
+    parser.add_argument(
+        "--dump", type=Path, default=None, help="also write every answer (to diff two runs)"
+    )
     args = parser.parse_args()
     corpora = args.corpus or ["silverbullet-docs", "vaultofknowledge"]
-    digests, errors = collect(corpora)
+    digests, errors = collect(corpora, args.dump)
     if args.record:
         BASELINE.parent.mkdir(exist_ok=True)
         BASELINE.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n")
