@@ -36,10 +36,10 @@ from typing import Any
 import numpy as np
 
 from bench.harness import REPO, emit
-from bench.measure.linking import DEFAULT_CACHE, K, cached_vault, eval_notes, held_out, subset
+from bench.measure.linking import DEFAULT_CACHE, K, cached_vault, held_out, subset
 from vault_core.linking.link_model import FEATURES, LinkModel, probability
 from vault_core.linking.related import link_candidates
-from vault_core.linking.vault_fitting import Example
+from vault_core.linking.vault_fitting import Example, labelled_notes
 from vault_core.linking.vault_fitting import fit as fit_model
 from vault_core.vault import Vault
 
@@ -53,7 +53,7 @@ def collect(
 ) -> list[Query]:
     """One entry per evaluated note: its candidates, their features and labels."""
     queries = []
-    for path, targets in subset(eval_notes(vault), max_notes):
+    for path, targets in subset(labelled_notes(vault), max_notes):
         found = link_candidates(vault, path, **held_out(path, keep_link_words=keep_link_words))
         if found is None:
             continue

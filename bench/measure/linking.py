@@ -61,11 +61,11 @@ from vault_core.index.terms import tokenize
 from vault_core.linking.link_model import LinkModel
 from vault_core.linking.related import related
 from vault_core.linking.related_index import note_index
+from vault_core.linking.vault_fitting import labelled_notes
 from vault_core.vault import Vault
 
 DEFAULT_CACHE = Path(os.environ.get("NVAULT_BENCH_CACHE", "/tmp/nvault-bench-cache"))
 MARKER = "bench-synced.json"
-MIN_LINKS = 3
 K = 10
 METHODS: dict[str, set[str]] = {
     "semantic": {"semantic"},
@@ -128,23 +128,6 @@ def _writer(root: Path, wait_s: float = 3600.0) -> Iterator[Vault]:
         vault.close()
 
 
-def eval_notes(vault: Vault, min_links: int = MIN_LINKS) -> list[tuple[str, set[str]]]:
-    """Notes with >= `min_links` distinct outgoing links to other existing notes, and those targets."""
-    catalog = vault.catalog
-    found = []
-    for path, note in sorted(catalog.items()):
-        if note.kind != "note":
-            continue
-        targets = {
-            r.target
-            for r in vault.graph.outgoing(path)
-            if r.target and r.target != path and catalog[r.target].kind == "note"
-        }
-        if len(targets) >= min_links:
-            found.append((path, targets))
-    return found
-
-
 def subset(items: list[Any], n: int | None) -> list[Any]:
     """`n` evenly spaced items (deterministic, not chosen by result)."""
     if not n or n >= len(items):
@@ -203,7 +186,7 @@ def evaluate(
     keep_link_words: bool = False,
 ) -> dict[str, Any]:
     """Link recovery for every eligible note (or an evenly spaced subset): recall@10 and MRR."""
-    notes = subset(eval_notes(vault), max_notes)
+    notes = subset(labelled_notes(vault), max_notes)
     result: dict[str, Any] = {"notes_evaluated": len(notes)}
     for method in methods:
         if method == "title_baseline":

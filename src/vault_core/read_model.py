@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 
 class ReadModel(Protocol):
-    """An open index, read only."""
+    """An open index, read only. Methods declare only the arguments linking/ and study/ pass;
+    `VaultIndex` takes more (a section or line range, per-note limits) for the front ends."""
 
     @property
     def root(self) -> Path: ...
@@ -40,13 +41,7 @@ class ReadModel(Protocol):
     def note(self, path: str) -> NoteRecord: ...
     def notes(self) -> list[NoteRecord]: ...
     def resolve(self, name: str) -> NoteRecord: ...
-    def read_note(
-        self,
-        name: str,
-        section: str | None = None,
-        start_line: int | None = None,
-        end_line: int | None = None,
-    ) -> NoteContent: ...
+    def read_note(self, name: str) -> NoteContent: ...
 
     # -- links --------------------------------------------------------------------------
     @property
@@ -57,12 +52,7 @@ class ReadModel(Protocol):
     def chunk_terms(self, columns: tuple[str, ...] = ...) -> Iterator[pa.RecordBatch]: ...
     def index_version(self) -> tuple[int, int]: ...
     def search(
-        self,
-        query: str,
-        mode: Mode = "hybrid",
-        limit: int = 10,
-        filters: SearchFilters | None = None,
-        per_note: int | None = None,
+        self, query: str, *, mode: Mode = ..., limit: int = ..., filters: SearchFilters | None = ...
     ) -> list[SearchHit]: ...
 
     @property

@@ -9,9 +9,9 @@ added by the `Vault` facade in vault.py, which is what the front ends call.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
 from pyarrow import RecordBatch
 
@@ -27,11 +27,10 @@ from vault_core.errors import (
 )
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder, make_embedder
-from vault_core.index.indexer import EmbedStep, Indexer, Progress, SyncReport
+from vault_core.index.indexer import Indexer, SyncReport
 from vault_core.index.link_graph import LinkGraph, Resolution
 from vault_core.index.scan import load_hidden_skipped, load_scan_issues
 from vault_core.index.term_counts import chunk_terms
-from vault_core.live.phase2 import EMBED_STEP_CHUNKS
 from vault_core.live.upkeep import ChangeListener, Upkeep
 from vault_core.location import ObjectFiles
 from vault_core.query.dense import ChunkSnapshot
@@ -39,11 +38,29 @@ from vault_core.query.names import NameMatch, close_names, match_name
 from vault_core.query.reading import cut_text, indexed_text
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
-from vault_core.store.integrity import IndexHealth, check_index
+from vault_core.store.integrity import check_index
 from vault_core.store.repair import Recovery
 from vault_core.store.store import Store
 
 log = logging.getLogger("nvault.index")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _UpkeepMethod(Generic[P, R]):
+    """A method of the handle that is its `Upkeep`'s (live/upkeep.py) as it stands: the
+    signature and docstring are stated once, there, and the handle forwards the call."""
+
+    def __init__(self, method: Callable[Concatenate[Upkeep, P], R]) -> None:
+        self.name = method.__name__
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, index: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, index: VaultIndex, owner: type) -> Callable[P, R]: ...
+    def __get__(self, index: VaultIndex | None, owner: type) -> Self | Callable[P, R]:
+        return self if index is None else getattr(index.upkeep, self.name)
 
 
 class VaultIndex:
@@ -162,25 +179,12 @@ class VaultIndex:
         return self.store.version()
 
     # -- keeping it current (live/upkeep.py) ---------------------------------------------
-    def refresh(self, force: bool = False) -> bool:
-        """Readers follow the writer's commits; returns True when something changed."""
-        return self.upkeep.refresh(force)
-
-    def sync(
-        self,
-        paths: Iterable[str] | None = None,
-        progress: Progress | None = None,
-        embed: bool = True,
-    ) -> SyncReport:
-        """Index what changed on disk (all of it, or just `paths`); see `Upkeep.sync`."""
-        return self.upkeep.sync(paths, progress, embed)
-
-    def embed_step(self, max_chunks: int = EMBED_STEP_CHUNKS, finish: bool = True) -> EmbedStep:
-        """One batch of phase 2 (writer only); `.written` 0: done. See `Upkeep.embed_step`."""
-        return self.upkeep.embed_step(max_chunks, finish)
-
-    def finish_embedding(self) -> None:
-        self.upkeep.finish_embedding()
+    refresh = _UpkeepMethod(Upkeep.refresh)
+    sync = _UpkeepMethod(Upkeep.sync)
+    embed_step = _UpkeepMethod(Upkeep.embed_step)
+    finish_embedding = _UpkeepMethod(Upkeep.finish_embedding)
+    repair = _UpkeepMethod(Upkeep.repair)
+    rebuild_vanished_folder = _UpkeepMethod(Upkeep.rebuild_vanished_folder)
 
     def prioritize(self, paths: Iterable[str]) -> None:
         """Notes a user is looking at (open, edited, in results): embedded before the rest."""
@@ -189,15 +193,9 @@ class VaultIndex:
     def on_change(self, listener: ChangeListener) -> None:
         self.upkeep.listeners.append(listener)
 
-    def repair(self, health: IndexHealth | None = None) -> bool:
-        return self.upkeep.repair(health)
-
     def index_folder_changed(self) -> bool:
         """The index folder was deleted, moved or replaced since this process opened it."""
         return self.opened.folder_changed()
-
-    def rebuild_vanished_folder(self) -> None:
-        self.upkeep.rebuild_vanished_folder()
 
     def keep_vector_matrix(self) -> None:
         """A long-running writer keeps the search's vector matrix built: search needs it, and an

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import Field
 
 from vault_core.linking.lint import lint as run_lint
 from vault_core.linking.lint_models import LintKind, LintReport
+from vault_mcp.args import READ_ONLY
 from vault_mcp.host import VaultHost
 from vault_mcp.models import Source
 from vault_mcp.quoting import structured
@@ -23,13 +24,7 @@ from vault_mcp.quoting import structured
 if TYPE_CHECKING:
     from vault_core.vault import Vault
 
-LINT_ANNOTATIONS = ToolAnnotations(
-    title="Lint the vault",
-    read_only_hint=True,
-    destructive_hint=False,
-    idempotent_hint=True,
-    open_world_hint=False,
-)
+LINT_ANNOTATIONS = READ_ONLY.model_copy(update={"title": "Lint the vault"})
 
 
 LINT_DATA_NOTE = (

@@ -23,6 +23,7 @@ from vault_mcp.quoting import structured
 if TYPE_CHECKING:
     from vault_core.vault import Vault
 
+SCOPE_HELP = "a note, a 'folder/', a '#tag', or a topic to search for"
 Engine = Literal["auto", "llm", "extractive"]
 EngineArg = Annotated[
     Engine | None,
@@ -30,6 +31,11 @@ EngineArg = Annotated[
         description="'llm' (local Ollama), 'extractive' (no model, fast) or 'auto' (LLM when "
         "available); default: the vault's setting"
     ),
+]
+
+ScopeArg = Annotated[
+    str,
+    Field(min_length=1, max_length=500, description=SCOPE_HELP),
 ]
 
 
@@ -93,14 +99,7 @@ def register_study_tools(mcp: MCPServer, host: VaultHost) -> None:
 
     @mcp.tool(annotations=READ_ONLY)
     async def quiz(
-        scope: Annotated[
-            str,
-            Field(
-                min_length=1,
-                max_length=500,
-                description="a note, a 'folder/', a '#tag', or a topic to search for",
-            ),
-        ],
+        scope: ScopeArg,
         ctx: Context,
         n: Annotated[int, Field(ge=1, le=50, description="number of questions")] = 5,
         types: Annotated[

@@ -50,6 +50,16 @@ if TYPE_CHECKING:
     from vault_core.index.link_graph import Resolution
     from vault_core.vault import Vault
 
+QueryArg = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2000,
+        description='what to find; also takes "exact phrase", -excluded, a OR b, '
+        "tag:x, path:folder/, type:pdf, after:2025-01-01, before:2025-12-31",
+    ),
+]
+
 
 def _link(r: Resolution) -> LinkInfo:
     return LinkInfo(
@@ -87,15 +97,7 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
 
     @mcp.tool(annotations=READ_ONLY)
     async def search(
-        query: Annotated[
-            str,
-            Field(
-                min_length=1,
-                max_length=2000,
-                description='what to find; also takes "exact phrase", -excluded, a OR b, '
-                "tag:x, path:folder/, type:pdf, after:2025-01-01, before:2025-12-31",
-            ),
-        ],
+        query: QueryArg,
         ctx: Context,
         mode: Annotated[
             Literal["hybrid", "keyword", "semantic"],

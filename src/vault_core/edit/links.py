@@ -120,16 +120,7 @@ def plan_move(
             else:
                 continue
             if new is not None and new != link.raw:
-                out.append(
-                    LinkRewrite(
-                        source=source,
-                        line=link.line,
-                        start_col=link.start_col,
-                        end_col=link.end_col,
-                        old=link.raw,
-                        new=new,
-                    )
-                )
+                out.append(LinkRewrite.of(source, link, new))
     return out
 
 

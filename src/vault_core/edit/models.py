@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from vault_core.parse.markdown import Link
 
 Operation = Literal[
     "create_note",
@@ -54,6 +57,12 @@ class LinkRewrite(BaseModel):
     end_col: int
     old: str
     new: str
+
+    @classmethod
+    def of(cls, source: str, link: Link, new: str) -> LinkRewrite:
+        """`link`, parsed in `source`, written as `new` in the same place."""
+        span = {k: getattr(link, k) for k in ("line", "start_col", "end_col")}
+        return cls(source=source, old=link.raw, new=new, **span)
 
 
 class FileChange(BaseModel):

@@ -11,15 +11,14 @@ Built once per catalog version, from the link graph and the BM25 postings `relat
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from vault_core.index.terms import tokenize
 from vault_core.linking.mentions import _name_key
+from vault_core.linking.per_graph import PerGraph
 from vault_core.linking.related_index import NoteIndex
 
 if TYPE_CHECKING:
@@ -76,16 +75,9 @@ def neighbours_linking(index: NoteIndex, source: str, target: str) -> float:
     return linking / (len(nbrs) + NEIGHBOUR_PRIOR_NOTES)
 
 
-_HABITS: WeakKeyDictionary[ReadModel, LinkHabits] = WeakKeyDictionary()
-_LOCK = threading.Lock()
+_HABITS = PerGraph(LinkHabits)
 
 
 def link_habits(vault: ReadModel) -> LinkHabits:
     """The cached LinkHabits of the vault's current catalog version."""
-    graph = vault.graph
-    with _LOCK:
-        cached = _HABITS.get(vault)
-        if cached is None or cached.graph is not graph:
-            cached = LinkHabits(graph)
-            _HABITS[vault] = cached
-        return cached
+    return _HABITS.get(vault)

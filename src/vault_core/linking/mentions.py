@@ -8,15 +8,14 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-import threading
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from vault_core.errors import FileNotHere
 from vault_core.index.terms import STOPWORDS, tokenize
+from vault_core.linking.per_graph import PerGraph
 from vault_core.linking.related_index import note_index
 from vault_core.parse.markdown import HEADING_RE, blank_inline_code, body_start_line, code_mask
 
@@ -109,18 +108,12 @@ def _name_key(name: str) -> tuple[str, ...] | None:
     return tokens
 
 
-_MATCHERS: WeakKeyDictionary[Any, _Matcher] = WeakKeyDictionary()
-_LOCK = threading.Lock()
+_MATCHERS = PerGraph(_Matcher)
 
 
 def _matcher(vault: ReadModel) -> _Matcher:
-    graph = vault.graph
-    with _LOCK:
-        cached = _MATCHERS.get(vault)
-        if cached is None or cached.graph is not graph:
-            cached = _Matcher(graph)
-            _MATCHERS[vault] = cached
-        return cached
+    """The name trie of the vault's current catalog version."""
+    return _MATCHERS.get(vault)
 
 
 def _maskable_lines(text: str) -> list[str | None]:

@@ -17,11 +17,7 @@ from vault_core.index.term_counts import TermCounts, bm25_idf
 from vault_core.index.terms import STOPWORDS, tokenize
 from vault_core.parse.markdown import HEADING_RE, code_mask, split_frontmatter, visible_text
 
-LIST_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
-QUOTE_RE = re.compile(r"^\s*>\s?")
-SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[*_`]?[A-Z0-9])")
-WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*[A-Za-z0-9]")
-CODE_SPAN_RE = re.compile(r"`([^`\n]{2,40})`")
+# words too vague to be a key term, on top of the keyword index's STOPWORDS
 EXTRA_STOP = frozenset(
     [
         "also",
@@ -49,6 +45,11 @@ EXTRA_STOP = frozenset(
         "things",
     ]
 )
+LIST_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+QUOTE_RE = re.compile(r"^\s*>\s?")
+SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[*_`]?[A-Z0-9])")
+WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*[A-Za-z0-9]")
+CODE_SPAN_RE = re.compile(r"`([^`\n]{2,40})`")
 
 
 def normalize_ws(text: str) -> str:

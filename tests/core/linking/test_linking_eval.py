@@ -17,6 +17,7 @@ import bench.measure.linking
 from vault_core.linking.link_model import FEATURES
 from vault_core.linking.related import related
 from vault_core.linking.related_index import note_index
+from vault_core.linking.vault_fitting import labelled_notes
 from vault_core.vault import Vault
 
 
@@ -34,7 +35,7 @@ def silverbullet(copy_vault: Callable[[], Path]) -> Iterator[Vault]:
 
 @pytest.mark.timeout(1200)
 def test_link_recovery_metrics_are_computed(silverbullet: Vault, linking: ModuleType) -> None:
-    eligible = linking.eval_notes(silverbullet)
+    eligible = labelled_notes(silverbullet)
     assert len(eligible) > 40
     assert all(len(targets) >= 3 and path not in targets for path, targets in eligible)
     result = linking.evaluate(silverbullet, max_notes=30)
@@ -61,7 +62,7 @@ def test_hidden_links_do_not_reach_the_graph_signal(
 
     index = note_index(silverbullet)
     # notes whose only neighbours are their own link targets: hidden, the graph walk has nothing
-    closed = [p for p, _ in linking.eval_notes(silverbullet) if index.inc[p] <= index.out[p]]
+    closed = [p for p, _ in labelled_notes(silverbullet) if index.inc[p] <= index.out[p]]
     assert closed
     for path in closed[:5]:
         hits = related(

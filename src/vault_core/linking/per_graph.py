@@ -1,0 +1,38 @@
+"""`PerGraph`: one value per open vault, rebuilt when its catalog version changes.
+
+A new catalog version is a new `LinkGraph` object, so "is this still current?" is an identity
+check. Several linking structures (the mention trie, the link habits) are costly to build and
+asked for on every keystroke pause: each keeps one of these instead of its own cache and lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
+
+if TYPE_CHECKING:
+    from vault_core.index.link_graph import LinkGraph
+    from vault_core.read_model import ReadModel
+
+T = TypeVar("T")
+
+
+class PerGraph(Generic[T]):
+    """`build(graph)` once per vault and catalog version; the vault is held weakly."""
+
+    def __init__(self, build: Callable[[LinkGraph], T]) -> None:
+        self._build = build
+        self._cache: WeakKeyDictionary[Any, tuple[LinkGraph, T]] = WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, vault: ReadModel) -> T:
+        """The value for the vault's current graph (built under the lock: once, not per caller)."""
+        graph = vault.graph
+        with self._lock:
+            cached = self._cache.get(vault)
+            if cached is None or cached[0] is not graph:
+                cached = (graph, self._build(graph))
+                self._cache[vault] = cached
+            return cached[1]
