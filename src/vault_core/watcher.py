@@ -320,12 +320,12 @@ class Watcher:
             return
         self._failures = 0
         self._embedding = vault.progress.embedding_pending > 0
-        self.syncs += 1
         self.history.append(report)
         if full:
             self._schedule_rescan()
             self._keep_vector_matrix()
         self._state = "watching"
+        self.syncs += 1  # last: whoever waits on it sees the state the sync left
         files = len(report.added) + len(report.updated) + len(report.deleted) + len(report.moved)
         level = logging.INFO if files or report.errors else logging.DEBUG
         log.log(
