@@ -120,6 +120,12 @@ class VaultConfig(BaseModel):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     limits: Limits = Field(default_factory=Limits)
     debounce_ms: int = Field(default=150, ge=0)
+    ann_min_chunks: int = Field(
+        default=150_000,
+        ge=1,
+        description="past this many chunks the writer builds an ANN index and search reads it "
+        "instead of holding every vector in memory (docs/benchmarks.md, 100k notes)",
+    )
     rescan_interval_s: float = Field(default=180.0, ge=0, description="0 disables the light rescan")
     include_hidden: list[str] = Field(
         default_factory=list,

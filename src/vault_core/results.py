@@ -6,7 +6,7 @@ their wire shapes from them without loading the engine.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -87,6 +87,26 @@ class IndexLag(BaseModel):
     poll_interval_s: float | None = Field(default=None, description="the reader's current backoff")
 
 
+class AnnState(BaseModel):
+    """What the writer built and measured; readers take their query settings from it."""
+
+    index_type: str = "IVF_SQ"
+    provisional: bool = Field(
+        default=False, description="the index exists but the writer has not calibrated it yet"
+    )
+    partitions: int
+    trained_rows: int = Field(description="chunks with a vector when the index was trained")
+    nprobes: int = Field(description="partitions a query probes: the cheapest setting measured")
+    refine_factor: int = 10
+    recall_at_10: float | None = Field(
+        default=None, description="overlap with the exact top 10, mean over the sample queries"
+    )
+    recall_queries: int = 0
+    query_ms_p50: float | None = None
+    build_seconds: float = 0.0
+    built_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
 class VaultStatus(BaseModel):
     root: str
     index_dir: str
@@ -116,6 +136,12 @@ class VaultStatus(BaseModel):
         default_factory=list,
         description="settings the vault's own config may not make (user-only), ignored",
     )
+    vector_search: Literal["exact in memory", "ann index"] = Field(
+        default="exact in memory",
+        description="past ~150k chunks an ANN index replaces the in-memory matrix (`ann` says "
+        "how well it agrees with exact search)",
+    )
+    ann: AnnState | None = None
 
 
 class NoteContent(BaseModel):

@@ -328,6 +328,7 @@ class VaultIndex:
         scan_issues = load_scan_issues(self.store.files)
         skipped += [FileIssue(path=p, reason=r) for p, r in scan_issues.items()]
         warnings = [FileIssue(path=n.path, reason=w) for n in catalog.values() for w in n.warnings]
+        ann = self.store.vector_index.state()
         return VaultStatus(
             root=str(self.root),
             index_dir=self.location.uri,
@@ -350,6 +351,8 @@ class VaultIndex:
             warnings=sorted(warnings, key=lambda i: i.path),
             hidden_skipped=load_hidden_skipped(self.store.files),
             config_warnings=self.config.ignored_settings,
+            vector_search="ann index" if ann is not None else "exact in memory",
+            ann=ann,
         )
 
     def watch_state(self) -> str:

@@ -17,6 +17,7 @@ from vault_core.errors import SyncCancelled, VaultError
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.embed import Embedder
 from vault_core.index.indexer import EmbedStep, Progress, SyncReport
+from vault_core.live.ann import AnnKeeper
 from vault_core.live.healer import Healer
 from vault_core.live.opened import Opened
 from vault_core.live.phase2 import EMBED_STEP_CHUNKS, Phase2
@@ -54,6 +55,7 @@ class Upkeep:
         self.opened = Opened(config, location, embedder, writer=self.roles.is_writer)
         self.write_mutex = threading.RLock()
         self.phase2 = Phase2(self.opened, self.write_mutex)
+        self.ann = AnnKeeper(self.opened, embedder)
         self.listeners: list[ChangeListener] = []  # told the paths of every commit seen
         self.promoted: list[Callable[[], None]] = []  # told when this reader became the writer
         self.rebuilt: list[Callable[[], None]] = []  # told when a vanished folder was re-created
@@ -213,6 +215,8 @@ class Upkeep:
                 report.reused += step.reused
                 if progress:
                     progress(phase2.progress.done, phase2.progress.total, "")
+        if whole:
+            self.ann.consider()
         return report
 
     def embed_step(self, max_chunks: int = EMBED_STEP_CHUNKS, finish: bool = True) -> EmbedStep:
@@ -224,7 +228,10 @@ class Upkeep:
         if not self.roles.is_writer or indexer is None or self.opened.folder_changed():
             return EmbedStep()  # a vanished folder is rebuilt by the next sync, not here
         self.check_lease()
-        return self.phase2.step(indexer, max_chunks, finish)
+        step = self.phase2.step(indexer, max_chunks, finish)
+        if not step.written:  # phase 2 is over: past the switch point, the ANN index is due
+            self.ann.consider()
+        return step
 
     def finish_embedding(self) -> None:
         """After `embed_step(finish=False)`: phase 2's compaction (writer only)."""
@@ -232,6 +239,7 @@ class Upkeep:
             self.phase2.finish_embedding(self.roles.indexer)
 
     def close(self) -> None:
+        self.ann.close()
         self.opened.close()
         self.roles.release()
 

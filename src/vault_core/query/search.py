@@ -72,6 +72,8 @@ class Searcher:
 
     def _dense(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:
         vector = self.query_vector(query)
+        if self.store.vector_index.state() is not None:  # past the ANN switch point
+            return self.store.vector_search(vector, HIT_COLUMNS, depth, allowed)
         rows = self.matrix.top(vector, depth, allowed)
         if rows is not None:
             return rows

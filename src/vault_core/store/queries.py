@@ -39,9 +39,16 @@ def vector_search(
     columns: Sequence[str],
     limit: int,
     paths: Collection[str] | None,
+    nprobes: int | None = None,
+    refine_factor: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows by cosine to `vector`, best first, each with `_similarity` (1 - cosine distance)."""
+    """Rows by cosine to `vector`, best first, each with `_similarity` (1 - cosine distance).
+    `nprobes`/`refine_factor` apply where the table has an ANN index (store/vector_index.py)."""
     query = table.search(vector, vector_column_name="vector").distance_type("cosine")
+    if nprobes:
+        query = query.nprobes(nprobes)
+    if refine_factor:
+        query = query.refine_factor(refine_factor)
     rows = _restricted(query.select([*columns, "_distance"]), paths, limit)
     for row in rows:
         row["_similarity"] = 1.0 - float(row["_distance"])
@@ -98,9 +105,8 @@ def vector_matrix(column: pa.ChunkedArray | pa.Array, dim: int) -> tuple[np.ndar
     if n == 0:
         return np.zeros((0, dim), np.float32), np.zeros(0, bool)
     valid = array.is_valid().to_numpy(zero_copy_only=False)
-    if array.offset:
-        array = pa.concat_arrays([array])  # a sliced view: re-base so .values lines up
-    values = array.values.to_numpy(zero_copy_only=False)
+    # `.values` is the whole child array, whatever slice of it this array is
+    values = array.values.slice(array.offset * dim, n * dim).to_numpy(zero_copy_only=False)
     matrix = np.array(values, dtype=np.float32).reshape(n, dim)
     matrix[~valid] = 0.0
     return np.nan_to_num(matrix, copy=False), valid

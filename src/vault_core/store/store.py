@@ -31,6 +31,7 @@ from vault_core.store.queries import (
     vectors_for_hashes,
 )
 from vault_core.store.schema import CHUNKS, NOTES, NOTES_SCHEMA, ChunkRow, NoteRow, chunks_schema
+from vault_core.store.vector_index import VectorIndex
 
 SCHEMA_VERSION = 1
 # Phase 2 rewrites rows into fragments the `id` BTree does not cover, and each later merge scans
@@ -66,6 +67,7 @@ class Store:
         self.notes: Any = None
         self._mismatched = False
         self._ids_unindexed = 0
+        self.vector_index = VectorIndex(self)
         self._check_meta()
         if writer or self.files.has_tables():  # connecting creates the folder
             self._connect()
@@ -241,10 +243,20 @@ class Store:
         return self.chunks.search().select(columns).limit(None).to_batches(batch_rows)
 
     def vector_search(
-        self, vector: np.ndarray, columns: list[str], limit: int, paths: Collection[str] | None
+        self,
+        vector: np.ndarray,
+        columns: list[str],
+        limit: int,
+        paths: Collection[str] | None,
+        nprobes: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Chunks by cosine (LanceDB's flat scan), of `paths` when given; `_similarity` set."""
-        return vector_search(self.chunks, vector, columns, limit, paths)
+        """Chunks by cosine, of `paths` when given; `_similarity` set. With an ANN index
+        (store/vector_index.py) at its calibrated probes, rescored on float32; else a flat scan."""
+        state = self.vector_index.state()
+        if state is not None:
+            nprobes = nprobes or state.nprobes
+        refine = state.refine_factor if state is not None else None
+        return vector_search(self.chunks, vector, columns, limit, paths, nprobes, refine)
 
     def keyword_search(
         self, terms: list[str], columns: list[str], limit: int, paths: Collection[str] | None

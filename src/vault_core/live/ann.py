@@ -1,0 +1,112 @@
+"""The writer's upkeep of the ANN index (store/vector_index.py): built past the switch point, in
+the background, never on the save path, and calibrated against exact search before readers
+trust its recall.
+
+The index is trained in a child process: training reads every vector, which must not become
+the server's peak memory, and a server that exits stops it at once. A kill at any moment loses
+nothing: LanceDB commits the index in one step at the end, so the table is either without it
+(the next writer builds it again) or with it (uncalibrated, probed widely until calibrated).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+
+import numpy as np
+
+from vault_core.index.embed import Embedder
+from vault_core.live.opened import Opened
+from vault_core.store.vector_index import RECALL_QUERIES, calibrate, due
+
+log = logging.getLogger("nvault.ann")
+POLL_S = 0.2
+
+
+class AnnKeeper:
+    def __init__(self, opened: Opened, embedder: Embedder) -> None:
+        self.opened, self.embedder = opened, embedder
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.last_error: str | None = None
+
+    @property
+    def building(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def consider(self, *, background: bool = True) -> bool:
+        """Start a build if one is due (every vector written, past the switch point)."""
+        store = self.opened.store
+        if not store.writer or self.building or self._stop.is_set() or not store.ready():
+            return False
+        embedded = store.count_embedded()
+        if embedded < store.count_chunks():  # phase 2 first: the index trains on every vector
+            return False
+        state = store.vector_index.state()
+        calibrated = state if state is not None and not state.provisional else None
+        if not due(calibrated, state is not None, embedded, self.opened.config.ann_min_chunks):
+            return False
+        if not background:
+            self.build()
+            return True
+        self._thread = threading.Thread(target=self.build, name="nvault-ann", daemon=True)
+        self._thread.start()
+        return True
+
+    def build(self) -> None:
+        store = self.opened.store
+        try:
+            started = time.perf_counter()
+            child, state = store.vector_index.start_build()
+            while child.is_alive():
+                if self._stop.is_set():
+                    child.terminate()  # as a kill: nothing was committed
+                    child.join()
+                    return
+                child.join(POLL_S)
+            if child.exitcode != 0:
+                raise RuntimeError(f"the index build exited with code {child.exitcode}")
+            built_s = time.perf_counter() - started
+            store.checkout_latest()  # the child's commit: this handle only sees its own
+            if self._stop.is_set():
+                return
+            log.info("ANN index trained on %d vectors in %.1f s", state.trained_rows, built_s)
+            queries = self._sample_queries()
+            truth = store.vector_index.exact_top(queries, self._stop)
+            nprobes, recall, p50 = calibrate(store.vector_index.probe, queries, truth)
+            store.vector_index.save(
+                state.model_copy(
+                    update={
+                        "nprobes": nprobes,
+                        "recall_at_10": round(recall, 3),
+                        "recall_queries": len(queries),
+                        "query_ms_p50": round(p50, 1),
+                        "build_seconds": round(built_s, 1),
+                    }
+                )
+            )
+            self.opened.searcher.matrix.release()  # search reads the index from now on
+            self.last_error = None
+        except InterruptedError:
+            return
+        except Exception as exc:  # a conflicting commit or a full disk: tried again later
+            log.exception("building the ANN index failed")
+            self.last_error = f"{type(exc).__name__}: {exc}"
+
+    def _sample_queries(self) -> np.ndarray:
+        """The vault's own note titles, embedded: what people search for looks like them."""
+        titles = sorted({n.title for n in self.opened.catalog.values() if n.title})
+        picked = random.Random(len(titles)).sample(titles, min(RECALL_QUERIES, len(titles)))
+        return np.stack([self.embedder.embed_query(t) for t in picked]).astype(np.float32)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def close(self) -> None:
+        """Stop a build (the child is terminated) and wait for the thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(60)

@@ -1,0 +1,145 @@
+"""The ANN path (store/vector_index.py, live/ann.py) on a small real vault with the real model.
+
+With `ann_min_chunks` lowered the writer builds the index that a 100k-note vault gets; probing
+every partition and rescoring on float32 must give exactly the in-memory matrix's answer.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from vault_files import write_files
+
+from vault_core.config import VaultConfig
+from vault_core.store.vector_index import calibrate, exact_top
+from vault_core.vault import Vault
+
+TOPICS = [
+    "sourdough bread rises with wild yeast and a long cold proof",
+    "the comet's tail points away from the sun because of solar wind",
+    "a btree keeps keys sorted so range scans read neighbouring pages",
+    "violin strings are tuned in fifths: G, D, A and E",
+    "tidal forces from the moon raise two bulges in the oceans",
+    "a write-ahead log makes a crash recoverable by replaying it",
+    "espresso extraction depends on grind size, dose and pressure",
+    "photosynthesis turns light, water and carbon dioxide into sugar",
+    "a raft leader replicates log entries to a majority of followers",
+    "glaciers carve U-shaped valleys as they flow and scrape rock",
+]
+
+
+def files(n: int = 60) -> dict[str, str]:
+    return {
+        f"notes/n{i:03d}.md": f"# Note {i}\n\n{TOPICS[i % len(TOPICS)]} (variant {i}).\n\n"
+        f"{TOPICS[(i * 7 + 3) % len(TOPICS)]}, seen from note {i}.\n"
+        for i in range(n)
+    }
+
+
+def open_vault(root: Path, min_chunks: int = 50, **kw: object) -> Vault:
+    return Vault(VaultConfig.load(root, ann_min_chunks=min_chunks), **kw)
+
+
+def semantic(vault: Vault, query: str) -> list[tuple[str, int]]:
+    return [(h.path, h.start_line) for h in vault.search(query, mode="semantic", limit=8)]
+
+
+def test_ann_answers_exactly_when_it_probes_every_partition(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "vault", files())
+    vault = open_vault(root, min_chunks=10_000)
+    try:
+        vault.sync()
+        queries = ["how does bread dough rise", "replicated log consensus", "ocean tides"]
+        exact = [semantic(vault, q) for q in queries]  # the in-memory matrix (below the index)
+        assert vault.status().vector_search == "exact in memory" and vault.status().ann is None
+        assert not vault.upkeep.ann.consider(background=False)  # below the switch point
+        vault.config.ann_min_chunks = 50
+        assert vault.upkeep.ann.consider(background=False)
+        state = vault.store.vector_index.state()
+        assert state is not None and not state.provisional
+        assert state.trained_rows == vault.store.count_chunks()
+        # few vectors: probing 16 partitions already covers all sqrt(n) of them
+        assert state.nprobes >= state.partitions and state.recall_at_10 == 1.0
+        assert [semantic(vault, q) for q in queries] == exact
+        status = vault.status()
+        assert status.vector_search == "ann index" and status.ann is not None
+        assert status.ann.recall_queries > 0
+        assert vault.searcher.matrix._snapshot is None  # released: search reads the index
+        assert not vault.upkeep.ann.consider(background=False)  # not due again until it doubles
+    finally:
+        vault.close()
+
+
+def test_a_reader_uses_the_writers_index(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "vault", files())
+    writer = open_vault(root)
+    try:
+        writer.sync()
+        writer.upkeep.ann.join()  # the sync started the build in the background
+        reader = open_vault(root, writer=False)
+        try:
+            assert reader.status().ann == writer.status().ann
+            hits = semantic(reader, "glaciers and valleys")
+            assert hits and hits == semantic(writer, "glaciers and valleys")
+        finally:
+            reader.close()
+    finally:
+        writer.close()
+
+
+def test_exact_top_and_calibration_on_known_vectors() -> None:
+    import pyarrow as pa
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"c{i}" for i in range(300)]
+    column = pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), 8)
+    table = pa.table({"id": ids, "vector": column})
+    queries = vectors[:5]
+    truth = exact_top(lambda: table.to_batches(max_chunksize=64), queries, 8)
+    for q, wanted in zip(queries, truth, strict=True):
+        assert wanted == {ids[i] for i in np.argsort(-(vectors @ q))[:10]}
+
+    def probe(vector: np.ndarray, nprobes: int) -> tuple[list[str], float]:
+        order = np.argsort(-(vectors @ vector))
+        return [ids[i] for i in order[: min(10, nprobes // 16 * 5)]], 0.001
+
+    nprobes, recall, _ = calibrate(probe, queries, truth)
+    assert (nprobes, recall) == (32, 1.0)  # 16 probes find 5 of 10; 32 find all
+
+
+KILLED = r"""
+import sys
+from vault_core.config import VaultConfig
+from vault_core.vault import Vault
+vault = Vault(VaultConfig.load(sys.argv[1]))  # below the switch point: built by hand
+vault.sync()
+child, state = vault.store.vector_index.start_build()
+print("building", flush=True)
+child.join()
+"""
+
+
+def test_a_kill_during_the_index_build_leaves_a_working_index(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "vault", files())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(root)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "building"
+    proc.send_signal(signal.SIGKILL)  # the server dies while its child trains the index
+    proc.wait(30)
+    vault = open_vault(root)
+    try:
+        vault.sync()
+        assert semantic(vault, "espresso grind and pressure")
+        vault.upkeep.ann.join()  # the sync found it due again (absent or not calibrated)
+        state = vault.store.vector_index.state()
+        assert state is not None and not state.provisional and state.recall_at_10 == 1.0
+        assert semantic(vault, "espresso grind and pressure")
+    finally:
+        vault.close()
