@@ -56,7 +56,7 @@ rng = random.Random(5)
 notes = [n for n in vault.notes() if n.kind == "note" and n.size < 20000]
 titles = [n.title for n in rng.sample(notes, 45)]
 vault.search(titles[0])
-while vault.searcher.matrix._stale():
+while vault.store.vector_index.state() is None and vault.searcher.matrix._stale():
     time.sleep(0.2)
 matrix_ready_s = time.perf_counter() - t0
 say("matrix ready")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from vault_core.index.embed import Embedder
     from vault_core.index.link_graph import LinkGraph
     from vault_core.location import IndexLocation
-    from vault_core.query.dense import ChunkSnapshot
+    from vault_core.query.chunk_vectors import ChunkVectors
     from vault_core.query.search import Mode, SearchFilters, SearchHit
     from vault_core.results import NoteContent
 
@@ -63,4 +63,4 @@ class ReadModel(Protocol):
     # -- vectors ------------------------------------------------------------------------
     @property
     def vectors_generation(self) -> int: ...
-    def vector_snapshot(self) -> ChunkSnapshot | None: ...
+    def chunk_vectors(self, paths: list[str]) -> ChunkVectors | None: ...

@@ -33,7 +33,7 @@ from vault_core.index.scan import load_hidden_skipped, load_scan_issues
 from vault_core.index.term_counts import chunk_terms
 from vault_core.live.upkeep import ChangeListener, Upkeep
 from vault_core.location import ObjectFiles
-from vault_core.query.dense import ChunkSnapshot
+from vault_core.query.chunk_vectors import ChunkVectors, DiskVectors, SnapshotVectors
 from vault_core.query.names import NameMatch, close_names, match_name
 from vault_core.query.reading import cut_text, indexed_text
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
@@ -166,9 +166,13 @@ class VaultIndex:
         self.refresh()
         return self.opened.graph
 
-    def vector_snapshot(self) -> ChunkSnapshot | None:
-        """Every chunk's vector as one matrix (query/dense.py), or None before it is built."""
-        return self.searcher.matrix.current()
+    def chunk_vectors(self, paths: list[str]) -> ChunkVectors | None:
+        """Every chunk's vector for note-level work (query/chunk_vectors.py): the searcher's
+        matrix, or past the ANN switch point LanceDB itself (note sums over `paths`)."""
+        if self.store.vector_index.state() is not None:
+            return DiskVectors(self.store, paths) if self.store.ready() else None
+        snapshot = self.searcher.matrix.current()
+        return SnapshotVectors(snapshot) if snapshot is not None else None
 
     def chunk_terms(self, columns: tuple[str, ...] = ("path", "terms")) -> Iterator[RecordBatch]:
         """Every chunk's stemmed terms, a batch at a time (index/term_counts.py)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -319,20 +318,6 @@ class _Scorer:
         return self.lines[m.line - 1] if 0 < m.line <= len(self.lines) else None
 
 
-_NOTE_VECTORS: WeakKeyDictionary[NoteIndex, np.ndarray] = WeakKeyDictionary()
-
-
 def note_vectors(index: NoteIndex) -> np.ndarray:
-    """Unit mean-chunk vector per note (zeros for notes without), kept per index version."""
-    cached = _NOTE_VECTORS.get(index)
-    if cached is None:
-        counts = index.chunk_end - index.chunk_start
-        have = np.flatnonzero(counts > 0)
-        cached = np.zeros((len(index.paths), index.dim), np.float32)
-        if len(have):
-            every = index.vectors(np.arange(int(index.chunk_end[-1])))
-            sums = np.add.reduceat(every, index.chunk_start[have], axis=0)
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            cached[have] = sums / np.maximum(norms, 1e-9)
-        _NOTE_VECTORS[index] = cached
-    return cached
+    """Unit mean-chunk vector per note (zeros for notes without): the index's own."""
+    return index.note_matrix

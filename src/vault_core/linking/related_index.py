@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 K = TypeVar("K")
 V = TypeVar("V")
-SUM_BLOCK = 1024  # notes whose chunk vectors are summed per step (for their lengths)
-PASSAGE_BLOCK = 64  # a note's passages compared with every chunk at a time
 NOTE_MEMO = 256  # notes whose link-free text, query terms and mention scores stay memoised
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
 DEPTH = 50  # how deep each ranker's list goes into the fusion
@@ -64,9 +62,10 @@ WEIGHTS: dict[str, float] = {
 class NoteIndex:
     """Note vectors, BM25 postings and link sets for one version of the catalog.
 
-    Chunk vectors, texts, headings and lines are not copied: they are read from the searcher's
-    snapshot (query/dense.py) through `chunk_row`, this index's chunk order (path, ordinal)
-    mapped to the snapshot's rows. Postings are three flat arrays, not an array pair per term.
+    Chunk vectors, texts, headings and lines are not copied: they are read through `source`
+    (query/chunk_vectors.py: the searcher's matrix, or LanceDB past the ANN switch point) by
+    `chunk_row`, this index's chunk order (path, ordinal) mapped to the source's rows. Only the
+    note vectors are this index's own. Postings are three flat arrays, not an array pair per term.
     """
 
     def __init__(self, vault: ReadModel) -> None:
@@ -78,35 +77,31 @@ class NoteIndex:
         self.dim = vault.embedder.dim
         self.paths: list[str] = sorted(self.records)
         self.pos: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
-        snapshot = vault.vector_snapshot()
-        if snapshot is not None and snapshot.rows.num_rows:
-            self._matrix, self._rows = snapshot.matrix, snapshot.rows
-            self.chunk_row = _note_order(snapshot.rows, self.paths)
-            embedded = snapshot.has_vector[self.chunk_row]
+        source = vault.chunk_vectors(self.paths)
+        self.source = source
+        if source is not None and source.keys.num_rows:
+            self.chunk_row = _note_order(source.keys, self.paths)
+            embedded = source.has_vector[self.chunk_row]
         else:
-            self._matrix = np.zeros((0, self.dim), np.float32)
-            self._rows = pa.table({"text": pa.array([], pa.string())})
             self.chunk_row, embedded = np.zeros(0, np.int64), np.zeros(0, bool)
         n, m = len(self.paths), len(self.chunk_row)
         self.chunk_note = np.zeros(0, np.int64)
-        if m:  # every row of chunk_row is a catalog note's (`_note_order`)
-            chunk_paths = self._rows["path"].take(self.chunk_row)
+        if m and source is not None:  # every row of chunk_row is a catalog note's
+            chunk_paths = source.keys["path"].take(self.chunk_row)
             found = pc.index_in(chunk_paths, value_set=pa.array(self.paths, pa.string()))
             self.chunk_note = found.to_numpy(zero_copy_only=False).astype(np.int64)
         counts = np.bincount(self.chunk_note, minlength=n)
         self.chunk_end = np.cumsum(counts)
         self.chunk_start = self.chunk_end - counts
         self.has_vector = np.bincount(self.chunk_note[embedded], minlength=n) > 0
-        # a note's vector is the sum of its chunks' (compared by cosine, so sum = mean): only its
-        # length is kept, and `note_similarities` sums chunk products (a vector per note was
-        # 4 MB here, 17 MB at 10k notes)
-        self.note_norm = np.zeros(n, np.float32)
-        for a in range(0, n, SUM_BLOCK):  # a block of notes at a time
-            b = min(a + SUM_BLOCK, n)
-            chunks = np.arange(self.chunk_start[a], self.chunk_end[b - 1])
-            sums = np.zeros((b - a, self.dim), np.float32)
-            np.add.at(sums, self.chunk_note[chunks] - a, self.vectors(chunks))
-            self.note_norm[a:b] = np.linalg.norm(sums, axis=1)
+        # a note's vector is the mean of its chunks', kept at unit length (cosine)
+        self.note_matrix = np.zeros((n, self.dim), np.float32)
+        if m and source is not None:
+            note_of_row = np.full(source.keys.num_rows, -1, np.int64)
+            note_of_row[self.chunk_row] = self.chunk_note
+            sums = source.note_sums(note_of_row, n)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            np.divide(sums, norms, out=self.note_matrix, where=norms > 0)
         self.keywords = NoteBM25(vault.chunk_terms(), self.paths)
         release_free_memory()  # the terms' arrow buffers, before the link sets are built
         self.links = LinkSets(graph, self.paths, self.pos)
@@ -166,33 +161,38 @@ class NoteIndex:
     def note_similarities(self, vector: np.ndarray) -> np.ndarray:
         """Per note: the cosine of its mean chunk vector with `vector` (unit length); 0 for a
         note with no vector yet."""
-        per_chunk = (self._matrix @ vector)[self.chunk_row]
-        sums = np.bincount(self.chunk_note, weights=per_chunk, minlength=len(self.paths))
-        return (sums / np.where(self.note_norm > 0, self.note_norm, 1.0)).astype(np.float32)
+        return self.note_matrix @ vector.astype(np.float32)
 
     def note_vector(self, i: int) -> np.ndarray:
         """Note `i`'s mean chunk vector, unit length (zeros before it has any vector)."""
-        total = self.vectors(np.arange(self.chunk_start[i], self.chunk_end[i])).sum(axis=0)
-        return total / (self.note_norm[i] or 1.0)
+        return self.note_matrix[i]
 
     def chunk_rows(self, path: str) -> np.ndarray:
         i = self.pos[path]
         return np.arange(self.chunk_start[i], self.chunk_end[i])
 
     def vectors(self, chunks: np.ndarray | int) -> np.ndarray:
-        """Vectors of chunks (this index's numbering), read from the shared matrix."""
-        return self._matrix[self.chunk_row[chunks]]
+        """Vectors of chunks (this index's numbering), from memory or fetched (chunk_vectors.py)."""
+        if self.source is None:
+            return np.zeros((0, self.dim), np.float32)
+        rows = self.chunk_row[chunks]
+        if np.ndim(rows) == 0:
+            return self.source.vectors(np.array([rows], np.int64))[0]
+        return self.source.vectors(rows)
+
+    def _chunk(self, chunk: int) -> dict[str, Any]:
+        assert self.source is not None
+        return self.source.row(int(self.chunk_row[chunk]))
 
     def chunk_text(self, chunk: int) -> str:
-        return str(self._rows["text"][int(self.chunk_row[chunk])].as_py())
+        return str(self._chunk(chunk)["text"] or "")
 
     def chunk_headings(self, chunk: int) -> list[str]:
-        return self._rows["heading_path"][int(self.chunk_row[chunk])].as_py() or []
+        return self._chunk(chunk)["heading_path"] or []
 
     def chunk_lines(self, chunk: int) -> tuple[int, int]:
-        row = int(self.chunk_row[chunk])
-        start, end = self._rows["start_line"][row].as_py(), self._rows["end_line"][row].as_py()
-        return start or 0, end or 0
+        row = self._chunk(chunk)
+        return row["start_line"] or 0, row["end_line"] or 0
 
     def read_text(self, vault: ReadModel, path: str) -> str:
         note = self.records[path]
@@ -218,16 +218,8 @@ class NoteIndex:
         sizes = self.chunk_end[notes] - self.chunk_start[notes]
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         rows = np.repeat(self.chunk_start[notes] - offsets, sizes) + np.arange(sizes.sum())
-        # against the whole shared matrix, then picked: gathering the rows first copied them
-        # all; a long note's passages go in blocks, so the product never holds them all at once
-        everywhere = np.full(len(self._matrix), -np.inf, np.float32)
-        for a in range(0, len(vecs), PASSAGE_BLOCK):
-            np.maximum(
-                everywhere,
-                (vecs[a : a + PASSAGE_BLOCK] @ self._matrix.T).max(axis=0),
-                out=everywhere,
-            )
-        chunk_best = everywhere[self.chunk_row[rows]]
+        assert self.source is not None
+        chunk_best = self.source.best_match(vecs, self.chunk_row[rows])
         best[notes] = np.maximum.reduceat(chunk_best, offsets)
         hits = np.flatnonzero(chunk_best >= best[self.chunk_note[rows]])
         found, first = np.unique(self.chunk_note[rows][hits], return_index=True)

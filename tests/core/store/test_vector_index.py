@@ -55,6 +55,7 @@ def test_ann_answers_exactly_when_it_probes_every_partition(tmp_path: Path) -> N
         vault.sync()
         queries = ["how does bread dough rise", "replicated log consensus", "ocean tides"]
         exact = [semantic(vault, q) for q in queries]  # the in-memory matrix (below the index)
+        related = [r.model_dump() for r in vault.related("notes/n003.md")]
         assert vault.status().vector_search == "exact in memory" and vault.status().ann is None
         assert not vault.upkeep.ann.consider(background=False)  # below the switch point
         vault.config.ann_min_chunks = 50
@@ -70,6 +71,12 @@ def test_ann_answers_exactly_when_it_probes_every_partition(tmp_path: Path) -> N
         assert status.ann.recall_queries > 0
         assert vault.searcher.matrix._snapshot is None  # released: search reads the index
         assert not vault.upkeep.ann.consider(background=False)  # not due again until it doubles
+        reader = open_vault(root, writer=False)
+        try:  # past the switch point related() reads vectors from LanceDB, not from memory
+            assert reader.chunk_vectors(sorted(reader.catalog)).__class__.__name__ == "DiskVectors"
+            assert [r.model_dump() for r in reader.related("notes/n003.md")] == related
+        finally:
+            reader.close()
     finally:
         vault.close()
 
