@@ -60,14 +60,14 @@ class AnnKeeper:
         try:
             started = time.perf_counter()
             child, state = store.vector_index.start_build()
-            while child.is_alive():
+            while child.poll() is None:
                 if self._stop.is_set():
-                    child.terminate()  # as a kill: nothing was committed
-                    child.join()
+                    child.kill()  # as a kill -9: nothing was committed
+                    child.wait()
                     return
-                child.join(POLL_S)
-            if child.exitcode != 0:
-                raise RuntimeError(f"the index build exited with code {child.exitcode}")
+                time.sleep(POLL_S)
+            if child.returncode != 0:
+                raise RuntimeError(f"the index build exited with code {child.returncode}")
             built_s = time.perf_counter() - started
             store.checkout_latest()  # the child's commit: this handle only sees its own
             if self._stop.is_set():

@@ -15,9 +15,10 @@ keeps the cheapest that reaches RECALL_GOAL. That calibration, and what it measu
 
 from __future__ import annotations
 
+import json
 import math
-import multiprocessing
-import multiprocessing.process
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -64,15 +65,15 @@ def build(lance_uri: str, storage_options: dict[str, str] | None, rows: int) -> 
     )
 
 
-def start_build(location: IndexLocation, rows: int) -> multiprocessing.process.BaseProcess:
-    """`build` in a fresh (spawned) process; the caller joins or terminates it."""
-    context = multiprocessing.get_context("spawn")
-    options = location.storage_options() or None
-    child = context.Process(
-        target=build, args=(location.lance_uri, options, rows), name="nvault-ann", daemon=True
+def start_build(location: IndexLocation, rows: int) -> subprocess.Popen[bytes]:
+    """`build` in a fresh interpreter (`python -m vault_core.store.vector_index`); the caller
+    waits for it or kills it. Not multiprocessing: its spawn re-runs the parent's main script."""
+    job = {"uri": location.lance_uri, "options": location.storage_options() or None, "rows": rows}
+    return subprocess.Popen(
+        [sys.executable, "-m", "vault_core.store.vector_index", json.dumps(job)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
     )
-    child.start()
-    return child
 
 
 def exact_top(
@@ -146,7 +147,7 @@ class VectorIndex:
             self._seen = (version, state)  # a provisional one is read again: the file follows
         return state
 
-    def start_build(self) -> tuple[multiprocessing.process.BaseProcess, AnnState]:
+    def start_build(self) -> tuple[subprocess.Popen[bytes], AnnState]:
         """Train the index on every stored vector in a child process; `save` calibrates it."""
         rows = self.store.count_embedded()
         child = start_build(self.store.location, rows)
@@ -184,3 +185,8 @@ def _parse(text: str) -> AnnState | None:
         return AnnState.model_validate_json(text)
     except ValueError:
         return None  # a damaged file: the writer measures again on its next build
+
+
+if __name__ == "__main__":  # the child process of `start_build`
+    job = json.loads(sys.argv[1])
+    build(job["uri"], job["options"], job["rows"])

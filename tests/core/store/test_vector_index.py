@@ -128,7 +128,7 @@ vault = Vault(VaultConfig.load(sys.argv[1]))  # below the switch point: built by
 vault.sync()
 child, state = vault.store.vector_index.start_build()
 print("building", flush=True)
-child.join()
+child.wait()
 """
 
 
