@@ -11,6 +11,7 @@ import pytest
 
 from vault_core.linking import related_index
 from vault_core.linking.note_bm25 import BM25_B, BM25_K1, NoteBM25
+from vault_core.query import chunk_vectors
 from vault_core.vault import Vault
 
 
@@ -76,15 +77,16 @@ def test_per_note_memos_stay_bounded(
     index = related_index.note_index(vault)
     assert len(index._texts) == 2 and len(index._mentions) == 2 and len(index._queries) == 2
     assert set(index._texts) == {("n3.md", False), ("n4.md", False)}  # the latest stay
-    assert np.isfinite(index.note_norm).all() and (index.note_norm > 0).all()
+    norms = np.linalg.norm(index.note_matrix, axis=1)
+    assert np.isfinite(index.note_matrix).all() and np.allclose(norms, 1.0, atol=1e-5)
 
 
 def test_note_similarities_are_cosines_of_mean_chunk_vectors(
     make_vault: Callable[..., Vault], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No vector per note is kept: similarities come from the chunk matrix and each note's
-    length, and equal the cosine of the notes' mean chunk vectors."""
-    monkeypatch.setattr(related_index, "SUM_BLOCK", 2)  # several blocks of notes
+    """Similarities equal the cosine of the notes' mean chunk vectors, summed a block of rows
+    at a time (query/chunk_vectors.py)."""
+    monkeypatch.setattr(chunk_vectors, "SUM_BLOCK", 1)  # several blocks of rows
     files = {
         "bread.md": "# Bread\n\nSourdough starter, flour and water.\n\n## Baking\n\nA hot oven.",
         "oven.md": "# Ovens\n\nA hot oven bakes bread evenly.",
