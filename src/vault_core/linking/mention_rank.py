@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from vault_core.linking.mention_evidence import HABIT_PRIOR, link_habits, neighbours_linking
+from vault_core.linking.mention_sense import outranked, place_features, sub_page
 from vault_core.linking.mentions import (
     SENTENCE_START_RE,
     Mention,
@@ -59,6 +60,12 @@ FEATURES = (
     "generic_neighbours",  # neighbours, for a generic word only
     "generic_topic",  # topic, for a generic word only
     "not_stem",  # the name is not the target's file name (an alias, or an H1 that differs)
+    # sense (mention_sense.py): the name is right, is the word used in the target's sense?
+    "near_link",  # a link within a few characters on the same line: the writer linked there
+    "link_shares_word",  # a link on the line shares a word with the name ("API" by [[API/js]])
+    "sub_page",  # the target is a sub-page X/Name of a note X, named without X ("HTML")
+    "ui_label",  # in double quotes or before ": Capital" (a command or UI label)
+    "outranked",  # a note the passage links is closer to the passage than the target is
 )
 WEIGHTS = {
     "rare": 0.53,
@@ -77,6 +84,11 @@ WEIGHTS = {
     "generic_neighbours": -0.35,
     "generic_topic": -0.64,
     "not_stem": -1.05,
+    "near_link": 0.0,
+    "link_shares_word": 0.0,
+    "sub_page": 0.0,
+    "ui_label": 0.0,
+    "outranked": 0.0,
 }
 BIAS = -1.94
 TOPIC_UNKNOWN = (
@@ -210,6 +222,10 @@ class _Scorer:
         self.lines = text.split("\n")
         self.words = len(text.split())
         self.chunk_lines = self._chunk_lines()
+        self.linked_at: dict[int, set[str]] = {}  # line -> notes it links
+        for res in vault.graph.outgoing(path):
+            if res.target:
+                self.linked_at.setdefault(res.link.line, set()).add(res.target)
 
     def features(self, group: MentionGroup) -> dict[str, float]:
         """FEATURES of one group (see the constants above)."""
@@ -245,6 +261,9 @@ class _Scorer:
             "generic_neighbours": generic * nbrs,
             "generic_topic": generic * topic_f,
             "not_stem": float(key is not None and self.matcher.stems.get(target) != key),
+            **place_features(self._line(group.places[0]), group.places[0]),
+            "sub_page": sub_page(self.index, target, group.places[0].text),
+            "outranked": self._outranked(group),
             "link_rate": rate,  # not weighted: the score's floor
         }
 
@@ -314,6 +333,19 @@ class _Scorer:
         vecs = index.vectors(np.array(chunks or [self.chunk_lines[0][0]], np.int64))
         best = float((vecs @ note_vectors(index)[t]).max())
         return float(np.clip((best - TOPIC_FLOOR) / TOPIC_SPAN, 0.0, 1.0))
+
+    def _outranked(self, group: MentionGroup) -> float:
+        """mention_sense.outranked for the passage (chunk) of the group's first place."""
+        line = group.places[0].line
+        chunk = next(((c, a, b) for c, a, b in self.chunk_lines if a <= line <= b), None)
+        if chunk is None or not self.index.has_vector[self.index.pos[self.path]]:
+            return 0.0
+        c, a, b = chunk
+        rivals = {t for n in range(a, b + 1) for t in self.linked_at.get(n, ())}
+        if not rivals - {group.target}:
+            return 0.0
+        passage = self.index.vectors(np.array([c], np.int64))[0]
+        return outranked(self.index, note_vectors(self.index), passage, group.target, rivals)
 
     def _line(self, m: Mention) -> str | None:
         return self.lines[m.line - 1] if 0 < m.line <= len(self.lines) else None
