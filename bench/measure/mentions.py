@@ -139,6 +139,7 @@ FIT_SAMPLES = {
     "fresh2-": 1.0,
     "fresh3-": 1.0,
     "fresh4-": 1.0,
+    "fresh5-": 1.0,
 }
 FIT_L2 = 1.0
 
@@ -221,7 +222,7 @@ def main() -> int:
                 continue
             entry: dict[str, Any] = {"tuning": evaluate(vault, _tuning(name))}
             pooled: list[dict[str, Any]] = []
-            for sample in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5"):
+            for sample in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6"):
                 file = LABELS / f"mentions-{sample}-{name}.jsonl"
                 if file.is_file():
                     rows = [json.loads(x) for x in file.open()]

@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from vault_core.linking.mention_evidence import HABIT_PRIOR, link_habits, neighbours_linking
-from vault_core.linking.mention_sense import outranked, place_features, sub_page
+from vault_core.linking.mention_sense import place_features, sub_page
 from vault_core.linking.mentions import (
     SENTENCE_START_RE,
     Mention,
@@ -38,10 +38,10 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 5  # suggestions per note in the default list...
 WORDS_PER_SUGGESTION = 300  # ...or one per this many words of a long note, if more
-THRESHOLD = 0.7  # the default list keeps suggestions scored at least this
+THRESHOLD = 0.55  # the default list keeps suggestions scored at least this (chosen on fit labels)
 # The score is a logistic model over FEATURES, fitted (`python -m bench.measure.mentions --fit`) on the
-# labels drawn before fresh5 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
-# fresh4 in full); fresh5 (mentions-fresh5-*.jsonl) was drawn from this code, never fitted.
+# labels drawn before fresh6 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
+# fresh5 in full); fresh6 (mentions-fresh6-*.jsonl) was drawn from this code, never fitted.
 # Its floor is the vault's own rate of linking the word to the target (see `_Scorer.score`).
 FEATURES = (
     "rare",  # 1 - log(1 + notes using the name's rarest word) / log(1 + notes)
@@ -65,32 +65,30 @@ FEATURES = (
     "link_shares_word",  # a link on the line shares a word with the name ("API" by [[API/js]])
     "sub_page",  # the target is a sub-page X/Name of a note X, named without X ("HTML")
     "ui_label",  # in double quotes or before ": Capital" (a command or UI label)
-    "outranked",  # a note the passage links is closer to the passage than the target is
 )
 WEIGHTS = {
-    "rare": 0.53,
-    "multi_word": 1.14,
-    "proper": 0.16,
-    "as_name": 1.65,
-    "generic": -0.77,
-    "plain_word": -0.55,
-    "in_longer_name": -1.15,
-    "topic": 1.92,
-    "shared": 0.25,
-    "places": -0.14,
-    "habit": 0.4,
-    "neighbours": -0.56,
-    "generic_habit": -0.04,
-    "generic_neighbours": -0.35,
-    "generic_topic": -0.64,
-    "not_stem": -1.05,
-    "near_link": 0.0,
-    "link_shares_word": 0.0,
-    "sub_page": 0.0,
-    "ui_label": 0.0,
-    "outranked": 0.0,
+    "rare": 0.3,
+    "multi_word": 1.2,
+    "proper": 0.17,
+    "as_name": 1.97,
+    "generic": -0.79,
+    "plain_word": -0.6,
+    "in_longer_name": -1.8,
+    "topic": 1.74,
+    "shared": 0.26,
+    "places": -0.1,
+    "habit": 0.57,
+    "neighbours": -0.08,
+    "generic_habit": -0.18,
+    "generic_neighbours": -0.17,
+    "generic_topic": -0.69,
+    "not_stem": -1.13,
+    "near_link": -0.69,
+    "link_shares_word": -1.16,
+    "sub_page": -0.76,
+    "ui_label": -0.74,
 }
-BIAS = -1.94
+BIAS = -1.91
 TOPIC_UNKNOWN = (
     0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
 )
@@ -222,10 +220,6 @@ class _Scorer:
         self.lines = text.split("\n")
         self.words = len(text.split())
         self.chunk_lines = self._chunk_lines()
-        self.linked_at: dict[int, set[str]] = {}  # line -> notes it links
-        for res in vault.graph.outgoing(path):
-            if res.target:
-                self.linked_at.setdefault(res.link.line, set()).add(res.target)
 
     def features(self, group: MentionGroup) -> dict[str, float]:
         """FEATURES of one group (see the constants above)."""
@@ -263,7 +257,6 @@ class _Scorer:
             "not_stem": float(key is not None and self.matcher.stems.get(target) != key),
             **place_features(self._line(group.places[0]), group.places[0]),
             "sub_page": sub_page(self.index, target, group.places[0].text),
-            "outranked": self._outranked(group),
             "link_rate": rate,  # not weighted: the score's floor
         }
 
@@ -310,8 +303,8 @@ class _Scorer:
 
     def _in_longer_name(self, m: Mention) -> bool:
         line = self._line(m)
-        if line is None or not m.text[:1].isupper():
-            return False
+        if line is None or not m.text[:1].isupper() or any(c.isupper() for c in m.text[1:]):
+            return False  # "SilverBullet Vim settings": a CamelCase word is a name on its own
         return _inside_longer_name(line[: m.start_col], line[m.end_col :], strict=True)
 
     def _generic(self, group: MentionGroup) -> bool:
@@ -333,19 +326,6 @@ class _Scorer:
         vecs = index.vectors(np.array(chunks or [self.chunk_lines[0][0]], np.int64))
         best = float((vecs @ note_vectors(index)[t]).max())
         return float(np.clip((best - TOPIC_FLOOR) / TOPIC_SPAN, 0.0, 1.0))
-
-    def _outranked(self, group: MentionGroup) -> float:
-        """mention_sense.outranked for the passage (chunk) of the group's first place."""
-        line = group.places[0].line
-        chunk = next(((c, a, b) for c, a, b in self.chunk_lines if a <= line <= b), None)
-        if chunk is None or not self.index.has_vector[self.index.pos[self.path]]:
-            return 0.0
-        c, a, b = chunk
-        rivals = {t for n in range(a, b + 1) for t in self.linked_at.get(n, ())}
-        if not rivals - {group.target}:
-            return 0.0
-        passage = self.index.vectors(np.array([c], np.int64))[0]
-        return outranked(self.index, note_vectors(self.index), passage, group.target, rivals)
 
     def _line(self, m: Mention) -> str | None:
         return self.lines[m.line - 1] if 0 < m.line <= len(self.lines) else None

@@ -2,9 +2,8 @@
 
 The name is right but the word means something else: "API" right after `[[API/js]]` (the writer
 linked the specific note and the word is plain), "HTML" as an output format where the note is a
-sub-page about HTML inside Markdown, a command label in quotes, a passage closer to a note it
-links than to the target. Each feature is 0-1 and explainable; the weights are fitted with the
-rest (`python -m bench.measure.mentions --fit`).
+sub-page about HTML inside Markdown, a command label in quotes. Each feature is 0-1 and
+explainable; the weights are fitted with the rest (`python -m bench.measure.mentions --fit`).
 """
 
 from __future__ import annotations
@@ -13,17 +12,13 @@ import posixpath
 import re
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from vault_core.parse.markdown import MDLINK_RE, WIKILINK_RE
 
 if TYPE_CHECKING:
     from vault_core.linking.mentions import Mention
     from vault_core.linking.related_index import NoteIndex
 
-SENSE_FEATURES = ("near_link", "link_shares_word", "sub_page", "ui_label", "outranked")
 NEAR_CHARS = 24  # a link this close on the same line is "right next to" the mention
-OUTRANK_SPAN = 0.15  # cosine by which a linked note beats the target to count fully
 WORD_RE = re.compile(r"[^\W_]+")
 QUOTED_RE = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”")
 LABEL_AFTER_RE = re.compile(r"^:\s+[A-Z]")  # "Editor: Toggle Vim Mode", a command or UI label
@@ -75,21 +70,3 @@ def sub_page(index: NoteIndex, target: str, written: str) -> float:
     if parent not in index.records:
         return 0.0
     return float(not _words(posixpath.basename(folder)) & _words(written))
-
-
-def outranked(
-    index: NoteIndex,
-    note_vecs: np.ndarray,
-    passage: np.ndarray | None,
-    target: str,
-    rivals: set[str],
-) -> float:
-    """How far a note the passage links beats the target on the passage's similarity (0-1):
-    the writer linked the specific note there, so the word is theirs, not the target's."""
-    t = index.pos.get(target)
-    pos = [index.pos[r] for r in rivals if r != target and r in index.pos]
-    pos = [p for p in pos if index.has_vector[p]]
-    if passage is None or t is None or not index.has_vector[t] or not pos:
-        return 0.0
-    gap = float((note_vecs[pos] @ passage).max() - note_vecs[t] @ passage)
-    return float(np.clip(gap / OUTRANK_SPAN, 0.0, 1.0))
