@@ -140,6 +140,7 @@ FIT_SAMPLES = {
     "fresh3-": 1.0,
     "fresh4-": 1.0,
     "fresh5-": 1.0,
+    "fresh6-": 1.0,
 }
 FIT_L2 = 1.0
 

@@ -22,6 +22,8 @@ NEAR_CHARS = 24  # a link this close on the same line is "right next to" the men
 WORD_RE = re.compile(r"[^\W_]+")
 QUOTED_RE = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”")
 LABEL_AFTER_RE = re.compile(r"^:\s+[A-Z]")  # "Editor: Toggle Vim Mode", a command or UI label
+HYPHEN_BEFORE_RE = re.compile(r"\w[-‐]$")  # "Meta-Ethics": a piece of a hyphenated compound
+HYPHEN_AFTER_RE = re.compile(r"^[-‐]\w")  # "SilverBullet-specific"
 
 
 def _words(text: str) -> set[str]:
@@ -40,9 +42,9 @@ def line_links(line: str) -> list[tuple[int, int, str]]:
 
 
 def place_features(line: str | None, m: Mention) -> dict[str, float]:
-    """near_link, link_shares_word and ui_label of one place (its raw line)."""
+    """near_link, link_shares_word, ui_label and hyphen_piece of one place (its raw line)."""
     if line is None:
-        return {"near_link": 0.0, "link_shares_word": 0.0, "ui_label": 0.0}
+        return {"near_link": 0.0, "link_shares_word": 0.0, "ui_label": 0.0, "hyphen_piece": 0.0}
     links = line_links(line)
     name = _words(m.text)
     near = any(
@@ -52,11 +54,14 @@ def place_features(line: str | None, m: Mention) -> dict[str, float]:
     )
     shares = any(name & _words(text) for a, b, text in links if b <= m.start_col or a >= m.end_col)
     quoted = any(q.start() < m.start_col and m.end_col < q.end() for q in QUOTED_RE.finditer(line))
-    label = bool(LABEL_AFTER_RE.match(line[m.end_col :]))
+    after = line[m.end_col :]
+    label = bool(LABEL_AFTER_RE.match(after))
+    hyphen = HYPHEN_BEFORE_RE.search(line[: m.start_col]) or HYPHEN_AFTER_RE.match(after)
     return {
         "near_link": float(near),
         "link_shares_word": float(shares),
         "ui_label": float(quoted or label),
+        "hyphen_piece": float(bool(hyphen)),
     }
 
 
