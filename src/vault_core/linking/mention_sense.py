@@ -12,6 +12,7 @@ import posixpath
 import re
 from typing import TYPE_CHECKING
 
+from vault_core.linking.mentions import HYPHEN_AFTER_RE, HYPHEN_BEFORE_RE
 from vault_core.parse.markdown import MDLINK_RE, WIKILINK_RE
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ NEAR_CHARS = 24  # a link this close on the same line is "right next to" the men
 WORD_RE = re.compile(r"[^\W_]+")
 QUOTED_RE = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”")
 LABEL_AFTER_RE = re.compile(r"^:\s+[A-Z]")  # "Editor: Toggle Vim Mode", a command or UI label
-HYPHEN_BEFORE_RE = re.compile(r"\w[-‐]$")  # "Meta-Ethics": a piece of a hyphenated compound
-HYPHEN_AFTER_RE = re.compile(r"^[-‐]\w")  # "SilverBullet-specific"
 
 
 def _words(text: str) -> set[str]:

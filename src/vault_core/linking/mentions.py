@@ -40,6 +40,8 @@ COMMON_MIN_NOTES = 10
 LINKED_AS_NAME = 2  # the vault links the note with this very word at least this often...
 LINK_RATE = 0.05  # ...and in at least this share of the notes that use the word
 SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;|>*+#\-–—]|\d[.)])\s*$")
+HYPHEN_BEFORE_RE = re.compile(r"\w[-‐]$")  # "Meta-Ethics": a piece of a hyphenated compound
+HYPHEN_AFTER_RE = re.compile(r"^[-‐]\w")  # "SilverBullet-specific"
 
 
 # -- unlinked mentions --------------------------------------------------------------------
@@ -194,7 +196,7 @@ def _reads_as_name(
     how the vault already links that note; rarer words and multi-word names stand as they are.
     """
     before, after, written = line[:start], line[end:], line[start:end]
-    if re.search(r"\w[-‐]$", before) or re.match(r"^[-‐]\w", after):
+    if HYPHEN_BEFORE_RE.search(before) or HYPHEN_AFTER_RE.match(after):
         return False
     words = [t for t in key if t[0].isalnum() or t[0] == "_"]
     if len(words) > 1:
