@@ -141,6 +141,7 @@ FIT_SAMPLES = {
     "fresh4-": 1.0,
     "fresh5-": 1.0,
     "fresh6-": 1.0,
+    "fresh7-": 1.0,
 }
 FIT_L2 = 1.0
 

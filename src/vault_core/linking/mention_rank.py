@@ -19,6 +19,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 from pydantic import BaseModel, Field
 
+from vault_core.index.terms import STOPWORDS
 from vault_core.linking.mention_evidence import HABIT_PRIOR, link_habits, neighbours_linking
 from vault_core.linking.mention_sense import place_features, sub_page
 from vault_core.linking.mentions import (
@@ -38,17 +39,17 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 5  # suggestions per note in the default list...
 WORDS_PER_SUGGESTION = 300  # ...or one per this many words of a long note, if more
-THRESHOLD = 0.7  # the default list keeps suggestions scored at least this
+THRESHOLD = 0.65  # the default list keeps suggestions scored at least this
 # The score is a logistic model over FEATURES, fitted (`python -m bench.measure.mentions --fit`) on the
-# labels drawn before fresh7 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
-# fresh6 in full); fresh7 (mentions-fresh7-*.jsonl) was drawn from this code, never fitted.
+# labels drawn before fresh8 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
+# fresh7 in full); fresh8 (mentions-fresh8-*.jsonl) was drawn from this code, never fitted.
 # THRESHOLD is the lowest at which those labels give precision >= 0.85 on both vaults in the
-# shown pools AND in the all pools' rows (the shown pools were drawn from lists cut at 0.6-0.7,
-# so they say little below that: fresh6, cut at 0.55, found out).
+# shown pools AND in the all pools' rows (a shown pool says little below the cut of the list it
+# was drawn from: fresh6, cut at 0.55 on labels from lists cut at 0.6-0.7, found out).
 # Its floor is the vault's own rate of linking the word to the target (see `_Scorer.score`).
 FEATURES = (
     "rare",  # 1 - log(1 + notes using the name's rarest word) / log(1 + notes)
-    "multi_word",  # a name of several words
+    "multi_word",  # a name of several words, not counting stop words ("to fill" is one)
     "proper",  # written capitalised mid-sentence (or in inner capitals: "SilverBullet")
     "as_name",  # mentions._reads_as_name holds for some place (issue 18's filter)
     "generic",  # one common word of the vault, never written as a name
@@ -71,27 +72,27 @@ FEATURES = (
     "hyphen_piece",  # glued to a hyphenated compound ("Meta-Ethics", "SilverBullet-specific")
 )
 WEIGHTS = {
-    "rare": 0.13,
-    "multi_word": 1.13,
-    "proper": -0.11,
-    "as_name": 1.75,
-    "generic": -0.8,
+    "rare": 0.24,
+    "multi_word": 1.08,
+    "proper": -0.14,
+    "as_name": 1.65,
+    "generic": -0.86,
     "plain_word": -0.68,
-    "in_longer_name": -1.57,
-    "topic": 1.89,
-    "shared": 0.08,
-    "places": -0.02,
-    "habit": 0.77,
-    "neighbours": -0.11,
-    "generic_habit": -0.25,
-    "generic_neighbours": -0.22,
-    "generic_topic": -0.73,
-    "not_stem": -1.59,
-    "near_link": -0.54,
-    "link_shares_word": -1.0,
-    "sub_page": -0.62,
-    "ui_label": -1.0,
-    "hyphen_piece": -1.31,
+    "in_longer_name": -1.68,
+    "topic": 1.97,
+    "shared": 0.32,
+    "places": 0.0,
+    "habit": 0.7,
+    "neighbours": -0.03,
+    "generic_habit": -0.36,
+    "generic_neighbours": -0.36,
+    "generic_topic": -0.8,
+    "not_stem": -1.26,
+    "near_link": -0.57,
+    "link_shares_word": -1.43,
+    "sub_page": -0.56,
+    "ui_label": -0.98,
+    "hyphen_piece": -1.37,
 }
 BIAS = -1.69
 TOPIC_UNKNOWN = (
@@ -245,7 +246,7 @@ class _Scorer:
         topic_f = TOPIC_UNKNOWN if topic is None else topic
         return {
             "rare": 1.0 - math.log1p(df) / math.log1p(self.n_notes),
-            "multi_word": float(len(words) > 1),
+            "multi_word": float(sum(w not in STOPWORDS for w in words) > 1),
             "proper": float(any(self._proper(m) for m in group.places)),
             "as_name": float(any(group.as_name)),
             "generic": generic,
