@@ -224,7 +224,7 @@ def main() -> int:
                 continue
             entry: dict[str, Any] = {"tuning": evaluate(vault, _tuning(name))}
             pooled: list[dict[str, Any]] = []
-            for sample in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"):
+            for sample in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8"):
                 file = LABELS / f"mentions-{sample}-{name}.jsonl"
                 if file.is_file():
                     rows = [json.loads(x) for x in file.open()]
