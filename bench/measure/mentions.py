@@ -12,7 +12,7 @@ Label files (bench/labels/, one JSON line per mention, each with its label and r
   from the code of its day *before* looking (seed in each row), then labelled in context:
   `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
   `"pool": "all"` rows a seeded sample of every (note, target) the matcher finds (recall).
-  `--fit` fits the score on every sample but the newest (FIT_SAMPLES); the newest, fresh5, was
+  `--fit` fits the score on every sample but the newest (FIT_SAMPLES); the newest, fresh8, was
   drawn from the fitted code and is the held-out one (docs/benchmarks.md has every round).
 A row counts as suggested when the default list (`ranked_mentions`) holds a suggestion for its
 target in its note. Vaults are the cached indexed copies bench/measure/linking.py builds.
@@ -129,7 +129,7 @@ def _context(vault: Vault) -> Any:
     return line
 
 
-# The score is fitted on every label drawn before fresh5: fresh to fresh4 ask the question the
+# The score is fitted on every label drawn before fresh8: fresh to fresh7 ask the question the
 # default list answers ("would a writer of this vault link this word here, to this note?"); the
 # older tuning labels asked "does the word refer to the note?", so they count half.
 FIT_SAMPLES = {
@@ -139,6 +139,9 @@ FIT_SAMPLES = {
     "fresh2-": 1.0,
     "fresh3-": 1.0,
     "fresh4-": 1.0,
+    "fresh5-": 1.0,
+    "fresh6-": 1.0,
+    "fresh7-": 1.0,
 }
 FIT_L2 = 1.0
 
@@ -221,7 +224,16 @@ def main() -> int:
                 continue
             entry: dict[str, Any] = {"tuning": evaluate(vault, _tuning(name))}
             pooled: list[dict[str, Any]] = []
-            for sample in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5"):
+            for sample in (
+                "fresh",
+                "fresh2",
+                "fresh3",
+                "fresh4",
+                "fresh5",
+                "fresh6",
+                "fresh7",
+                "fresh8",
+            ):
                 file = LABELS / f"mentions-{sample}-{name}.jsonl"
                 if file.is_file():
                     rows = [json.loads(x) for x in file.open()]

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, Field
 
+from vault_core.index.terms import STOPWORDS
 from vault_core.linking.mention_evidence import HABIT_PRIOR, link_habits, neighbours_linking
+from vault_core.linking.mention_sense import place_features, sub_page
 from vault_core.linking.mentions import (
     SENTENCE_START_RE,
     Mention,
@@ -36,14 +38,17 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 5  # suggestions per note in the default list...
 WORDS_PER_SUGGESTION = 300  # ...or one per this many words of a long note, if more
-THRESHOLD = 0.7  # the default list keeps suggestions scored at least this
+THRESHOLD = 0.65  # the default list keeps suggestions scored at least this
 # The score is a logistic model over FEATURES, fitted (`python -m bench.measure.mentions --fit`) on the
-# labels drawn before fresh5 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
-# fresh4 in full); fresh5 (mentions-fresh5-*.jsonl) was drawn from this code, never fitted.
+# labels drawn before fresh8 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
+# fresh7 in full); fresh8 (mentions-fresh8-*.jsonl) was drawn from this code, never fitted.
+# THRESHOLD is the lowest at which those labels give precision >= 0.85 on both vaults in the
+# shown pools AND in the all pools' rows (a shown pool says little below the cut of the list it
+# was drawn from: fresh6, cut at 0.55 on labels from lists cut at 0.6-0.7, found out).
 # Its floor is the vault's own rate of linking the word to the target (see `_Scorer.score`).
 FEATURES = (
     "rare",  # 1 - log(1 + notes using the name's rarest word) / log(1 + notes)
-    "multi_word",  # a name of several words
+    "multi_word",  # a name of several words, not counting stop words ("to fill" is one)
     "proper",  # written capitalised mid-sentence (or in inner capitals: "SilverBullet")
     "as_name",  # mentions._reads_as_name holds for some place (issue 18's filter)
     "generic",  # one common word of the vault, never written as a name
@@ -58,26 +63,37 @@ FEATURES = (
     "generic_neighbours",  # neighbours, for a generic word only
     "generic_topic",  # topic, for a generic word only
     "not_stem",  # the name is not the target's file name (an alias, or an H1 that differs)
+    # sense (mention_sense.py): the name is right, is the word used in the target's sense?
+    "near_link",  # a link within a few characters on the same line: the writer linked there
+    "link_shares_word",  # a link on the line shares a word with the name ("API" by [[API/js]])
+    "sub_page",  # the target is a sub-page X/Name of a note X, named without X ("HTML")
+    "ui_label",  # in double quotes or before ": Capital" (a command or UI label)
+    "hyphen_piece",  # glued to a hyphenated compound ("Meta-Ethics", "SilverBullet-specific")
 )
 WEIGHTS = {
-    "rare": 0.53,
-    "multi_word": 1.14,
-    "proper": 0.16,
+    "rare": 0.24,
+    "multi_word": 1.08,
+    "proper": -0.14,
     "as_name": 1.65,
-    "generic": -0.77,
-    "plain_word": -0.55,
-    "in_longer_name": -1.15,
-    "topic": 1.92,
-    "shared": 0.25,
-    "places": -0.14,
-    "habit": 0.4,
-    "neighbours": -0.56,
-    "generic_habit": -0.04,
-    "generic_neighbours": -0.35,
-    "generic_topic": -0.64,
-    "not_stem": -1.05,
+    "generic": -0.86,
+    "plain_word": -0.68,
+    "in_longer_name": -1.68,
+    "topic": 1.97,
+    "shared": 0.32,
+    "places": 0.0,
+    "habit": 0.7,
+    "neighbours": -0.03,
+    "generic_habit": -0.36,
+    "generic_neighbours": -0.36,
+    "generic_topic": -0.8,
+    "not_stem": -1.26,
+    "near_link": -0.57,
+    "link_shares_word": -1.43,
+    "sub_page": -0.56,
+    "ui_label": -0.98,
+    "hyphen_piece": -1.37,
 }
-BIAS = -1.94
+BIAS = -1.69
 TOPIC_UNKNOWN = (
     0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
 )
@@ -229,7 +245,7 @@ class _Scorer:
         topic_f = TOPIC_UNKNOWN if topic is None else topic
         return {
             "rare": 1.0 - math.log1p(df) / math.log1p(self.n_notes),
-            "multi_word": float(len(words) > 1),
+            "multi_word": float(sum(w not in STOPWORDS for w in words) > 1),
             "proper": float(any(self._proper(m) for m in group.places)),
             "as_name": float(any(group.as_name)),
             "generic": generic,
@@ -244,6 +260,8 @@ class _Scorer:
             "generic_neighbours": generic * nbrs,
             "generic_topic": generic * topic_f,
             "not_stem": float(key is not None and self.matcher.stems.get(target) != key),
+            **place_features(self._line(group.places[0]), group.places[0]),
+            "sub_page": sub_page(self.index, target, group.places[0].text),
             "link_rate": rate,  # not weighted: the score's floor
         }
 
@@ -290,8 +308,8 @@ class _Scorer:
 
     def _in_longer_name(self, m: Mention) -> bool:
         line = self._line(m)
-        if line is None or not m.text[:1].isupper():
-            return False
+        if line is None or not m.text[:1].isupper() or any(c.isupper() for c in m.text[1:]):
+            return False  # "SilverBullet Vim settings": a CamelCase word is a name on its own
         return _inside_longer_name(line[: m.start_col], line[m.end_col :], strict=True)
 
     def _generic(self, group: MentionGroup) -> bool:

@@ -17,7 +17,12 @@ from vault_core.errors import FileNotHere
 from vault_core.index.terms import STOPWORDS, tokenize
 from vault_core.linking.per_graph import PerGraph
 from vault_core.linking.related_index import note_index
-from vault_core.parse.markdown import HEADING_RE, blank_inline_code, body_start_line, code_mask
+from vault_core.parse.markdown import (
+    HEADING_RE,
+    blank_inline_code,
+    body_start_line,
+    raw_block_mask,
+)
 
 if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
@@ -35,6 +40,8 @@ COMMON_MIN_NOTES = 10
 LINKED_AS_NAME = 2  # the vault links the note with this very word at least this often...
 LINK_RATE = 0.05  # ...and in at least this share of the notes that use the word
 SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;|>*+#\-–—]|\d[.)])\s*$")
+HYPHEN_BEFORE_RE = re.compile(r"\w[-‐]$")  # "Meta-Ethics": a piece of a hyphenated compound
+HYPHEN_AFTER_RE = re.compile(r"^[-‐]\w")  # "SilverBullet-specific"
 
 
 # -- unlinked mentions --------------------------------------------------------------------
@@ -117,18 +124,41 @@ def _matcher(vault: ReadModel) -> _Matcher:
 
 
 def _maskable_lines(text: str) -> list[str | None]:
-    """Each line with links, inline code and URLs blanked; None for frontmatter and code blocks."""
+    """Each line with links, inline code, URLs and `${...}` expressions blanked; None for
+    frontmatter, code blocks (fenced or indented), raw HTML blocks and lines wholly inside a
+    multi-line expression."""
     lines = text.split("\n")
     body_start = body_start_line(lines)
-    mask = code_mask(lines)
+    mask = raw_block_mask(lines, body_start)
     result: list[str | None] = []
+    depth = 0  # open braces of a `${...}` expression carried over from earlier lines
     for i, line in enumerate(lines):
         if i < body_start - 1 or mask[i]:
             result.append(None)
             continue
+        if depth or "${" in line:
+            line, depth = _blank_expressions(line, depth)
         line = blank_inline_code(line)
         result.append(SPAN_RE.sub(lambda m: " " * len(m.group(0)), line))
     return result
+
+
+def _blank_expressions(line: str, depth: int) -> tuple[str, int]:
+    """The line with `${...}` template expressions (SilverBullet's Space Lua, JS templates)
+    blanked, braces counted across lines; returns the open depth left at its end."""
+    out = list(line)
+    i = 0
+    while i < len(line):
+        if depth == 0:
+            if line.startswith("${", i):
+                depth, out[i], out[i + 1] = 1, " ", " "
+                i += 2
+                continue
+        else:
+            depth += {"{": 1, "}": -1}.get(line[i], 0)
+            out[i] = " "
+        i += 1
+    return "".join(out), depth
 
 
 class _WordRarity:
@@ -166,7 +196,7 @@ def _reads_as_name(
     how the vault already links that note; rarer words and multi-word names stand as they are.
     """
     before, after, written = line[:start], line[end:], line[start:end]
-    if re.search(r"\w[-‐]$", before) or re.match(r"^[-‐]\w", after):
+    if HYPHEN_BEFORE_RE.search(before) or HYPHEN_AFTER_RE.match(after):
         return False
     words = [t for t in key if t[0].isalnum() or t[0] == "_"]
     if len(words) > 1:

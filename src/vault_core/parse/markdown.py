@@ -13,6 +13,7 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 import yaml
+from markdown_it import MarkdownIt
 from pydantic import BaseModel, Field
 
 FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -146,6 +147,28 @@ def code_mask(lines: list[str]) -> list[bool]:
             closes = match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)
             if closes and not line.strip()[len(match.group(1)) :].strip():
                 fence = None
+    return mask
+
+
+# CommonMark's block parser (inline parsing off): which lines are indented code or raw HTML
+_BLOCKS = MarkdownIt("commonmark").disable(["inline", "text_join"])
+_MAYBE_RAW_RE = re.compile(r"^(?: {4}|\t| {0,3}<)", re.MULTILINE)
+
+
+def raw_block_mask(lines: list[str], start: int = 1) -> list[bool]:
+    """True for every line of a code block (fenced or indented) or a raw HTML block (a multi-line
+    `<!-- comment -->` too): text a reader never sees as prose. Lines before the 1-based `start`
+    (frontmatter) are left to the caller. Indented code follows CommonMark (not inside a list
+    item, not continuing a paragraph), so the library decides, not a regex."""
+    mask = code_mask(lines)
+    body = "\n".join(lines[start - 1 :])
+    if not _MAYBE_RAW_RE.search(body):
+        return mask  # no line could open indented code or HTML: skip the parse
+    for token in _BLOCKS.parse(body):
+        if token.type in ("code_block", "fence", "html_block") and token.map:
+            a, b = token.map
+            for i in range(start - 1 + a, min(start - 1 + b, len(lines))):
+                mask[i] = True
     return mask
 
 
