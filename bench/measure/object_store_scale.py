@@ -16,10 +16,11 @@ process, one at a time (a 100k-note reader holds GBs), and prints one JSON line:
   same without the relay, for latency (the Python relay adds a hop to each request).
 - `raw`: LanceDB alone on the `chunks` table, the queries nvault's Searcher sends (depth 50, hit
   columns): flat vector scan (what a reader runs until its matrix is built), an IVF-SQ index
-  (`IvfSq`, cosine, sqrt(chunks) partitions) with recall@10 against the exact top 10 (a flat scan
-  of the folder copy) for nprobes 20 unrefined and 20/40/80/160 with refine 5, and the full-text
-  query; on s3 (through the relay for bytes, then directly for latency) the flat scan, IVF-SQ at
-  nprobes 20 (refine 0 and 5) and at the smallest nprobes whose recall reached 0.98, and FTS.
+  (`IvfSq`, cosine, sqrt(chunks) partitions, refine 10: the writer's settings) with recall@10
+  against the exact top 10 (a flat scan of the folder copy) for nprobes 16, 32, ... up to the
+  first that reaches 0.98 (the writer's calibration), that nprobes unrefined too, and the
+  full-text query; on s3 (through the relay for bytes, then directly for latency) the flat scan,
+  IVF-SQ at that nprobes (refine 0 and 10), and FTS.
 
 The IVF-SQ index is built once on a copy of the index in WORK (data files hard-linked: Lance
 never rewrites a data file, it only adds files) and its new files are laid over the uploaded
@@ -53,7 +54,10 @@ from bench.measure.object_store import CREDENTIALS, RELAY, free_port, queries, u
 BUCKET, PREFIX = "bench", "kb"
 URI = f"s3://{BUCKET}/{PREFIX}"
 DEPTH = 50  # what Searcher asks each retriever for at limit 10
-NPROBES = 20
+# as the writer's ANN calibration does (vault_core/store/vector_index.py on main)
+NPROBE_STEPS = (16, 32, 64, 128, 256)
+REFINE = 10
+RECALL_GOAL = 0.98
 MOTO = r"""
 import re, sys, threading
 from moto.s3 import models, responses
@@ -233,18 +237,18 @@ def phase_raw(args: argparse.Namespace) -> dict[str, Any]:
             found.append(float(np.sum(1.0 - cos <= limit)) / 10)
         return round(float(np.mean(found)), 4)
 
-    sweep = [(20, 0), *((n, 5) for n in (20, 40, 80, 160))]
-    out["local_ivf_sq"] = {
-        f"nprobes{n}_refine{r}": {"recall_at_10": recall(n, r)}
-        | per_query(vector_query(local, n, r), vectors)
-        for n, r in sweep
-    }
-    enough = [
-        n
-        for n, r in sweep[1:]
-        if out["local_ivf_sq"][f"nprobes{n}_refine5"]["recall_at_10"] >= 0.98
-    ]
-    on_s3 = sorted({(20, 0), (20, 5), (enough[0] if enough else sweep[-1][0], 5)})
+    local_ann: dict[str, Any] = {}
+    for n in NPROBE_STEPS:  # as the writer calibrates: the fewest probes that reach the goal
+        key = f"nprobes{n}_refine{REFINE}"
+        local_ann[key] = {"recall_at_10": recall(n, REFINE)}
+        local_ann[key] |= per_query(vector_query(local, n, REFINE), vectors)
+        if local_ann[key]["recall_at_10"] >= RECALL_GOAL:
+            break
+    local_ann[f"nprobes{n}_refine0"] = {"recall_at_10": recall(n, 0)}
+    local_ann[f"nprobes{n}_refine0"] |= per_query(vector_query(local, n, 0), vectors)
+    out["local_ivf_sq"] = local_ann
+    chosen = n
+    on_s3 = [(chosen, 0), (chosen, REFINE)]
     relay = Relay(args.moto_port)
     try:
         for via, endpoint in (
@@ -254,7 +258,7 @@ def phase_raw(args: argparse.Namespace) -> dict[str, Any]:
             meter = relay if via == "relay" else None
             db = lancedb.connect(f"{URI}/lance", storage_options=storage_options(endpoint))
             took, got, table = timed(lambda db=db: db.open_table("chunks"), meter)
-            first = timed(lambda t=table: vector_query(t, 20, 5)(vectors[0]), meter)
+            first = timed(lambda t=table: vector_query(t, chosen, REFINE)(vectors[0]), meter)
             out[f"s3_{via}"] = s3 = {
                 "open_table": {"s": round(took, 2), "bytes": got},
                 "ivf_sq_first_query": {"s": round(first[0], 2), "bytes": first[1]},
