@@ -2,7 +2,7 @@
 ANN index changes for a reader on object storage.
 
 Usage: python -m bench.measure.object_store_scale INDEXED_VAULT [--queries 40] [--work DIR]
-       [--flat-queries 3] [--no-ann]
+       [--flat-queries 3] [--part all|readers|ann]
 
 INDEXED_VAULT (built by bench/measure/scale.py) is only read. Its `.nvault` tables are uploaded
 as they are to a bucket on a `moto_server` subprocess (127.0.0.1). Each phase runs in its own
@@ -348,7 +348,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--flat-queries", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/nvault-s3scale"))
-    parser.add_argument("--no-ann", action="store_true")
+    parser.add_argument(
+        "--part",
+        choices=("all", "readers", "ann"),
+        default="all",
+        help="readers: local, s3, s3-direct; ann: the IVF-SQ index and the raw phase "
+        "(queries from an earlier readers run in WORK)",
+    )
     parser.add_argument("--phase", choices=sorted(PHASES))
     parser.add_argument("--moto-port", type=int, default=0)
     args = parser.parse_args()
@@ -359,13 +365,17 @@ def main() -> None:
         print(json.dumps(PHASES[args.phase](args), default=str))
         return
     result: dict[str, Any] = {"bench": "object_store_scale", "vault": str(args.vault)}
-    if not args.no_ann:
+    readers, ann = args.part in ("all", "readers"), args.part in ("all", "ann")
+    if ann:
         log("IVF-SQ index on a copy (once)")
         _, result["ivf_sq_build"] = ann_copy(args.vault, args.work)
-    local = run_phase("local", args)
-    (args.work / "queries.json").write_text(json.dumps(local.pop("_queries")))
-    np.save(args.work / "queries.npy", np.asarray(local.pop("_vectors"), np.float32))
-    result["local_folder"] = local
+    if readers:
+        local = run_phase("local", args)
+        (args.work / "queries.json").write_text(json.dumps(local.pop("_queries")))
+        np.save(args.work / "queries.npy", np.asarray(local.pop("_vectors"), np.float32))
+        result["local_folder"] = local
+    elif not (args.work / "queries.npy").exists():
+        sys.exit(f"no queries in {args.work}: run --part readers (or all) first")
     moto_port = free_port()
     moto = subprocess.Popen(
         [sys.executable, "-c", MOTO, "-H", "127.0.0.1", "-p", str(moto_port)],
@@ -381,10 +391,11 @@ def main() -> None:
             )
         result["upload_s"] = round(t[0], 1)
         for phase, key in (("s3", "s3_reader_metered"), ("s3-direct", "s3_reader_direct")):
-            found = run_phase(phase, args, moto_port)
-            found.pop("_queries"), found.pop("_vectors")
-            result[key] = found
-        if not args.no_ann:
+            if readers:
+                found = run_phase(phase, args, moto_port)
+                found.pop("_queries"), found.pop("_vectors")
+                result[key] = found
+        if ann:
             result["ivf_sq_bytes_uploaded"] = overlay(args.ann_dir, args.vault, endpoint)
             result["lancedb_alone"] = run_phase("raw", args, moto_port)
     finally:
