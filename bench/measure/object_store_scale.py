@@ -222,11 +222,13 @@ def phase_raw(args: argparse.Namespace) -> dict[str, Any]:
 
         return run
 
-    local = lancedb.connect(str(args.ann_dir / "lance")).open_table("chunks")
+    indexed = (args.ann_dir.parent / "ann-built.json").exists() and args.part != "flat"
+    local_dir = args.ann_dir if indexed else args.vault / ".nvault"
+    local = lancedb.connect(str(local_dir / "lance")).open_table("chunks")
     # the exact 10th distance per query; an ANN hit counts if its true distance is within it
     # (ids alone would punish ties: this vault repeats boilerplate chunks)
     flat = vector_query(local, 0, 0)
-    tenth = [flat(v)[9]["_distance"] + 1e-5 for v in vectors]
+    tenth = [flat(v)[9]["_distance"] + 1e-5 for v in vectors] if indexed else []
     out: dict[str, Any] = {"local_flat": per_query(flat, vectors)}
 
     def recall(nprobes: int, refine: int) -> float:
@@ -238,17 +240,19 @@ def phase_raw(args: argparse.Namespace) -> dict[str, Any]:
         return round(float(np.mean(found)), 4)
 
     local_ann: dict[str, Any] = {}
-    for n in NPROBE_STEPS:  # as the writer calibrates: the fewest probes that reach the goal
+    steps = NPROBE_STEPS if indexed else ()
+    for n in steps:  # as the writer calibrates: the fewest probes that reach the goal
         key = f"nprobes{n}_refine{REFINE}"
         local_ann[key] = {"recall_at_10": recall(n, REFINE)}
         local_ann[key] |= per_query(vector_query(local, n, REFINE), vectors)
         if local_ann[key]["recall_at_10"] >= RECALL_GOAL:
             break
-    local_ann[f"nprobes{n}_refine0"] = {"recall_at_10": recall(n, 0)}
-    local_ann[f"nprobes{n}_refine0"] |= per_query(vector_query(local, n, 0), vectors)
-    out["local_ivf_sq"] = local_ann
-    chosen = n
-    on_s3 = [(chosen, 0), (chosen, REFINE)]
+    on_s3: list[tuple[int, int]] = []
+    if indexed:
+        local_ann[f"nprobes{n}_refine0"] = {"recall_at_10": recall(n, 0)}
+        local_ann[f"nprobes{n}_refine0"] |= per_query(vector_query(local, n, 0), vectors)
+        out["local_ivf_sq"] = local_ann
+        on_s3 = [(n, 0), (n, REFINE)]
     relay = Relay(args.moto_port)
     try:
         for via, endpoint in (
@@ -258,14 +262,15 @@ def phase_raw(args: argparse.Namespace) -> dict[str, Any]:
             meter = relay if via == "relay" else None
             db = lancedb.connect(f"{URI}/lance", storage_options=storage_options(endpoint))
             took, got, table = timed(lambda db=db: db.open_table("chunks"), meter)
-            first = timed(lambda t=table: vector_query(t, chosen, REFINE)(vectors[0]), meter)
             out[f"s3_{via}"] = s3 = {
                 "open_table": {"s": round(took, 2), "bytes": got},
-                "ivf_sq_first_query": {"s": round(first[0], 2), "bytes": first[1]},
                 "flat": per_query(
                     vector_query(table, 0, 0), vectors[: args.flat_queries], meter, 0
                 ),
             }
+            if on_s3:
+                first = timed(lambda t=table: vector_query(t, *on_s3[1])(vectors[0]), meter)
+                s3["ivf_sq_first_query"] = {"s": round(first[0], 2), "bytes": first[1]}
             for n, r in on_s3:
                 s3[f"ivf_sq_nprobes{n}_refine{r}"] = per_query(
                     vector_query(table, n, r), vectors, meter
@@ -290,6 +295,7 @@ def run_phase(name: str, args: argparse.Namespace, moto_port: int = 0) -> dict[s
     argv = [sys.executable, "-m", "bench.measure.object_store_scale", str(args.vault)]
     argv += ["--phase", name, "--work", str(args.work), "--queries", str(args.queries)]
     argv += ["--moto-port", str(moto_port), "--flat-queries", str(args.flat_queries)]
+    argv += ["--part", args.part]
     done = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -350,10 +356,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/nvault-s3scale"))
     parser.add_argument(
         "--part",
-        choices=("all", "readers", "ann"),
+        choices=("all", "readers", "ann", "flat"),
         default="all",
-        help="readers: local, s3, s3-direct; ann: the IVF-SQ index and the raw phase "
-        "(queries from an earlier readers run in WORK)",
+        help="readers: local, s3, s3-direct; ann: the IVF-SQ index and the raw phase; flat: "
+        "the raw phase without an index (both take the queries of an earlier readers run)",
     )
     parser.add_argument("--phase", choices=sorted(PHASES))
     parser.add_argument("--moto-port", type=int, default=0)
@@ -366,6 +372,7 @@ def main() -> None:
         return
     result: dict[str, Any] = {"bench": "object_store_scale", "vault": str(args.vault)}
     readers, ann = args.part in ("all", "readers"), args.part in ("all", "ann")
+    raw = ann or args.part == "flat"
     if ann:
         log("IVF-SQ index on a copy (once)")
         _, result["ivf_sq_build"] = ann_copy(args.vault, args.work)
@@ -397,6 +404,7 @@ def main() -> None:
                 result[key] = found
         if ann:
             result["ivf_sq_bytes_uploaded"] = overlay(args.ann_dir, args.vault, endpoint)
+        if raw:
             result["lancedb_alone"] = run_phase("raw", args, moto_port)
     finally:
         moto.kill()
