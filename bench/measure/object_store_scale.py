@@ -2,7 +2,7 @@
 ANN index changes for a reader on object storage.
 
 Usage: python -m bench.measure.object_store_scale INDEXED_VAULT [--queries 40] [--work DIR]
-       [--flat-queries 3] [--part all|readers|ann]
+       [--flat-queries 3] [--part all|readers|ann|flat]
 
 INDEXED_VAULT (built by bench/measure/scale.py) is only read. Its `.nvault` tables are uploaded
 as they are to a bucket on a `moto_server` subprocess (127.0.0.1). Each phase runs in its own
@@ -20,11 +20,13 @@ process, one at a time (a 100k-note reader holds GBs), and prints one JSON line:
   against the exact top 10 (a flat scan of the folder copy) for nprobes 16, 32, ... up to the
   first that reaches 0.98 (the writer's calibration), that nprobes unrefined too, and the
   full-text query; on s3 (through the relay for bytes, then directly for latency) the flat scan,
-  IVF-SQ at that nprobes (refine 0 and 10), and FTS.
+  IVF-SQ at that nprobes (refine 0 and 10), and FTS. `--part flat` runs it without an index.
 
 The IVF-SQ index is built once on a copy of the index in WORK (data files hard-linked: Lance
 never rewrites a data file, it only adds files) and its new files are laid over the uploaded
-tables after the `s3` phase, so that phase sees the index as nvault builds it today (no ANN).
+tables after the `s3` phase, so that phase sees the index as this branch builds it (no ANN).
+Training it at 100k takes long on a shared 2-core box; `--part readers` first, then `--part ann`
+(which reuses the queries the readers run left in WORK), splits the run.
 
 moto answers a ranged GET by reading the whole object and slicing it; this index has a 692 MB
 data file, so every ranged GET would cost moto a 692 MB read that real S3 does not do. The moto
@@ -229,7 +231,7 @@ def phase_raw(args: argparse.Namespace) -> dict[str, Any]:
     # (ids alone would punish ties: this vault repeats boilerplate chunks)
     flat = vector_query(local, 0, 0)
     tenth = [flat(v)[9]["_distance"] + 1e-5 for v in vectors] if indexed else []
-    out: dict[str, Any] = {"local_flat": per_query(flat, vectors)}
+    out: dict[str, Any] = {"local_flat": per_query(flat, vectors)} if args.flat_queries else {}
 
     def recall(nprobes: int, refine: int) -> float:
         run, found = vector_query(local, nprobes, refine, ["id", "vector", "_distance"]), []
@@ -262,12 +264,10 @@ def phase_raw(args: argparse.Namespace) -> dict[str, Any]:
             meter = relay if via == "relay" else None
             db = lancedb.connect(f"{URI}/lance", storage_options=storage_options(endpoint))
             took, got, table = timed(lambda db=db: db.open_table("chunks"), meter)
-            out[f"s3_{via}"] = s3 = {
-                "open_table": {"s": round(took, 2), "bytes": got},
-                "flat": per_query(
-                    vector_query(table, 0, 0), vectors[: args.flat_queries], meter, 0
-                ),
-            }
+            out[f"s3_{via}"] = s3 = {"open_table": {"s": round(took, 2), "bytes": got}}
+            if args.flat_queries:  # each one reads the whole vector column
+                flat_s3 = vector_query(table, 0, 0)
+                s3["flat"] = per_query(flat_s3, vectors[: args.flat_queries], meter, 0)
             if on_s3:
                 first = timed(lambda t=table: vector_query(t, *on_s3[1])(vectors[0]), meter)
                 s3["ivf_sq_first_query"] = {"s": round(first[0], 2), "bytes": first[1]}
