@@ -13,7 +13,8 @@ Two query sets are built from each indexed vault, with their answers known by co
 
 For each query the engine's own lists are read once (`Searcher._dense` and `_keyword` at the depth
 a `limit=10, per_note=1` search uses, and the exact-phrase list), then fused with the product's
-`hybrid_scores` for each dense weight in a grid, collapsed to notes and scored: MRR@10,
+`hybrid_scores` for each dense weight in a grid (no title signal), and with the shipped weights
+for each title bonus in a grid (`shipped_title_bonus_b*`), collapsed to notes and scored: MRR@10,
 recall@10 (= hit@10, one answer per query) and nDCG@10. RRF k=60 over the same lists (what search
 did before score fusion) is the baseline. Queries are split by position after a seeded shuffle
 (even = tune, odd = test): the weight is chosen on tune and reported on test. One JSON object.
@@ -32,12 +33,13 @@ from typing import Any
 from bench.harness import CACHE, emit, load_average, log, machine, rng
 from vault_core.query.fusion import rrf
 from vault_core.query.hybrid import cosines_of, hybrid_scores
-from vault_core.query.search import _phrase_matches
-from vault_core.query.shape import query_shape
+from vault_core.query.search import _phrase_matches, _title_matches
+from vault_core.query.shape import FusionWeights, query_shape
 from vault_core.vault import Vault
 
 VAULTS = ("vaultofknowledge", "silverbullet-docs", "dendron-docs")
 WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
+TITLE_BONUS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 DEPTH = 50  # what search fetches for limit=10, per_note=1
 TOKEN_RE = re.compile(r"[A-Za-z_][\w.\-/]*\w(?:\(\))?")
 URL_RE = re.compile(r"\w+://\S+|www\.\S+")
@@ -112,6 +114,12 @@ def measure(vault: Vault, queries: list[tuple[str, str]]) -> dict[str, list[int 
         for a in WEIGHTS:
             fused = hybrid_scores(ranked, a, cosines)
             out[f"score_a{a}"].append(rank_of(notes_by(fused, path_of), target))
+        # the title signal: chunks of a note whose title is the query get a bonus (hybrid.py)
+        weight = FusionWeights().dense_weight(query)
+        titled = ranked | {"title": _title_matches(query, ranked, vault.catalog)}
+        for b in TITLE_BONUS:
+            fused = hybrid_scores(titled, weight, cosines, title_bonus=b)
+            out[f"shipped_title_bonus_b{b}"].append(rank_of(notes_by(fused, path_of), target))
     return out
 
 
@@ -147,10 +155,13 @@ def main() -> None:
         table = {}
         for name, got in variants.items():
             table[name] = {"all": scores(got), "tune": scores(got[0::2]), "test": scores(got[1::2])}
-        best = max(
-            (n for n in table if n.startswith("score_a")),
-            key=lambda n: (table[n]["tune"]["ndcg@10"], n),
-        )
+        best = {
+            prefix: max(
+                (n for n in table if n.startswith(prefix)),
+                key=lambda n: (table[n]["tune"]["ndcg@10"], n),
+            )
+            for prefix in ("score_a", "shipped_title_bonus_b")
+        }
         result["sets"][kind] = {
             "queries": len(variants["rrf_k60"]),
             "chosen_on_tune": best,

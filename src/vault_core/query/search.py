@@ -73,6 +73,7 @@ class Searcher:
             ranked["keyword"] = self._keyword(query, depth, allowed)
         if mode == "hybrid":
             ranked["phrase"] = _phrase_matches(query, ranked, notes)
+            ranked["title"] = _title_matches(query, ranked, notes)
         scores = self._scores(query, ranked, filters, from_matrix)
         return self._fuse(query, ranked, scores, notes, limit, per_note, filters)
 
@@ -186,6 +187,16 @@ def _merge_into(hits: list[SearchHit], hit: SearchHit) -> bool:
     return False
 
 
+def _candidates(ranked: dict[str, list[dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
+    """Every candidate once, with its best rank in any list, best first (ties by chunk id)."""
+    best: dict[str, tuple[int, dict[str, Any]]] = {}
+    for results in ranked.values():
+        for rank, row in enumerate(results, start=1):
+            if rank < best.get(row["id"], (rank + 1, row))[0]:
+                best[row["id"]] = (rank, row)
+    return sorted(best.values(), key=lambda x: (x[0], x[1]["id"]))
+
+
 def _phrase_matches(
     query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
 ) -> list[dict[str, Any]]:
@@ -198,18 +209,29 @@ def _phrase_matches(
     phrase = words_of(query)
     if phrase.count(" ") < 3:
         return []
-    best: dict[str, tuple[int, dict[str, Any]]] = {}
-    for results in ranked.values():
-        for rank, row in enumerate(results, start=1):
-            if rank < best.get(row["id"], (rank + 1, row))[0]:
-                best[row["id"]] = (rank, row)
     found = []
-    for rank, row in best.values():
+    for _, row in _candidates(ranked):
         note = notes.get(row["path"])
         places = [row["text"], *(row["heading_path"] or []), note.title if note else ""]
         if any(phrase in words_of(place) for place in places):
-            found.append((rank, row["id"], row))
-    return [row for _, _, row in sorted(found, key=lambda x: (x[0], x[1]))]
+            found.append(row)
+    return found
+
+
+def _title_matches(
+    query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
+) -> list[dict[str, Any]]:
+    """Candidates of a note whose title is the query, word for word (case and punctuation
+    aside), best first: someone who types a note's title means that note (hybrid.py)."""
+    wanted = words_of(query)
+    if not wanted.strip():
+        return []
+    found = []
+    for _, row in _candidates(ranked):
+        note = notes.get(row["path"])
+        if note is not None and words_of(note.title) == wanted:
+            found.append(row)
+    return found
 
 
 def _hit(

@@ -115,3 +115,11 @@ def test_the_floor_still_says_nothing_matched(vault: Vault, query: str) -> None:
     relevance = assess(hits, vault.embedder.name, query)
     assert not relevance.confident and confident_hits(hits, vault.embedder.name, query) == []
     assert "Nothing in the notes matches" in relevance.explain(query)
+
+
+def test_a_query_that_is_a_title_puts_that_note_first(vault: Vault) -> None:
+    hits = vault.search("climbing plants", limit=4)  # vines.md's title; kiwi.md has "plant"
+    assert hits[0].path == "vines.md" and "title" in hits[0].ranks
+    assert all("title" not in h.ranks for h in hits[1:]) and hits[0].score <= 1.0
+    assert all("title" not in h.ranks for h in vault.search("climbing", limit=4))  # not all of it
+    assert "title" not in vault.search("climbing plants", mode="keyword")[0].ranks
