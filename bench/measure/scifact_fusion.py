@@ -44,7 +44,7 @@ def fused_docs(scores: dict[int, float], docs: list[str], limit: int = 100) -> l
 def choose(runs: dict[str, Run], qrels: dict[str, set[str]], tune: list[str], prefix: str) -> str:
     """The variant with `prefix` that scores best nDCG@10 on the tune half."""
     named = [n for n in runs if n.startswith(prefix)]
-    return max(named, key=lambda n: (metrics(runs[n], qrels, tune)["ndcg@10"], n))
+    return max(named, key=lambda n: metrics(runs[n], qrels, tune)["ndcg@10"])  # tie: first
 
 
 def main() -> None:
@@ -52,6 +52,9 @@ def main() -> None:
     parser.add_argument("scifact", nargs="?", default=None)
     parser.add_argument("--cache", default=str(CACHE / "scifact"))
     parser.add_argument("--max-queries", type=int, default=None)
+    parser.add_argument("--depths", type=int, nargs="+", default=list(DEPTHS))
+    parser.add_argument("--weights", type=float, nargs="+", default=list(WEIGHTS))
+    parser.add_argument("--missing", nargs="+", default=list(MISSING), choices=MISSING)
     args = parser.parse_args()
     from pathlib import Path
 
@@ -73,12 +76,12 @@ def main() -> None:
         for n, qid in enumerate(qids, 1):
             claim = claims[qid]
             sims = snap.matrix @ searcher.query_vector(claim)
-            dense_all = np.argsort(-sims, kind="stable")[: max(DEPTHS)]
+            dense_all = np.argsort(-sims, kind="stable")[: max(args.depths)]
             kw_all = [
                 (row_of[r["id"]], float(r["_score"]))
-                for r in searcher._keyword(claim, max(DEPTHS), None)
+                for r in searcher._keyword(claim, max(args.depths), None)
             ]
-            for depth in DEPTHS:
+            for depth in args.depths:
                 dense = [int(i) for i in dense_all[:depth]]
                 kw = dict(kw_all[:depth])
                 chunk_rrf = rrf([dense, list(kw)], 60)
@@ -88,8 +91,8 @@ def main() -> None:
                 cosine = {i: float(sims[i]) for i in dense}
                 with_kw = cosine | {i: float(sims[i]) for i in kw}
                 floor = min(cosine.values())
-                for a in WEIGHTS:
-                    for missing in MISSING:
+                for a in args.weights:
+                    for missing in args.missing:
                         cos = with_kw if missing == "exact" else cosine
                         fill = floor if missing == "list_min" else 0.0
                         scores = score_fusion(cos, kw, a, missing_cosine=fill)
@@ -100,8 +103,8 @@ def main() -> None:
     tune, test = qids[0::2], qids[1::2]
     chosen = {
         f"depth{d}_{m}": choose(runs, qrels, tune, f"score_depth{d}_{m}_")
-        for d in DEPTHS
-        for m in MISSING
+        for d in args.depths
+        for m in args.missing
     }
     emit(
         {
