@@ -25,6 +25,10 @@ __all__ = ["Mode", "SearchFilters", "SearchHit", "Searcher", "make_snippet"]
 
 Mode = Literal["hybrid", "keyword", "semantic"]
 QUERY_CACHE_SIZE = 512
+# How deep each retriever's list goes at least. Score fusion needs more candidates than one
+# list's top 10 to pay off: on SciFact, depth 100 instead of 50 gave nDCG@10 0.7363 vs 0.7304
+# (deeper: no gain; bench/measure/scifact_fusion.py, docs/benchmarks.md).
+MIN_DEPTH: dict[str, int] = {"hybrid": 100, "keyword": 50, "semantic": 50}
 
 
 class Searcher:
@@ -62,7 +66,7 @@ class Searcher:
             allowed = {p for p, n in notes.items() if filters.admits(n)}
             if not allowed:
                 return []
-        depth = max(limit * (4 if per_note else 2), 50)
+        depth = max(limit * (4 if per_note else 2), MIN_DEPTH[mode])
         if filters.text_active():  # passages are checked after retrieval: look deeper
             depth = max(depth * 4, 200)
         ranked: dict[str, list[dict[str, Any]]] = {}
