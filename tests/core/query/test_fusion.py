@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -37,8 +37,8 @@ def test_one_list_alone_keeps_its_order_and_a_missing_cosine_is_looked_up() -> N
     assert hybrid_scores({"keyword": keyword}, 0.7) == {"y": 1.0, "z": 0.5}
     asked: list[list[str]] = []
 
-    def lookup(ids: object) -> dict[str, float]:
-        asked.append(list(ids))  # type: ignore[call-overload]
+    def lookup(ids: Sequence[str]) -> dict[str, float]:
+        asked.append(list(ids))
         return {"z": 0.6}
 
     both = hybrid_scores({"semantic": dense, "keyword": keyword}, 0.5, lookup)
