@@ -69,7 +69,9 @@ class SearchHit(Passage):
 
     title: str
     snippet: str
-    score: float = Field(description="fused rank score; higher is better, only comparable here")
+    score: float = Field(
+        description="fused score, at most 1; higher is better, only comparable here"
+    )
     ranks: dict[str, int] = Field(default_factory=dict, description="retriever -> 1-based rank")
     similarity: float | None = Field(None, description="meaning similarity (cosine) to the query")
     match_spans: list[tuple[int, int]] = Field(

@@ -19,6 +19,11 @@ from vault_core.query.search import SearchHit
 
 # Calibrated on the built-in MiniLM (bench/relevance_floor.py; figures in docs/benchmarks.md).
 SIMILARITY_FLOORS: dict[str, float] = {BUILTIN_MODEL_NAME: 0.32}
+WORD_MATCHES = (
+    "keyword",
+    "phrase",
+    "title",
+)  # lists that only hold a hit sharing the query's words
 
 
 class Relevance(BaseModel):
@@ -57,7 +62,7 @@ def floor_for(model_name: str, query: str = "x") -> float | None:
 
 def matched(hit: SearchHit, floor: float | None) -> bool:
     """The hit shares a keyword or phrase with the query, or is close enough in meaning."""
-    if "keyword" in hit.ranks or "phrase" in hit.ranks:
+    if any(name in hit.ranks for name in WORD_MATCHES):
         return True
     return hit.similarity is not None and (floor is None or hit.similarity >= floor)
 
@@ -71,7 +76,7 @@ def confident_hits(hits: list[SearchHit], model_name: str, query: str) -> list[S
 def assess(hits: list[SearchHit], model_name: str, query: str) -> Relevance:
     """How confident `hits` (one search's results) are, by the rule in the module docstring."""
     floor = floor_for(model_name, query)
-    keyword = any("keyword" in h.ranks or "phrase" in h.ranks for h in hits)
+    keyword = any(name in h.ranks for h in hits for name in WORD_MATCHES)
     sims = [h.similarity for h in hits if h.similarity is not None]
     best = round(max(sims), 4) if sims else None
     return Relevance(

@@ -1,8 +1,10 @@
-"""Hybrid search: dense (cosine) and BM25 (LanceDB FTS over `terms`) fused by reciprocal rank fusion."""
+"""Hybrid search: dense (cosine) and BM25 (LanceDB FTS over `terms`) fused by score, with the
+dense weight of the query's shape (hybrid.py, shape.py)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -12,8 +14,9 @@ from vault_core.index.embed import Embedder
 from vault_core.index.terms import tokenize
 from vault_core.query.dense import DenseMatrix
 from vault_core.query.filters import SearchFilters
-from vault_core.query.fusion import rrf
+from vault_core.query.hybrid import cosines_of, hybrid_scores
 from vault_core.query.matching import make_snippet, passage_key, words_of
+from vault_core.query.shape import FusionWeights
 from vault_core.store.schema import HIT_COLUMNS
 from vault_core.store.store import Store
 from vault_core.wire import SearchHit
@@ -22,6 +25,10 @@ __all__ = ["Mode", "SearchFilters", "SearchHit", "Searcher", "make_snippet"]
 
 Mode = Literal["hybrid", "keyword", "semantic"]
 QUERY_CACHE_SIZE = 512
+# How deep each retriever's list goes at least. Score fusion needs more candidates than one
+# list's top 10 to pay off: on SciFact, depth 100 instead of 50 gave nDCG@10 0.7363 vs 0.7304
+# (deeper: no gain; bench/measure/scifact_fusion.py, docs/benchmarks.md).
+MIN_DEPTH: dict[str, int] = {"hybrid": 100, "keyword": 50, "semantic": 50}
 
 
 class Searcher:
@@ -29,6 +36,7 @@ class Searcher:
         self.store, self.embedder = store, embedder
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.matrix = DenseMatrix(store, HIT_COLUMNS)
+        self.fusion = FusionWeights()  # measured defaults; a bench may set others
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding; editors re-ask the same paragraph often, so recent ones are kept."""
@@ -58,26 +66,54 @@ class Searcher:
             allowed = {p for p, n in notes.items() if filters.admits(n)}
             if not allowed:
                 return []
-        depth = max(limit * (4 if per_note else 2), 50)
+        depth = max(limit * (4 if per_note else 2), MIN_DEPTH[mode])
         if filters.text_active():  # passages are checked after retrieval: look deeper
             depth = max(depth * 4, 200)
         ranked: dict[str, list[dict[str, Any]]] = {}
+        from_matrix = False
         if mode in ("hybrid", "semantic"):
-            ranked["semantic"] = self._dense(query, depth, allowed)
+            ranked["semantic"], from_matrix = self._dense_rows(query, depth, allowed)
         if mode in ("hybrid", "keyword"):
             ranked["keyword"] = self._keyword(query, depth, allowed)
         if mode == "hybrid":
             ranked["phrase"] = _phrase_matches(query, ranked, notes)
-        return self._fuse(query, ranked, notes, limit, per_note, filters)
+            ranked["title"] = _title_matches(query, ranked, notes)
+        scores = self._scores(query, ranked, filters, from_matrix)
+        return self._fuse(query, ranked, scores, notes, limit, per_note, filters)
 
     def _dense(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:
+        return self._dense_rows(query, depth, allowed)[0]
+
+    def _dense_rows(
+        self, query: str, depth: int, allowed: set[str] | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The dense list, and whether it came from the in-memory matrix (not LanceDB)."""
         vector = self.query_vector(query)
         if self.store.vector_index.state() is not None:  # past the ANN switch point
-            return self.store.vector_search(vector, HIT_COLUMNS, depth, allowed)
+            return self.store.vector_search(vector, HIT_COLUMNS, depth, allowed), False
         rows = self.matrix.top(vector, depth, allowed)
         if rows is not None:
-            return rows
-        return self.store.vector_search(vector, HIT_COLUMNS, depth, allowed)
+            return rows, True
+        return self.store.vector_search(vector, HIT_COLUMNS, depth, allowed), False
+
+    def _scores(
+        self,
+        query: str,
+        ranked: dict[str, list[dict[str, Any]]],
+        filters: SearchFilters,
+        from_matrix: bool,
+    ) -> dict[str, float]:
+        """One fused score per chunk. A keyword-only chunk's cosine is read from the matrix when
+        the dense list just came from it (so `current()` has nothing to rebuild, barring a
+        commit in between)."""
+        weight = self.fusion.dense_weight(query, filters)
+
+        def cosines(ids: Sequence[str]) -> dict[str, float]:
+            snapshot = self.matrix.current()
+            vector = self.query_vector(query)
+            return {} if snapshot is None else cosines_of(snapshot, vector, ids)
+
+        return hybrid_scores(ranked, weight, cosines if from_matrix else None)
 
     def _keyword(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:
         terms = tokenize(query)
@@ -89,12 +125,12 @@ class Searcher:
         self,
         query: str,
         ranked: dict[str, list[dict[str, Any]]],
+        scores: dict[str, float],
         notes: dict[str, NoteRecord],
         limit: int,
         per_note: int | None,
         filters: SearchFilters,
     ) -> list[SearchHit]:
-        scores = rrf({name: [row["id"] for row in results] for name, results in ranked.items()})
         rows: dict[str, dict[str, Any]] = {}
         ranks: dict[str, dict[str, int]] = {}
         for retriever, results in ranked.items():
@@ -157,30 +193,51 @@ def _merge_into(hits: list[SearchHit], hit: SearchHit) -> bool:
     return False
 
 
-def _phrase_matches(
-    query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
-) -> list[dict[str, Any]]:
-    """Candidates that contain the query's words in order (text, heading or title), best first.
-
-    A third list for the fusion: with RRF alone, a chunk ranked 1st by BM25 and missed by the dense
-    retriever scores like one ranked ~60th by both, so exact lookups (a phrase, a heading, a
-    title) lost to near-misses of meaning. Only for queries of two or more words.
-    """
-    phrase = words_of(query)
-    if phrase.count(" ") < 3:
-        return []
+def _candidates(ranked: dict[str, list[dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
+    """Every candidate once, with its best rank in any list, best first (ties by chunk id)."""
     best: dict[str, tuple[int, dict[str, Any]]] = {}
     for results in ranked.values():
         for rank, row in enumerate(results, start=1):
             if rank < best.get(row["id"], (rank + 1, row))[0]:
                 best[row["id"]] = (rank, row)
+    return sorted(best.values(), key=lambda x: (x[0], x[1]["id"]))
+
+
+def _phrase_matches(
+    query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
+) -> list[dict[str, Any]]:
+    """Candidates that contain the query's words in order (text, heading or title), best first.
+
+    A third list for the fusion: a chunk in it counts as the best keyword match (fusion.py), so
+    exact lookups (a phrase, a heading, a title) do not lose to near-misses of meaning. Only for
+    queries of two or more words.
+    """
+    phrase = words_of(query)
+    if phrase.count(" ") < 3:
+        return []
     found = []
-    for rank, row in best.values():
+    for _, row in _candidates(ranked):
         note = notes.get(row["path"])
         places = [row["text"], *(row["heading_path"] or []), note.title if note else ""]
         if any(phrase in words_of(place) for place in places):
-            found.append((rank, row["id"], row))
-    return [row for _, _, row in sorted(found, key=lambda x: (x[0], x[1]))]
+            found.append(row)
+    return found
+
+
+def _title_matches(
+    query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
+) -> list[dict[str, Any]]:
+    """Candidates of a note whose title is the query, word for word (case and punctuation
+    aside), best first: someone who types a note's title means that note (hybrid.py)."""
+    wanted = words_of(query)
+    if not wanted.strip():
+        return []
+    found = []
+    for _, row in _candidates(ranked):
+        note = notes.get(row["path"])
+        if note is not None and words_of(note.title) == wanted:
+            found.append(row)
+    return found
 
 
 def _hit(
