@@ -183,8 +183,13 @@ class VaultIndex:
     sync = _UpkeepMethod(Upkeep.sync)
     embed_step = _UpkeepMethod(Upkeep.embed_step)
     finish_embedding = _UpkeepMethod(Upkeep.finish_embedding)
+    compact = _UpkeepMethod(Upkeep.compact)
     repair = _UpkeepMethod(Upkeep.repair)
     rebuild_vanished_folder = _UpkeepMethod(Upkeep.rebuild_vanished_folder)
+
+    @property
+    def compaction_due(self) -> bool:
+        return self.upkeep.compaction_due
 
     def prioritize(self, paths: Iterable[str]) -> None:
         """Notes a user is looking at (open, edited, in results): embedded before the rest."""

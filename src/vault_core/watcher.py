@@ -49,6 +49,8 @@ MAX_BACKOFF_S = 60.0
 STOP_JOIN_S = 60.0
 HISTORY = 50
 FOLDER_CHECK_S = 2.0  # how often an idle writer checks that its index folder is still there
+# Saves leave compaction (5-20 s at 308k chunks, and a save waits for it) to a quiet spell
+COMPACT_QUIET_S = 10.0
 
 
 class Watched(Protocol):
@@ -68,6 +70,9 @@ class Watched(Protocol):
         self, paths: list[str] | None = None, progress: Progress | None = None, embed: bool = True
     ) -> SyncReport: ...
     def embed_step(self) -> EmbedStep: ...
+    @property
+    def compaction_due(self) -> bool: ...
+    def compact(self) -> None: ...
     def refresh(self, force: bool = False) -> bool: ...
     def index_folder_changed(self) -> bool: ...
     def keep_vector_matrix(self) -> None: ...
@@ -95,6 +100,7 @@ class Watcher:
         self._next_full: float | None = None
         self._failures = 0
         self._embedding = False  # phase 2 has work: embed a step whenever nothing else waits
+        self._compact_at: float | None = None  # saves left a compaction due: run it then
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer: Any = None
@@ -227,8 +233,10 @@ class Watcher:
             full, paths = job
             if full or paths:
                 self._run(None if full else paths, full)
-            else:
+            elif self._embedding:
                 self._embed_step()
+            else:
+                self._compact()
 
     def _embed_step(self) -> None:
         try:
@@ -244,6 +252,16 @@ class Watcher:
         else:
             log.info("all chunks embedded")
 
+    def _compact(self) -> None:
+        """The rows saves wrote folded into the indexes, after a quiet spell."""
+        started = time.perf_counter()
+        try:
+            self.vault.compact()
+        except Exception as exc:
+            self._back_off(exc, "compaction")
+            return
+        log.debug("compacted in %.2f s", time.perf_counter() - started)
+
     def _back_off(self, exc: Exception, what: str) -> None:
         """A failed sync or embedding step: say it once, retry with a full sync, backing off."""
         self._failures += 1
@@ -258,7 +276,8 @@ class Watcher:
     def _next_job(self) -> tuple[bool, list[str]] | None:
         """Block until there is something to sync and it has settled; None when stopping.
 
-        (False, []) means: nothing waits, embed one phase-2 step.
+        (False, []) means: nothing waits, embed one phase-2 step (or, with none left and the
+        vault quiet for COMPACT_QUIET_S, compact what saves wrote).
         """
         debounce = self.vault.config.debounce_ms / 1000
         with self._cond:
@@ -286,10 +305,14 @@ class Watcher:
                     return True, []  # deleted or replaced under us: the full sync rebuilds it
                 if self._embedding:
                     return False, []
+                if self._compact_at is not None and now >= self._compact_at:
+                    self._compact_at = None
+                    return False, []
                 self._free_idle_model()
                 timeout = FOLDER_CHECK_S
-                if self._next_full is not None:
-                    timeout = min(max(self._next_full - now, 0), FOLDER_CHECK_S)
+                for due in (self._next_full, self._compact_at):
+                    if due is not None:
+                        timeout = min(max(due - now, 0), timeout)
                 self._cond.wait(timeout)
 
     def _schedule_rescan(self) -> None:
@@ -320,6 +343,7 @@ class Watcher:
             return
         self._failures = 0
         self._embedding = vault.progress.embedding_pending > 0
+        self._compact_at = time.monotonic() + COMPACT_QUIET_S if vault.compaction_due else None
         self.history.append(report)
         if full:
             self._schedule_rescan()

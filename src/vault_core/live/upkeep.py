@@ -202,7 +202,7 @@ class Upkeep:
                 raise
             self.opened.publish(work)
             self.last_report, self.last_sync, self.last_error = report, datetime.now(UTC), None
-            phase2.count()  # before phase 1 is declared over: counts are never 0 then
+            phase2.count(None if whole else report.rows)  # before phase 1 is declared over
             phase2.progress.active = False
             phase2.settle()
         if whole:
@@ -225,6 +225,21 @@ class Upkeep:
             return EmbedStep()  # a vanished folder is rebuilt by the next sync, not here
         self.check_lease()
         return self.phase2.step(indexer, max_chunks, finish)
+
+    @property
+    def compaction_due(self) -> bool:
+        """Saves left rows for a compaction, which the watcher runs when the vault is quiet."""
+        indexer = self.roles.indexer
+        return self.roles.is_writer and indexer is not None and indexer.compaction_due
+
+    def compact(self) -> None:
+        """Fold the rows saves wrote into the indexes and compact (writer only; a save
+        waits for it, so the watcher calls this after a quiet spell, not after each save)."""
+        indexer = self.roles.indexer
+        if self.roles.is_writer and indexer is not None and not self.opened.folder_changed():
+            self.check_lease()
+            with self.write_mutex:
+                indexer.compact()
 
     def finish_embedding(self) -> None:
         """After `embed_step(finish=False)`: phase 2's compaction (writer only)."""

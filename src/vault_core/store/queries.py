@@ -16,6 +16,7 @@ from vault_core.results import IndexLag
 # as a LanceDB prefilter, whose SQL `IN (...)` grows with the list.
 PREFILTER_MAX_PATHS = 2_000
 HASH_BATCH = 500  # text hashes per `IN (...)` when stored vectors are looked up
+PATH_BATCH = 500  # paths (or chunk ids) per `IN (...)` of a read or delete
 
 
 def sql_list(values: Sequence[str]) -> str:
@@ -78,6 +79,21 @@ def vectors_for_hashes(table: Any, hashes: Sequence[str]) -> dict[str, np.ndarra
             strict=True,
         ):
             found[h] = np.asarray(v, dtype=np.float32)
+    return found
+
+
+def embedded_by_id(table: Any, paths: Sequence[str]) -> dict[str, bool]:
+    """id -> has a vector, for every chunk of `paths` (through the `path` BTree: milliseconds)."""
+    found: dict[str, bool] = {}
+    for start in range(0, len(paths), PATH_BATCH):
+        rows = (
+            table.search()
+            .where(f"path IN ({sql_list(paths[start : start + PATH_BATCH])})")
+            .select({"id": "id", "embedded": "vector IS NOT NULL"})
+            .limit(None)
+            .to_arrow()
+        )
+        found.update(zip(rows["id"].to_pylist(), rows["embedded"].to_pylist(), strict=True))
     return found
 
 

@@ -95,6 +95,23 @@ def test_atomic_save_delete_and_create_are_picked_up(live: Callable) -> None:
     assert all(r.changed_paths for r in list(vault.watcher.history)[1:])
 
 
+def test_saves_are_compacted_once_the_vault_is_quiet(live: Callable, monkeypatch) -> None:
+    """A save's rows are searchable at once (unindexed); the keyword index takes them in when
+    the vault has been quiet for COMPACT_QUIET_S, not on the save."""
+    monkeypatch.setattr("vault_core.index.indexer.OPTIMIZE_AFTER", 1)
+    monkeypatch.setattr("vault_core.watcher.COMPACT_QUIET_S", 1.0)
+    vault, root = live({"a.md": "# A\n\nalpha text\n", "b.md": "# B\n\nbravo text\n"})
+    (root / "a.md").write_text("# A\n\nalpha meets the xylocarp\n", encoding="utf-8")
+    wait_for(lambda: vault.search("xylocarp", mode="keyword"), what="the save")
+
+    def unindexed() -> int:
+        return vault.store.chunks.index_stats("terms_idx").num_unindexed_rows
+
+    wait_for(lambda: unindexed() == 0 and not vault.compaction_due, what="the quiet compaction")
+    assert [h.path for h in vault.search("xylocarp", mode="keyword")] == ["a.md"]
+    assert vault.last_error is None
+
+
 def test_burst_of_writes_converges(live: Callable) -> None:
     files = {f"f{i // 50}/n{i:03d}.md": pooled(0, i) for i in range(200)}
     vault, root = live(files)
