@@ -9,7 +9,7 @@ added by the `Vault` facade in vault.py, which is what the front ends call.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
@@ -35,6 +35,7 @@ from vault_core.live.upkeep import ChangeListener, Upkeep
 from vault_core.location import ObjectFiles
 from vault_core.query.dense import ChunkSnapshot
 from vault_core.query.names import NameMatch, close_names, match_name
+from vault_core.query.on_disk import NotesOnDisk, match_name_on_disk
 from vault_core.query.reading import cut_text, indexed_text
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
@@ -66,8 +67,12 @@ class _UpkeepMethod(Generic[P, R]):
 class VaultIndex:
     """Open with `Vault.open(root)`. The first process on a vault becomes the writer."""
 
-    def __init__(self, config: VaultConfig, *, writer: bool = True, create: bool = True) -> None:
-        """`create=False` (read commands): a folder never indexed is an error, not a first index."""
+    def __init__(
+        self, config: VaultConfig, *, writer: bool = True, create: bool = True, lazy: bool = False
+    ) -> None:
+        """`create=False` (read commands): a folder never indexed is an error, not a first index.
+        `lazy`: the catalog is read in the background (live/opened.py), answers meanwhile come
+        from the store (query/on_disk.py)."""
         self.config = config
         self.root = config.root
         if not self.root.is_dir():
@@ -82,7 +87,7 @@ class VaultIndex:
         if not create and never_indexed:
             raise IndexNotBuilt(self.root, self.location.uri if self.remote else None)
         self.embedder: Embedder = make_embedder(config.embedder, config.llm)
-        self.upkeep = Upkeep(config, self.location, files, self.embedder, writer=writer)
+        self.upkeep = Upkeep(config, self.location, files, self.embedder, writer=writer, lazy=lazy)
         self.opened = self.upkeep.opened  # the parts (live/): read here, moved by the upkeep
         self.roles = self.upkeep.roles
         self.phase2 = self.upkeep.phase2
@@ -241,7 +246,11 @@ class VaultIndex:
         name = name.strip()
         if not name:
             raise VaultError("empty note name: pass a path like 'folder/note.md' or a title")
-        found = match_name(name, self.catalog, self.graph, self.relpath)
+        found = None
+        if not self.opened.catalog_ready:  # still being read: the store answers (on_disk.py)
+            found = match_name_on_disk(name, self.store, self.relpath)
+        if found is None:  # "not found" is only ever said by the whole catalog
+            found = match_name(name, self.catalog, self.graph, self.relpath)
         if found is None:
             raise NoteNotFound(name, self.suggest(name))
         return found
@@ -285,8 +294,13 @@ class VaultIndex:
         filters: SearchFilters | None = None,
         per_note: int | None = None,
     ) -> list[SearchHit]:
+        notes: Mapping[str, NoteRecord]
+        if not self.opened.catalog_ready and not (filters and filters.active()):
+            notes = NotesOnDisk(self.store)  # the catalog is still loading: read the hits' notes
+        else:
+            notes = self.catalog
         try:
-            hits = self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
+            hits = self.searcher.search(query, notes, mode, limit, filters, per_note)
         except VaultError:
             raise
         except Exception as exc:

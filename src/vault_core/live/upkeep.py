@@ -42,7 +42,10 @@ class Upkeep:
         embedder: Embedder,
         *,
         writer: bool,
+        lazy: bool = False,
     ) -> None:
+        """`lazy`: read the catalog (and repair) in the background; keyword and name queries
+        are answered from the store meanwhile (query/on_disk.py). Servers open this way."""
         self.config = config
         self.embedder = embedder
         self.remote = location.remote
@@ -61,10 +64,14 @@ class Upkeep:
         self.last_sync: datetime | None = None
         self.last_error: str | None = None
         self._checked_at = 0.0
-        self.opened.load_catalog()
+        if not lazy:
+            self.opened.load_catalog()
         if self.roles.is_writer:
             salvaged = self.healer.take_salvaged()
-            self.roles.become_writer(self.opened, embedder, salvaged, self.phase2.progress)
+            progress = self.phase2.progress
+            self.roles.become_writer(self.opened, embedder, salvaged, progress, repair=not lazy)
+        if lazy:  # a sync waits for the mutex, so nothing is written before the repair
+            self.opened.load_in_background(lambda: self.roles.repair(self.opened), self.write_mutex)
         self.phase2.progress.phase = "idle"
 
     # -- roles and healing ----------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -14,6 +15,7 @@ from vault_core.query.dense import DenseMatrix
 from vault_core.query.filters import SearchFilters
 from vault_core.query.fusion import rrf
 from vault_core.query.matching import make_snippet, passage_key, words_of
+from vault_core.query.on_disk import NotesOnDisk
 from vault_core.store.schema import HIT_COLUMNS
 from vault_core.store.store import Store
 from vault_core.wire import SearchHit
@@ -44,7 +46,7 @@ class Searcher:
     def search(
         self,
         query: str,
-        notes: dict[str, NoteRecord],
+        notes: Mapping[str, NoteRecord],
         mode: Mode = "hybrid",
         limit: int = 10,
         filters: SearchFilters | None = None,
@@ -66,6 +68,8 @@ class Searcher:
             ranked["semantic"] = self._dense(query, depth, allowed)
         if mode in ("hybrid", "keyword"):
             ranked["keyword"] = self._keyword(query, depth, allowed)
+        if isinstance(notes, NotesOnDisk):  # the catalog is loading: read the hits' notes at once
+            notes.prefetch(row["path"] for rows in ranked.values() for row in rows)
         if mode == "hybrid":
             ranked["phrase"] = _phrase_matches(query, ranked, notes)
         return self._fuse(query, ranked, notes, limit, per_note, filters)
@@ -87,7 +91,7 @@ class Searcher:
         self,
         query: str,
         ranked: dict[str, list[dict[str, Any]]],
-        notes: dict[str, NoteRecord],
+        notes: Mapping[str, NoteRecord],
         limit: int,
         per_note: int | None,
         filters: SearchFilters,
@@ -156,7 +160,7 @@ def _merge_into(hits: list[SearchHit], hit: SearchHit) -> bool:
 
 
 def _phrase_matches(
-    query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
+    query: str, ranked: dict[str, list[dict[str, Any]]], notes: Mapping[str, NoteRecord]
 ) -> list[dict[str, Any]]:
     """Candidates that contain the query's words in order (text, heading or title), best first.
 

@@ -97,6 +97,24 @@ def embedded_by_id(table: Any, paths: Sequence[str]) -> dict[str, bool]:
     return found
 
 
+def rows_of_paths(table: Any, paths: Sequence[str] | None, columns: list[str] | None) -> pa.Table:
+    """`columns` (all when None) of the rows of `paths`, or of every row when `paths` is None."""
+    parts = (
+        [None]
+        if paths is None
+        else [paths[i : i + PATH_BATCH] for i in range(0, len(paths), PATH_BATCH)]
+    )
+    tables = []
+    for part in parts:
+        query = table.search()
+        if part is not None:
+            query = query.where(f"path IN ({sql_list(part)})")
+        if columns:
+            query = query.select(columns)
+        tables.append(query.limit(None).to_arrow())
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
+
 def census(table: pa.Table) -> dict[str, tuple[int, set[str]]]:
     """path -> (chunk count, note_sha values) from a scan of those two columns."""
     found: dict[str, tuple[int, set[str]]] = {}

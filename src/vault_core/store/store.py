@@ -29,6 +29,7 @@ from vault_core.store.queries import (
     commit_lag,
     embedded_by_id,
     keyword_search,
+    rows_of_paths,
     sql_list,
     vector_search,
     vectors_for_hashes,
@@ -216,6 +217,11 @@ class Store:
 
     def notes_table(self) -> pa.Table | None:
         return self.notes.to_arrow() if self.ready() else None
+
+    def note_rows(self, paths: list[str], columns: list[str] | None = None) -> pa.Table:
+        """The `notes` rows of `paths` (through the `path` BTree), or of every note when
+        `paths` is None: what is answered while the catalog is still being decoded."""
+        return rows_of_paths(self.notes, paths, columns)
 
     def all_notes(self) -> list[dict[str, Any]]:
         table = self.notes_table()
