@@ -200,6 +200,12 @@ class VaultIndex:
         """Notes a user is looking at (open, edited, in results): embedded before the rest."""
         self.phase2.prioritize(paths)
 
+    def changed_on_disk(self) -> list[str]:
+        """Files that differ from the index (writer): the periodic rescan's walk, which runs
+        without the write lock so saves go on meanwhile."""
+        indexer = self.indexer
+        return indexer.changed(self.opened.catalog) if indexer is not None else []
+
     def on_change(self, listener: ChangeListener) -> None:
         self.upkeep.listeners.append(listener)
 

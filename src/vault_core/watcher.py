@@ -70,6 +70,7 @@ class Watched(Protocol):
         self, paths: list[str] | None = None, progress: Progress | None = None, embed: bool = True
     ) -> SyncReport: ...
     def embed_step(self) -> EmbedStep: ...
+    def changed_on_disk(self) -> list[str]: ...
     @property
     def compaction_due(self) -> bool: ...
     def compact(self) -> None: ...
@@ -98,6 +99,8 @@ class Watcher:
         self._first_at = 0.0
         self._last_at = 0.0
         self._next_full: float | None = None
+        self._next_light: float | None = None  # the periodic rescan: a scan off the worker
+        self._scanning = False
         self._failures = 0
         self._embedding = False  # phase 2 has work: embed a step whenever nothing else waits
         self._compact_at: float | None = None  # saves left a compaction due: run it then
@@ -305,12 +308,15 @@ class Watcher:
                     return True, []  # deleted or replaced under us: the full sync rebuilds it
                 if self._embedding:
                     return False, []
+                if self._next_light is not None and now >= self._next_light:
+                    self._next_light = None
+                    self._start_light_rescan()
                 if self._compact_at is not None and now >= self._compact_at:
                     self._compact_at = None
                     return False, []
                 self._free_idle_model()
                 timeout = FOLDER_CHECK_S
-                for due in (self._next_full, self._compact_at):
+                for due in (self._next_full, self._next_light, self._compact_at):
                     if due is not None:
                         timeout = min(max(due - now, 0), timeout)
                 self._cond.wait(timeout)
@@ -320,8 +326,38 @@ class Watcher:
         if self._observer is None and self._observer_error:
             interval = FALLBACK_RESCAN_S
         with self._cond:
-            if interval > 0 and self._next_full is None:
-                self._next_full = time.monotonic() + interval
+            if interval > 0 and self._next_full is None and self._next_light is None:
+                self._next_light = time.monotonic() + interval
+
+    def _start_light_rescan(self) -> None:
+        """The periodic rescan walks the folder on its own thread and queues what differs from
+        the index, like events: a whole sync there held every save for its walk (30-60 s at
+        100k notes on a loaded 2-core box; docs/benchmarks.md "Saves at 100k")."""
+        if self._scanning or self._stopping.is_set():
+            return
+        self._scanning = True
+        threading.Thread(target=self._light_rescan, name="nvault-rescan", daemon=True).start()
+
+    def _light_rescan(self) -> None:
+        try:
+            changed = self.vault.changed_on_disk()
+        except Exception as exc:
+            self._back_off(exc, "rescan")
+            changed = []
+        finally:
+            self._scanning = False
+        now = time.monotonic()
+        with self._cond:
+            for rel in changed:
+                if not self._pending:
+                    self._first_at = now
+                self._pending[rel] = True
+            if changed:
+                self._last_at = now
+            self._cond.notify()
+        if changed:
+            log.info("rescan found %d changed file(s) the OS did not report", len(changed))
+        self._schedule_rescan()
 
     def _run(self, paths: list[str] | None, full: bool) -> None:
         vault = self.vault

@@ -152,6 +152,17 @@ class Indexer:
                 gone |= {p for p in catalog if p == rel or p.startswith(prefix)}
         return disk, gone
 
+    def changed(self, catalog: dict[str, NoteRecord]) -> list[str]:
+        """Paths whose file's mtime or size differs from its record, new files and gone ones:
+        a scan with no lock held, whose paths the watcher then syncs like events."""
+        disk, gone = self.plan(catalog, None)
+        stale = [
+            rel
+            for rel, (mtime, size) in disk.items()
+            if not _same_stat(catalog.get(rel), mtime, size)
+        ]
+        return sorted(stale) + sorted(gone)
+
     def sync(
         self,
         catalog: dict[str, NoteRecord],
@@ -181,7 +192,7 @@ class Indexer:
             known = catalog.get(rel)
             if reparse and known is not None:
                 known.sha256 = ""  # parsed by an older nvault: parse again, reuse vectors
-            if not reparse and known is not None and known.mtime == mtime and known.size == size:
+            if not reparse and _same_stat(known, mtime, size):
                 report.unchanged += 1
             else:
                 todo.append((rel, mtime, size))
@@ -393,3 +404,8 @@ class Indexer:
         ):
             self.store.optimize()
             self._writes_since_optimize = 0
+
+
+def _same_stat(known: NoteRecord | None, mtime: float, size: int) -> bool:
+    """The file looks as it did when indexed (a sync reads it again otherwise)."""
+    return known is not None and known.mtime == mtime and known.size == size
