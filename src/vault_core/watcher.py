@@ -106,6 +106,7 @@ class Watcher:
         self._compact_at: float | None = None  # saves left a compaction due: run it then
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._observer_lock = threading.Lock()
         self._observer: Any = None
         self._overflow: OverflowHandler | None = None
         self._backend = ""
@@ -139,22 +140,27 @@ class Watcher:
         self._stopping.set()
         with self._cond:
             self._cond.notify_all()
-        if self._observer is not None:
-            try:
-                self._observer.stop()
-                self._observer.join(timeout=5)
-            except Exception:
-                log.exception("stopping the file observer failed")
-            self._observer = None
-        if self._overflow is not None:
-            logging.getLogger("watchdog").removeHandler(self._overflow)
-            self._overflow = None
+        self._stop_observer()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=STOP_JOIN_S)
             if thread.is_alive():
                 log.error("the sync thread did not stop within %.0f s", STOP_JOIN_S)
+        self._stop_observer()  # one the worker started while we were stopping
         self._state = "stopped"
+
+    def _stop_observer(self) -> None:
+        with self._observer_lock:
+            observer, self._observer = self._observer, None
+            overflow, self._overflow = self._overflow, None
+        if observer is not None:
+            try:
+                observer.stop()
+                observer.join(timeout=5)
+            except Exception:
+                log.exception("stopping the file observer failed")
+        if overflow is not None:
+            logging.getLogger("watchdog").removeHandler(overflow)
 
     def describe(self) -> str:
         if self._state == "watching":
@@ -167,7 +173,6 @@ class Watcher:
     def _start_writer(self) -> None:
         self._state = "catching up"
         self._next_full = time.monotonic()  # the initial catch-up sync
-        self._start_observer()
         self._thread = threading.Thread(target=self._work, name="nvault-watch", daemon=True)
         self._thread.start()
 
@@ -188,10 +193,13 @@ class Watcher:
                 FALLBACK_RESCAN_S,
             )
             return
-        self._observer = observer
-        self._backend = BACKENDS.get(type(observer).__name__, type(observer).__name__)
-        self._overflow = OverflowHandler(self)
-        logging.getLogger("watchdog").addHandler(self._overflow)
+        overflow = OverflowHandler(self)
+        with self._observer_lock:
+            self._observer, self._overflow = observer, overflow
+            self._backend = BACKENDS.get(type(observer).__name__, type(observer).__name__)
+            logging.getLogger("watchdog").addHandler(overflow)
+        if self._stopping.is_set():  # stop() ran while the watches were being set up
+            self._stop_observer()
 
     def notice(self, path: bytes | str, is_dir: bool, complete: bool) -> None:
         """Queue one changed path (absolute, from the observer) unless it can never matter."""
@@ -229,6 +237,10 @@ class Watcher:
 
     # -- writer: the worker ---------------------------------------------------------------
     def _work(self) -> None:
+        # Watches first, then the catch-up scan, so nothing falls between them. On this thread:
+        # a recursive inotify watch walks every folder (seconds at 100k notes), and the index
+        # is open and answering meanwhile.
+        self._start_observer()
         while not self._stopping.is_set():
             job = self._next_job()
             if job is None:
