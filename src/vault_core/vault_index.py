@@ -300,13 +300,9 @@ class VaultIndex:
         filters: SearchFilters | None = None,
         per_note: int | None = None,
     ) -> list[SearchHit]:
-        notes: Mapping[str, NoteRecord]
-        if not self.opened.catalog_ready and not (filters and filters.active()):
-            notes = NotesOnDisk(self.store)  # the catalog is still loading: read the hits' notes
-        else:
-            notes = self.catalog
+        searcher = self.searcher
         try:
-            hits = self.searcher.search(query, notes, mode, limit, filters, per_note)
+            hits = searcher.search(query, self._notes(filters), mode, limit, filters, per_note)
         except VaultError:
             raise
         except Exception as exc:
@@ -314,8 +310,12 @@ class VaultIndex:
             if self.remote:
                 raise  # the probes and repairs work on a folder (store/integrity.py, store/repair.py)
             health = check_index(self.config.index_path, self.embedder.dim)
-            if health.ok:
+            if health.ok and self.searcher is searcher:
                 raise
+            if health.ok:  # a repair meanwhile (a lazy open's catch-up) reopened the store
+                return self.searcher.search(
+                    query, self._notes(filters), mode, limit, filters, per_note
+                )
             if not self.is_writer:
                 raise IndexDamaged(
                     f"The index is damaged ({health.summary()}): the process indexing this vault "
@@ -323,10 +323,17 @@ class VaultIndex:
                 ) from exc
             if self.repair(health) and self.recovery and self.recovery.action != "fts":
                 self.sync(embed=False)
-            hits = self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
+            hits = self.searcher.search(query, self._notes(filters), mode, limit, filters, per_note)
         if hits and self.progress.embedding_pending:
             self.prioritize(h.path for h in hits)  # what users look for is embedded first
         return hits
+
+    def _notes(self, filters: SearchFilters | None) -> Mapping[str, NoteRecord]:
+        """The catalog, or while it is still being read (a lazy open) the hits' notes read
+        from the store; a filter needs every note's metadata, so it waits for the catalog."""
+        if not self.opened.catalog_ready and not (filters and filters.active()):
+            return NotesOnDisk(self.store)
+        return self.catalog
 
     # -- status ---------------------------------------------------------------------------
     @property

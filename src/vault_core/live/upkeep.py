@@ -52,9 +52,18 @@ class Upkeep:
         self.notice: str | None = None  # one sentence about a repair, said once by each front end
         self.roles = Roles(config, location, files, may_write=writer)
         self.healer = Healer(config, embedder)
-        if self.roles.is_writer and not self.remote:
+        heal = self.roles.is_writer and not self.remote
+        if heal and lazy:
+            self.healer.defer()  # probed by the catch-up sync: its vector query reads every vector
+        elif heal:
             self.notice = self.healer.recover()
-        self.opened = Opened(config, location, embedder, writer=self.roles.is_writer)
+        try:
+            self.opened = Opened(config, location, embedder, writer=self.roles.is_writer)
+        except Exception:
+            if not (heal and lazy):
+                raise
+            self.notice = self.healer.recover()  # too damaged to open: repair it now
+            self.opened = Opened(config, location, embedder, writer=self.roles.is_writer)
         self.write_mutex = threading.RLock()
         self.phase2 = Phase2(self.opened, self.write_mutex)
         self.listeners: list[ChangeListener] = []  # told the paths of every commit seen

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from index_check import index_problems
 from poll import wait_for
 from vault_files import write_files
 
@@ -94,3 +95,24 @@ def test_a_filtered_search_and_a_save_wait_for_the_catalog(held) -> None:
     worker.join(30)
     assert outcome == [["sub/c.md"]]
     wait_for(lambda: vault.search("xylophones", mode="keyword"), what="the save")
+
+
+@pytest.mark.parametrize("kind", ["garbage-fts-files", "truncated-chunks-data"])
+def test_a_lazily_opened_writer_still_finds_and_repairs_damage(tmp_path: Path, kind: str) -> None:
+    """The health probe moved from the open to the catch-up sync: damage that lets the tables
+    open is still found, repaired and said, and the index answers again."""
+    from reliability.faults import corrupt
+
+    root = write_files(tmp_path / "vault", FILES)
+    with Vault.open(root) as vault:
+        vault.sync()
+    corrupt(kind, root / ".nvault")
+    vault = Vault.open(root, watch=True)
+    try:
+        wait_for(lambda: vault.notice is not None, timeout=120, what="the catch-up's repair")
+        assert "repaired" in (vault.notice or "")
+        wait_for(lambda: vault.search("zebras", mode="keyword"), timeout=120, what="answers")
+        assert vault.search("zebras", mode="keyword")[0].path == "a.md"
+        assert index_problems(root) == []
+    finally:
+        vault.close()
