@@ -41,7 +41,7 @@ from vault_core.store.store import Store
 
 TIMED = ("hybrid_query", "related", "save_to_searchable")
 SERVER = r"""
-import json, random, resource, sys, time
+import json, os, random, resource, sys, time
 from vault_core.vault import Vault
 def say(what):
     print(f"{time.perf_counter() - t0:7.1f}s {what}", file=sys.stderr, flush=True)
@@ -81,7 +81,8 @@ for n in picked[1:]:
 say("related done")
 save = []
 for i, n in enumerate(rng.sample(notes, 15)):
-    tok = f"zqvscale{i}x{rng.randrange(10**6)}"
+    # the pid keeps a rerun's words new: the seeded ones are already in the files and the index
+    tok = f"zqvscale{i}x{rng.randrange(10**6)}p{os.getpid()}"
     s = time.perf_counter()
     with open(vault.root / n.path, "a", encoding="utf-8") as fh:
         fh.write(f"\n\n{tok}\n")
