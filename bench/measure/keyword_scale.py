@@ -56,7 +56,7 @@ def fts_dir_mb(table: Any) -> float:
 def query(table: Any, words: str) -> list[str]:
     terms = tokenize(words)
     found = table.search(" ".join(terms), query_type="fts", fts_columns="terms")
-    return found.select(["id"]).limit(DEPTH).to_arrow()["id"].to_pylist()
+    return found.select(["id", "_score"]).limit(DEPTH).to_arrow()["id"].to_pylist()
 
 
 def measure(rows: pa.Table, scratch: Path, queries: list[str], updates: int) -> dict[str, Any]:
