@@ -97,7 +97,9 @@ def test_a_filtered_search_and_a_save_wait_for_the_catalog(held) -> None:
     wait_for(lambda: vault.search("xylophones", mode="keyword"), what="the save")
 
 
-@pytest.mark.parametrize("kind", ["garbage-fts-files", "truncated-chunks-data"])
+@pytest.mark.parametrize(
+    "kind", ["garbage-fts-files", "truncated-chunks-data", "garbage-notes-data"]
+)
 def test_a_lazily_opened_writer_still_finds_and_repairs_damage(tmp_path: Path, kind: str) -> None:
     """The health probe moved from the open to the catch-up sync: damage that lets the tables
     open is still found, repaired and said, and the index answers again."""
