@@ -54,7 +54,8 @@ class Vault(VaultIndex):
     def __init__(
         self, config: VaultConfig, *, writer: bool = True, watch: bool = False, create: bool = True
     ) -> None:
-        super().__init__(config, writer=writer, create=create)
+        # a server (watch) reads the catalog in the background and answers from the store first
+        super().__init__(config, writer=writer, create=create, lazy=watch)
         self.watcher: Watcher | None = None  # the index never holds it: it reports back to us
         self.service = QueryService(config.index_path, self.answer)
         self.upkeep.rebuilt.append(self._serve_again)

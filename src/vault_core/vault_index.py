@@ -9,7 +9,7 @@ added by the `Vault` facade in vault.py, which is what the front ends call.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
@@ -35,6 +35,7 @@ from vault_core.live.upkeep import ChangeListener, Upkeep
 from vault_core.location import ObjectFiles
 from vault_core.query.chunk_vectors import ChunkVectors, DiskVectors, SnapshotVectors
 from vault_core.query.names import NameMatch, close_names, match_name
+from vault_core.query.on_disk import NotesOnDisk, match_name_on_disk
 from vault_core.query.reading import cut_text, indexed_text
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
@@ -66,8 +67,12 @@ class _UpkeepMethod(Generic[P, R]):
 class VaultIndex:
     """Open with `Vault.open(root)`. The first process on a vault becomes the writer."""
 
-    def __init__(self, config: VaultConfig, *, writer: bool = True, create: bool = True) -> None:
-        """`create=False` (read commands): a folder never indexed is an error, not a first index."""
+    def __init__(
+        self, config: VaultConfig, *, writer: bool = True, create: bool = True, lazy: bool = False
+    ) -> None:
+        """`create=False` (read commands): a folder never indexed is an error, not a first index.
+        `lazy`: the catalog is read in the background (live/opened.py), answers meanwhile come
+        from the store (query/on_disk.py)."""
         self.config = config
         self.root = config.root
         if not self.root.is_dir():
@@ -82,7 +87,7 @@ class VaultIndex:
         if not create and never_indexed:
             raise IndexNotBuilt(self.root, self.location.uri if self.remote else None)
         self.embedder: Embedder = make_embedder(config.embedder, config.llm)
-        self.upkeep = Upkeep(config, self.location, files, self.embedder, writer=writer)
+        self.upkeep = Upkeep(config, self.location, files, self.embedder, writer=writer, lazy=lazy)
         self.opened = self.upkeep.opened  # the parts (live/): read here, moved by the upkeep
         self.roles = self.upkeep.roles
         self.phase2 = self.upkeep.phase2
@@ -187,12 +192,23 @@ class VaultIndex:
     sync = _UpkeepMethod(Upkeep.sync)
     embed_step = _UpkeepMethod(Upkeep.embed_step)
     finish_embedding = _UpkeepMethod(Upkeep.finish_embedding)
+    compact = _UpkeepMethod(Upkeep.compact)
     repair = _UpkeepMethod(Upkeep.repair)
     rebuild_vanished_folder = _UpkeepMethod(Upkeep.rebuild_vanished_folder)
+
+    @property
+    def compaction_due(self) -> bool:
+        return self.upkeep.compaction_due
 
     def prioritize(self, paths: Iterable[str]) -> None:
         """Notes a user is looking at (open, edited, in results): embedded before the rest."""
         self.phase2.prioritize(paths)
+
+    def changed_on_disk(self) -> list[str]:
+        """Files that differ from the index (writer): the periodic rescan's walk, which runs
+        without the write lock so saves go on meanwhile."""
+        indexer = self.indexer
+        return indexer.changed(self.opened.catalog) if indexer is not None else []
 
     def on_change(self, listener: ChangeListener) -> None:
         self.upkeep.listeners.append(listener)
@@ -240,7 +256,11 @@ class VaultIndex:
         name = name.strip()
         if not name:
             raise VaultError("empty note name: pass a path like 'folder/note.md' or a title")
-        found = match_name(name, self.catalog, self.graph, self.relpath)
+        found = None
+        if not self.opened.catalog_ready:  # still being read: the store answers (on_disk.py)
+            found = match_name_on_disk(name, self.store, self.relpath)
+        if found is None:  # "not found" is only ever said by the whole catalog
+            found = match_name(name, self.catalog, self.graph, self.relpath)
         if found is None:
             raise NoteNotFound(name, self.suggest(name))
         return found
@@ -284,8 +304,9 @@ class VaultIndex:
         filters: SearchFilters | None = None,
         per_note: int | None = None,
     ) -> list[SearchHit]:
+        searcher = self.searcher
         try:
-            hits = self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
+            hits = searcher.search(query, self._notes(filters), mode, limit, filters, per_note)
         except VaultError:
             raise
         except Exception as exc:
@@ -293,8 +314,12 @@ class VaultIndex:
             if self.remote:
                 raise  # the probes and repairs work on a folder (store/integrity.py, store/repair.py)
             health = check_index(self.config.index_path, self.embedder.dim)
-            if health.ok:
+            if health.ok and self.searcher is searcher:
                 raise
+            if health.ok:  # a repair meanwhile (a lazy open's catch-up) reopened the store
+                return self.searcher.search(
+                    query, self._notes(filters), mode, limit, filters, per_note
+                )
             if not self.is_writer:
                 raise IndexDamaged(
                     f"The index is damaged ({health.summary()}): the process indexing this vault "
@@ -302,10 +327,17 @@ class VaultIndex:
                 ) from exc
             if self.repair(health) and self.recovery and self.recovery.action != "fts":
                 self.sync(embed=False)
-            hits = self.searcher.search(query, self.catalog, mode, limit, filters, per_note)
+            hits = self.searcher.search(query, self._notes(filters), mode, limit, filters, per_note)
         if hits and self.progress.embedding_pending:
             self.prioritize(h.path for h in hits)  # what users look for is embedded first
         return hits
+
+    def _notes(self, filters: SearchFilters | None) -> Mapping[str, NoteRecord]:
+        """The catalog, or while it is still being read (a lazy open) the hits' notes read
+        from the store; a filter needs every note's metadata, so it waits for the catalog."""
+        if not self.opened.catalog_ready and not (filters and filters.active()):
+            return NotesOnDisk(self.store)
+        return self.catalog
 
     # -- status ---------------------------------------------------------------------------
     @property

@@ -49,6 +49,8 @@ MAX_BACKOFF_S = 60.0
 STOP_JOIN_S = 60.0
 HISTORY = 50
 FOLDER_CHECK_S = 2.0  # how often an idle writer checks that its index folder is still there
+# Saves leave compaction (5-20 s at 308k chunks, and a save waits for it) to a quiet spell
+COMPACT_QUIET_S = 10.0
 
 
 class Watched(Protocol):
@@ -68,6 +70,10 @@ class Watched(Protocol):
         self, paths: list[str] | None = None, progress: Progress | None = None, embed: bool = True
     ) -> SyncReport: ...
     def embed_step(self) -> EmbedStep: ...
+    def changed_on_disk(self) -> list[str]: ...
+    @property
+    def compaction_due(self) -> bool: ...
+    def compact(self) -> None: ...
     def refresh(self, force: bool = False) -> bool: ...
     def index_folder_changed(self) -> bool: ...
     def keep_vector_matrix(self) -> None: ...
@@ -93,10 +99,14 @@ class Watcher:
         self._first_at = 0.0
         self._last_at = 0.0
         self._next_full: float | None = None
+        self._next_light: float | None = None  # the periodic rescan: a scan off the worker
+        self._scanning = False
         self._failures = 0
         self._embedding = False  # phase 2 has work: embed a step whenever nothing else waits
+        self._compact_at: float | None = None  # saves left a compaction due: run it then
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._observer_lock = threading.Lock()
         self._observer: Any = None
         self._overflow: OverflowHandler | None = None
         self._backend = ""
@@ -130,22 +140,27 @@ class Watcher:
         self._stopping.set()
         with self._cond:
             self._cond.notify_all()
-        if self._observer is not None:
-            try:
-                self._observer.stop()
-                self._observer.join(timeout=5)
-            except Exception:
-                log.exception("stopping the file observer failed")
-            self._observer = None
-        if self._overflow is not None:
-            logging.getLogger("watchdog").removeHandler(self._overflow)
-            self._overflow = None
+        self._stop_observer()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=STOP_JOIN_S)
             if thread.is_alive():
                 log.error("the sync thread did not stop within %.0f s", STOP_JOIN_S)
+        self._stop_observer()  # one the worker started while we were stopping
         self._state = "stopped"
+
+    def _stop_observer(self) -> None:
+        with self._observer_lock:
+            observer, self._observer = self._observer, None
+            overflow, self._overflow = self._overflow, None
+        if observer is not None:
+            try:
+                observer.stop()
+                observer.join(timeout=5)
+            except Exception:
+                log.exception("stopping the file observer failed")
+        if overflow is not None:
+            logging.getLogger("watchdog").removeHandler(overflow)
 
     def describe(self) -> str:
         if self._state == "watching":
@@ -158,7 +173,6 @@ class Watcher:
     def _start_writer(self) -> None:
         self._state = "catching up"
         self._next_full = time.monotonic()  # the initial catch-up sync
-        self._start_observer()
         self._thread = threading.Thread(target=self._work, name="nvault-watch", daemon=True)
         self._thread.start()
 
@@ -179,10 +193,13 @@ class Watcher:
                 FALLBACK_RESCAN_S,
             )
             return
-        self._observer = observer
-        self._backend = BACKENDS.get(type(observer).__name__, type(observer).__name__)
-        self._overflow = OverflowHandler(self)
-        logging.getLogger("watchdog").addHandler(self._overflow)
+        overflow = OverflowHandler(self)
+        with self._observer_lock:
+            self._observer, self._overflow = observer, overflow
+            self._backend = BACKENDS.get(type(observer).__name__, type(observer).__name__)
+            logging.getLogger("watchdog").addHandler(overflow)
+        if self._stopping.is_set():  # stop() ran while the watches were being set up
+            self._stop_observer()
 
     def notice(self, path: bytes | str, is_dir: bool, complete: bool) -> None:
         """Queue one changed path (absolute, from the observer) unless it can never matter."""
@@ -220,6 +237,10 @@ class Watcher:
 
     # -- writer: the worker ---------------------------------------------------------------
     def _work(self) -> None:
+        # Watches first, then the catch-up scan, so nothing falls between them. On this thread:
+        # a recursive inotify watch walks every folder (seconds at 100k notes), and the index
+        # is open and answering meanwhile.
+        self._start_observer()
         while not self._stopping.is_set():
             job = self._next_job()
             if job is None:
@@ -227,8 +248,10 @@ class Watcher:
             full, paths = job
             if full or paths:
                 self._run(None if full else paths, full)
-            else:
+            elif self._embedding:
                 self._embed_step()
+            else:
+                self._compact()
 
     def _embed_step(self) -> None:
         try:
@@ -244,6 +267,16 @@ class Watcher:
         else:
             log.info("all chunks embedded")
 
+    def _compact(self) -> None:
+        """The rows saves wrote folded into the indexes, after a quiet spell."""
+        started = time.perf_counter()
+        try:
+            self.vault.compact()
+        except Exception as exc:
+            self._back_off(exc, "compaction")
+            return
+        log.debug("compacted in %.2f s", time.perf_counter() - started)
+
     def _back_off(self, exc: Exception, what: str) -> None:
         """A failed sync or embedding step: say it once, retry with a full sync, backing off."""
         self._failures += 1
@@ -258,7 +291,8 @@ class Watcher:
     def _next_job(self) -> tuple[bool, list[str]] | None:
         """Block until there is something to sync and it has settled; None when stopping.
 
-        (False, []) means: nothing waits, embed one phase-2 step.
+        (False, []) means: nothing waits, embed one phase-2 step (or, with none left and the
+        vault quiet for COMPACT_QUIET_S, compact what saves wrote).
         """
         debounce = self.vault.config.debounce_ms / 1000
         with self._cond:
@@ -286,10 +320,17 @@ class Watcher:
                     return True, []  # deleted or replaced under us: the full sync rebuilds it
                 if self._embedding:
                     return False, []
+                if self._next_light is not None and now >= self._next_light:
+                    self._next_light = None
+                    self._start_light_rescan()
+                if self._compact_at is not None and now >= self._compact_at:
+                    self._compact_at = None
+                    return False, []
                 self._free_idle_model()
                 timeout = FOLDER_CHECK_S
-                if self._next_full is not None:
-                    timeout = min(max(self._next_full - now, 0), FOLDER_CHECK_S)
+                for due in (self._next_full, self._next_light, self._compact_at):
+                    if due is not None:
+                        timeout = min(max(due - now, 0), timeout)
                 self._cond.wait(timeout)
 
     def _schedule_rescan(self) -> None:
@@ -297,8 +338,38 @@ class Watcher:
         if self._observer is None and self._observer_error:
             interval = FALLBACK_RESCAN_S
         with self._cond:
-            if interval > 0 and self._next_full is None:
-                self._next_full = time.monotonic() + interval
+            if interval > 0 and self._next_full is None and self._next_light is None:
+                self._next_light = time.monotonic() + interval
+
+    def _start_light_rescan(self) -> None:
+        """The periodic rescan walks the folder on its own thread and queues what differs from
+        the index, like events: a whole sync there held every save for its walk (30-60 s at
+        100k notes on a loaded 2-core box; docs/benchmarks.md "Saves at 100k")."""
+        if self._scanning or self._stopping.is_set():
+            return
+        self._scanning = True
+        threading.Thread(target=self._light_rescan, name="nvault-rescan", daemon=True).start()
+
+    def _light_rescan(self) -> None:
+        try:
+            changed = self.vault.changed_on_disk()
+        except Exception as exc:
+            self._back_off(exc, "rescan")
+            changed = []
+        finally:
+            self._scanning = False
+        now = time.monotonic()
+        with self._cond:
+            for rel in changed:
+                if not self._pending:
+                    self._first_at = now
+                self._pending[rel] = True
+            if changed:
+                self._last_at = now
+            self._cond.notify()
+        if changed:
+            log.info("rescan found %d changed file(s) the OS did not report", len(changed))
+        self._schedule_rescan()
 
     def _run(self, paths: list[str] | None, full: bool) -> None:
         vault = self.vault
@@ -320,6 +391,7 @@ class Watcher:
             return
         self._failures = 0
         self._embedding = vault.progress.embedding_pending > 0
+        self._compact_at = time.monotonic() + COMPACT_QUIET_S if vault.compaction_due else None
         self.history.append(report)
         if full:
             self._schedule_rescan()

@@ -22,7 +22,7 @@ from vault_core.index.prepare import Prepared, prepare_file
 from vault_core.index.scan import Scanner, save_scan_issues
 from vault_core.index.terms import terms_text
 from vault_core.parse.chunk import ChunkDraft
-from vault_core.store.schema import LOCATION_COLUMNS, ChunkRow
+from vault_core.store.schema import LOCATION_COLUMNS, ChunkRow, RowCounts
 from vault_core.store.store import Store
 
 BATCH_FILES = 48
@@ -32,6 +32,11 @@ PHASE1_BATCH_FILES = 256
 PHASE1_BATCH_CHUNKS = 2_048
 VECTOR_CACHE_SIZE = 200_000
 PENDING_QUEUE = 4_096  # chunks read ahead for phase 2, embedded shortest first
+# A sync of a few paths (a save) leaves compaction to its owner's quiet time (`compaction_due`,
+# the watcher): at 308k chunks an optimize takes 5-20 s. Rows written since are searched
+# unindexed, which stays cheap; past OPTIMIZE_INLINE_AFTER a sync compacts inline anyway.
+OPTIMIZE_AFTER = 200
+OPTIMIZE_INLINE_AFTER = 20_000
 
 Progress = Callable[[int, int, str], None]
 
@@ -47,6 +52,7 @@ class SyncReport(BaseModel):
     chunks_written: int = 0
     embedded: int = 0
     reused: int = 0
+    rows: RowCounts = Field(default_factory=RowCounts)  # how the chunks table changed
     seconds: float = 0.0
 
     @property
@@ -146,6 +152,17 @@ class Indexer:
                 gone |= {p for p in catalog if p == rel or p.startswith(prefix)}
         return disk, gone
 
+    def changed(self, catalog: dict[str, NoteRecord]) -> list[str]:
+        """Paths whose file's mtime or size differs from its record, new files and gone ones:
+        a scan with no lock held, whose paths the watcher then syncs like events."""
+        disk, gone = self.plan(catalog, None)
+        stale = [
+            rel
+            for rel, (mtime, size) in disk.items()
+            if not _same_stat(catalog.get(rel), mtime, size)
+        ]
+        return sorted(stale) + sorted(gone)
+
     def sync(
         self,
         catalog: dict[str, NoteRecord],
@@ -175,7 +192,7 @@ class Indexer:
             known = catalog.get(rel)
             if reparse and known is not None:
                 known.sha256 = ""  # parsed by an older nvault: parse again, reuse vectors
-            if not reparse and known is not None and known.mtime == mtime and known.size == size:
+            if not reparse and _same_stat(known, mtime, size):
                 report.unchanged += 1
             else:
                 todo.append((rel, mtime, size))
@@ -216,7 +233,7 @@ class Indexer:
         self._write(batch, catalog, report, on_batch, embed)
         if gone:
             deleted = sorted(gone)
-            self.store.delete_paths(deleted)
+            report.rows += self.store.delete_paths(deleted)
             for path in deleted:
                 catalog.pop(path, None)
             moved_away = {old for old, _ in report.moved}
@@ -225,7 +242,8 @@ class Indexer:
                 on_batch(deleted)
         if reparse:
             self.store.mark_reparsed()
-        self._maybe_optimize(report.chunks_written)
+        if paths is None or self._writes_since_optimize >= OPTIMIZE_INLINE_AFTER:
+            self._maybe_optimize(report.chunks_written)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -356,8 +374,10 @@ class Indexer:
             rec.chunk_count = len(prepared.drafts)
         if self._appending:
             self.store.append(rows, [p.record.to_row() for p in batch])
+            embedded = sum(row.vector is not None for row in rows)
+            report.rows += RowCounts(chunks=len(rows), embedded=embedded)
         else:
-            self.store.replace_chunks([p.record.path for p in content], rows)
+            report.rows += self.store.replace_chunks([p.record.path for p in content], rows)
             self.store.upsert_notes([p.record.to_row() for p in batch])
         for prepared in batch:
             catalog[prepared.record.path] = prepared.record
@@ -373,7 +393,19 @@ class Indexer:
             self.store.optimize()
             self._writes_since_optimize = 0
 
+    @property
+    def compaction_due(self) -> bool:
+        """Saves wrote enough rows that the owner should `compact` when the vault is quiet."""
+        return self._writes_since_optimize >= OPTIMIZE_AFTER
+
     def _maybe_optimize(self, written: int) -> None:
-        if self._writes_since_optimize >= 2_000 or (written and self._writes_since_optimize >= 200):
+        if self._writes_since_optimize >= 2_000 or (
+            written and self._writes_since_optimize >= OPTIMIZE_AFTER
+        ):
             self.store.optimize()
             self._writes_since_optimize = 0
+
+
+def _same_stat(known: NoteRecord | None, mtime: float, size: int) -> bool:
+    """The file looks as it did when indexed (a sync reads it again otherwise)."""
+    return known is not None and known.mtime == mtime and known.size == size

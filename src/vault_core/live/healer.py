@@ -46,6 +46,10 @@ class Healer:
         log.info("%s", notice)
         return notice
 
+    def defer(self) -> None:
+        """Skip the probe on open: the first whole-vault sync (a server's catch-up) runs it."""
+        self._checked_at = -HEALTH_RECHECK_S
+
     def due(self, health: IndexHealth | None) -> bool:
         """A probe is worth running: one was asked for with its result, or none ran lately."""
         if health is None and time.monotonic() - self._checked_at < HEALTH_RECHECK_S:

@@ -7,6 +7,8 @@ writer, when a writer steps down, after a repair, and when the index folder was 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from vault_core.config import VaultConfig
@@ -31,7 +33,9 @@ class Opened:
         self.location = location
         self.embedder = embedder
         self.remote = location.remote
-        self.catalog: dict[str, NoteRecord] = {}
+        self._catalog: dict[str, NoteRecord] = {}
+        self._loaded = threading.Event()  # the catalog has been read (or its read failed)
+        self._load_error: BaseException | None = None
         self._graph: LinkGraph | None = None
         self.seen_version: tuple[int, int] = UNREAD
         self.generation = 0  # goes up on every index commit this process sees: a cache key
@@ -44,11 +48,47 @@ class Opened:
         self.folder_id = None if self.remote else folder_identity(self.config.index_path)
 
     # -- the catalog ------------------------------------------------------------------------
+    @property
+    def catalog(self) -> dict[str, NoteRecord]:
+        """Every note's record; waits while a background load (`load_in_background`) runs."""
+        self._loaded.wait()
+        if self._load_error is not None:
+            raise self._load_error
+        return self._catalog
+
+    @catalog.setter
+    def catalog(self, value: dict[str, NoteRecord]) -> None:
+        self._catalog = value
+
+    @property
+    def catalog_ready(self) -> bool:
+        """False while the catalog is read in the background: answers come from the store."""
+        return self._loaded.is_set() and self._load_error is None
+
     def load_catalog(self, *, fresh: bool = False) -> None:
         """Read the `notes` table; `fresh` decodes every row again (a rebuilt index)."""
         self.seen_version = self.store.version()
-        self.catalog = reload_catalog(self.store.notes_table(), {} if fresh else self.catalog)
+        self._catalog = reload_catalog(self.store.notes_table(), {} if fresh else self._catalog)
         self._graph = None
+        self._load_error = None
+        self._loaded.set()
+
+    def load_in_background(self, then: Callable[[], None], lock: threading.RLock) -> None:
+        """Read the catalog (and run `then`, e.g. the writer's repair) on a thread, holding
+        `lock`: at 100k notes decoding it takes 5-10 s, which a server spends answering
+        keyword and name queries from the store instead (query/on_disk.py)."""
+        self._loaded.clear()
+
+        def load() -> None:
+            try:
+                with lock:
+                    self.load_catalog()
+                    then()
+            except BaseException as exc:  # every waiter hears it instead of waiting forever
+                self._load_error = exc
+                self._loaded.set()
+
+        threading.Thread(target=load, name="nvault-catalog", daemon=True).start()
 
     def publish(self, catalog: dict[str, NoteRecord]) -> None:
         """A sync's catalog becomes the one readers in other threads see."""

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from vault_core.index.indexer import EmbedStep, Indexer
 from vault_core.live.opened import Opened
 from vault_core.results import IndexProgress
+from vault_core.store.schema import RowCounts
 
 EMBED_STEP_CHUNKS = 64  # one phase-2 commit in a server: a few seconds, so saves wait little
 PRIORITY_PATHS = 256  # notes a user touched lately, embedded before the rest
@@ -83,8 +84,14 @@ class Phase2:
         if not p.embedding_pending:
             p.eta_s, self._started = 0.0, None
 
-    def count(self) -> None:
-        """Chunks and embedded chunks, counted in the store."""
+    def count(self, delta: RowCounts | None = None) -> None:
+        """Chunks and embedded chunks, counted in the store, or moved by a sync's `delta` once
+        counted: counting the embedded chunks reads every vector (~1-2 s at 308k chunks), which
+        was most of a save's time at 100k notes (docs/benchmarks.md "Saves at 100k")."""
+        if delta is not None and self.progress.chunks_total > 0:
+            self.progress.chunks_total += delta.chunks
+            self.progress.chunks_embedded += delta.embedded
+            return
         store = self.opened.store
         self.progress.chunks_total = store.count_chunks()
         self.progress.chunks_embedded = store.count_embedded()

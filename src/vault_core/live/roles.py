@@ -78,15 +78,23 @@ class Roles:
         embedder: Embedder,
         salvaged: dict[str, Any],
         progress: IndexProgress,
+        *,
+        repair: bool = True,
     ) -> None:
         """The writer's indexer over the open store, seeded with salvaged vectors; it repairs
-        what a killed writer left half done before anything else."""
+        what a killed writer left half done before anything else (`repair=False`: the caller
+        runs `repair` once the catalog is read)."""
         self.indexer = Indexer(self.config, opened.store, embedder)
         self.indexer.seed_vectors(salvaged)
-        progress.phase = "repairing"
-        if self.indexer.repair(opened.catalog):
+        if repair:
+            progress.phase = "repairing"
+            self.repair(opened)
+            progress.phase = "idle"
+
+    def repair(self, opened: Opened) -> None:
+        """Drop what a killed writer left half done (the next sync writes it again)."""
+        if self.is_writer and self.indexer is not None and self.indexer.repair(opened.catalog):
             opened.forget_graph()
-        progress.phase = "idle"
 
     def promotion_due(self) -> bool:
         """A reader may take over now: the writer has gone and this process got the lock."""

@@ -43,16 +43,28 @@ class Upkeep:
         embedder: Embedder,
         *,
         writer: bool,
+        lazy: bool = False,
     ) -> None:
+        """`lazy`: read the catalog (and repair) in the background; keyword and name queries
+        are answered from the store meanwhile (query/on_disk.py). Servers open this way."""
         self.config = config
         self.embedder = embedder
         self.remote = location.remote
         self.notice: str | None = None  # one sentence about a repair, said once by each front end
         self.roles = Roles(config, location, files, may_write=writer)
         self.healer = Healer(config, embedder)
-        if self.roles.is_writer and not self.remote:
+        heal = self.roles.is_writer and not self.remote
+        if heal and lazy:
+            self.healer.defer()  # probed by the catch-up sync: its vector query reads every vector
+        elif heal:
             self.notice = self.healer.recover()
-        self.opened = Opened(config, location, embedder, writer=self.roles.is_writer)
+        try:
+            self.opened = Opened(config, location, embedder, writer=self.roles.is_writer)
+        except Exception:
+            if not (heal and lazy):
+                raise
+            self.notice = self.healer.recover()  # too damaged to open: repair it now
+            self.opened = Opened(config, location, embedder, writer=self.roles.is_writer)
         self.write_mutex = threading.RLock()
         self.phase2 = Phase2(self.opened, self.write_mutex)
         self.ann = AnnKeeper(self.opened, embedder)
@@ -63,10 +75,14 @@ class Upkeep:
         self.last_sync: datetime | None = None
         self.last_error: str | None = None
         self._checked_at = 0.0
-        self.opened.load_catalog()
+        if not lazy:
+            self.opened.load_catalog()
         if self.roles.is_writer:
             salvaged = self.healer.take_salvaged()
-            self.roles.become_writer(self.opened, embedder, salvaged, self.phase2.progress)
+            progress = self.phase2.progress
+            self.roles.become_writer(self.opened, embedder, salvaged, progress, repair=not lazy)
+        if lazy:  # a sync waits for the mutex, so nothing is written before the repair
+            self.opened.load_in_background(lambda: self.roles.repair(self.opened), self.write_mutex)
         self.phase2.progress.phase = "idle"
 
     # -- roles and healing ----------------------------------------------------------------
@@ -204,7 +220,7 @@ class Upkeep:
                 raise
             self.opened.publish(work)
             self.last_report, self.last_sync, self.last_error = report, datetime.now(UTC), None
-            phase2.count()  # before phase 1 is declared over: counts are never 0 then
+            phase2.count(None if whole else report.rows)  # before phase 1 is declared over
             phase2.progress.active = False
             phase2.settle()
         if whole:
@@ -232,6 +248,21 @@ class Upkeep:
         if not step.written:  # phase 2 is over: past the switch point, the ANN index is due
             self.ann.consider()
         return step
+
+    @property
+    def compaction_due(self) -> bool:
+        """Saves left rows for a compaction, which the watcher runs when the vault is quiet."""
+        indexer = self.roles.indexer
+        return self.roles.is_writer and indexer is not None and indexer.compaction_due
+
+    def compact(self) -> None:
+        """Fold the rows saves wrote into the indexes and compact (writer only; a save
+        waits for it, so the watcher calls this after a quiet spell, not after each save)."""
+        indexer = self.roles.indexer
+        if self.roles.is_writer and indexer is not None and not self.opened.folder_changed():
+            self.check_lease()
+            with self.write_mutex:
+                indexer.compact()
 
     def finish_embedding(self) -> None:
         """After `embed_step(finish=False)`: phase 2's compaction (writer only)."""

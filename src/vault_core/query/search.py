@@ -4,7 +4,7 @@ dense weight of the query's shape (hybrid.py, shape.py)."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -16,6 +16,7 @@ from vault_core.query.dense import DenseMatrix
 from vault_core.query.filters import SearchFilters
 from vault_core.query.hybrid import cosines_of, hybrid_scores
 from vault_core.query.matching import make_snippet, passage_key, words_of
+from vault_core.query.on_disk import NotesOnDisk
 from vault_core.query.shape import FusionWeights
 from vault_core.store.schema import HIT_COLUMNS
 from vault_core.store.store import Store
@@ -52,7 +53,7 @@ class Searcher:
     def search(
         self,
         query: str,
-        notes: dict[str, NoteRecord],
+        notes: Mapping[str, NoteRecord],
         mode: Mode = "hybrid",
         limit: int = 10,
         filters: SearchFilters | None = None,
@@ -75,6 +76,8 @@ class Searcher:
             ranked["semantic"], from_matrix = self._dense_rows(query, depth, allowed)
         if mode in ("hybrid", "keyword"):
             ranked["keyword"] = self._keyword(query, depth, allowed)
+        if isinstance(notes, NotesOnDisk):  # the catalog is loading: read the hits' notes at once
+            notes.prefetch(row["path"] for rows in ranked.values() for row in rows)
         if mode == "hybrid":
             ranked["phrase"] = _phrase_matches(query, ranked, notes)
             ranked["title"] = _title_matches(query, ranked, notes)
@@ -126,7 +129,7 @@ class Searcher:
         query: str,
         ranked: dict[str, list[dict[str, Any]]],
         scores: dict[str, float],
-        notes: dict[str, NoteRecord],
+        notes: Mapping[str, NoteRecord],
         limit: int,
         per_note: int | None,
         filters: SearchFilters,
@@ -204,7 +207,7 @@ def _candidates(ranked: dict[str, list[dict[str, Any]]]) -> list[tuple[int, dict
 
 
 def _phrase_matches(
-    query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
+    query: str, ranked: dict[str, list[dict[str, Any]]], notes: Mapping[str, NoteRecord]
 ) -> list[dict[str, Any]]:
     """Candidates that contain the query's words in order (text, heading or title), best first.
 
@@ -225,7 +228,7 @@ def _phrase_matches(
 
 
 def _title_matches(
-    query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
+    query: str, ranked: dict[str, list[dict[str, Any]]], notes: Mapping[str, NoteRecord]
 ) -> list[dict[str, Any]]:
     """Candidates of a note whose title is the query, word for word (case and punctuation
     aside), best first: someone who types a note's title means that note (hybrid.py)."""

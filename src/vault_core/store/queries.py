@@ -16,6 +16,7 @@ from vault_core.results import IndexLag
 # as a LanceDB prefilter, whose SQL `IN (...)` grows with the list.
 PREFILTER_MAX_PATHS = 2_000
 HASH_BATCH = 500  # text hashes per `IN (...)` when stored vectors are looked up
+PATH_BATCH = 500  # paths (or chunk ids) per `IN (...)` of a read or delete
 
 
 def sql_list(values: Sequence[str]) -> str:
@@ -86,6 +87,39 @@ def vectors_for_hashes(table: Any, hashes: Sequence[str]) -> dict[str, np.ndarra
         ):
             found[h] = np.asarray(v, dtype=np.float32)
     return found
+
+
+def embedded_by_id(table: Any, paths: Sequence[str]) -> dict[str, bool]:
+    """id -> has a vector, for every chunk of `paths` (through the `path` BTree: milliseconds)."""
+    found: dict[str, bool] = {}
+    for start in range(0, len(paths), PATH_BATCH):
+        rows = (
+            table.search()
+            .where(f"path IN ({sql_list(paths[start : start + PATH_BATCH])})")
+            .select({"id": "id", "embedded": "vector IS NOT NULL"})
+            .limit(None)
+            .to_arrow()
+        )
+        found.update(zip(rows["id"].to_pylist(), rows["embedded"].to_pylist(), strict=True))
+    return found
+
+
+def rows_of_paths(table: Any, paths: Sequence[str] | None, columns: list[str] | None) -> pa.Table:
+    """`columns` (all when None) of the rows of `paths`, or of every row when `paths` is None."""
+    parts = (
+        [None]
+        if paths is None
+        else [paths[i : i + PATH_BATCH] for i in range(0, len(paths), PATH_BATCH)]
+    )
+    tables = []
+    for part in parts:
+        query = table.search()
+        if part is not None:
+            query = query.where(f"path IN ({sql_list(part)})")
+        if columns:
+            query = query.select(columns)
+        tables.append(query.limit(None).to_arrow())
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
 def census(table: pa.Table) -> dict[str, tuple[int, set[str]]]:

@@ -1,8 +1,9 @@
 """LanceDB tables under the index dir: `chunks` (vectors + BM25 terms) and `notes` (one row a file).
 
-Write order is the crash-safety contract: a batch's chunks are replaced in one commit
-(merge_insert), and only then are the `notes` rows with the new sha256 written. A process killed
-between the two leaves notes rows with the old sha256, which the next sync sees and redoes.
+Write order is the crash-safety contract: a batch's chunks are replaced first (an upsert, then
+the stale tail of a note that shrank), and only then are the `notes` rows with the new sha256
+written. A process killed in between leaves notes rows with the old sha256 (and chunks whose
+note_sha differs from it), which the repair pass and the next sync see and redo.
 """
 
 from __future__ import annotations
@@ -23,14 +24,25 @@ from vault_core.store.integrity import META_BACKUP, IndexHealth, check_tables, r
 from vault_core.store.lance import load_lancedb
 from vault_core.store.memory import release_free_memory, tune_allocators
 from vault_core.store.queries import (
+    PATH_BATCH,
     census,
     commit_lag,
+    embedded_by_id,
     keyword_search,
+    rows_of_paths,
     sql_list,
     vector_search,
     vectors_for_hashes,
 )
-from vault_core.store.schema import CHUNKS, NOTES, NOTES_SCHEMA, ChunkRow, NoteRow, chunks_schema
+from vault_core.store.schema import (
+    CHUNKS,
+    NOTES,
+    NOTES_SCHEMA,
+    ChunkRow,
+    NoteRow,
+    RowCounts,
+    chunks_schema,
+)
 from vault_core.store.vector_index import VectorIndex
 
 SCHEMA_VERSION = 1
@@ -208,6 +220,11 @@ class Store:
     def notes_table(self) -> pa.Table | None:
         return self.notes.to_arrow() if self.ready() else None
 
+    def note_rows(self, paths: list[str], columns: list[str] | None = None) -> pa.Table:
+        """The `notes` rows of `paths` (through the `path` BTree), or of every note when
+        `paths` is None: what is answered while the catalog is still being decoded."""
+        return rows_of_paths(self.notes, paths, columns)
+
     def all_notes(self) -> list[dict[str, Any]]:
         table = self.notes_table()
         return table.to_pylist() if table is not None else []
@@ -330,21 +347,33 @@ class Store:
     def _chunk_table(self, rows: list[ChunkRow]) -> pa.Table:
         return pa.Table.from_pylist([r.model_dump() for r in rows], schema=self._chunks_schema)
 
-    def replace_chunks(self, paths: list[str], rows: list[ChunkRow]) -> None:
-        """One commit: every chunk of `paths` is replaced by `rows` (which may be empty)."""
+    def replace_chunks(self, paths: list[str], rows: list[ChunkRow]) -> RowCounts:
+        """Every chunk of `paths` replaced by `rows` (which may be empty); returns the change.
+
+        An upsert by `id` (through its BTree) replaces and adds rows in one commit; a note that
+        shrank then loses its stale tail in a second one. A kill between the two leaves chunks
+        of two versions, which `Indexer.repair` finds (their note_sha differs) and the next sync
+        redoes. One merge_insert with `when_not_matched_by_source_delete` did both in one commit
+        but joined against the whole table: ~1 s a save at 308k chunks (docs/benchmarks.md).
+        """
         if not paths:
-            return
-        if not rows:
-            self.chunks.delete(f"path IN ({sql_list(paths)})")
-            return
-        data = self._chunk_table(rows)
-        (
-            self.chunks.merge_insert("id")
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .when_not_matched_by_source_delete(f"path IN ({sql_list(paths)})")
-            .execute(data, on_bad_vectors="null")  # no vector yet: phase 2 fills it in
-        )
+            return RowCounts()
+        before = embedded_by_id(self.chunks, paths)
+        if rows:
+            (
+                self.chunks.merge_insert("id")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute(self._chunk_table(rows), on_bad_vectors="null")  # phase 2 fills them
+            )
+        kept = {row.id for row in rows}
+        self._delete_ids([i for i in before if i not in kept])
+        embedded = sum(row.vector is not None for row in rows)
+        return RowCounts(chunks=len(rows) - len(before), embedded=embedded - sum(before.values()))
+
+    def _delete_ids(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), PATH_BATCH):
+            self.chunks.delete(f"id IN ({sql_list(ids[start : start + PATH_BATCH])})")
 
     def append(self, chunk_rows: list[ChunkRow], note_rows: list[NoteRow]) -> None:
         """A first index's batch: plain appends, no join against the rows already written.
@@ -370,12 +399,16 @@ class Store:
         ).when_matched_update_all().when_not_matched_insert_all().execute(data)
         release_free_memory()  # the notes rows end a batch's commits
 
-    def delete_paths(self, paths: list[str]) -> None:
+    def delete_paths(self, paths: list[str]) -> RowCounts:
         """Chunks first, then the notes rows: a crash in between is redone by the next sync."""
-        for start in range(0, len(paths), 500):
-            part = sql_list(paths[start : start + 500])
-            self.chunks.delete(f"path IN ({part})")
-            self.notes.delete(f"path IN ({part})")
+        gone = RowCounts()
+        for start in range(0, len(paths), PATH_BATCH):
+            part = paths[start : start + PATH_BATCH]
+            before = embedded_by_id(self.chunks, part)
+            self.chunks.delete(f"path IN ({sql_list(part)})")
+            self.notes.delete(f"path IN ({sql_list(part)})")
+            gone += RowCounts(chunks=-len(before), embedded=-sum(before.values()))
+        return gone
 
     def optimize(self) -> None:
         """Fold new rows into the FTS index and compact; old versions kept a while for readers."""

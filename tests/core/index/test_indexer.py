@@ -203,3 +203,78 @@ def test_reader_reloads_only_the_rows_that_changed(make_vault) -> None:
         assert after == writer.catalog
     finally:
         reader.close()
+
+
+def _counted(vault: Vault) -> tuple[int, int]:
+    """(chunks, embedded chunks) as the writer's progress carries them between saves."""
+    state = vault.embedding_state()
+    return state.chunks_total, state.chunks_embedded
+
+
+def _recounted(vault: Vault) -> tuple[int, int]:
+    return vault.store.count_chunks(), vault.store.count_embedded()
+
+
+def test_saves_keep_the_counts_without_recounting(make_vault) -> None:
+    """A sync of a few paths moves the progress counts by what it wrote (no scan of every
+    vector); grown, shrunk, unembedded and deleted notes all land on the true counts."""
+    vault = make_vault(FILES)
+    assert _counted(vault) == _recounted(vault)
+    root = vault.root
+    steps = [
+        ("long.md", LONG.split("## Part 3")[0], True, "topic5"),  # shrinks: its tail goes
+        ("long.md", LONG, True, ""),  # grows back
+        ("new.md", LONG.replace("topic", "subject"), False, ""),  # added, no vectors yet
+        ("b.md", None, True, "quantum"),  # deleted
+        ("new.md", "# New\n\nnow short\n", True, "subject2"),  # replaces unembedded rows
+    ]
+    for path, text, embed, gone in steps:
+        if text is None:
+            (root / path).unlink()
+        else:
+            (root / path).write_text(text, encoding="utf-8")
+        report = vault.sync([path], embed=embed)
+        assert report.changed_paths == [path]
+        assert _counted(vault) == _recounted(vault), path
+        index_matches_disk(vault)
+        assert not gone or vault.search(gone, mode="keyword") == []
+
+
+def test_a_kill_between_upsert_and_tail_delete_is_repaired(make_vault) -> None:
+    """The first of a shrinking note's two commits landed (new head, old tail, old notes row):
+    the next open's repair drops the note and one sync writes it whole."""
+    vault = make_vault(FILES)
+    root = vault.root
+    old = sorted(vault.store.chunk_rows(["long.md"]), key=lambda r: r["ordinal"])
+    assert len(old) > 2
+    head = [ChunkRow(**{**r, "note_sha": "f" * 64, "text": "half written"}) for r in old[:2]]
+    vault.store.chunks.merge_insert("id").when_matched_update_all().execute(
+        vault.store._chunk_table(head)
+    )
+    (root / "long.md").write_text("# Long note\n\nshort now\n", encoding="utf-8")
+    vault.close()
+    reopened = Vault.open(root)
+    assert "long.md" not in reopened.catalog  # repair saw two versions' chunks
+    reopened.sync()
+    index_matches_disk(reopened)
+    assert reopened.search("short now", mode="keyword")[0].path == "long.md"
+    assert reopened.search("half written", mode="keyword") == []
+    reopened.close()
+
+
+def test_a_save_leaves_compaction_to_the_owner(make_vault, monkeypatch) -> None:
+    """A path sync writes rows the keyword index searches unindexed, without compacting on the
+    save; `compact` (the watcher's quiet-time job) folds them in."""
+    monkeypatch.setattr("vault_core.index.indexer.OPTIMIZE_AFTER", 1)
+    vault = make_vault(FILES)
+    assert not vault.compaction_due  # the whole sync compacted inline
+    (vault.root / "b.md").write_text("# Beta\n\nBeta is about zanzibarite.\n", encoding="utf-8")
+    vault.sync(["b.md"])
+    assert vault.compaction_due
+    stats = vault.store.chunks.index_stats("terms_idx")
+    assert stats.num_unindexed_rows > 0
+    assert vault.search("zanzibarite", mode="keyword")[0].path == "b.md"
+    vault.compact()
+    assert not vault.compaction_due
+    assert vault.store.chunks.index_stats("terms_idx").num_unindexed_rows == 0
+    assert vault.search("zanzibarite", mode="keyword")[0].path == "b.md"

@@ -22,6 +22,7 @@ from index_check import disk_files, index_problems, rm_rf_under_a_writer
 from poll import wait_for
 from vault_files import write_files
 
+from vault_core.config import VaultConfig
 from vault_core.query.search import SearchFilters
 from vault_core.vault import Vault
 
@@ -93,6 +94,46 @@ def test_atomic_save_delete_and_create_are_picked_up(live: Callable) -> None:
     assert vault.status().watcher == "watching (inotify)"
     # Its own index writes never trigger it: every sync after catch-up changed something.
     assert all(r.changed_paths for r in list(vault.watcher.history)[1:])
+
+
+def test_saves_are_compacted_once_the_vault_is_quiet(live: Callable, monkeypatch) -> None:
+    """A save's rows are searchable at once (unindexed); the keyword index takes them in when
+    the vault has been quiet for COMPACT_QUIET_S, not on the save."""
+    monkeypatch.setattr("vault_core.index.indexer.OPTIMIZE_AFTER", 1)
+    monkeypatch.setattr("vault_core.watcher.COMPACT_QUIET_S", 1.0)
+    vault, root = live({"a.md": "# A\n\nalpha text\n", "b.md": "# B\n\nbravo text\n"})
+    (root / "a.md").write_text("# A\n\nalpha meets the xylocarp\n", encoding="utf-8")
+    wait_for(lambda: vault.search("xylocarp", mode="keyword"), what="the save")
+
+    def unindexed() -> int:
+        return vault.store.chunks.index_stats("terms_idx").num_unindexed_rows
+
+    wait_for(lambda: unindexed() == 0 and not vault.compaction_due, what="the quiet compaction")
+    assert [h.path for h in vault.search("xylocarp", mode="keyword")] == ["a.md"]
+    assert vault.last_error is None
+
+
+def test_the_periodic_rescan_finds_what_the_os_did_not_report(tmp_path: Path) -> None:
+    """The light rescan walks the folder off the sync thread and queues what differs, like
+    events: an edit and a deletion made while the observer was stopped are indexed."""
+    files = {"a.md": "# A\n\nalpha\n", "b.md": "# B\n\nbravo\n", "c.md": "# C\n\ncharlie\n"}
+    root = write_files(tmp_path / "vault", files)
+    config = VaultConfig.load(root, rescan_interval_s=1.0)
+    vault = Vault(config, watch=True)
+    try:
+        wait_for(lambda: vault.watcher.syncs >= 1, what="catch-up sync")
+        vault.watcher._observer.stop()  # the OS stops telling us anything
+        vault.watcher._observer.join(5)
+        (root / "a.md").write_text("# A\n\nalpha met a quetzal\n", encoding="utf-8")
+        (root / "b.md").unlink()
+        wait_for(lambda: vault.search("quetzal", mode="keyword"), what="the rescan's sync")
+        wait_for(lambda: "b.md" not in vault.catalog, what="the deletion")
+        assert index_problems(root) == []
+        synced = [r for r in vault.watcher.history if r.changed_paths]
+        # path syncs of what changed (a whole sync would count c.md unchanged)
+        assert len(synced) > 1 and all(r.unchanged == 0 for r in synced[1:])
+    finally:
+        vault.close()
 
 
 def test_burst_of_writes_converges(live: Callable) -> None:
