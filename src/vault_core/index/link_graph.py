@@ -12,11 +12,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from vault_core.index.catalog import NoteRecord
+from vault_core.index.columnar import as_catalog
 from vault_core.parse.anchors import heading_slugs
 from vault_core.parse.markdown import Heading, Link
 
@@ -51,8 +52,8 @@ def _strip_md(name: str) -> str:
 class LinkGraph:
     """Name tables and the resolved link graph for one version of the catalog."""
 
-    def __init__(self, notes: Iterable[NoteRecord]) -> None:
-        self.notes: dict[str, NoteRecord] = {n.path: n for n in notes}
+    def __init__(self, notes: Mapping[str, NoteRecord] | Iterable[NoteRecord]) -> None:
+        self.notes = as_catalog(notes)
         self.by_name: dict[str, list[str]] = defaultdict(list)
         self.by_alias: dict[str, list[str]] = defaultdict(list)
         self.by_title: dict[str, list[str]] = defaultdict(list)

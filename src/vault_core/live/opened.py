@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from vault_core.config import VaultConfig
-from vault_core.index.catalog import NoteRecord, reload_catalog
+from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder
 from vault_core.index.link_graph import LinkGraph
 from vault_core.location import IndexLocation
@@ -31,7 +31,7 @@ class Opened:
         self.location = location
         self.embedder = embedder
         self.remote = location.remote
-        self.catalog: dict[str, NoteRecord] = {}
+        self.catalog = Catalog()
         self._graph: LinkGraph | None = None
         self.seen_version: tuple[int, int] = UNREAD
         self.generation = 0  # goes up on every index commit this process sees: a cache key
@@ -45,14 +45,17 @@ class Opened:
 
     # -- the catalog ------------------------------------------------------------------------
     def load_catalog(self, *, fresh: bool = False) -> None:
-        """Read the `notes` table; `fresh` decodes every row again (a rebuilt index)."""
+        """Read the `notes` table as columns; records are decoded when asked for, so a reader
+        following a writer pays for the table read, not for decoding every row (`fresh` is
+        kept for callers that rebuilt the index: every read is fresh now)."""
         self.seen_version = self.store.version()
-        self.catalog = reload_catalog(self.store.notes_table(), {} if fresh else self.catalog)
+        self.catalog = Catalog(self.store.notes_table())
         self._graph = None
 
-    def publish(self, catalog: dict[str, NoteRecord]) -> None:
-        """A sync's catalog becomes the one readers in other threads see."""
-        self.catalog = catalog
+    def publish(self, catalog: Catalog) -> None:
+        """A sync's catalog becomes the one readers in other threads see (its changes folded
+        into columns once there are many)."""
+        self.catalog = catalog.compacted()
         self._graph = None
 
     def forget_graph(self) -> None:
@@ -61,7 +64,7 @@ class Opened:
     @property
     def graph(self) -> LinkGraph:
         if self._graph is None:
-            self._graph = LinkGraph(self.catalog.values())
+            self._graph = LinkGraph(self.catalog)
         return self._graph
 
     def new_commits(self) -> bool:
