@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
+
+from pydantic import TypeAdapter
 
 from vault_core.parse.markdown import Block, Heading, Link, NoteMeta
 from vault_core.store.schema import NoteRow
 
+_LINKS = TypeAdapter(list[Link])
 _SCALARS = ("kind", "sha256", "mtime", "size", "title", "chunk_count", "error", "indexed_at")
 
 
@@ -30,8 +33,7 @@ class NoteRecord(NoteMeta):
 
     @property
     def stem(self) -> str:
-        name = self.path.rsplit("/", 1)[-1]
-        return name[: -len(".md")] if name.lower().endswith(".md") else name
+        return stem_of(self.path)
 
     def to_row(self) -> NoteRow:
         """The `notes` row: the parsed structures as JSON text."""
@@ -53,6 +55,42 @@ class NoteRecord(NoteMeta):
         data["tags"] = data.get("tags") or []
         data["warnings"] = data.get("warnings") or []
         return cls.model_validate(data)
+
+
+class NoteFacts(NamedTuple):
+    """A record's small fields, read from the catalog's columns without decoding the record:
+    what whole-vault loops (search filters, status, symbols) look at."""
+
+    path: str
+    kind: str
+    title: str
+    tags: list[str]
+    mtime: float
+    error: str
+    warnings: list[str]
+    frontmatter: dict[str, Any]  # {} unless asked for (it is JSON to decode)
+
+    @classmethod
+    def of(cls, record: NoteRecord) -> NoteFacts:
+        return cls(*(getattr(record, f) for f in cls._fields))
+
+
+FACT_COLUMNS = NoteFacts._fields
+
+
+def stem_of(path: str) -> str:
+    """The file name without `.md` (an attachment keeps its extension)."""
+    name = path.rsplit("/", 1)[-1]
+    return name[: -len(".md")] if name.lower().endswith(".md") else name
+
+
+def decode_links(text: str | None) -> list[Link]:
+    """A row's `links` JSON as Links (the link graph reads only this column)."""
+    items = json.loads(text or "[]")
+    try:
+        return [Link(**item) for item in items]
+    except TypeError:  # an older layout: validation says what is wrong, or coerces it
+        return _LINKS.validate_python(items)
 
 
 def decode_row(row: dict[str, Any]) -> NoteRecord:

@@ -12,12 +12,20 @@ change costs, not what the vault costs; `compacted` folds many changes back into
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import pyarrow as pa
 
-from vault_core.index.catalog import NoteRecord, decode_row
+from vault_core.index.catalog import (
+    FACT_COLUMNS,
+    NoteFacts,
+    NoteRecord,
+    decode_links,
+    decode_row,
+)
+from vault_core.parse.markdown import Link
 from vault_core.store.schema import NOTES_SCHEMA
 
 CACHE_RECORDS = 2048  # decoded records kept per table (hover, read_note, backlinks in a row)
@@ -119,6 +127,39 @@ class Catalog(MutableMapping[str, NoteRecord]):
                     continue
                 yield changed[path] if path in changed else decode_row(row)
         yield from (record for path, record in changed.items() if path not in rows)
+
+    def link_lists(self) -> Iterator[tuple[str, list[Link]]]:
+        """(path, its links) in order, decoding only the `links` column (the link graph)."""
+        changed, removed, rows = dict(self._changed), self._removed, self._base.rows
+        column = self._base.table.column("links")
+        for start in range(0, len(self._base.paths), BATCH_ROWS):
+            texts = column.slice(start, BATCH_ROWS).to_pylist()
+            for path, text in zip(self._base.paths[start : start + BATCH_ROWS], texts, strict=True):
+                if path in removed:
+                    continue
+                yield path, changed[path].links if path in changed else decode_links(text)
+        yield from ((path, r.links) for path, r in changed.items() if path not in rows)
+
+    def facts(self, frontmatter: bool = False) -> Iterator[NoteFacts]:
+        """Every note's small fields in order, from the columns (`frontmatter`: decode that
+        column too): a filtered search or `status` at 100k notes decodes no record."""
+        changed, removed, rows = dict(self._changed), self._removed, self._base.rows
+        table = self._base.table
+        for start in range(0, table.num_rows, BATCH_ROWS):
+            part = table.slice(start, BATCH_ROWS)
+            columns = [part.column(name).to_pylist() for name in FACT_COLUMNS[:-1]]
+            front = part.column("frontmatter").to_pylist() if frontmatter else None
+            for k, values in enumerate(zip(*columns, strict=True)):
+                path = values[0]
+                if path in removed:
+                    continue
+                if path in changed:
+                    yield NoteFacts.of(changed[path])
+                    continue
+                path, kind, title, tags, mtime, error, warnings = values
+                meta = json.loads(front[k] or "{}") if front is not None else {}
+                yield NoteFacts(path, kind, title, tags or [], mtime, error, warnings or [], meta)
+        yield from (NoteFacts.of(r) for path, r in changed.items() if path not in rows)
 
     def values(self) -> _Records:  # type: ignore[override]
         return _Records(self)

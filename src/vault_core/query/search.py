@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 
 from vault_core.index.catalog import NoteRecord
+from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder
 from vault_core.index.terms import tokenize
 from vault_core.query.dense import DenseMatrix
@@ -44,7 +45,7 @@ class Searcher:
     def search(
         self,
         query: str,
-        notes: dict[str, NoteRecord],
+        notes: Catalog,
         mode: Mode = "hybrid",
         limit: int = 10,
         filters: SearchFilters | None = None,
@@ -55,7 +56,8 @@ class Searcher:
         filters = filters or SearchFilters()
         allowed: set[str] | None = None
         if filters.active():
-            allowed = {p for p, n in notes.items() if filters.admits(n)}
+            wanted = notes.facts(frontmatter=bool(filters.where))  # columns: no record decoded
+            allowed = {n.path for n in wanted if filters.admits(n)}
             if not allowed:
                 return []
         depth = max(limit * (4 if per_note else 2), 50)
@@ -87,7 +89,7 @@ class Searcher:
         self,
         query: str,
         ranked: dict[str, list[dict[str, Any]]],
-        notes: dict[str, NoteRecord],
+        notes: Catalog,
         limit: int,
         per_note: int | None,
         filters: SearchFilters,
@@ -156,7 +158,7 @@ def _merge_into(hits: list[SearchHit], hit: SearchHit) -> bool:
 
 
 def _phrase_matches(
-    query: str, ranked: dict[str, list[dict[str, Any]]], notes: dict[str, NoteRecord]
+    query: str, ranked: dict[str, list[dict[str, Any]]], notes: Catalog
 ) -> list[dict[str, Any]]:
     """Candidates that contain the query's words in order (text, heading or title), best first.
 
