@@ -64,6 +64,7 @@ class NoteFacts(NamedTuple):
     path: str
     kind: str
     title: str
+    aliases: list[str]
     tags: list[str]
     mtime: float
     error: str

@@ -95,8 +95,9 @@ class LinkGraph:
         """Bytes of the NumPy arrays: name tables, and the links once they were resolved."""
         tables = (self.by_key, self._folded, self.by_suffix, self.by_name, self.by_alias)
         total = sum(t.nbytes() for t in (*tables, self.by_title))
-        if "_edges" in self.__dict__:
-            total += sum(int(a.nbytes) for a in self._edges)
+        for name in ("_edges", "_incoming"):
+            if name in self.__dict__:
+                total += sum(int(a.nbytes) for a in self.__dict__[name])
         return total
 
     # -- resolution -----------------------------------------------------------------------
@@ -167,7 +168,8 @@ class LinkGraph:
     @cached_property
     def _edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every link resolved once: (first link of each note, source id, link ordinal,
-        target id or -1, ambiguous flag), links in catalog order."""
+        target id or -1, ambiguous flag), links in catalog order; `_incoming` sorts them by
+        target."""
         starts: list[int] = []
         sources: list[int] = []
         ordinals: list[int] = []
@@ -212,12 +214,32 @@ class LinkGraph:
         note = self.notes.get(path)
         return [self.resolve(link, path) for link in note.links] if note is not None else []
 
+    @cached_property
+    def _incoming(self) -> tuple[np.ndarray, np.ndarray]:
+        """(edges ordered by target, stable so sources keep catalog order; their targets)."""
+        targets = self._edges[3]
+        order = np.argsort(targets, kind="stable").astype(np.int32)
+        return order, targets[order]
+
+    def _incoming_edges(self, i: int) -> list[int]:
+        """Edges that land on note `i` from another note, in catalog order."""
+        order, sorted_targets = self._incoming
+        lo, hi = np.searchsorted(sorted_targets, [i, i + 1])
+        edges = order[lo:hi]
+        return edges[self._edges[1][edges] != i].tolist()
+
     def backlinks(self, path: str) -> list[Resolution]:
+        i = self.ids.get(path)
+        return [] if i is None else self._resolutions(self._incoming_edges(i))
+
+    def linking_notes(self, path: str) -> list[str]:
+        """The notes that link to `path` (each once, catalog order): backlinks' sources
+        without building a Resolution for each link."""
         i = self.ids.get(path)
         if i is None:
             return []
-        _, sources, _, targets, _ = self._edges
-        return self._resolutions(np.flatnonzero((targets == i) & (sources != i)).tolist())
+        sources = self._edges[1][self._incoming_edges(i)].tolist()
+        return [self.paths[s] for s in dict.fromkeys(sources)]
 
     def broken(self) -> list[Resolution]:
         return self._resolutions(np.flatnonzero(self._edges[3] < 0).tolist())
@@ -232,7 +254,7 @@ class LinkGraph:
             return set()
         starts, sources, _, targets, _ = self._edges
         out = targets[starts[i] : starts[i + 1]]
-        inc = sources[targets == i]
+        inc = sources[self._incoming_edges(i)]
         linked = set(out[out >= 0].tolist()) | set(inc.tolist())
         return {self.paths[j] for j in linked} - {path}
 

@@ -11,6 +11,7 @@ import pytest
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.columnar import Catalog
+from vault_core.index.name_table import NameTable
 from vault_core.parse.markdown import Block, Heading, Link
 from vault_core.store.store import Store
 from vault_core.vault import Vault
@@ -124,6 +125,16 @@ def test_changes_are_copy_on_write_and_compact_to_the_same_catalog(tmp_path: Pat
     assert folded["new.md"].title == "New"
 
 
+def test_a_name_table_lists_every_note_a_key_names() -> None:
+    paths = ["a.md", "b.md", "c.md"]
+    table = NameTable([("x", 0), ("y", 1), ("x", 2), ("x", 0)], paths)
+    assert table.get("x") == ["a.md", "c.md", "a.md"]  # insertion order, repeats kept
+    assert table.get("y") == ["b.md"] and table.get("z") == [] and table.get("z", ["-"]) == ["-"]
+    assert "y" in table and "z" not in table and 1 not in table
+    assert sorted(table.values()) == [["a.md", "c.md", "a.md"], ["b.md"]]
+    assert NameTable([], paths).get("x") == [] and list(NameTable([], paths).values()) == []
+
+
 def test_a_catalog_of_records_built_in_process() -> None:
     catalog = Catalog.from_records([PLAIN, FULL])
     assert list(catalog) == ["a.md", FULL.path]
@@ -157,6 +168,7 @@ def test_graph_follows_a_rename_and_a_delete(make_vault: Callable[..., Vault]) -
     assert graph.candidates("New name") == [new] and graph.candidates("moved/new name") == [new]
     assert graph.candidates("the old one") == [new]  # the alias moved with the note
     assert {r.source for r in graph.backlinks(new)} == {"Other.md"}
+    assert graph.linking_notes(new) == ["Other.md"] and graph.neighbours(new) == {"Other.md"}
     assert {r.link.target for r in graph.broken()} == {
         "Old name",
         "deep/Old name",
