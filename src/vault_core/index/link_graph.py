@@ -64,27 +64,31 @@ class LinkGraph:
         self.notes = as_catalog(notes)
         self.paths: list[str] = list(self.notes)
         self.ids: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
-        aliases = self.notes.column("aliases")
-        titles = self.notes.column("title")
-        pairs: dict[str, list[tuple[str, int]]] = {t: [] for t in _TABLES}
-        for i, path in enumerate(self.paths):
-            for table, keys in (
-                ("key", [_path_key(path)]),
-                ("folded", [path.casefold()]),
-                ("suffix", _suffixes(path)),
-                ("name", _name_keys(path)),
-                ("alias", [_norm(a) for a in aliases[path] or ()]),
-                ("title", [_norm(titles[path] or "")]),
-            ):
-                pairs[table].extend((key, i) for key in keys)
-        self.by_key = NameTable(pairs["key"], self.paths)  # the whole path, no '.md'
-        self._folded = NameTable(pairs["folded"], self.paths)  # path.casefold()
+        paths = self.paths
+        every = range(len(paths))
+        folded = [p.casefold() for p in paths]
+        keys = [_strip_md(f) for f in folded]  # the whole path, no '.md'
+        self.by_key = NameTable(keys, every, paths)
+        self._folded = NameTable(folded, every, paths)  # path.casefold()
         # `[[folder/name]]`: every path under each of its trailing segments ('b/c' for
         # 'a/b/c.md'), so a path link is a lookup, not a scan of every note (100k notes).
-        self.by_suffix = NameTable(pairs["suffix"], self.paths)
-        self.by_name = NameTable(pairs["name"], self.paths)
-        self.by_alias = NameTable(pairs["alias"], self.paths)
-        self.by_title = NameTable(pairs["title"], self.paths)
+        suffixes, owners = [], []
+        for i, key in enumerate(keys):
+            for suffix in _suffixes_of(key):
+                suffixes.append(suffix)
+                owners.append(i)
+        self.by_suffix = NameTable(suffixes, owners, paths)
+        names, owners = [], []
+        for i, path in enumerate(paths):
+            for name in _name_keys(path):
+                names.append(name)
+                owners.append(i)
+        self.by_name = NameTable(names, owners, paths)
+        aliases = self.notes.column("aliases")
+        named = [(_norm(a), i) for i, p in enumerate(paths) for a in aliases[p] or ()]
+        self.by_alias = NameTable([a for a, _ in named], [i for _, i in named], paths)
+        titles = self.notes.column("title")
+        self.by_title = NameTable([_norm(titles[p] or "") for p in paths], every, paths)
 
     def folded(self, key: str) -> str | None:
         """The path whose casefolded form is `key` (case-insensitive file systems)."""
@@ -272,15 +276,10 @@ class LinkGraph:
         return _strip_md(path)
 
 
-_TABLES = ("key", "folded", "suffix", "name", "alias", "title")
-
-
-def _path_key(path: str) -> str:
-    return _strip_md(path.casefold())
-
-
-def _suffixes(path: str) -> list[str]:
-    parts = _path_key(path).split("/")
+def _suffixes_of(key: str) -> list[str]:
+    if "/" not in key:
+        return [key]
+    parts = key.split("/")
     return ["/".join(parts[i:]) for i in range(len(parts))]
 
 

@@ -10,7 +10,7 @@ both (~1 in 2^96 per pair of keys), with no record decoded to check.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -23,24 +23,20 @@ class NameTable:
     """key -> the ids of the notes it names, in the order they were added (a note named
     twice by the same key is listed twice, as the lists it replaces did)."""
 
-    def __init__(self, pairs: Iterable[tuple[str, int]], paths: Sequence[str]) -> None:
-        hashes: list[int] = []
-        crcs: list[int] = []
-        ids: list[int] = []
-        for key, note in pairs:
-            hashes.append(hash(key))
-            crcs.append(_crc(key))
-            ids.append(note)
-        order = np.argsort(np.asarray(hashes, dtype=np.int64), kind="stable")
-        self._hashes = np.asarray(hashes, dtype=np.int64)[order]
-        self._crcs = np.asarray(crcs, dtype=np.uint32)[order]
-        self._ids = np.asarray(ids, dtype=np.int32)[order]
+    def __init__(self, keys: Sequence[str], ids: Sequence[int], paths: Sequence[str]) -> None:
+        """`keys[k]` names note `ids[k]`; `paths[id]` is that note's path."""
+        n = len(keys)
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=n)
+        order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[order]
+        self._crcs = np.fromiter(map(_crc, keys), dtype=np.uint32, count=n)[order]
+        self._ids = np.asarray(ids, dtype=np.int32).reshape(n)[order]
         self._paths = paths
 
     def ids(self, key: str) -> list[int]:
         h = hash(key)
-        lo = int(np.searchsorted(self._hashes, h, side="left"))
-        hi = int(np.searchsorted(self._hashes, h, side="right"))
+        lo = int(self._hashes.searchsorted(h, side="left"))
+        hi = int(self._hashes.searchsorted(h, side="right"))
         if lo == hi:
             return []
         crc = _crc(key)

@@ -127,12 +127,13 @@ def test_changes_are_copy_on_write_and_compact_to_the_same_catalog(tmp_path: Pat
 
 def test_a_name_table_lists_every_note_a_key_names() -> None:
     paths = ["a.md", "b.md", "c.md"]
-    table = NameTable([("x", 0), ("y", 1), ("x", 2), ("x", 0)], paths)
+    table = NameTable(["x", "y", "x", "x"], [0, 1, 2, 0], paths)
     assert table.get("x") == ["a.md", "c.md", "a.md"]  # insertion order, repeats kept
     assert table.get("y") == ["b.md"] and table.get("z") == [] and table.get("z", ["-"]) == ["-"]
     assert "y" in table and "z" not in table and 1 not in table
     assert sorted(table.values()) == [["a.md", "c.md", "a.md"], ["b.md"]]
-    assert NameTable([], paths).get("x") == [] and list(NameTable([], paths).values()) == []
+    empty = NameTable([], [], paths)
+    assert empty.get("x") == [] and list(empty.values()) == []
 
 
 def test_a_catalog_of_records_built_in_process() -> None:
