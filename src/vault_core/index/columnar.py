@@ -156,9 +156,11 @@ class Catalog(MutableMapping[str, NoteRecord]):
                 if path in changed:
                     yield NoteFacts.of(changed[path])
                     continue
-                path, kind, title, tags, mtime, error, warnings = values
+                path, kind, title, aliases, tags, mtime, error, warnings = values
                 meta = json.loads(front[k] or "{}") if front is not None else {}
-                yield NoteFacts(path, kind, title, tags or [], mtime, error, warnings or [], meta)
+                yield NoteFacts(
+                    path, kind, title, aliases or [], tags or [], mtime, error, warnings or [], meta
+                )
         yield from (NoteFacts.of(r) for path, r in changed.items() if path not in rows)
 
     def values(self) -> _Records:  # type: ignore[override]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vault_core.index.catalog import NoteRecord
+from vault_core.index.catalog import NoteFacts, NoteRecord
 from vault_core.index.columnar import Catalog
 from vault_core.index.name_table import NameTable
 from vault_core.parse.markdown import Block, Heading, Link
@@ -101,6 +101,9 @@ def test_lazy_records_equal_the_eager_decoding(tmp_path: Path) -> None:
     assert [r.path for r in catalog.values()] == list(catalog)
     assert catalog.column("chunk_count") == {p: r.chunk_count for p, r in eager.items()}
     assert catalog.column("title") == {p: r.title for p, r in eager.items()}
+    facts = list(catalog.facts(frontmatter=True))  # the small fields, from the columns
+    assert facts == [NoteFacts.of(eager[p]) for p in catalog]
+    assert [f.frontmatter for f in catalog.facts()] == [{}, {}, {}]  # not decoded unless asked
 
 
 def test_changes_are_copy_on_write_and_compact_to_the_same_catalog(tmp_path: Path) -> None:
