@@ -25,7 +25,7 @@ from vault_core.index.catalog import (
     decode_links,
     decode_row,
 )
-from vault_core.parse.markdown import Link
+from vault_core.parse.markdown import Block, Heading, Link
 from vault_core.store.schema import NOTES_SCHEMA
 
 CACHE_RECORDS = 2048  # decoded records kept per table (hover, read_note, backlinks in a row)
@@ -127,6 +127,25 @@ class Catalog(MutableMapping[str, NoteRecord]):
                     continue
                 yield changed[path] if path in changed else decode_row(row)
         yield from (record for path, record in changed.items() if path not in rows)
+
+    def anchors(self, path: str) -> tuple[list[Heading], list[Block]]:
+        """A note's headings and block ids (where a `#fragment` may land), decoding only those
+        two columns of its row when the record is not decoded already."""
+        record = self._changed.get(path)
+        row = self._base.rows.get(path)
+        if record is None and row is not None and path not in self._removed:
+            record = self._base.cache.get(row)
+            if record is None:
+                table = self._base.table
+                headings = json.loads(table.column("headings")[row].as_py() or "[]")
+                blocks = json.loads(table.column("blocks")[row].as_py() or "[]")
+                try:
+                    return [Heading(**h) for h in headings], [Block(**b) for b in blocks]
+                except TypeError:  # an older layout: the validating path
+                    record = self[path]
+        if record is None:
+            raise KeyError(path)
+        return record.headings, record.blocks
 
     def link_lists(self) -> Iterator[tuple[str, list[Link]]]:
         """(path, its links) in order, decoding only the `links` column (the link graph)."""

@@ -21,7 +21,7 @@ from vault_core.index.catalog import NoteRecord, stem_of
 from vault_core.index.columnar import as_catalog
 from vault_core.index.name_table import NameTable
 from vault_core.parse.anchors import heading_slugs
-from vault_core.parse.markdown import Heading, Link
+from vault_core.parse.markdown import Block, Heading, Link
 
 
 @dataclass(slots=True, kw_only=True)
@@ -63,6 +63,7 @@ class LinkGraph:
     def __init__(self, notes: Mapping[str, NoteRecord] | Iterable[NoteRecord]) -> None:
         self.notes = as_catalog(notes)
         self.paths: list[str] = list(self.notes)
+        self._anchor_memo: dict[str, tuple[list[Heading], list[Block]]] | None = None
         self.ids: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
         paths = self.paths
         every = range(len(paths))
@@ -163,10 +164,16 @@ class LinkGraph:
     def _has_anchor(self, target: str | None, link: Link) -> bool:
         if target is None or (not link.heading and not link.block) or target not in self.notes:
             return True
-        note = self.notes[target]
+        memo = self._anchor_memo
+        found = memo.get(target) if memo is not None else None
+        if found is None:
+            found = self.notes.anchors(target)
+            if memo is not None:
+                memo[target] = found
+        headings, blocks = found
         if link.heading:
-            return anchor_heading(note.headings, link) is not None
-        return any(b.id == link.block for b in note.blocks)
+            return anchor_heading(headings, link) is not None
+        return any(b.id == link.block for b in blocks)
 
     # -- graph ----------------------------------------------------------------------------
     @cached_property
@@ -174,6 +181,7 @@ class LinkGraph:
         """Every link resolved once: (first link of each note, source id, link ordinal,
         target id or -1, ambiguous flag), links in catalog order; `_incoming` sorts them by
         target."""
+        self._anchor_memo = {}  # each target's headings decoded once while every link resolves
         starts: list[int] = []
         sources: list[int] = []
         ordinals: list[int] = []
@@ -188,6 +196,7 @@ class LinkGraph:
                 targets.append(-1 if res.target is None else self.ids[res.target])
                 ambiguous.append(res.ambiguous)
         starts.append(len(targets))
+        self._anchor_memo = None
         return (
             np.asarray(starts, dtype=np.int32),
             np.asarray(sources, dtype=np.int32),
