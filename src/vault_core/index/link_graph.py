@@ -64,6 +64,7 @@ class LinkGraph:
         self.notes = as_catalog(notes)
         self.paths: list[str] = list(self.notes)
         self._anchor_memo: dict[str, tuple[list[Heading], list[Block]]] | None = None
+        self._candidate_memo: dict[tuple[str, str], list[str]] | None = None
         self.ids: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
         paths = self.paths
         every = range(len(paths))
@@ -111,6 +112,16 @@ class LinkGraph:
         wanted = _strip_md(_norm(target))
         if not wanted:
             return [source] if source in self.notes else []
+        memo = self._candidate_memo
+        if memo is None:
+            return self._candidates(wanted, source)
+        key = (wanted, posixpath.dirname(source))  # all the answer depends on
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._candidates(wanted, source)
+        return list(found)
+
+    def _candidates(self, wanted: str, source: str) -> list[str]:
         found: list[str] = []
         if "/" in wanted:
             base = posixpath.dirname(source)
@@ -182,6 +193,7 @@ class LinkGraph:
         target id or -1, ambiguous flag), links in catalog order; `_incoming` sorts them by
         target."""
         self._anchor_memo = {}  # each target's headings decoded once while every link resolves
+        self._candidate_memo = {}  # and each (name, folder) looked up once
         starts: list[int] = []
         sources: list[int] = []
         ordinals: list[int] = []
@@ -196,7 +208,7 @@ class LinkGraph:
                 targets.append(-1 if res.target is None else self.ids[res.target])
                 ambiguous.append(res.ambiguous)
         starts.append(len(targets))
-        self._anchor_memo = None
+        self._anchor_memo = self._candidate_memo = None
         return (
             np.asarray(starts, dtype=np.int32),
             np.asarray(sources, dtype=np.int32),
