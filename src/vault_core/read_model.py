@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from vault_core.config import VaultConfig
     from vault_core.index.catalog import NoteRecord
+    from vault_core.index.columnar import Catalog
     from vault_core.index.embed import Embedder
     from vault_core.index.link_graph import LinkGraph
     from vault_core.location import IndexLocation
@@ -37,7 +38,7 @@ class ReadModel(Protocol):
 
     # -- notes --------------------------------------------------------------------------
     @property
-    def catalog(self) -> dict[str, NoteRecord]: ...
+    def catalog(self) -> Catalog: ...
     def note(self, path: str) -> NoteRecord: ...
     def notes(self) -> list[NoteRecord]: ...
     def resolve(self, name: str) -> NoteRecord: ...

@@ -26,6 +26,7 @@ from vault_core.errors import (
     echo,
 )
 from vault_core.index.catalog import NoteRecord
+from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.indexer import Indexer, SyncReport
 from vault_core.index.link_graph import LinkGraph, Resolution
@@ -162,7 +163,7 @@ class VaultIndex:
         self.phase2.progress = value
 
     @property
-    def catalog(self) -> dict[str, NoteRecord]:
+    def catalog(self) -> Catalog:
         self.refresh()
         return self.opened.catalog
 
@@ -360,17 +361,18 @@ class VaultIndex:
         if not state.chunks_total:  # not counted in this process yet (phase 1 still running)
             state.chunks_total = self.store.count_chunks()
             state.chunks_embedded = self.store.count_embedded()
-        skipped = [FileIssue(path=n.path, reason=n.error) for n in catalog.values() if n.error]
+        facts = list(catalog.facts())  # the columns: status decodes no record
+        skipped = [FileIssue(path=n.path, reason=n.error) for n in facts if n.error]
         scan_issues = load_scan_issues(self.store.files)
         skipped += [FileIssue(path=p, reason=r) for p, r in scan_issues.items()]
-        warnings = [FileIssue(path=n.path, reason=w) for n in catalog.values() for w in n.warnings]
+        warnings = [FileIssue(path=n.path, reason=w) for n in facts for w in n.warnings]
         ann = self.store.vector_index.state()
         return VaultStatus(
             root=str(self.root),
             index_dir=self.location.uri,
             role="writer" if self.is_writer else "reader",
-            notes=sum(1 for n in catalog.values() if n.kind == "note"),
-            attachments=sum(1 for n in catalog.values() if n.kind == "attachment"),
+            notes=sum(1 for n in facts if n.kind == "note"),
+            attachments=sum(1 for n in facts if n.kind == "attachment"),
             chunks=state.chunks_total,
             chunks_embedded=state.chunks_embedded,
             model=self.embedder.name,

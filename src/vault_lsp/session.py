@@ -254,7 +254,7 @@ class Session:
         vault = self._vault
         if vault is None:
             return 0
-        return sum(1 for n in vault.catalog.values() if n.kind == "note")
+        return sum(1 for n in vault.catalog.facts() if n.kind == "note")
 
     def close(self) -> None:
         self._stop.set()

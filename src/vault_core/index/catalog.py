@@ -1,13 +1,22 @@
-"""The in-memory view of the `notes` table: every file's metadata, reloaded when it changes."""
+"""`NoteRecord`: one row of the `notes` table read back, and how a row becomes one.
+
+The catalog that holds every record (index/columnar.py) keeps the rows as Arrow columns and
+decodes a record only when it is asked for: `decode_row` is that decoding.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from vault_core.parse.markdown import NoteMeta
+from pydantic import TypeAdapter
+
+from vault_core.parse.markdown import Block, Heading, Link, NoteMeta
 from vault_core.store.schema import NoteRow
+
+_LINKS = TypeAdapter(list[Link])
+_SCALARS = ("kind", "sha256", "mtime", "size", "title", "chunk_count", "error", "indexed_at")
 
 
 class NoteRecord(NoteMeta):
@@ -24,8 +33,7 @@ class NoteRecord(NoteMeta):
 
     @property
     def stem(self) -> str:
-        name = self.path.rsplit("/", 1)[-1]
-        return name[: -len(".md")] if name.lower().endswith(".md") else name
+        return stem_of(self.path)
 
     def to_row(self) -> NoteRow:
         """The `notes` row: the parsed structures as JSON text."""
@@ -49,30 +57,67 @@ class NoteRecord(NoteMeta):
         return cls.model_validate(data)
 
 
-if TYPE_CHECKING:
-    import pyarrow as pa
+class NoteFacts(NamedTuple):
+    """A record's small fields, read from the catalog's columns without decoding the record:
+    what whole-vault loops (search filters, status, symbols) look at."""
+
+    path: str
+    kind: str
+    title: str
+    aliases: list[str]
+    tags: list[str]
+    mtime: float
+    error: str
+    warnings: list[str]
+    frontmatter: dict[str, Any]  # {} unless asked for (it is JSON to decode)
+
+    @classmethod
+    def of(cls, record: NoteRecord) -> NoteFacts:
+        return cls(*(getattr(record, f) for f in cls._fields))
 
 
-def reload_catalog(table: pa.Table | None, old: dict[str, NoteRecord]) -> dict[str, NoteRecord]:
-    """The catalog for the `notes` table, re-using `old` records whose row did not change.
+FACT_COLUMNS = NoteFacts._fields
 
-    A row is rewritten with a new `indexed_at` whenever its note is re-indexed, so (sha256,
-    indexed_at) identifies it; a reader following a writer then decodes only the changed rows
-    (at 10k notes a full decode took 300-500 ms per commit, mostly validation).
-    """
-    if table is None or table.num_rows == 0:
-        return {}
-    paths = table.column("path").to_pylist()
-    shas = table.column("sha256").to_pylist()
-    stamps = table.column("indexed_at").to_pylist()
-    catalog: dict[str, NoteRecord] = {}
-    changed: list[int] = []
-    for i, (path, sha, stamp) in enumerate(zip(paths, shas, stamps, strict=True)):
-        record = old.get(path)
-        if record is not None and record.sha256 == sha and record.indexed_at == stamp:
-            catalog[path] = record
-        else:
-            changed.append(i)
-    for row in table.take(changed).to_pylist() if changed else []:
-        catalog[row["path"]] = NoteRecord.from_row(row)
-    return {p: catalog[p] for p in paths}  # table order, as a full reload gives
+
+def stem_of(path: str) -> str:
+    """The file name without `.md` (an attachment keeps its extension)."""
+    name = path.rsplit("/", 1)[-1]
+    return name[: -len(".md")] if name.lower().endswith(".md") else name
+
+
+def decode_links(text: str | None) -> list[Link]:
+    """A row's `links` JSON as Links (the link graph reads only this column)."""
+    items = json.loads(text or "[]")
+    try:
+        return [Link(**item) for item in items]
+    except TypeError:  # an older layout: validation says what is wrong, or coerces it
+        return _LINKS.validate_python(items)
+
+
+def decode_row(row: dict[str, Any]) -> NoteRecord:
+    """A row as a record without pydantic validation: the row was written from a validated
+    record (`to_row`), so its JSON has exactly the dataclasses' fields. A row that does not
+    (a null, an older layout) takes the validating path, which says what is wrong."""
+    try:
+        if any(row.get(key) is None for key in _SCALARS):
+            raise ValueError("a null column")
+        return NoteRecord.model_construct(
+            path=row["path"],
+            kind=row["kind"],
+            sha256=row["sha256"],
+            mtime=row["mtime"],
+            size=row["size"],
+            title=row["title"],
+            aliases=row.get("aliases") or [],
+            tags=row.get("tags") or [],
+            headings=[Heading(**h) for h in json.loads(row.get("headings") or "[]")],
+            blocks=[Block(**b) for b in json.loads(row.get("blocks") or "[]")],
+            links=[Link(**link) for link in json.loads(row.get("links") or "[]")],
+            frontmatter=json.loads(row.get("frontmatter") or "{}"),
+            warnings=row.get("warnings") or [],
+            chunk_count=row["chunk_count"],
+            error=row["error"],
+            indexed_at=row["indexed_at"],
+        )
+    except (TypeError, ValueError, KeyError):
+        return NoteRecord.from_row(row)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from vault_core.config import VaultConfig
 from vault_core.index.catalog import NoteRecord
+from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder
 from vault_core.index.prepare import Prepared, prepare_file
 from vault_core.index.scan import Scanner, save_scan_issues
@@ -106,14 +107,15 @@ class Indexer:
         return dict(self._vector_cache)
 
     # -- repair ---------------------------------------------------------------------------
-    def repair(self, catalog: dict[str, NoteRecord]) -> list[str]:
+    def repair(self, catalog: Catalog) -> list[str]:
         """Drop notes whose chunks do not match their row (an interrupted write); returns them."""
         census = self.store.chunk_census()
+        counts, shas = catalog.column("chunk_count"), catalog.column("sha256")
         bad = [
             path
-            for path, note in catalog.items()
-            if census.get(path, (0, set()))[0] != note.chunk_count
-            or (note.chunk_count and census[path][1] != {note.sha256})
+            for path, count in counts.items()
+            if census.get(path, (0, set()))[0] != count
+            or (count and census[path][1] != {shas[path]})
         ]
         orphans = [path for path in census if path not in catalog]
         if bad or orphans:
@@ -129,7 +131,7 @@ class Indexer:
 
     # -- sync -----------------------------------------------------------------------------
     def plan(
-        self, catalog: dict[str, NoteRecord], paths: Iterable[str] | None
+        self, catalog: Catalog, paths: Iterable[str] | None
     ) -> tuple[dict[str, tuple[float, int]], set[str]]:
         """(files to look at with their stat, catalog paths that are gone)."""
         if paths is None:
@@ -152,7 +154,7 @@ class Indexer:
                 gone |= {p for p in catalog if p == rel or p.startswith(prefix)}
         return disk, gone
 
-    def changed(self, catalog: dict[str, NoteRecord]) -> list[str]:
+    def changed(self, catalog: Catalog) -> list[str]:
         """Paths whose file's mtime or size differs from its record, new files and gone ones:
         a scan with no lock held, whose paths the watcher then syncs like events."""
         disk, gone = self.plan(catalog, None)
@@ -165,7 +167,7 @@ class Indexer:
 
     def sync(
         self,
-        catalog: dict[str, NoteRecord],
+        catalog: Catalog,
         paths: Iterable[str] | None = None,
         progress: Progress | None = None,
         on_batch: Callable[[list[str]], None] | None = None,
@@ -191,8 +193,10 @@ class Indexer:
         for rel, (mtime, size) in sorted(disk.items()):
             known = catalog.get(rel)
             if reparse and known is not None:
-                known.sha256 = ""  # parsed by an older nvault: parse again, reuse vectors
-            if not reparse and _same_stat(known, mtime, size):
+                # parsed by an older nvault: parse again, reuse vectors (a changed copy: the
+                # catalog's records are shared with readers and decoded afresh when evicted)
+                known = catalog[rel] = known.model_copy(update={"sha256": ""})
+            if not reparse and known is not None and _same_stat(known, mtime, size):
                 report.unchanged += 1
             else:
                 todo.append((rel, mtime, size))
@@ -345,7 +349,7 @@ class Indexer:
     def _write(
         self,
         batch: list[Prepared],
-        catalog: dict[str, NoteRecord],
+        catalog: Catalog,
         report: SyncReport,
         on_batch: Callable[[list[str]], None] | None,
         embed: bool = True,

@@ -73,7 +73,7 @@ class NoteIndex:
         self.graph = graph  # the version token: a new LinkGraph object means the catalog changed
         self.vectors_generation = vault.vectors_generation  # phase 2 fills vectors in later
         self.built_at = time.monotonic()
-        self.records = dict(graph.notes)
+        self.records = graph.notes.copy()  # copy-on-write over the catalog's columns
         self.dim = vault.embedder.dim
         self.paths: list[str] = sorted(self.records)
         self.pos: dict[str, int] = {p: i for i, p in enumerate(self.paths)}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vault_core.config import VaultConfig
-from vault_core.index.catalog import NoteRecord, reload_catalog
+from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder
 from vault_core.index.link_graph import LinkGraph
 from vault_core.location import IndexLocation
@@ -33,7 +33,7 @@ class Opened:
         self.location = location
         self.embedder = embedder
         self.remote = location.remote
-        self._catalog: dict[str, NoteRecord] = {}
+        self._catalog = Catalog()
         self._loaded = threading.Event()  # the catalog has been read (or its read failed)
         self._load_error: BaseException | None = None
         self._graph: LinkGraph | None = None
@@ -49,7 +49,7 @@ class Opened:
 
     # -- the catalog ------------------------------------------------------------------------
     @property
-    def catalog(self) -> dict[str, NoteRecord]:
+    def catalog(self) -> Catalog:
         """Every note's record; waits while a background load (`load_in_background`) runs."""
         self._loaded.wait()
         if self._load_error is not None:
@@ -57,7 +57,7 @@ class Opened:
         return self._catalog
 
     @catalog.setter
-    def catalog(self, value: dict[str, NoteRecord]) -> None:
+    def catalog(self, value: Catalog) -> None:
         self._catalog = value
 
     @property
@@ -66,9 +66,11 @@ class Opened:
         return self._loaded.is_set() and self._load_error is None
 
     def load_catalog(self, *, fresh: bool = False) -> None:
-        """Read the `notes` table; `fresh` decodes every row again (a rebuilt index)."""
+        """Read the `notes` table as columns; records are decoded when asked for, so a reader
+        following a writer pays for the table read, not for decoding every row (`fresh` is
+        kept for callers that rebuilt the index: every read is fresh now)."""
         self.seen_version = self.store.version()
-        self._catalog = reload_catalog(self.store.notes_table(), {} if fresh else self._catalog)
+        self._catalog = Catalog(self.store.notes_table())
         self._graph = None
         self._load_error = None
         self._loaded.set()
@@ -90,9 +92,10 @@ class Opened:
 
         threading.Thread(target=load, name="nvault-catalog", daemon=True).start()
 
-    def publish(self, catalog: dict[str, NoteRecord]) -> None:
-        """A sync's catalog becomes the one readers in other threads see."""
-        self.catalog = catalog
+    def publish(self, catalog: Catalog) -> None:
+        """A sync's catalog becomes the one readers in other threads see (its changes folded
+        into columns once there are many)."""
+        self.catalog = catalog.compacted()
         self._graph = None
 
     def forget_graph(self) -> None:
@@ -101,7 +104,7 @@ class Opened:
     @property
     def graph(self) -> LinkGraph:
         if self._graph is None:
-            self._graph = LinkGraph(self.catalog.values())
+            self._graph = LinkGraph(self.catalog)
         return self._graph
 
     def new_commits(self) -> bool:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from vault_core.config import VaultConfig
 from vault_core.errors import SyncCancelled, VaultError
-from vault_core.index.catalog import NoteRecord
+from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder
 from vault_core.index.indexer import EmbedStep, Progress, SyncReport
 from vault_core.live.ann import AnnKeeper
@@ -148,12 +148,11 @@ class Upkeep:
         self.opened.follow_folder(reader=not self.roles.is_writer)
         if not self.opened.new_commits():
             return False
-        before = {p: n.sha256 for p, n in self.opened.catalog.items()}
+        before = self.opened.catalog
         self.opened.load_catalog()
-        after = {p: n.sha256 for p, n in self.opened.catalog.items()}
-        changed = [p for p in before.keys() | after.keys() if before.get(p) != after.get(p)]
+        changed = self.opened.catalog.changed_since(before)
         if changed:
-            self.notify(sorted(changed))
+            self.notify(changed)
         return True
 
     def notify(self, paths: list[str]) -> None:
@@ -195,18 +194,18 @@ class Upkeep:
             if progress:
                 progress(done, total, path)
 
-        work: dict[str, NoteRecord] = {}
+        work = Catalog()
 
         def committed(paths: list[str]) -> None:
             self.check_lease()  # a writer whose lease lapsed stops before its next commit
-            self.opened.publish(dict(work))
+            self.opened.publish(work.copy())
             self.notify(paths)
 
         with self.write_mutex:
             # Copy-on-write: readers in other threads iterate the published catalog while we
             # sync. Copied under the mutex, so a sync that waited (the watcher, after an
             # agent's write was indexed) sees that write's rows and does not index it again.
-            work.update(self.opened.catalog)
+            work = self.opened.catalog.copy()  # shares the columns: costs what changes
             whole = paths is None
             if whole:
                 phase2.progress = IndexProgress(active=True, phase="scanning")

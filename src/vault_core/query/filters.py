@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from vault_core.globs import glob_matches, is_glob
-from vault_core.index.catalog import NoteRecord
+from vault_core.index.catalog import NoteFacts, NoteRecord
 from vault_core.query.matching import has_phrase, has_term
 
 
@@ -74,7 +74,7 @@ class SearchFilters(BaseModel):
         """Some passage-level filter must be checked on each chunk."""
         return bool(self.phrases or self.any_of or self.exclude)
 
-    def admits(self, note: NoteRecord) -> bool:
+    def admits(self, note: NoteRecord | NoteFacts) -> bool:
         if self.kind and note.kind != self.kind:
             return False
         if self.types and note.path.rsplit(".", 1)[-1].casefold() not in self.types:

@@ -18,7 +18,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from vault_core.errors import VaultError
-from vault_core.index.catalog import NoteRecord
+from vault_core.index.catalog import NoteRecord, stem_of
+from vault_core.index.columnar import Catalog
 from vault_core.index.link_graph import LinkGraph, _norm, _strip_md
 
 MatchKind = Literal["path", "file name", "alias", "title"]
@@ -57,7 +58,7 @@ def wikilink_target(name: str) -> str:
 
 
 def match_name(
-    name: str, catalog: dict[str, NoteRecord], graph: LinkGraph, relpath: Callable[[str], str]
+    name: str, catalog: Catalog, graph: LinkGraph, relpath: Callable[[str], str]
 ) -> NameMatch | None:
     """The note `name` means, with weaker matches listed; None when nothing matches.
 
@@ -117,12 +118,12 @@ def display_name(graph: LinkGraph, path: str) -> str:
     return note.title
 
 
-def close_names(name: str, catalog: dict[str, NoteRecord], n: int = 5) -> list[str]:
+def close_names(name: str, catalog: Catalog, n: int = 5) -> list[str]:
     """Paths of notes whose title, file name or path looks like `name` ("did you mean")."""
     names: dict[str, str] = {}
-    for note in catalog.values():
-        names[note.title.casefold()] = note.path
-        names[note.stem.casefold()] = note.path
-        names[note.path.casefold()] = note.path
+    for path, title in catalog.column("title").items():  # no record decoded (100k notes)
+        names[title.casefold()] = path
+        names[stem_of(path).casefold()] = path
+        names[path.casefold()] = path
     close = difflib.get_close_matches(name.casefold(), list(names), n=n * 2, cutoff=0.5)
     return list(dict.fromkeys(names[c] for c in close))[:n]

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 
 from vault_core.index.catalog import NoteRecord
+from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder
 from vault_core.index.terms import tokenize
 from vault_core.query.dense import DenseMatrix
@@ -53,7 +54,7 @@ class Searcher:
     def search(
         self,
         query: str,
-        notes: Mapping[str, NoteRecord],
+        notes: Catalog | NotesOnDisk,
         mode: Mode = "hybrid",
         limit: int = 10,
         filters: SearchFilters | None = None,
@@ -64,7 +65,8 @@ class Searcher:
         filters = filters or SearchFilters()
         allowed: set[str] | None = None
         if filters.active():
-            allowed = {p for p, n in notes.items() if filters.admits(n)}
+            wanted = notes.facts(frontmatter=bool(filters.where))  # columns: no record decoded
+            allowed = {n.path for n in wanted if filters.admits(n)}
             if not allowed:
                 return []
         depth = max(limit * (4 if per_note else 2), MIN_DEPTH[mode])
@@ -129,7 +131,7 @@ class Searcher:
         query: str,
         ranked: dict[str, list[dict[str, Any]]],
         scores: dict[str, float],
-        notes: Mapping[str, NoteRecord],
+        notes: Catalog | NotesOnDisk,
         limit: int,
         per_note: int | None,
         filters: SearchFilters,

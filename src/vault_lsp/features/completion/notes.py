@@ -69,7 +69,7 @@ class Ranker:
                 for note in graph.notes.values():
                     if note.kind != "note":
                         continue
-                    links_in = len({r.source for r in graph.backlinks(note.path)})
+                    links_in = len(graph.linking_notes(note.path))
                     names.append(
                         Name(
                             note.path,

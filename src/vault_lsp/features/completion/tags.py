@@ -34,7 +34,7 @@ class TagCompleter:
         with self._lock:
             if graph is not self._graph:
                 counts: Counter[str] = Counter()
-                for note in graph.notes.values():
+                for note in graph.notes.facts():  # the columns: no record decoded
                     if note.kind == "note":
                         counts.update(note.tags)
                 self._graph = graph
