@@ -37,6 +37,11 @@ RECALL_QUERIES = 40
 REFINE_FACTOR = 10  # candidates rescored on float32: limit x this
 NPROBE_STEPS = (16, 32, 64, 128, 256)
 SCAN_BATCH = 4096
+# k-means on 64 vectors a partition for 20 rounds, not LanceDB's 256 x 50: 16 s instead of 67 s
+# at 308k chunks (idle, 2 cores); the calibration buys back any recall the coarser
+# partitions lose with more probes (docs/benchmarks.md, "ANN index")
+TRAIN_ITERATIONS = 20
+TRAIN_SAMPLE_RATE = 64
 
 
 def partitions_for(rows: int) -> int:
@@ -60,7 +65,12 @@ def build(lance_uri: str, storage_options: dict[str, str] | None, rows: int) -> 
     table = lancedb.connect(lance_uri, storage_options=storage_options).open_table("chunks")
     table.create_index(
         "vector",
-        config=IvfSq(distance_type="cosine", num_partitions=partitions_for(rows)),
+        config=IvfSq(
+            distance_type="cosine",
+            num_partitions=partitions_for(rows),
+            max_iterations=TRAIN_ITERATIONS,
+            sample_rate=TRAIN_SAMPLE_RATE,
+        ),
         replace=True,
     )
 
