@@ -99,9 +99,10 @@ class NoteIndex:
         if m and source is not None:
             note_of_row = np.full(source.keys.num_rows, -1, np.int64)
             note_of_row[self.chunk_row] = self.chunk_note
-            sums = source.note_sums(note_of_row, n)
+            sums = source.note_sums(note_of_row, n)  # handed over: normalised in place
             norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            np.divide(sums, norms, out=self.note_matrix, where=norms > 0)
+            np.divide(sums, norms, out=sums, where=norms > 0)
+            self.note_matrix = sums
         self.keywords = NoteBM25(vault.chunk_terms(), self.paths)
         release_free_memory()  # the terms' arrow buffers, before the link sets are built
         self.links = LinkSets(graph, self.paths, self.pos)

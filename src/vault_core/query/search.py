@@ -198,6 +198,14 @@ def _merge_into(hits: list[SearchHit], hit: SearchHit) -> bool:
     return False
 
 
+def _title(notes: Catalog | NotesOnDisk, path: str) -> str | None:
+    """A note's title, from the catalog's column when there is one (no record decoded)."""
+    if isinstance(notes, Catalog):
+        return notes.title(path)
+    note = notes.get(path)
+    return note.title if note is not None else None
+
+
 def _candidates(ranked: dict[str, list[dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
     """Every candidate once, with its best rank in any list, best first (ties by chunk id)."""
     best: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -222,8 +230,7 @@ def _phrase_matches(
         return []
     found = []
     for _, row in _candidates(ranked):
-        note = notes.get(row["path"])
-        places = [row["text"], *(row["heading_path"] or []), note.title if note else ""]
+        places = [row["text"], *(row["heading_path"] or []), _title(notes, row["path"]) or ""]
         if any(phrase in words_of(place) for place in places):
             found.append(row)
     return found
@@ -239,8 +246,8 @@ def _title_matches(
         return []
     found = []
     for _, row in _candidates(ranked):
-        note = notes.get(row["path"])
-        if note is not None and words_of(note.title) == wanted:
+        title = _title(notes, row["path"])
+        if title is not None and words_of(title) == wanted:
             found.append(row)
     return found
 
