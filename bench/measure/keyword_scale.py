@@ -28,21 +28,14 @@ from typing import Any
 
 import lancedb
 import pyarrow as pa
-from lancedb.index import FTS, BTree
+from lancedb.index import BTree
 
 from bench.harness import dir_size_mb, emit, log, summary_ms
 from vault_core.index.terms import terms_text, tokenize
+from vault_core.store.schema import keyword_index_config
 
 DEPTH = 50  # Searcher's candidate depth for limit=10
-FTS_CONFIG = FTS(  # as Store._ensure_indexes creates it
-    base_tokenizer="whitespace",
-    lower_case=False,
-    stem=False,
-    remove_stop_words=False,
-    ascii_folding=False,
-    with_position=False,
-    max_token_length=64,
-)
+FTS_CONFIG = keyword_index_config()  # as Store._ensure_indexes creates it
 
 
 def fts_dir_mb(table: Any) -> float:

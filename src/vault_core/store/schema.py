@@ -127,3 +127,19 @@ def chunks_schema(dim: int) -> pa.Schema:
 
 
 NOTES_SCHEMA = arrow_schema(NoteRow)
+
+
+def keyword_index_config() -> Any:
+    """The FTS index on `terms`, which nvault has already tokenized and stemmed: split on
+    whitespace and nothing else (LanceDB is imported late: `nvault status` never loads it)."""
+    from lancedb.index import FTS
+
+    return FTS(
+        base_tokenizer="whitespace",
+        lower_case=False,
+        stem=False,
+        remove_stop_words=False,
+        ascii_folding=False,
+        with_position=False,
+        max_token_length=64,
+    )

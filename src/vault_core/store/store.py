@@ -42,6 +42,7 @@ from vault_core.store.schema import (
     NoteRow,
     RowCounts,
     chunks_schema,
+    keyword_index_config,
 )
 from vault_core.store.vector_index import VectorIndex
 
@@ -178,7 +179,7 @@ class Store:
 
     def _ensure_indexes(self) -> None:
         """BTree indexes make one note's replace a ~50 ms commit instead of a table scan."""
-        from lancedb.index import FTS, BTree
+        from lancedb.index import BTree
 
         for table, columns in ((self.chunks, ("path", "id", "text_hash")), (self.notes, ("path",))):
             have = {tuple(ix.columns) for ix in table.list_indices()}
@@ -186,18 +187,7 @@ class Store:
                 if (column,) not in have:
                     table.create_index(column, config=BTree())
         if not any(ix.index_type == "FTS" for ix in self.chunks.list_indices()):
-            self.chunks.create_index(
-                "terms",
-                config=FTS(
-                    base_tokenizer="whitespace",
-                    lower_case=False,
-                    stem=False,
-                    remove_stop_words=False,
-                    ascii_folding=False,
-                    with_position=False,
-                    max_token_length=64,
-                ),
-            )
+            self.chunks.create_index("terms", config=keyword_index_config())
 
     # -- reads ----------------------------------------------------------------------------
     def version(self) -> tuple[int, int]:
