@@ -37,9 +37,10 @@ RECALL_QUERIES = 40
 REFINE_FACTOR = 10  # candidates rescored on float32: limit x this
 NPROBE_STEPS = (16, 32, 64, 128, 256)
 SCAN_BATCH = 4096
-# k-means on 64 vectors a partition for 20 rounds, not LanceDB's 256 x 50: 16 s instead of 29 s
-# at 308k chunks (idle, 2 cores), and recall at equal probes no lower (0.963 vs 0.950 at 64);
-# the calibration picks the probes either way (docs/benchmarks.md, "ANN index")
+# k-means on 64 vectors a partition for 20 rounds, not LanceDB's 256 x 50: half the training time
+# at 308k chunks (16-20 s vs 29-41 s, 2 cores); recall at equal probes differs by a few points
+# either way from one training to the next, and the calibration picks the probes that reach the
+# goal (docs/benchmarks.md, "The ANN index past the switch point")
 TRAIN_ITERATIONS = 20
 TRAIN_SAMPLE_RATE = 64
 
