@@ -95,14 +95,14 @@ class NoteIndex:
         self.chunk_start = self.chunk_end - counts
         self.has_vector = np.bincount(self.chunk_note[embedded], minlength=n) > 0
         # a note's vector is the mean of its chunks', kept at unit length (cosine)
-        self.note_matrix = np.zeros((n, self.dim), np.float32)
         if m and source is not None:
             note_of_row = np.full(source.keys.num_rows, -1, np.int64)
             note_of_row[self.chunk_row] = self.chunk_note
             sums = source.note_sums(note_of_row, n)  # handed over: normalised in place
             norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            np.divide(sums, norms, out=sums, where=norms > 0)
-            self.note_matrix = sums
+            self.note_matrix = np.divide(sums, norms, out=sums, where=norms > 0)
+        else:
+            self.note_matrix = np.zeros((n, self.dim), np.float32)
         self.keywords = NoteBM25(vault.chunk_terms(), self.paths)
         release_free_memory()  # the terms' arrow buffers, before the link sets are built
         self.links = LinkSets(graph, self.paths, self.pos)

@@ -22,7 +22,7 @@ from vault_core.store.store import Store
 
 ROW_COLUMNS = ["text", "heading_path", "start_line", "end_line"]
 SCAN_BATCH = 4096
-SUM_BLOCK = 1024  # notes whose chunk vectors are summed per step
+SUM_ROWS = 8192  # chunk vectors added into the note sums per step
 NOTE_CACHE = 1024  # notes whose fetched chunks are kept
 PASSAGE_BLOCK = 64  # query passages compared with the whole matrix at a time
 
@@ -60,8 +60,8 @@ class SnapshotVectors:
         """Per note, the sum of its chunks' vectors (`note_of_row` -1: not a catalog note's)."""
         sums = np.zeros((notes, self.snapshot.matrix.shape[1]), np.float32)
         kept = np.flatnonzero(note_of_row >= 0)
-        for a in range(0, len(kept), SUM_BLOCK * 8):
-            part = kept[a : a + SUM_BLOCK * 8]
+        for a in range(0, len(kept), SUM_ROWS):
+            part = kept[a : a + SUM_ROWS]
             np.add.at(sums, note_of_row[part], self.snapshot.matrix[part])
         return sums
 

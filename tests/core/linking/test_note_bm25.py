@@ -86,7 +86,7 @@ def test_note_similarities_are_cosines_of_mean_chunk_vectors(
 ) -> None:
     """Similarities equal the cosine of the notes' mean chunk vectors, summed a block of rows
     at a time (query/chunk_vectors.py)."""
-    monkeypatch.setattr(chunk_vectors, "SUM_BLOCK", 1)  # several blocks of rows
+    monkeypatch.setattr(chunk_vectors, "SUM_ROWS", 1)  # several blocks of rows
     files = {
         "bread.md": "# Bread\n\nSourdough starter, flour and water.\n\n## Baking\n\nA hot oven.",
         "oven.md": "# Ovens\n\nA hot oven bakes bread evenly.",
