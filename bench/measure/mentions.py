@@ -3,6 +3,8 @@
 Usage:
     python -m bench.measure.mentions [--corpus NAME ...]              # evaluate every label file
     python -m bench.measure.mentions --draw N --seed S [--corpus NAME] # draw a fresh sample to label
+    python -m bench.measure.mentions --draw N --draw-all M --seed S    # ...M rows for recall
+    python -m bench.measure.mentions --fit                             # refit; threshold table
 
 Label files (bench/labels/, one JSON line per mention, each with its label and reason):
 - tuning: `mentions-NAME.jsonl` (40 drawn from the unfiltered matcher) and
@@ -12,7 +14,7 @@ Label files (bench/labels/, one JSON line per mention, each with its label and r
   from the code of its day *before* looking (seed in each row), then labelled in context:
   `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
   `"pool": "all"` rows a seeded sample of every (note, target) the matcher finds (recall).
-  `--fit` fits the score on every sample but the newest (FIT_SAMPLES); the newest, fresh8, was
+  `--fit` fits the score on every sample but the newest (FIT_SAMPLES); the newest, fresh9, was
   drawn from the fitted code and is the held-out one (docs/benchmarks.md has every round).
 A row counts as suggested when the default list (`ranked_mentions`) holds a suggestion for its
 target in its note. Vaults are the cached indexed copies bench/measure/linking.py builds.
@@ -34,7 +36,7 @@ import numpy as np
 
 from bench.harness import CORPORA, LABELS, emit, log
 from bench.measure.linking import cached_vault
-from vault_core.linking.mention_rank import FEATURES, RankedMention, ranked_mentions
+from vault_core.linking.mention_rank import FEATURES, THRESHOLD, RankedMention, ranked_mentions
 from vault_core.vault import Vault
 
 
@@ -89,8 +91,11 @@ def list_sizes(vault: Vault) -> dict[str, Any]:
     }
 
 
-def draw(vault: Vault, name: str, n: int, seed: int, sample: str = "fresh") -> Path:
-    """Seeded samples of the default list and of every candidate, written unlabelled."""
+def draw(
+    vault: Vault, name: str, n: int, seed: int, sample: str = "fresh", n_all: int | None = None
+) -> Path:
+    """Seeded samples of the default list (`n`) and of every candidate (`n_all`, default `n`:
+    a quarter of the candidates are worth linking, so recall needs the larger pool), unlabelled."""
     shown: list[RankedMention] = []
     every: list[RankedMention] = []
     for path in _notes(vault):
@@ -103,8 +108,8 @@ def draw(vault: Vault, name: str, n: int, seed: int, sample: str = "fresh") -> P
         raise SystemExit(f"{out} exists: a drawn sample is labelled once, never redrawn")
     lines = _context(vault)
     with out.open("w") as fh:
-        for pool, items in (("shown", shown), ("all", every)):
-            for r in rng.sample(items, min(n, len(items))):
+        for pool, items, k in (("shown", shown, n), ("all", every, n_all or n)):
+            for r in rng.sample(items, min(k, len(items))):
                 row = {
                     "pool": pool,
                     "seed": seed,
@@ -129,7 +134,7 @@ def _context(vault: Vault) -> Any:
     return line
 
 
-# The score is fitted on every label drawn before fresh8: fresh to fresh7 ask the question the
+# The score is fitted on every label drawn before fresh9: fresh to fresh8 ask the question the
 # default list answers ("would a writer of this vault link this word here, to this note?"); the
 # older tuning labels asked "does the word refer to the note?", so they count half.
 FIT_SAMPLES = {
@@ -142,6 +147,7 @@ FIT_SAMPLES = {
     "fresh5-": 1.0,
     "fresh6-": 1.0,
     "fresh7-": 1.0,
+    "fresh8-": 1.0,
 }
 FIT_L2 = 1.0
 
@@ -149,7 +155,7 @@ FIT_L2 = 1.0
 def fit(vaults: dict[str, Vault], l2: float = FIT_L2, iters: int = 4000) -> dict[str, Any]:
     """A class-balanced, L2-regularised logistic regression over mention_rank.FEATURES on the
     FIT_SAMPLES labels of every vault (one row per labelled mention, as its group's features)."""
-    xs, ys, ws = [], [], []
+    xs, ys, ws, meta = [], [], [], []
     for name, vault in vaults.items():
         cache: dict[str, list[RankedMention]] = {}
         for row, weight in _fit_rows(name):
@@ -160,16 +166,18 @@ def fit(vaults: dict[str, Vault], l2: float = FIT_L2, iters: int = 4000) -> dict
                 xs.append([hit.features[k] for k in FEATURES])
                 ys.append(float(row["label"]))
                 ws.append(weight)
-    x, y = np.array(xs), np.array(ys)
-    weight = np.array(ws) * np.where(
-        y > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9)
-    )
-    w, b = np.zeros(x.shape[1]), 0.0
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-(x @ w + b)))
-        g = weight * (p - y)
-        w -= 0.5 * (x.T @ g / len(y) + l2 * w / len(y))
-        b -= 0.5 * g.mean()
+                blocked = hit.already_linked or (hit.score >= THRESHOLD and not hit.shown)
+                meta.append((name, row["_sample"], row.get("pool", ""), blocked, hit.features))
+    x, y, wt = np.array(xs), np.array(ys), np.array(ws)
+    w, b = _logistic(x, y, wt, l2, iters)
+    # leave one fresh round out: each round scored by a fit on the others (an honest estimate)
+    rounds = np.array([m[1] for m in meta])
+    held = np.zeros(len(y))
+    for r in {m[1] for m in meta if m[1].startswith("fresh")}:
+        fit_on = rounds != r
+        w_r, b_r = _logistic(x[fit_on], y[fit_on], wt[fit_on], l2, iters)
+        held[~fit_on] = 1 / (1 + np.exp(-(x[~fit_on] @ w_r + b_r)))
+    floor = np.array([m[4]["link_rate"] for m in meta])
     return {
         "rows": len(y),
         "positives": int(y.sum()),
@@ -177,7 +185,52 @@ def fit(vaults: dict[str, Vault], l2: float = FIT_L2, iters: int = 4000) -> dict
         "l2": l2,
         "weights": {k: round(float(v), 2) for k, v in zip(FEATURES, w, strict=True)},
         "bias": round(float(b), 2),
+        "thresholds": {
+            "in_sample": _threshold_table(
+                np.maximum(1 / (1 + np.exp(-(x @ w + b))), floor), y, meta
+            ),
+            "leave_one_round_out": _threshold_table(np.maximum(held, floor), y, meta),
+        },
     }
+
+
+def _logistic(
+    x: np.ndarray, y: np.ndarray, ws: np.ndarray, l2: float, iters: int
+) -> tuple[np.ndarray, float]:
+    """Class-balanced, L2-regularised logistic regression by gradient descent."""
+    weight = ws * np.where(y > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-(x @ w + b)))
+        g = weight * (p - y)
+        w -= 0.5 * (x.T @ g / len(y) + l2 * w / len(y))
+        b -= 0.5 * g.mean()
+    return w, float(b)
+
+
+def _threshold_table(score: np.ndarray, y: np.ndarray, meta: list[Any]) -> dict[str, Any]:
+    """Per threshold, on the fresh rounds' rows: precision of the shown and the all pools and
+    recall of the all pool, per vault (the threshold rule reads this: precision >= 0.85 in
+    every pool of both vaults)."""
+    table: dict[str, Any] = {}
+    for th in np.arange(0.5, 0.81, 0.025):
+        cells: dict[str, Any] = {}
+        for name in sorted({m[0] for m in meta}):
+            for pool in ("shown", "all"):
+                pick = [
+                    i
+                    for i, m in enumerate(meta)
+                    if m[0] == name and m[1].startswith("fresh") and m[2] == pool
+                ]
+                sug = [i for i in pick if score[i] >= th and not meta[i][3]]
+                cells[f"{name}_{pool}_precision"] = round(float(y[sug].mean()), 2) if sug else None
+                if pool == "all":
+                    true = [i for i in pick if y[i] > 0]
+                    cells[f"{name}_recall"] = round(
+                        sum(score[i] >= th and not meta[i][3] for i in true) / max(len(true), 1), 2
+                    )
+        table[f"{th:.3f}"] = cells
+    return table
 
 
 def _fit_rows(name: str) -> list[tuple[dict[str, Any], float]]:
@@ -186,6 +239,7 @@ def _fit_rows(name: str) -> list[tuple[dict[str, Any], float]]:
         for line in (LABELS / f"mentions-{prefix}{name}.jsonl").open():
             row = json.loads(line)
             if row.get("label") is not None:
+                row["_sample"] = prefix.rstrip("-") or "tuning"
                 rows.append((row, weight))
     return rows
 
@@ -202,6 +256,7 @@ def main() -> int:
     parser.add_argument("--corpus", action="append")
     parser.add_argument("--draw", type=int, help="write a fresh unlabelled sample of N per pool")
     parser.add_argument("--seed", type=int, default=3333)
+    parser.add_argument("--draw-all", type=int, help="rows of the recall pool (default: --draw)")
     parser.add_argument("--sample", default="fresh", help="name of the drawn sample's file")
     parser.add_argument("--fit", action="store_true", help="fit the score's weights on tuning")
     args = parser.parse_args()
@@ -220,7 +275,7 @@ def main() -> int:
         root = cached_vault(CORPORA / name, log=log)
         with Vault.open(root, writer=False) as vault:
             if args.draw:
-                out[name] = str(draw(vault, name, args.draw, args.seed, args.sample))
+                out[name] = str(draw(vault, name, args.draw, args.seed, args.sample, args.draw_all))
                 continue
             entry: dict[str, Any] = {"tuning": evaluate(vault, _tuning(name))}
             pooled: list[dict[str, Any]] = []
@@ -233,6 +288,7 @@ def main() -> int:
                 "fresh6",
                 "fresh7",
                 "fresh8",
+                "fresh9",
             ):
                 file = LABELS / f"mentions-{sample}-{name}.jsonl"
                 if file.is_file():

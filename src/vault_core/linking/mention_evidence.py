@@ -5,8 +5,11 @@ another; the vault's writers have already answered the question wherever the wor
 Two measures, both leaving the mentioning note out (its own links must not vouch for it):
 - habit: of the other notes that use the surface form, the share that link the target by it
   (smoothed towards a small prior, so two links out of three notes is not "always");
-- neighbours: of the notes the source links or is linked by, the share that link the target.
-Built once per catalog version, from the link graph and the BM25 postings `related()` keeps.
+- neighbours: of the notes the source links or is linked by, the share that link the target;
+- field: how close, on average, the other notes that use the word are to the target ("fermions"
+  is used in physics notes, "time" everywhere): a word of the target's field, not a plain word.
+Built once per catalog version, from the link graph, the BM25 postings and the note vectors
+`related()` keeps.
 """
 
 from __future__ import annotations
@@ -44,17 +47,34 @@ class LinkHabits:
                     if key := _name_key(shown):
                         self.linkers[(key, res.target)].add(source)
         self._using: dict[Key, int] = {}
+        # (key, target) -> (index it was read from, sum of cosines to the target, notes counted)
+        self._field: dict[tuple[Key, str], tuple[NoteIndex, float, int]] = {}
 
     def notes_using(self, index: NoteIndex, key: Key) -> int:
         """Notes whose text has every word of the name (its BM25 postings intersected)."""
         if key not in self._using:
-            words = [t for t in key if t[0].isalnum() or t[0] == "_"]
-            found: np.ndarray | None = None
-            for term in {t for w in words for t in tokenize(w)}:
-                notes = index.posting(term)[0]
-                found = notes if found is None else np.intersect1d(found, notes, True)
-            self._using[key] = 0 if found is None else len(found)
+            self._using[key] = len(_using(index, key))
         return self._using[key]
+
+    def field(self, index: NoteIndex, key: Key, target: str, source: str) -> float | None:
+        """Mean cosine between the target and the other notes using `key` (neither the target
+        nor the source); None when the target has no vector or no other note has one."""
+        t = index.pos.get(target)
+        if t is None or not index.has_vector[t]:
+            return None
+        cached = self._field.get((key, target))
+        if cached is None or cached[0] is not index:  # vectors arrive later (phase 2)
+            found = _using(index, key)
+            found = found[(found != t) & index.has_vector[found]]
+            total = float((index.note_matrix[found] @ index.note_matrix[t]).sum())
+            cached = (index, total, len(found))
+            self._field[(key, target)] = cached
+        _, total, count = cached
+        s = index.pos.get(source)
+        if s is not None and s != t and index.has_vector[s] and _uses(index, key, s):
+            total -= float(index.note_matrix[s] @ index.note_matrix[t])
+            count -= 1
+        return total / count if count > 0 else None
 
     def habit(self, index: NoteIndex, key: Key, target: str, source: str) -> float:
         """Smoothed share of the other notes using `key` that link `target` by it."""
@@ -66,6 +86,29 @@ class LinkHabits:
     def linked_by(self, key: Key, target: str, source: str) -> int:
         """Other notes that link `target` by this very surface form."""
         return len(self.linkers.get((key, target), set()) - {source})
+
+
+def _words(key: Key) -> set[str]:
+    return {t for w in key if w[0].isalnum() or w[0] == "_" for t in tokenize(w)}
+
+
+def _using(index: NoteIndex, key: Key) -> np.ndarray:
+    """Positions of the notes that have every word of the name, ascending."""
+    found: np.ndarray | None = None
+    for term in _words(key):
+        notes = index.posting(term)[0]
+        found = notes if found is None else np.intersect1d(found, notes, True)
+    return np.zeros(0, np.int64) if found is None else found
+
+
+def _uses(index: NoteIndex, key: Key, note: int) -> bool:
+    """Does the note at this position have every word of the name (binary search per word)?"""
+    for term in _words(key):
+        notes = index.posting(term)[0]
+        i = int(np.searchsorted(notes, note))
+        if i >= len(notes) or notes[i] != note:
+            return False
+    return True
 
 
 def neighbours_linking(index: NoteIndex, source: str, target: str) -> float:

@@ -38,13 +38,14 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 5  # suggestions per note in the default list...
 WORDS_PER_SUGGESTION = 300  # ...or one per this many words of a long note, if more
-THRESHOLD = 0.65  # the default list keeps suggestions scored at least this
+THRESHOLD = 0.625  # the default list keeps suggestions scored at least this
 # The score is a logistic model over FEATURES, fitted (`python -m bench.measure.mentions --fit`) on the
-# labels drawn before fresh8 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
-# fresh7 in full); fresh8 (mentions-fresh8-*.jsonl) was drawn from this code, never fitted.
+# labels drawn before fresh9 (bench/labels/mentions-*.jsonl: tuning at half weight, fresh to
+# fresh8 in full); fresh9 (mentions-fresh9-*.jsonl) was drawn from this code, never fitted.
 # THRESHOLD is the lowest at which those labels give precision >= 0.85 on both vaults in the
-# shown pools AND in the all pools' rows (a shown pool says little below the cut of the list it
-# was drawn from: fresh6, cut at 0.55 on labels from lists cut at 0.6-0.7, found out).
+# shown pools AND in the all pools' rows, both in sample and with each fresh round scored by a
+# fit on the others (a shown pool says little below the cut of the list it was drawn from, and
+# an in-sample choice flatters: fresh6, cut at 0.55, found out).
 # Its floor is the vault's own rate of linking the word to the target (see `_Scorer.score`).
 FEATURES = (
     "rare",  # 1 - log(1 + notes using the name's rarest word) / log(1 + notes)
@@ -63,6 +64,8 @@ FEATURES = (
     "generic_neighbours",  # neighbours, for a generic word only
     "generic_topic",  # topic, for a generic word only
     "not_stem",  # the name is not the target's file name (an alias, or an H1 that differs)
+    "common_name",  # a name many notes here use (rare < COMMON_NAME_RARE), never linked by it
+    "field",  # mean cosine of the other notes using the word to the target: its field's word
     # sense (mention_sense.py): the name is right, is the word used in the target's sense?
     "near_link",  # a link within a few characters on the same line: the writer linked there
     "link_shares_word",  # a link on the line shares a word with the name ("API" by [[API/js]])
@@ -71,35 +74,39 @@ FEATURES = (
     "hyphen_piece",  # glued to a hyphenated compound ("Meta-Ethics", "SilverBullet-specific")
 )
 WEIGHTS = {
-    "rare": 0.24,
-    "multi_word": 1.08,
-    "proper": -0.14,
+    "rare": 0.04,
+    "multi_word": 0.86,
+    "proper": -0.01,
     "as_name": 1.65,
-    "generic": -0.86,
-    "plain_word": -0.68,
-    "in_longer_name": -1.68,
-    "topic": 1.97,
-    "shared": 0.32,
-    "places": 0.0,
-    "habit": 0.7,
-    "neighbours": -0.03,
-    "generic_habit": -0.36,
-    "generic_neighbours": -0.36,
-    "generic_topic": -0.8,
-    "not_stem": -1.26,
-    "near_link": -0.57,
-    "link_shares_word": -1.43,
-    "sub_page": -0.56,
-    "ui_label": -0.98,
-    "hyphen_piece": -1.37,
+    "generic": -1.14,
+    "plain_word": -0.64,
+    "in_longer_name": -1.96,
+    "topic": 1.89,
+    "shared": -0.06,
+    "places": 0.06,
+    "habit": -0.05,
+    "neighbours": 0.4,
+    "generic_habit": -0.23,
+    "generic_neighbours": -0.29,
+    "generic_topic": -0.9,
+    "not_stem": -1.16,
+    "common_name": -1.23,
+    "field": 1.51,
+    "near_link": -0.76,
+    "link_shares_word": -1.26,
+    "sub_page": -0.58,
+    "ui_label": -0.77,
+    "hyphen_piece": -1.43,
 }
-BIAS = -1.69
+BIAS = -1.63
 TOPIC_UNKNOWN = (
     0.2  # a target without vectors (an empty stub, or before phase 2) is barely on topic
 )
 TOPIC_FLOOR = 0.25  # MiniLM cosine at which a passage starts to read as about the target
 TOPIC_SPAN = 0.35  # ...and this much above the floor counts as fully on topic
 HABIT_FULL = 0.5  # habit is 1 at this smoothed link rate, 0 at mention_evidence.HABIT_PRIOR
+COMMON_NAME_RARE = 0.45  # below this `rare` a name is common here ("Lua", "API", "Islam")
+FIELD_UNKNOWN = 0.3  # `field` when the target has no vector or no other note uses the word
 
 
 REASONS = (  # (feature, at least, what a reader is told)
@@ -112,6 +119,8 @@ REASONS = (  # (feature, at least, what a reader is told)
     ("link_rate", 0.5, "most notes here that use this word link it to this note"),
     ("neighbours", 0.25, "notes linked with this one link it"),
     ("generic", 1.0, "a common word here, used in passing"),
+    ("common_name", 1.0, "a name many notes here use without linking it"),
+    ("field", 0.45, "the notes that use this word are about this note's topic"),
 )
 
 
@@ -243,8 +252,10 @@ class _Scorer:
             neighbours_linking(self.index, self.path, target) if target in self.index.pos else 0.0
         )
         topic_f = TOPIC_UNKNOWN if topic is None else topic
+        rare = 1.0 - math.log1p(df) / math.log1p(self.n_notes)
+        field = self.habits.field(self.index, key, target, self.path) if key else None
         return {
-            "rare": 1.0 - math.log1p(df) / math.log1p(self.n_notes),
+            "rare": rare,
             "multi_word": float(sum(w not in STOPWORDS for w in words) > 1),
             "proper": float(any(self._proper(m) for m in group.places)),
             "as_name": float(any(group.as_name)),
@@ -260,6 +271,8 @@ class _Scorer:
             "generic_neighbours": generic * nbrs,
             "generic_topic": generic * topic_f,
             "not_stem": float(key is not None and self.matcher.stems.get(target) != key),
+            "common_name": float(habit == 0 and rare < COMMON_NAME_RARE and not generic),
+            "field": FIELD_UNKNOWN if field is None else field,
             **place_features(self._line(group.places[0]), group.places[0]),
             "sub_page": sub_page(self.index, target, group.places[0].text),
             "link_rate": rate,  # not weighted: the score's floor
