@@ -14,6 +14,7 @@ Built once per catalog version, from the link graph, the BM25 postings and the n
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -47,8 +48,10 @@ class LinkHabits:
                     if key := _name_key(shown):
                         self.linkers[(key, res.target)].add(source)
         self._using: dict[Key, int] = {}
-        # (key, target) -> (index it was read from, sum of cosines to the target, notes counted)
-        self._field: dict[tuple[Key, str], tuple[NoteIndex, float, int]] = {}
+        # (key, target) -> (sum of cosines to the target, notes counted), for one NoteIndex: a
+        # new one (phase 2 filled vectors in) clears it; held weakly, so no old index stays alive
+        self._field: dict[tuple[Key, str], tuple[float, int]] = {}
+        self._field_index: weakref.ref[NoteIndex] | None = None
 
     def notes_using(self, index: NoteIndex, key: Key) -> int:
         """Notes whose text has every word of the name (its BM25 postings intersected)."""
@@ -62,14 +65,16 @@ class LinkHabits:
         t = index.pos.get(target)
         if t is None or not index.has_vector[t]:
             return None
+        if self._field_index is None or self._field_index() is not index:
+            self._field.clear()
+            self._field_index = weakref.ref(index)
         cached = self._field.get((key, target))
-        if cached is None or cached[0] is not index:  # vectors arrive later (phase 2)
+        if cached is None:
             found = _using(index, key)
             found = found[(found != t) & index.has_vector[found]]
-            total = float((index.note_matrix[found] @ index.note_matrix[t]).sum())
-            cached = (index, total, len(found))
+            cached = (float((index.note_matrix[found] @ index.note_matrix[t]).sum()), len(found))
             self._field[(key, target)] = cached
-        _, total, count = cached
+        total, count = cached
         s = index.pos.get(source)
         if s is not None and s != t and index.has_vector[s] and _uses(index, key, s):
             total -= float(index.note_matrix[s] @ index.note_matrix[t])

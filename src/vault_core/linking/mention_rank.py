@@ -285,7 +285,11 @@ class _Scorer:
         # where this vault's writers link the word to the target in most notes that use it, that
         # rate is itself the chance a writer links it here: the model may not score it lower
         score = max(1.0 / (1.0 + math.exp(-logit)), f["link_rate"])
-        reasons = [text for k, limit, text in REASONS if f[k] >= limit]
+        reasons = [
+            text
+            for k, limit, text in REASONS
+            if f[k] >= limit and not (k == "field" and f["generic"])  # no "about it" in passing
+        ]
         if len(group.places) > 1:
             reasons.append(f"named {len(group.places)} times")
         records = self.index.records
