@@ -151,7 +151,8 @@ class Searcher:
                 continue  # the note was deleted after the chunk was read
             if filters.text_active() and not filters.admits_text(row["text"]):
                 continue
-            hit = _hit(row, notes[row["path"]], query, scores[chunk_id], ranks[chunk_id])
+            title = _title(notes, row["path"]) or ""
+            hit = _hit(row, title, query, scores[chunk_id], ranks[chunk_id])
             if _merge_into(hits, hit):
                 continue
             # repeated boilerplate in one note: one hit that lists its other places
@@ -253,12 +254,12 @@ def _title_matches(
 
 
 def _hit(
-    row: dict[str, Any], note: NoteRecord, query: str, score: float, ranks: dict[str, int]
+    row: dict[str, Any], title: str, query: str, score: float, ranks: dict[str, int]
 ) -> SearchHit:
     snippet = make_snippet(row["text"], query)
     return SearchHit(
         path=row["path"],
-        title=note.title,
+        title=title,
         heading_path=row["heading_path"] or [],
         start_line=row["start_line"] or 0,
         end_line=row["end_line"] or 0,

@@ -256,14 +256,16 @@ class Store:
         limit: int,
         paths: Collection[str] | None,
         nprobes: int | None = None,
+        refine_factor: int | None = None,
     ) -> list[dict[str, Any]]:
         """Chunks by cosine, of `paths` when given; `_similarity` set. With an ANN index
-        (store/vector_index.py) at its calibrated probes, rescored on float32; else a flat scan."""
+        (store/vector_index.py) at its calibrated probes and rescoring unless the calibration
+        asks for others; else a flat scan."""
         state = self.vector_index.state()
         if state is not None:
             nprobes = nprobes or state.nprobes
-        refine = state.refine_factor if state is not None else None
-        return vector_search(self.chunks, vector, columns, limit, paths, nprobes, refine)
+            refine_factor = state.refine_factor if refine_factor is None else refine_factor
+        return vector_search(self.chunks, vector, columns, limit, paths, nprobes, refine_factor)
 
     def keyword_search(
         self, terms: list[str], columns: list[str], limit: int, paths: Collection[str] | None

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from vault_files import write_files
 
 from vault_core.config import VaultConfig
@@ -112,12 +113,30 @@ def test_exact_top_and_calibration_on_known_vectors() -> None:
     for q, wanted in zip(queries, truth, strict=True):
         assert wanted == {ids[i] for i in np.argsort(-(vectors @ q))[:10]}
 
-    def probe(vector: np.ndarray, nprobes: int) -> tuple[list[str], float]:
+    # a stand-in index: the top `found` of the exact order, where more probes and more rescoring
+    # find more, and time grows with both (what the calibration reads)
+    def probe(vector: np.ndarray, nprobes: int, refine: int) -> tuple[list[str], float]:
         order = np.argsort(-(vectors @ vector))
-        return [ids[i] for i in order[: min(10, nprobes // 16 * 5)]], 0.001
+        found = min(10, nprobes // 16 * 3 + refine * 2)
+        return [ids[i] for i in order[:found]], (nprobes + 2 * refine) / 1000
 
-    nprobes, recall, _ = calibrate(probe, queries, truth)
-    assert (nprobes, recall) == (32, 1.0)  # 16 probes find 5 of 10; 32 find all
+    picked = calibrate(probe, queries, truth)
+    # reaching all 10: refine 1 at 64 probes (12 + 2; 66 ms), refine 2 at 32 (6 + 4; 36 ms),
+    # refine 3 not below 32 (3 + 6 at 16), refine 5 at 16 (3 + 10; 26 ms): the fastest
+    assert (picked.nprobes, picked.refine_factor, picked.recall) == (16, 5, 1.0)
+    assert picked.p50_ms == pytest.approx(26.0)
+
+    def probes_only(vector: np.ndarray, nprobes: int, refine: int) -> tuple[list[str], float]:
+        # recall set by the probes alone, more rescoring a little faster (noise): not taken
+        return probe(vector, nprobes, 0)[0][: nprobes // 6], (100 - refine) / 1000
+
+    assert calibrate(probes_only, queries, truth)[:3] == (64, 1, 1.0)
+
+    def weak(vector: np.ndarray, nprobes: int, refine: int) -> tuple[list[str], float]:
+        return probe(vector, nprobes, 0)[0][: min(9, nprobes // 32)], 0.001
+
+    best = calibrate(weak, queries, truth)  # never reaches the goal: the best it measured
+    assert (best.nprobes, best.recall) == (256, 0.8)
 
 
 KILLED = r"""
