@@ -51,13 +51,19 @@ class AnnKeeper:
         store = self.opened.store
         if not store.writer or self.building or self._stop.is_set() or not store.ready():
             return False
-        embedded = store.count_embedded()
-        if embedded < store.count_chunks():  # phase 2 first: the index trains on every vector
-            return False
         state = store.vector_index.state()
         calibrated = state if state is not None and not state.provisional else None
+        chunks = store.count_chunks()  # from the manifest; counting vectors reads them all
+        min_chunks = self.opened.config.ann_min_chunks
+        # `due` grows with the count: not due at every chunk means not due at the embedded ones
+        recount = calibrated is not None and recalibration_due(calibrated)
+        if not recount and not due(calibrated, state is not None, chunks, min_chunks):
+            return False
+        embedded = store.count_embedded()
+        if embedded < chunks:  # phase 2 first: the index trains on every vector
+            return False
         job: Callable[[], None]
-        if due(calibrated, state is not None, embedded, self.opened.config.ann_min_chunks):
+        if due(calibrated, state is not None, embedded, min_chunks):
             job = self.build
         elif calibrated is not None and recalibration_due(calibrated):
             job = partial(self.calibrate, calibrated)
@@ -132,8 +138,11 @@ class AnnKeeper:
         self.last_error = None
 
     def sample_queries(self) -> np.ndarray:
-        """The vault's own note titles, embedded: what people search for looks like them."""
-        titles = sorted({n.title for n in self.opened.catalog.values() if n.title})
+        """The vault's own note titles, embedded: what people search for looks like them. Read
+        from the title column: decoding every record for them peaked a 100k-note writer at
+        1.6 GB during the calibration (docs/benchmarks.md)."""
+        catalog = self.opened.catalog
+        titles = sorted({title for path in catalog if (title := catalog.title(path))})
         picked = random.Random(len(titles)).sample(titles, min(RECALL_QUERIES, len(titles)))
         return np.stack([self.embedder.embed_query(t) for t in picked]).astype(np.float32)
 
