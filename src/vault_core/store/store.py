@@ -56,12 +56,11 @@ REINDEX_IDS_AFTER = 1_024
 CENSUS_BATCH = 8_192  # rows of (path, note_sha) turned into Python objects at a time
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
 PARSER_VERSION = 4
-# LanceDB's index and metadata caches (6 GB and 1 GB by default) held 117 MB after 200 queries
-# at 308k chunks (every IVF partition, the FTS and BTree pages); bounded at 32 MB each, RSS was
-# ~55 MB lower at no measurable cost a query: the pages come back from the OS's file cache.
-# An index on object storage keeps the defaults (a miss there is a GET). docs/benchmarks.md,
-# "Hybrid latency and the writer's memory at 100k".
-LOCAL_CACHE_BYTES = (32 << 20, 32 << 20)
+# LanceDB's index cache (6 GB by default) held ~106 MB after 200 queries at 308k chunks (every IVF
+# partition, FTS and BTree pages); at 32 MB RSS was ~55 MB lower at no measurable cost a query
+# (docs/benchmarks.md "Hybrid latency and the writer's memory at 100k"). Its metadata cache held
+# ~11 MB and keeps its default; on object storage a miss is a GET, so both keep theirs.
+LOCAL_INDEX_CACHE_BYTES = 32 << 20
 
 
 class IndexMismatch(VaultError, RuntimeError):
@@ -102,7 +101,9 @@ class Store:
             self.location.lance_uri,
             read_consistency_interval=self._interval,
             storage_options=self.location.storage_options() or None,
-            session=None if self.location.remote else lancedb.Session(*LOCAL_CACHE_BYTES),
+            session=None
+            if self.location.remote
+            else lancedb.Session(index_cache_size_bytes=LOCAL_INDEX_CACHE_BYTES),
         )
         if self.writer:
             self._drop_if_mismatched()
@@ -259,11 +260,8 @@ class Store:
 
     def scan_chunks(self, columns: list[str], batch_rows: int) -> pa.RecordBatchReader:
         """Every chunk's `columns`, `batch_rows` at a time: for columns too large to hold twice.
-
-        Read SCAN_SLICE rows a query from a handle pinned to the current version (so a commit
-        meanwhile neither skips nor repeats rows): LanceDB's one streaming scan reads far ahead,
-        +322 MB of transient peak for the vector column at 308k chunks against +98 MB in
-        slices, in the same time (docs/benchmarks.md, "Hybrid latency and the writer's memory")."""
+        Read in slices (`queries.slices`) of the current version: a commit meanwhile neither
+        skips nor repeats rows."""
         pinned = self._pinned_chunks()
         schema = pa.schema([pinned.schema.field(name) for name in columns])
         parts = slices(pinned, columns)
