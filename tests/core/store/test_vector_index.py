@@ -16,7 +16,13 @@ import pytest
 from vault_files import write_files
 
 from vault_core.config import VaultConfig
-from vault_core.store.vector_index import calibrate, exact_top
+from vault_core.store.vector_index import (
+    ANN_FILE,
+    CALIBRATION,
+    REFINE_STEPS,
+    calibrate,
+    exact_top,
+)
 from vault_core.vault import Vault
 
 TOPICS = [
@@ -137,6 +143,39 @@ def test_exact_top_and_calibration_on_known_vectors() -> None:
 
     best = calibrate(weak, queries, truth)  # never reaches the goal: the best it measured
     assert (best.nprobes, best.recall) == (256, 0.8)
+
+
+def test_an_index_calibrated_by_the_old_rule_is_measured_again_not_retrained(
+    tmp_path: Path,
+) -> None:
+    root = write_files(tmp_path / "vault", files())
+    vault = open_vault(root)
+    try:
+        vault.sync()
+        vault.upkeep.ann.join()
+        built = vault.store.vector_index.state()
+        assert built is not None and built.calibration == CALIBRATION
+        assert built.refine_factor in REFINE_STEPS
+        vault.keep_vector_matrix()  # past the switch point the writer keeps no matrix
+        assert vault.searcher.matrix._thread is None and vault.searcher.matrix._snapshot is None
+    finally:
+        vault.close()
+    old = built.model_copy(update={"calibration": 1, "refine_factor": 10, "nprobes": 256})
+    (root / ".nvault" / ANN_FILE).write_text(old.model_dump_json())
+    vault = open_vault(root)
+    try:
+        state = vault.store.vector_index.state()
+        assert state is not None and state.calibration == 1
+        assert vault.upkeep.ann.consider(background=False)  # measured again, in the foreground
+        again = vault.store.vector_index.state()
+        assert again is not None and again.calibration == CALIBRATION
+        assert again.refine_factor in REFINE_STEPS and again.recall_at_10 == 1.0
+        # the same index: not trained again
+        assert (again.built_at, again.trained_rows) == (built.built_at, built.trained_rows)
+        assert not vault.upkeep.ann.consider(background=False)
+        assert semantic(vault, "espresso grind and pressure")
+    finally:
+        vault.close()
 
 
 KILLED = r"""
