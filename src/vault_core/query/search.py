@@ -94,8 +94,12 @@ class Searcher:
     ) -> tuple[list[dict[str, Any]], bool]:
         """The dense list, and whether it came from the in-memory matrix (not LanceDB)."""
         vector = self.query_vector(query)
-        if self.store.vector_index.state() is not None:  # past the ANN switch point
-            return self.store.vector_search(vector, HIT_COLUMNS, depth, allowed), False
+        ann = self.store.vector_index.state()
+        if ann is not None:  # past the ANN switch point, at its calibrated settings
+            rows = self.store.vector_search(
+                vector, HIT_COLUMNS, depth, allowed, ann.nprobes, ann.refine_factor
+            )
+            return rows, False
         rows = self.matrix.top(vector, depth, allowed)
         if rows is not None:
             return rows, True

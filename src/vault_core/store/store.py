@@ -287,10 +287,11 @@ class Store:
         """Chunks by cosine, of `paths` when given; `_similarity` set. With an ANN index
         (store/vector_index.py) at its calibrated probes and rescoring unless the calibration
         asks for others; else a flat scan."""
-        state = self.vector_index.state()
-        if state is not None:
-            nprobes = nprobes or state.nprobes
-            refine_factor = state.refine_factor if refine_factor is None else refine_factor
+        if nprobes is None or refine_factor is None:  # both given: the caller read the state
+            state = self.vector_index.state()
+            if state is not None:
+                nprobes = nprobes or state.nprobes
+                refine_factor = state.refine_factor if refine_factor is None else refine_factor
         return vector_search(self.chunks, vector, columns, limit, paths, nprobes, refine_factor)
 
     def keyword_search(
