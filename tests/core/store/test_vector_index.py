@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_runner import nvault
 from vault_files import write_files
 
 from vault_core.config import VaultConfig
@@ -176,6 +177,12 @@ def test_an_index_calibrated_by_the_old_rule_is_measured_again_not_retrained(
         assert semantic(vault, "espresso grind and pressure")
     finally:
         vault.close()
+    shown = nvault(root, "status")  # a person sees what readers use
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        f"IVF_SQ index, {again.partitions:,} partitions: probes {again.nprobes}, "
+        f"rescoring {again.refine_factor}x, recall@10 1.000" in shown.stdout
+    )
 
 
 KILLED = r"""
