@@ -2,6 +2,12 @@
 and recall@10 against exact search at each probe setting, with and without float32 rescoring.
 
     python -m bench.measure.ann_index BIG_VAULT SOURCE_VAULT [--settings fast,lancedb]
+    python -m bench.measure.ann_index BIG_VAULT --grid
+
+`--grid` trains nothing: on BIG_VAULT's own index, opened as a reader, it measures every
+(nprobes, refine_factor) pair the writer's calibration may pick (store/vector_index.py), the way
+it does (the vault's own titles as queries, a search's columns at CALIBRATION_DEPTH), and which
+pair `calibrate` keeps.
 
 BIG_VAULT is the 100k vault bench/measure/scale.py builds; its chunk ids and vectors are copied
 into a scratch table beside it (the vault's own index is not touched). The queries are 40 note
@@ -23,7 +29,14 @@ from lancedb.index import IvfSq
 
 from bench.harness import emit, log, machine, summary_ms
 from vault_core.index.embed import MiniLMEmbedder
-from vault_core.store.vector_index import TRAIN_ITERATIONS, TRAIN_SAMPLE_RATE
+from vault_core.store.vector_index import (
+    NPROBE_STEPS,
+    REFINE_STEPS,
+    TRAIN_ITERATIONS,
+    TRAIN_SAMPLE_RATE,
+    calibrate,
+)
+from vault_core.vault import Vault
 
 SETTINGS = {  # (max_iterations, sample_rate) of LanceDB's k-means
     "fast": (TRAIN_ITERATIONS, TRAIN_SAMPLE_RATE),
@@ -32,12 +45,56 @@ SETTINGS = {  # (max_iterations, sample_rate) of LanceDB's k-means
 PROBES = ((16, 10), (32, 10), (64, 10), (128, 10), (256, 10), (64, 0))
 
 
+def grid(big: Path) -> dict[str, Any]:
+    """Recall@10 and p50 of every pair on the vault's own index, as its writer calibrates."""
+    vault = Vault.open(big, writer=False)
+    try:
+        index = vault.store.vector_index
+        queries = vault.upkeep.ann.sample_queries()
+        truth = index.exact_top(queries)
+        pairs: dict[str, Any] = {}
+
+        def search(query: np.ndarray, nprobes: int, refine: int) -> tuple[list[str], float]:
+            return index.probe(query, nprobes, refine)
+
+        for refine in (0, *REFINE_STEPS):
+            for nprobes in NPROBE_STEPS:
+                recall, took = [], []
+                for query, wanted in zip(queries, truth, strict=True):
+                    found, seconds = search(query, nprobes, refine)
+                    recall.append(len(wanted & set(found[:10])) / 10)
+                    took.append(seconds)
+                pairs[f"nprobes{nprobes}_refine{refine}"] = {
+                    "recall_at_10": round(float(np.mean(recall)), 3),
+                    **summary_ms(took, digits=1),
+                }
+                log(f"{nprobes} x {refine}: {pairs[f'nprobes{nprobes}_refine{refine}']}")
+        picked = calibrate(search, queries, truth)
+        return {
+            "bench": "ann_index_grid",
+            "chunks": vault.store.count_chunks(),
+            "queries": len(queries),
+            "state_on_disk": index.state().model_dump(mode="json") if index.state() else None,
+            "pairs": pairs,
+            "calibrate_picks": picked._asdict(),
+            "machine": machine(),
+        }
+    finally:
+        vault.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("big", type=Path)
-    parser.add_argument("source", type=Path)
+    parser.add_argument("source", type=Path, nargs="?")
     parser.add_argument("--settings", default="fast,lancedb")
+    parser.add_argument("--grid", action="store_true")
     args = parser.parse_args()
+    if args.grid:
+        emit(grid(args.big))
+        return
+    if args.source is None:
+        parser.error("SOURCE_VAULT is needed to train (or pass --grid)")
     scratch = lancedb.connect(str(args.big.parent / f"{args.big.name}-ann-scratch"))
     if "v" not in scratch.list_tables().tables:
         src = lancedb.connect(str(args.big / ".nvault" / "lance")).open_table("chunks")

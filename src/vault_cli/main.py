@@ -154,6 +154,13 @@ def _print_status(args: argparse.Namespace, status: VaultStatus) -> int:
         f"notes    {status.notes:,} notes, {status.attachments:,} attachments, {status.chunks:,} chunks"
     )
     console.print(f"model    {status.model} (dim {status.dim})")
+    if status.ann is not None:  # past the switch point: the calibration readers use
+        ann = status.ann
+        recall = "not calibrated yet" if ann.recall_at_10 is None else f"{ann.recall_at_10:.3f}"
+        console.print(
+            f"vectors  {ann.index_type} index, {ann.partitions:,} partitions: probes "
+            f"{ann.nprobes}, rescoring {ann.refine_factor}x, recall@10 {recall}"
+        )
     console.print(f"index    {status.indexing.describe()}")
     if status.notice:
         console.print(f"[yellow]repaired[/] {escape(status.notice)}")

@@ -97,7 +97,12 @@ class AnnState(BaseModel):
     partitions: int
     trained_rows: int = Field(description="chunks with a vector when the index was trained")
     nprobes: int = Field(description="partitions a query probes: the cheapest setting measured")
-    refine_factor: int = 10
+    refine_factor: int = Field(
+        default=10, description="rows rescored on float32: this x the depth (0: none)"
+    )
+    calibration: int = Field(
+        default=1, description="how it was calibrated: 1 probes only, 2 probes and refine_factor"
+    )
     recall_at_10: float | None = Field(
         default=None, description="overlap with the exact top 10, mean over the sample queries"
     )

@@ -14,12 +14,22 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
 from vault_core.index.embed import Embedder
 from vault_core.live.opened import Opened
-from vault_core.store.vector_index import RECALL_QUERIES, calibrate, due
+from vault_core.results import AnnState
+from vault_core.store.vector_index import (
+    CALIBRATION,
+    RECALL_QUERIES,
+    calibrate,
+    due,
+    has_vector_index,
+    recalibration_due,
+)
 
 log = logging.getLogger("nvault.ann")
 POLL_S = 0.2
@@ -41,63 +51,98 @@ class AnnKeeper:
         store = self.opened.store
         if not store.writer or self.building or self._stop.is_set() or not store.ready():
             return False
-        embedded = store.count_embedded()
-        if embedded < store.count_chunks():  # phase 2 first: the index trains on every vector
-            return False
         state = store.vector_index.state()
         calibrated = state if state is not None and not state.provisional else None
-        if not due(calibrated, state is not None, embedded, self.opened.config.ann_min_chunks):
+        chunks = store.count_chunks()  # from the manifest; counting vectors reads them all
+        min_chunks = self.opened.config.ann_min_chunks
+        # `due` grows with the count: not due at every chunk means not due at the embedded ones
+        recount = calibrated is not None and recalibration_due(calibrated)
+        if not recount and not due(calibrated, state is not None, chunks, min_chunks):
+            return False
+        embedded = store.count_embedded()
+        if embedded < chunks:  # phase 2 first: the index trains on every vector
+            return False
+        job: Callable[[], None]
+        if due(calibrated, state is not None, embedded, min_chunks):
+            job = self.build
+        elif calibrated is not None and recalibration_due(calibrated):
+            job = partial(self.calibrate, calibrated)
+        else:
             return False
         if not background:
-            self.build()
+            job()
             return True
-        self._thread = threading.Thread(target=self.build, name="nvault-ann", daemon=True)
+        self._thread = threading.Thread(target=job, name="nvault-ann", daemon=True)
         self._thread.start()
         return True
 
     def build(self) -> None:
-        store = self.opened.store
+        """Train the index (child process), then calibrate it."""
+        self._guarded(self._build, "building")
+
+    def calibrate(self, state: AnnState) -> None:
+        """Measure an index built earlier again (calibrated by an older rule): no training."""
+        self._guarded(partial(self._calibrate, state), "calibrating")
+
+    def _guarded(self, work: Callable[[], None], what: str) -> None:
         try:
-            started = time.perf_counter()
-            child, state = store.vector_index.start_build()
-            while child.poll() is None:
-                if self._stop.is_set():
-                    child.kill()  # as a kill -9: nothing was committed
-                    child.wait()
-                    return
-                time.sleep(POLL_S)
-            if child.returncode != 0:
-                raise RuntimeError(f"the index build exited with code {child.returncode}")
-            built_s = time.perf_counter() - started
-            store.checkout_latest()  # the child's commit: this handle only sees its own
-            if self._stop.is_set():
-                return
-            log.info("ANN index trained on %d vectors in %.1f s", state.trained_rows, built_s)
-            queries = self._sample_queries()
-            truth = store.vector_index.exact_top(queries, self._stop)
-            nprobes, recall, p50 = calibrate(store.vector_index.probe, queries, truth)
-            store.vector_index.save(
-                state.model_copy(
-                    update={
-                        "nprobes": nprobes,
-                        "recall_at_10": round(recall, 3),
-                        "recall_queries": len(queries),
-                        "query_ms_p50": round(p50, 1),
-                        "build_seconds": round(built_s, 1),
-                    }
-                )
-            )
-            self.opened.searcher.matrix.release()  # search reads the index from now on
-            self.last_error = None
+            work()
         except InterruptedError:
             return
         except Exception as exc:  # a conflicting commit or a full disk: tried again later
-            log.exception("building the ANN index failed")
+            log.exception("%s the ANN index failed", what)
             self.last_error = f"{type(exc).__name__}: {exc}"
 
-    def _sample_queries(self) -> np.ndarray:
-        """The vault's own note titles, embedded: what people search for looks like them."""
-        titles = sorted({n.title for n in self.opened.catalog.values() if n.title})
+    def _build(self) -> None:
+        store = self.opened.store
+        started = time.perf_counter()
+        had_index = has_vector_index(store.chunks)
+        child, state = store.vector_index.start_build()
+        while child.poll() is None:
+            if self._stop.is_set():
+                child.kill()  # as a kill -9: nothing was committed
+                child.wait()
+                return
+            time.sleep(POLL_S)
+        built_s = time.perf_counter() - started
+        store.checkout_latest()  # the child's commit: this handle only sees its own
+        if child.returncode != 0:
+            # a writer killed -9 leaves its build running; if that one committed first, this
+            # build's commit conflicts, and the index it left is calibrated instead
+            if had_index or not has_vector_index(store.chunks):
+                raise RuntimeError(f"the index build exited with code {child.returncode}")
+            log.info("another build committed the index first: calibrating that one")
+        if self._stop.is_set():
+            return
+        log.info("ANN index trained on %d vectors in %.1f s", state.trained_rows, built_s)
+        self._calibrate(state.model_copy(update={"build_seconds": round(built_s, 1)}))
+
+    def _calibrate(self, state: AnnState) -> None:
+        store = self.opened.store
+        queries = self.sample_queries()
+        truth = store.vector_index.exact_top(queries, self._stop)
+        setting = calibrate(store.vector_index.probe, queries, truth)
+        store.vector_index.save(
+            state.model_copy(
+                update={
+                    "nprobes": setting.nprobes,
+                    "refine_factor": setting.refine_factor,
+                    "calibration": CALIBRATION,
+                    "recall_at_10": round(setting.recall, 3),
+                    "recall_queries": len(queries),
+                    "query_ms_p50": round(setting.p50_ms, 1),
+                }
+            )
+        )
+        self.opened.searcher.matrix.release()  # search reads the index from now on
+        self.last_error = None
+
+    def sample_queries(self) -> np.ndarray:
+        """The vault's own note titles, embedded: what people search for looks like them. Read
+        from the title column: decoding every record for them peaked a 100k-note writer at
+        1.6 GB during the calibration (docs/benchmarks.md)."""
+        catalog = self.opened.catalog
+        titles = sorted({title for path in catalog if (title := catalog.title(path))})
         picked = random.Random(len(titles)).sample(titles, min(RECALL_QUERIES, len(titles)))
         return np.stack([self.embedder.embed_query(t) for t in picked]).astype(np.float32)
 

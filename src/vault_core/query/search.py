@@ -94,8 +94,12 @@ class Searcher:
     ) -> tuple[list[dict[str, Any]], bool]:
         """The dense list, and whether it came from the in-memory matrix (not LanceDB)."""
         vector = self.query_vector(query)
-        if self.store.vector_index.state() is not None:  # past the ANN switch point
-            return self.store.vector_search(vector, HIT_COLUMNS, depth, allowed), False
+        ann = self.store.vector_index.state()
+        if ann is not None:  # past the ANN switch point, at its calibrated settings
+            rows = self.store.vector_search(
+                vector, HIT_COLUMNS, depth, allowed, ann.nprobes, ann.refine_factor
+            )
+            return rows, False
         rows = self.matrix.top(vector, depth, allowed)
         if rows is not None:
             return rows, True
@@ -151,7 +155,8 @@ class Searcher:
                 continue  # the note was deleted after the chunk was read
             if filters.text_active() and not filters.admits_text(row["text"]):
                 continue
-            hit = _hit(row, notes[row["path"]], query, scores[chunk_id], ranks[chunk_id])
+            title = _title(notes, row["path"]) or ""
+            hit = _hit(row, title, query, scores[chunk_id], ranks[chunk_id])
             if _merge_into(hits, hit):
                 continue
             # repeated boilerplate in one note: one hit that lists its other places
@@ -253,12 +258,12 @@ def _title_matches(
 
 
 def _hit(
-    row: dict[str, Any], note: NoteRecord, query: str, score: float, ranks: dict[str, int]
+    row: dict[str, Any], title: str, query: str, score: float, ranks: dict[str, int]
 ) -> SearchHit:
     snippet = make_snippet(row["text"], query)
     return SearchHit(
         path=row["path"],
-        title=note.title,
+        title=title,
         heading_path=row["heading_path"] or [],
         start_line=row["start_line"] or 0,
         end_line=row["end_line"] or 0,

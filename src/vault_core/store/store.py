@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.errors import IndexDamaged, VaultError
 from vault_core.location import IndexLocation
@@ -30,6 +31,7 @@ from vault_core.store.queries import (
     embedded_by_id,
     keyword_search,
     rows_of_paths,
+    slices,
     sql_list,
     vector_search,
     vectors_for_hashes,
@@ -51,8 +53,14 @@ SCHEMA_VERSION = 1
 # those in full: over a cold index of vaultofknowledge a step's peak grew by ~150 MB. Rebuilding
 # that one index after this many merged rows (~20 ms at 8k chunks) keeps merges on the index.
 REINDEX_IDS_AFTER = 1_024
+CENSUS_BATCH = 8_192  # rows of (path, note_sha) turned into Python objects at a time
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
 PARSER_VERSION = 4
+# LanceDB's index cache (6 GB by default) held ~106 MB after 200 queries at 308k chunks (every IVF
+# partition, FTS and BTree pages); at 32 MB RSS was ~55 MB lower at no measurable cost a query
+# (docs/benchmarks.md "Hybrid latency and the writer's memory at 100k"). Its metadata cache held
+# ~11 MB and keeps its default; on object storage a miss is a GET, so both keep theirs.
+LOCAL_INDEX_CACHE_BYTES = 32 << 20
 
 
 class IndexMismatch(VaultError, RuntimeError):
@@ -93,6 +101,9 @@ class Store:
             self.location.lance_uri,
             read_consistency_interval=self._interval,
             storage_options=self.location.storage_options() or None,
+            session=None
+            if self.location.remote
+            else lancedb.Session(index_cache_size_bytes=LOCAL_INDEX_CACHE_BYTES),
         )
         if self.writer:
             self._drop_if_mismatched()
@@ -235,7 +246,9 @@ class Store:
 
     def chunk_census(self) -> dict[str, tuple[int, set[str]]]:
         """path -> (chunk count, note_sha values): what the repair pass compares with `notes`."""
-        return census(self.scan_columns(["path", "note_sha"])) if self.ready() else {}
+        if not self.ready():
+            return {}
+        return census(self.scan_chunks(["path", "note_sha"], CENSUS_BATCH))
 
     def chunks_version(self) -> int:
         """The `chunks` table's version: a cache of its rows is current while this is unchanged."""
@@ -246,8 +259,21 @@ class Store:
         return self.chunks.search().select(columns).limit(None).to_arrow()
 
     def scan_chunks(self, columns: list[str], batch_rows: int) -> pa.RecordBatchReader:
-        """Every chunk's `columns`, `batch_rows` at a time: for columns too large to hold twice."""
-        return self.chunks.search().select(columns).limit(None).to_batches(batch_rows)
+        """Every chunk's `columns`, `batch_rows` at a time: for columns too large to hold twice.
+        Read in slices (`queries.slices`) of the current version: a commit meanwhile neither
+        skips nor repeats rows."""
+        pinned = self._pinned_chunks()
+        schema = pa.schema([pinned.schema.field(name) for name in columns])
+        parts = slices(pinned, columns)
+        return pa.RecordBatchReader.from_batches(
+            schema,
+            (batch for part in parts for batch in part.to_batches(max_chunksize=batch_rows)),
+        )
+
+    def _pinned_chunks(self) -> Any:
+        pinned = self.db.open_table(CHUNKS)
+        pinned.checkout(self.chunks.version)
+        return pinned
 
     def vector_search(
         self,
@@ -256,14 +282,17 @@ class Store:
         limit: int,
         paths: Collection[str] | None,
         nprobes: int | None = None,
+        refine_factor: int | None = None,
     ) -> list[dict[str, Any]]:
         """Chunks by cosine, of `paths` when given; `_similarity` set. With an ANN index
-        (store/vector_index.py) at its calibrated probes, rescored on float32; else a flat scan."""
-        state = self.vector_index.state()
-        if state is not None:
-            nprobes = nprobes or state.nprobes
-        refine = state.refine_factor if state is not None else None
-        return vector_search(self.chunks, vector, columns, limit, paths, nprobes, refine)
+        (store/vector_index.py) at its calibrated probes and rescoring unless the calibration
+        asks for others; else a flat scan."""
+        if nprobes is None or refine_factor is None:  # both given: the caller read the state
+            state = self.vector_index.state()
+            if state is not None:
+                nprobes = nprobes or state.nprobes
+                refine_factor = state.refine_factor if refine_factor is None else refine_factor
+        return vector_search(self.chunks, vector, columns, limit, paths, nprobes, refine_factor)
 
     def keyword_search(
         self, terms: list[str], columns: list[str], limit: int, paths: Collection[str] | None
@@ -279,7 +308,12 @@ class Store:
         return self.chunks.count_rows() if self.ready() else 0
 
     def count_embedded(self) -> int:
-        return self.chunks.count_rows("vector IS NOT NULL") if self.ready() else 0
+        """Chunks with a vector. Deciding that reads every vector: LanceDB's filtered count read
+        ahead ~260 MB at 308k chunks (a 100k-note writer's open peaked on it); in slices ~26 MB."""
+        if not self.ready():
+            return 0
+        parts = slices(self._pinned_chunks(), {"embedded": "vector IS NOT NULL"})
+        return sum(int(pc.sum(part["embedded"]).as_py() or 0) for part in parts)
 
     def pending_chunks(self, limit: int, paths: list[str] | None = None) -> list[dict[str, Any]]:
         """Chunks still without a vector (phase 2's work), of `paths` when given."""

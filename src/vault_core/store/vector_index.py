@@ -7,9 +7,11 @@ int8 scalar-quantised codes (LanceDB `IvfSq`), and queries rescore the best cand
 stored float32 vectors (`refine_factor`). Rows added later are searched flat by LanceDB and folded
 into the index by `optimize()`; the index is trained again once the table has doubled.
 
-How many partitions a query probes is not guessed: after each build the writer measures recall@10
-against exact search for real queries (the vault's own note titles, embedded) at a few settings and
-keeps the cheapest that reaches RECALL_GOAL. That calibration, and what it measured, is
+How many partitions a query probes, and how many candidates it rescores, is not guessed: after
+each build the writer measures recall@10 against exact search for real queries (the vault's own
+note titles, embedded) and keeps the fastest (nprobes, refine_factor) pair that reaches
+RECALL_GOAL. Rescoring 10x the depth was most of a hybrid query at 100k notes (docs/benchmarks.md,
+"Hybrid latency and the writer's memory at 100k"). That calibration, and what it measured, is
 `ann.json` beside `index.json`, which `status` reports.
 """
 
@@ -22,20 +24,30 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from vault_core.location import IndexLocation
 from vault_core.results import AnnState
 from vault_core.store.queries import vector_matrix
+from vault_core.store.schema import HIT_COLUMNS
 
 ANN_FILE = "ann.json"
 RETRAIN_GROWTH = 2.0  # train again once the table has this many times the rows it was trained on
 RECALL_GOAL = 0.98
 RECALL_QUERIES = 40
-REFINE_FACTOR = 10  # candidates rescored on float32: limit x this
+REFINE_FACTOR = 10  # until calibrated, candidates rescored on float32: limit x this
 NPROBE_STEPS = (16, 32, 64, 128, 256)
+# Rescoring at least the depth keeps every `_similarity` an exact cosine: fusion weighs it and the
+# relevance floor compares it to 0.32. Without rescoring (0) a query cost about the same at 100k
+# notes and its cosines are int8 estimates (docs/benchmarks.md, "Hybrid latency ... at 100k").
+REFINE_STEPS = (1, 2, 3, 5, 10)
+# Recall is measured on the top 10 of a list this deep: the shallowest dense list a search asks
+# for (query/search.py MIN_DEPTH; hybrid asks 100, which rescores more and recalls at least as much)
+CALIBRATION_DEPTH = 50
+FASTER_BY = 0.1  # a query's time varies by more than this on a busy machine: not a real gain
+CALIBRATION = 2  # AnnState.calibration: an index calibrated by an older rule is measured again
 SCAN_BATCH = 4096
 # k-means on 64 vectors a partition for 20 rounds, not LanceDB's 256 x 50: half the training time
 # at 308k chunks (16-20 s vs 29-41 s, 2 cores); recall at equal probes differs by a few points
@@ -105,24 +117,53 @@ def exact_top(
     return [set(row) - {""} for row in best_ids]
 
 
+class Setting(NamedTuple):
+    """One (nprobes, refine_factor) pair as the calibration measured it."""
+
+    nprobes: int
+    refine_factor: int
+    recall: float
+    p50_ms: float
+
+
 def calibrate(
-    search: Callable[[np.ndarray, int], tuple[list[str], float]],
+    search: Callable[[np.ndarray, int, int], tuple[list[str], float]],
     queries: np.ndarray,
     truth: Sequence[set[str]],
-) -> tuple[int, float, float]:
-    """(nprobes, recall@10, p50 ms): the fewest probes whose recall reaches RECALL_GOAL, else the
-    most measured (the best this index can do)."""
-    measured = (NPROBE_STEPS[-1], 0.0, 0.0)
-    for nprobes in NPROBE_STEPS:
+) -> Setting:
+    """For each refine factor the fewest probes whose recall@10 reaches RECALL_GOAL; more
+    rescoring is tried only where it needs fewer probes than less did (at equal probes it does
+    strictly more work), and kept only if it is FASTER_BY faster. If nothing reaches the goal,
+    the pair with the best recall (the best this index can do)."""
+
+    def measure(nprobes: int, refine: int) -> Setting:
         overlaps, took = [], []
         for query, wanted in zip(queries, truth, strict=True):
-            found, seconds = search(query, nprobes)
-            overlaps.append(len(wanted & set(found)) / max(1, len(wanted)))
+            found, seconds = search(query, nprobes, refine)
+            overlaps.append(len(wanted & set(found[:10])) / max(1, len(wanted)))
             took.append(seconds)
-        measured = (nprobes, float(np.mean(overlaps)), float(np.median(took)) * 1000)
-        if measured[1] >= RECALL_GOAL:
-            break
-    return measured
+        return Setting(nprobes, refine, float(np.mean(overlaps)), float(np.median(took)) * 1000)
+
+    picked: Setting | None = None
+    best: Setting | None = None
+    probe_cap = len(NPROBE_STEPS)
+    for refine in REFINE_STEPS:
+        for i, nprobes in enumerate(NPROBE_STEPS[:probe_cap]):
+            setting = measure(nprobes, refine)
+            if best is None or setting.recall > best.recall:
+                best = setting
+            if setting.recall >= RECALL_GOAL:
+                if picked is None or setting.p50_ms < picked.p50_ms * (1 - FASTER_BY):
+                    picked = setting
+                probe_cap = i
+                break
+    assert best is not None
+    return picked or best
+
+
+def recalibration_due(state: AnnState | None) -> bool:
+    """An index calibrated by an older rule (probes only) is measured again, not trained again."""
+    return state is not None and not state.provisional and state.calibration < CALIBRATION
 
 
 def due(state: AnnState | None, indexed: bool, embedded: int, min_chunks: int) -> bool:
@@ -180,10 +221,13 @@ class VectorIndex:
 
         return exact_top(batches, queries, self.store.dim)
 
-    def probe(self, vector: np.ndarray, nprobes: int) -> tuple[list[str], float]:
-        """The index's top 10 ids at `nprobes`, and the seconds it took (calibration)."""
+    def probe(self, vector: np.ndarray, nprobes: int, refine: int) -> tuple[list[str], float]:
+        """The index's ids at one setting, best first, and the seconds it took: the calibration
+        times what a search asks (its columns, CALIBRATION_DEPTH rows)."""
         started = time.perf_counter()
-        rows = self.store.vector_search(vector, ["id"], 10, None, nprobes=nprobes)
+        rows = self.store.vector_search(
+            vector, HIT_COLUMNS, CALIBRATION_DEPTH, None, nprobes=nprobes, refine_factor=refine
+        )
         return [r["id"] for r in rows], time.perf_counter() - started
 
     def save(self, state: AnnState) -> None:

@@ -12,10 +12,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
+from cli_runner import nvault
 from vault_files import write_files
 
 from vault_core.config import VaultConfig
-from vault_core.store.vector_index import calibrate, exact_top
+from vault_core.store.vector_index import (
+    ANN_FILE,
+    CALIBRATION,
+    REFINE_STEPS,
+    calibrate,
+    exact_top,
+)
 from vault_core.vault import Vault
 
 TOPICS = [
@@ -112,12 +120,69 @@ def test_exact_top_and_calibration_on_known_vectors() -> None:
     for q, wanted in zip(queries, truth, strict=True):
         assert wanted == {ids[i] for i in np.argsort(-(vectors @ q))[:10]}
 
-    def probe(vector: np.ndarray, nprobes: int) -> tuple[list[str], float]:
+    # a stand-in index: the top `found` of the exact order, where more probes and more rescoring
+    # find more, and time grows with both (what the calibration reads)
+    def probe(vector: np.ndarray, nprobes: int, refine: int) -> tuple[list[str], float]:
         order = np.argsort(-(vectors @ vector))
-        return [ids[i] for i in order[: min(10, nprobes // 16 * 5)]], 0.001
+        found = min(10, nprobes // 16 * 3 + refine * 2)
+        return [ids[i] for i in order[:found]], (nprobes + 2 * refine) / 1000
 
-    nprobes, recall, _ = calibrate(probe, queries, truth)
-    assert (nprobes, recall) == (32, 1.0)  # 16 probes find 5 of 10; 32 find all
+    picked = calibrate(probe, queries, truth)
+    # reaching all 10: refine 1 at 64 probes (12 + 2; 66 ms), refine 2 at 32 (6 + 4; 36 ms),
+    # refine 3 not below 32 (3 + 6 at 16), refine 5 at 16 (3 + 10; 26 ms): the fastest
+    assert (picked.nprobes, picked.refine_factor, picked.recall) == (16, 5, 1.0)
+    assert picked.p50_ms == pytest.approx(26.0)
+
+    def probes_only(vector: np.ndarray, nprobes: int, refine: int) -> tuple[list[str], float]:
+        # recall set by the probes alone, more rescoring a little faster (noise): not taken
+        return probe(vector, nprobes, 0)[0][: nprobes // 6], (100 - refine) / 1000
+
+    assert calibrate(probes_only, queries, truth)[:3] == (64, 1, 1.0)
+
+    def weak(vector: np.ndarray, nprobes: int, refine: int) -> tuple[list[str], float]:
+        return probe(vector, nprobes, 0)[0][: min(9, nprobes // 32)], 0.001
+
+    best = calibrate(weak, queries, truth)  # never reaches the goal: the best it measured
+    assert (best.nprobes, best.recall) == (256, 0.8)
+
+
+def test_an_index_calibrated_by_the_old_rule_is_measured_again_not_retrained(
+    tmp_path: Path,
+) -> None:
+    root = write_files(tmp_path / "vault", files())
+    vault = open_vault(root)
+    try:
+        vault.sync()
+        vault.upkeep.ann.join()
+        built = vault.store.vector_index.state()
+        assert built is not None and built.calibration == CALIBRATION
+        assert built.refine_factor in REFINE_STEPS
+        vault.keep_vector_matrix()  # past the switch point the writer keeps no matrix
+        assert vault.searcher.matrix._thread is None and vault.searcher.matrix._snapshot is None
+    finally:
+        vault.close()
+    old = built.model_copy(update={"calibration": 1, "refine_factor": 10, "nprobes": 256})
+    (root / ".nvault" / ANN_FILE).write_text(old.model_dump_json())
+    vault = open_vault(root)
+    try:
+        state = vault.store.vector_index.state()
+        assert state is not None and state.calibration == 1
+        assert vault.upkeep.ann.consider(background=False)  # measured again, in the foreground
+        again = vault.store.vector_index.state()
+        assert again is not None and again.calibration == CALIBRATION
+        assert again.refine_factor in REFINE_STEPS and again.recall_at_10 == 1.0
+        # the same index: not trained again
+        assert (again.built_at, again.trained_rows) == (built.built_at, built.trained_rows)
+        assert not vault.upkeep.ann.consider(background=False)
+        assert semantic(vault, "espresso grind and pressure")
+    finally:
+        vault.close()
+    shown = nvault(root, "status")  # a person sees what readers use
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        f"IVF_SQ index, {again.partitions:,} partitions: probes {again.nprobes}, "
+        f"rescoring {again.refine_factor}x, recall@10 1.000" in shown.stdout
+    )
 
 
 KILLED = r"""
