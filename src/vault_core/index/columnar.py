@@ -235,7 +235,10 @@ class Catalog(MutableMapping[str, NoteRecord]):
             keep = [i for i, p in enumerate(self._base.paths) if p not in drop]
             rows = [r.to_row().model_dump() for r in self._changed.values()]
             table = pa.concat_tables(
-                [table.take(keep), pa.Table.from_pylist(rows, schema=NOTES_SCHEMA)]
+                [
+                    table.take(pa.array(keep, pa.int64())),
+                    pa.Table.from_pylist(rows, schema=NOTES_SCHEMA),
+                ]
             ).combine_chunks()
         return Catalog(table)
 
@@ -245,9 +248,25 @@ class Catalog(MutableMapping[str, NoteRecord]):
 
     def changed_since(self, before: Catalog) -> list[str]:
         """Paths whose file (sha256) differs between `before` and this catalog, or that one
-        of them lacks."""
+        of them lacks. Two versions of one read (a sync's copies) compare only what either
+        changed, so the graph after a save (index/link_graph.py) does not read every row."""
+        if self._base is before._base:
+            mine, theirs = self._changed, before._changed
+            suspects = {p for p in mine.keys() | theirs.keys() if mine.get(p) is not theirs.get(p)}
+            suspects |= self._removed ^ before._removed
+            return sorted(p for p in suspects if before._sha(p) != self._sha(p))
         old, new = before.column("sha256"), self.column("sha256")
         return sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
+
+    def _sha(self, path: str) -> str | None:
+        found = self._changed.get(path)
+        if found is not None:
+            return found.sha256
+        row = self._base.rows.get(path)
+        if row is None or path in self._removed:
+            return None
+        sha: str = self._base.table.column("sha256")[row].as_py()
+        return sha
 
 
 class _Records:
