@@ -115,7 +115,7 @@ def main() -> None:
     if build is not None:
         build.disable()
     full_build_s = time.perf_counter() - s
-    links = int(graph._edges[1].size)
+    links = len(graph._edges)
     log(f"{len(catalog)} notes, {links} links: full build {full_build_s:.1f} s")
     rng = random.Random(30)
     notes = [n.path for n in catalog.facts() if n.kind == "note" and not n.error]

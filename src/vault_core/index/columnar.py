@@ -258,6 +258,17 @@ class Catalog(MutableMapping[str, NoteRecord]):
         old, new = before.column("sha256"), self.column("sha256")
         return sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
 
+    def appended_since(self, before: Catalog) -> list[str] | None:
+        """The paths this catalog lists after all of `before`'s, when it lists `before`'s in
+        the same order first (a save changed or added notes, removed none): known from the
+        changes alone. None when the order may differ (a removal, a fold, another read)."""
+        if self._base is not before._base or self._removed != before._removed:
+            return None
+        rows = self._base.rows
+        mine = [p for p in self._changed if p not in rows]
+        theirs = [p for p in before._changed if p not in rows]
+        return mine[len(theirs) :] if mine[: len(theirs)] == theirs else None
+
     def _sha(self, path: str) -> str | None:
         found = self._changed.get(path)
         if found is not None:

@@ -34,6 +34,16 @@ class EdgeRows:
         self.ambiguous.append(ambiguous)
         self.keys.append(keys)
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(sources, ordinals, targets, ambiguous, keys) as the columns hold them."""
+        return (
+            np.asarray(self.sources, dtype=np.int32),
+            np.asarray(self.ordinals, dtype=np.int32),
+            np.asarray(self.targets, dtype=np.int32),
+            np.asarray(self.ambiguous, dtype=np.bool_),
+            np.asarray(self.keys, dtype=np.int64).reshape(-1, 2),
+        )
+
 
 class Edges:
     """Every resolved link of a catalog version, ordered by (source id, ordinal)."""
@@ -48,9 +58,11 @@ class Edges:
         targets: np.ndarray,
         ambiguous: np.ndarray,
         keys: np.ndarray,
+        *,
+        ordered: bool = False,
     ) -> None:
-        """Rows in any order, for `notes` note ids; sorted here by (source, ordinal)."""
-        order = np.lexsort((ordinals, sources))
+        """Rows for `notes` note ids, sorted here by (source, ordinal) unless `ordered`."""
+        order = slice(None) if ordered else np.lexsort((ordinals, sources))
         self.sources = np.ascontiguousarray(sources[order], dtype=np.int32)
         self.ordinals = np.ascontiguousarray(ordinals[order], dtype=np.int32)
         self.targets = np.ascontiguousarray(targets[order], dtype=np.int32)
@@ -62,14 +74,7 @@ class Edges:
 
     @classmethod
     def of(cls, notes: int, rows: EdgeRows) -> Edges:
-        return cls(
-            notes,
-            np.asarray(rows.sources, dtype=np.int32),
-            np.asarray(rows.ordinals, dtype=np.int32),
-            np.asarray(rows.targets, dtype=np.int32),
-            np.asarray(rows.ambiguous, dtype=np.bool_),
-            np.asarray(rows.keys, dtype=np.int64).reshape(-1, 2),
-        )
+        return cls(notes, *rows.arrays())
 
     def __len__(self) -> int:
         return int(self.sources.size)
@@ -104,19 +109,30 @@ class Edges:
         lost = (self.targets >= 0) & (remap[np.maximum(self.targets, 0)] < 0)
         return np.flatnonzero(kept & (met | lost))
 
-    def patched(self, notes: int, remap: np.ndarray, redo: np.ndarray, rows: EdgeRows) -> Edges:
-        """These rows with ids renumbered by `remap` (old id -> new, -1: the note changed or
-        went, so its rows go), the `redo` rows dropped and `rows` (resolved afresh) added."""
+    def patched(
+        self,
+        notes: int,
+        remap: np.ndarray,
+        redo: np.ndarray,
+        redone: EdgeRows,
+        added: EdgeRows,
+        monotonic: bool = False,
+    ) -> Edges:
+        """These rows for the next catalog version: ids renumbered by `remap` (old id -> new;
+        -1: the note changed or went, so its rows go), the `redo` rows replaced by `redone`
+        (the same links resolved again, in `redo`'s order) and `added` (the changed notes'
+        links, in (source, ordinal) order) taken in. `monotonic` (`remap` keeps the kept
+        notes' order): `added` is inserted where it belongs instead of everything sorted."""
         sources = remap[self.sources]
-        keep = sources >= 0
-        keep[redo] = False
         targets = np.where(self.targets >= 0, remap[np.maximum(self.targets, 0)], -1)
-        fresh = Edges.of(notes, rows)
-        return Edges(
-            notes,
-            np.concatenate([sources[keep], fresh.sources]),
-            np.concatenate([self.ordinals[keep], fresh.ordinals]),
-            np.concatenate([targets[keep], fresh.targets]),
-            np.concatenate([self.ambiguous[keep], fresh.ambiguous]),
-            np.concatenate([self.keys[keep], fresh.keys]),
-        )
+        ambiguous, keys = self.ambiguous.copy(), self.keys.copy()
+        _, _, targets[redo], ambiguous[redo], keys[redo] = redone.arrays()
+        keep = sources >= 0
+        old = (sources[keep], self.ordinals[keep], targets[keep], ambiguous[keep], keys[keep])
+        fresh = added.arrays()
+        if monotonic:
+            at = np.searchsorted(old[0], fresh[0], side="left")
+            merged = [np.insert(a, at, b, axis=0) for a, b in zip(old, fresh, strict=True)]
+            return Edges(notes, *merged, ordered=True)
+        joined = [np.concatenate([a, b]) for a, b in zip(old, fresh, strict=True)]
+        return Edges(notes, *joined)

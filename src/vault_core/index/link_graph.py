@@ -10,8 +10,7 @@ fragment may also be the heading's GitHub slug (`#boot-modes`, `#faq-1`): `ancho
 from __future__ import annotations
 
 import posixpath
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +20,13 @@ import numpy as np
 from vault_core.index.catalog import NoteRecord, stem_of
 from vault_core.index.columnar import Catalog, as_catalog
 from vault_core.index.link_edges import NO_KEY, EdgeRows, Edges
+from vault_core.index.link_text import (
+    LINK_SPAN_RE,
+    anchor_heading,
+    heading_key,
+    strip_links,
+    uses_slug,
+)
 from vault_core.index.name_table import (
     NameRows,
     NameTable,
@@ -28,8 +34,17 @@ from vault_core.index.name_table import (
     _strip_md,
     _wanted,
 )
-from vault_core.parse.anchors import heading_slugs
 from vault_core.parse.markdown import Block, Heading, Link
+
+__all__ = [
+    "LINK_SPAN_RE",
+    "LinkGraph",
+    "Resolution",
+    "anchor_heading",
+    "heading_key",
+    "strip_links",
+    "uses_slug",
+]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -77,12 +92,14 @@ class LinkGraph:
         for table, (keys, owners) in names.tables.items():
             setattr(self, table, NameTable(keys, owners, self.paths))
 
-    def _start(self, notes: Catalog) -> None:
+    def _start(
+        self, notes: Catalog, paths: list[str] | None = None, ids: dict[str, int] | None = None
+    ) -> None:
         self.notes = notes
-        self.paths: list[str] = list(notes)
-        self.ids: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
+        self.paths: list[str] = list(notes) if paths is None else paths
+        self.ids: dict[str, int] = {p: i for i, p in enumerate(self.paths)} if ids is None else ids
         self._anchor_memo: dict[str, tuple[list[Heading], list[Block]]] | None = None
-        self._candidate_memo: dict[tuple[str, str], list[str]] | None = None
+        self._candidate_memo: dict[tuple[str, str], list[tuple[str, str]]] | None = None
 
     @classmethod
     def following(
@@ -97,14 +114,12 @@ class LinkGraph:
         if len(dirty) > max(PATCH_MAX_NOTES, len(previous.paths) // 10):
             return cls(notes)
         graph = cls.__new__(cls)
-        graph._start(notes)
-        ids = graph.ids
-        remap = np.fromiter(
-            (ids.get(p, -1) for p in previous.paths), dtype=np.int32, count=len(previous.paths)
-        )
+        remap = graph._renumber(previous, notes)
         gone = [previous.ids[p] for p in dirty if p in previous.ids]
         remap[gone] = -1
-        came = sorted(ids[p] for p in dirty if p in ids)
+        kept = remap[remap >= 0]
+        monotonic = bool(np.all(kept[1:] > kept[:-1]))
+        came = sorted(graph.ids[p] for p in dirty if p in graph.ids)
         names, old_names = NameRows(), NameRows()
         for i in came:
             path = graph.paths[i]
@@ -113,22 +128,39 @@ class LinkGraph:
             path = previous.paths[i]
             old_names.add(i, path, previous.notes[path].aliases, previous.notes.title(path))
         for table, (keys, owners) in names.tables.items():
-            patched = getattr(previous, table).patched(remap, keys, owners, graph.paths)
-            setattr(graph, table, patched)
+            old = getattr(previous, table)
+            setattr(graph, table, old.patched(remap, keys, owners, graph.paths, monotonic))
         edges = previous.__dict__.get("_edges")
         if edges is not None:  # else they are built in full when first asked for
             moved = np.fromiter(names.hashes() | old_names.hashes(), dtype=np.int64)
             redo = edges.stale(remap, moved)
-            rows = EdgeRows()
+            redone, added = EdgeRows(), EdgeRows()
             with graph._memos():
                 for e in redo.tolist():
                     source = graph.paths[int(remap[edges.sources[e]])]
-                    graph._add_row(rows, source, int(edges.ordinals[e]))
+                    graph._add_row(redone, source, int(edges.ordinals[e]))
                 for i in came:
                     for k in range(len(notes[graph.paths[i]].links)):
-                        graph._add_row(rows, graph.paths[i], k)
-            graph.__dict__["_edges"] = edges.patched(len(graph.paths), remap, redo, rows)
+                        graph._add_row(added, graph.paths[i], k)
+            patched = edges.patched(len(graph.paths), remap, redo, redone, added, monotonic)
+            graph.__dict__["_edges"] = patched
         return graph
+
+    def _renumber(self, previous: LinkGraph, notes: Catalog) -> np.ndarray:
+        """Start this graph of `notes`; returns old id -> new id (-1: gone). A save that
+        changed or added notes keeps every id, and the path list and ids are shared."""
+        n = len(previous.paths)
+        extra = notes.appended_since(previous.notes)
+        if extra is None:
+            self._start(notes)
+            ids = self.ids
+            return np.fromiter((ids.get(p, -1) for p in previous.paths), dtype=np.int32, count=n)
+        if extra:
+            added = {p: n + k for k, p in enumerate(extra)}
+            self._start(notes, previous.paths + extra, {**previous.ids, **added})
+        else:
+            self._start(notes, previous.paths, previous.ids)
+        return np.arange(n, dtype=np.int32)
 
     def folded(self, key: str) -> str | None:
         """The path whose casefolded form is `key` (case-insensitive file systems)."""
@@ -143,20 +175,25 @@ class LinkGraph:
 
     # -- resolution -----------------------------------------------------------------------
     def candidates(self, target: str, source: str = "") -> list[str]:
-        """Every note `target` could mean, best first."""
+        """Every note `target` could mean, best first: in the linking note's folder, then
+        by depth, length and path."""
         wanted = _wanted(target)
         if not wanted:
             return [source] if source in self.notes else []
         memo = self._candidate_memo
-        if memo is None:
-            return self._candidates(wanted, source)
-        key = (wanted, posixpath.dirname(source))  # all the answer depends on
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = self._candidates(wanted, source)
-        return list(found)
+        key = (wanted, posixpath.dirname(source) if "/" in wanted else "")  # what it depends on
+        ranked = memo.get(key) if memo is not None else None
+        if ranked is None:
+            ranked = self._ranked(wanted, source)
+            if memo is not None:
+                memo[key] = ranked
+        here = posixpath.dirname(source)
+        return [p for f, p in ranked if f == here] + [p for f, p in ranked if f != here]
 
-    def _candidates(self, wanted: str, source: str) -> list[str]:
+    def _ranked(self, wanted: str, source: str) -> list[tuple[str, str]]:
+        """(folder, path) of every note `wanted` names, by depth, length and path: the order
+        that does not depend on the linking note's folder (37 copies of a vault gave every
+        name 37 candidates, and sorting them for each link was most of a 100k build)."""
         found: list[str] = []
         if "/" in wanted:
             found = [*self.by_suffix.get(wanted), *self.by_key.get(_relative(wanted, source))]
@@ -167,11 +204,8 @@ class LinkGraph:
             found = self.by_name.get(wanted)
         if not found:
             found = self.by_alias.get(wanted) or self.by_title.get(wanted)
-        src_dir = posixpath.dirname(source)
-        return sorted(
-            set(found),
-            key=lambda p: (posixpath.dirname(p) != src_dir, p.count("/"), len(p), p),
-        )
+        ordered = sorted(set(found), key=lambda p: (p.count("/"), len(p), p))
+        return [(posixpath.dirname(p), p) for p in ordered]
 
     def resolve(self, link: Link, source: str) -> Resolution:
         if link.kind == "markdown":
@@ -338,61 +372,3 @@ def _relative(wanted: str, source: str) -> str:
 def _joined(target: str, source: str) -> str:
     """A Markdown link's target as a vault path, from `source`'s folder."""
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-
-
-def heading_key(text: str) -> str:
-    return " ".join(text.casefold().replace("#", " ").split())
-
-
-def anchor_heading(headings: Sequence[Heading], link: Link) -> Heading | None:
-    """The heading `link`'s `#fragment` lands on, or None.
-
-    By text first (Obsidian: `[[Note#Boot modes]]`, `[x](Note.md#Boot%20modes)`); then, for
-    Markdown links, by GitHub slug with its duplicate suffix (`#boot-modes`, `#boot-modes-1`).
-    """
-    if not link.heading:
-        return None
-    wanted = heading_key(link.heading)
-    found = next((h for h in headings if heading_key(h.text) == wanted), None)
-    if found is not None or link.kind != "markdown":
-        return found
-    slug = link.heading.strip().lower()
-    slugs = heading_slugs(h.text for h in headings)
-    return next((h for h, s in zip(headings, slugs, strict=True) if s == slug), None)
-
-
-def uses_slug(headings: Sequence[Heading], link: Link) -> bool:
-    """True when `link` reaches its heading by slug rather than by the heading's text."""
-    if link.kind != "markdown" or not link.heading:
-        return False
-    wanted = heading_key(link.heading)
-    return not any(heading_key(h.text) == wanted for h in headings) and (
-        anchor_heading(headings, link) is not None
-    )
-
-
-LINK_SPAN_RE = re.compile(
-    r"!?\[\[([^\[\]\n]+?)\]\]|!?\[([^\[\]\n]*)\]\(\s*(?:<[^>\n]+>|[^)\s]+)[^)\n]*\)"
-)
-
-
-def strip_links(text: str, keep_words: bool = False) -> str:
-    """Text without its links, for asking which links a note should have (link recovery).
-
-    `[[t|label]]` and `[label](t)` keep the label; embeds go. A bare `[[t]]` goes too, or with
-    `keep_words` leaves the note name it shows (`[[folder/Note#Part]]` -> "Note"), as if the
-    writer had typed the words and never linked them.
-    """
-
-    def repl(m: re.Match[str]) -> str:
-        inner = m.group(1)
-        if inner is None:
-            return m.group(2) or ""
-        if "|" in inner:
-            return inner.split("|", 1)[1]
-        if not keep_words or m.group(0).startswith("!"):
-            return ""
-        name = re.split(r"[#^]", inner, maxsplit=1)[0].rsplit("/", 1)[-1]
-        return re.sub(r"\.md$", "", name, flags=re.IGNORECASE)
-
-    return LINK_SPAN_RE.sub(repl, text)

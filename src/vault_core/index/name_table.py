@@ -34,26 +34,45 @@ class NameTable:
         self._paths = paths
 
     def patched(
-        self, remap: np.ndarray, keys: Sequence[str], ids: Sequence[int], paths: Sequence[str]
+        self,
+        remap: np.ndarray,
+        keys: Sequence[str],
+        ids: Sequence[int],
+        paths: Sequence[str],
+        monotonic: bool = False,
     ) -> NameTable:
         """This table for the next catalog version: ids renumbered by `remap` (old id -> new;
         -1 drops the note's entries: it changed or went), and `keys[k]` -> `ids[k]` added for
         the notes that changed or came. Entries of one key stay in id order, as a table built
-        afresh lists them."""
-        table = NameTable.__new__(NameTable)
+        afresh lists them. `monotonic` (`remap` keeps the kept notes' order): the new entries
+        are inserted where they belong instead of the table being sorted again."""
         renumbered = remap[self._ids]
         keep = renumbered >= 0
         n = len(keys)
-        hashes = np.concatenate(
-            [self._hashes[keep], np.fromiter(map(hash, keys), dtype=np.int64, count=n)]
-        )
-        crcs = np.concatenate(
-            [self._crcs[keep], np.fromiter(map(_crc, keys), dtype=np.uint32, count=n)]
-        )
-        new_ids = np.concatenate([renumbered[keep], np.asarray(ids, dtype=np.int32).reshape(n)])
-        order = np.lexsort((new_ids, hashes))
-        table._hashes, table._crcs, table._ids = hashes[order], crcs[order], new_ids[order]
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=n)
+        crcs = np.fromiter(map(_crc, keys), dtype=np.uint32, count=n)
+        owners = np.asarray(ids, dtype=np.int32).reshape(n)
+        old_hashes, old_crcs, old_ids = self._hashes[keep], self._crcs[keep], renumbered[keep]
+        table = NameTable.__new__(NameTable)
         table._paths = paths
+        if monotonic:
+            order = np.lexsort((owners, hashes))
+            hashes, crcs, owners = hashes[order], crcs[order], owners[order]
+            lo = old_hashes.searchsorted(hashes, side="left")
+            hi = old_hashes.searchsorted(hashes, side="right")
+            at = [
+                start + int(np.count_nonzero(old_ids[start:end] < owner))
+                for start, end, owner in zip(lo.tolist(), hi.tolist(), owners.tolist(), strict=True)
+            ]
+            table._hashes = np.insert(old_hashes, at, hashes)
+            table._crcs = np.insert(old_crcs, at, crcs)
+            table._ids = np.insert(old_ids, at, owners)
+            return table
+        every_hash = np.concatenate([old_hashes, hashes])
+        every_id = np.concatenate([old_ids, owners])
+        order = np.lexsort((every_id, every_hash))
+        table._hashes, table._ids = every_hash[order], every_id[order]
+        table._crcs = np.concatenate([old_crcs, crcs])[order]
         return table
 
     def ids(self, key: str) -> list[int]:
