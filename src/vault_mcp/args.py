@@ -5,6 +5,8 @@ files that are symlinks leading out of the vault are never shown.
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -80,3 +82,18 @@ def within(vault: Vault, path: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def outside(vault: Vault, paths: Iterable[str]) -> set[str]:
+    """The paths `within` refuses, each folder resolved once and a file resolved only when it
+    is a symlink: resolving every path of a listing took 35 s at 100k notes."""
+    folders: dict[str, bool] = {}
+    found: set[str] = set()
+    for path in paths:
+        folder = posixpath.dirname(path)
+        inside = folders.get(folder)
+        if inside is None:
+            inside = folders[folder] = not folder or within(vault, folder)
+        if not inside or ((vault.root / path).is_symlink() and not within(vault, path)):
+            found.add(path)
+    return found

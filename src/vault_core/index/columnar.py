@@ -193,10 +193,20 @@ class Catalog(MutableMapping[str, NoteRecord]):
                 if path in changed:
                     yield NoteFacts.of(changed[path])
                     continue
-                path, kind, title, aliases, tags, mtime, error, warnings = values
+                path, kind, title, aliases, tags, mtime, error, warnings, size, chunks = values
                 meta = json.loads(front[k] or "{}") if front is not None else {}
                 yield NoteFacts(
-                    path, kind, title, aliases or [], tags or [], mtime, error, warnings or [], meta
+                    path,
+                    kind,
+                    title,
+                    aliases or [],
+                    tags or [],
+                    mtime,
+                    error,
+                    warnings or [],
+                    size,
+                    chunks,
+                    meta,
                 )
         yield from (NoteFacts.of(r) for path, r in changed.items() if path not in rows)
 

@@ -10,6 +10,7 @@ fragment may also be the heading's GitHub slug (`#boot-modes`, `#faq-1`): `ancho
 from __future__ import annotations
 
 import posixpath
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -328,6 +329,26 @@ class LinkGraph:
             return []
         sources = self._edges.sources[self._edges.into(i)].tolist()
         return [self.paths[s] for s in dict.fromkeys(sources)]
+
+    def link_count(self) -> int:
+        """Every link of the vault, broken ones included."""
+        return len(self._edges)
+
+    def link_sets(self) -> tuple[defaultdict[str, set[str]], defaultdict[str, set[str]]]:
+        """(note -> the notes it links to, note -> the notes linking to it), self-links and
+        broken links left out: read from the link columns, so whole-vault readers (graph
+        report, lint) resolve no link and decode no record."""
+        edges = self._edges
+        linked = (edges.targets >= 0) & (edges.targets != edges.sources)
+        out: defaultdict[str, set[str]] = defaultdict(set)
+        inc: defaultdict[str, set[str]] = defaultdict(set)
+        paths = self.paths
+        for s, t in zip(
+            edges.sources[linked].tolist(), edges.targets[linked].tolist(), strict=True
+        ):
+            out[paths[s]].add(paths[t])
+            inc[paths[t]].add(paths[s])
+        return out, inc
 
     def broken(self) -> list[Resolution]:
         return self._resolutions(np.flatnonzero(self._edges.targets < 0).tolist())
