@@ -13,10 +13,13 @@ change costs, not what the vault costs; `compacted` folds many changes back into
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.index.catalog import (
     FACT_COLUMNS,
@@ -28,6 +31,7 @@ from vault_core.index.catalog import (
 from vault_core.parse.markdown import Block, Heading, Link
 from vault_core.store.schema import NOTES_SCHEMA
 
+_JSON_PLAIN = re.compile(r"[ !#-\[\]-~]+")  # printable ASCII but `"` and `\`
 CACHE_RECORDS = 2048  # decoded records kept per table (hover, read_note, backlinks in a row)
 BATCH_ROWS = 1024  # rows decoded together when a loop walks the whole catalog
 COMPACT_AFTER = 2048  # changes held as records before they are folded into the table
@@ -177,6 +181,32 @@ class Catalog(MutableMapping[str, NoteRecord]):
                 yield path, changed[path].links if path in changed else decode_links(text)
         yield from ((path, r.links) for path, r in changed.items() if path not in rows)
 
+    def heading_lists(self, containing: str = "") -> Iterator[tuple[str, list[Heading]]]:
+        """(path, its headings), decoding only the `headings` column (the table's rows, then
+        the notes changed since it was read); with `containing` (casefolded), only notes where
+        a heading may contain it: the JSON text is searched in Arrow first, so a
+        workspace-symbol query at 100k notes decodes the rows that can match, not every row."""
+        changed, removed = dict(self._changed), self._removed
+        column = self._base.table.column("headings")
+        picked: Iterable[int] = range(len(self._base.paths))
+        if containing and _JSON_PLAIN.fullmatch(containing) is not None:
+            # ASCII without what JSON escapes: an ASCII row holds the text as it is
+            found = pc.match_substring(column, containing, ignore_case=True)
+            escaped = pc.match_substring(column, "\\u")  # non-ASCII text: always decoded
+            picked = _rows(pc.or_kleene(found, escaped))
+        elif containing and not containing.isascii():
+            picked = _rows(pc.match_substring(column, "\\u"))  # only non-ASCII rows can hold it
+        texts = column.take(pa.array(list(picked), pa.int64())).to_pylist()
+        for row, text in zip(picked, texts, strict=True):
+            path = self._base.paths[row]
+            if path in removed or path in changed:
+                continue
+            try:
+                yield path, [Heading(**h) for h in json.loads(text or "[]")]
+            except TypeError:  # an older layout: the validating path
+                yield path, self[path].headings
+        yield from ((p, r.headings) for p, r in changed.items() if p not in removed)
+
     def facts(self, frontmatter: bool = False) -> Iterator[NoteFacts]:
         """Every note's small fields in order, from the columns (`frontmatter`: decode that
         column too): a filtered search or `status` at 100k notes decodes no record."""
@@ -315,3 +345,8 @@ def as_catalog(notes: Mapping[str, NoteRecord] | Iterable[NoteRecord]) -> Catalo
     if isinstance(notes, Mapping):
         return Catalog.from_records(notes.values())
     return Catalog.from_records(notes)
+
+
+def _rows(mask: pa.ChunkedArray) -> list[int]:
+    """The rows where an Arrow boolean column is true (null: false)."""
+    return np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False)).tolist()
