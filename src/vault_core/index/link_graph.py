@@ -334,18 +334,28 @@ class LinkGraph:
         """Every link of the vault, broken ones included."""
         return len(self._edges)
 
+    def _linked_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(source ids, target ids): each pair of notes one links to the other once,
+        self-links and broken links left out."""
+        edges, n = self._edges, max(len(self.paths), 1)
+        linked = (edges.targets >= 0) & (edges.targets != edges.sources)
+        pairs = np.unique(edges.sources[linked].astype(np.int64) * n + edges.targets[linked])
+        return pairs // n, pairs % n
+
+    def in_degrees(self) -> np.ndarray:
+        """How many notes link to each note (by id): `len(linking_notes(p))` for every note
+        at once, so ranking 100k names by it is not 100k searches."""
+        return np.bincount(self._linked_pairs()[1], minlength=len(self.paths))
+
     def link_sets(self) -> tuple[defaultdict[str, set[str]], defaultdict[str, set[str]]]:
         """(note -> the notes it links to, note -> the notes linking to it), self-links and
         broken links left out: read from the link columns, so whole-vault readers (graph
         report, lint) resolve no link and decode no record."""
-        edges = self._edges
-        linked = (edges.targets >= 0) & (edges.targets != edges.sources)
         out: defaultdict[str, set[str]] = defaultdict(set)
         inc: defaultdict[str, set[str]] = defaultdict(set)
         paths = self.paths
-        for s, t in zip(
-            edges.sources[linked].tolist(), edges.targets[linked].tolist(), strict=True
-        ):
+        sources, targets = self._linked_pairs()
+        for s, t in zip(sources.tolist(), targets.tolist(), strict=True):
             out[paths[s]].add(paths[t])
             inc[paths[t]].add(paths[s])
         return out, inc

@@ -212,4 +212,23 @@ def test_random_edits_patch_to_a_fresh_build() -> None:
         patched = LinkGraph.following(graph, work)
         assert "_edges" in patched.__dict__
         assert_same_graph(patched, LinkGraph(work))
+        assert_link_sets_from_resolutions(patched)
         catalog, graph = work, patched
+
+
+def assert_link_sets_from_resolutions(graph: LinkGraph) -> None:
+    """The link columns' sets and in-degrees are what resolving every link gives."""
+    out: dict[str, set[str]] = {}
+    inc: dict[str, set[str]] = {}
+    for source, items in graph.resolutions.items():
+        for res in items:
+            if res.target and res.target != source:
+                out.setdefault(source, set()).add(res.target)
+                inc.setdefault(res.target, set()).add(source)
+    got_out, got_inc = graph.link_sets()
+    assert dict(got_out) == out and dict(got_inc) == inc
+    assert graph.link_count() == sum(len(items) for items in graph.resolutions.values())
+    degrees = graph.in_degrees()
+    assert [int(degrees[graph.ids[p]]) for p in graph.paths] == [
+        len(graph.linking_notes(p)) for p in graph.paths
+    ]
