@@ -31,7 +31,9 @@ from vault_core.index.link_text import (
 from vault_core.index.name_table import (
     NameRows,
     NameTable,
+    _joined,
     _norm,
+    _relative,
     _strip_md,
     _wanted,
 )
@@ -392,14 +394,3 @@ class LinkGraph:
 
 
 PATCH_MAX_NOTES = 2000  # past this many changed notes (or a tenth), `following` builds afresh
-
-
-def _relative(wanted: str, source: str) -> str:
-    """`[[sub/name]]` read from `source`'s folder: the whole-path key it may mean."""
-    base = posixpath.dirname(source)
-    return posixpath.normpath(posixpath.join(base, wanted)).casefold() if base else wanted
-
-
-def _joined(target: str, source: str) -> str:
-    """A Markdown link's target as a vault path, from `source`'s folder."""
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))

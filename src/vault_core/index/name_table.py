@@ -9,6 +9,7 @@ both (~1 in 2^96 per pair of keys), with no record decoded to check.
 
 from __future__ import annotations
 
+import posixpath
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -153,6 +154,17 @@ def _strip_md(name: str) -> str:
 def _wanted(target: str) -> str:
     """A wiki link's target as the name tables key it (`Folder/Name.md` -> `folder/name`)."""
     return _strip_md(_norm(target))
+
+
+def _relative(wanted: str, source: str) -> str:
+    """`[[sub/name]]` read from `source`'s folder: the whole-path key it may mean."""
+    base = posixpath.dirname(source)
+    return posixpath.normpath(posixpath.join(base, wanted)).casefold() if base else wanted
+
+
+def _joined(target: str, source: str) -> str:
+    """A Markdown link's target as a vault path, from `source`'s folder."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
 def _suffixes_of(key: str) -> list[str]:
