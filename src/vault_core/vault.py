@@ -52,10 +52,17 @@ class Vault(VaultIndex):
     """Open with `Vault.open(root)`. The first process on a vault becomes the writer."""
 
     def __init__(
-        self, config: VaultConfig, *, writer: bool = True, watch: bool = False, create: bool = True
+        self,
+        config: VaultConfig,
+        *,
+        writer: bool = True,
+        watch: bool = False,
+        create: bool = True,
+        lazy: bool | None = None,
     ) -> None:
-        # a server (watch) reads the catalog in the background and answers from the store first
-        super().__init__(config, writer=writer, create=create, lazy=watch)
+        # a server (watch, or `lazy`: vault-lsp, which starts watching once its listeners are
+        # in) reads the catalog in the background and answers from the store first
+        super().__init__(config, writer=writer, create=create, lazy=watch if lazy is None else lazy)
         self.watcher: Watcher | None = None  # the index never holds it: it reports back to us
         self.service = QueryService(config.index_path, self.answer)
         self.upkeep.rebuilt.append(self._serve_again)

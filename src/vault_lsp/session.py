@@ -128,7 +128,9 @@ class Session:
                 config.llm.host = self.options.ollamaHost
             if self.options.ollamaModel:
                 config.llm.model = self.options.ollamaModel
-            vault = Vault.open(config=config, writer=not choice.read_only)
+            # lazy, like vault-mcp: the catalog is read (and a writer's repair runs) in the
+            # background while names and searches are answered from the store
+            vault = Vault.open(config=config, writer=not choice.read_only, lazy=True)
             vault.on_change(self._changed)
             self._vault = vault
             log.info("vault open: %s (%s)", self.root, "writer" if vault.is_writer else "reader")

@@ -5,6 +5,8 @@ files that are symlinks leading out of the vault are never shown.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -80,3 +82,32 @@ def within(vault: Vault, path: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def outside(vault: Vault, paths: Iterable[str]) -> set[str]:
+    """The paths `within` refuses, each folder resolved and listed once (its symlinks read
+    from one `scandir`) and a file resolved only when it is a symlink: resolving every path
+    of a listing took 35 s at 100k notes."""
+    folders: dict[str, tuple[bool, set[str]]] = {}
+    found: set[str] = set()
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        known = folders.get(folder)
+        if known is None:
+            known = folders[folder] = (
+                not folder or within(vault, folder),
+                _symlinks(vault, folder),
+            )
+        inside, links = known
+        if not inside or (name in links and not within(vault, path)):
+            found.add(path)
+    return found
+
+
+def _symlinks(vault: Vault, folder: str) -> set[str]:
+    """Names of the symlinks directly in `folder` (no stat a file: scandir's entry types)."""
+    try:
+        with os.scandir(vault.root / folder) as entries:
+            return {e.name for e in entries if e.is_symlink()}
+    except OSError:
+        return set()

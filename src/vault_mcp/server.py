@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from vault_core.config import IndexChoice
 from vault_core.places import ROOT_ENV, choose_root
 from vault_core.trust import UserConfig
-from vault_mcp.args import within
+from vault_mcp.args import outside
 from vault_mcp.auth import TOKEN_ENV, BearerTokenMiddleware
 from vault_mcp.host import VaultHost
 from vault_mcp.quoting import DATA_NOTE, block, mark_links, mark_links_text, neutralise
@@ -105,7 +105,9 @@ class VaultMCP(MCPServer):
             return static  # no vault root (yet): nothing to list
 
         def inside(vault: Any) -> list[Any]:
-            return [n for n in vault.notes() if within(vault, n.path)]
+            facts = sorted(vault.catalog.facts(), key=lambda n: n.path)  # no record decoded
+            hidden = outside(vault, (n.path for n in facts))
+            return [n for n in facts if n.path not in hidden]
 
         try:
             notes = await self.host.run(None, inside)

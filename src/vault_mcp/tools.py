@@ -28,6 +28,7 @@ from vault_mcp.args import (
     candidates,
     inside,
     lookup,
+    outside,
     within,
 )
 from vault_mcp.host import VaultHost
@@ -252,14 +253,17 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
             )
             from vault_core.query.names import duplicate_titles
 
-            notes = [n for n in vault.notes() if filters.admits(n) and within(vault, n.path)]
+            # the catalog's columns, no record decoded, and one resolve a folder (100k notes)
+            admitted = [n for n in vault.catalog.facts() if filters.admits(n)]
+            hidden = outside(vault, (n.path for n in admitted))
+            notes = sorted((n for n in admitted if n.path not in hidden), key=lambda n: n.path)
             page = notes[offset : offset + limit]
             repeated = duplicate_titles(vault.graph)
             more = offset + limit < len(notes)
             return NoteList(
                 notes=[
                     NoteItem(
-                        **n.model_dump(include=set(NoteItem.model_fields)),
+                        **{f: getattr(n, f) for f in NoteItem.model_fields if f in n._fields},
                         modified=datetime.fromtimestamp(n.mtime, UTC),
                         chunks=n.chunk_count,
                         duplicate_title=n.path in repeated,
@@ -356,8 +360,9 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
 
         def run(v: Vault) -> StatusResult:
             s = v.status()
-            outside = [n for n in v.notes() if not within(v, n.path)]  # never listed or read
-            gone = {n.path for n in outside}
+            facts = list(v.catalog.facts())  # the columns: no record decoded
+            gone = outside(v, (n.path for n in facts))  # never listed or read
+            hidden = [n for n in facts if n.path in gone]
             # what StatusResult shows as vault_core has it; counts and file lists leave out
             # what lies outside the allowed roots
             own = {"root", "notes", "attachments", "skipped", "warnings"}
@@ -366,8 +371,8 @@ def register_tools(mcp: MCPServer, host: VaultHost) -> None:
                 **s.model_dump(include=same),
                 ready=True,
                 progress=s.indexing,
-                notes=s.notes - sum(1 for n in outside if n.kind == "note"),
-                attachments=s.attachments - sum(1 for n in outside if n.kind == "attachment"),
+                notes=s.notes - sum(1 for n in hidden if n.kind == "note"),
+                attachments=s.attachments - sum(1 for n in hidden if n.kind == "attachment"),
                 index=s.index_dir,
                 skipped=[i for i in s.skipped if i.path not in gone],
                 warnings=[i for i in s.warnings if i.path not in gone],

@@ -59,7 +59,7 @@ class NoteRecord(NoteMeta):
 
 class NoteFacts(NamedTuple):
     """A record's small fields, read from the catalog's columns without decoding the record:
-    what whole-vault loops (search filters, status, symbols) look at."""
+    what whole-vault loops (search filters, status, symbols, list_notes, lint) look at."""
 
     path: str
     kind: str
@@ -69,7 +69,13 @@ class NoteFacts(NamedTuple):
     mtime: float
     error: str
     warnings: list[str]
+    size: int
+    chunk_count: int
     frontmatter: dict[str, Any]  # {} unless asked for (it is JSON to decode)
+
+    @property
+    def stem(self) -> str:
+        return stem_of(self.path)
 
     @classmethod
     def of(cls, record: NoteRecord) -> NoteFacts:

@@ -13,10 +13,13 @@ change costs, not what the vault costs; `compacted` folds many changes back into
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.index.catalog import (
     FACT_COLUMNS,
@@ -28,6 +31,7 @@ from vault_core.index.catalog import (
 from vault_core.parse.markdown import Block, Heading, Link
 from vault_core.store.schema import NOTES_SCHEMA
 
+_JSON_PLAIN = re.compile(r"[ !#-\[\]-~]+")  # printable ASCII but `"` and `\`
 CACHE_RECORDS = 2048  # decoded records kept per table (hover, read_note, backlinks in a row)
 BATCH_ROWS = 1024  # rows decoded together when a loop walks the whole catalog
 COMPACT_AFTER = 2048  # changes held as records before they are folded into the table
@@ -177,6 +181,32 @@ class Catalog(MutableMapping[str, NoteRecord]):
                 yield path, changed[path].links if path in changed else decode_links(text)
         yield from ((path, r.links) for path, r in changed.items() if path not in rows)
 
+    def heading_lists(self, containing: str = "") -> Iterator[tuple[str, list[Heading]]]:
+        """(path, its headings), decoding only the `headings` column (the table's rows, then
+        the notes changed since it was read); with `containing` (casefolded), only notes where
+        a heading may contain it: the JSON text is searched in Arrow first, so a
+        workspace-symbol query at 100k notes decodes the rows that can match, not every row."""
+        changed, removed = dict(self._changed), self._removed
+        column = self._base.table.column("headings")
+        picked: Iterable[int] = range(len(self._base.paths))
+        if containing and _JSON_PLAIN.fullmatch(containing) is not None:
+            # ASCII without what JSON escapes: an ASCII row holds the text as it is
+            found = pc.match_substring(column, containing, ignore_case=True)
+            escaped = pc.match_substring(column, "\\u")  # non-ASCII text: always decoded
+            picked = _rows(pc.or_kleene(found, escaped))
+        elif containing and not containing.isascii():
+            picked = _rows(pc.match_substring(column, "\\u"))  # only non-ASCII rows can hold it
+        texts = column.take(pa.array(list(picked), pa.int64())).to_pylist()
+        for row, text in zip(picked, texts, strict=True):
+            path = self._base.paths[row]
+            if path in removed or path in changed:
+                continue
+            try:
+                yield path, [Heading(**h) for h in json.loads(text or "[]")]
+            except TypeError:  # an older layout: the validating path
+                yield path, self[path].headings
+        yield from ((p, r.headings) for p, r in changed.items() if p not in removed)
+
     def facts(self, frontmatter: bool = False) -> Iterator[NoteFacts]:
         """Every note's small fields in order, from the columns (`frontmatter`: decode that
         column too): a filtered search or `status` at 100k notes decodes no record."""
@@ -193,10 +223,20 @@ class Catalog(MutableMapping[str, NoteRecord]):
                 if path in changed:
                     yield NoteFacts.of(changed[path])
                     continue
-                path, kind, title, aliases, tags, mtime, error, warnings = values
+                path, kind, title, aliases, tags, mtime, error, warnings, size, chunks = values
                 meta = json.loads(front[k] or "{}") if front is not None else {}
                 yield NoteFacts(
-                    path, kind, title, aliases or [], tags or [], mtime, error, warnings or [], meta
+                    path,
+                    kind,
+                    title,
+                    aliases or [],
+                    tags or [],
+                    mtime,
+                    error,
+                    warnings or [],
+                    size,
+                    chunks,
+                    meta,
                 )
         yield from (NoteFacts.of(r) for path, r in changed.items() if path not in rows)
 
@@ -235,7 +275,10 @@ class Catalog(MutableMapping[str, NoteRecord]):
             keep = [i for i, p in enumerate(self._base.paths) if p not in drop]
             rows = [r.to_row().model_dump() for r in self._changed.values()]
             table = pa.concat_tables(
-                [table.take(keep), pa.Table.from_pylist(rows, schema=NOTES_SCHEMA)]
+                [
+                    table.take(pa.array(keep, pa.int64())),
+                    pa.Table.from_pylist(rows, schema=NOTES_SCHEMA),
+                ]
             ).combine_chunks()
         return Catalog(table)
 
@@ -245,9 +288,36 @@ class Catalog(MutableMapping[str, NoteRecord]):
 
     def changed_since(self, before: Catalog) -> list[str]:
         """Paths whose file (sha256) differs between `before` and this catalog, or that one
-        of them lacks."""
+        of them lacks. Two versions of one read (a sync's copies) compare only what either
+        changed, so the graph after a save (index/link_graph.py) does not read every row."""
+        if self._base is before._base:
+            mine, theirs = self._changed, before._changed
+            suspects = {p for p in mine.keys() | theirs.keys() if mine.get(p) is not theirs.get(p)}
+            suspects |= self._removed ^ before._removed
+            return sorted(p for p in suspects if before._sha(p) != self._sha(p))
         old, new = before.column("sha256"), self.column("sha256")
         return sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
+
+    def appended_since(self, before: Catalog) -> list[str] | None:
+        """The paths this catalog lists after all of `before`'s, when it lists `before`'s in
+        the same order first (a save changed or added notes, removed none): known from the
+        changes alone. None when the order may differ (a removal, a fold, another read)."""
+        if self._base is not before._base or self._removed != before._removed:
+            return None
+        rows = self._base.rows
+        mine = [p for p in self._changed if p not in rows]
+        theirs = [p for p in before._changed if p not in rows]
+        return mine[len(theirs) :] if mine[: len(theirs)] == theirs else None
+
+    def _sha(self, path: str) -> str | None:
+        found = self._changed.get(path)
+        if found is not None:
+            return found.sha256
+        row = self._base.rows.get(path)
+        if row is None or path in self._removed:
+            return None
+        sha: str = self._base.table.column("sha256")[row].as_py()
+        return sha
 
 
 class _Records:
@@ -275,3 +345,8 @@ def as_catalog(notes: Mapping[str, NoteRecord] | Iterable[NoteRecord]) -> Catalo
     if isinstance(notes, Mapping):
         return Catalog.from_records(notes.values())
     return Catalog.from_records(notes)
+
+
+def _rows(mask: pa.ChunkedArray) -> list[int]:
+    """The rows where an Arrow boolean column is true (null: false)."""
+    return np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False)).tolist()

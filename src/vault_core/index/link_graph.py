@@ -10,18 +10,44 @@ fragment may also be the heading's GitHub slug (`#boot-modes`, `#faq-1`): `ancho
 from __future__ import annotations
 
 import posixpath
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from vault_core.index.catalog import NoteRecord, stem_of
-from vault_core.index.columnar import as_catalog
-from vault_core.index.name_table import NameTable
-from vault_core.parse.anchors import heading_slugs
+from vault_core.index.columnar import Catalog, as_catalog
+from vault_core.index.link_edges import NO_KEY, EdgeRows, Edges
+from vault_core.index.link_text import (
+    LINK_SPAN_RE,
+    anchor_heading,
+    heading_key,
+    strip_links,
+    uses_slug,
+)
+from vault_core.index.name_table import (
+    NameRows,
+    NameTable,
+    _joined,
+    _norm,
+    _relative,
+    _strip_md,
+    _wanted,
+)
 from vault_core.parse.markdown import Block, Heading, Link
+
+__all__ = [
+    "LINK_SPAN_RE",
+    "LinkGraph",
+    "Resolution",
+    "anchor_heading",
+    "heading_key",
+    "strip_links",
+    "uses_slug",
+]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -43,54 +69,101 @@ class Resolution:
         return len(self.candidates) > 1
 
 
-def _norm(name: str) -> str:
-    return name.strip().replace("\\", "/").casefold()
-
-
-def _strip_md(name: str) -> str:
-    return name[:-3] if name.endswith(".md") else name
-
-
 class LinkGraph:
     """Name tables and the resolved link graph for one version of the catalog.
 
     Notes are ids (their place in the catalog's order); the name tables are NumPy arrays
-    (index/name_table.py) and the resolved links are int32 columns (source, link ordinal,
-    target, flags), so the graph costs tens of bytes a note and a link, not a Python object
-    each. A `Resolution` is built when someone asks for one.
+    (index/name_table.py) and the resolved links are int32 columns (index/link_edges.py), so
+    the graph costs tens of bytes a note and a link, not a Python object each. A `Resolution`
+    is built when someone asks for one. After a save, `following` derives the next version's
+    graph from this one, resolving again only the links a changed name can move.
     """
 
+    by_key: NameTable
+    _folded: NameTable
+    by_suffix: NameTable
+    by_name: NameTable
+    by_alias: NameTable
+    by_title: NameTable
+
     def __init__(self, notes: Mapping[str, NoteRecord] | Iterable[NoteRecord]) -> None:
-        self.notes = as_catalog(notes)
-        self.paths: list[str] = list(self.notes)
+        self._start(as_catalog(notes))
+        aliases, titles = self.notes.column("aliases"), self.notes.column("title")
+        names = NameRows()
+        for i, path in enumerate(self.paths):
+            names.add(i, path, aliases[path] or (), titles[path])
+        for table, (keys, owners) in names.tables.items():
+            setattr(self, table, NameTable(keys, owners, self.paths))
+
+    def _start(
+        self, notes: Catalog, paths: list[str] | None = None, ids: dict[str, int] | None = None
+    ) -> None:
+        self.notes = notes
+        self.paths: list[str] = list(notes) if paths is None else paths
+        self.ids: dict[str, int] = {p: i for i, p in enumerate(self.paths)} if ids is None else ids
         self._anchor_memo: dict[str, tuple[list[Heading], list[Block]]] | None = None
-        self._candidate_memo: dict[tuple[str, str], list[str]] | None = None
-        self.ids: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
-        paths = self.paths
-        every = range(len(paths))
-        folded = [p.casefold() for p in paths]
-        keys = [_strip_md(f) for f in folded]  # the whole path, no '.md'
-        self.by_key = NameTable(keys, every, paths)
-        self._folded = NameTable(folded, every, paths)  # path.casefold()
-        # `[[folder/name]]`: every path under each of its trailing segments ('b/c' for
-        # 'a/b/c.md'), so a path link is a lookup, not a scan of every note (100k notes).
-        suffixes, owners = [], []
-        for i, key in enumerate(keys):
-            for suffix in _suffixes_of(key):
-                suffixes.append(suffix)
-                owners.append(i)
-        self.by_suffix = NameTable(suffixes, owners, paths)
-        names, owners = [], []
-        for i, path in enumerate(paths):
-            for name in _name_keys(path):
-                names.append(name)
-                owners.append(i)
-        self.by_name = NameTable(names, owners, paths)
-        aliases = self.notes.column("aliases")
-        named = [(_norm(a), i) for i, p in enumerate(paths) for a in aliases[p] or ()]
-        self.by_alias = NameTable([a for a, _ in named], [i for _, i in named], paths)
-        titles = self.notes.column("title")
-        self.by_title = NameTable([_norm(titles[p] or "") for p in paths], every, paths)
+        self._candidate_memo: dict[tuple[str, str], list[tuple[str, str]]] | None = None
+
+    @classmethod
+    def following(
+        cls, previous: LinkGraph, notes: Catalog, changed: Iterable[str] | None = None
+    ) -> LinkGraph:
+        """The graph of `notes`, derived from `previous` (the graph of an earlier version of
+        the catalog) when few notes changed between them: `changed` (or, when None, what the
+        catalogs' sha256 columns say) is re-keyed in the name tables and its links resolved;
+        of the other links only those whose looked-up names a changed note had or has are
+        resolved again. Equal to `LinkGraph(notes)`, at the cost of what changed."""
+        dirty = set(notes.changed_since(previous.notes) if changed is None else changed)
+        if len(dirty) > max(PATCH_MAX_NOTES, len(previous.paths) // 10):
+            return cls(notes)
+        graph = cls.__new__(cls)
+        remap = graph._renumber(previous, notes)
+        gone = [previous.ids[p] for p in dirty if p in previous.ids]
+        remap[gone] = -1
+        kept = remap[remap >= 0]
+        monotonic = bool(np.all(kept[1:] > kept[:-1]))
+        came = sorted(graph.ids[p] for p in dirty if p in graph.ids)
+        names, old_names = NameRows(), NameRows()
+        for i in came:
+            path = graph.paths[i]
+            names.add(i, path, notes[path].aliases, notes.title(path))
+        for i in gone:
+            path = previous.paths[i]
+            old_names.add(i, path, previous.notes[path].aliases, previous.notes.title(path))
+        for table, (keys, owners) in names.tables.items():
+            old = getattr(previous, table)
+            setattr(graph, table, old.patched(remap, keys, owners, graph.paths, monotonic))
+        edges = previous.__dict__.get("_edges")
+        if edges is not None:  # else they are built in full when first asked for
+            moved = np.fromiter(names.hashes() | old_names.hashes(), dtype=np.int64)
+            redo = edges.stale(remap, moved)
+            redone, added = EdgeRows(), EdgeRows()
+            with graph._memos():
+                for e in redo.tolist():
+                    source = graph.paths[int(remap[edges.sources[e]])]
+                    graph._add_row(redone, source, int(edges.ordinals[e]))
+                for i in came:
+                    for k in range(len(notes[graph.paths[i]].links)):
+                        graph._add_row(added, graph.paths[i], k)
+            patched = edges.patched(len(graph.paths), remap, redo, redone, added, monotonic)
+            graph.__dict__["_edges"] = patched
+        return graph
+
+    def _renumber(self, previous: LinkGraph, notes: Catalog) -> np.ndarray:
+        """Start this graph of `notes`; returns old id -> new id (-1: gone). A save that
+        changed or added notes keeps every id, and the path list and ids are shared."""
+        n = len(previous.paths)
+        extra = notes.appended_since(previous.notes)
+        if extra is None:
+            self._start(notes)
+            ids = self.ids
+            return np.fromiter((ids.get(p, -1) for p in previous.paths), dtype=np.int32, count=n)
+        if extra:
+            added = {p: n + k for k, p in enumerate(extra)}
+            self._start(notes, previous.paths + extra, {**previous.ids, **added})
+        else:
+            self._start(notes, previous.paths, previous.ids)
+        return np.arange(n, dtype=np.int32)
 
     def folded(self, key: str) -> str | None:
         """The path whose casefolded form is `key` (case-insensitive file systems)."""
@@ -99,34 +172,34 @@ class LinkGraph:
 
     def nbytes(self) -> int:
         """Bytes of the NumPy arrays: name tables, and the links once they were resolved."""
-        tables = (self.by_key, self._folded, self.by_suffix, self.by_name, self.by_alias)
-        total = sum(t.nbytes() for t in (*tables, self.by_title))
-        for name in ("_edges", "_incoming"):
-            if name in self.__dict__:
-                total += sum(int(a.nbytes) for a in self.__dict__[name])
-        return total
+        total = sum(getattr(self, table).nbytes() for table in NameRows.TABLES)
+        edges = self.__dict__.get("_edges")
+        return total + (edges.nbytes() if edges is not None else 0)
 
     # -- resolution -----------------------------------------------------------------------
     def candidates(self, target: str, source: str = "") -> list[str]:
-        """Every note `target` could mean, best first."""
-        wanted = _strip_md(_norm(target))
+        """Every note `target` could mean, best first: in the linking note's folder, then
+        by depth, length and path."""
+        wanted = _wanted(target)
         if not wanted:
             return [source] if source in self.notes else []
         memo = self._candidate_memo
-        if memo is None:
-            return self._candidates(wanted, source)
-        key = (wanted, posixpath.dirname(source))  # all the answer depends on
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = self._candidates(wanted, source)
-        return list(found)
+        key = (wanted, posixpath.dirname(source) if "/" in wanted else "")  # what it depends on
+        ranked = memo.get(key) if memo is not None else None
+        if ranked is None:
+            ranked = self._ranked(wanted, source)
+            if memo is not None:
+                memo[key] = ranked
+        here = posixpath.dirname(source)
+        return [p for f, p in ranked if f == here] + [p for f, p in ranked if f != here]
 
-    def _candidates(self, wanted: str, source: str) -> list[str]:
+    def _ranked(self, wanted: str, source: str) -> list[tuple[str, str]]:
+        """(folder, path) of every note `wanted` names, by depth, length and path: the order
+        that does not depend on the linking note's folder (37 copies of a vault gave every
+        name 37 candidates, and sorting them for each link was most of a 100k build)."""
         found: list[str] = []
         if "/" in wanted:
-            base = posixpath.dirname(source)
-            rel = posixpath.normpath(posixpath.join(base, wanted)).casefold() if base else wanted
-            found = [*self.by_suffix.get(wanted), *self.by_key.get(rel)]
+            found = [*self.by_suffix.get(wanted), *self.by_key.get(_relative(wanted, source))]
             folded = self.folded(wanted)
             if folded is not None:
                 found.append(folded)
@@ -134,11 +207,8 @@ class LinkGraph:
             found = self.by_name.get(wanted)
         if not found:
             found = self.by_alias.get(wanted) or self.by_title.get(wanted)
-        src_dir = posixpath.dirname(source)
-        return sorted(
-            set(found),
-            key=lambda p: (posixpath.dirname(p) != src_dir, p.count("/"), len(p), p),
-        )
+        ordered = sorted(set(found), key=lambda p: (p.count("/"), len(p), p))
+        return [(posixpath.dirname(p), p) for p in ordered]
 
     def resolve(self, link: Link, source: str) -> Resolution:
         if link.kind == "markdown":
@@ -157,7 +227,7 @@ class LinkGraph:
         if not link.target:
             target = source
         else:
-            joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), link.target))
+            joined = _joined(link.target, source)
             options = [joined, f"{joined}.md"]
             target = next((p for p in options if p in self.notes), None)
             if target is None:  # case-insensitive file systems and sloppy links
@@ -186,40 +256,50 @@ class LinkGraph:
             return anchor_heading(headings, link) is not None
         return any(b.id == link.block for b in blocks)
 
+    def lookup_keys(self, link: Link, source: str) -> tuple[int, int]:
+        """Hashes of the names resolving `link` looks up (the keys of the name tables that
+        `candidates` and `_resolve_markdown` read): when a note gains or loses one of them,
+        the link may land elsewhere (`following`)."""
+        if link.kind == "markdown":
+            if not link.target:
+                return NO_KEY, NO_KEY
+            folded = _joined(link.target, source).casefold()
+            return hash(folded), hash(f"{folded}.md")
+        wanted = _wanted(link.target)
+        if not wanted:
+            return NO_KEY, NO_KEY
+        return hash(wanted), hash(_relative(wanted, source)) if "/" in wanted else hash(wanted)
+
     # -- graph ----------------------------------------------------------------------------
+    @contextmanager
+    def _memos(self) -> Iterator[None]:
+        """While many links resolve: each target's headings decoded once, and each (name,
+        folder) looked up once."""
+        self._anchor_memo, self._candidate_memo = {}, {}
+        try:
+            yield
+        finally:
+            self._anchor_memo = self._candidate_memo = None
+
+    def _add_row(self, rows: EdgeRows, source: str, ordinal: int, link: Link | None = None):
+        link = self.notes[source].links[ordinal] if link is None else link
+        res = self.resolve(link, source)
+        target = -1 if res.target is None else self.ids[res.target]
+        rows.add(self.ids[source], ordinal, target, res.ambiguous, self.lookup_keys(link, source))
+
     @cached_property
-    def _edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every link resolved once: (first link of each note, source id, link ordinal,
-        target id or -1, ambiguous flag), links in catalog order; `_incoming` sorts them by
-        target."""
-        self._anchor_memo = {}  # each target's headings decoded once while every link resolves
-        self._candidate_memo = {}  # and each (name, folder) looked up once
-        starts: list[int] = []
-        sources: list[int] = []
-        ordinals: list[int] = []
-        targets: list[int] = []
-        ambiguous: list[bool] = []
-        for src, (path, links) in enumerate(self.notes.link_lists()):
-            starts.append(len(targets))
-            for k, link in enumerate(links):
-                res = self.resolve(link, path)
-                sources.append(src)
-                ordinals.append(k)
-                targets.append(-1 if res.target is None else self.ids[res.target])
-                ambiguous.append(res.ambiguous)
-        starts.append(len(targets))
-        self._anchor_memo = self._candidate_memo = None
-        return (
-            np.asarray(starts, dtype=np.int32),
-            np.asarray(sources, dtype=np.int32),
-            np.asarray(ordinals, dtype=np.int32),
-            np.asarray(targets, dtype=np.int32),
-            np.asarray(ambiguous, dtype=np.bool_),
-        )
+    def _edges(self) -> Edges:
+        """Every link resolved once, in catalog order."""
+        rows = EdgeRows()
+        with self._memos():
+            for path, links in self.notes.link_lists():
+                for k, link in enumerate(links):
+                    self._add_row(rows, path, k, link)
+        return Edges.of(len(self.paths), rows)
 
     def _resolutions(self, edges: Iterable[int]) -> list[Resolution]:
-        """The Resolutions of these edges (indexes into `_edges`), re-resolved from the links."""
-        _, sources, ordinals, _, _ = self._edges
+        """The Resolutions of these edges (rows of `_edges`), re-resolved from the links."""
+        sources, ordinals = self._edges.sources, self._edges.ordinals
         found: list[Resolution] = []
         for e in edges:
             source = self.paths[int(sources[e])]
@@ -239,23 +319,9 @@ class LinkGraph:
         note = self.notes.get(path)
         return [self.resolve(link, path) for link in note.links] if note is not None else []
 
-    @cached_property
-    def _incoming(self) -> tuple[np.ndarray, np.ndarray]:
-        """(edges ordered by target, stable so sources keep catalog order; their targets)."""
-        targets = self._edges[3]
-        order = np.argsort(targets, kind="stable").astype(np.int32)
-        return order, targets[order]
-
-    def _incoming_edges(self, i: int) -> list[int]:
-        """Edges that land on note `i` from another note, in catalog order."""
-        order, sorted_targets = self._incoming
-        lo, hi = np.searchsorted(sorted_targets, [i, i + 1])
-        edges = order[lo:hi]
-        return edges[self._edges[1][edges] != i].tolist()
-
     def backlinks(self, path: str) -> list[Resolution]:
         i = self.ids.get(path)
-        return [] if i is None else self._resolutions(self._incoming_edges(i))
+        return [] if i is None else self._resolutions(self._edges.into(i).tolist())
 
     def linking_notes(self, path: str) -> list[str]:
         """The notes that link to `path` (each once, catalog order): backlinks' sources
@@ -263,23 +329,53 @@ class LinkGraph:
         i = self.ids.get(path)
         if i is None:
             return []
-        sources = self._edges[1][self._incoming_edges(i)].tolist()
+        sources = self._edges.sources[self._edges.into(i)].tolist()
         return [self.paths[s] for s in dict.fromkeys(sources)]
 
+    def link_count(self) -> int:
+        """Every link of the vault, broken ones included."""
+        return len(self._edges)
+
+    def _linked_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(source ids, target ids): each pair of notes one links to the other once,
+        self-links and broken links left out."""
+        edges, n = self._edges, max(len(self.paths), 1)
+        linked = (edges.targets >= 0) & (edges.targets != edges.sources)
+        pairs = np.unique(edges.sources[linked].astype(np.int64) * n + edges.targets[linked])
+        return pairs // n, pairs % n
+
+    def in_degrees(self) -> np.ndarray:
+        """How many notes link to each note (by id): `len(linking_notes(p))` for every note
+        at once, so ranking 100k names by it is not 100k searches."""
+        return np.bincount(self._linked_pairs()[1], minlength=len(self.paths))
+
+    def link_sets(self) -> tuple[defaultdict[str, set[str]], defaultdict[str, set[str]]]:
+        """(note -> the notes it links to, note -> the notes linking to it), self-links and
+        broken links left out: read from the link columns, so whole-vault readers (graph
+        report, lint) resolve no link and decode no record."""
+        out: defaultdict[str, set[str]] = defaultdict(set)
+        inc: defaultdict[str, set[str]] = defaultdict(set)
+        paths = self.paths
+        sources, targets = self._linked_pairs()
+        for s, t in zip(sources.tolist(), targets.tolist(), strict=True):
+            out[paths[s]].add(paths[t])
+            inc[paths[t]].add(paths[s])
+        return out, inc
+
     def broken(self) -> list[Resolution]:
-        return self._resolutions(np.flatnonzero(self._edges[3] < 0).tolist())
+        return self._resolutions(np.flatnonzero(self._edges.targets < 0).tolist())
 
     def ambiguous(self) -> list[Resolution]:
-        return self._resolutions(np.flatnonzero(self._edges[4]).tolist())
+        return self._resolutions(np.flatnonzero(self._edges.ambiguous).tolist())
 
     def neighbours(self, path: str) -> set[str]:
         """Notes linked from or to `path` (either direction)."""
         i = self.ids.get(path)
         if i is None:
             return set()
-        starts, sources, _, targets, _ = self._edges
-        out = targets[starts[i] : starts[i + 1]]
-        inc = sources[self._incoming_edges(i)]
+        edges = self._edges
+        out = edges.targets[edges.starts[i] : edges.starts[i + 1]]
+        inc = edges.sources[edges.into(i)]
         linked = set(out[out >= 0].tolist()) | set(inc.tolist())
         return {self.paths[j] for j in linked} - {path}
 
@@ -297,74 +393,4 @@ class LinkGraph:
         return _strip_md(path)
 
 
-def _suffixes_of(key: str) -> list[str]:
-    if "/" not in key:
-        return [key]
-    parts = key.split("/")
-    return ["/".join(parts[i:]) for i in range(len(parts))]
-
-
-def _name_keys(path: str) -> list[str]:
-    name = _norm(path.rsplit("/", 1)[-1])
-    keys = [_strip_md(name)]
-    if not name.endswith(".md"):
-        keys.append(name)  # attachments by full file name, as well as without '.md'
-    return keys
-
-
-def heading_key(text: str) -> str:
-    return " ".join(text.casefold().replace("#", " ").split())
-
-
-def anchor_heading(headings: Sequence[Heading], link: Link) -> Heading | None:
-    """The heading `link`'s `#fragment` lands on, or None.
-
-    By text first (Obsidian: `[[Note#Boot modes]]`, `[x](Note.md#Boot%20modes)`); then, for
-    Markdown links, by GitHub slug with its duplicate suffix (`#boot-modes`, `#boot-modes-1`).
-    """
-    if not link.heading:
-        return None
-    wanted = heading_key(link.heading)
-    found = next((h for h in headings if heading_key(h.text) == wanted), None)
-    if found is not None or link.kind != "markdown":
-        return found
-    slug = link.heading.strip().lower()
-    slugs = heading_slugs(h.text for h in headings)
-    return next((h for h, s in zip(headings, slugs, strict=True) if s == slug), None)
-
-
-def uses_slug(headings: Sequence[Heading], link: Link) -> bool:
-    """True when `link` reaches its heading by slug rather than by the heading's text."""
-    if link.kind != "markdown" or not link.heading:
-        return False
-    wanted = heading_key(link.heading)
-    return not any(heading_key(h.text) == wanted for h in headings) and (
-        anchor_heading(headings, link) is not None
-    )
-
-
-LINK_SPAN_RE = re.compile(
-    r"!?\[\[([^\[\]\n]+?)\]\]|!?\[([^\[\]\n]*)\]\(\s*(?:<[^>\n]+>|[^)\s]+)[^)\n]*\)"
-)
-
-
-def strip_links(text: str, keep_words: bool = False) -> str:
-    """Text without its links, for asking which links a note should have (link recovery).
-
-    `[[t|label]]` and `[label](t)` keep the label; embeds go. A bare `[[t]]` goes too, or with
-    `keep_words` leaves the note name it shows (`[[folder/Note#Part]]` -> "Note"), as if the
-    writer had typed the words and never linked them.
-    """
-
-    def repl(m: re.Match[str]) -> str:
-        inner = m.group(1)
-        if inner is None:
-            return m.group(2) or ""
-        if "|" in inner:
-            return inner.split("|", 1)[1]
-        if not keep_words or m.group(0).startswith("!"):
-            return ""
-        name = re.split(r"[#^]", inner, maxsplit=1)[0].rsplit("/", 1)[-1]
-        return re.sub(r"\.md$", "", name, flags=re.IGNORECASE)
-
-    return LINK_SPAN_RE.sub(repl, text)
+PATCH_MAX_NOTES = 2000  # past this many changed notes (or a tenth), `following` builds afresh

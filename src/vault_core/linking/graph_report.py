@@ -4,7 +4,6 @@ duplicates, for a person to review. Read-only.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -47,16 +46,9 @@ class GraphReport(BaseModel):
 def graph_health(vault: ReadModel, hubs: int = 10, duplicates: bool = True) -> GraphReport:
     """What a gardener of the vault wants to review; read-only."""
     graph = vault.graph
-    notes = {p: n for p, n in graph.notes.items() if n.kind == "note"}
-    out: dict[str, set[str]] = defaultdict(set)
-    inc: dict[str, set[str]] = defaultdict(set)
-    n_links = 0
-    for source, items in graph.resolutions.items():
-        for res in items:
-            n_links += 1
-            if res.target and res.target != source:
-                out[source].add(res.target)
-                inc[res.target].add(source)
+    notes = {f.path: f for f in graph.notes.facts() if f.kind == "note"}  # no record decoded
+    out, inc = graph.link_sets()  # from the link columns: no link resolved again
+    n_links = graph.link_count()
     orphans = sorted(p for p in notes if not out[p] and not inc[p])
     broken = [_issue(r) for r in graph.broken()]
     ambiguous = [_issue(r) for r in graph.ambiguous()]
@@ -101,11 +93,13 @@ def find_duplicates(vault: ReadModel, threshold: float = NEAR_DUPLICATE) -> list
 
 def _scan_duplicates(vault: ReadModel, threshold: float) -> list[DuplicatePair]:
     texts: dict[str, str] = {}
-    for path, note in vault.graph.notes.items():
+    for note in vault.graph.notes.facts():
         if note.kind != "note" or note.error:
             continue
         try:
-            texts[path] = (vault.root / path).read_text(encoding="utf-8", errors="replace")
+            texts[note.path] = (vault.root / note.path).read_text(
+                encoding="utf-8", errors="replace"
+            )
         except OSError:
             continue  # deleted since the last sync: the watcher will catch up
     return near_duplicates(texts, threshold)

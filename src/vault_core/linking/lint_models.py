@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from vault_core.index.catalog import NoteRecord
+    from vault_core.index.catalog import NoteFacts
     from vault_core.index.link_graph import LinkGraph
     from vault_core.read_model import ReadModel
 
@@ -111,7 +111,7 @@ class LintContext:
     vault: ReadModel
     scope: str | None
     graph: LinkGraph = field(init=False)
-    notes: dict[str, NoteRecord] = field(init=False)
+    notes: dict[str, NoteFacts] = field(init=False)  # small fields, frontmatter decoded
     out: dict[str, set[str]] = field(init=False)
     inc: dict[str, set[str]] = field(init=False)
     notices: list[str] = field(default_factory=list)
@@ -119,13 +119,11 @@ class LintContext:
 
     def __post_init__(self) -> None:
         self.graph = self.vault.graph
-        self.notes = {p: n for p, n in self.graph.notes.items() if n.kind == "note" and not n.error}
-        self.out, self.inc = defaultdict(set), defaultdict(set)
-        for source, items in self.graph.resolutions.items():
-            for res in items:
-                if res.target and res.target != source:
-                    self.out[source].add(res.target)
-                    self.inc[res.target].add(source)
+        # from the catalog's columns and the graph's link columns: no record decoded, no
+        # link resolved again (a walk over every record took 25 s at 100k notes)
+        facts = self.graph.notes.facts(frontmatter=True)
+        self.notes = {f.path: f for f in facts if f.kind == "note" and not f.error}
+        self.out, self.inc = self.graph.link_sets()
 
     @cached_property
     def by_folder(self) -> dict[str, list[str]]:

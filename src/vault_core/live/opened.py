@@ -36,7 +36,8 @@ class Opened:
         self._catalog = Catalog()
         self._loaded = threading.Event()  # the catalog has been read (or its read failed)
         self._load_error: BaseException | None = None
-        self._graph: LinkGraph | None = None
+        self._graph: LinkGraph | None = None  # of this catalog, or of an earlier one
+        self._graph_lock = threading.Lock()
         self.seen_version: tuple[int, int] = UNREAD
         self.generation = 0  # goes up on every index commit this process sees: a cache key
         self.reopen(writer=writer)
@@ -71,7 +72,8 @@ class Opened:
         kept for callers that rebuilt the index: every read is fresh now)."""
         self.seen_version = self.store.version()
         self._catalog = Catalog(self.store.notes_table())
-        self._graph = None
+        if fresh:
+            self._graph = None
         self._load_error = None
         self._loaded.set()
 
@@ -96,16 +98,24 @@ class Opened:
         """A sync's catalog becomes the one readers in other threads see (its changes folded
         into columns once there are many)."""
         self.catalog = catalog.compacted()
-        self._graph = None
 
     def forget_graph(self) -> None:
+        """The catalog was changed in place (a repair): the next graph is built afresh."""
         self._graph = None
 
     @property
     def graph(self) -> LinkGraph:
-        if self._graph is None:
-            self._graph = LinkGraph(self.catalog)
-        return self._graph
+        """The link graph of the current catalog: derived from the last one built when the
+        catalog moved on (a save patches it, `LinkGraph.following`), built once otherwise."""
+        catalog = self.catalog
+        with self._graph_lock:
+            graph = self._graph
+            if graph is None:
+                graph = LinkGraph(catalog)
+            elif graph.notes is not catalog:
+                graph = LinkGraph.following(graph, catalog)
+            self._graph = graph
+        return graph
 
     def new_commits(self) -> bool:
         """The store has commits this process has not read into its catalog."""

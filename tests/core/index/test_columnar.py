@@ -187,3 +187,43 @@ def test_graph_follows_a_rename_and_a_delete(make_vault: Callable[..., Vault]) -
     assert graph.backlinks(new) == []
     assert graph.neighbours("Other.md") == set()
     assert "[[the old one]]" in {r.link.raw for r in graph.broken()}
+
+
+HEADED = {
+    "plain.md": ["Boot modes", "Setup and tests"],
+    "german.md": ["Straße und Wege", "Café au lait"],
+    "quoted.md": ['Say "hi" to C:\\path', "tab\there"],
+    "levels.md": ["Level up", "Deadline"],
+    "none.md": [],
+}
+
+
+def test_heading_lists_picks_every_note_a_query_can_match(tmp_path: Path) -> None:
+    """The Arrow pre-filter over the headings' JSON may pick too many notes, never too few:
+    non-ASCII text (stored escaped), quotes, backslashes and tabs included."""
+    records = [
+        NoteRecord(
+            path=path,
+            title=path,
+            headings=[Heading(level=2, text=t, line=k + 1) for k, t in enumerate(texts)],
+        )
+        for path, texts in HEADED.items()
+    ]
+    catalog = stored(tmp_path, records)
+    every = dict(catalog.heading_lists())
+    assert every == {r.path: r.headings for r in records}
+    queries = ["boot", "strasse", "straße", "café", "é", "au lait", 'say "hi', "c:\\path", "t"]
+    queries += ["\t", "tab\the", "level", "text", "line", "up", "zzz", "Ü"]
+    for q in queries:
+        q = q.casefold()
+        wanted = {p for p, hs in every.items() if any(q in h.text.casefold() for h in hs)}
+        picked = dict(catalog.heading_lists(containing=q))
+        assert wanted <= picked.keys(), q
+        assert all(picked[p] == every[p] for p in picked)
+    assert set(dict(catalog.heading_lists(containing="boot"))) == {"plain.md", "german.md"}
+    work = catalog.copy()  # a note changed since the read is always looked at
+    work["new.md"] = NoteRecord(
+        path="new.md", title="New", headings=[Heading(level=1, text="Boot", line=1)]
+    )
+    del work["plain.md"]
+    assert set(dict(work.heading_lists(containing="boot"))) == {"german.md", "new.md"}
