@@ -8,10 +8,11 @@ stored-vectors protocol (the note's links hidden from the graph and the keyword 
 chunk vectors; what `nvault eval` scores), strict and unwrapped, are collected once and saved to
 `--data` (pickles), with extra feature columns computed beside the shipped ones:
 
-- `hier_*`: where the candidate sits in the note's name hierarchy. A path's parts are its folders
-  then its file stem split at dots (`dendron.topic.lookup` -> dendron / topic / lookup,
-  `docs/Library/Std.md` -> docs / Library / Std): ancestor, descendant, sibling (same parent),
-  and the shared prefix's share of the longer path;
+- `hier_*`: where the candidate sits in the note's name tree (link_model.name_parts: folders,
+  then the file stem split at dots, `dendron.topic.lookup` -> dendron / topic / lookup):
+  ancestor, descendant, sibling (same parent), and the shared prefix's share of the longer path
+  (link_model.name_tree; shipped since as TREE_FEATURES, so `shipped` below includes them when
+  the data is re-collected: the figures in docs/benchmarks.md were collected before);
 - `score_*`: the raw values behind a rank: whole-note cosine, best-passage cosine, BM25 over the
   query's best, title-word score over its best, log(1 + mentions).
 
@@ -38,6 +39,7 @@ import numpy as np
 
 from bench.harness import emit, load_average, log
 from bench.measure.linking import DEFAULT_CACHE, K, cached_vault
+from vault_core.linking.link_model import name_parts, name_tree
 from vault_core.linking.related import _named_notes
 from vault_core.linking.vault_fitting import UNWRAPPED_WEIGHT, collect, labelled_notes
 from vault_core.vault import Vault
@@ -77,29 +79,11 @@ class Row:
     weight: float
 
 
-def parts(path: str) -> list[str]:
-    folder, _, name = path.rpartition("/")
-    stem = name[:-3] if name.endswith(".md") else name
-    return [*(folder.split("/") if folder else []), *stem.split(".")]
-
-
-def hierarchy(me: list[str], other: list[str]) -> list[float]:
-    shared = 0
-    for a, b in zip(me, other, strict=False):
-        if a != b:
-            break
-        shared += 1
-    ancestor = shared == len(other) < len(me)
-    descendant = shared == len(me) < len(other)
-    sibling = len(me) == len(other) and shared == len(me) - 1
-    return [float(ancestor), float(descendant), float(sibling), shared / max(len(me), len(other))]
-
-
 def extra_features(vault: Vault, found: Any, order: list[int], keep: bool) -> np.ndarray:
     index, path = found.index, found.path
     me = index.pos[path]
     rows = np.zeros((len(order), len(EXTRA)))
-    mine = parts(path)
+    mine = name_parts(path)
     note_sims = np.zeros(len(index.paths))
     passage = np.zeros(len(index.paths))
     if len(found.my_vecs):
@@ -113,7 +97,7 @@ def extra_features(vault: Vault, found: Any, order: list[int], keep: bool) -> np
     mentions = index.mention_scores(vault, path, partial(_named_notes, vault), keep)
     top_bm25, top_titles = float(bm25.max()) or 1.0, float(titles.max()) or 1.0
     for r, i in enumerate(order):
-        rows[r, :4] = hierarchy(mine, parts(index.paths[i]))
+        rows[r, :4] = name_tree(mine, name_parts(index.paths[i]))
         rows[r, 4:] = [
             note_sims[i],
             max(float(passage[i]), 0.0),

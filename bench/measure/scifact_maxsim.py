@@ -80,6 +80,23 @@ def token_vectors(embedder: MiniLMEmbedder, texts: list[str]) -> list[np.ndarray
     return out
 
 
+def projection(folder: Path, dims: int, sample: int = 300) -> np.ndarray:
+    """A PCA basis (384 x dims) fitted on the token vectors of the first `sample` cached chunks
+    (sorted by name: deterministic): what a stored reduced-dim token index would use."""
+    files = sorted(folder.glob("*.npy"))[:sample]
+    x = np.vstack([np.load(f).astype(np.float32) for f in files])
+    x -= x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    return vt[:dims].T.astype(np.float32)
+
+
+def reduced(tokens: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Token vectors projected, re-normalised and rounded to int8 (scale 127), as stored."""
+    z = tokens @ basis
+    z /= np.clip(np.linalg.norm(z, axis=1, keepdims=True), 1e-12, None)
+    return np.round(z * 127).astype(np.int8).astype(np.float32) / 127
+
+
 def maxsim(query: np.ndarray, doc: np.ndarray) -> float:
     if not len(query) or not len(doc):
         return 0.0
@@ -122,6 +139,9 @@ def main() -> None:
     parser.add_argument("--max-queries", type=int, default=None)
     parser.add_argument("--top", type=int, default=20, help="documents MaxSim re-ranks")
     parser.add_argument("--chunks", type=int, default=1, help="candidate chunks per document")
+    parser.add_argument(
+        "--dims", type=int, nargs="*", default=[], help="also MaxSim on PCA-reduced int8 tokens"
+    )
     parser.add_argument("--no-maxsim", action="store_true", help="title field only (fast)")
     args = parser.parse_args()
     root = (Path(args.scifact) if args.scifact else corpus("scifact")).resolve()
@@ -135,6 +155,7 @@ def main() -> None:
     title_index = BM25Okapi([tokenize(d.get("title", "")) or ["_"] for d in docs_json])
     weights = FusionWeights()
     tokens = TokenCache(Path(str(cache) + "-tokens"))
+    bases = {d: projection(tokens.folder, d) for d in args.dims}
     embedder = MiniLMEmbedder()
     runs: dict[str, Run] = {}
     extra_ms: dict[str, list[float]] = {}
@@ -199,10 +220,24 @@ def main() -> None:
                 runs.setdefault(f"maxsim_lam{lam}", {})[qid] = (
                     ranked_docs(rer) + order[args.top :]
                 )[:100]
+            for d, basis in bases.items():
+                q_small = reduced(qtok, basis)
+                small: dict[str, float] = {}
+                for c, tv in zip(cand, ctok, strict=True):
+                    doc = docs[row_of[c]]
+                    small[doc] = max(small.get(doc, -1.0), maxsim(q_small, reduced(tv, basis)))
+                top_small = max(small.values())
+                for lam in LAMBDAS:
+                    rer = {doc: base[doc] + lam * (small[doc] - top_small) for doc in top}
+                    runs.setdefault(f"maxsim_d{d}_lam{lam}", {})[qid] = (
+                        ranked_docs(rer) + order[args.top :]
+                    )[:100]
             runs.setdefault("maxsim_alone", {})[qid] = (ranked_docs(scores) + order[args.top :])[
                 :100
             ]
-            if n <= 20:  # the cost a shipped reranker pays: encoding the candidates per query
+            if (
+                n <= 20 and not args.dims
+            ):  # the cost a shipped reranker pays: encoding the candidates per query
                 t0 = time.perf_counter()
                 token_vectors(embedder, [texts[row_of[c]] for c in cand])
                 extra_ms.setdefault("maxsim_encode_uncached", []).append(
@@ -213,7 +248,7 @@ def main() -> None:
     tune, test = qids[0::2], qids[1::2]
     chosen = {
         p: choose(runs, qrels, tune, p)
-        for p in ("title_t", "maxsim_lam")
+        for p in ("title_t", "maxsim_lam", *(f"maxsim_d{d}_" for d in args.dims))
         if any(r.startswith(p) for r in runs)
     }
     emit(
