@@ -26,6 +26,7 @@ strict notes. A group pays only if it gains on every vault. Prints one JSON obje
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import pickle
 import statistics
@@ -152,6 +153,38 @@ def fit(rows: list[Row], cols: list[int]) -> tuple[np.ndarray, float]:
     return weights, b - float((mu * weights).sum())
 
 
+@dataclass
+class BaseModel:
+    """A link model fitted before the name-tree features (its JSON no longer validates)."""
+
+    weights: list[float]
+    bias: float
+    trained_on: list[str]
+
+
+def stagewise(rows: list[Row], cols: list[int], base: BaseModel) -> tuple[np.ndarray, float]:
+    """Fit only the extra columns' weights (and the bias) on top of `base`'s logit, held fixed:
+    the shipped weights keep what the strict protocol taught them, and the new name-tree
+    features (which no protocol changes) learn what they add. Same loss, L2 and steps as `fit`."""
+    w_base = np.asarray(base.weights[: rows[0].x.shape[1]], np.float64)
+    offset = np.concatenate([r.x @ w_base for r in rows])
+    x = np.vstack([r.extra[:, cols] for r in rows])
+    y = np.concatenate([r.y for r in rows])
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    xs = (x - mu) / sd
+    sw = np.where(y > 0, (len(y) - y.sum()) / max(y.sum(), 1.0), 1.0)
+    sw *= np.concatenate([np.full(len(r.y), r.weight) for r in rows])
+    sw /= sw.mean()
+    w, b = np.zeros(x.shape[1]), base.bias
+    for _ in range(ITERATIONS):
+        p = 1.0 / (1.0 + np.exp(-(offset + xs @ w + b)))
+        g = (p - y) * sw
+        w -= 0.5 * (xs.T @ g / len(y) + L2 * w)
+        b -= 0.5 * float(g.mean())
+    extra = w / sd
+    return np.concatenate([w_base, extra]), b - float((mu * extra).sum())
+
+
 def recall(rows: list[Row], model: tuple[np.ndarray, float], cols: list[int]) -> dict[str, float]:
     w, b = model
     recalls, rrs = [], []
@@ -173,7 +206,12 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--data", type=Path, default=Path("/tmp/nvault-link-signals"))
     parser.add_argument("--recollect", action="store_true")
-    parser.add_argument("--groups", nargs="+", default=["shipped", *GROUPS], help="feature groups")
+    parser.add_argument(
+        "--stagewise",
+        type=Path,
+        help="a 23-feature link model JSON: also fit the name-tree weights on top of it",
+    )
+    parser.add_argument("--groups", nargs="*", default=["shipped", *GROUPS], help="feature groups")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     data: dict[str, dict[str, list[Row]]] = {}
@@ -198,6 +236,24 @@ def main() -> int:
             res = recall(data[name]["strict"], model, cols)
             out["vaults"].setdefault(name, {})[group] = res
             log(f"{group:>14} {name:>20} {res}")
+    if args.stagewise:
+        raw = json.loads(args.stagewise.read_text())
+        base = BaseModel(raw["weights"], raw["bias"], raw["trained_on"])
+        cols = [EXTRA.index(f) for f in GROUPS["hier"]]
+        for name in names:
+            res = recall(data[name]["strict"], (np.asarray(base.weights), base.bias), [])
+            out["vaults"].setdefault(name, {})["base_model"] = res
+            train = [r for n in names if n != name for p in data[n].values() for r in p]
+            res = recall(data[name]["strict"], stagewise(train, cols, base), cols)
+            out["vaults"][name]["base_model+hier_stagewise"] = res
+            log(f"{'stagewise':>14} {name:>20} {res}")
+        fitted_on = [n for n in names if n in base.trained_on]
+        w, b = stagewise([r for n in fitted_on for p in data[n].values() for r in p], cols, base)
+        out["stagewise_model"] = {
+            "trained_on": fitted_on,
+            "weights": [round(float(v), 6) for v in w],
+            "bias": round(b, 6),
+        }
     out["missed_targets"] = {
         n: sum(len(r.targets - set(r.paths)) for r in data[n]["strict"]) for n in names
     }
