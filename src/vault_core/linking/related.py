@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vault_core.linking.link_model import FEATURES, LinkModel, default_model, probability
+from vault_core.linking.link_model import (
+    FEATURES,
+    LinkModel,
+    default_model,
+    name_parts,
+    name_tree,
+    probability,
+)
 from vault_core.linking.link_model import features as link_features
 from vault_core.linking.mention_rank import mention_groups
 from vault_core.linking.mentions import Mention, unlinked_mentions
@@ -59,10 +66,16 @@ class Candidates:
 
     def feature_matrix(self, order: list[int]) -> np.ndarray:
         me = self.index.pos[self.path]
-        folders = self.index.folders
+        folders, paths = self.index.folders, self.index.paths
+        mine = name_parts(self.path)
         return np.array(
             [
-                link_features(self.ranks[i], float(self.in_degree[i]), folders[i] == folders[me])
+                link_features(
+                    self.ranks[i],
+                    float(self.in_degree[i]),
+                    folders[i] == folders[me],
+                    name_tree(mine, name_parts(paths[i])),
+                )
                 for i in order
             ],
             np.float64,
@@ -262,6 +275,11 @@ def _suggestion(
         reasons.append("linked with other suggestions")
     if ranks.get("folder", DEPTH + 1) <= 10:
         reasons.append("same folder")
+    ancestor, descendant, _, _ = name_tree(name_parts(found.path), name_parts(path))
+    if ancestor:
+        reasons.append("above this note in the name tree")
+    elif descendant:
+        reasons.append("below this note in the name tree")
     if shared:
         reasons.append("shared terms: " + ", ".join(shared[:4]))
     reasons.extend(graph_why)

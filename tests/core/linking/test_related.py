@@ -161,10 +161,46 @@ def test_link_model_features_and_shipped_weights() -> None:
     assert row[:2] == [pytest.approx(60 / 61), 1.0]  # rank 1: full marks on both shapes
     assert row[RANKERS.index("peers") * 2 + 1] == 0.0  # beyond the list depth: no log credit
     assert row[RANKERS.index("keyword") * 2 : RANKERS.index("keyword") * 2 + 2] == [0.0, 0.0]
-    assert row[-3:] == [pytest.approx(1.3862944), 1.0, 0.2]
+    assert row[-7:-4] == [pytest.approx(1.3862944), 1.0, 0.2]
+    assert row[-4:] == [0.0, 0.0, 0.0, 0.0]  # no place in the name tree given: all zero
     model = default_model()
     assert model.features == list(FEATURES) and len(model.weights) == len(FEATURES)
     assert model.trained_on, "the shipped model says which vaults it was fitted on"
+
+
+def test_name_tree_places_parents_children_and_siblings() -> None:
+    from vault_core.linking.link_model import name_parts, name_tree
+
+    me = name_parts("dendron.topic.lookup.md")
+    assert me == ["dendron", "topic", "lookup"]
+    assert name_parts("docs/Library/Std.md") == ["docs", "library", "std"]
+    assert name_tree(me, name_parts("dendron.topic.md")) == [1.0, 0.0, 0.0, pytest.approx(2 / 3)]
+    assert name_tree(me, name_parts("Dendron.Topic.Lookup.Modes.md"))[:3] == [0.0, 1.0, 0.0]
+    assert name_tree(me, name_parts("dendron.topic.schema.md"))[:3] == [0.0, 0.0, 1.0]
+    assert name_tree(me, name_parts("other.md")) == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_child_in_the_name_tree_ranks_above_a_stranger_with_the_same_text(
+    make_vault: Callable[..., Vault],
+) -> None:
+    """Two notes with the same text and no links: only the name tree tells them apart (a tie
+    would go to the stranger, whose path sorts first), and the shipped model puts the note's
+    child (Dendron's `a.b.c` below `a.b`) first."""
+    pruning = "Cut roses back in late winter, above an outward-facing bud, to open the bush."
+    vault = make_vault(
+        {
+            "garden.roses.md": f"# Roses\n\nRoses want full sun. {pruning}\n",
+            "garden.roses.pruning.md": f"# Pruning\n\n{pruning}\n",
+            "attic.roses.pruning.md": f"# Pruning\n\n{pruning}\n",
+            "tax.md": "# Tax\n\nFile the return before April.\n",
+        }
+    )
+    hits = related(vault, "garden.roses.md", 3)
+    order = [h.path for h in hits]
+    assert order.index("garden.roses.pruning.md") < order.index("attic.roses.pruning.md")
+    child = hits[order.index("garden.roses.pruning.md")]
+    assert "below this note in the name tree" in child.reasons
+    assert not any("name tree" in r for h in hits if h != child for r in h.reasons)
 
 
 def test_unwrapped_links_leave_their_words_for_the_name_signals(
