@@ -217,6 +217,12 @@ class LinkGraph:
             np.asarray(ambiguous, dtype=np.bool_),
         )
 
+    def edge_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(source id, target id or -1) of every link, catalog order; ids index `paths`. For
+        whole-graph readers (see-also's link sets) that need no Resolution objects."""
+        _, sources, _, targets, _ = self._edges
+        return sources, targets
+
     def _resolutions(self, edges: Iterable[int]) -> list[Resolution]:
         """The Resolutions of these edges (indexes into `_edges`), re-resolved from the links."""
         _, sources, ordinals, _, _ = self._edges

@@ -9,21 +9,33 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from vault_core.linking import related_index
+from vault_core.linking import related_index, related_parts
+from vault_core.index.note_parts import build_parts
 from vault_core.linking.note_bm25 import BM25_B, BM25_K1, NoteBM25
-from vault_core.query import chunk_vectors
+from vault_core.linking.related_parts import whole_parts
 from vault_core.vault import Vault
 
 
+DIM = 4
+
+
 def chunks(rows: list[tuple[str, str | None]]) -> list[pa.RecordBatch]:
-    """In batches of two rows: terms met in several batches share one id."""
+    """In batches of two rows: terms met in several batches share one id. No vectors yet."""
     table = pa.table(
         {
             "path": pa.array([p for p, _ in rows], pa.string()),
+            "note_sha": pa.array(["sha"] * len(rows), pa.string()),
+            "vector": pa.array([None] * len(rows), pa.list_(pa.float32(), DIM)),
             "terms": pa.array([t for _, t in rows], pa.string()),
         }
     )
     return table.to_batches(max_chunksize=2)
+
+
+def note_bm25(batches: list[pa.RecordBatch], paths: list[str]) -> NoteBM25:
+    """The index as a full scan builds it (index/note_parts.py)."""
+    parts = build_parts(batches, dict.fromkeys(paths, "sha"), DIM)
+    return NoteBM25(whole_parts(parts, sorted(paths)))
 
 
 def test_postings_and_weights_match_textbook_bm25() -> None:
@@ -38,7 +50,7 @@ def test_postings_and_weights_match_textbook_bm25() -> None:
             ("a.md", "crust"),
         ]
     )
-    index = NoteBM25(table, paths)
+    index = note_bm25(table, paths)
     lengths = {"a.md": 4, "b.md": 4, "c.md": 0}
     avg = 4.0
     tf = {("bread", "a.md"): 2, ("bread", "b.md"): 1, ("starter", "b.md"): 2}
@@ -54,13 +66,12 @@ def test_postings_and_weights_match_textbook_bm25() -> None:
             norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[paths[note]] / avg)
             assert weight == pytest.approx(f * (BM25_K1 + 1) / (f + norm) * idf, rel=1e-6)
     assert index.doc_freq("ghost") == 0  # only in a chunk outside the catalog
-    assert index.term_id("ghost") is None
     notes, weights = index.posting("nowhere")
     assert len(notes) == 0 and len(weights) == 0
 
 
 def test_an_empty_vault_has_no_terms() -> None:
-    index = NoteBM25(chunks([]), [])
+    index = note_bm25(chunks([]), [])
     assert index.doc_freq("anything") == 0
     assert len(index.posting("anything")[0]) == 0
 
@@ -78,15 +89,15 @@ def test_per_note_memos_stay_bounded(
     assert len(index._texts) == 2 and len(index._mentions) == 2 and len(index._queries) == 2
     assert set(index._texts) == {("n3.md", False), ("n4.md", False)}  # the latest stay
     norms = np.linalg.norm(index.note_matrix, axis=1)
-    assert np.isfinite(index.note_matrix).all() and np.allclose(norms, 1.0, atol=1e-5)
+    assert np.isfinite(index.note_matrix).all() and np.allclose(norms, 1.0, atol=2e-3)
 
 
 def test_note_similarities_are_cosines_of_mean_chunk_vectors(
     make_vault: Callable[..., Vault], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Similarities equal the cosine of the notes' mean chunk vectors, summed a block of rows
-    at a time (query/chunk_vectors.py)."""
-    monkeypatch.setattr(chunk_vectors, "SUM_ROWS", 1)  # several blocks of rows
+    """Similarities equal the cosine of the notes' mean chunk vectors (stored as float16: to
+    ~1e-3), widened a block of rows at a time (linking/related_parts.py)."""
+    monkeypatch.setattr(related_parts, "BLOCK", 2)  # several blocks of rows
     files = {
         "bread.md": "# Bread\n\nSourdough starter, flour and water.\n\n## Baking\n\nA hot oven.",
         "oven.md": "# Ovens\n\nA hot oven bakes bread evenly.",
@@ -102,6 +113,6 @@ def test_note_similarities_are_cosines_of_mean_chunk_vectors(
         total = index.vectors(index.chunk_rows(path)).sum(axis=0)
         means.append(total / (np.linalg.norm(total) or 1.0))
     query = means[index.pos["bread.md"]]
-    assert np.allclose(index.note_similarities(query), np.stack(means) @ query, atol=1e-5)
+    assert np.allclose(index.note_similarities(query), np.stack(means) @ query, atol=2e-3)
     for i in range(len(index.paths)):
-        assert np.allclose(index.note_vector(i), means[i], atol=1e-6)
+        assert np.allclose(index.note_vector(i), means[i], atol=2e-3)

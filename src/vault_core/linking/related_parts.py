@@ -1,0 +1,153 @@
+"""`related()`'s per-note parts for the current catalog: the persisted base, patched.
+
+The base (store/note_parts.py) is what the writer last wrote, memory-mapped. A note whose file
+sha differs from the base's, or whose chunks were not all embedded when the base was written,
+is fetched from LanceDB by path and counted again (index/note_parts.py, the same code as the
+full build) into a small delta; its base row is masked. So a new process or a save costs what
+the changed notes cost, not what the vault costs. Past `DELTA_MAX` of the notes changed (a
+vault in phase 2, a first open) one full scan is cheaper, and a writer saves it as the new base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vault_core.index.note_parts import SCAN_COLUMNS, build_parts
+from vault_core.read_model import ReadModel
+from vault_core.store.note_parts import NoteParts
+
+DELTA_MAX = 0.2  # share of notes changed past which one full scan replaces the patching
+REWRITE_AFTER = 512  # patched notes past which a writer writes a new base in the background
+BLOCK = 16_384  # float16 rows widened to float32 at a time for a matrix product
+
+
+@dataclass
+class CurrentParts:
+    """The catalog's notes (sorted by path) over the base parts and a delta of changed notes."""
+
+    paths: list[str]
+    base: NoteParts
+    base_final: np.ndarray  # per base note: its place in `paths`, or -1 (changed or gone)
+    delta: NoteParts | None
+    delta_final: np.ndarray  # per delta note: its place in `paths`
+    chunks: np.ndarray  # int32 per note
+    embedded: np.ndarray  # int32 per note
+    patched: int  # base notes masked or added since the base was written
+    scanned: bool = False  # built by a full scan in this process (not yet saved)
+
+    def similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Per note: cosine of its unit mean vector with `vector` (unit); 0 without one."""
+        v = vector.astype(np.float32)
+        out = np.zeros(len(self.paths), np.float32)
+        keep = self.base_final >= 0
+        unit = self.base.unit
+        base_sims = np.empty(len(unit), np.float32)
+        for a in range(0, len(unit), BLOCK):
+            base_sims[a : a + BLOCK] = unit[a : a + BLOCK].astype(np.float32) @ v
+        out[self.base_final[keep]] = base_sims[keep]
+        if self.delta is not None and len(self.delta_final):
+            out[self.delta_final] = self.delta.unit.astype(np.float32) @ v
+        return out
+
+    def vector(self, i: int) -> np.ndarray:
+        """Note `i`'s unit mean vector, float32 (zeros before it has any)."""
+        return self.matrix_rows(np.array([i]))[0]
+
+    def matrix_rows(self, notes: np.ndarray) -> np.ndarray:
+        """Unit mean vectors of `notes`, float32."""
+        out = np.zeros((len(notes), self.base.unit.shape[1]), np.float32)
+        where = self._where()
+        rows = where[notes]
+        from_base = rows >= 0
+        out[from_base] = self.base.unit[rows[from_base]]
+        if self.delta is not None:
+            out[~from_base] = self.delta.unit[-1 - rows[~from_base]]
+        return out
+
+    def _where(self) -> np.ndarray:
+        """Per note: its base row, or -1 - its delta row."""
+        where = np.zeros(len(self.paths), np.int64)
+        keep = np.flatnonzero(self.base_final >= 0)
+        where[self.base_final[keep]] = keep
+        where[self.delta_final] = -1 - np.arange(len(self.delta_final))
+        return where
+
+
+def current_parts(vault: ReadModel, base: NoteParts | None) -> CurrentParts:
+    """The parts of `vault`'s current catalog: `base` patched, or a full scan."""
+    catalog = vault.catalog
+    shas: dict[str, str | None] = catalog.column("sha256")
+    paths = sorted(shas)
+    dim = vault.embedder.dim
+    if base is not None and base.unit.shape[1:] == (dim,):
+        patched = _patched(vault, base, paths, shas)
+        if patched is not None:
+            return patched
+    scanned = build_parts(vault.chunk_terms(SCAN_COLUMNS), shas, dim, vault.index_version())
+    return whole_parts(scanned, paths, scanned=True)
+
+
+def whole_parts(parts: NoteParts, paths: list[str], scanned: bool = False) -> CurrentParts:
+    n = len(paths)
+    return CurrentParts(
+        paths=paths,
+        base=parts,
+        base_final=np.arange(n, dtype=np.int64),
+        delta=None,
+        delta_final=np.zeros(0, np.int64),
+        chunks=np.asarray(parts.chunks),
+        embedded=np.asarray(parts.embedded),
+        patched=0,
+        scanned=scanned,
+    )
+
+
+def _patched(
+    vault: ReadModel, base: NoteParts, paths: list[str], shas: Mapping[str, str | None]
+) -> CurrentParts | None:
+    """`base` with the changed notes masked and fetched again; None when too many changed."""
+    final = pa.array(paths, pa.string())
+    row = pc.index_in(final, value_set=base.paths)  # null: a note the base does not have
+    rows = row.to_numpy(zero_copy_only=False)
+    known = row.is_valid().to_numpy(zero_copy_only=False)
+    base_rows = rows[known].astype(np.int64)
+    current = pa.array([shas[p] for p in paths], pa.string()).filter(pa.array(known))
+    same = pc.fill_null(pc.equal(base.shas.take(pa.array(base_rows)), current), False)
+    same = same.to_numpy(zero_copy_only=False)
+    complete = np.asarray(base.embedded)[base_rows] >= np.asarray(base.chunks)[base_rows]
+    fine = same & complete
+    kept_final = np.flatnonzero(known)[fine]
+    base_final = np.full(len(base.paths), -1, np.int64)
+    base_final[base_rows[fine]] = kept_final
+    redo = np.setdiff1d(np.arange(len(paths)), kept_final)
+    gone = len(base.paths) - len(kept_final)
+    if len(redo) + gone > DELTA_MAX * max(len(paths), 1) and len(redo) + gone > 64:
+        return None
+    if len(redo) == 0 and gone == 0:
+        return whole_parts(base, paths)
+    redo_paths = [paths[i] for i in redo.tolist()]
+    table = vault.chunk_table(redo_paths, list(SCAN_COLUMNS))
+    delta = build_parts(
+        table.to_batches(), {p: shas[p] for p in redo_paths}, base.unit.shape[1], base.version
+    )
+    chunks = np.zeros(len(paths), np.int32)
+    embedded = np.zeros(len(paths), np.int32)
+    chunks[kept_final] = np.asarray(base.chunks)[base_rows[fine]]
+    embedded[kept_final] = np.asarray(base.embedded)[base_rows[fine]]
+    chunks[redo] = delta.chunks
+    embedded[redo] = delta.embedded
+    return CurrentParts(
+        paths=paths,
+        base=base,
+        base_final=base_final,
+        delta=delta,
+        delta_final=redo.astype(np.int64),
+        chunks=chunks,
+        embedded=embedded,
+        patched=len(redo) + gone,
+    )
