@@ -8,12 +8,13 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from vault_core.errors import FileNotHere
+from vault_core.index.catalog import stem_of
 from vault_core.index.terms import STOPWORDS, tokenize
 from vault_core.linking.per_graph import PerGraph
 from vault_core.linking.related_index import note_index
@@ -66,13 +67,19 @@ class _Matcher:
         self.graph = graph
         owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
         self.gaps: dict[tuple[str, ...], list[bool]] = {}
-        for note in graph.notes.values():
-            if note.kind != "note":
+        self.stems: dict[str, tuple[str, ...] | None] = {}
+        # the names come from the catalog's columns: decoding 100k records cost ~20 s
+        kinds, titles = graph.notes.column("kind"), graph.notes.column("title")
+        aliases = graph.notes.column("aliases")
+        for path in graph.paths:
+            if kinds[path] != "note":
                 continue
-            for name in {note.title, note.stem, *note.aliases}:
+            stem = stem_of(path)
+            self.stems[path] = _name_key(stem)
+            for name in {titles[path] or "", stem, *(aliases[path] or ())}:
                 key = _name_key(name)
                 if key:
-                    owners[key].add(note.path)
+                    owners[key].add(path)
                     spans = list(NAME_TOKEN_RE.finditer(name.strip()))
                     self.gaps.setdefault(
                         key, [a.end() != b.start() for a, b in itertools.pairwise(spans)]
@@ -85,22 +92,34 @@ class _Matcher:
         self.owners = owners
         self.notes_using: dict[str, int] = {}  # _WordRarity's memo for this catalog version
         self._link_text: dict[str, str] = {}
-        self.stems: dict[str, tuple[str, ...] | None] = {
-            n.path: _name_key(n.stem) for n in graph.notes.values() if n.kind == "note"
-        }
-        # how the vault already links each note: (name as shown, target) -> count
-        self.linked_as: dict[tuple[tuple[str, ...], str], int] = defaultdict(int)
-        for items in graph.resolutions.values():
-            for res in items:
-                if res.target:
-                    shown = res.link.label or res.link.target.rsplit("/", 1)[-1]
-                    if key := _name_key(shown):
-                        self.linked_as[(key, res.target)] += 1
+        self.linked_as = _LinkedAs(graph)
 
     def link_text(self, path: str) -> str:
         if path not in self._link_text:
             self._link_text[path] = self.graph.shortest_link_text(path)
         return self._link_text[path]
+
+
+class _LinkedAs:
+    """How the vault already links a note: (name as shown, target) -> count, counted per target
+    from its backlinks when first asked (resolving every link of the vault up front cost a
+    whole-vault pass per catalog version)."""
+
+    def __init__(self, graph: LinkGraph) -> None:
+        self.graph = graph
+        self._by_target: dict[str, Counter[tuple[str, ...]]] = {}
+
+    def get(self, item: tuple[tuple[str, ...], str], default: int = 0) -> int:
+        key, target = item
+        counts = self._by_target.get(target)
+        if counts is None:
+            counts = Counter()
+            for res in self.graph.backlinks(target):
+                shown = res.link.label or res.link.target.rsplit("/", 1)[-1]
+                if shown_key := _name_key(shown):
+                    counts[shown_key] += 1
+            self._by_target[target] = counts
+        return counts.get(key, default)
 
 
 def _name_key(name: str) -> tuple[str, ...] | None:

@@ -125,7 +125,7 @@ def _patched(
     base_final = np.full(len(base.paths), -1, np.int64)
     base_final[base_rows[fine]] = kept_final
     redo = np.setdiff1d(np.arange(len(paths)), kept_final)
-    gone = len(base.paths) - len(kept_final)
+    gone = len(base.paths) - int(known.sum())  # base notes no longer in the catalog
     if len(redo) + gone > DELTA_MAX * max(len(paths), 1) and len(redo) + gone > 64:
         return None
     if len(redo) == 0 and gone == 0:

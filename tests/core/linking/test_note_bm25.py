@@ -9,12 +9,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from vault_core.linking import related_index, related_parts
 from vault_core.index.note_parts import build_parts
+from vault_core.linking import related_index, related_parts
 from vault_core.linking.note_bm25 import BM25_B, BM25_K1, NoteBM25
 from vault_core.linking.related_parts import whole_parts
 from vault_core.vault import Vault
-
 
 DIM = 4
 
