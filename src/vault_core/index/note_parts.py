@@ -75,8 +75,7 @@ def build_parts(
 
     counts = TermCounts.count(with_sums(), acc.note_of, len(paths))
     norms = np.linalg.norm(acc.sums, axis=1, keepdims=True)
-    unit = np.divide(acc.sums, norms, out=acc.sums, where=norms > 0).astype(np.float16)
-    del acc.sums
+    unit = np.divide(acc.sums, norms, out=acc.sums, where=norms > 0)
     return _assemble(paths, acc, unit, counts, version)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -23,7 +24,6 @@ from vault_core.store.note_parts import NoteParts
 
 DELTA_MAX = 0.2  # share of notes changed past which one full scan replaces the patching
 REWRITE_AFTER = 512  # patched notes past which a writer writes a new base in the background
-BLOCK = 16_384  # float16 rows widened to float32 at a time for a matrix product
 
 
 @dataclass
@@ -43,15 +43,14 @@ class CurrentParts:
     def similarities(self, vector: np.ndarray) -> np.ndarray:
         """Per note: cosine of its unit mean vector with `vector` (unit); 0 without one."""
         v = vector.astype(np.float32)
+        base_sims = self.base.unit @ v  # one pass over the mapped matrix
+        if self.delta is None and len(self.base_final) == len(self.paths):
+            return base_sims
         out = np.zeros(len(self.paths), np.float32)
         keep = self.base_final >= 0
-        unit = self.base.unit
-        base_sims = np.empty(len(unit), np.float32)
-        for a in range(0, len(unit), BLOCK):
-            base_sims[a : a + BLOCK] = unit[a : a + BLOCK].astype(np.float32) @ v
         out[self.base_final[keep]] = base_sims[keep]
         if self.delta is not None and len(self.delta_final):
-            out[self.delta_final] = self.delta.unit.astype(np.float32) @ v
+            out[self.delta_final] = self.delta.unit @ v
         return out
 
     def vector(self, i: int) -> np.ndarray:
@@ -61,15 +60,15 @@ class CurrentParts:
     def matrix_rows(self, notes: np.ndarray) -> np.ndarray:
         """Unit mean vectors of `notes`, float32."""
         out = np.zeros((len(notes), self.base.unit.shape[1]), np.float32)
-        where = self._where()
-        rows = where[notes]
+        rows = self.where[notes]
         from_base = rows >= 0
         out[from_base] = self.base.unit[rows[from_base]]
         if self.delta is not None:
             out[~from_base] = self.delta.unit[-1 - rows[~from_base]]
         return out
 
-    def _where(self) -> np.ndarray:
+    @cached_property
+    def where(self) -> np.ndarray:
         """Per note: its base row, or -1 - its delta row."""
         where = np.zeros(len(self.paths), np.int64)
         keep = np.flatnonzero(self.base_final >= 0)

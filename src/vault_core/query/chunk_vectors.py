@@ -9,6 +9,7 @@ to compute are now `related()`'s persisted note parts (store/note_parts.py).
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vault_core.query.dense import ChunkSnapshot
+from vault_core.store.queries import rows_of_paths, vector_matrix
 from vault_core.store.store import Store
 
 ROW_COLUMNS = ["text", "heading_path", "start_line", "end_line"]
@@ -81,58 +83,77 @@ class DiskVectors:
 
     Rows are numbered by the caller's notes and chunk counts (`layout`): row r is the k-th
     chunk, by ordinal, of the note whose range holds r. Nothing is scanned up front; the
-    note-level sums come from the note parts (linking/related_parts.py)."""
+    note-level sums come from the note parts (linking/related_parts.py). Vectors are fetched
+    as one arrow table for all the notes a query compares (no texts); texts only for the
+    passages shown."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.dim = store.dim
         self._paths: list[str] = []
+        self._start = np.zeros(0, np.int64)
         self._end = np.zeros(0, np.int64)
-        self._notes: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._texts: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
 
     def layout(self, paths: list[str], counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         self._paths = paths
         counts = np.asarray(counts, np.int64)
         self._end = np.cumsum(counts)
+        self._start = self._end - counts
         total = int(self._end[-1]) if len(counts) else 0
         return np.arange(total, dtype=np.int64), np.repeat(np.arange(len(paths)), counts)
 
     def _fetch(self, wanted: list[str]) -> None:
-        missing = [p for p in dict.fromkeys(wanted) if p not in self._notes]
+        """Vectors of `wanted` notes' chunks, by ordinal; one query for those not cached."""
+        missing = [p for p in wanted if p not in self._vectors]
         if missing:
-            found: dict[str, list[dict[str, Any]]] = {p: [] for p in missing}
-            columns = ["path", "ordinal", "vector", *ROW_COLUMNS]
-            for row in self.store.chunk_rows(missing, columns):
-                found[row["path"]].append(row)
-            for rows in found.values():
-                rows.sort(key=lambda r: r["ordinal"])
-            self._notes.update(found)
+            table = rows_of_paths(self.store.chunks, missing, ["path", "ordinal", "vector"])
+            order = pc.sort_indices(table, [("path", "ascending"), ("ordinal", "ascending")])
+            table = table.take(order)
+            matrix, _ = vector_matrix(table["vector"], self.dim)
+            paths = table["path"].to_pylist()
+            cuts = [0, *(i for i in range(1, len(paths)) if paths[i] != paths[i - 1]), len(paths)]
+            found = {p: np.zeros((0, self.dim), np.float32) for p in missing}
+            for a, b in itertools.pairwise(cuts):
+                if b > a:
+                    found[paths[a]] = matrix[a:b].copy()
+            self._vectors.update(found)
         for path in wanted:
-            self._notes.move_to_end(path)
-        while len(self._notes) > max(NOTE_CACHE, len(wanted)):
-            self._notes.popitem(last=False)
+            self._vectors.move_to_end(path)
+        while len(self._vectors) > max(NOTE_CACHE, len(wanted)):
+            self._vectors.popitem(last=False)
 
-    def _rows(self, rows: np.ndarray) -> list[dict[str, Any] | None]:
+    def _locate(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(note of each row, its place among the note's chunks)."""
         notes = np.searchsorted(self._end, rows, side="right")
-        starts = self._end[notes] - np.diff(np.concatenate(([0], self._end)))[notes]
-        paths = [self._paths[i] for i in notes.tolist()]
-        self._fetch(paths)
-        out: list[dict[str, Any] | None] = []
-        for path, k in zip(paths, (rows - starts).tolist(), strict=True):
-            chunks = self._notes[path]
-            out.append(chunks[k] if k < len(chunks) else None)
-        return out
+        return notes, rows - self._start[notes]
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         rows = np.atleast_1d(np.asarray(rows, np.int64))
         out = np.zeros((len(rows), self.dim), np.float32)
-        for i, row in enumerate(self._rows(rows)):
-            if row is not None and row["vector"] is not None:
-                out[i] = row["vector"]
+        if not len(rows):
+            return out
+        notes, k = self._locate(rows)
+        unique = np.unique(notes)
+        self._fetch([self._paths[i] for i in unique.tolist()])
+        for i in unique.tolist():
+            matrix = self._vectors[self._paths[i]]
+            at = np.flatnonzero((notes == i) & (k < len(matrix)))
+            out[at] = matrix[k[at]]
         return out
 
     def row(self, i: int) -> dict[str, Any]:
-        found = self._rows(np.array([i], np.int64))[0] or {}
+        notes, k = self._locate(np.array([i], np.int64))
+        path = self._paths[int(notes[0])]
+        rows = self._texts.get(path)
+        if rows is None:
+            rows = self.store.chunk_rows([path], ["ordinal", *ROW_COLUMNS])
+            rows.sort(key=lambda r: r["ordinal"])
+            self._texts[path] = rows
+            while len(self._texts) > NOTE_CACHE:
+                self._texts.popitem(last=False)
+        found = rows[int(k[0])] if int(k[0]) < len(rows) else {}
         return {c: found.get(c) for c in ROW_COLUMNS}
 
     def best_match(self, vecs: np.ndarray, rows: np.ndarray) -> np.ndarray:

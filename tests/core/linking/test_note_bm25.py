@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from vault_core.index.note_parts import build_parts
-from vault_core.linking import related_index, related_parts
+from vault_core.linking import related_index
 from vault_core.linking.note_bm25 import BM25_B, BM25_K1, NoteBM25
 from vault_core.linking.related_parts import whole_parts
 from vault_core.vault import Vault
@@ -88,15 +88,14 @@ def test_per_note_memos_stay_bounded(
     assert len(index._texts) == 2 and len(index._mentions) == 2 and len(index._queries) == 2
     assert set(index._texts) == {("n3.md", False), ("n4.md", False)}  # the latest stay
     norms = np.linalg.norm(index.note_matrix, axis=1)
-    assert np.isfinite(index.note_matrix).all() and np.allclose(norms, 1.0, atol=2e-3)
+    assert np.isfinite(index.note_matrix).all() and np.allclose(norms, 1.0, atol=1e-5)
 
 
 def test_note_similarities_are_cosines_of_mean_chunk_vectors(
-    make_vault: Callable[..., Vault], monkeypatch: pytest.MonkeyPatch
+    make_vault: Callable[..., Vault],
 ) -> None:
-    """Similarities equal the cosine of the notes' mean chunk vectors (stored as float16: to
-    ~1e-3), widened a block of rows at a time (linking/related_parts.py)."""
-    monkeypatch.setattr(related_parts, "BLOCK", 2)  # several blocks of rows
+    """Similarities equal the cosine of the notes' mean chunk vectors (index/note_parts.py
+    sums them a sorted batch at a time)."""
     files = {
         "bread.md": "# Bread\n\nSourdough starter, flour and water.\n\n## Baking\n\nA hot oven.",
         "oven.md": "# Ovens\n\nA hot oven bakes bread evenly.",
@@ -112,6 +111,6 @@ def test_note_similarities_are_cosines_of_mean_chunk_vectors(
         total = index.vectors(index.chunk_rows(path)).sum(axis=0)
         means.append(total / (np.linalg.norm(total) or 1.0))
     query = means[index.pos["bread.md"]]
-    assert np.allclose(index.note_similarities(query), np.stack(means) @ query, atol=2e-3)
+    assert np.allclose(index.note_similarities(query), np.stack(means) @ query, atol=1e-5)
     for i in range(len(index.paths)):
-        assert np.allclose(index.note_vector(i), means[i], atol=2e-3)
+        assert np.allclose(index.note_vector(i), means[i], atol=1e-6)
