@@ -182,3 +182,31 @@ def test_unusable_parts_are_a_rebuild_not_an_error(
     related_index._INDEXES.pop(vault, None)
     assert answers(vault) == expected
     assert related_index.note_index(vault).parts.scanned
+
+
+def test_the_name_trie_patched_after_saves_equals_a_fresh_one(
+    make_vault: Callable[..., Vault],
+) -> None:
+    """mentions._Matcher.updated: a save re-indexes only the changed notes' names."""
+    from vault_core.linking.mentions import _Matcher, _matcher, _name_key
+
+    vault = make_vault(NOTES)
+    before = _matcher(vault)
+    root = vault.root
+    (root / "crumb.md").write_text("---\naliases: [Open crumb]\n---\n# Crumb structure\n", "utf-8")
+    os.rename(root / "starter.md", root / "levain.md")
+    (root / "rust.md").unlink()
+    (root / "compost heap.md").write_text("# Compost heap\n\nScraps.\n", "utf-8")
+    vault.sync()
+    patched, fresh = _matcher(vault), _Matcher(vault.graph)
+    assert patched is not before and patched.graph is vault.graph
+    assert dict(patched.owners) == dict(fresh.owners)
+    assert patched.gaps == fresh.gaps and patched.stems == fresh.stems
+    assert {k: sorted(v) for k, v in patched.first.items() if v} == {
+        k: sorted(v) for k, v in fresh.first.items() if v
+    }
+    assert patched.owners[_name_key("Crumb structure")] == {"crumb.md"}
+    assert patched.owners[_name_key("Open crumb")] == {"crumb.md"}
+    assert patched.owners[_name_key("levain")] == {"levain.md"}
+    assert not any("rust.md" in owners for owners in patched.owners.values())
+    assert before.owners != patched.owners  # the old version kept its own sets
