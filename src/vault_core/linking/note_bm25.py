@@ -13,6 +13,7 @@ from bisect import bisect_left
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.index.term_counts import bm25_idf
 from vault_core.linking.related_parts import CurrentParts
@@ -75,6 +76,31 @@ class NoteBM25:
             start = self.parts.delta.term_start
             df += int(start[kd + 1] - start[kd])
         return df
+
+    def idfs(self, terms: list[str]) -> np.ndarray:
+        """BM25's idf of each of `terms` (float64), looked up together: one hash of each
+        vocabulary instead of a binary search per term."""
+        wanted = pa.array(terms, pa.string())
+        df = np.zeros(len(terms), np.int64)
+        base = self.parts.base
+        kb = pc.index_in(wanted, value_set=base.vocab).to_numpy(zero_copy_only=False)
+        found = ~np.isnan(kb.astype(np.float64))
+        ids = kb[found].astype(np.int64)
+        df[found] = np.asarray(base.term_start)[ids + 1] - np.asarray(base.term_start)[ids]
+        at = np.searchsorted(self._removed_terms, ids).clip(
+            max=max(len(self._removed_terms) - 1, 0)
+        )
+        if len(self._removed_terms):
+            hit = self._removed_terms[at] == ids
+            df[np.flatnonzero(found)[hit]] -= self._removed_count[at[hit]]
+        if self.parts.delta is not None:
+            delta = self.parts.delta
+            kd = pc.index_in(wanted, value_set=delta.vocab).to_numpy(zero_copy_only=False)
+            found = ~np.isnan(kd.astype(np.float64))
+            ids = kd[found].astype(np.int64)
+            df[found] += delta.term_start[ids + 1] - delta.term_start[ids]
+        n = self.n_docs
+        return np.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def idf(self, term: str) -> float:
         return self.idf_of(self.doc_freq(term))

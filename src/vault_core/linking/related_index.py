@@ -38,6 +38,7 @@ V = TypeVar("V")
 NOTE_MEMO = 256  # notes whose link-free text, query terms and mention scores stay memoised
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
 DEPTH = 50  # how deep each ranker's list goes into the fusion
+TITLE_REUSE_MAX = 2_048  # changed notes past which every note's title terms are made afresh
 PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
 FEEDBACK_TOP = 5  # suggestions whose neighbours the feedback signal counts
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
@@ -71,7 +72,9 @@ class NoteIndex:
     `chunk_row`, this index's chunk order (note, ordinal) mapped to the source's rows.
     """
 
-    def __init__(self, vault: ReadModel) -> None:
+    def __init__(self, vault: ReadModel, previous: NoteIndex | None = None) -> None:
+        """`previous`: the index of an earlier catalog version, whose title terms are reused
+        for the notes that did not change."""
         graph = vault.graph
         self.graph = graph  # the version token: a new LinkGraph object means the catalog changed
         self.vectors_generation = vault.vectors_generation  # phase 2 fills vectors in later
@@ -101,7 +104,7 @@ class NoteIndex:
         self._link_text: dict[str, str] = {}
         self._mentions: dict[tuple[str, bool], np.ndarray] = {}
         self._matrix: np.ndarray | None = None
-        self._build_titles()
+        self._build_titles(previous)
         self.folders = np.array([p.rpartition("/")[0] for p in self.paths], dtype=object)
         release_free_memory()  # the build's arrow buffers and lists are gone
 
@@ -121,22 +124,42 @@ class NoteIndex:
         """(notes that use the term, ascending; their BM25 weight for it): views, not copies."""
         return self.keywords.posting(term)
 
-    def _build_titles(self) -> None:
+    def _build_titles(self, previous: NoteIndex | None) -> None:
         """Title/alias/file-name terms per note, with their idf mass, for the `titles` signal.
-        Read from the catalog's columns (decoding 100k records cost seconds)."""
-        titles = self.records.column("title")
-        aliases = self.records.column("aliases")
+        Names are read from the catalog's columns (decoding 100k records cost seconds); after
+        a save only the changed notes' names are tokenized again, the rest is `previous`'s."""
         postings: dict[str, list[int]] = defaultdict(list)
-        for i, path in enumerate(self.paths):
-            names = {titles.get(path) or "", path.rpartition("/")[2].removesuffix(".md")}
-            names.update(aliases.get(path) or ())
+        todo: list[str] = self.paths
+        if previous is not None:
+            changed = set(self.records.changed_since(previous.records))
+            if len(changed) <= TITLE_REUSE_MAX:
+                place = np.array([self.pos.get(p, -1) for p in previous.paths] + [-1], np.int64)
+                for p in changed:
+                    if p in previous.pos:
+                        place[previous.pos[p]] = -1
+                for t, ix in previous.title_postings.items():
+                    moved = place[ix]
+                    postings[t] = moved[moved >= 0].tolist()
+                todo = sorted(p for p in changed if p in self.pos)
+        titles = self.records.column("title") if todo is self.paths else None
+        aliases = self.records.column("aliases") if todo is self.paths else None
+        for path in todo:
+            i = self.pos[path]
+            if titles is not None and aliases is not None:
+                title, more = titles.get(path), aliases.get(path)
+            else:
+                note = self.records[path]
+                title, more = note.title, note.aliases
+            names = {title or "", path.rpartition("/")[2].removesuffix(".md"), *(more or ())}
             for t in {t for name in names for t in tokenize(name) if len(t) > 1}:
                 postings[t].append(i)
-        self.title_postings = {t: np.array(ix, np.int64) for t, ix in postings.items()}
-        mass = np.zeros(len(self.paths), np.float32)
-        for t, ix in self.title_postings.items():
-            mass[ix] += self.keywords.idf(t)
-        self.title_mass = mass
+        terms = [t for t, ix in postings.items() if ix]
+        self.title_postings = {t: np.sort(np.array(postings[t], np.int64)) for t in terms}
+        idf = self.keywords.idfs(terms)
+        mass = np.zeros(len(self.paths), np.float64)
+        for k, t in enumerate(terms):
+            mass[self.title_postings[t]] += idf[k]
+        self.title_mass = mass.astype(np.float32)
 
     def link_free_text(self, vault: ReadModel, path: str, keep_words: bool = False) -> str:
         """The note's text without its links (see `strip_links`), NFKC-normalised; memoised."""
@@ -343,7 +366,7 @@ def note_index(vault: ReadModel) -> NoteIndex:
     with _BUILD_LOCK:
         cached = _INDEXES.get(vault)
         if cached is None or not _current(cached, vault, vault.graph):
-            cached = NoteIndex(vault)
+            cached = NoteIndex(vault, cached)
             _INDEXES[vault] = cached
             _keep_base(vault, cached.parts)
         return cached
