@@ -259,6 +259,18 @@ class LinkGraph:
         edges = order[lo:hi]
         return edges[self._edges[1][edges] != i].tolist()
 
+    def backlink_links(self, path: str) -> list[Link]:
+        """The links of other notes that land on `path`, as written (not resolved again)."""
+        i = self.ids.get(path)
+        if i is None:
+            return []
+        edges = self._incoming_edges(i)
+        _, sources, ordinals, _, _ = self._edges
+        return [
+            self.notes[self.paths[s]].links[k]
+            for s, k in zip(sources[edges].tolist(), ordinals[edges].tolist(), strict=True)
+        ]
+
     def backlinks(self, path: str) -> list[Resolution]:
         i = self.ids.get(path)
         return [] if i is None else self._resolutions(self._incoming_edges(i))

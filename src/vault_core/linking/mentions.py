@@ -171,8 +171,8 @@ class _LinkedAs:
         counts = self._by_target.get(target)
         if counts is None:
             counts = Counter()
-            for res in self.graph.backlinks(target):
-                shown = res.link.label or res.link.target.rsplit("/", 1)[-1]
+            for link in self.graph.backlink_links(target):
+                shown = link.label or link.target.rsplit("/", 1)[-1]
                 if shown_key := _name_key(shown):
                     counts[shown_key] += 1
             self._by_target[target] = counts

@@ -206,6 +206,11 @@ class NoteIndex:
             return self.source.vectors(np.array([rows], np.int64))[0]
         return self.source.vectors(rows)
 
+    def prefetch(self, chunks: np.ndarray) -> None:
+        """Chunks whose texts or lines are read next (one fetch past the switch point)."""
+        if self.source is not None and len(chunks):
+            self.source.prefetch(self.chunk_row[chunks])
+
     def _chunk(self, chunk: int) -> dict[str, Any]:
         assert self.source is not None
         return self.source.row(int(self.chunk_row[chunk]))

@@ -36,6 +36,10 @@ class ChunkVectors(Protocol):
 
     def vectors(self, rows: np.ndarray) -> np.ndarray: ...
     def row(self, i: int) -> dict[str, Any]: ...
+    def prefetch(self, rows: np.ndarray) -> None:
+        """Rows whose texts are about to be read (`row`), fetched together where that helps."""
+        ...
+
     def best_match(self, vecs: np.ndarray, rows: np.ndarray) -> np.ndarray: ...
 
 
@@ -65,6 +69,9 @@ class SnapshotVectors:
 
     def row(self, i: int) -> dict[str, Any]:
         return {c: self.snapshot.rows[c][i].as_py() for c in ROW_COLUMNS}
+
+    def prefetch(self, rows: np.ndarray) -> None:
+        """In memory already."""
 
     def best_match(self, vecs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Per row of `rows`: its best cosine with any of `vecs`. Against the whole matrix, then
@@ -143,16 +150,28 @@ class DiskVectors:
             out[at] = matrix[k[at]]
         return out
 
+    def prefetch(self, rows: np.ndarray) -> None:
+        """The texts of these rows' notes, in one query (a query's shown passages)."""
+        notes, _ = self._locate(np.atleast_1d(np.asarray(rows, np.int64)))
+        missing = [p for p in dict.fromkeys(self._paths[i] for i in notes.tolist())]
+        missing = [p for p in missing if p not in self._texts]
+        if not missing:
+            return
+        found: dict[str, list[dict[str, Any]]] = {p: [] for p in missing}
+        for row in self.store.chunk_rows(missing, ["path", "ordinal", *ROW_COLUMNS]):
+            found[row["path"]].append(row)
+        for path, chunks in found.items():
+            chunks.sort(key=lambda r: r["ordinal"])
+            self._texts[path] = chunks
+        while len(self._texts) > max(NOTE_CACHE, len(missing)):
+            self._texts.popitem(last=False)
+
     def row(self, i: int) -> dict[str, Any]:
         notes, k = self._locate(np.array([i], np.int64))
         path = self._paths[int(notes[0])]
-        rows = self._texts.get(path)
-        if rows is None:
-            rows = self.store.chunk_rows([path], ["ordinal", *ROW_COLUMNS])
-            rows.sort(key=lambda r: r["ordinal"])
-            self._texts[path] = rows
-            while len(self._texts) > NOTE_CACHE:
-                self._texts.popitem(last=False)
+        if path not in self._texts:
+            self.prefetch(np.array([i], np.int64))
+        rows = self._texts[path]
         found = rows[int(k[0])] if int(k[0]) < len(rows) else {}
         return {c: found.get(c) for c in ROW_COLUMNS}
 
