@@ -9,15 +9,24 @@ every term at load.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import BaseModel
 
-from vault_core.index.term_counts import TermCounts
-from vault_core.store.note_parts import NoteParts
+from vault_core.index.term_counts import TermCounts, chunk_terms
+from vault_core.location import IndexLocation
+from vault_core.store.note_parts import NoteParts, write_parts
 from vault_core.store.queries import vector_matrix
+from vault_core.store.store import Store
 
 SCAN_COLUMNS = ("path", "note_sha", "vector", "terms")
 
@@ -107,3 +116,47 @@ def _assemble(
         note_terms=new_term[by_note].astype(np.int32),
         version=version,
     )
+
+
+def rebuild(job: RebuildJob) -> None:
+    """Scan the tables and write new parts: the child process of `start_rebuild`. The scan's
+    working memory (~1.3 GB at 100k notes: every token's term id) is the child's, not the
+    server's; a kill at any moment leaves the previous parts (store/note_parts.py)."""
+    store = Store(IndexLocation(uri=job.index), job.model, job.dim, writer=False)
+    notes = store.notes_table()
+    if notes is None:
+        return
+    shas = dict(zip(notes["path"].to_pylist(), notes["sha256"].to_pylist(), strict=True))
+    version = store.version()
+    del notes
+    parts = build_parts(chunk_terms(store, SCAN_COLUMNS), shas, job.dim, version)
+    write_parts(Path(job.index), parts, job.model)
+
+
+class RebuildJob(BaseModel):
+    """What the child process is told: a local index folder and its model."""
+
+    index: str
+    model: str
+    dim: int
+
+
+def start_rebuild(job: RebuildJob) -> subprocess.Popen[bytes]:
+    """`rebuild` in a fresh interpreter (`python -m vault_core.index.note_parts`); the caller
+    waits for it. It exits when its parent does (a killed server leaves no scan running)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "vault_core.index.note_parts", job.model_dump_json()],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+if __name__ == "__main__":  # the child process of `start_rebuild`
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    rebuild(RebuildJob.model_validate_json(sys.argv[1]))

@@ -20,7 +20,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from vault_core.index.link_graph import strip_links
-from vault_core.index.note_parts import SCAN_COLUMNS, build_parts
+from vault_core.index.note_parts import RebuildJob, start_rebuild
 from vault_core.index.terms import TERM_WORD_RE, tokenize, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
 from vault_core.linking.related_links import LinkSets
@@ -397,12 +397,15 @@ def _keep_base(vault: ReadModel, parts: CurrentParts) -> None:
 
 def _rewrite(vault: ReadModel, parts: CurrentParts) -> None:
     try:
-        base = parts.base
-        if not parts.scanned:
-            shas = vault.catalog.column("sha256")
-            version = vault.index_version()
-            base = build_parts(vault.chunk_terms(SCAN_COLUMNS), shas, vault.embedder.dim, version)
-        vault.save_note_parts(base)
+        if parts.scanned:
+            vault.save_note_parts(parts.base)
+        elif not vault.location.remote:  # the scan in a child: its memory is not the server's
+            job = RebuildJob(
+                index=vault.location.uri, model=vault.embedder.name, dim=vault.embedder.dim
+            )
+            code = start_rebuild(job).wait()
+            if code:
+                log.warning("related(): rewriting the note parts exited with code %s", code)
     except Exception:  # a closed vault or a full disk: the old base stays, readers patch it
         log.warning("related(): the note parts were not saved", exc_info=True)
     finally:
