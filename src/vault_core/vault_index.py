@@ -30,6 +30,7 @@ from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.indexer import Indexer, SyncReport
 from vault_core.index.link_graph import LinkGraph, Resolution
+from vault_core.index.note_parts import RebuildJob, start_rebuild
 from vault_core.index.scan import load_hidden_skipped, load_scan_issues
 from vault_core.index.term_counts import chunk_terms
 from vault_core.live.upkeep import ChangeListener, Upkeep
@@ -191,6 +192,17 @@ class VaultIndex:
         if self.location.remote:
             return None
         return load_parts(self.location.folder, self.store.model, self.store.dim)
+
+    def build_note_parts(self) -> NoteParts | None:
+        """A writer's full scan for `related()`, in a child process (its memory is not the
+        server's), saved as the new base; None for a reader or on object storage."""
+        if not self.is_writer or self.location.remote:
+            return None
+        job = RebuildJob(index=self.location.uri, model=self.store.model, dim=self.store.dim)
+        code = start_rebuild(job).wait()
+        if code:
+            log.warning("related(): building the note parts exited with code %s", code)
+        return self.note_parts()
 
     def save_note_parts(self, parts: NoteParts) -> bool:
         """Write them as the new base; only the writer of a local index does (False otherwise)."""

@@ -20,7 +20,6 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from vault_core.index.link_graph import strip_links
-from vault_core.index.note_parts import RebuildJob, start_rebuild
 from vault_core.index.terms import TERM_WORD_RE, tokenize, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
 from vault_core.linking.related_links import LinkSets
@@ -81,7 +80,10 @@ class NoteIndex:
         self.built_at = time.monotonic()
         self.records = graph.notes.copy()  # copy-on-write over the catalog's columns
         self.dim = vault.embedder.dim
-        self.parts = current_parts(vault, vault.note_parts())
+        base = vault.note_parts()
+        if base is None:  # none written yet: a writer scans in a child process and saves
+            base = vault.build_note_parts()
+        self.parts = current_parts(vault, base)
         self.paths: list[str] = self.parts.paths
         self.pos: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
         n = len(self.paths)
@@ -399,13 +401,8 @@ def _rewrite(vault: ReadModel, parts: CurrentParts) -> None:
     try:
         if parts.scanned:
             vault.save_note_parts(parts.base)
-        elif not vault.location.remote:  # the scan in a child: its memory is not the server's
-            job = RebuildJob(
-                index=vault.location.uri, model=vault.embedder.name, dim=vault.embedder.dim
-            )
-            code = start_rebuild(job).wait()
-            if code:
-                log.warning("related(): rewriting the note parts exited with code %s", code)
+        else:
+            vault.build_note_parts()
     except Exception:  # a closed vault or a full disk: the old base stays, readers patch it
         log.warning("related(): the note parts were not saved", exc_info=True)
     finally:
