@@ -6,7 +6,6 @@ products and a few numpy adds instead of one LanceDB query per chunk.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import threading
@@ -23,7 +22,7 @@ from vault_core.index.link_graph import strip_links
 from vault_core.index.terms import TERM_WORD_RE, tokenize, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
 from vault_core.linking.related_links import LinkSets
-from vault_core.linking.related_parts import REWRITE_AFTER, CurrentParts, current_parts
+from vault_core.linking.related_parts import current_parts, keep_base
 from vault_core.store.memory import release_free_memory
 
 if TYPE_CHECKING:
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from vault_core.read_model import ReadModel
 
 
-log = logging.getLogger("nvault.related")
 K = TypeVar("K")
 V = TypeVar("V")
 NOTE_MEMO = 256  # notes whose link-free text, query terms and mention scores stay memoised
@@ -375,38 +373,8 @@ def note_index(vault: ReadModel) -> NoteIndex:
         if cached is None or not _current(cached, vault, vault.graph):
             cached = NoteIndex(vault, cached)
             _INDEXES[vault] = cached
-            _keep_base(vault, cached.parts)
+            keep_base(vault, cached.parts)
         return cached
-
-
-_REWRITING: WeakKeyDictionary[Any, threading.Thread] = WeakKeyDictionary()
-
-
-def _keep_base(vault: ReadModel, parts: CurrentParts) -> None:
-    """A writer saves a full scan it just made as the new base, and rewrites the base in the
-    background once the delta holds REWRITE_AFTER notes (readers only ever load it)."""
-    if not (parts.scanned or parts.patched > REWRITE_AFTER):
-        return
-    running = _REWRITING.get(vault)
-    if running is not None and running.is_alive():
-        return
-    thread = threading.Thread(
-        target=_rewrite, args=(vault, parts), name="nvault-note-parts", daemon=True
-    )
-    _REWRITING[vault] = thread
-    thread.start()
-
-
-def _rewrite(vault: ReadModel, parts: CurrentParts) -> None:
-    try:
-        if parts.scanned:
-            vault.save_note_parts(parts.base)
-        else:
-            vault.build_note_parts()
-    except Exception:  # a closed vault or a full disk: the old base stays, readers patch it
-        log.warning("related(): the note parts were not saved", exc_info=True)
-    finally:
-        release_free_memory()
 
 
 def _remember(cache: dict[K, V], key: K, value: V) -> V:

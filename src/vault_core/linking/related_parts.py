@@ -10,9 +10,13 @@ vault in phase 2, a first open) one full scan is cheaper, and a writer saves it 
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pyarrow as pa
@@ -20,8 +24,10 @@ import pyarrow.compute as pc
 
 from vault_core.index.note_parts import SCAN_COLUMNS, build_parts
 from vault_core.read_model import ReadModel
+from vault_core.store.memory import release_free_memory
 from vault_core.store.note_parts import NoteParts
 
+log = logging.getLogger("nvault.related")
 DELTA_MAX = 0.2  # share of notes changed past which one full scan replaces the patching
 REWRITE_AFTER = 512  # patched notes past which a writer writes a new base in the background
 
@@ -150,3 +156,33 @@ def _patched(
         embedded=embedded,
         patched=len(redo) + gone,
     )
+
+
+_REWRITING: WeakKeyDictionary[Any, threading.Thread] = WeakKeyDictionary()
+
+
+def keep_base(vault: ReadModel, parts: CurrentParts) -> None:
+    """A writer saves a full scan it just made as the new base, and rewrites the base in the
+    background once the delta holds REWRITE_AFTER notes (readers only ever load it)."""
+    if not (parts.scanned or parts.patched > REWRITE_AFTER):
+        return
+    running = _REWRITING.get(vault)
+    if running is not None and running.is_alive():
+        return
+    thread = threading.Thread(
+        target=_rewrite, args=(vault, parts), name="nvault-note-parts", daemon=True
+    )
+    _REWRITING[vault] = thread
+    thread.start()
+
+
+def _rewrite(vault: ReadModel, parts: CurrentParts) -> None:
+    try:
+        if parts.scanned:
+            vault.save_note_parts(parts.base)
+        else:
+            vault.build_note_parts()
+    except Exception:  # a closed vault or a full disk: the old base stays, readers patch it
+        log.warning("related(): the note parts were not saved", exc_info=True)
+    finally:
+        release_free_memory()

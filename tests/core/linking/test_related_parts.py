@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vault_core.linking import related_index
+from vault_core.linking import related_index, related_parts
 from vault_core.store.note_parts import describe, load_parts
 from vault_core.vault import Vault
 
@@ -57,7 +57,7 @@ def fresh_answers(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> dict[str, li
 
 
 def saved(vault: Vault) -> None:
-    thread = related_index._REWRITING.get(vault)
+    thread = related_parts._REWRITING.get(vault)
     if thread is not None:
         thread.join(timeout=60)
 
@@ -104,7 +104,7 @@ def test_a_big_delta_is_rewritten_as_the_base(
     vault.related("oven.md")
     saved(vault)
     before = describe(vault.location.folder)
-    monkeypatch.setattr(related_index, "REWRITE_AFTER", 0)
+    monkeypatch.setattr(related_parts, "REWRITE_AFTER", 0)
     (vault.root / "oven.md").write_text("# Oven\n\nA wood-fired oven for pizza.\n", "utf-8")
     vault.sync()
     vault.related("oven.md")
