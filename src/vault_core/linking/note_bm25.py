@@ -20,6 +20,7 @@ from vault_core.linking.related_parts import CurrentParts
 from vault_core.store.note_parts import NoteParts
 
 BM25_K1, BM25_B = 1.2, 0.75
+TERM_MEMO = 65_536  # terms whose numbers are remembered (cleared when full)
 
 
 class _Terms:
@@ -57,10 +58,19 @@ class NoteBM25:
         avg = float(lengths[lengths > 0].mean()) if (lengths > 0).any() else 1.0
         self.norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / avg)
         self._removed_terms, self._removed_count = _removed(base, parts.base_final)
+        self._memo: dict[str, tuple[int | None, int | None]] = {}
 
     def _ids(self, term: str) -> tuple[int | None, int | None]:
-        kd = self._delta_terms.find(term) if self._delta_terms is not None else None
-        return self._base_terms.find(term), kd
+        """(base term number, delta term number), memoised: a binary search reads ~16 arrow
+        strings, and a query asks the same common terms again and again."""
+        found = self._memo.get(term)
+        if found is None:
+            kd = self._delta_terms.find(term) if self._delta_terms is not None else None
+            found = (self._base_terms.find(term), kd)
+            if len(self._memo) >= TERM_MEMO:
+                self._memo.clear()
+            self._memo[term] = found
+        return found
 
     def doc_freq(self, term: str) -> int:
         """How many notes use the term (0 for a term no note has)."""
