@@ -1,11 +1,15 @@
 """Where a server's memory goes on a big vault: RSS after each step of one reader process.
 
-    python -m bench.measure.scale_memory INDEXED_VAULT
+    python -m bench.measure.scale_memory INDEXED_VAULT [--write-parts]
 
 Steps, in one fresh process opened as a reader (`Vault.open(root, writer=False)`, no watcher):
 imports, open (the catalog read), the link graph, the embedding model, the vector store ready,
-one hybrid search, `related()`'s index (first call), then five more searches. Each step reports
-RSS after it (MB, /proc/self/statm) and the process peak so far (ru_maxrss), with its seconds.
+one hybrid search, the graph's links resolved, `related()`'s index (first call: it loads the
+note parts the writer keeps, or scans every chunk when there are none), then five more
+searches and `related()` calls, and twenty `related()` calls for their p50/p95. Each step
+reports RSS after it (MB, /proc/self/statm) and the process peak so far (ru_maxrss), with its
+seconds. `--write-parts` first builds the note parts in a process of its own (one full scan,
+what a writer does once; store/note_parts.py) and writes them into the index: use a copy.
 Built by bench/measure/scale.py (`--skip-server`). Prints one JSON object.
 """
 
@@ -49,12 +53,42 @@ if vault.store.vector_index.state() is None:  # below the ANN switch point
 step("vector store ready")
 vault.search(notes[1].title)
 step("hybrid search on the vector store")
+vault.graph.edge_arrays()
+step("links resolved (link graph)")
 vault.related(notes[2].path)
 step("related() index (first call)")
 for n in notes[3:8]:
     vault.search(n.title); vault.related(n.path)
 step("5 searches + 5 related")
-print(json.dumps({"steps": steps, "notes": len(notes), "chunks": vault.store.count_chunks()}))
+times = []
+for n in notes[100:2100:100]:
+    a = time.perf_counter(); vault.related(n.path); times.append(1000 * (time.perf_counter() - a))
+times.sort()
+step("20 related")
+from vault_core.store.note_parts import describe
+out = {"steps": steps, "notes": len(notes), "chunks": vault.store.count_chunks()}
+out["related_ms"] = {"p50": round(times[10], 1), "p95": round(times[18], 1)}
+out["note_parts"] = describe(vault.location.folder)
+print(json.dumps(out))
+vault.close()
+"""
+
+
+PARTS = r"""
+import json, resource, sys, time
+from vault_core.index.note_parts import SCAN_COLUMNS, build_parts
+from vault_core.store.note_parts import write_parts
+from vault_core.vault import Vault
+vault = Vault.open(sys.argv[1], writer=False)
+t = time.perf_counter()
+shas = vault.catalog.column("sha256")
+parts = build_parts(vault.chunk_terms(SCAN_COLUMNS), shas, vault.embedder.dim, vault.index_version())
+built = time.perf_counter() - t
+meta = write_parts(vault.location.folder, parts, vault.store.model)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"build_s": round(built, 1), "write_s": round(time.perf_counter() - t - built, 1),
+                  "peak_mb": round(peak), "nbytes_mb": round(parts.nbytes / 2**20, 1),
+                  "meta": json.loads(meta.model_dump_json())}))
 vault.close()
 """
 
@@ -62,7 +96,18 @@ vault.close()
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("vault", type=Path)
+    parser.add_argument("--write-parts", action="store_true")
     args = parser.parse_args()
+    result = {"bench": "scale_memory", "vault": str(args.vault)}
+    if args.write_parts:
+        log(f"note parts: one full scan of {args.vault}")
+        built = subprocess.run(
+            [sys.executable, "-c", PARTS, str(args.vault)],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        result["parts_build"] = json.loads(built.stdout.strip().splitlines()[-1])
     log(f"reader process on {args.vault}")
     done = subprocess.run(
         [sys.executable, "-c", STEPS, str(args.vault)],
@@ -70,7 +115,6 @@ def main() -> None:
         text=True,
         check=True,
     )
-    result = {"bench": "scale_memory", "vault": str(args.vault)}
     result.update(json.loads(done.stdout.strip().splitlines()[-1]))
     result["machine"] = machine()
     emit(result)

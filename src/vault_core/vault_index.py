@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
-from pyarrow import RecordBatch
+from pyarrow import RecordBatch, Table
 
 from vault_core.config import VaultConfig
 from vault_core.errors import (
@@ -30,6 +30,7 @@ from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.indexer import Indexer, SyncReport
 from vault_core.index.link_graph import LinkGraph, Resolution
+from vault_core.index.note_parts import RebuildJob, start_rebuild
 from vault_core.index.scan import load_hidden_skipped, load_scan_issues
 from vault_core.index.term_counts import chunk_terms
 from vault_core.live.upkeep import ChangeListener, Upkeep
@@ -41,6 +42,8 @@ from vault_core.query.reading import cut_text, indexed_text
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.store.integrity import check_index
+from vault_core.store.note_parts import NoteParts, load_parts, write_parts
+from vault_core.store.queries import rows_of_paths
 from vault_core.store.repair import Recovery
 from vault_core.store.store import Store
 
@@ -176,9 +179,37 @@ class VaultIndex:
         """Every chunk's vector for note-level work (query/chunk_vectors.py): the searcher's
         matrix, or past the ANN switch point LanceDB itself (note sums over `paths`)."""
         if self.store.vector_index.state() is not None:
-            return DiskVectors(self.store, paths) if self.store.ready() else None
+            return DiskVectors(self.store) if self.store.ready() else None
         snapshot = self.searcher.matrix.current()
         return SnapshotVectors(snapshot) if snapshot is not None else None
+
+    def chunk_table(self, paths: list[str], columns: list[str]) -> Table:
+        """`columns` of the chunks of `paths` (through the `path` BTree)."""
+        return rows_of_paths(self.store.chunks, paths, columns)
+
+    def note_parts(self) -> NoteParts | None:
+        """`related()`'s persisted per-note parts, mapped (store/note_parts.py); None if none."""
+        if self.location.remote:
+            return None
+        return load_parts(self.location.folder, self.store.model, self.store.dim)
+
+    def build_note_parts(self) -> NoteParts | None:
+        """A writer's full scan for `related()`, in a child process (its memory is not the
+        server's), saved as the new base; None for a reader or on object storage."""
+        if not self.is_writer or self.location.remote:
+            return None
+        job = RebuildJob(index=self.location.uri, model=self.store.model, dim=self.store.dim)
+        code = start_rebuild(job).wait()
+        if code:
+            log.warning("related(): building the note parts exited with code %s", code)
+        return self.note_parts()
+
+    def save_note_parts(self, parts: NoteParts) -> bool:
+        """Write them as the new base; only the writer of a local index does (False otherwise)."""
+        if not self.is_writer or self.location.remote:
+            return False
+        write_parts(self.location.folder, parts, self.store.model)
+        return True
 
     def chunk_terms(self, columns: tuple[str, ...] = ("path", "terms")) -> Iterator[RecordBatch]:
         """Every chunk's stemmed terms, a batch at a time (index/term_counts.py)."""

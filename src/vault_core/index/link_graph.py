@@ -297,6 +297,11 @@ class LinkGraph:
                     self._add_row(rows, path, k, link)
         return Edges.of(len(self.paths), rows)
 
+    def edge_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(source id, target id or -1) of every link, catalog order; ids index `paths`. For
+        whole-graph readers (see-also's link sets) that need no Resolution objects."""
+        return self._edges.sources, self._edges.targets
+
     def _resolutions(self, edges: Iterable[int]) -> list[Resolution]:
         """The Resolutions of these edges (rows of `_edges`), re-resolved from the links."""
         sources, ordinals = self._edges.sources, self._edges.ordinals
@@ -318,6 +323,18 @@ class LinkGraph:
     def outgoing(self, path: str) -> list[Resolution]:
         note = self.notes.get(path)
         return [self.resolve(link, path) for link in note.links] if note is not None else []
+
+    def backlink_links(self, path: str) -> list[Link]:
+        """The links of other notes that land on `path`, as written (not resolved again)."""
+        i = self.ids.get(path)
+        if i is None:
+            return []
+        rows = self._edges.into(i)
+        sources, ordinals = self._edges.sources[rows], self._edges.ordinals[rows]
+        return [
+            self.notes[self.paths[s]].links[k]
+            for s, k in zip(sources.tolist(), ordinals.tolist(), strict=True)
+        ]
 
     def backlinks(self, path: str) -> list[Resolution]:
         i = self.ids.get(path)

@@ -22,8 +22,13 @@ T = TypeVar("T")
 class PerGraph(Generic[T]):
     """`build(graph)` once per vault and catalog version; the vault is held weakly."""
 
-    def __init__(self, build: Callable[[LinkGraph], T]) -> None:
+    def __init__(
+        self, build: Callable[[LinkGraph], T], update: Callable[[T, LinkGraph], T] | None = None
+    ) -> None:
+        """`update(old value, new graph)`, when given, derives the new version's value from
+        the last one (a save changes a few notes; a build walks every note)."""
         self._build = build
+        self._update = update
         self._cache: WeakKeyDictionary[Any, tuple[LinkGraph, T]] = WeakKeyDictionary()
         self._lock = threading.Lock()
 
@@ -33,6 +38,9 @@ class PerGraph(Generic[T]):
         with self._lock:
             cached = self._cache.get(vault)
             if cached is None or cached[0] is not graph:
-                cached = (graph, self._build(graph))
+                if cached is not None and self._update is not None:
+                    cached = (graph, self._update(cached[1], graph))
+                else:
+                    cached = (graph, self._build(graph))
                 self._cache[vault] = cached
             return cached[1]

@@ -131,6 +131,8 @@ def related(
     if order and len(found.my_vecs):  # the shown passage, for every suggestion, whatever found it
         passage_best = index.best_passages(found.my_vecs, np.array(order, np.int64))
     shared = index.shared_terms(order, found.terms, found.surface) if found.terms else {}
+    if passage_best is not None:  # the passages shown: their texts fetched together
+        index.prefetch(np.concatenate([passage_best[1][order], found.mine]))
     return [
         _suggestion(vault, found, i, logit, shared.get(i, []), passage_best) for logit, i in scored
     ]

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from vault_core.index.link_graph import strip_links
 from vault_core.index.terms import TERM_WORD_RE, tokenize, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
 from vault_core.linking.related_links import LinkSets
+from vault_core.linking.related_parts import current_parts, keep_base
 from vault_core.store.memory import release_free_memory
 
 if TYPE_CHECKING:
@@ -36,6 +35,7 @@ V = TypeVar("V")
 NOTE_MEMO = 256  # notes whose link-free text, query terms and mention scores stay memoised
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
 DEPTH = 50  # how deep each ranker's list goes into the fusion
+TITLE_REUSE_MAX = 2_048  # changed notes past which every note's title terms are made afresh
 PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
 FEEDBACK_TOP = 5  # suggestions whose neighbours the feedback signal counts
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
@@ -62,49 +62,40 @@ WEIGHTS: dict[str, float] = {
 class NoteIndex:
     """Note vectors, BM25 postings and link sets for one version of the catalog.
 
+    The per-note parts (unit mean vectors, term counts) are the persisted base patched with the
+    notes changed since (related_parts.py); the link sets come from the link graph's arrays.
     Chunk vectors, texts, headings and lines are not copied: they are read through `source`
     (query/chunk_vectors.py: the searcher's matrix, or LanceDB past the ANN switch point) by
-    `chunk_row`, this index's chunk order (path, ordinal) mapped to the source's rows. Only the
-    note vectors are this index's own. Postings are three flat arrays, not an array pair per term.
+    `chunk_row`, this index's chunk order (note, ordinal) mapped to the source's rows.
     """
 
-    def __init__(self, vault: ReadModel) -> None:
+    def __init__(self, vault: ReadModel, previous: NoteIndex | None = None) -> None:
+        """`previous`: the index of an earlier catalog version, whose title terms are reused
+        for the notes that did not change."""
         graph = vault.graph
         self.graph = graph  # the version token: a new LinkGraph object means the catalog changed
         self.vectors_generation = vault.vectors_generation  # phase 2 fills vectors in later
         self.built_at = time.monotonic()
         self.records = graph.notes.copy()  # copy-on-write over the catalog's columns
         self.dim = vault.embedder.dim
-        self.paths: list[str] = sorted(self.records)
+        base = vault.note_parts()
+        if base is None:  # none written yet: a writer scans in a child process and saves
+            base = vault.build_note_parts()
+        self.parts = current_parts(vault, base)
+        self.paths: list[str] = self.parts.paths
         self.pos: dict[str, int] = {p: i for i, p in enumerate(self.paths)}
+        n = len(self.paths)
+        self.has_vector = self.parts.embedded > 0
         source = vault.chunk_vectors(self.paths)
         self.source = source
-        if source is not None and source.keys.num_rows:
-            self.chunk_row = _note_order(source.keys, self.paths)
-            embedded = source.has_vector[self.chunk_row]
+        if source is not None:
+            self.chunk_row, self.chunk_note = source.layout(self.paths, self.parts.chunks)
         else:
-            self.chunk_row, embedded = np.zeros(0, np.int64), np.zeros(0, bool)
-        n, m = len(self.paths), len(self.chunk_row)
-        self.chunk_note = np.zeros(0, np.int64)
-        if m and source is not None:  # every row of chunk_row is a catalog note's
-            chunk_paths = source.keys["path"].take(self.chunk_row)
-            found = pc.index_in(chunk_paths, value_set=pa.array(self.paths, pa.string()))
-            self.chunk_note = found.to_numpy(zero_copy_only=False).astype(np.int64)
+            self.chunk_row, self.chunk_note = np.zeros(0, np.int64), np.zeros(0, np.int64)
         counts = np.bincount(self.chunk_note, minlength=n)
         self.chunk_end = np.cumsum(counts)
         self.chunk_start = self.chunk_end - counts
-        self.has_vector = np.bincount(self.chunk_note[embedded], minlength=n) > 0
-        # a note's vector is the mean of its chunks', kept at unit length (cosine)
-        if m and source is not None:
-            note_of_row = np.full(source.keys.num_rows, -1, np.int64)
-            note_of_row[self.chunk_row] = self.chunk_note
-            sums = source.note_sums(note_of_row, n)  # handed over: normalised in place
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            self.note_matrix = np.divide(sums, norms, out=sums, where=norms > 0)
-        else:
-            self.note_matrix = np.zeros((n, self.dim), np.float32)
-        self.keywords = NoteBM25(vault.chunk_terms(), self.paths)
-        release_free_memory()  # the terms' arrow buffers, before the link sets are built
+        self.keywords = NoteBM25(self.parts)
         self.links = LinkSets(graph, self.paths, self.pos)
         self.out, self.inc, self.in_degree = self.links.out, self.links.inc, self.links.in_degree
         self._queries: dict[tuple[str, int, bool], tuple[dict[str, float], dict[str, str]]] = {}
@@ -112,9 +103,18 @@ class NoteIndex:
         self._stripped: dict[tuple[str, bool], np.ndarray] = {}
         self._link_text: dict[str, str] = {}
         self._mentions: dict[tuple[str, bool], np.ndarray] = {}
-        self._build_titles()
+        self._matrix: np.ndarray | None = None
+        self._build_titles(previous)
         self.folders = np.array([p.rpartition("/")[0] for p in self.paths], dtype=object)
         release_free_memory()  # the build's arrow buffers and lists are gone
+
+    @property
+    def note_matrix(self) -> np.ndarray:
+        """Every note's unit mean vector, float32 (n x dim), made on first use: whole-vault
+        callers (lint's nearest notes) want one matrix; a query uses `note_similarities`."""
+        if self._matrix is None:
+            self._matrix = self.parts.matrix_rows(np.arange(len(self.paths)))
+        return self._matrix
 
     def doc_freq(self, term: str) -> int:
         """How many notes use the term (0 for a term no note has)."""
@@ -124,19 +124,42 @@ class NoteIndex:
         """(notes that use the term, ascending; their BM25 weight for it): views, not copies."""
         return self.keywords.posting(term)
 
-    def _build_titles(self) -> None:
-        """Title/alias/file-name terms per note, with their idf mass, for the `titles` signal."""
+    def _build_titles(self, previous: NoteIndex | None) -> None:
+        """Title/alias/file-name terms per note, with their idf mass, for the `titles` signal.
+        Names are read from the catalog's columns (decoding 100k records cost seconds); after
+        a save only the changed notes' names are tokenized again, the rest is `previous`'s."""
         postings: dict[str, list[int]] = defaultdict(list)
-        mass = np.zeros(len(self.paths), np.float32)
-        for i, path in enumerate(self.paths):
-            note = self.records[path]
-            names = {note.title, path.rpartition("/")[2].removesuffix(".md"), *note.aliases}
-            terms = {t for name in names for t in tokenize(name) if len(t) > 1}
-            for t in terms:
+        todo: list[str] = self.paths
+        if previous is not None:
+            changed = set(self.records.changed_since(previous.records))
+            if len(changed) <= TITLE_REUSE_MAX:
+                place = np.array([self.pos.get(p, -1) for p in previous.paths] + [-1], np.int64)
+                for p in changed:
+                    if p in previous.pos:
+                        place[previous.pos[p]] = -1
+                for t, ix in previous.title_postings.items():
+                    moved = place[ix]
+                    postings[t] = moved[moved >= 0].tolist()
+                todo = sorted(p for p in changed if p in self.pos)
+        titles = self.records.column("title") if todo is self.paths else None
+        aliases = self.records.column("aliases") if todo is self.paths else None
+        for path in todo:
+            i = self.pos[path]
+            if titles is not None and aliases is not None:
+                title, more = titles.get(path), aliases.get(path)
+            else:
+                note = self.records[path]
+                title, more = note.title, note.aliases
+            names = {title or "", path.rpartition("/")[2].removesuffix(".md"), *(more or ())}
+            for t in {t for name in names for t in tokenize(name) if len(t) > 1}:
                 postings[t].append(i)
-                mass[i] += self.keywords.idf(t)
-        self.title_postings = {t: np.array(ix, np.int64) for t, ix in postings.items()}
-        self.title_mass = mass
+        terms = [t for t, ix in postings.items() if ix]
+        self.title_postings = {t: np.sort(np.array(postings[t], np.int64)) for t in terms}
+        idf = self.keywords.idfs(terms)
+        mass = np.zeros(len(self.paths), np.float64)
+        for k, t in enumerate(terms):
+            mass[self.title_postings[t]] += idf[k]
+        self.title_mass = mass.astype(np.float32)
 
     def link_free_text(self, vault: ReadModel, path: str, keep_words: bool = False) -> str:
         """The note's text without its links (see `strip_links`), NFKC-normalised; memoised."""
@@ -162,11 +185,13 @@ class NoteIndex:
     def note_similarities(self, vector: np.ndarray) -> np.ndarray:
         """Per note: the cosine of its mean chunk vector with `vector` (unit length); 0 for a
         note with no vector yet."""
-        return self.note_matrix @ vector.astype(np.float32)
+        if self._matrix is not None:
+            return self._matrix @ vector.astype(np.float32)
+        return self.parts.similarities(vector)
 
     def note_vector(self, i: int) -> np.ndarray:
         """Note `i`'s mean chunk vector, unit length (zeros before it has any vector)."""
-        return self.note_matrix[i]
+        return self.parts.vector(i)
 
     def chunk_rows(self, path: str) -> np.ndarray:
         i = self.pos[path]
@@ -180,6 +205,11 @@ class NoteIndex:
         if np.ndim(rows) == 0:
             return self.source.vectors(np.array([rows], np.int64))[0]
         return self.source.vectors(rows)
+
+    def prefetch(self, chunks: np.ndarray) -> None:
+        """Chunks whose texts or lines are read next (one fetch past the switch point)."""
+        if self.source is not None and len(chunks):
+            self.source.prefetch(self.chunk_row[chunks])
 
     def _chunk(self, chunk: int) -> dict[str, Any]:
         assert self.source is not None
@@ -318,15 +348,6 @@ class NoteIndex:
         return self._link_text[path]
 
 
-def _note_order(rows: pa.Table, paths: list[str]) -> np.ndarray:
-    """Snapshot rows of the catalog's notes, ordered by (path, ordinal): this index's chunks."""
-    kept = pc.is_in(rows["path"], value_set=pa.array(paths, pa.string()))
-    candidates = np.flatnonzero(kept.to_numpy(zero_copy_only=False))
-    keys = rows.select(["path", "ordinal"]).take(candidates)
-    order = pc.sort_indices(keys, sort_keys=[("path", "ascending"), ("ordinal", "ascending")])
-    return candidates[order.to_numpy()]
-
-
 _INDEXES: WeakKeyDictionary[Any, NoteIndex] = WeakKeyDictionary()
 _BUILD_LOCK = threading.Lock()
 VECTOR_REFRESH_S = 30.0  # while phase 2 runs, related() picks up new vectors this often
@@ -350,8 +371,9 @@ def note_index(vault: ReadModel) -> NoteIndex:
     with _BUILD_LOCK:
         cached = _INDEXES.get(vault)
         if cached is None or not _current(cached, vault, vault.graph):
-            cached = NoteIndex(vault)
+            cached = NoteIndex(vault, cached)
             _INDEXES[vault] = cached
+            keep_base(vault, cached.parts)
         return cached
 
 

@@ -2,13 +2,14 @@
 
 Below the ANN switch point the searcher's matrix (query/dense.py) already holds every vector, and
 `SnapshotVectors` reads it. Past it, no process holds the chunk vectors (search reads the ANN
-index, store/vector_index.py), and `DiskVectors` keeps only what the note-level work needs: each
-chunk's (path, ordinal), one summed vector per note from a single streaming scan, and the
-vectors and texts of the few notes a query looks at, fetched by path and kept in a small cache.
+index, store/vector_index.py), and `DiskVectors` holds only the vectors and texts of the few
+notes a query looks at, fetched by path and kept in a small cache. The per-note sums both used
+to compute are now `related()`'s persisted note parts (store/note_parts.py).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from typing import Any, Protocol
 
@@ -17,26 +18,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vault_core.query.dense import ChunkSnapshot
-from vault_core.store.queries import vector_matrix
+from vault_core.store.queries import rows_of_paths, vector_matrix
 from vault_core.store.store import Store
 
 ROW_COLUMNS = ["text", "heading_path", "start_line", "end_line"]
-SCAN_BATCH = 4096
-SUM_ROWS = 8192  # chunk vectors added into the note sums per step
 NOTE_CACHE = 1024  # notes whose fetched chunks are kept
 PASSAGE_BLOCK = 64  # query passages compared with the whole matrix at a time
 
 
 class ChunkVectors(Protocol):
-    """Chunk rows in one fixed order (`keys`: path, ordinal), their vectors and texts."""
+    """Chunk rows, their vectors and texts; `layout` numbers them for a list of notes."""
 
-    keys: pa.Table
-    has_vector: np.ndarray
+    def layout(self, paths: list[str], counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(this source's row of each chunk of `paths`, ordered by (note, ordinal); the note
+        of each). `counts`: chunks per note as the caller's note parts have them."""
+        ...
 
     def vectors(self, rows: np.ndarray) -> np.ndarray: ...
     def row(self, i: int) -> dict[str, Any]: ...
-    def note_sums(self, note_of_row: np.ndarray, notes: int) -> np.ndarray:
-        """Per note, the sum of its chunks' vectors: a new array the caller may change."""
+    def prefetch(self, rows: np.ndarray) -> None:
+        """Rows whose texts are about to be read (`row`), fetched together where that helps."""
         ...
 
     def best_match(self, vecs: np.ndarray, rows: np.ndarray) -> np.ndarray: ...
@@ -47,8 +48,21 @@ class SnapshotVectors:
 
     def __init__(self, snapshot: ChunkSnapshot) -> None:
         self.snapshot = snapshot
-        self.keys = snapshot.rows.select(["path", "ordinal"])
-        self.has_vector = snapshot.has_vector
+
+    def layout(self, paths: list[str], counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The snapshot's rows of `paths`' chunks (its own counts: the snapshot is exact)."""
+        keys = self.snapshot.rows.select(["path", "ordinal"])
+        if not keys.num_rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        value_set = pa.array(paths, pa.string())
+        kept = np.flatnonzero(pc.is_in(keys["path"], value_set=value_set).to_numpy(False))
+        ordered = keys.take(pa.array(kept))
+        order = pc.sort_indices(
+            ordered, sort_keys=[("path", "ascending"), ("ordinal", "ascending")]
+        ).to_numpy()
+        rows = kept[order]
+        note = pc.index_in(keys["path"].take(pa.array(rows)), value_set=value_set)
+        return rows.astype(np.int64), note.to_numpy(zero_copy_only=False).astype(np.int64)
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         return self.snapshot.matrix[rows]
@@ -56,14 +70,8 @@ class SnapshotVectors:
     def row(self, i: int) -> dict[str, Any]:
         return {c: self.snapshot.rows[c][i].as_py() for c in ROW_COLUMNS}
 
-    def note_sums(self, note_of_row: np.ndarray, notes: int) -> np.ndarray:
-        """Per note, the sum of its chunks' vectors (`note_of_row` -1: not a catalog note's)."""
-        sums = np.zeros((notes, self.snapshot.matrix.shape[1]), np.float32)
-        kept = np.flatnonzero(note_of_row >= 0)
-        for a in range(0, len(kept), SUM_ROWS):
-            part = kept[a : a + SUM_ROWS]
-            np.add.at(sums, note_of_row[part], self.snapshot.matrix[part])
-        return sums
+    def prefetch(self, rows: np.ndarray) -> None:
+        """In memory already."""
 
     def best_match(self, vecs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Per row of `rows`: its best cosine with any of `vecs`. Against the whole matrix, then
@@ -78,67 +86,94 @@ class SnapshotVectors:
 
 
 class DiskVectors:
-    """Vectors stay in LanceDB; one scan sums them per note, and notes are fetched as needed."""
+    """Vectors stay in LanceDB: a note's chunks are fetched by path when a query needs them.
 
-    def __init__(self, store: Store, paths: list[str]) -> None:
+    Rows are numbered by the caller's notes and chunk counts (`layout`): row r is the k-th
+    chunk, by ordinal, of the note whose range holds r. Nothing is scanned up front; the
+    note-level sums come from the note parts (linking/related_parts.py). Vectors are fetched
+    as one arrow table for all the notes a query compares (no texts); texts only for the
+    passages shown."""
+
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.dim = store.dim
-        value_set = pa.array(paths, pa.string())
-        keys: list[pa.Table] = []
-        has_vector: list[np.ndarray] = []
-        self.sums = np.zeros((len(paths), self.dim), np.float32)
-        for batch in store.scan_chunks(["path", "ordinal", "vector"], SCAN_BATCH):
-            vectors, valid = vector_matrix(batch.column("vector"), self.dim)
-            note = pc.index_in(batch.column("path"), value_set=value_set)
-            note = note.to_numpy(zero_copy_only=False)
-            kept = np.flatnonzero(~np.isnan(note.astype(np.float64)) & valid)
-            np.add.at(self.sums, note[kept].astype(np.int64), vectors[kept])
-            small = pa.table({"path": batch.column("path"), "ordinal": batch.column("ordinal")})
-            keys.append(small.take(pa.array(np.arange(small.num_rows))))
-            has_vector.append(valid)
-        schema = pa.schema([("path", pa.string()), ("ordinal", pa.int32())])
-        self.keys = pa.concat_tables(keys).combine_chunks() if keys else schema.empty_table()
-        self.has_vector = np.concatenate(has_vector) if has_vector else np.zeros(0, bool)
-        self._paths = self.keys["path"]
-        self._ordinals = self.keys["ordinal"].to_numpy(zero_copy_only=False)
-        self._notes: OrderedDict[str, dict[int, dict[str, Any]]] = OrderedDict()
+        self._paths: list[str] = []
+        self._start = np.zeros(0, np.int64)
+        self._end = np.zeros(0, np.int64)
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._texts: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+
+    def layout(self, paths: list[str], counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self._paths = paths
+        counts = np.asarray(counts, np.int64)
+        self._end = np.cumsum(counts)
+        self._start = self._end - counts
+        total = int(self._end[-1]) if len(counts) else 0
+        return np.arange(total, dtype=np.int64), np.repeat(np.arange(len(paths)), counts)
 
     def _fetch(self, wanted: list[str]) -> None:
-        missing = [p for p in dict.fromkeys(wanted) if p not in self._notes]
+        """Vectors of `wanted` notes' chunks, by ordinal; one query for those not cached."""
+        missing = [p for p in wanted if p not in self._vectors]
         if missing:
-            found: dict[str, dict[int, dict[str, Any]]] = {p: {} for p in missing}
-            columns = ["path", "ordinal", "vector", *ROW_COLUMNS]
-            for row in self.store.chunk_rows(missing, columns):
-                found[row["path"]][row["ordinal"]] = row
-            self._notes.update(found)
+            table = rows_of_paths(self.store.chunks, missing, ["path", "ordinal", "vector"])
+            order = pc.sort_indices(table, [("path", "ascending"), ("ordinal", "ascending")])
+            table = table.take(order)
+            matrix, _ = vector_matrix(table["vector"], self.dim)
+            paths = table["path"].to_pylist()
+            cuts = [0, *(i for i in range(1, len(paths)) if paths[i] != paths[i - 1]), len(paths)]
+            found = {p: np.zeros((0, self.dim), np.float32) for p in missing}
+            for a, b in itertools.pairwise(cuts):
+                if b > a:
+                    found[paths[a]] = matrix[a:b].copy()
+            self._vectors.update(found)
         for path in wanted:
-            self._notes.move_to_end(path)
-        while len(self._notes) > max(NOTE_CACHE, len(wanted)):
-            self._notes.popitem(last=False)
+            self._vectors.move_to_end(path)
+        while len(self._vectors) > max(NOTE_CACHE, len(wanted)):
+            self._vectors.popitem(last=False)
 
-    def _rows(self, rows: np.ndarray) -> list[dict[str, Any] | None]:
-        paths = self._paths.take(pa.array(rows, pa.int64())).to_pylist()
-        self._fetch(paths)
-        ordinals = self._ordinals[rows].tolist()
-        return [self._notes[p].get(o) for p, o in zip(paths, ordinals, strict=True)]
+    def _locate(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(note of each row, its place among the note's chunks)."""
+        notes = np.searchsorted(self._end, rows, side="right")
+        return notes, rows - self._start[notes]
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         rows = np.atleast_1d(np.asarray(rows, np.int64))
         out = np.zeros((len(rows), self.dim), np.float32)
-        for i, row in enumerate(self._rows(rows)):
-            if row is not None and row["vector"] is not None:
-                out[i] = row["vector"]
+        if not len(rows):
+            return out
+        notes, k = self._locate(rows)
+        unique = np.unique(notes)
+        self._fetch([self._paths[i] for i in unique.tolist()])
+        for i in unique.tolist():
+            matrix = self._vectors[self._paths[i]]
+            at = np.flatnonzero((notes == i) & (k < len(matrix)))
+            out[at] = matrix[k[at]]
         return out
 
-    def row(self, i: int) -> dict[str, Any]:
-        found = self._rows(np.array([i], np.int64))[0] or {}
-        return {c: found.get(c) for c in ROW_COLUMNS}
+    def prefetch(self, rows: np.ndarray) -> None:
+        """The texts of these rows' notes, in one query (a query's shown passages)."""
+        notes, _ = self._locate(np.atleast_1d(np.asarray(rows, np.int64)))
+        missing = [p for p in dict.fromkeys(self._paths[i] for i in notes.tolist())]
+        missing = [p for p in missing if p not in self._texts]
+        if not missing:
+            return
+        found: dict[str, list[dict[str, Any]]] = {p: [] for p in missing}
+        for row in self.store.chunk_rows(missing, ["path", "ordinal", *ROW_COLUMNS]):
+            found[row["path"]].append(row)
+        for path, chunks in found.items():
+            chunks.sort(key=lambda r: r["ordinal"])
+            self._texts[path] = chunks
+        while len(self._texts) > max(NOTE_CACHE, len(missing)):
+            self._texts.popitem(last=False)
 
-    def note_sums(self, note_of_row: np.ndarray, notes: int) -> np.ndarray:
-        """Summed by the scan, in the catalog's note order; handed over (the caller owns it:
-        a second 154 MB copy at 100k notes otherwise)."""
-        sums, self.sums = self.sums, np.zeros((0, self.dim), np.float32)
-        return sums
+    def row(self, i: int) -> dict[str, Any]:
+        notes, k = self._locate(np.array([i], np.int64))
+        path = self._paths[int(notes[0])]
+        if path not in self._texts:
+            self.prefetch(np.array([i], np.int64))
+        rows = self._texts[path]
+        found = rows[int(k[0])] if int(k[0]) < len(rows) else {}
+        return {c: found.get(c) for c in ROW_COLUMNS}
 
     def best_match(self, vecs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         if not len(rows):

@@ -9,21 +9,32 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from vault_core.index.note_parts import build_parts
 from vault_core.linking import related_index
 from vault_core.linking.note_bm25 import BM25_B, BM25_K1, NoteBM25
-from vault_core.query import chunk_vectors
+from vault_core.linking.related_parts import whole_parts
 from vault_core.vault import Vault
+
+DIM = 4
 
 
 def chunks(rows: list[tuple[str, str | None]]) -> list[pa.RecordBatch]:
-    """In batches of two rows: terms met in several batches share one id."""
+    """In batches of two rows: terms met in several batches share one id. No vectors yet."""
     table = pa.table(
         {
             "path": pa.array([p for p, _ in rows], pa.string()),
+            "note_sha": pa.array(["sha"] * len(rows), pa.string()),
+            "vector": pa.array([None] * len(rows), pa.list_(pa.float32(), DIM)),
             "terms": pa.array([t for _, t in rows], pa.string()),
         }
     )
     return table.to_batches(max_chunksize=2)
+
+
+def note_bm25(batches: list[pa.RecordBatch], paths: list[str]) -> NoteBM25:
+    """The index as a full scan builds it (index/note_parts.py)."""
+    parts = build_parts(batches, dict.fromkeys(paths, "sha"), DIM)
+    return NoteBM25(whole_parts(parts, sorted(paths)))
 
 
 def test_postings_and_weights_match_textbook_bm25() -> None:
@@ -38,7 +49,7 @@ def test_postings_and_weights_match_textbook_bm25() -> None:
             ("a.md", "crust"),
         ]
     )
-    index = NoteBM25(table, paths)
+    index = note_bm25(table, paths)
     lengths = {"a.md": 4, "b.md": 4, "c.md": 0}
     avg = 4.0
     tf = {("bread", "a.md"): 2, ("bread", "b.md"): 1, ("starter", "b.md"): 2}
@@ -54,13 +65,12 @@ def test_postings_and_weights_match_textbook_bm25() -> None:
             norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[paths[note]] / avg)
             assert weight == pytest.approx(f * (BM25_K1 + 1) / (f + norm) * idf, rel=1e-6)
     assert index.doc_freq("ghost") == 0  # only in a chunk outside the catalog
-    assert index.term_id("ghost") is None
     notes, weights = index.posting("nowhere")
     assert len(notes) == 0 and len(weights) == 0
 
 
 def test_an_empty_vault_has_no_terms() -> None:
-    index = NoteBM25(chunks([]), [])
+    index = note_bm25(chunks([]), [])
     assert index.doc_freq("anything") == 0
     assert len(index.posting("anything")[0]) == 0
 
@@ -82,11 +92,10 @@ def test_per_note_memos_stay_bounded(
 
 
 def test_note_similarities_are_cosines_of_mean_chunk_vectors(
-    make_vault: Callable[..., Vault], monkeypatch: pytest.MonkeyPatch
+    make_vault: Callable[..., Vault],
 ) -> None:
-    """Similarities equal the cosine of the notes' mean chunk vectors, summed a block of rows
-    at a time (query/chunk_vectors.py)."""
-    monkeypatch.setattr(chunk_vectors, "SUM_ROWS", 1)  # several blocks of rows
+    """Similarities equal the cosine of the notes' mean chunk vectors (index/note_parts.py
+    sums them a sorted batch at a time)."""
     files = {
         "bread.md": "# Bread\n\nSourdough starter, flour and water.\n\n## Baking\n\nA hot oven.",
         "oven.md": "# Ovens\n\nA hot oven bakes bread evenly.",
