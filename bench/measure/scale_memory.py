@@ -53,7 +53,7 @@ if vault.store.vector_index.state() is None:  # below the ANN switch point
 step("vector store ready")
 vault.search(notes[1].title)
 step("hybrid search on the vector store")
-vault.graph.edge_arrays()
+vault.graph.link_count()
 step("links resolved (link graph)")
 vault.related(notes[2].path)
 step("related() index (first call)")

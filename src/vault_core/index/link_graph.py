@@ -297,11 +297,6 @@ class LinkGraph:
                     self._add_row(rows, path, k, link)
         return Edges.of(len(self.paths), rows)
 
-    def edge_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(source id, target id or -1) of every link, catalog order; ids index `paths`. For
-        whole-graph readers (see-also's link sets) that need no Resolution objects."""
-        return self._edges.sources, self._edges.targets
-
     def _resolutions(self, edges: Iterable[int]) -> list[Resolution]:
         """The Resolutions of these edges (rows of `_edges`), re-resolved from the links."""
         sources, ordinals = self._edges.sources, self._edges.ordinals
@@ -353,9 +348,10 @@ class LinkGraph:
         """Every link of the vault, broken ones included."""
         return len(self._edges)
 
-    def _linked_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+    def linked_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(source ids, target ids): each pair of notes one links to the other once,
-        self-links and broken links left out."""
+        self-links and broken links left out; ids index `paths`. The one place whole-vault
+        readers (graph report, lint, related()'s link sets) take links from."""
         edges, n = self._edges, max(len(self.paths), 1)
         linked = (edges.targets >= 0) & (edges.targets != edges.sources)
         pairs = np.unique(edges.sources[linked].astype(np.int64) * n + edges.targets[linked])
@@ -364,7 +360,7 @@ class LinkGraph:
     def in_degrees(self) -> np.ndarray:
         """How many notes link to each note (by id): `len(linking_notes(p))` for every note
         at once, so ranking 100k names by it is not 100k searches."""
-        return np.bincount(self._linked_pairs()[1], minlength=len(self.paths))
+        return np.bincount(self.linked_pairs()[1], minlength=len(self.paths))
 
     def link_sets(self) -> tuple[defaultdict[str, set[str]], defaultdict[str, set[str]]]:
         """(note -> the notes it links to, note -> the notes linking to it), self-links and
@@ -373,7 +369,7 @@ class LinkGraph:
         out: defaultdict[str, set[str]] = defaultdict(set)
         inc: defaultdict[str, set[str]] = defaultdict(set)
         paths = self.paths
-        sources, targets = self._linked_pairs()
+        sources, targets = self.linked_pairs()
         for s, t in zip(sources.tolist(), targets.tolist(), strict=True):
             out[paths[s]].add(paths[t])
             inc[paths[t]].add(paths[s])

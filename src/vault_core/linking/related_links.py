@@ -48,11 +48,11 @@ class LinkSets:
     def __init__(self, graph: LinkGraph, paths: list[str], pos: dict[str, int]) -> None:
         self.paths, self.pos = paths, pos
         n = len(paths)
-        sources, targets = graph.edge_arrays()
-        place = np.array([pos.get(p, -1) for p in graph.paths] + [-1], np.int64)
-        src, tgt = place[sources], place[np.where(targets >= 0, targets, -1)]
-        keep = (src >= 0) & (tgt >= 0) & (src != tgt)
-        pairs = np.unique(src[keep] * max(n, 1) + tgt[keep])  # sorted by source, then target
+        sources, targets = graph.linked_pairs()
+        place = np.array([pos.get(p, -1) for p in graph.paths], np.int64)
+        src, tgt = place[sources], place[targets]
+        keep = (src >= 0) & (tgt >= 0)
+        pairs = np.sort(src[keep] * max(n, 1) + tgt[keep])  # by source, then target
         src, tgt = pairs // max(n, 1), pairs % max(n, 1)
         self.out = _Adjacency(_starts(src, n), tgt, paths, pos)
         by_target = np.lexsort((src, tgt))
