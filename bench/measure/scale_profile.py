@@ -1,0 +1,87 @@
+"""Where a reader's time goes at scale: `related()`'s first call and warm hybrid queries, profiled.
+
+    python -m bench.measure.scale_profile INDEXED_VAULT [--queries 20] [--top 12]
+
+Opens INDEXED_VAULT as a reader (`Vault.open(root, writer=False)`: it never writes, so the
+bench's 100k copy can be used as it is), asks two searches to warm up, then profiles (cProfile)
+the first `related()` call and `--queries` warm hybrid searches. Prints one JSON object: both
+wall times and each profile's heaviest entries (cumulative for `related()`, own time for
+search), so the docs can say which step costs what.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.harness import emit, log, machine
+from vault_core.vault import Vault
+
+QUERIES = (
+    "meditation and the mind",
+    "how do black holes evaporate",
+    "stoicism virtue",
+    "python decorators",
+    "french revolution causes",
+)
+
+
+def _top(profile: cProfile.Profile, key: str, n: int) -> list[dict[str, Any]]:
+    """The `n` heaviest entries by `key` ("cumulative" or "tottime"), in seconds."""
+    stats = pstats.Stats(profile)
+    rows = []
+    for (file, line, name), (_, calls, own, cum, _) in stats.stats.items():  # type: ignore[attr-defined]
+        rows.append(
+            {
+                "where": f"{Path(file).name}:{line}({name})",
+                "calls": calls,
+                "own_s": round(own, 3),
+                "cumulative_s": round(cum, 3),
+            }
+        )
+    field = "cumulative_s" if key == "cumulative" else "own_s"
+    return sorted(rows, key=lambda r: -r[field])[:n]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("vault", type=Path)
+    parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--top", type=int, default=12)
+    args = parser.parse_args()
+    vault = Vault.open(args.vault, writer=False)
+    vault.search("history of religion")
+    vault.search("quantum field theory")
+    path = next(iter(vault.catalog.column("sha256")))
+    log(f"related() on {path}")
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.runcall(vault.related, path)
+    related_s = time.perf_counter() - started
+    queries = [QUERIES[i % len(QUERIES)] for i in range(args.queries)]
+    for q in QUERIES:
+        vault.search(q)
+    search_profile = cProfile.Profile()
+    started = time.perf_counter()
+    for q in queries:
+        search_profile.runcall(vault.search, q)
+    search_s = time.perf_counter() - started
+    emit(
+        {
+            "bench": "scale_profile",
+            "vault": str(args.vault),
+            "related_first_call_s": round(related_s, 2),
+            "related_top_cumulative": _top(profile, "cumulative", args.top),
+            "hybrid_mean_ms": round(search_s / len(queries) * 1000, 1),
+            "hybrid_top_own_time": _top(search_profile, "tottime", args.top),
+            "machine": machine(),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
