@@ -42,7 +42,7 @@ from bench.harness import emit, load_average, log
 from bench.measure.linking import DEFAULT_CACHE, K, cached_vault
 from vault_core.linking.link_model import name_parts, name_tree
 from vault_core.linking.related import _named_notes
-from vault_core.linking.vault_fitting import UNWRAPPED_WEIGHT, collect, labelled_notes
+from vault_core.linking.vault_fitting import UNWRAPPED_WEIGHT, collect, descend, labelled_notes
 from vault_core.vault import Vault
 
 L2 = 0.1
@@ -134,23 +134,12 @@ def collect_vault(vault: Vault) -> dict[str, list[Row]]:
 
 
 def fit(rows: list[Row], cols: list[int]) -> tuple[np.ndarray, float]:
-    """Class-balanced L2 logistic regression from zero on standardised features (the engine's
-    fit, vault_fitting.fit, without a prior), over the shipped features + extra columns `cols`."""
+    """The engine's fit (vault_fitting.descend) from zero, without a prior, over the shipped
+    features + extra columns `cols`."""
     x = np.vstack([np.hstack([r.x, r.extra[:, cols]]) for r in rows])
     y = np.concatenate([r.y for r in rows])
-    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
-    xs = (x - mu) / sd
-    sw = np.where(y > 0, (len(y) - y.sum()) / max(y.sum(), 1.0), 1.0)
-    sw *= np.concatenate([np.full(len(r.y), r.weight) for r in rows])
-    sw /= sw.mean()
-    w, b = np.zeros(x.shape[1]), 0.0
-    for _ in range(ITERATIONS):
-        p = 1.0 / (1.0 + np.exp(-(xs @ w + b)))
-        g = (p - y) * sw
-        w -= 0.5 * (xs.T @ g / len(y) + L2 * w)
-        b -= 0.5 * float(g.mean())
-    weights = w / sd
-    return weights, b - float((mu * weights).sum())
+    weights = np.concatenate([np.full(len(r.y), r.weight) for r in rows])
+    return descend(x, y, weights, l2=L2, iterations=ITERATIONS)
 
 
 @dataclass
@@ -170,19 +159,11 @@ def stagewise(rows: list[Row], cols: list[int], base: BaseModel) -> tuple[np.nda
     offset = np.concatenate([r.x @ w_base for r in rows])
     x = np.vstack([r.extra[:, cols] for r in rows])
     y = np.concatenate([r.y for r in rows])
-    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
-    xs = (x - mu) / sd
-    sw = np.where(y > 0, (len(y) - y.sum()) / max(y.sum(), 1.0), 1.0)
-    sw *= np.concatenate([np.full(len(r.y), r.weight) for r in rows])
-    sw /= sw.mean()
-    w, b = np.zeros(x.shape[1]), base.bias
-    for _ in range(ITERATIONS):
-        p = 1.0 / (1.0 + np.exp(-(offset + xs @ w + b)))
-        g = (p - y) * sw
-        w -= 0.5 * (xs.T @ g / len(y) + L2 * w)
-        b -= 0.5 * float(g.mean())
-    extra = w / sd
-    return np.concatenate([w_base, extra]), b - float((mu * extra).sum())
+    weights = np.concatenate([np.full(len(r.y), r.weight) for r in rows])
+    extra, bias = descend(
+        x, y, weights, l2=L2, iterations=ITERATIONS, bias=base.bias, offset=offset
+    )
+    return np.concatenate([w_base, extra]), bias
 
 
 def recall(rows: list[Row], model: tuple[np.ndarray, float], cols: list[int]) -> dict[str, float]:

@@ -95,6 +95,40 @@ def collect(
     return examples
 
 
+def descend(
+    x: np.ndarray,
+    y: np.ndarray,
+    row_weights: np.ndarray,
+    *,
+    l2: float = L2,
+    iterations: int = ITERATIONS,
+    prior: tuple[np.ndarray, float] | None = None,
+    bias: float = 0.0,
+    offset: np.ndarray | float = 0.0,
+) -> tuple[np.ndarray, float]:
+    """The one class-balanced logistic regression (gradient descent on standardised features)
+    behind every link-model fit: (weights, bias) on the raw features. `prior` (weights, bias):
+    start there and let L2 pull toward it instead of toward zero; `bias`: the starting bias
+    without a prior; `offset`: a fixed logit per row added to the model's (a stagewise fit)."""
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    xs = (x - mu) / sd
+    sample_w = np.where(y > 0, (len(y) - y.sum()) / max(y.sum(), 1.0), 1.0) * row_weights
+    sample_w /= sample_w.mean()
+    w0 = np.zeros(x.shape[1])
+    b = bias
+    if prior is not None:
+        w0 = prior[0] * sd
+        b = prior[1] + float((mu * prior[0]).sum())
+    w = w0.copy()
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(offset + xs @ w + b)))
+        g = (p - y) * sample_w
+        w -= 0.5 * (xs.T @ g / len(y) + l2 * (w - w0))
+        b -= 0.5 * float(g.mean())
+    weights = w / sd
+    return weights, b - float((mu * weights).sum())
+
+
 def fit(
     examples: Sequence[Example],
     l2: float = L2,
@@ -109,27 +143,19 @@ def fit(
     """
     x = np.vstack([e.x for e in examples])
     y = np.concatenate([e.y for e in examples])
-    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
-    xs = (x - mu) / sd
-    sample_w = np.where(y > 0, (len(y) - y.sum()) / max(y.sum(), 1.0), 1.0)
-    sample_w *= np.concatenate([np.full(len(e.y), e.weight) for e in examples])
-    sample_w /= sample_w.mean()
-    w0 = np.zeros(x.shape[1])
-    b = 0.0
-    if prior is not None:
-        w0 = np.asarray(prior.weights, np.float64) * sd
-        b = prior.bias + float((mu * np.asarray(prior.weights)).sum())
-    w = w0.copy()
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(xs @ w + b)))
-        g = (p - y) * sample_w
-        w -= 0.5 * (xs.T @ g / len(y) + l2 * (w - w0))
-        b -= 0.5 * float(g.mean())
-    weights = w / sd
+    row_weights = np.concatenate([np.full(len(e.y), e.weight) for e in examples])
+    weights, bias = descend(
+        x,
+        y,
+        row_weights,
+        l2=l2,
+        iterations=iterations,
+        prior=None if prior is None else (np.asarray(prior.weights, np.float64), prior.bias),
+    )
     return LinkModel(
         features=list(FEATURES),
         weights=[round(float(v), 6) for v in weights],
-        bias=round(b - float((mu * weights).sum()), 6),
+        bias=round(bias, 6),
         trained_on=list(trained_on),
         l2=l2,
     )
