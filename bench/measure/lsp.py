@@ -38,10 +38,9 @@ from typing import Any
 import filelock
 from lsprotocol import types
 from pygls.uris import from_fs_path
-from pytest_lsp import client_capabilities
-from pytest_lsp.client import make_test_lsp_client
 
 from bench.harness import CORPORA, emit, summary
+from bench.lsp_session import vault_lsp
 from vault_core.parse.markdown import parse_note
 from vault_core.vault import Vault
 
@@ -118,80 +117,71 @@ async def _hover(client: Any, uri: str, line0: int, col: int) -> tuple[float, bo
 
 async def run(root: Path, n: int) -> dict[str, Any]:
     hovers, paragraphs = pick_work(root, n)
-    client = make_test_lsp_client()
-    await client.start_io(
-        sys.executable, "-m", "vault_lsp", "--root", str(root), "--log-level", "WARNING"
-    )
-    started = time.perf_counter()
-    await client.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
-    )
-    init_ms = (time.perf_counter() - started) * 1000
-    while True:
-        status = await client.protocol.send_request_async("nvault/status", {})
-        if status.notes and not status.indexing.active:
-            break
-        await asyncio.sleep(1)
-    ready_s = time.perf_counter() - started
-    pid = client._server.pid if client._server else 0
-    stages = {"ready": rss_mb(pid)}
-    opened: set[str] = set()
-    after_open_ms: list[float] = []
-    empty_hovers = 0
-    for rel, line0, col in hovers:
-        uri = from_fs_path(str(root / rel)) or ""
-        if uri not in opened:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
-            client.text_document_did_open(
-                types.DidOpenTextDocumentParams(
-                    text_document=types.TextDocumentItem(
-                        uri=uri, language_id="markdown", version=1, text=text
+    async with vault_lsp(root) as session:
+        client, started, init_ms = session.client, session.started, session.initialize_ms
+        while True:
+            status = await client.protocol.send_request_async("nvault/status", {})
+            if status.notes and not status.indexing.active:
+                break
+            await asyncio.sleep(1)
+        ready_s = time.perf_counter() - started
+        pid = client._server.pid if client._server else 0
+        stages = {"ready": rss_mb(pid)}
+        opened: set[str] = set()
+        after_open_ms: list[float] = []
+        empty_hovers = 0
+        for rel, line0, col in hovers:
+            uri = from_fs_path(str(root / rel)) or ""
+            if uri not in opened:
+                text = (root / rel).read_text(encoding="utf-8", errors="replace")
+                client.text_document_did_open(
+                    types.DidOpenTextDocumentParams(
+                        text_document=types.TextDocumentItem(
+                            uri=uri, language_id="markdown", version=1, text=text
+                        )
                     )
                 )
-            )
-            opened.add(uri)
-        ms, empty = await _hover(client, uri, line0, col)
-        after_open_ms.append(ms)
-        empty_hovers += empty
-    await asyncio.sleep(SETTLE_S)  # the documents' diagnostics and first warming are done
-    stages["documents_open"] = rss_mb(pid)
-    hover_ms: list[float] = []
-    for rel, line0, col in hovers:
-        ms, empty = await _hover(client, from_fs_path(str(root / rel)) or "", line0, col)
-        hover_ms.append(ms)
-        empty_hovers += empty
-    stages["after_hovers"] = rss_mb(pid)
-    completion_ms: list[float] = []
-    uri = from_fs_path(str(root / "nvault-bench-scratch.md")) or ""
-    text = paragraphs[0] + " [["
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="markdown", version=1, text=text
-            )
-        )
-    )
-    items = 0
-    for version, para in enumerate(paragraphs, start=2):
-        text = para + " [["
-        client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+                opened.add(uri)
+            ms, empty = await _hover(client, uri, line0, col)
+            after_open_ms.append(ms)
+            empty_hovers += empty
+        await asyncio.sleep(SETTLE_S)  # the documents' diagnostics and first warming are done
+        stages["documents_open"] = rss_mb(pid)
+        hover_ms: list[float] = []
+        for rel, line0, col in hovers:
+            ms, empty = await _hover(client, from_fs_path(str(root / rel)) or "", line0, col)
+            hover_ms.append(ms)
+            empty_hovers += empty
+        stages["after_hovers"] = rss_mb(pid)
+        completion_ms: list[float] = []
+        uri = from_fs_path(str(root / "nvault-bench-scratch.md")) or ""
+        text = paragraphs[0] + " [["
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="markdown", version=1, text=text
+                )
             )
         )
-        t0 = time.perf_counter()
-        result = await client.text_document_completion_async(
-            types.CompletionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                position=types.Position(line=0, character=len(text)),
+        items = 0
+        for version, para in enumerate(paragraphs, start=2):
+            text = para + " [["
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+                )
             )
-        )
-        completion_ms.append((time.perf_counter() - t0) * 1000)
-        items += len(result.items) if result else 0
-    rss = stages["after_completions"] = rss_mb(pid)
-    await client.shutdown_session()
-    await client.stop()
+            t0 = time.perf_counter()
+            result = await client.text_document_completion_async(
+                types.CompletionParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri),
+                    position=types.Position(line=0, character=len(text)),
+                )
+            )
+            completion_ms.append((time.perf_counter() - t0) * 1000)
+            items += len(result.items) if result else 0
+        rss = stages["after_completions"] = rss_mb(pid)
     return {
         "notes": status.notes,
         "chunks": status.chunks,
@@ -216,58 +206,51 @@ BIG_SIZES = (5_000_000, 3_500_000)
 async def run_big_doc(root: Path, n: int) -> dict[str, Any]:
     notes = sorted(p for p in root.rglob("*.md") if ".nvault" not in p.parts)
     corpus_text = "\n\n".join(p.read_text(encoding="utf-8", errors="replace") for p in notes)
-    client = make_test_lsp_client()
-    await client.start_io(
-        sys.executable, "-m", "vault_lsp", "--root", str(root), "--log-level", "WARNING"
-    )
-    await client.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
-    )
-    while not (await client.protocol.send_request_async("nvault/status", {})).notes:
-        await asyncio.sleep(1)
-    out: dict[str, Any] = {}
-    for size in BIG_SIZES:
-        text = (corpus_text * (size // max(1, len(corpus_text)) + 1))[:size]
-        uri = from_fs_path(str(root / f"nvault-bench-big-{size}.md")) or ""
-        client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(
-                    uri=uri, language_id="markdown", version=1, text=text
+    async with vault_lsp(root) as session:
+        client = session.client
+        while not (await client.protocol.send_request_async("nvault/status", {})).notes:
+            await asyncio.sleep(1)
+        out: dict[str, Any] = {}
+        for size in BIG_SIZES:
+            text = (corpus_text * (size // max(1, len(corpus_text)) + 1))[:size]
+            uri = from_fs_path(str(root / f"nvault-bench-big-{size}.md")) or ""
+            client.text_document_did_open(
+                types.DidOpenTextDocumentParams(
+                    text_document=types.TextDocumentItem(
+                        uri=uri, language_id="markdown", version=1, text=text
+                    )
                 )
             )
-        )
-        doc = types.TextDocumentIdentifier(uri=uri)
-        result: dict[str, Any] = {"chars": len(text), "lines": text.count("\n") + 1}
-        for name, send in (
-            (
-                "document_link",
-                lambda doc=doc: client.text_document_document_link_async(
-                    types.DocumentLinkParams(text_document=doc)
+            doc = types.TextDocumentIdentifier(uri=uri)
+            result: dict[str, Any] = {"chars": len(text), "lines": text.count("\n") + 1}
+            for name, send in (
+                (
+                    "document_link",
+                    lambda doc=doc: client.text_document_document_link_async(
+                        types.DocumentLinkParams(text_document=doc)
+                    ),
                 ),
-            ),
-            (
-                "folding_range",
-                lambda doc=doc: client.text_document_folding_range_async(
-                    types.FoldingRangeParams(text_document=doc)
+                (
+                    "folding_range",
+                    lambda doc=doc: client.text_document_folding_range_async(
+                        types.FoldingRangeParams(text_document=doc)
+                    ),
                 ),
-            ),
-        ):
-            times: list[float] = []
-            count = 0
-            for _ in range(n + 1):
-                t0 = time.perf_counter()
-                answer = await send()
-                times.append((time.perf_counter() - t0) * 1000)
-                count = len(answer or [])
-            result[name] = {
-                "first_ms": round(times[0], 1),
-                **summary(times[1:]),
-                "items": count,
-                "goal_p95_ms": 200,
-            }
-        out[f"{size // 100_000 / 10:g}MB"] = result
-    await client.shutdown_session()
-    await client.stop()
+            ):
+                times: list[float] = []
+                count = 0
+                for _ in range(n + 1):
+                    t0 = time.perf_counter()
+                    answer = await send()
+                    times.append((time.perf_counter() - t0) * 1000)
+                    count = len(answer or [])
+                result[name] = {
+                    "first_ms": round(times[0], 1),
+                    **summary(times[1:]),
+                    "items": count,
+                    "goal_p95_ms": 200,
+                }
+            out[f"{size // 100_000 / 10:g}MB"] = result
     return {"big_document": out}
 
 

@@ -22,10 +22,9 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
-from pytest_lsp import client_capabilities
-from pytest_lsp.client import make_test_lsp_client
 
 from bench.harness import emit, load_average
+from bench.lsp_session import vault_lsp
 from vault_core.parse.markdown import parse_note
 
 
@@ -65,63 +64,55 @@ async def run(root: Path, note: str | None, timeout: float) -> dict[str, Any]:
     rel, text, at = pick_note(root, note)
     uri = from_fs_path(str(root / rel)) or ""
     doc = types.TextDocumentIdentifier(uri=uri)
-    client = make_test_lsp_client()
-    await client.start_io(
-        sys.executable, "-m", "vault_lsp", "--root", str(root), "--log-level", "WARNING"
-    )
-    started = time.perf_counter()
-    await client.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
-    )
-    initialize_s = round(time.perf_counter() - started, 2)
-    lines = text.split("\n")
-    end = len(lines)
-    edited = text + "\n[["
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="markdown", version=1, text=edited
+    async with vault_lsp(root) as session:
+        client, started = session.client, session.started
+        initialize_s = round(session.initialize_ms / 1000, 2)
+        lines = text.split("\n")
+        end = len(lines)
+        edited = text + "\n[["
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="markdown", version=1, text=edited
+                )
             )
         )
-    )
 
-    async def hover() -> Any:
-        return await client.text_document_hover_async(
-            types.HoverParams(text_document=doc, position=at)
-        )
-
-    async def completion() -> Any:
-        found = await client.text_document_completion_async(
-            types.CompletionParams(
-                text_document=doc, position=types.Position(line=end, character=2)
+        async def hover() -> Any:
+            return await client.text_document_hover_async(
+                types.HoverParams(text_document=doc, position=at)
             )
-        )
-        return found.items if found else None
 
-    async def definition() -> Any:
-        return await client.text_document_definition_async(
-            types.DefinitionParams(text_document=doc, position=at)
-        )
+        async def completion() -> Any:
+            found = await client.text_document_completion_async(
+                types.CompletionParams(
+                    text_document=doc, position=types.Position(line=end, character=2)
+                )
+            )
+            return found.items if found else None
 
-    async def diagnostics() -> Any:
-        return uri in client.diagnostics
+        async def definition() -> Any:
+            return await client.text_document_definition_async(
+                types.DefinitionParams(text_document=doc, position=at)
+            )
 
-    result: dict[str, Any] = {"note": rel, "initialize_s": initialize_s}
-    asks = {
-        "hover": hover,
-        "completion": completion,
-        "definition": definition,
-        "diagnostics": diagnostics,
-    }
-    found = await asyncio.gather(*(until(ask, started, timeout) for ask in asks.values()))
-    for name, (seconds, tries) in zip(asks, found, strict=True):
-        result[f"first_{name}_s"] = seconds
-        result[f"{name}_tries"] = tries
-        print(name, seconds, tries, file=sys.stderr, flush=True)
-    status = await client.protocol.send_request_async("nvault/status", {})
-    result["notes"] = status.notes
-    await client.shutdown_session()
-    await client.stop()
+        async def diagnostics() -> Any:
+            return uri in client.diagnostics
+
+        result: dict[str, Any] = {"note": rel, "initialize_s": initialize_s}
+        asks = {
+            "hover": hover,
+            "completion": completion,
+            "definition": definition,
+            "diagnostics": diagnostics,
+        }
+        found = await asyncio.gather(*(until(ask, started, timeout) for ask in asks.values()))
+        for name, (seconds, tries) in zip(asks, found, strict=True):
+            result[f"first_{name}_s"] = seconds
+            result[f"{name}_tries"] = tries
+            print(name, seconds, tries, file=sys.stderr, flush=True)
+        status = await client.protocol.send_request_async("nvault/status", {})
+        result["notes"] = status.notes
     return result
 
 
