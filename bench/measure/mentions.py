@@ -14,7 +14,7 @@ Label files (bench/labels/, one JSON line per mention, each with its label and r
   from the code of its day *before* looking (seed in each row), then labelled in context:
   `"pool": "shown"` rows are a seeded sample of the default list's suggestions (precision),
   `"pool": "all"` rows a seeded sample of every (note, target) the matcher finds (recall).
-  `--fit` fits the score on every sample but the newest (FIT_SAMPLES); the newest, fresh9, was
+  `--fit` fits the score on every sample but the newest (FIT_SAMPLES); the newest, fresh10, was
   drawn from the fitted code and is the held-out one (docs/benchmarks.md has every round).
 A row counts as suggested when the default list (`ranked_mentions`) holds a suggestion for its
 target in its note. Vaults are the cached indexed copies bench/measure/linking.py builds.
@@ -134,7 +134,7 @@ def _context(vault: Vault) -> Any:
     return line
 
 
-# The score is fitted on every label drawn before fresh9: fresh to fresh8 ask the question the
+# The score is fitted on every label drawn before fresh10: fresh to fresh9 ask the question the
 # default list answers ("would a writer of this vault link this word here, to this note?"); the
 # older tuning labels asked "does the word refer to the note?", so they count half.
 FIT_SAMPLES = {
@@ -148,6 +148,7 @@ FIT_SAMPLES = {
     "fresh6-": 1.0,
     "fresh7-": 1.0,
     "fresh8-": 1.0,
+    "fresh9-": 1.0,
 }
 FIT_L2 = 1.0
 
@@ -289,6 +290,7 @@ def main() -> int:
                 "fresh7",
                 "fresh8",
                 "fresh9",
+                "fresh10",
             ):
                 file = LABELS / f"mentions-{sample}-{name}.jsonl"
                 if file.is_file():

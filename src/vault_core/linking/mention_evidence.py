@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vault_core.index.terms import tokenize
-from vault_core.linking.mentions import _name_key
+from vault_core.linking.mention_names import _name_key
 from vault_core.linking.per_graph import PerGraph
 from vault_core.linking.related_index import NoteIndex
 
