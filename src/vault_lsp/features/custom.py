@@ -73,8 +73,12 @@ class CustomRequests(Feature):
     def search(self, raw: Any) -> dict[str, Any]:
         params = _params(SearchParams, raw)
         vault = self.server.session.get(timeout=10)
-        if params is None or vault is None or not params.query.strip():
-            return {"hits": [], "catching_up": bool(vault and vault.catching_up)}
+        if vault is None:  # not "no matches": nothing could be searched yet
+            session = self.server.session
+            reason = session.vault_error or "nvault is still opening the vault"
+            return {"hits": [], "catching_up": session.vault_error is None, "message": reason}
+        if params is None or not params.query.strip():
+            return {"hits": [], "catching_up": vault.catching_up}
         # the saves the client sent before this request are read back (session.py)
         unsaved = self.server.session.settle_saves()
         try:
