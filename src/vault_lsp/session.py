@@ -3,6 +3,12 @@
 `initialize` must answer at once, so the Vault (model load, repair, catch-up) is opened in a
 thread; handlers ask `session.get()` and answer empty while it is not ready. Writes (didSave,
 reindex, the fallback rescan) go through one indexing thread so they never overlap.
+
+A save is read back by the requests that follow it: the client sends `didSave` before it asks
+(JSON-RPC keeps the order), so `nvault/search` first waits, bounded, for the saves queued
+before it (`settle_saves`). Without that, a search sent while the save's sync was still
+running (1-4 s at load 13; queued behind a phase-2 step or a compaction, longer) answered
+without the saved words, and a client that asks once (VS Code's quick pick) never saw them.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +38,7 @@ log = logging.getLogger("vault_lsp")
 
 FALLBACK_RESCAN_S = 5.0
 PROGRESS_POLL_S = 0.3
+SAVE_WAIT_S = 10.0  # a search waits at most this long for the saves sent before it
 
 
 class Features(BaseModel):
@@ -78,6 +86,9 @@ class Session:
         self._notify: Callable[[str, dict[str, Any]], None] = lambda method, params: None
         self._on_progress: Callable[[IndexProgress], None] = lambda state: None
         self._change_listeners: list[Callable[[list[str]], None]] = []
+        self._saves: dict[Future[Any], list[str]] = {}  # queued or running path syncs
+        self._early_saves: set[str] = set()  # saved before the vault was open
+        self._saves_lock = threading.RLock()  # re-entered by a done future's callback
 
     # -- start-up -------------------------------------------------------------------------
     def choose_root(self, options: Any, workspace_root: str | None) -> Path | None:
@@ -128,12 +139,17 @@ class Session:
                 config.llm.host = self.options.ollamaHost
             if self.options.ollamaModel:
                 config.llm.model = self.options.ollamaModel
-            # not lazy (yet): with the catalog read in the background, a save in VS Code was
-            # sometimes never searchable (the code-server e2e failed in 2 of 3 clean-clone CI
-            # runs, never on a rerun); `lazy=True` waits for that race to be found
-            vault = Vault.open(config=config, writer=not choice.read_only)
+            # lazy, like vault-mcp: the catalog is read (and a writer's repair runs) in the
+            # background while names and searches are answered from the store. (It was off
+            # while a save looked lost: the search had run before the save's sync, which
+            # `settle_saves` now orders, lazy or not.)
+            vault = Vault.open(config=config, writer=not choice.read_only, lazy=True)
             vault.on_change(self._changed)
-            self._vault = vault
+            with self._saves_lock:  # a save sent before now is queued before anyone asks
+                self._vault = vault
+                early, self._early_saves = sorted(self._early_saves), set()
+                if early:  # the catch-up would find them too; queued, a search waits for them
+                    self.index(early)
             log.info("vault open: %s (%s)", self.root, "writer" if vault.is_writer else "reader")
         except Exception as exc:
             self.vault_error = describe_failure(exc)
@@ -175,14 +191,38 @@ class Session:
 
     # -- writing --------------------------------------------------------------------------
     def index(self, paths: list[str] | None) -> Future[Any] | None:
-        """Sync `paths` (None: the whole vault) in the indexing thread; None if we cannot."""
-        vault = self._vault
-        if vault is None or self._stop.is_set():
-            return None
-        if not vault.is_writer:
-            log.info("reader: the writer process indexes %s", paths or "the vault")
-            return None
-        return self._indexer.submit(self._sync, paths)
+        """Sync `paths` (None: the whole vault) in the indexing thread; None if we cannot.
+        Paths saved before the vault is open are synced once it is."""
+        with self._saves_lock:
+            vault = self._vault
+            if vault is None and paths and not self._stop.is_set():
+                self._early_saves.update(paths)
+            if vault is None or self._stop.is_set():
+                return None
+            if not vault.is_writer:
+                log.info("reader: the writer process indexes %s", paths or "the vault")
+                return None
+            future = self._indexer.submit(self._sync, paths)
+            if paths is not None:  # a save: the requests after it wait for it (`settle_saves`)
+                self._saves[future] = list(paths)
+                future.add_done_callback(self._saved)  # at once (this thread) if already done
+            return future
+
+    def _saved(self, future: Future[Any]) -> None:
+        with self._saves_lock:
+            self._saves.pop(future, None)
+
+    def settle_saves(self, timeout: float = SAVE_WAIT_S) -> list[str]:
+        """Wait up to `timeout` s for the saves queued before this call to be indexed; the
+        paths still waiting after that (empty: every one is in the index)."""
+        with self._saves_lock:
+            if self._vault is None:  # not open yet: they are queued once it is
+                return sorted(self._early_saves)
+            waiting = dict(self._saves)
+        if not waiting:
+            return []
+        _done, left = wait_all(waiting, timeout=timeout)
+        return sorted({path for future in left for path in waiting[future]})
 
     def _sync(self, paths: list[str] | None) -> Any:
         vault = self._vault

@@ -19,12 +19,16 @@ from pytest_lsp.client import make_test_lsp_client
 
 @contextlib.asynccontextmanager
 async def lsp_client(
-    root: Path, via: str = "options", options: dict[str, Any] | None = None
+    root: Path,
+    via: str = "options",
+    options: dict[str, Any] | None = None,
+    args: tuple[str, ...] = (),
 ) -> AsyncIterator[LanguageClient]:
     """A pytest-lsp client talking to a real `python -m vault_lsp` subprocess on `root`.
 
     `via`: "options" (initializationOptions.vaultRoot), "cli" (--root), "workspace" (rootUri)
-    or "none" (no root at all: the first opened file picks it).
+    or "none" (no root at all: the first opened file picks it). `args`: more command-line
+    arguments for the server (e.g. `--log-file`).
     """
     client = make_test_lsp_client()
     progress: list[Any] = []
@@ -45,7 +49,8 @@ async def lsp_client(
         keep_diagnostics(params)
 
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _on_diagnostics
-    cmd = [sys.executable, "-m", "vault_lsp"] + (["--root", str(root)] if via == "cli" else [])
+    cmd = [sys.executable, "-m", "vault_lsp", *args]
+    cmd += ["--root", str(root)] if via == "cli" else []
     await client.start_io(*cmd)
     params = types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),

@@ -73,8 +73,14 @@ class CustomRequests(Feature):
     def search(self, raw: Any) -> dict[str, Any]:
         params = _params(SearchParams, raw)
         vault = self.server.session.get(timeout=10)
-        if params is None or vault is None or not params.query.strip():
-            return {"hits": [], "catching_up": bool(vault and vault.catching_up)}
+        if vault is None:  # not "no matches": nothing could be searched yet
+            session = self.server.session
+            reason = session.vault_error or "nvault is still opening the vault"
+            return {"hits": [], "catching_up": session.vault_error is None, "message": reason}
+        if params is None or not params.query.strip():
+            return {"hits": [], "catching_up": vault.catching_up}
+        # the saves the client sent before this request are read back (session.py)
+        unsaved = self.server.session.settle_saves()
         try:
             request = SearchRequest(query=params.query, mode=params.mode, limit=params.limit)
             answer = vault.find(request)
@@ -83,10 +89,14 @@ class CustomRequests(Feature):
         ) as exc:  # said to the user, not an empty list that looks like "none"
             return {"hits": [], "catching_up": vault.catching_up, "error": str(exc)}
         uri_of = self.server.docs.uri_of
+        message = answer.message()
+        if unsaved:  # said, not an answer that looks complete
+            still = f"still indexing {', '.join(unsaved)} (saved moments ago)"
+            message = f"{still}; {message}" if message else still
         return {
             "hits": [EditorHit.of(h, uri_of(h.path)).model_dump() for h in answer.hits],
-            "catching_up": answer.catching_up,
-            "message": answer.message(),
+            "catching_up": answer.catching_up or bool(unsaved),
+            "message": message,
         }
 
     def related(self, raw: Any) -> dict[str, Any]:
@@ -96,6 +106,7 @@ class CustomRequests(Feature):
             return {"items": []}
         docs = self.server.docs
         rel = docs.rel_of(params.uri)
+        self.server.session.settle_saves()  # a note saved just now is related as saved
         if rel is None or rel not in vault.catalog:
             return {"items": []}
         items = self.server.suggestions.related(vault, rel, limit=params.limit)
