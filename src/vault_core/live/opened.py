@@ -80,19 +80,27 @@ class Opened:
     def load_in_background(self, then: Callable[[], None], lock: threading.RLock) -> None:
         """Read the catalog (and run `then`, e.g. the writer's repair) on a thread, holding
         `lock`: at 100k notes decoding it takes 5-10 s, which a server spends answering
-        keyword and name queries from the store instead (query/on_disk.py)."""
+        keyword and name queries from the store instead (query/on_disk.py).
+
+        Returns once the thread holds `lock`: a sync that took it first would wait for the
+        catalog under it while the loader waited for it (a deadlock)."""
         self._loaded.clear()
+        holding = threading.Event()
 
         def load() -> None:
             try:
                 with lock:
+                    holding.set()
                     self.load_catalog()
                     then()
             except BaseException as exc:  # every waiter hears it instead of waiting forever
                 self._load_error = exc
                 self._loaded.set()
+            finally:
+                holding.set()
 
         threading.Thread(target=load, name="nvault-catalog", daemon=True).start()
+        holding.wait()
 
     def publish(self, catalog: Catalog) -> None:
         """A sync's catalog becomes the one readers in other threads see (its changes folded

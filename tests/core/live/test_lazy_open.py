@@ -8,8 +8,10 @@ a 100k-note vault has (5-10 s) exists on a tiny one too."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from index_check import index_problems
@@ -17,6 +19,7 @@ from poll import wait_for
 from vault_files import write_files
 
 import vault_core.live.opened as opened_module
+import vault_core.live.upkeep as upkeep_module
 from vault_core.errors import NoteNotFound
 from vault_core.query.filters import SearchFilters
 from vault_core.query.names import AmbiguousNote
@@ -96,6 +99,53 @@ def test_a_filtered_search_and_a_save_wait_for_the_catalog(held) -> None:
     worker.join(30)
     assert outcome == [["sub/c.md"]]
     wait_for(lambda: vault.search("xylophones", mode="keyword"), what="the save")
+
+
+class SlowToTake:
+    """An RLock that the catalog loader's thread is slow to take, as under load: the window
+    in which another thread could take it first."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if threading.current_thread().name == "nvault-catalog":
+            time.sleep(0.5)
+        return self.lock.acquire(blocking, timeout)
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def test_a_sync_the_moment_the_open_returns_waits_instead_of_deadlocking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catalog loader holds the write lock before a lazy open returns: a sync that took
+    it first would wait under it for the catalog while the loader waited for the lock."""
+    root = write_files(tmp_path / "vault", FILES)
+    with Vault.open(root) as vault:
+        vault.sync()
+    monkeypatch.setattr(upkeep_module, "threading", SimpleNamespace(RLock=SlowToTake))
+    vault = Vault.open(root, watch=True)
+    try:
+        taken = vault.upkeep.write_mutex.acquire(blocking=False)
+        if taken:
+            vault.upkeep.write_mutex.release()
+        assert not taken  # the loader has it (or the catalog is read and it is released)
+        (root / "a.md").write_text("# Alpha\n\nAlpha now plays the marimba.\n", "utf-8")
+        saved = threading.Thread(target=lambda: vault.sync(["a.md"]), daemon=True)
+        saved.start()
+        saved.join(60)
+        assert not saved.is_alive()  # before the fix: a deadlock
+        assert vault.search("marimba", mode="keyword")[0].path == "a.md"
+    finally:
+        vault.close()
 
 
 @pytest.mark.parametrize(
