@@ -30,6 +30,7 @@ share of those each source reaches. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import pickle
 import re
@@ -45,11 +46,17 @@ from bench.harness import emit, load_average, log
 from bench.measure.linking import DEFAULT_CACHE, K, cached_vault
 from vault_core.index.terms import TERM_WORD_RE, word_terms
 from vault_core.linking import mention_rank
+from vault_core.linking.link_model import default_model, name_parts, name_tree
 from vault_core.linking.link_model import features as link_features
-from vault_core.linking.link_model import name_parts, name_tree
 from vault_core.linking.related import Candidates
 from vault_core.linking.related_index import DEPTH
-from vault_core.linking.vault_fitting import UNWRAPPED_WEIGHT, collect, descend, labelled_notes
+from vault_core.linking.vault_fitting import (
+    UNWRAPPED_WEIGHT,
+    collect,
+    descend,
+    fold,
+    labelled_notes,
+)
 from vault_core.query.fusion import RRF_K
 from vault_core.vault import Vault
 
@@ -207,12 +214,15 @@ def _mask(r: SRow, srcs: list[int]) -> np.ndarray:
     return m
 
 
-def fit(rows: list[SRow], cols: list[int], srcs: list[int]) -> tuple[np.ndarray, float]:
+def fit(
+    rows: list[SRow], cols: list[int], srcs: list[int], l2: float = L2
+) -> tuple[np.ndarray, float]:
+    rows = [r for r in rows if r.weight > 0]
     ms = [_mask(r, srcs) for r in rows]
     x = np.vstack([np.hstack([r.x[m], r.extra[m][:, cols]]) for r, m in zip(rows, ms, strict=True)])
     y = np.concatenate([r.y[m] for r, m in zip(rows, ms, strict=True)])
     w = np.concatenate([np.full(int(m.sum()), r.weight) for r, m in zip(rows, ms, strict=True)])
-    return descend(x, y, w, l2=L2, iterations=ITERATIONS)
+    return descend(x, y, w, l2=l2, iterations=ITERATIONS)
 
 
 def recall(rows: list[SRow], model: tuple[np.ndarray, float], cols: list[int], srcs: list[int]):
@@ -249,11 +259,37 @@ def reach(rows: list[SRow]) -> dict[str, Any]:
     }
 
 
+def per_vault(rows: dict[str, list[SRow]]) -> dict[str, Any]:
+    """`nvault eval`'s rule on the collected rows: two folds by path hash, each scored by the
+    shipped model and by one fitted on the other fold around the shipped weights (not held out
+    across vaults: the vault's own links)."""
+    shipped = default_model()
+    prior = (np.asarray(shipped.weights, np.float64), shipped.bias)
+    base, own = [], []
+    for f in (0, 1):
+        train = [r for p in rows.values() for r in p if fold(r.path) != f]
+        test = [r for r in rows["strict"] if fold(r.path) == f]
+        x = np.vstack([r.x[r.shipped] for r in train])
+        y = np.concatenate([r.y[r.shipped] for r in train])
+        w = np.concatenate([np.full(int(r.shipped.sum()), r.weight) for r in train])
+        model = descend(x, y, w, l2=L2, iterations=ITERATIONS, prior=prior)
+        n = len(test)
+        base.append((n, recall(test, prior, [], [])))
+        own.append((n, recall(test, model, [], [])))
+
+    def pooled(parts: list[tuple[int, dict[str, float]]]) -> dict[str, float]:
+        total = sum(n for n, _ in parts)
+        return {k: round(sum(n * v[k] for n, v in parts) / total, 4) for k in parts[0][1]}
+
+    return {"shipped": pooled(base), "own": pooled(own)}
+
+
 GROUPS: dict[str, list[str]] = {
     "shipped": [],
     **{s: [s] for s in SOURCES},
     "rmention+score": ["rmention", "rmention_score"],
     "all": [*SOURCES, "rmention_score"],
+    "rmention_score": ["rmention_score"],
 }
 
 
@@ -265,6 +301,11 @@ def main() -> int:
     parser.add_argument("--recollect", action="store_true")
     parser.add_argument("--groups", nargs="*", default=list(GROUPS))
     parser.add_argument("--group", action="append", default=[], help="a+b+c: a custom group")
+    parser.add_argument("--l2", type=float, default=L2)
+    parser.add_argument(
+        "--unwrapped-weight", type=float, default=UNWRAPPED_WEIGHT, help="0: strict rows only"
+    )
+    parser.add_argument("--per-vault", action="store_true", help="also nvault eval's own fit")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     data: dict[str, dict[str, list[SRow]]] = {}
@@ -279,16 +320,27 @@ def main() -> int:
             data[corpus.name] = collect_vault(vault)
         saved.write_bytes(pickle.dumps(data[corpus.name]))
     names = sorted(data)
-    out: dict[str, Any] = {"protocol": "stored vectors, leave one vault out", "vaults": {}}
+    for n in names:
+        for r in data[n]["unwrapped"]:
+            r.weight = args.unwrapped_weight
+    out: dict[str, Any] = {
+        "protocol": "stored vectors, leave one vault out",
+        "l2": args.l2,
+        "unwrapped_weight": args.unwrapped_weight,
+        "vaults": {},
+    }
     out["reach"] = {n: reach(data[n]["strict"]) for n in names}
     groups = {g: GROUPS[g] for g in args.groups} | {g: g.split("+") for g in args.group}
     for group, members in groups.items():
         cols, srcs = _cols(members)
         for name in names:
             train = [r for n in names if n != name for p in data[n].values() for r in p]
-            res = recall(data[name]["strict"], fit(train, cols, srcs), cols, srcs)
+            res = recall(data[name]["strict"], fit(train, cols, srcs, args.l2), cols, srcs)
             out["vaults"].setdefault(name, {})[group] = res
             log(f"{group:>20} {name:>20} {res}")
+    if args.per_vault:
+        out["per_vault_fit"] = {n: per_vault(data[n]) for n in names}
+        log(json.dumps(out["per_vault_fit"]))
     out["load_average"] = load_average()
     emit(out)
     return 0
