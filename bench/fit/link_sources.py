@@ -23,8 +23,12 @@ with their shipped feature rows, and beside them five more candidate sources, ea
 
 Each group is judged leave-one-vault-out with the fit of bench.fit.link_signals (from zero,
 strict rows 1, unwrapped 0.25, L2 0.1): candidate rows of a source join only when that source
-is in the group. Also reports, per vault, the share of strict targets in no shipped list and the
-share of those each source reaches. Prints one JSON object.
+is in the group (a source's group takes all its columns: `rmention` its rank and score;
+`rmention_score` is the score alone, on the shipped candidates). `--l2` and
+`--unwrapped-weight` change the fit. Also reports, per vault, the share of strict targets in no
+shipped list and the share of those each source reaches. `--per-vault` runs `nvault eval`'s rule
+on each vault's own links (two folds, around the shipped weights; `--per-vault-with` lets the
+vault's model add sources). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -259,23 +263,35 @@ def reach(rows: list[SRow]) -> dict[str, Any]:
     }
 
 
-def per_vault(rows: dict[str, list[SRow]]) -> dict[str, Any]:
+def per_vault(
+    rows: dict[str, list[SRow]],
+    cols: list[int] | None = None,
+    srcs: list[int] | None = None,
+) -> dict[str, Any]:
     """`nvault eval`'s rule on the collected rows: two folds by path hash, each scored by the
     shipped model and by one fitted on the other fold around the shipped weights (not held out
-    across vaults: the vault's own links)."""
+    across vaults: the vault's own links). `cols`/`srcs`: extra columns and sources the vault's
+    own model adds (their prior weight 0)."""
+    cols, srcs = cols or [], srcs or []
     shipped = default_model()
     prior = (np.asarray(shipped.weights, np.float64), shipped.bias)
+    grown = (np.concatenate([prior[0], np.zeros(len(cols))]), prior[1])
     base, own = [], []
     for f in (0, 1):
-        train = [r for p in rows.values() for r in p if fold(r.path) != f]
+        train = [r for p in rows.values() for r in p if fold(r.path) != f and r.weight > 0]
         test = [r for r in rows["strict"] if fold(r.path) == f]
-        x = np.vstack([r.x[r.shipped] for r in train])
-        y = np.concatenate([r.y[r.shipped] for r in train])
-        w = np.concatenate([np.full(int(r.shipped.sum()), r.weight) for r in train])
-        model = descend(x, y, w, l2=L2, iterations=ITERATIONS, prior=prior)
+        ms = [_mask(r, srcs) for r in train]
+        x = np.vstack(
+            [np.hstack([r.x[m], r.extra[m][:, cols]]) for r, m in zip(train, ms, strict=True)]
+        )
+        y = np.concatenate([r.y[m] for r, m in zip(train, ms, strict=True)])
+        w = np.concatenate(
+            [np.full(int(m.sum()), r.weight) for r, m in zip(train, ms, strict=True)]
+        )
+        model = descend(x, y, w, l2=L2, iterations=ITERATIONS, prior=grown)
         n = len(test)
         base.append((n, recall(test, prior, [], [])))
-        own.append((n, recall(test, model, [], [])))
+        own.append((n, recall(test, model, cols, srcs)))
 
     def pooled(parts: list[tuple[int, dict[str, float]]]) -> dict[str, float]:
         total = sum(n for n, _ in parts)
@@ -287,7 +303,6 @@ def per_vault(rows: dict[str, list[SRow]]) -> dict[str, Any]:
 GROUPS: dict[str, list[str]] = {
     "shipped": [],
     **{s: [s] for s in SOURCES},
-    "rmention+score": ["rmention", "rmention_score"],
     "all": [*SOURCES, "rmention_score"],
     "rmention_score": ["rmention_score"],
 }
@@ -306,6 +321,9 @@ def main() -> int:
         "--unwrapped-weight", type=float, default=UNWRAPPED_WEIGHT, help="0: strict rows only"
     )
     parser.add_argument("--per-vault", action="store_true", help="also nvault eval's own fit")
+    parser.add_argument(
+        "--per-vault-with", nargs="*", default=[], help="sources/columns the own fit adds"
+    )
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     data: dict[str, dict[str, list[SRow]]] = {}
@@ -339,7 +357,9 @@ def main() -> int:
             out["vaults"].setdefault(name, {})[group] = res
             log(f"{group:>20} {name:>20} {res}")
     if args.per_vault:
-        out["per_vault_fit"] = {n: per_vault(data[n]) for n in names}
+        cols, srcs = _cols(args.per_vault_with)
+        out["per_vault_fit"] = {n: per_vault(data[n], cols, srcs) for n in names}
+        out["per_vault_with"] = args.per_vault_with
         log(json.dumps(out["per_vault_fit"]))
     out["load_average"] = load_average()
     emit(out)
