@@ -346,8 +346,9 @@ class VaultIndex:
             if self.remote:
                 raise  # the probes and repairs work on a folder (store/integrity.py, store/repair.py)
             health = check_index(self.config.index_path, self.embedder.dim)
-            if health.ok and self.searcher is searcher:
-                raise
+            if health.ok and self.searcher is searcher:  # an index replaced mid-query (a
+                # repair's keyword-index rebuild): the next query reads the new one
+                return searcher.search(query, self._notes(filters), mode, limit, filters, per_note)
             if health.ok:  # a repair meanwhile (a lazy open's catch-up) reopened the store
                 return self.searcher.search(
                     query, self._notes(filters), mode, limit, filters, per_note
