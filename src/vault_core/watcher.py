@@ -25,10 +25,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vault_core.errors import SyncCancelled, describe_failure
-from vault_core.fs_events import BACKENDS, EVENT_TYPES, EventHandler, OverflowHandler
+from vault_core.fs_events import FALLBACK_RESCAN_S, FolderObserver
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -44,7 +44,6 @@ READER_POLL_S = 0.5
 MAX_BATCH_DELAY_S = 1.0  # a steady stream of writes is still synced about once a second
 SETTLE_FRACTION = 0.2  # closed/renamed/deleted paths settle after 20% of the debounce
 FULL_SYNC_OVER = 2_000  # more pending paths than this: one full (scan-based) sync is cheaper
-FALLBACK_RESCAN_S = 5.0  # when no OS watcher can start
 MAX_BACKOFF_S = 60.0
 STOP_JOIN_S = 60.0
 HISTORY = 50
@@ -106,11 +105,7 @@ class Watcher:
         self._compact_at: float | None = None  # saves left a compaction due: run it then
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._observer_lock = threading.Lock()
-        self._observer: Any = None
-        self._overflow: OverflowHandler | None = None
-        self._backend = ""
-        self._observer_error = ""
+        self._observer = FolderObserver(self, self.root, self._stopping)
         self._state = "stopped"
         self.syncs = 0  # completed sync calls, for tests and benchmarks
         self.history: deque[SyncReport] = deque(maxlen=HISTORY)  # the last few sync reports
@@ -140,33 +135,20 @@ class Watcher:
         self._stopping.set()
         with self._cond:
             self._cond.notify_all()
-        self._stop_observer()
+        self._observer.stop()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=STOP_JOIN_S)
             if thread.is_alive():
                 log.error("the sync thread did not stop within %.0f s", STOP_JOIN_S)
-        self._stop_observer()  # one the worker started while we were stopping
+        self._observer.stop()  # one the worker started while we were stopping
         self._state = "stopped"
-
-    def _stop_observer(self) -> None:
-        with self._observer_lock:
-            observer, self._observer = self._observer, None
-            overflow, self._overflow = self._overflow, None
-        if observer is not None:
-            try:
-                observer.stop()
-                observer.join(timeout=5)
-            except Exception:
-                log.exception("stopping the file observer failed")
-        if overflow is not None:
-            logging.getLogger("watchdog").removeHandler(overflow)
 
     def describe(self) -> str:
         if self._state == "watching":
-            if self._observer_error:
-                return f"polling every {FALLBACK_RESCAN_S:.0f} s ({self._observer_error})"
-            return f"watching ({self._backend})"
+            if self._observer.error:
+                return f"polling every {FALLBACK_RESCAN_S:.0f} s ({self._observer.error})"
+            return f"watching ({self._observer.backend})"
         return self._state
 
     # -- writer: events in ----------------------------------------------------------------
@@ -175,31 +157,6 @@ class Watcher:
         self._next_full = time.monotonic()  # the initial catch-up sync
         self._thread = threading.Thread(target=self._work, name="nvault-watch", daemon=True)
         self._thread.start()
-
-    def _start_observer(self) -> None:
-        from watchdog.observers import Observer
-
-        try:
-            observer = Observer()
-            observer.schedule(
-                EventHandler(self), self.root, recursive=True, event_filter=EVENT_TYPES
-            )
-            observer.start()
-        except Exception as exc:  # e.g. the inotify watch limit: keep working by rescanning
-            self._observer_error = f"OS watcher unavailable: {type(exc).__name__}: {exc}"
-            log.warning(
-                "%s; falling back to a full rescan every %.0f s",
-                self._observer_error,
-                FALLBACK_RESCAN_S,
-            )
-            return
-        overflow = OverflowHandler(self)
-        with self._observer_lock:
-            self._observer, self._overflow = observer, overflow
-            self._backend = BACKENDS.get(type(observer).__name__, type(observer).__name__)
-            logging.getLogger("watchdog").addHandler(overflow)
-        if self._stopping.is_set():  # stop() ran while the watches were being set up
-            self._stop_observer()
 
     def notice(self, path: bytes | str, is_dir: bool, complete: bool) -> None:
         """Queue one changed path (absolute, from the observer) unless it can never matter."""
@@ -240,7 +197,7 @@ class Watcher:
         # Watches first, then the catch-up scan, so nothing falls between them. On this thread:
         # a recursive inotify watch walks every folder (seconds at 100k notes), and the index
         # is open and answering meanwhile.
-        self._start_observer()
+        self._observer.start()
         while not self._stopping.is_set():
             job = self._next_job()
             if job is None:
@@ -335,7 +292,7 @@ class Watcher:
 
     def _schedule_rescan(self) -> None:
         interval = self.vault.config.rescan_interval_s
-        if self._observer is None and self._observer_error:
+        if not self._observer.running and self._observer.error:
             interval = FALLBACK_RESCAN_S
         with self._cond:
             if interval > 0 and self._next_full is None and self._next_light is None:

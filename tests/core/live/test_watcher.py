@@ -123,7 +123,6 @@ def test_the_periodic_rescan_finds_what_the_os_did_not_report(tmp_path: Path) ->
     try:
         wait_for(lambda: vault.watcher.syncs >= 1, what="catch-up sync")
         vault.watcher._observer.stop()  # the OS stops telling us anything
-        vault.watcher._observer.join(5)
         (root / "a.md").write_text("# A\n\nalpha met a quetzal\n", encoding="utf-8")
         (root / "b.md").unlink()
         wait_for(lambda: vault.search("quetzal", mode="keyword"), what="the rescan's sync")
