@@ -1,0 +1,61 @@
+"""Reduced token vectors: what the MaxSim re-ranking stage (query/rerank.py) compares.
+
+The model's `last_hidden_state` per token (before mean pooling), `[CLS]`/`[SEP]` left out,
+L2-normalised, projected on a fixed PCA basis to TOKEN_DIMS dimensions, re-normalised and
+rounded to int8 (scale 127): 64 bytes a token. The basis is a package asset fitted once offline
+(bench/fit/token_basis.py) for one model, so every index and every query project the same way;
+a model without a basis gets no token vectors and search answers without the stage.
+Measured on SciFact (docs/benchmarks.md "Round 5"): this form keeps the full vectors' gain.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+from functools import cache
+
+import numpy as np
+from pydantic import BaseModel
+
+TOKEN_DIMS = 64
+SCALE = 127.0
+BASIS_ASSET = "minilm-token-basis.npy"
+BASIS_META = "minilm-token-basis.json"
+
+
+class BasisInfo(BaseModel):
+    """What the shipped basis was fitted on (bench/fit/token_basis.py writes it)."""
+
+    model: str
+    dims: int
+    fitted_on: str
+    chunks: int
+    tokens: int
+
+
+@cache
+def basis_for(model: str) -> np.ndarray | None:
+    """The 384 x TOKEN_DIMS projection shipped for `model`, or None (no token vectors)."""
+    assets = importlib.resources.files("vault_core") / "assets"
+    meta_file, basis_file = assets / BASIS_META, assets / BASIS_ASSET
+    if not meta_file.is_file() or not basis_file.is_file():
+        return None
+    info = BasisInfo.model_validate(json.loads(meta_file.read_text(encoding="utf-8")))
+    if info.model != model or info.dims != TOKEN_DIMS:
+        return None
+    with basis_file.open("rb") as fh:
+        basis = np.load(fh)
+    return np.ascontiguousarray(basis, dtype=np.float32)
+
+
+def reduce_tokens(hidden: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """One text's token states (tokens x model dim, no [CLS]/[SEP]) -> int8 (tokens x dims)."""
+    norms = np.linalg.norm(hidden, axis=1, keepdims=True)
+    z = (hidden / np.clip(norms, 1e-12, None)) @ basis
+    z /= np.clip(np.linalg.norm(z, axis=1, keepdims=True), 1e-12, None)
+    return np.round(z * SCALE).astype(np.int8)
+
+
+def as_unit(tokens: np.ndarray) -> np.ndarray:
+    """Stored int8 tokens back to (near) unit float32 vectors for dot products."""
+    return tokens.astype(np.float32) / SCALE
