@@ -256,18 +256,10 @@ class Store:
             self.tokens.add(hashes, tokens)
 
     def token_coverage(self) -> tuple[int, int]:
-        """(embedded chunk texts with token vectors, embedded chunk texts): `status` reads it."""
-        if not self.ready() or self.tokens is None or not self.tokens.count():
-            return (0, -1)  # -1: not counted (no token vectors at all)
-        live = pc.unique(
-            self.chunks.search()
-            .where("vector IS NOT NULL")
-            .select(["text_hash"])
-            .limit(None)
-            .to_arrow()["text_hash"]
-        )
-        have = pc.sum(pc.is_in(live, value_set=self.tokens.stored_hashes())).as_py() or 0
-        return (int(have), len(live))
+        """(embedded chunk texts with token vectors, embedded chunk texts); (0, -1): none."""
+        if not self.ready() or self.tokens is None:
+            return (0, -1)
+        return self.tokens.coverage(self.chunks)
 
     def chunk_census(self) -> dict[str, tuple[int, set[str]]]:
         """path -> (chunk count, note_sha values): what the repair pass compares with `notes`."""
