@@ -43,7 +43,7 @@ def test_maxsim_moves_a_candidate_and_weight_zero_is_the_fused_order(vault) -> N
     assert vault.status().rerank.startswith("active")
     fused = ranked(vault, QUERY, 0.0)
     assert fused[:5] == ["moths.md", "bees.md", "orchard.md", "cider.md", "frost.md"]
-    moved = ranked(vault, QUERY, 1.0)  # the shipped weight
+    moved = ranked(vault, QUERY, 1.0)
     assert moved[:5] == ["moths.md", "bees.md", "frost.md", "orchard.md", "cider.md"]
     vault.searcher.rerank_weight = 1.0
     scores = [h.score for h in vault.search(QUERY, limit=8, per_note=1)]
