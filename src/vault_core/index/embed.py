@@ -20,7 +20,7 @@ import numpy as np
 
 from vault_core.config import EmbedderConfig, LLMConfig
 from vault_core.errors import VaultError
-from vault_core.index.token_vectors import TOKEN_DIMS, basis_for, reduce_tokens
+from vault_core.index.token_vectors import TOKEN_DIMS, basis_for, reduce_batch
 from vault_core.places import user_cache_dir
 from vault_core.store.memory import MappedFile, release_free_memory
 
@@ -293,13 +293,7 @@ class MiniLMEmbedder:
         basis = self.token_basis if tokens else None
         if basis is None:
             return vectors, []
-        return (
-            vectors,
-            [  # [CLS] and [SEP] left out
-                reduce_tokens(hidden[row, 1 : len(e.ids) - 1], basis)
-                for row, e in enumerate(encodings)
-            ],
-        )
+        return vectors, reduce_batch(hidden, [len(e.ids) for e in encodings], basis)
 
     @property
     def token_basis(self) -> np.ndarray | None:

@@ -50,10 +50,23 @@ def basis_for(model: str) -> np.ndarray | None:
 
 def reduce_tokens(hidden: np.ndarray, basis: np.ndarray) -> np.ndarray:
     """One text's token states (tokens x model dim, no [CLS]/[SEP]) -> int8 (tokens x dims)."""
-    norms = np.linalg.norm(hidden, axis=1, keepdims=True)
+    return reduce_batch(hidden[None], [len(hidden) + 2], basis, specials=False)[0]
+
+
+def reduce_batch(
+    hidden: np.ndarray, lengths: list[int], basis: np.ndarray, specials: bool = True
+) -> list[np.ndarray]:
+    """A padded batch's token states (texts x width x model dim) -> each text's int8 tokens,
+    its [CLS]/[SEP] left out when `specials` (`lengths` count them). One matrix product for the
+    whole batch: per text, BLAS's thread start-up cost more CPU than the product itself."""
+    norms = np.linalg.norm(hidden, axis=2, keepdims=True)
     z = (hidden / np.clip(norms, 1e-12, None)) @ basis
-    z /= np.clip(np.linalg.norm(z, axis=1, keepdims=True), 1e-12, None)
-    return np.round(z * SCALE).astype(np.int8)
+    out = []
+    for row, length in enumerate(lengths):
+        part = z[row, 1 : length - 1] if specials else z[row, : length - 2]
+        part = part / np.clip(np.linalg.norm(part, axis=1, keepdims=True), 1e-12, None)
+        out.append(np.round(part * SCALE).astype(np.int8))
+    return out
 
 
 def as_unit(tokens: np.ndarray) -> np.ndarray:
