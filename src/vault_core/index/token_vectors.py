@@ -58,9 +58,10 @@ def reduce_batch(
 ) -> list[np.ndarray]:
     """A padded batch's token states (texts x width x model dim) -> each text's int8 tokens,
     its [CLS]/[SEP] left out when `specials` (`lengths` count them). One matrix product for the
-    whole batch: per text, BLAS's thread start-up cost more CPU than the product itself."""
+    whole batch, by einsum's own loop, not BLAS: OpenBLAS's threads spin after each small
+    product beside ONNX Runtime's, which cost +25-45% of indexing CPU (docs/benchmarks.md)."""
     norms = np.linalg.norm(hidden, axis=2, keepdims=True)
-    z = (hidden / np.clip(norms, 1e-12, None)) @ basis
+    z = np.einsum("btd,dk->btk", hidden / np.clip(norms, 1e-12, None), basis, optimize=False)
     out = []
     for row, length in enumerate(lengths):
         part = z[row, 1 : length - 1] if specials else z[row, : length - 2]
