@@ -40,6 +40,7 @@ from bench.harness import (
     summary_ms,
     timer,
 )
+from vault_core.query.rerank import RERANK_WEIGHT
 from vault_core.vault import Vault
 
 MODES = ("keyword", "semantic", "hybrid")
@@ -295,6 +296,13 @@ def main() -> None:
     parser.add_argument("--max-docs", type=int, default=None, help="smoke test on a subset")
     parser.add_argument("--variants", action="store_true", help="offline fusion variants too")
     parser.add_argument(
+        "--rerank-weights",
+        type=float,
+        nargs="+",
+        default=None,
+        help="hybrid once per MaxSim re-rank weight (query/rerank.py; 0: the stage off)",
+    )
+    parser.add_argument(
         "--modes", nargs="+", default=list(MODES), choices=MODES, help="search modes to run"
     )
     parser.add_argument(
@@ -325,10 +333,20 @@ def main() -> None:
     }
     with Vault.open(vault_path, writer=False) as vault:
         log(f"searching {len(qids)} claims x {len(args.modes)} modes")
+        result["rerank"] = vault.status().rerank
         for mode in args.modes:
             run, latencies = run_mode(vault, claims, qids, mode, limit=100)
             result["modes"][mode] = {**score_run(run, qrels), "latency": summary_ms(latencies)}
             log(f"{mode}: {result['modes'][mode]}")
+        for weight in args.rerank_weights or []:
+            vault.searcher.rerank_weight = weight
+            run, latencies = run_mode(vault, claims, qids, "hybrid", limit=100)
+            result["modes"][f"hybrid_rerank{weight}"] = {
+                **score_run(run, qrels),
+                "latency": summary_ms(latencies),
+            }
+            log(f"rerank {weight}: {result['modes'][f'hybrid_rerank{weight}']}")
+        vault.searcher.rerank_weight = RERANK_WEIGHT
         # The production call (limit=10) fuses shallower candidate lists than limit=100 does.
         if "hybrid" in args.modes:
             run10, _ = run_mode(vault, claims, qids, "hybrid", limit=10)

@@ -40,6 +40,7 @@ from bench.measure.scifact_fusion import choose
 from bench.measure.scifact_stages import metrics
 from vault_core.index.embed import MiniLMEmbedder
 from vault_core.index.terms import tokenize
+from vault_core.index.token_vectors import as_unit, basis_for, reduce_tokens
 from vault_core.query.hybrid import hybrid_scores
 from vault_core.query.shape import FusionWeights
 from vault_core.vault import Vault
@@ -97,6 +98,13 @@ def reduced(tokens: np.ndarray, basis: np.ndarray) -> np.ndarray:
     return np.round(z * 127).astype(np.int8).astype(np.float32) / 127
 
 
+def signs(tokens: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """The binary form: the sign of each projected dimension, as +-1 (stored as bits). The dot
+    product of two sign vectors over b dims is b - 2 x Hamming distance: Hamming MaxSim."""
+    z = tokens @ basis
+    return np.where(z >= 0, 1.0, -1.0).astype(np.float32) / np.sqrt(basis.shape[1])
+
+
 def maxsim(query: np.ndarray, doc: np.ndarray) -> float:
     if not len(query) or not len(doc):
         return 0.0
@@ -142,6 +150,9 @@ def main() -> None:
     parser.add_argument(
         "--dims", type=int, nargs="*", default=[], help="also MaxSim on PCA-reduced int8 tokens"
     )
+    parser.add_argument(
+        "--binary", type=int, nargs="*", default=[], help="also Hamming MaxSim on sign bits"
+    )
     parser.add_argument("--no-maxsim", action="store_true", help="title field only (fast)")
     args = parser.parse_args()
     root = (Path(args.scifact) if args.scifact else corpus("scifact")).resolve()
@@ -156,6 +167,8 @@ def main() -> None:
     weights = FusionWeights()
     tokens = TokenCache(Path(str(cache) + "-tokens"))
     bases = {d: projection(tokens.folder, d) for d in args.dims}
+    bit_bases = {b: projection(tokens.folder, b) for b in args.binary}
+    shipped = basis_for(MiniLMEmbedder.name)  # the product's asset (bench/fit/token_basis.py)
     embedder = MiniLMEmbedder()
     runs: dict[str, Run] = {}
     extra_ms: dict[str, list[float]] = {}
@@ -232,11 +245,37 @@ def main() -> None:
                     runs.setdefault(f"maxsim_d{d}_lam{lam}", {})[qid] = (
                         ranked_docs(rer) + order[args.top :]
                     )[:100]
+            if shipped is not None:  # exactly what the product stores and compares
+                q_int8 = as_unit(reduce_tokens(qtok, shipped))
+                small = {}
+                for c, tv in zip(cand, ctok, strict=True):
+                    doc = docs[row_of[c]]
+                    small[doc] = max(
+                        small.get(doc, -1.0), maxsim(q_int8, as_unit(reduce_tokens(tv, shipped)))
+                    )
+                top_small = max(small.values())
+                for lam in LAMBDAS:
+                    rer = {doc: base[doc] + lam * (small[doc] - top_small) for doc in top}
+                    runs.setdefault(f"maxsim_shipped_lam{lam}", {})[qid] = (
+                        ranked_docs(rer) + order[args.top :]
+                    )[:100]
+            for b, basis in bit_bases.items():
+                q_bits = signs(qtok, basis)
+                small = {}
+                for c, tv in zip(cand, ctok, strict=True):
+                    doc = docs[row_of[c]]
+                    small[doc] = max(small.get(doc, -1.0), maxsim(q_bits, signs(tv, basis)))
+                top_small = max(small.values())
+                for lam in LAMBDAS:
+                    rer = {doc: base[doc] + lam * (small[doc] - top_small) for doc in top}
+                    runs.setdefault(f"maxsim_b{b}_lam{lam}", {})[qid] = (
+                        ranked_docs(rer) + order[args.top :]
+                    )[:100]
             runs.setdefault("maxsim_alone", {})[qid] = (ranked_docs(scores) + order[args.top :])[
                 :100
             ]
             if (
-                n <= 20 and not args.dims
+                n <= 20 and not args.dims and not args.binary
             ):  # the cost a shipped reranker pays: encoding the candidates per query
                 t0 = time.perf_counter()
                 token_vectors(embedder, [texts[row_of[c]] for c in cand])
@@ -248,7 +287,13 @@ def main() -> None:
     tune, test = qids[0::2], qids[1::2]
     chosen = {
         p: choose(runs, qrels, tune, p)
-        for p in ("title_t", "maxsim_lam", *(f"maxsim_d{d}_" for d in args.dims))
+        for p in (
+            "title_t",
+            "maxsim_lam",
+            "maxsim_shipped_",
+            *(f"maxsim_d{d}_" for d in args.dims),
+            *(f"maxsim_b{b}_" for b in args.binary),
+        )
         if any(r.startswith(p) for r in runs)
     }
     emit(

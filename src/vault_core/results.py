@@ -147,6 +147,10 @@ class VaultStatus(BaseModel):
         "how well it agrees with exact search)",
     )
     ann: AnnState | None = None
+    rerank: str = Field(
+        default="off",
+        description="the MaxSim re-ranking stage of hybrid search: active, partial or off, and why",
+    )
 
 
 class NoteContent(BaseModel):

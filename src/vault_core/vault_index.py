@@ -39,6 +39,7 @@ from vault_core.query.chunk_vectors import ChunkVectors, DiskVectors, SnapshotVe
 from vault_core.query.names import NameMatch, close_names, match_name
 from vault_core.query.on_disk import NotesOnDisk, match_name_on_disk
 from vault_core.query.reading import cut_text, indexed_text
+from vault_core.query.rerank import rerank_state
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
 from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
 from vault_core.store.integrity import check_index
@@ -423,6 +424,7 @@ class VaultIndex:
             config_warnings=self.config.ignored_settings,
             vector_search="ann index" if ann is not None else "exact in memory",
             ann=ann,
+            rerank=rerank_state(self.embedder, self.store),
         )
 
     def watch_state(self) -> str:

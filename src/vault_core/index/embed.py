@@ -20,6 +20,7 @@ import numpy as np
 
 from vault_core.config import EmbedderConfig, LLMConfig
 from vault_core.errors import VaultError
+from vault_core.index.token_vectors import TOKEN_DIMS, basis_for, reduce_batch
 from vault_core.places import user_cache_dir
 from vault_core.store.memory import MappedFile, release_free_memory
 
@@ -57,6 +58,17 @@ class Embedder(Protocol):
     def release(self) -> None: ...
 
     def release_if_idle(self, idle_s: float) -> bool: ...
+
+
+@runtime_checkable
+class TokenEmbedder(Protocol):
+    """An embedder that also returns reduced token vectors from the same forward pass."""
+
+    def embed_documents_with_tokens(
+        self, texts: list[str]
+    ) -> tuple[np.ndarray, list[np.ndarray] | None]: ...
+
+    def embed_query_with_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray | None]: ...
 
 
 def _builtin_model_path() -> Path:
@@ -259,7 +271,11 @@ class MiniLMEmbedder:
             self._session = self._tokenizer = self._weights = None
         release_free_memory()
 
-    def _run(self, session: Any, encodings: list[Any], shrink: bool = False) -> np.ndarray:
+    def _run(
+        self, session: Any, encodings: list[Any], shrink: bool = False, tokens: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Pooled vectors, and with `tokens` each text's reduced token vectors from the same
+        forward pass (index/token_vectors.py)."""
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
@@ -273,12 +289,39 @@ class MiniLMEmbedder:
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        vectors = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        basis = self.token_basis if tokens else None
+        if basis is None:
+            return vectors, []
+        return vectors, reduce_batch(hidden, [len(e.ids) for e in encodings], basis)
+
+    @property
+    def token_basis(self) -> np.ndarray | None:
+        """The shipped projection for this model's token vectors (None: no re-ranking stage)."""
+        return basis_for(self.name)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, tokens=False)[0]
+
+    def embed_documents_with_tokens(
+        self, texts: list[str]
+    ) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """Vectors and reduced token vectors, one forward pass (None: no basis for the model)."""
+        vectors, tokens = self._embed(texts, tokens=self.token_basis is not None)
+        return vectors, tokens if self.token_basis is not None else None
+
+    def _embed(self, texts: list[str], tokens: bool) -> tuple[np.ndarray, list[np.ndarray]]:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        token_out: list[np.ndarray] = [np.zeros((0, TOKEN_DIMS), np.int8)] * len(texts)
         if not texts:
-            return out
+            return out, token_out
+
+        def run(batch: list[int], shrink: bool = False) -> None:
+            vectors, reduced = self._run(session, [encodings[j] for j in batch], shrink, tokens)
+            out[batch] = vectors
+            for j, t in zip(batch, reduced, strict=False):
+                token_out[j] = t
+
         with self._using() as (session, tokenizer):
             encodings = tokenizer.encode_batch(texts, add_special_tokens=True)
             order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
@@ -287,21 +330,27 @@ class MiniLMEmbedder:
                 width = len(encodings[i].ids)  # the longest so far: order is ascending
                 full = (len(batch) + 1) * width > self.budget or len(batch) >= self.batch_size
                 if batch and full:
-                    out[batch] = self._run(session, [encodings[j] for j in batch])
+                    run(batch)
                     batch = []
                 batch.append(i)
             if batch:  # the arena gives its blocks back once per call of this method, not per
                 # batch: with glibc's fixed mmap threshold a shrink per batch made every batch
                 # fault fresh pages in (`nvault index` took 1.25x the bare embedder's time)
-                out[batch] = self._run(session, [encodings[j] for j in batch], shrink=True)
-        return out
+                run(batch, shrink=True)
+        return out, token_out
 
     def embed_query(self, text: str) -> np.ndarray:
         """One text, the arena shrunk after it: a 256-token paragraph (the editor's `[[`
         completion) left ~25 MB in the arena for good; short queries cost the same either
         way (2.7-2.8 ms), a paragraph ~5 ms more (58 vs 53 ms, docs/benchmarks.md)."""
+        return self.embed_query_with_tokens(text)[0]
+
+    def embed_query_with_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The query's vector and its reduced token vectors, one forward pass (None: no basis)."""
+        tokens = self.token_basis is not None
         with self._using() as (session, tokenizer):
-            return self._run(session, [tokenizer.encode(text)], shrink=True)[0]
+            vectors, reduced = self._run(session, [tokenizer.encode(text)], True, tokens)
+        return vectors[0], reduced[0] if reduced else None
 
 
 class OllamaEmbedder:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from vault_core.config import VaultConfig
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.columnar import Catalog
-from vault_core.index.embed import Embedder
+from vault_core.index.embed import Embedder, TokenEmbedder
 from vault_core.index.prepare import Prepared, prepare_file
 from vault_core.index.scan import Scanner, save_scan_issues
 from vault_core.index.terms import terms_text
@@ -289,7 +289,14 @@ class Indexer:
         vectors = self._known_vectors(list(text_by_hash), ask_store)
         to_embed = [h for h in text_by_hash if h not in vectors]
         if to_embed and embed:
-            embedded = self.embedder.embed_documents([text_by_hash[h] for h in to_embed])
+            texts = [text_by_hash[h] for h in to_embed]
+            if isinstance(self.embedder, TokenEmbedder):  # token vectors from the same pass,
+                # stored before the chunks' vectors (store/tokens.py)
+                embedded, tokens = self.embedder.embed_documents_with_tokens(texts)
+                if tokens is not None:
+                    self.store.add_token_vectors(to_embed, tokens)
+            else:
+                embedded = self.embedder.embed_documents(texts)
             vectors.update(zip(to_embed, embedded, strict=True))
         if remember:
             for h, v in vectors.items():

@@ -19,6 +19,11 @@ FRONTMATTER_MAX_CHARS = 4_000
 SKIP_FRONTMATTER_KEYS = frozenset({"title"})  # already the breadcrumb of every chunk
 
 
+def hash_text(text: str) -> str:
+    """A chunk's `text_hash`: what stored vectors and token vectors are keyed by."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 class ChunkDraft(Locator):
     """A chunk before it has a vector; `text` (breadcrumb + body) is embedded and hashed.
 
@@ -37,7 +42,7 @@ class ChunkDraft(Locator):
 
     @property
     def text_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:32]
+        return hash_text(self.text)
 
 
 class _Block(BaseModel):

@@ -11,13 +11,14 @@ import numpy as np
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.columnar import Catalog
-from vault_core.index.embed import Embedder
+from vault_core.index.embed import Embedder, TokenEmbedder
 from vault_core.index.terms import tokenize
 from vault_core.query.dense import DenseMatrix
 from vault_core.query.filters import SearchFilters
 from vault_core.query.hybrid import cosines_of, hybrid_scores
 from vault_core.query.matching import make_snippet, passage_key, words_of
 from vault_core.query.on_disk import NotesOnDisk
+from vault_core.query.rerank import RERANK_WEIGHT, rerank, rows_by_id
 from vault_core.query.shape import FusionWeights
 from vault_core.store.schema import HIT_COLUMNS
 from vault_core.store.store import Store
@@ -36,20 +37,29 @@ MIN_DEPTH: dict[str, int] = {"hybrid": 100, "keyword": 50, "semantic": 50}
 class Searcher:
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store, self.embedder = store, embedder
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_vectors: OrderedDict[str, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
         self.matrix = DenseMatrix(store, HIT_COLUMNS)
         self.fusion = FusionWeights()  # measured defaults; a bench may set others
+        self.rerank_weight = RERANK_WEIGHT  # query/rerank.py; 0 turns the stage off
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding; editors re-ask the same paragraph often, so recent ones are kept."""
-        vector = self._query_vectors.get(query)
-        if vector is None:
-            vector = self._query_vectors[query] = self.embedder.embed_query(query)
+        return self._embedded(query)[0]
+
+    def _embedded(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The query's vector and reduced token vectors (one forward pass; None: no tokens)."""
+        found = self._query_vectors.get(query)
+        if found is None:
+            if isinstance(self.embedder, TokenEmbedder):
+                found = self.embedder.embed_query_with_tokens(query)
+            else:
+                found = (self.embedder.embed_query(query), None)
+            self._query_vectors[query] = found
             if len(self._query_vectors) > QUERY_CACHE_SIZE:
                 self._query_vectors.popitem(last=False)
         else:
             self._query_vectors.move_to_end(query)
-        return vector
+        return found
 
     def search(
         self,
@@ -84,6 +94,11 @@ class Searcher:
             ranked["phrase"] = _phrase_matches(query, ranked, notes)
             ranked["title"] = _title_matches(query, ranked, notes)
         scores = self._scores(query, ranked, filters, from_matrix)
+        if mode == "hybrid" and self.rerank_weight > 0:
+            tokens = self._embedded(query)[1]
+            scores = rerank(
+                scores, rows_by_id(ranked), tokens, self.store.token_vectors, self.rerank_weight
+            )
         return self._fuse(query, ranked, scores, notes, limit, per_note, filters)
 
     def _dense(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ from vault_core.store.schema import (
     chunks_schema,
     keyword_index_config,
 )
+from vault_core.store.tokens import TokenTable
 from vault_core.store.vector_index import VectorIndex
 
 SCHEMA_VERSION = 1
@@ -86,6 +87,7 @@ class Store:
         self.db: Any = None
         self.chunks: Any = None
         self.notes: Any = None
+        self.tokens: TokenTable | None = None  # chunk_tokens (store/tokens.py)
         self._mismatched = False
         self._ids_unindexed = 0
         self.vector_index = VectorIndex(self)
@@ -109,6 +111,7 @@ class Store:
             self._drop_if_mismatched()
         self.chunks = self._open_or_create(CHUNKS, self._chunks_schema)
         self.notes = self._open_or_create(NOTES, NOTES_SCHEMA)
+        self.tokens = TokenTable(self.db, self.writer)
         if self.writer:
             self._ensure_indexes()
 
@@ -243,6 +246,20 @@ class Store:
     def vectors_for_hashes(self, hashes: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors by chunk text hash: unchanged text is never embedded twice."""
         return vectors_for_hashes(self.chunks, hashes)
+
+    def token_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        """Reduced token vectors (int8) by chunk text hash, for those that have them."""
+        return self.tokens.get(hashes) if self.ready() and self.tokens else {}
+
+    def add_token_vectors(self, hashes: list[str], tokens: list[np.ndarray]) -> None:
+        if self.tokens is not None:
+            self.tokens.add(hashes, tokens)
+
+    def token_coverage(self) -> tuple[int, int]:
+        """(embedded chunk texts with token vectors, embedded chunk texts); (0, -1): none."""
+        if not self.ready() or self.tokens is None:
+            return (0, -1)
+        return self.tokens.coverage(self.chunks)
 
     def chunk_census(self) -> dict[str, tuple[int, set[str]]]:
         """path -> (chunk count, note_sha values): what the repair pass compares with `notes`."""
@@ -438,6 +455,9 @@ class Store:
         """Fold new rows into the FTS index and compact; old versions kept a while for readers."""
         for table in (self.chunks, self.notes):
             table.optimize(cleanup_older_than=timedelta(minutes=5))
+        if self.tokens is not None and self.tokens.count():  # rows no chunk's text has any more
+            self.tokens.prune(self.scan_columns(["text_hash"])["text_hash"].combine_chunks())
+            self.tokens.optimize()
 
 
 def _note_table(rows: list[NoteRow]) -> pa.Table:
