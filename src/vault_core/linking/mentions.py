@@ -5,7 +5,6 @@ Read-only; the graph report is in graph_report.py, the vault-wide suggestion rep
 
 from __future__ import annotations
 
-import itertools
 import posixpath
 import re
 from collections import Counter, defaultdict
@@ -15,7 +14,17 @@ from pydantic import BaseModel, Field
 
 from vault_core.errors import FileNotHere
 from vault_core.index.catalog import stem_of
-from vault_core.index.terms import STOPWORDS, tokenize
+from vault_core.index.note_names import (
+    NAME_TOKEN_RE,
+    SEP,
+    StoredNames,
+    as_gaps,
+    as_key,
+    name_gaps,
+    trie_names,
+)
+from vault_core.index.note_names import name_key as _name_key
+from vault_core.index.terms import tokenize
 from vault_core.linking.per_graph import PerGraph
 from vault_core.linking.related_index import note_index
 from vault_core.parse.markdown import (
@@ -29,11 +38,9 @@ if TYPE_CHECKING:
     from vault_core.index.link_graph import LinkGraph
     from vault_core.read_model import ReadModel
 
-NAME_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 SPAN_RE = re.compile(
     r"!?\[\[[^\[\]\n]+?\]\]|!?\[[^\[\]\n]*\]\([^)\n]*\)|<[^>\n]+>|\b[a-zA-Z][\w+.\-]*://\S+"
 )
-MIN_NAME_CHARS = 3
 # A one-word name is a common word when more than this share of the vault's notes use it (and
 # more than COMMON_MIN_NOTES do): "system", "time", "data" (vaultofknowledge: 416, 319 notes).
 COMMON_SHARE = 0.02
@@ -64,24 +71,44 @@ class Mention(BaseModel):
 class _Matcher:
     """A word-level trie over every usable title, alias and file name: first token -> names."""
 
-    def __init__(self, graph: LinkGraph) -> None:
+    def __init__(self, graph: LinkGraph, stored: StoredNames | None = None) -> None:
+        """The trie of `graph`'s catalog; `stored` (the writer's tokenised names, kept with
+        `related()`'s parts) gives every note whose sha still matches, the rest is tokenised."""
         self.graph = graph
         self.owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
         self.gaps: dict[tuple[str, ...], list[bool]] = {}
         self.stems: dict[str, tuple[str, ...] | None] = {}
         self.keys_of: dict[str, list[tuple[str, ...]]] = {}  # what each note added: for updates
-        # the names come from the catalog's columns: decoding 100k records cost ~20 s
-        kinds, titles = graph.notes.column("kind"), graph.notes.column("title")
-        aliases = graph.notes.column("aliases")
+        rows = stored.rows if stored is not None else {}
+        if rows:
+            assert stored is not None
+            is_note, keys, gaps = (stored.column(c) for c in ("note", "keys", "gaps"))
+            stems = stored.column("stem")
+        # the names come from the catalog's columns (decoding 100k records cost ~20 s), and
+        # only for notes the stored rows do not cover (tokenising 205k names cost seconds)
+        columns: tuple[dict, dict, dict] | None = None
         for path in graph.paths:
+            r = rows.get(path)
+            if r is not None:
+                if is_note[r]:
+                    self._add_stored(path, keys[r], gaps[r], stems[r])
+                continue
+            if columns is None:
+                columns = tuple(graph.notes.column(c) for c in ("kind", "title", "aliases"))
+            kinds, titles, aliases = columns
             if kinds[path] == "note":
                 self._add(path, titles[path], aliases[path])
         self.first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for key in self.owners:
             self.first[key[0]].append(key)
-        for keys in self.first.values():
-            keys.sort(key=len, reverse=True)  # longest match wins
+        for keys_ in self.first.values():
+            keys_.sort(key=len, reverse=True)  # longest match wins
         self._fresh()
+
+    @classmethod
+    def of_vault(cls, vault: ReadModel, graph: LinkGraph) -> _Matcher:
+        """A process's first trie: from the names stored with `related()`'s parts."""
+        return cls(graph, note_index(vault).parts.names)
 
     def _fresh(self) -> None:
         """The memos of one catalog version."""
@@ -91,10 +118,9 @@ class _Matcher:
 
     def _add(self, path: str, title: str | None, aliases: list[str] | None) -> list[tuple]:
         """Index one note's names; returns the keys that had no owner before."""
-        stem = stem_of(path)
-        self.stems[path] = _name_key(stem)
+        self.stems[path] = _name_key(stem_of(path))
         new, keys = [], []
-        for name in {title or "", stem, *(aliases or ())}:
+        for name in trie_names(path, title, aliases):
             key = _name_key(name)
             if key:
                 keys.append(key)
@@ -102,12 +128,25 @@ class _Matcher:
                     new.append(key)
                     self.owners[key] = set()
                 self.owners[key].add(path)
-                spans = list(NAME_TOKEN_RE.finditer(name.strip()))
-                self.gaps.setdefault(
-                    key, [a.end() != b.start() for a, b in itertools.pairwise(spans)]
-                )
+                if key not in self.gaps:
+                    self.gaps[key] = name_gaps(name)
         self.keys_of[path] = keys
         return new
+
+    def _add_stored(self, path: str, keys: list[str], gaps: list[str], stem: str | None) -> None:
+        """`_add` from a stored row (index/note_names.py): the same keys, not tokenised."""
+        self.stems[path] = as_key(stem)
+        added = []
+        for stored_key, stored_gaps in zip(keys, gaps, strict=True):
+            key = tuple(stored_key.split(SEP))
+            added.append(key)
+            owners = self.owners.get(key)
+            if owners is None:
+                self.owners[key] = {path}
+                self.gaps[key] = as_gaps(stored_gaps)
+            else:
+                owners.add(path)
+        self.keys_of[path] = added
 
     def updated(self, graph: LinkGraph) -> _Matcher:
         """This trie for a later catalog version: the notes whose file changed (or that came
@@ -145,7 +184,7 @@ class _Matcher:
 
     def _add_copying(self, path: str, title: str | None, aliases: list[str]) -> list[tuple]:
         """`_add` on sets shared with an older version: each touched set is copied first."""
-        for name in {title or "", stem_of(path), *(aliases or ())}:
+        for name in trie_names(path, title, aliases):
             key = _name_key(name)
             if key and key in self.owners:
                 self.owners[key] = set(self.owners[key])
@@ -179,19 +218,7 @@ class _LinkedAs:
         return counts.get(key, default)
 
 
-def _name_key(name: str) -> tuple[str, ...] | None:
-    """Token tuple of a name, or None when it is too short or too common to be a mention."""
-    name = name.strip()
-    if len(name) < MIN_NAME_CHARS:
-        return None
-    tokens = tuple(t.casefold() for t in NAME_TOKEN_RE.findall(name))
-    words = [t for t in tokens if t[0].isalnum() or t[0] == "_"]
-    if not words or all(w in STOPWORDS or w.isdigit() for w in words):
-        return None
-    return tokens
-
-
-_MATCHERS = PerGraph(_Matcher, _Matcher.updated)
+_MATCHERS = PerGraph(_Matcher, _Matcher.updated, _Matcher.of_vault)
 
 
 def _matcher(vault: ReadModel) -> _Matcher:

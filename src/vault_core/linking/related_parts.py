@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vault_core.index.note_names import StoredNames, names_table, usable
 from vault_core.index.note_parts import SCAN_COLUMNS, build_parts
 from vault_core.read_model import ReadModel
 from vault_core.store.memory import release_free_memory
@@ -45,6 +46,7 @@ class CurrentParts:
     embedded: np.ndarray  # int32 per note
     patched: int  # base notes masked or added since the base was written
     scanned: bool = False  # built by a full scan in this process (not yet saved)
+    names: StoredNames | None = None  # the base's tokenised names whose sha still matches
 
     def similarities(self, vector: np.ndarray) -> np.ndarray:
         """Per note: cosine of its unit mean vector with `vector` (unit); 0 without one."""
@@ -92,9 +94,16 @@ def current_parts(vault: ReadModel, base: NoteParts | None) -> CurrentParts:
     if base is not None and base.unit.shape[1:] == (dim,):
         patched = _patched(vault, base, paths, shas)
         if patched is not None:
+            if usable(base.names):
+                assert base.names is not None
+                patched.names = StoredNames(base.names, shas)
             return patched
     scanned = build_parts(vault.chunk_terms(SCAN_COLUMNS), shas, dim, vault.index_version())
-    return whole_parts(scanned, paths, scanned=True)
+    columns = (catalog.column(c) for c in ("kind", "title", "aliases"))
+    scanned.names = names_table(paths, shas, *columns)  # tokenised once, for the trie too
+    whole = whole_parts(scanned, paths, scanned=True)
+    whole.names = StoredNames(scanned.names, shas)
+    return whole
 
 
 def whole_parts(parts: NoteParts, paths: list[str], scanned: bool = False) -> CurrentParts:
