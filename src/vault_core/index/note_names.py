@@ -25,6 +25,7 @@ NAME_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 MIN_NAME_CHARS = 3
 SEP = "\x1f"  # between a key's tokens in the stored string (no token holds a control char)
 Key = tuple[str, ...]
+TRIE_COLUMNS = ("path", "note", "keys", "gaps", "stem")  # what the mention trie reads
 
 NAMES_SCHEMA = pa.schema(
     [
@@ -77,6 +78,8 @@ def names_table(
     kinds: Mapping[str, str | None],
     titles: Mapping[str, str | None],
     aliases: Mapping[str, list[str] | None],
+    *,
+    with_terms: bool = True,
 ) -> pa.Table:
     """One row per note of `paths`: its trie keys (notes only, not attachments), their gaps,
     its file name's key and its title terms, with the sha they were made from."""
@@ -98,7 +101,7 @@ def names_table(
         keys.append(row_keys)
         gaps.append(row_gaps)
         stems.append(SEP.join(stem) if stem else None)
-        terms.append(title_terms(path, title, more))
+        terms.append(title_terms(path, title, more) if with_terms else [])
     return pa.table(
         {
             "path": list(paths),

@@ -7,24 +7,27 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
 from vault_core.errors import FileNotHere
 from vault_core.index.catalog import stem_of
+from vault_core.index.link_edges import NO_KEY
 from vault_core.index.note_names import (
     NAME_TOKEN_RE,
-    SEP,
+    TRIE_COLUMNS,
     StoredNames,
-    as_gaps,
-    as_key,
     name_gaps,
+    names_table,
     trie_names,
 )
 from vault_core.index.note_names import name_key as _name_key
 from vault_core.index.terms import tokenize
+from vault_core.linking.name_trie import Overlay, TrieArrays, TrieView
 from vault_core.linking.per_graph import PerGraph
 from vault_core.linking.related_index import note_index
 from vault_core.parse.markdown import (
@@ -69,46 +72,27 @@ class Mention(BaseModel):
 
 
 class _Matcher:
-    """A word-level trie over every usable title, alias and file name: first token -> names."""
+    """A word-level trie over every usable title, alias and file name: first token -> names
+    (linking/name_trie.py holds it as arrays; `owners`, `gaps`, `stems`, `first` and `keys_of`
+    are mappings over them)."""
 
     def __init__(self, graph: LinkGraph, stored: StoredNames | None = None) -> None:
         """The trie of `graph`'s catalog; `stored` (the writer's tokenised names, kept with
         `related()`'s parts) gives every note whose sha still matches, the rest is tokenised."""
         self.graph = graph
-        self.owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        self.gaps: dict[tuple[str, ...], list[bool]] = {}
-        self.stems: dict[str, tuple[str, ...] | None] = {}
-        self.keys_of: dict[str, list[tuple[str, ...]]] = {}  # what each note added: for updates
-        rows = stored.rows if stored is not None else {}
-        if rows:
-            assert stored is not None
-            is_note, keys, gaps = (stored.column(c) for c in ("note", "keys", "gaps"))
-            stems = stored.column("stem")
-        # the names come from the catalog's columns (decoding 100k records cost ~20 s), and
-        # only for notes the stored rows do not cover (tokenising 205k names cost seconds)
-        columns: tuple[dict, dict, dict] | None = None
-        for path in graph.paths:
-            r = rows.get(path)
-            if r is not None:
-                if is_note[r]:
-                    self._add_stored(path, keys[r], gaps[r], stems[r])
-                continue
-            if columns is None:
-                columns = tuple(graph.notes.column(c) for c in ("kind", "title", "aliases"))
-            kinds, titles, aliases = columns
-            if kinds[path] == "note":
-                self._add(path, titles[path], aliases[path])
-        self.first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for key in self.owners:
-            self.first[key[0]].append(key)
-        for keys_ in self.first.values():
-            keys_.sort(key=len, reverse=True)  # longest match wins
-        self._fresh()
+        arrays = TrieArrays(graph.paths, graph.ids, _trie_rows(graph, stored))
+        self._attach(TrieView(arrays, Overlay()))
 
     @classmethod
     def of_vault(cls, vault: ReadModel, graph: LinkGraph) -> _Matcher:
         """A process's first trie: from the names stored with `related()`'s parts."""
         return cls(graph, note_index(vault).parts.names)
+
+    def _attach(self, view: TrieView) -> None:
+        self.view = view
+        self.owners, self.gaps, self.stems = view.owners, view.gaps, view.stems
+        self.first, self.keys_of = view.first, view.keys_of
+        self._fresh()
 
     def _fresh(self) -> None:
         """The memos of one catalog version."""
@@ -116,79 +100,54 @@ class _Matcher:
         self._link_text: dict[str, str] = {}
         self.linked_as = _LinkedAs(self.graph)
 
-    def _add(self, path: str, title: str | None, aliases: list[str] | None) -> list[tuple]:
-        """Index one note's names; returns the keys that had no owner before."""
-        self.stems[path] = _name_key(stem_of(path))
-        new, keys = [], []
-        for name in trie_names(path, title, aliases):
-            key = _name_key(name)
-            if key:
-                keys.append(key)
-                if key not in self.owners:
-                    new.append(key)
-                    self.owners[key] = set()
-                self.owners[key].add(path)
-                if key not in self.gaps:
-                    self.gaps[key] = name_gaps(name)
-        self.keys_of[path] = keys
-        return new
-
-    def _add_stored(self, path: str, keys: list[str], gaps: list[str], stem: str | None) -> None:
-        """`_add` from a stored row (index/note_names.py): the same keys, not tokenised."""
-        self.stems[path] = as_key(stem)
-        added = []
-        for stored_key, stored_gaps in zip(keys, gaps, strict=True):
-            key = tuple(stored_key.split(SEP))
-            added.append(key)
-            owners = self.owners.get(key)
-            if owners is None:
-                self.owners[key] = {path}
-                self.gaps[key] = as_gaps(stored_gaps)
-            else:
-                owners.add(path)
-        self.keys_of[path] = added
-
     def updated(self, graph: LinkGraph) -> _Matcher:
         """This trie for a later catalog version: the notes whose file changed (or that came
-        or went) are taken out and put back; the rest is shared. Built afresh past
-        UPDATE_MAX changed notes."""
+        or went) are taken out of the arrays and put back in the overlay; the arrays are
+        shared. Built afresh once the overlay would hold more than UPDATE_MAX notes."""
         changed = graph.notes.changed_since(self.graph.notes)
-        if len(changed) > UPDATE_MAX:
+        old = self.view.overlay
+        if len(changed) + len(old.keys_of) > UPDATE_MAX:
             return _Matcher(graph)
-        new = _Matcher.__new__(_Matcher)
-        new.graph = graph
-        new.owners = defaultdict(set, self.owners)
-        new.gaps, new.stems = dict(self.gaps), dict(self.stems)
-        new.keys_of = dict(self.keys_of)
-        new.first = defaultdict(list, self.first)
+        overlay = Overlay(
+            removed=old.removed | set(changed),
+            owners=dict(old.owners),
+            gaps=dict(old.gaps),
+            stems=dict(old.stems),
+            keys_of=dict(old.keys_of),
+            first=dict(old.first),
+        )
+        view = TrieView(self.view.arrays, overlay)
         for path in changed:
-            new.stems.pop(path, None)
-            for key in new.keys_of.pop(path, ()):
-                left = new.owners[key] - {path}  # a new set: the old version still reads its own
-                if left:
-                    new.owners[key] = left
+            overlay.stems.pop(path, None)
+            for key in overlay.keys_of.pop(path, ()):
+                left = overlay.owners.get(key, set()) - {path}  # new sets: the old version
+                if left:  # still reads its own
+                    overlay.owners[key] = left
                     continue
-                del new.owners[key]
-                new.gaps.pop(key, None)
-                new.first[key[0]] = [k for k in new.first[key[0]] if k != key]
+                overlay.owners.pop(key, None)
+                overlay.first[key[0]] = overlay.first.get(key[0], set()) - {key}
+                if not view.owners_of(key):
+                    overlay.gaps.pop(key, None)
         for path in changed:
             note = graph.notes.get(path)
             if note is None or note.kind != "note":
                 continue
-            for key in new._add_copying(path, note.title, note.aliases):
-                keys = [*new.first[key[0]], key]
-                keys.sort(key=len, reverse=True)
-                new.first[key[0]] = keys
-        new._fresh()
+            overlay.stems[path] = _name_key(stem_of(path))
+            keys = []
+            for name in trie_names(path, note.title, note.aliases):
+                key = _name_key(name)
+                if not key:
+                    continue
+                keys.append(key)
+                if not view.owners_of(key):
+                    overlay.gaps[key] = name_gaps(name)
+                overlay.owners[key] = overlay.owners.get(key, set()) | {path}
+                overlay.first[key[0]] = overlay.first.get(key[0], set()) | {key}
+            overlay.keys_of[path] = keys
+        new = _Matcher.__new__(_Matcher)
+        new.graph = graph
+        new._attach(view)
         return new
-
-    def _add_copying(self, path: str, title: str | None, aliases: list[str]) -> list[tuple]:
-        """`_add` on sets shared with an older version: each touched set is copied first."""
-        for name in trie_names(path, title, aliases):
-            key = _name_key(name)
-            if key and key in self.owners:
-                self.owners[key] = set(self.owners[key])
-        return self._add(path, title, aliases)
 
     def link_text(self, path: str) -> str:
         if path not in self._link_text:
@@ -198,24 +157,42 @@ class _Matcher:
 
 class _LinkedAs:
     """How the vault already links a note: (name as shown, target) -> count, counted per target
-    from its backlinks when first asked (resolving every link of the vault up front cost a
-    whole-vault pass per catalog version)."""
+    from the hashes of its backlinks' shown names in the link columns (`backlink_names`:
+    decoding each linking note's record cost ~40 ms a query at 100k notes)."""
 
     def __init__(self, graph: LinkGraph) -> None:
         self.graph = graph
-        self._by_target: dict[str, Counter[tuple[str, ...]]] = {}
+        self._by_target: dict[str, dict[int, int]] = {}
 
     def get(self, item: tuple[tuple[str, ...], str], default: int = 0) -> int:
         key, target = item
         counts = self._by_target.get(target)
         if counts is None:
-            counts = Counter()
-            for link in self.graph.backlink_links(target):
-                shown = link.label or link.target.rsplit("/", 1)[-1]
-                if shown_key := _name_key(shown):
-                    counts[shown_key] += 1
+            names = self.graph.backlink_names(target)
+            found, times = np.unique(names[names != NO_KEY], return_counts=True)
+            counts = dict(zip(found.tolist(), times.tolist(), strict=True))
             self._by_target[target] = counts
-        return counts.get(key, default)
+        return counts.get(hash(key), default)
+
+
+def _trie_rows(graph: LinkGraph, stored: StoredNames | None) -> pa.Table:
+    """One row per Markdown note of the graph (`id`, `keys`, `gaps`, `stem`): the stored
+    rows whose sha matches, the other notes' names tokenised now (from the catalog's columns:
+    decoding 100k records cost ~20 s)."""
+    tables, covered = [], {}
+    if stored is not None and stored.rows:
+        covered = stored.rows
+        taken = np.fromiter(covered.values(), np.int64, len(covered))
+        tables.append(stored.table.take(pa.array(taken)).select(list(TRIE_COLUMNS)))
+    missing = [p for p in graph.paths if p not in covered]
+    if missing or not tables:
+        kinds, titles, aliases = (graph.notes.column(c) for c in ("kind", "title", "aliases"))
+        fresh = names_table(missing, {}, kinds, titles, aliases, with_terms=False)
+        tables.append(fresh.select(list(TRIE_COLUMNS)))
+    table = pa.concat_tables(tables)
+    table = table.filter(table.column("note"))
+    ids = pc.index_in(table.column("path"), value_set=pa.array(graph.paths, pa.string()))
+    return table.append_column("id", ids.cast(pa.int32()))
 
 
 _MATCHERS = PerGraph(_Matcher, _Matcher.updated, _Matcher.of_vault)

@@ -5,15 +5,27 @@ after saves, an alias change, a rename, a delete and a new note."""
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
-from vault_core.index.note_names import names_table, usable
+from vault_core.index.catalog import NoteRecord
+from vault_core.index.columnar import Catalog
+from vault_core.index.link_graph import LinkGraph
+from vault_core.index.note_names import (
+    StoredNames,
+    name_gaps,
+    name_key,
+    names_table,
+    trie_names,
+    usable,
+)
 from vault_core.linking import related_index, related_parts
 from vault_core.linking.mentions import _Matcher
 from vault_core.linking.related_index import NoteIndex
+from vault_core.parse.markdown import NoteMeta, parse_note
 from vault_core.store.note_parts import load_parts
 from vault_core.vault import Vault
 
@@ -124,3 +136,81 @@ def test_parts_without_names_still_work(
     assert index.parts.names is None and not index.parts.scanned
     assert trie(_Matcher.of_vault(vault, vault.graph)) == trie(_Matcher(vault.graph))
     assert [(r.path, r.reasons) for r in vault.related("sourdough.md")] == expected
+
+
+def record(path: str, text: str) -> NoteRecord:
+    """A note's record built from its parse as the indexer does (sha256: the text's)."""
+    note = parse_note(text, path)
+    meta = {f: getattr(note, f) for f in NoteMeta.model_fields}
+    return NoteRecord(path=path, sha256=str(hash(text)), **meta)
+
+
+WORDS = ["Topic", "topic", "Alpha beta", "Node.js", "node js", "Crème", "the", "Gone"]
+FOLDERS = ["", "a/", "b/", "a/c/"]
+
+
+def random_text(rng: random.Random) -> str:
+    """A note whose title and aliases collide with other notes' names, spacing and case."""
+    head = ""
+    if rng.random() < 0.4:
+        head = f"---\naliases: [{rng.choice(WORDS)} alias, {rng.choice(WORDS)}]\n---\n"
+    return f"{head}# {rng.choice(WORDS)} {rng.choice(['', 'title', 'notes'])}\n\nbody\n"
+
+
+def test_random_saves_patch_the_trie_to_a_fresh_one() -> None:
+    """Adds, edits, deletes and renames on colliding names: the trie patched after each save,
+    and a trie started from names stored before the saves, equal a trie built afresh."""
+    rng = random.Random(5)
+    catalog = Catalog()
+    for _ in range(40):
+        path = f"{rng.choice(FOLDERS)}{rng.choice(WORDS)}{rng.randrange(3) or ''}.md"
+        catalog[path] = record(path, random_text(rng))
+    catalog["pic.png"] = NoteRecord(path="pic.png", kind="attachment", title="pic.png")
+    graph = LinkGraph(catalog)
+    columns = [catalog.column(c) for c in ("sha256", "kind", "title", "aliases")]
+    stored = names_table(sorted(catalog.column("sha256")), *columns)
+    matcher = _Matcher(graph)
+    for step in range(60):
+        work = catalog.copy()
+        for _ in range(rng.randrange(1, 4)):
+            paths = [p for p in work if p != "pic.png"]
+            action = rng.random()
+            if action < 0.4:
+                path = rng.choice(paths)
+                work[path] = record(path, random_text(rng))
+            elif action < 0.6:
+                path = f"{rng.choice(FOLDERS)}{rng.choice(WORDS)}{rng.randrange(4) or ''}.md"
+                work[path] = record(path, random_text(rng))
+            elif action < 0.8 and len(paths) > 5:
+                del work[rng.choice(paths)]
+            else:
+                old = rng.choice(paths)
+                new = f"{rng.choice(FOLDERS)}{rng.choice(WORDS)}{rng.randrange(9)}.md"
+                if new not in work:
+                    kept = work[old]
+                    del work[old]
+                    work[new] = kept.model_copy(update={"path": new})
+        if step % 20 == 19:
+            work = work.compacted(force=True)
+        graph = LinkGraph.following(graph, work)
+        matcher = matcher.updated(graph)
+        fresh = _Matcher(graph)
+        shas = work.column("sha256")
+        from_stored = _Matcher(graph, StoredNames(stored, shas))
+        assert matcher.graph is graph
+        assert trie_without_gaps(matcher) == trie_without_gaps(fresh), step
+        assert trie(from_stored) == trie(fresh), step
+        for key in fresh.owners:  # a key's spacing: one of its owners' (the first's when fresh)
+            spellings = {tuple(name_gaps(n)) for p in fresh.owners[key] for n in names_of(work, p)}
+            assert tuple(matcher.gaps[key]) in spellings, (step, key)
+        catalog = work
+
+
+def trie_without_gaps(matcher: _Matcher) -> tuple:
+    owners, _, stems, keys_of, first = trie(matcher)
+    return owners, stems, keys_of, first
+
+
+def names_of(catalog: Catalog, path: str) -> list[str]:
+    note = catalog[path]
+    return [n for n in trie_names(path, note.title, note.aliases) if name_key(n)]
