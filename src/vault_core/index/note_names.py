@@ -15,7 +15,9 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.index.catalog import stem_of
 from vault_core.index.terms import STOPWORDS, tokenize
@@ -117,21 +119,28 @@ def names_table(
 
 
 class StoredNames:
-    """The stored rows a process may reuse: path -> row, kept only where the sha matches."""
+    """The stored rows a process may reuse: `taken`, the table's rows whose sha is the
+    catalog's (ascending), with Arrow kernels for which notes they cover."""
 
-    def __init__(self, table: pa.Table, shas: Mapping[str, str | None]) -> None:
-        paths = table.column("path").to_pylist()
-        stored = table.column("sha").to_pylist()
-        self.rows: dict[str, int] = {
-            p: i
-            for i, (p, s) in enumerate(zip(paths, stored, strict=True))
-            if s is not None and shas.get(p) == s
-        }
-        self.table = table
+    def __init__(self, table: pa.Table, taken: np.ndarray) -> None:
+        self.table, self.taken = table, taken
+        self.paths = table.column("path").combine_chunks().take(pa.array(taken, pa.int64()))
 
-    def column(self, name: str) -> list:
-        """One column as Python values (read once per use: the trie wants all of them)."""
-        return self.table.column(name).to_pylist()
+    @classmethod
+    def matching(cls, table: pa.Table, shas: Mapping[str, str | None]) -> StoredNames:
+        """The rows of `table` whose sha equals `shas`' (path -> the catalog's sha)."""
+        current = pa.array([shas.get(p) for p in table.column("path").to_pylist()], pa.string())
+        same = pc.fill_null(pc.equal(table.column("sha").combine_chunks(), current), False)
+        return cls(table, np.flatnonzero(same.to_numpy(zero_copy_only=False)))
+
+    def covered(self, paths: Sequence[str]) -> np.ndarray:
+        """Per path: does a reusable row hold it?"""
+        found = pc.is_in(pa.array(paths, pa.string()), value_set=self.paths)
+        return found.to_numpy(zero_copy_only=False)
+
+    def rows_of(self, column: str) -> pa.Array:
+        """One column of the reusable rows, in `paths`' order."""
+        return self.table.column(column).combine_chunks().take(pa.array(self.taken, pa.int64()))
 
 
 def usable(table: pa.Table | None) -> bool:

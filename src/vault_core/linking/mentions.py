@@ -179,12 +179,13 @@ def _trie_rows(graph: LinkGraph, stored: StoredNames | None) -> pa.Table:
     """One row per Markdown note of the graph (`id`, `keys`, `gaps`, `stem`): the stored
     rows whose sha matches, the other notes' names tokenised now (from the catalog's columns:
     decoding 100k records cost ~20 s)."""
-    tables, covered = [], {}
-    if stored is not None and stored.rows:
-        covered = stored.rows
-        taken = np.fromiter(covered.values(), np.int64, len(covered))
-        tables.append(stored.table.take(pa.array(taken)).select(list(TRIE_COLUMNS)))
-    missing = [p for p in graph.paths if p not in covered]
+    tables: list[pa.Table] = []
+    missing = graph.paths
+    if stored is not None and len(stored.taken):
+        taken = pa.array(stored.taken, pa.int64())
+        tables.append(stored.table.select(list(TRIE_COLUMNS)).take(taken))
+        have = stored.covered(graph.paths).tolist()
+        missing = [p for p, h in zip(graph.paths, have, strict=True) if not h]
     if missing or not tables:
         kinds, titles, aliases = (graph.notes.column(c) for c in ("kind", "title", "aliases"))
         fresh = names_table(missing, {}, kinds, titles, aliases, with_terms=False)

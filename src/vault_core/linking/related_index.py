@@ -153,17 +153,16 @@ class NoteIndex:
                 )
                 todo = sorted(p for p in changed if p in self.pos)
         stored = self.parts.names
-        if todo is self.paths and stored is not None and stored.rows:
-            place = np.full(stored.table.num_rows, -1, np.int64)
-            rows = np.fromiter(stored.rows.values(), np.int64, len(stored.rows))
-            place[rows] = [self.pos.get(p, -1) for p in stored.rows]
-            column = stored.table.column("terms").combine_chunks()
+        if todo is self.paths and stored is not None and len(stored.taken):
+            column = stored.rows_of("terms")
+            found = pc.index_in(stored.paths, value_set=pa.array(self.paths, pa.string()))
+            place = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
             parent = place[pc.list_parent_indices(column).to_numpy()]
-            flat = pc.list_flatten(column)
             keep = parent >= 0
             notes.append(parent[keep])
-            terms.append(flat.filter(pa.array(keep)))
-            todo = [p for p in self.paths if p not in stored.rows]
+            terms.append(pc.list_flatten(column).filter(pa.array(keep)))
+            have = stored.covered(self.paths).tolist()
+            todo = [p for p, h in zip(self.paths, have, strict=True) if not h]
         if todo:
             titles, aliases = self.records.column("title"), self.records.column("aliases")
             fresh_notes, fresh_terms = [], []

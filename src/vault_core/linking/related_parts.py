@@ -94,16 +94,29 @@ def current_parts(vault: ReadModel, base: NoteParts | None) -> CurrentParts:
     if base is not None and base.unit.shape[1:] == (dim,):
         patched = _patched(vault, base, paths, shas)
         if patched is not None:
-            if usable(base.names):
-                assert base.names is not None
-                patched.names = StoredNames(base.names, shas)
+            if usable(base.names) and base.names is not None:
+                patched.names = _stored(base.names, base, patched, shas)
             return patched
     scanned = build_parts(vault.chunk_terms(SCAN_COLUMNS), shas, dim, vault.index_version())
     columns = (catalog.column(c) for c in ("kind", "title", "aliases"))
     scanned.names = names_table(paths, shas, *columns)  # tokenised once, for the trie too
     whole = whole_parts(scanned, paths, scanned=True)
-    whole.names = StoredNames(scanned.names, shas)
+    whole.names = StoredNames(scanned.names, np.arange(len(paths)))
     return whole
+
+
+def _stored(
+    names: pa.Table, base: NoteParts, parts: CurrentParts, shas: Mapping[str, str | None]
+) -> StoredNames:
+    """The names rows still good: those of the base notes `_patched` kept (same sha). The
+    table is in the base's note order (both are written from one sorted path list); when it
+    is not, its rows are matched by path and sha."""
+    in_order = names.num_rows == len(base.paths) and names.column("path").equals(
+        pa.chunked_array([base.paths])
+    )
+    if in_order:
+        return StoredNames(names, np.flatnonzero(parts.base_final >= 0))
+    return StoredNames.matching(names, shas)
 
 
 def whole_parts(parts: NoteParts, paths: list[str], scanned: bool = False) -> CurrentParts:

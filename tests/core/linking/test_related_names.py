@@ -92,7 +92,7 @@ def test_stored_names_give_the_same_trie_and_title_terms(
         related_index._INDEXES.pop(vault, None)
         index = related_index.note_index(vault)
         assert index.parts.names is not None
-        assert len(index.parts.paths) - len(index.parts.names.rows) == changed
+        assert len(index.parts.paths) - len(index.parts.names.taken) == changed
         stored = _Matcher.of_vault(vault, vault.graph)
         assert trie(stored) == trie(_Matcher(vault.graph))
         assert titles(index) == fresh_titles(vault, monkeypatch)
@@ -196,7 +196,7 @@ def test_random_saves_patch_the_trie_to_a_fresh_one() -> None:
         matcher = matcher.updated(graph)
         fresh = _Matcher(graph)
         shas = work.column("sha256")
-        from_stored = _Matcher(graph, StoredNames(stored, shas))
+        from_stored = _Matcher(graph, StoredNames.matching(stored, shas))
         assert matcher.graph is graph
         assert trie_without_gaps(matcher) == trie_without_gaps(fresh), step
         assert trie(from_stored) == trie(fresh), step
