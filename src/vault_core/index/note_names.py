@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vault_core.index.catalog import stem_of
+from vault_core.index.columnar import Catalog
 from vault_core.index.terms import STOPWORDS, tokenize
 
 NAMES_FORMAT = 1  # bump when name_key, name_gaps or title_terms change: old rows are ignored
@@ -27,6 +28,7 @@ NAME_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 MIN_NAME_CHARS = 3
 SEP = "\x1f"  # between a key's tokens in the stored string (no token holds a control char)
 Key = tuple[str, ...]
+RECORDS_MAX = 2_048  # notes to tokenise past which their names are read as whole columns
 TRIE_COLUMNS = ("path", "note", "keys", "gaps", "stem")  # what the mention trie reads
 
 NAMES_SCHEMA = pa.schema(
@@ -115,6 +117,22 @@ def names_table(
             "terms": terms,
         },
         schema=NAMES_SCHEMA,
+    )
+
+
+def name_columns(
+    notes: Catalog, paths: Sequence[str]
+) -> tuple[Mapping[str, str | None], Mapping[str, str | None], Mapping[str, list[str] | None]]:
+    """(kind, title, aliases) of `paths`: from the catalog's columns when they are many (a
+    column is one pass over every note), from their records when few (the notes a save or
+    the stored names left to tokenise)."""
+    if len(paths) > RECORDS_MAX:
+        return notes.column("kind"), notes.column("title"), notes.column("aliases")
+    records = {p: notes[p] for p in paths}
+    return (
+        {p: r.kind for p, r in records.items()},
+        {p: r.title for p, r in records.items()},
+        {p: r.aliases for p, r in records.items()},
     )
 
 

@@ -21,6 +21,7 @@ from vault_core.index.note_names import (
     NAME_TOKEN_RE,
     TRIE_COLUMNS,
     StoredNames,
+    name_columns,
     name_gaps,
     names_table,
     trie_names,
@@ -187,7 +188,7 @@ def _trie_rows(graph: LinkGraph, stored: StoredNames | None) -> pa.Table:
         have = stored.covered(graph.paths).tolist()
         missing = [p for p, h in zip(graph.paths, have, strict=True) if not h]
     if missing or not tables:
-        kinds, titles, aliases = (graph.notes.column(c) for c in ("kind", "title", "aliases"))
+        kinds, titles, aliases = name_columns(graph.notes, missing)
         fresh = names_table(missing, {}, kinds, titles, aliases, with_terms=False)
         tables.append(fresh.select(list(TRIE_COLUMNS)))
     table = pa.concat_tables(tables)

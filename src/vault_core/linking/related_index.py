@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vault_core.index.link_graph import strip_links
-from vault_core.index.note_names import title_terms
+from vault_core.index.note_names import name_columns, title_terms
 from vault_core.index.terms import TERM_WORD_RE, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
 from vault_core.linking.related_links import LinkSets
@@ -164,7 +164,7 @@ class NoteIndex:
             have = stored.covered(self.paths).tolist()
             todo = [p for p, h in zip(self.paths, have, strict=True) if not h]
         if todo:
-            titles, aliases = self.records.column("title"), self.records.column("aliases")
+            _, titles, aliases = name_columns(self.records, todo)
             fresh_notes, fresh_terms = [], []
             for path in todo:
                 for t in title_terms(path, titles.get(path), aliases.get(path)):
