@@ -140,8 +140,9 @@ class StoredNames:
     """The stored rows a process may reuse: `taken`, the table's rows whose sha is the
     catalog's (ascending), with Arrow kernels for which notes they cover."""
 
-    def __init__(self, table: pa.Table, taken: np.ndarray) -> None:
-        self.table, self.taken = table, taken
+    def __init__(self, table: pa.Table, taken: np.ndarray, final: np.ndarray | None = None) -> None:
+        """`final`, when known: each taken row's place in the caller's sorted note list."""
+        self.table, self.taken, self.final = table, taken, final
         self.paths = table.column("path").combine_chunks().take(pa.array(taken, pa.int64()))
 
     @classmethod
@@ -150,11 +151,6 @@ class StoredNames:
         current = pa.array([shas.get(p) for p in table.column("path").to_pylist()], pa.string())
         same = pc.fill_null(pc.equal(table.column("sha").combine_chunks(), current), False)
         return cls(table, np.flatnonzero(same.to_numpy(zero_copy_only=False)))
-
-    def covered(self, paths: Sequence[str]) -> np.ndarray:
-        """Per path: does a reusable row hold it?"""
-        found = pc.is_in(pa.array(paths, pa.string()), value_set=self.paths)
-        return found.to_numpy(zero_copy_only=False)
 
     def rows_of(self, column: str) -> pa.Array:
         """One column of the reusable rows, in `paths`' order."""

@@ -185,8 +185,11 @@ def _trie_rows(graph: LinkGraph, stored: StoredNames | None) -> pa.Table:
     if stored is not None and len(stored.taken):
         taken = pa.array(stored.taken, pa.int64())
         tables.append(stored.table.select(list(TRIE_COLUMNS)).take(taken))
-        have = stored.covered(graph.paths).tolist()
-        missing = [p for p, h in zip(graph.paths, have, strict=True) if not h]
+        ids = pc.index_in(stored.paths, value_set=pa.array(graph.paths, pa.string()))
+        ids = pc.fill_null(ids, -1).to_numpy(zero_copy_only=False)
+        have = np.zeros(len(graph.paths), np.bool_)
+        have[ids[ids >= 0]] = True
+        missing = [graph.paths[i] for i in np.flatnonzero(~have).tolist()]
     if missing or not tables:
         kinds, titles, aliases = name_columns(graph.notes, missing)
         fresh = names_table(missing, {}, kinds, titles, aliases, with_terms=False)

@@ -155,14 +155,18 @@ class NoteIndex:
         stored = self.parts.names
         if todo is self.paths and stored is not None and len(stored.taken):
             column = stored.rows_of("terms")
-            found = pc.index_in(stored.paths, value_set=pa.array(self.paths, pa.string()))
-            place = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            place = stored.final
+            if place is None:
+                found = pc.index_in(stored.paths, value_set=pa.array(self.paths, pa.string()))
+                place = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+            place = np.asarray(place, np.int64)
             parent = place[pc.list_parent_indices(column).to_numpy()]
             keep = parent >= 0
             notes.append(parent[keep])
             terms.append(pc.list_flatten(column).filter(pa.array(keep)))
-            have = stored.covered(self.paths).tolist()
-            todo = [p for p, h in zip(self.paths, have, strict=True) if not h]
+            have = np.zeros(len(self.paths), np.bool_)
+            have[place[place >= 0]] = True
+            todo = [self.paths[i] for i in np.flatnonzero(~have).tolist()]
         if todo:
             _, titles, aliases = name_columns(self.records, todo)
             fresh_notes, fresh_terms = [], []

@@ -101,7 +101,7 @@ def current_parts(vault: ReadModel, base: NoteParts | None) -> CurrentParts:
     columns = (catalog.column(c) for c in ("kind", "title", "aliases"))
     scanned.names = names_table(paths, shas, *columns)  # tokenised once, for the trie too
     whole = whole_parts(scanned, paths, scanned=True)
-    whole.names = StoredNames(scanned.names, np.arange(len(paths)))
+    whole.names = StoredNames(scanned.names, np.arange(len(paths)), final=np.arange(len(paths)))
     return whole
 
 
@@ -115,7 +115,8 @@ def _stored(
         pa.chunked_array([base.paths])
     )
     if in_order:
-        return StoredNames(names, np.flatnonzero(parts.base_final >= 0))
+        kept = np.flatnonzero(parts.base_final >= 0)
+        return StoredNames(names, kept, final=parts.base_final[kept])
     return StoredNames.matching(names, shas)
 
 
@@ -151,7 +152,9 @@ def _patched(
     kept_final = np.flatnonzero(known)[fine]
     base_final = np.full(len(base.paths), -1, np.int64)
     base_final[base_rows[fine]] = kept_final
-    redo = np.setdiff1d(np.arange(len(paths)), kept_final)
+    redo_mask = np.ones(len(paths), np.bool_)  # a mask, not setdiff1d: no sort of 100k ids
+    redo_mask[kept_final] = False
+    redo = np.flatnonzero(redo_mask)
     gone = len(base.paths) - int(known.sum())  # base notes no longer in the catalog
     if len(redo) + gone > DELTA_MAX * max(len(paths), 1) and len(redo) + gone > 64:
         return None
