@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 import numpy as np
 import pyarrow as pa
@@ -184,12 +184,17 @@ def _patched(
 
 
 _REWRITING: WeakKeyDictionary[Any, threading.Thread] = WeakKeyDictionary()
+_NAMES_ASKED: WeakSet[Any] = WeakSet()  # vaults whose names-less base a rewrite was asked of
 
 
 def keep_base(vault: ReadModel, parts: CurrentParts) -> None:
     """A writer saves a full scan it just made as the new base, and rewrites the base in the
-    background once the delta holds REWRITE_AFTER notes (readers only ever load it)."""
-    if not (parts.scanned or parts.patched > REWRITE_AFTER):
+    background once the delta holds REWRITE_AFTER notes, or when the base was written before
+    the names were kept with it (readers only ever load it: their rewrite does nothing)."""
+    without_names = parts.names is None and vault not in _NAMES_ASKED  # once: a failed
+    if without_names:  # build must not become a full scan per save
+        _NAMES_ASKED.add(vault)
+    if not (parts.scanned or parts.patched > REWRITE_AFTER or without_names):
         return
     running = _REWRITING.get(vault)
     if running is not None and running.is_alive():

@@ -136,6 +136,9 @@ def test_parts_without_names_still_work(
     assert index.parts.names is None and not index.parts.scanned
     assert trie(_Matcher.of_vault(vault, vault.graph)) == trie(_Matcher(vault.graph))
     assert [(r.path, r.reasons) for r in vault.related("sourdough.md")] == expected
+    saved(vault)  # the writer rewrote the base, with the names, in the background (once)
+    related_index._INDEXES.pop(vault, None)
+    assert related_index.note_index(vault).parts.names is not None
 
 
 def record(path: str, text: str) -> NoteRecord:
