@@ -7,8 +7,9 @@ imports, open (the catalog read), the link graph, the embedding model, the vecto
 one hybrid search, the graph's links resolved, `related()`'s index (first call: it loads the
 note parts the writer keeps, or scans every chunk when there are none), then five more
 searches and `related()` calls, and twenty `related()` calls for their p50/p95. Each step
-reports RSS after it (MB, /proc/self/statm) and the process peak so far (ru_maxrss), with its
-seconds. `--write-parts` first builds the note parts in a process of its own (one full scan,
+reports RSS after it (MB, /proc/self/statm; anonymous and file-backed apart, /proc/self/status)
+and the process peak so far (ru_maxrss), with its seconds; `related()`'s first call is split into
+its index, the mention name trie and the rest. `--write-parts` first builds the note parts in a process of its own (one full scan,
 what a writer does once; store/note_parts.py) and writes them into the index: use a copy.
 Built by bench/measure/scale.py (`--skip-server`). Prints one JSON object.
 """
@@ -27,6 +28,12 @@ STEPS = r"""
 import json, resource, sys, time
 def rss():
     return round(int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20, 1)
+def split():
+    found = {}
+    for line in open("/proc/self/status"):
+        if line.startswith(("RssAnon:", "RssFile:")):
+            found[line.split(":")[0][3:].lower() + "_mb"] = round(int(line.split()[1]) / 1024, 1)
+    return found
 def peak():
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 steps = []
@@ -34,7 +41,7 @@ t = time.perf_counter()
 def step(name):
     global t
     now = time.perf_counter()
-    steps.append({"step": name, "s": round(now - t, 2), "rss_mb": rss(), "peak_mb": peak()})
+    steps.append({"step": name, "s": round(now - t, 2), "rss_mb": rss(), "peak_mb": peak(), **split()})
     print(steps[-1], file=sys.stderr, flush=True)
     t = time.perf_counter()
 from vault_core.vault import Vault
@@ -55,8 +62,14 @@ vault.search(notes[1].title)
 step("hybrid search on the vector store")
 vault.graph.link_count()
 step("links resolved (link graph)")
+from vault_core.linking.mentions import _matcher
+from vault_core.linking.related_index import note_index
+note_index(vault)
+step("related() index: parts loaded and patched, title terms, link sets")
+_matcher(vault)
+step("mention name trie")
 vault.related(notes[2].path)
-step("related() index (first call)")
+step("related() first call (after its index and trie)")
 for n in notes[3:8]:
     vault.search(n.title); vault.related(n.path)
 step("5 searches + 5 related")
@@ -76,6 +89,7 @@ vault.close()
 
 PARTS = r"""
 import json, resource, sys, time
+from vault_core.index.note_names import names_table
 from vault_core.index.note_parts import SCAN_COLUMNS, build_parts
 from vault_core.store.note_parts import write_parts
 from vault_core.vault import Vault
@@ -83,6 +97,8 @@ vault = Vault.open(sys.argv[1], writer=False)
 t = time.perf_counter()
 shas = vault.catalog.column("sha256")
 parts = build_parts(vault.chunk_terms(SCAN_COLUMNS), shas, vault.embedder.dim, vault.index_version())
+columns = [vault.catalog.column(c) for c in ("kind", "title", "aliases")]
+parts.names = names_table(parts.paths.to_pylist(), shas, *columns)
 built = time.perf_counter() - t
 meta = write_parts(vault.location.folder, parts, vault.store.model)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

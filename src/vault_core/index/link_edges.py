@@ -1,7 +1,9 @@
 """The resolved links of one catalog version as NumPy columns, and how a save patches them.
 
 One row a link: its source note id, its ordinal in that note, the target id (-1: broken), the
-ambiguous flag, and the hashes of the names its resolution looked up (`keys`). Rows are ordered
+ambiguous flag, the hashes of the names its resolution looked up (`keys`), and the hash of the
+name it shows as a mention key (`shown`: how the vault links a note by name, for the mention
+finder, without decoding the linking notes). Rows are ordered
 by (source, ordinal); `starts` indexes each note's rows and `incoming` orders them by target,
 so backlinks are a binary search. A save changes a few notes: `patched` keeps every row whose
 source did not change, renumbers ids, and takes the re-resolved rows in (index/link_graph.py
@@ -26,29 +28,49 @@ class EdgeRows:
     targets: list[int] = field(default_factory=list)
     ambiguous: list[bool] = field(default_factory=list)
     keys: list[tuple[int, int]] = field(default_factory=list)
+    shown: list[int] = field(default_factory=list)
 
-    def add(self, source: int, ordinal: int, target: int, ambiguous: bool, keys: tuple[int, int]):
+    def add(
+        self,
+        source: int,
+        ordinal: int,
+        target: int,
+        ambiguous: bool,
+        keys: tuple[int, int],
+        shown: int = NO_KEY,
+    ) -> None:
         self.sources.append(source)
         self.ordinals.append(ordinal)
         self.targets.append(target)
         self.ambiguous.append(ambiguous)
         self.keys.append(keys)
+        self.shown.append(shown)
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(sources, ordinals, targets, ambiguous, keys) as the columns hold them."""
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """(sources, ordinals, targets, ambiguous, keys, shown) as the columns hold them."""
         return (
             np.asarray(self.sources, dtype=np.int32),
             np.asarray(self.ordinals, dtype=np.int32),
             np.asarray(self.targets, dtype=np.int32),
             np.asarray(self.ambiguous, dtype=np.bool_),
             np.asarray(self.keys, dtype=np.int64).reshape(-1, 2),
+            np.asarray(self.shown, dtype=np.int64),
         )
 
 
 class Edges:
     """Every resolved link of a catalog version, ordered by (source id, ordinal)."""
 
-    __slots__ = ("_incoming", "ambiguous", "keys", "ordinals", "sources", "starts", "targets")
+    __slots__ = (
+        "_incoming",
+        "ambiguous",
+        "keys",
+        "ordinals",
+        "shown",
+        "sources",
+        "starts",
+        "targets",
+    )
 
     def __init__(
         self,
@@ -58,6 +80,7 @@ class Edges:
         targets: np.ndarray,
         ambiguous: np.ndarray,
         keys: np.ndarray,
+        shown: np.ndarray,
         *,
         ordered: bool = False,
     ) -> None:
@@ -68,6 +91,7 @@ class Edges:
         self.targets = np.ascontiguousarray(targets[order], dtype=np.int32)
         self.ambiguous = np.ascontiguousarray(ambiguous[order], dtype=np.bool_)
         self.keys = np.ascontiguousarray(keys[order], dtype=np.int64).reshape(-1, 2)
+        self.shown = np.ascontiguousarray(shown[order], dtype=np.int64)
         bounds = np.arange(notes + 1, dtype=np.int32)
         self.starts = np.searchsorted(self.sources, bounds, side="left").astype(np.int32)
         self._incoming: tuple[np.ndarray, np.ndarray] | None = None
@@ -96,7 +120,7 @@ class Edges:
 
     def nbytes(self) -> int:
         arrays = (self.starts, self.sources, self.ordinals, self.targets, self.ambiguous)
-        held = sum(int(a.nbytes) for a in (*arrays, self.keys))
+        held = sum(int(a.nbytes) for a in (*arrays, self.keys, self.shown))
         return held + (sum(int(a.nbytes) for a in self._incoming) if self._incoming else 0)
 
     # -- a patch --------------------------------------------------------------------------
@@ -125,10 +149,17 @@ class Edges:
         notes' order): `added` is inserted where it belongs instead of everything sorted."""
         sources = remap[self.sources]
         targets = np.where(self.targets >= 0, remap[np.maximum(self.targets, 0)], -1)
-        ambiguous, keys = self.ambiguous.copy(), self.keys.copy()
-        _, _, targets[redo], ambiguous[redo], keys[redo] = redone.arrays()
+        ambiguous, keys, shown = self.ambiguous.copy(), self.keys.copy(), self.shown.copy()
+        _, _, targets[redo], ambiguous[redo], keys[redo], shown[redo] = redone.arrays()
         keep = sources >= 0
-        old = (sources[keep], self.ordinals[keep], targets[keep], ambiguous[keep], keys[keep])
+        old = (
+            sources[keep],
+            self.ordinals[keep],
+            targets[keep],
+            ambiguous[keep],
+            keys[keep],
+            shown[keep],
+        )
         fresh = added.arrays()
         if monotonic:
             at = np.searchsorted(old[0], fresh[0], side="left")

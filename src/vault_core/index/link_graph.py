@@ -37,6 +37,7 @@ from vault_core.index.name_table import (
     _strip_md,
     _wanted,
 )
+from vault_core.index.note_names import name_key
 from vault_core.parse.markdown import Block, Heading, Link
 
 __all__ = [
@@ -285,7 +286,8 @@ class LinkGraph:
         link = self.notes[source].links[ordinal] if link is None else link
         res = self.resolve(link, source)
         target = -1 if res.target is None else self.ids[res.target]
-        rows.add(self.ids[source], ordinal, target, res.ambiguous, self.lookup_keys(link, source))
+        keys = self.lookup_keys(link, source)
+        rows.add(self.ids[source], ordinal, target, res.ambiguous, keys, shown_key(link))
 
     @cached_property
     def _edges(self) -> Edges:
@@ -330,6 +332,14 @@ class LinkGraph:
             self.notes[self.paths[s]].links[k]
             for s, k in zip(sources.tolist(), ordinals.tolist(), strict=True)
         ]
+
+    def backlink_names(self, path: str) -> np.ndarray:
+        """`shown_key` of every link of another note that lands on `path` (NO_KEY where the
+        name is not a mention key): how the vault links it, read from the link columns."""
+        i = self.ids.get(path)
+        if i is None:
+            return np.zeros(0, np.int64)
+        return self._edges.shown[self._edges.into(i)]
 
     def backlinks(self, path: str) -> list[Resolution]:
         i = self.ids.get(path)
@@ -401,9 +411,16 @@ class LinkGraph:
         parts = _strip_md(path).split("/")
         for i in range(len(parts) - 2, -1, -1):
             candidate = "/".join(parts[i:])
-            if self.candidates(candidate)[:1] == [path] and len(self.candidates(candidate)) == 1:
+            if self.candidates(candidate) == [path]:  # resolved once, not twice
                 return candidate
         return _strip_md(path)
+
+
+def shown_key(link: Link) -> int:
+    """Hash of the mention key (index/note_names.py) of the name a link shows: its label, else
+    its target's last part; NO_KEY when that is no mention key. Per process, as `hash` is."""
+    key = name_key(link.label or link.target.rsplit("/", 1)[-1])
+    return hash(key) if key else NO_KEY
 
 
 PATCH_MAX_NOTES = 2000  # past this many changed notes (or a tenth), `following` builds afresh

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel
 
+from vault_core.index.note_names import names_table
 from vault_core.index.term_counts import TermCounts, chunk_terms
 from vault_core.location import IndexLocation
 from vault_core.store.note_parts import NoteParts, write_parts
@@ -126,10 +127,15 @@ def rebuild(job: RebuildJob) -> None:
     notes = store.notes_table()
     if notes is None:
         return
-    shas = dict(zip(notes["path"].to_pylist(), notes["sha256"].to_pylist(), strict=True))
+    paths = notes["path"].to_pylist()
+    shas = dict(zip(paths, notes["sha256"].to_pylist(), strict=True))
+    kinds, titles, aliases = (
+        dict(zip(paths, notes[c].to_pylist(), strict=True)) for c in ("kind", "title", "aliases")
+    )
     version = store.version()
     del notes
     parts = build_parts(chunk_terms(store, SCAN_COLUMNS), shas, job.dim, version)
+    parts.names = names_table(parts.paths.to_pylist(), shas, kinds, titles, aliases)
     write_parts(Path(job.index), parts, job.model)
 
 

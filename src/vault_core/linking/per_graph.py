@@ -23,12 +23,17 @@ class PerGraph(Generic[T]):
     """`build(graph)` once per vault and catalog version; the vault is held weakly."""
 
     def __init__(
-        self, build: Callable[[LinkGraph], T], update: Callable[[T, LinkGraph], T] | None = None
+        self,
+        build: Callable[[LinkGraph], T],
+        update: Callable[[T, LinkGraph], T] | None = None,
+        first: Callable[[ReadModel, LinkGraph], T] | None = None,
     ) -> None:
         """`update(old value, new graph)`, when given, derives the new version's value from
-        the last one (a save changes a few notes; a build walks every note)."""
+        the last one (a save changes a few notes; a build walks every note). `first(vault,
+        graph)`, when given, makes a process's first value (from what the writer stored)."""
         self._build = build
         self._update = update
+        self._first = first
         self._cache: WeakKeyDictionary[Any, tuple[LinkGraph, T]] = WeakKeyDictionary()
         self._lock = threading.Lock()
 
@@ -40,6 +45,8 @@ class PerGraph(Generic[T]):
             if cached is None or cached[0] is not graph:
                 if cached is not None and self._update is not None:
                     cached = (graph, self._update(cached[1], graph))
+                elif cached is None and self._first is not None:
+                    cached = (graph, self._first(vault, graph))
                 else:
                     cached = (graph, self._build(graph))
                 self._cache[vault] = cached

@@ -11,15 +11,18 @@ import re
 import threading
 import time
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.index.link_graph import strip_links
-from vault_core.index.terms import TERM_WORD_RE, tokenize, word_terms
+from vault_core.index.note_names import name_columns, title_terms
+from vault_core.index.terms import TERM_WORD_RE, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
 from vault_core.linking.related_links import LinkSets
 from vault_core.linking.related_parts import current_parts, keep_base
@@ -126,9 +129,11 @@ class NoteIndex:
 
     def _build_titles(self, previous: NoteIndex | None) -> None:
         """Title/alias/file-name terms per note, with their idf mass, for the `titles` signal.
-        Names are read from the catalog's columns (decoding 100k records cost seconds); after
-        a save only the changed notes' names are tokenized again, the rest is `previous`'s."""
-        postings: dict[str, list[int]] = defaultdict(list)
+        After a save only the changed notes' names are tokenized again, the rest is
+        `previous`'s; in a new process, the stored rows of unchanged notes are taken as they
+        are (index/note_names.py) and only the others' names read from the catalog's columns."""
+        notes: list[np.ndarray] = []
+        terms: list[pa.Array] = []
         todo: list[str] = self.paths
         if previous is not None:
             changed = set(self.records.changed_since(previous.records))
@@ -137,27 +142,45 @@ class NoteIndex:
                 for p in changed:
                     if p in previous.pos:
                         place[previous.pos[p]] = -1
-                for t, ix in previous.title_postings.items():
-                    moved = place[ix]
-                    postings[t] = moved[moved >= 0].tolist()
+                old = previous.title_postings
+                sizes = np.fromiter((len(ix) for ix in old.values()), np.int64, len(old))
+                moved = place[np.concatenate([*old.values(), np.zeros(0, np.int64)])]
+                codes = np.repeat(np.arange(len(old)), sizes)[moved >= 0]
+                notes.append(moved[moved >= 0])
+                vocab = pa.array(list(old), pa.string())
+                terms.append(
+                    pa.DictionaryArray.from_arrays(pa.array(codes), vocab).cast(pa.string())
+                )
                 todo = sorted(p for p in changed if p in self.pos)
-        titles = self.records.column("title") if todo is self.paths else None
-        aliases = self.records.column("aliases") if todo is self.paths else None
-        for path in todo:
-            i = self.pos[path]
-            if titles is not None and aliases is not None:
-                title, more = titles.get(path), aliases.get(path)
-            else:
-                note = self.records[path]
-                title, more = note.title, note.aliases
-            names = {title or "", path.rpartition("/")[2].removesuffix(".md"), *(more or ())}
-            for t in {t for name in names for t in tokenize(name) if len(t) > 1}:
-                postings[t].append(i)
-        terms = [t for t, ix in postings.items() if ix]
-        self.title_postings = {t: np.sort(np.array(postings[t], np.int64)) for t in terms}
-        idf = self.keywords.idfs(terms)
+        stored = self.parts.names
+        if todo is self.paths and stored is not None and len(stored.taken):
+            column = stored.rows_of("terms")
+            place = stored.final
+            if place is None:
+                found = pc.index_in(stored.paths, value_set=pa.array(self.paths, pa.string()))
+                place = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+            place = np.asarray(place, np.int64)
+            parent = place[pc.list_parent_indices(column).to_numpy()]
+            keep = parent >= 0
+            notes.append(parent[keep])
+            terms.append(pc.list_flatten(column).filter(pa.array(keep)))
+            have = np.zeros(len(self.paths), np.bool_)
+            have[place[place >= 0]] = True
+            todo = [self.paths[i] for i in np.flatnonzero(~have).tolist()]
+        if todo:
+            _, titles, aliases = name_columns(self.records, todo)
+            fresh_notes, fresh_terms = [], []
+            for path in todo:
+                for t in title_terms(path, titles.get(path), aliases.get(path)):
+                    fresh_notes.append(self.pos[path])
+                    fresh_terms.append(t)
+            notes.append(np.array(fresh_notes, np.int64))
+            terms.append(pa.array(fresh_terms, pa.string()))
+        self.title_postings = _postings(notes, terms)
+        names = list(self.title_postings)
+        idf = self.keywords.idfs(names)
         mass = np.zeros(len(self.paths), np.float64)
-        for k, t in enumerate(terms):
+        for k, t in enumerate(names):
             mass[self.title_postings[t]] += idf[k]
         self.title_mass = mass.astype(np.float32)
 
@@ -375,6 +398,21 @@ def note_index(vault: ReadModel) -> NoteIndex:
             _INDEXES[vault] = cached
             keep_base(vault, cached.parts)
         return cached
+
+
+def _postings(notes: list[np.ndarray], terms: list[pa.Array]) -> dict[str, np.ndarray]:
+    """term -> the notes that have it, ascending, from (note, term) pairs (no duplicates)."""
+    note = np.concatenate([*notes, np.zeros(0, np.int64)])
+    if not len(note):
+        return {}
+    encoded = pa.chunked_array(terms, pa.string()).combine_chunks().dictionary_encode()
+    code = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    vocab = encoded.dictionary.to_pylist()
+    order = np.lexsort((note, code))
+    note, code = note[order], code[order]
+    cuts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, int)
+    parts = np.split(note, cuts[1:])
+    return {vocab[code[c]]: part for c, part in zip(cuts.tolist(), parts, strict=True)}
 
 
 def _remember(cache: dict[K, V], key: K, value: V) -> V:

@@ -16,12 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vault_core.index.note_names import StoredNames, names_table, usable
 from vault_core.index.note_parts import SCAN_COLUMNS, build_parts
 from vault_core.read_model import ReadModel
 from vault_core.store.memory import release_free_memory
@@ -45,6 +46,7 @@ class CurrentParts:
     embedded: np.ndarray  # int32 per note
     patched: int  # base notes masked or added since the base was written
     scanned: bool = False  # built by a full scan in this process (not yet saved)
+    names: StoredNames | None = None  # the base's tokenised names whose sha still matches
 
     def similarities(self, vector: np.ndarray) -> np.ndarray:
         """Per note: cosine of its unit mean vector with `vector` (unit); 0 without one."""
@@ -92,9 +94,30 @@ def current_parts(vault: ReadModel, base: NoteParts | None) -> CurrentParts:
     if base is not None and base.unit.shape[1:] == (dim,):
         patched = _patched(vault, base, paths, shas)
         if patched is not None:
+            if usable(base.names) and base.names is not None:
+                patched.names = _stored(base.names, base, patched, shas)
             return patched
     scanned = build_parts(vault.chunk_terms(SCAN_COLUMNS), shas, dim, vault.index_version())
-    return whole_parts(scanned, paths, scanned=True)
+    columns = (catalog.column(c) for c in ("kind", "title", "aliases"))
+    scanned.names = names_table(paths, shas, *columns)  # tokenised once, for the trie too
+    whole = whole_parts(scanned, paths, scanned=True)
+    whole.names = StoredNames(scanned.names, np.arange(len(paths)), final=np.arange(len(paths)))
+    return whole
+
+
+def _stored(
+    names: pa.Table, base: NoteParts, parts: CurrentParts, shas: Mapping[str, str | None]
+) -> StoredNames:
+    """The names rows still good: those of the base notes `_patched` kept (same sha). The
+    table is in the base's note order (both are written from one sorted path list); when it
+    is not, its rows are matched by path and sha."""
+    in_order = names.num_rows == len(base.paths) and names.column("path").equals(
+        pa.chunked_array([base.paths])
+    )
+    if in_order:
+        kept = np.flatnonzero(parts.base_final >= 0)
+        return StoredNames(names, kept, final=parts.base_final[kept])
+    return StoredNames.matching(names, shas)
 
 
 def whole_parts(parts: NoteParts, paths: list[str], scanned: bool = False) -> CurrentParts:
@@ -129,7 +152,9 @@ def _patched(
     kept_final = np.flatnonzero(known)[fine]
     base_final = np.full(len(base.paths), -1, np.int64)
     base_final[base_rows[fine]] = kept_final
-    redo = np.setdiff1d(np.arange(len(paths)), kept_final)
+    redo_mask = np.ones(len(paths), np.bool_)  # a mask, not setdiff1d: no sort of 100k ids
+    redo_mask[kept_final] = False
+    redo = np.flatnonzero(redo_mask)
     gone = len(base.paths) - int(known.sum())  # base notes no longer in the catalog
     if len(redo) + gone > DELTA_MAX * max(len(paths), 1) and len(redo) + gone > 64:
         return None
@@ -159,12 +184,17 @@ def _patched(
 
 
 _REWRITING: WeakKeyDictionary[Any, threading.Thread] = WeakKeyDictionary()
+_NAMES_ASKED: WeakSet[Any] = WeakSet()  # vaults whose names-less base a rewrite was asked of
 
 
 def keep_base(vault: ReadModel, parts: CurrentParts) -> None:
     """A writer saves a full scan it just made as the new base, and rewrites the base in the
-    background once the delta holds REWRITE_AFTER notes (readers only ever load it)."""
-    if not (parts.scanned or parts.patched > REWRITE_AFTER):
+    background once the delta holds REWRITE_AFTER notes, or when the base was written before
+    the names were kept with it (readers only ever load it: their rewrite does nothing)."""
+    without_names = parts.names is None and vault not in _NAMES_ASKED  # once: a failed
+    if without_names:  # build must not become a full scan per save
+        _NAMES_ASKED.add(vault)
+    if not (parts.scanned or parts.patched > REWRITE_AFTER or without_names):
         return
     running = _REWRITING.get(vault)
     if running is not None and running.is_alive():

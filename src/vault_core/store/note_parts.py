@@ -3,7 +3,8 @@
 Building them reads every chunk's vector and terms (a minute at 100k notes), so the writer
 keeps them in `<index>/related/`: one folder per build, named by the table versions it read,
 holding NumPy `.npy` files (opened with `mmap_mode="r"`: pages are shared by every process on
-the vault and the kernel may drop them) and two Arrow IPC files of strings. `current.json`
+the vault and the kernel may drop them), Arrow IPC files of strings and the notes' tokenised
+names (index/note_names.py). `current.json`
 names the folder in use; it is replaced by one rename after the folder is complete, so a kill
 at any moment leaves the old parts or the new ones, never half of either. Readers load the
 newest and patch the notes changed since (linking/related_parts.py); this module only stores.
@@ -38,6 +39,7 @@ ARRAYS = (
     "note_terms",
 )
 STRINGS = ("paths", "shas", "vocab")
+NAMES_FILE = "names.arrow"
 
 
 class PartsMeta(BaseModel):
@@ -76,11 +78,15 @@ class NoteParts:
     note_start: np.ndarray  # int64, notes + 1
     note_terms: np.ndarray  # int32 per pair, grouped by note
     version: tuple[int, int] = (0, 0)
+    # every note's names tokenised (index/note_names.py), with the sha each row was made
+    # from: None in folders written before it existed (the trie and title terms are built)
+    names: pa.Table | None = None
 
     @property
     def nbytes(self) -> int:
         arrays = sum(int(getattr(self, name).nbytes) for name in ARRAYS)
-        return arrays + sum(getattr(self, name).nbytes for name in STRINGS)
+        names = self.names.nbytes if self.names is not None else 0
+        return arrays + sum(getattr(self, name).nbytes for name in STRINGS) + names
 
 
 def _pointer(index_folder: Path) -> Path:
@@ -110,10 +116,22 @@ def load_parts(index_folder: Path, model: str, dim: int) -> NoteParts | None:
                 strings[name] = pa.ipc.open_file(source).read_all().column(0).combine_chunks()
     except (OSError, ValueError, pa.ArrowInvalid):
         return None
-    parts = NoteParts(**arrays, **strings, version=meta.version)
+    parts = NoteParts(**arrays, **strings, version=meta.version, names=_load_names(folder))
     if len(parts.paths) != meta.notes or len(parts.unit) != meta.notes:
         return None
     return parts
+
+
+def _load_names(folder: Path) -> pa.Table | None:
+    """The names table, memory-mapped; None when absent or unreadable (then rebuilt)."""
+    path = folder / NAMES_FILE
+    if not path.exists():
+        return None
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
+    except (OSError, ValueError, pa.ArrowInvalid):
+        return None
 
 
 def write_parts(index_folder: Path, parts: NoteParts, model: str) -> PartsMeta:
@@ -134,6 +152,11 @@ def write_parts(index_folder: Path, parts: NoteParts, model: str) -> PartsMeta:
             with pa.OSFile(target, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
             _fsync(staging / f"{field.name}.arrow")
+    if parts.names is not None:
+        target = str(staging / NAMES_FILE)
+        with pa.OSFile(target, "wb") as sink, pa.ipc.new_file(sink, parts.names.schema) as out:
+            out.write_table(parts.names)
+        _fsync(staging / NAMES_FILE)
     os.replace(staging, root / name)
     meta = PartsMeta(
         folder=name,

@@ -13,7 +13,7 @@ import numpy as np
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.columnar import Catalog
-from vault_core.index.link_graph import LinkGraph
+from vault_core.index.link_graph import LinkGraph, shown_key
 from vault_core.index.name_table import NameRows
 from vault_core.parse.markdown import NoteMeta, parse_note
 from vault_core.store.store import Store
@@ -28,9 +28,11 @@ def assert_same_graph(patched: LinkGraph, fresh: LinkGraph) -> None:
         for part in ("_hashes", "_crcs", "_ids"):
             assert np.array_equal(getattr(mine, part), getattr(theirs, part)), (name, part)
     a, b = patched._edges, fresh._edges
-    for part in ("starts", "sources", "ordinals", "targets", "ambiguous", "keys"):
+    for part in ("starts", "sources", "ordinals", "targets", "ambiguous", "keys", "shown"):
         assert np.array_equal(getattr(a, part), getattr(b, part)), part
     for path in fresh.paths:
+        shown = [shown_key(link) for link in fresh.backlink_links(path)]
+        assert patched.backlink_names(path).tolist() == shown, path
         assert patched.backlinks(path) == fresh.backlinks(path), path
         assert patched.linking_notes(path) == fresh.linking_notes(path), path
         assert patched.neighbours(path) == fresh.neighbours(path), path

@@ -134,9 +134,13 @@ WRITER = r"""
 import sys
 import numpy as np, pyarrow as pa
 from pathlib import Path
+from vault_core.index.note_names import names_table
 from vault_core.store.note_parts import NoteParts, write_parts
 n, dim, rng = 40_000, 384, np.random.default_rng(0)
+paths = [f"n{i:06d}.md" for i in range(n)]
+kinds = dict.fromkeys(paths, "note")
 for k in range(1000):
+    shas = dict.fromkeys(paths, str(k))
     parts = NoteParts(
         paths=pa.array([f"n{i:06d}.md" for i in range(n)]), shas=pa.array([str(k)] * n),
         vocab=pa.array(["a", "b"]), unit=np.full((n, dim), k, np.float16),
@@ -144,6 +148,7 @@ for k in range(1000):
         lengths=np.zeros(n, np.int32), term_start=np.array([0, 0, 0], np.int64),
         post_note=np.zeros(0, np.int32), post_tf=np.zeros(0, np.int32),
         note_start=np.zeros(n + 1, np.int64), note_terms=np.zeros(0, np.int32), version=(k, k),
+        names=names_table(paths, shas, kinds, {}, {}) if k < 2 else parts.names,
     )
     write_parts(Path(sys.argv[1]), parts, "m")
     print(k, flush=True)
@@ -166,6 +171,7 @@ def test_a_kill_while_writing_leaves_loadable_parts(tmp_path: Path, delay: float
     k = parts.version[0]
     assert parts.unit.shape == (40_000, 384) and float(parts.unit[-1, -1]) == k
     assert int(parts.chunks[-1]) == k and parts.shas[0].as_py() == str(k)
+    assert parts.names is not None and parts.names.num_rows == 40_000  # the names came along
 
 
 def test_unusable_parts_are_a_rebuild_not_an_error(make_vault: Callable[..., Vault]) -> None:
