@@ -41,8 +41,9 @@ from vault_core.store.store import Store
 
 TIMED = ("hybrid_query", "related", "save_to_searchable")
 SERVER = r"""
-import json, os, random, resource, sys, time
+import json, os, random, resource, signal, subprocess, sys, time
 from vault_core.vault import Vault
+opts = json.loads(sys.argv[3])
 steps = []
 def say(what):
     rss = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
@@ -85,9 +86,30 @@ matrix_ready_s = time.perf_counter() - t0
 say("matrix ready")
 for q in titles[:5]:
     vault.search(q)
-hybrid = []
-for q in titles[5:]:
-    s = time.perf_counter(); vault.search(q); hybrid.append(time.perf_counter() - s)
+hybrid, split = [], []
+spy = None
+if opts["py_spy"]:  # samples every thread of this process during the query loop
+    spy = subprocess.Popen(["py-spy", "record", "--pid", str(os.getpid()), "--threads",
+        "--idle", "--nonblocking", "--rate", "250", "--format", "raw", "-o", opts["py_spy"]],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches
+# more than 40: further distinct titles (a repeated one would skip the embedding)
+more = [n.title for n in random.Random(11).sample(notes, min(len(notes), opts["queries"] + 5))]
+queries = list(dict.fromkeys(titles[5:] + [t for t in more if t not in titles[:5]]))
+queries = queries[: opts["queries"]]
+for q in queries:
+    me, proc = resource.getrusage(resource.RUSAGE_THREAD), time.process_time()
+    s = time.perf_counter(); vault.search(q); took = time.perf_counter() - s
+    after = resource.getrusage(resource.RUSAGE_THREAD)
+    hybrid.append(took)
+    timing = vault.searcher.last_timing
+    split.append({"ms": round(took * 1000, 1), **timing.stages, "cpu_ms": timing.cpu_ms,
+        # CPU this process's other threads (LanceDB's, onnxruntime's, upkeep) spent meanwhile
+        "others_cpu_ms": round((time.process_time() - proc) * 1000 - timing.cpu_ms, 1),
+        "preempted": after.ru_nivcsw - me.ru_nivcsw, "waits": after.ru_nvcsw - me.ru_nvcsw,
+        "load1": float(open("/proc/loadavg").read().split()[0])})
+if spy is not None:
+    spy.send_signal(signal.SIGINT); spy.wait(60)
 say("queries done")
 picked = rng.sample(notes, 21)
 related, related_first_s = [], None
@@ -115,6 +137,7 @@ print(json.dumps({"open_s": round(open_s, 2), "first_keyword_s": round(first_key
     "first_keyword_hits": first_hits, "first_hybrid_s": round(first_hybrid_s, 2),
     "catch_up_s": round(catch_up_s, 2),
     "matrix_ready_s": round(matrix_ready_s, 2), "hybrid_query": hybrid,
+    "hybrid_split": split,
     "related_first_s": related_first_s, "related": related, "steps": steps,
     "ann": status.ann.model_dump(mode="json") if status.ann else None,
     "save_to_searchable": save, "notes": status.notes, "chunks": status.chunks,
@@ -122,6 +145,23 @@ print(json.dumps({"open_s": round(open_s, 2), "first_keyword_s": round(first_key
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 vault.close()
 """
+
+
+def split_summary(split: list[dict[str, float]]) -> dict[str, Any]:
+    """The per-stage means of the slowest tenth of the timed queries against the rest, and
+    each slow query's own split: what the slow ones spent their extra time on."""
+    ranked = sorted(split, key=lambda row: -row["ms"])
+    cut = max(1, len(ranked) // 10)
+
+    def means(rows: list[dict[str, float]]) -> dict[str, float]:
+        keys = sorted({k for row in rows for k in row})
+        return {k: round(float(np.mean([row.get(k, 0.0) for row in rows])), 1) for k in keys}
+
+    return {
+        "slowest_tenth": means(ranked[:cut]),
+        "rest": means(ranked[cut:]),
+        "slowest": ranked[:cut],
+    }
 
 
 def perturbed(vectors: np.ndarray, rng: np.random.Generator, sigma: float = 0.01) -> np.ndarray:
@@ -222,6 +262,10 @@ def main() -> None:
     parser.add_argument(
         "--skip-related", action="store_true", help="no related() calls (its first takes minutes)"
     )
+    parser.add_argument("--queries", type=int, default=40, help="timed hybrid queries")
+    parser.add_argument(
+        "--py-spy", type=Path, help="py-spy's raw samples of the server's threads during them"
+    )
     args = parser.parse_args()
     source_notes = lancedb.connect(str(args.vault / ".nvault" / "lance")).open_table("notes")
     copies = max(1, math.ceil(args.notes / source_notes.count_rows()))
@@ -240,14 +284,16 @@ def main() -> None:
     if not args.skip_server:
         log("server process")
         which_related = "skip-related" if args.skip_related else "related"
+        opts = {"queries": args.queries, "py_spy": str(args.py_spy) if args.py_spy else None}
         done = subprocess.run(
-            [sys.executable, "-c", SERVER, str(target), which_related],
+            [sys.executable, "-c", SERVER, str(target), which_related, json.dumps(opts)],
             stdout=subprocess.PIPE,
             text=True,
         )
         server = json.loads(done.stdout.strip().splitlines()[-1])
         for key in TIMED:  # the child sends raw seconds; the harness summarises them
             server[key] = summary_ms(server[key], digits=1) if server[key] else None
+        server["hybrid_split"] = split_summary(server["hybrid_split"])
         result["server"] = server
     sizes = [int(s) for s in args.ann_sizes.split(",") if s]
     result["ann"] = ann(target / ".nvault" / "lance", sizes, 384) if sizes else []
