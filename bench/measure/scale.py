@@ -44,6 +44,15 @@ SERVER = r"""
 import json, os, random, resource, signal, subprocess, sys, time
 from vault_core.vault import Vault
 opts = json.loads(sys.argv[3])
+import gc
+gc_spent, gc_began = [0.0, 0], [0.0]
+def gc_clock(phase, info):  # time in the collector: a full collection over a big heap stalls
+    if phase == "start":
+        gc_began[0] = time.perf_counter()
+    else:
+        gc_spent[0] += time.perf_counter() - gc_began[0]
+        gc_spent[1] += info["generation"] == 2
+gc.callbacks.append(gc_clock)
 steps = []
 def say(what):
     rss = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
@@ -97,8 +106,8 @@ if opts["py_spy"]:  # samples every thread of this process during the query loop
 more = [n.title for n in random.Random(11).sample(notes, min(len(notes), opts["queries"] + 5))]
 queries = list(dict.fromkeys(titles[5:] + [t for t in more if t not in titles[:5]]))
 queries = queries[: opts["queries"]]
-for q in queries:
-    me, proc = resource.getrusage(resource.RUSAGE_THREAD), time.process_time()
+def timed_search(q, hybrid, split):
+    me, proc, in_gc = resource.getrusage(resource.RUSAGE_THREAD), time.process_time(), gc_spent[:]
     s = time.perf_counter(); vault.search(q); took = time.perf_counter() - s
     after = resource.getrusage(resource.RUSAGE_THREAD)
     hybrid.append(took)
@@ -106,11 +115,25 @@ for q in queries:
     split.append({"ms": round(took * 1000, 1), **timing.stages, "cpu_ms": timing.cpu_ms,
         # CPU this process's other threads (LanceDB's, onnxruntime's, upkeep) spent meanwhile
         "others_cpu_ms": round((time.process_time() - proc) * 1000 - timing.cpu_ms, 1),
+        "gc_ms": round((gc_spent[0] - in_gc[0]) * 1000, 1), "gc_full": gc_spent[1] - in_gc[1],
         "preempted": after.ru_nivcsw - me.ru_nivcsw, "waits": after.ru_nvcsw - me.ru_nvcsw,
         "load1": float(open("/proc/loadavg").read().split()[0])})
+for q in queries:
+    timed_search(q, hybrid, split)
 if spy is not None:
     spy.send_signal(signal.SIGINT); spy.wait(60)
 say("queries done")
+rescan = {"hybrid_query": [], "hybrid_split": []}
+if opts["during_rescan"]:  # the periodic rescan's walk (every 180 s in a server) beside queries
+    import threading
+    walk = threading.Thread(target=vault.changed_on_disk); s0 = time.perf_counter(); walk.start()
+    for q in (queries * 3)[5:]:  # cached embeddings: the walk's effect on the rest
+        if not walk.is_alive():
+            break
+        timed_search(q, rescan["hybrid_query"], rescan["hybrid_split"])
+        time.sleep(0.1)
+    walk.join(); rescan["walk_s"] = round(time.perf_counter() - s0, 1)
+    say("queries beside a rescan")
 picked = rng.sample(notes, 21)
 related, related_first_s = [], None
 if not skip_related:
@@ -137,7 +160,8 @@ print(json.dumps({"open_s": round(open_s, 2), "first_keyword_s": round(first_key
     "first_keyword_hits": first_hits, "first_hybrid_s": round(first_hybrid_s, 2),
     "catch_up_s": round(catch_up_s, 2),
     "matrix_ready_s": round(matrix_ready_s, 2), "hybrid_query": hybrid,
-    "hybrid_split": split,
+    "hybrid_split": split, "during_rescan": rescan, "gc_tracked_objects": len(gc.get_objects()),
+    "gc_ms_total": round(gc_spent[0] * 1000, 1), "gc_full_total": gc_spent[1],
     "related_first_s": related_first_s, "related": related, "steps": steps,
     "ann": status.ann.model_dump(mode="json") if status.ann else None,
     "save_to_searchable": save, "notes": status.notes, "chunks": status.chunks,
@@ -266,6 +290,9 @@ def main() -> None:
     parser.add_argument(
         "--py-spy", type=Path, help="py-spy's raw samples of the server's threads during them"
     )
+    parser.add_argument(
+        "--during-rescan", action="store_true", help="also time queries beside a rescan's walk"
+    )
     args = parser.parse_args()
     source_notes = lancedb.connect(str(args.vault / ".nvault" / "lance")).open_table("notes")
     copies = max(1, math.ceil(args.notes / source_notes.count_rows()))
@@ -284,7 +311,11 @@ def main() -> None:
     if not args.skip_server:
         log("server process")
         which_related = "skip-related" if args.skip_related else "related"
-        opts = {"queries": args.queries, "py_spy": str(args.py_spy) if args.py_spy else None}
+        opts = {
+            "queries": args.queries,
+            "py_spy": str(args.py_spy) if args.py_spy else None,
+            "during_rescan": args.during_rescan,
+        }
         done = subprocess.run(
             [sys.executable, "-c", SERVER, str(target), which_related, json.dumps(opts)],
             stdout=subprocess.PIPE,
@@ -294,6 +325,10 @@ def main() -> None:
         for key in TIMED:  # the child sends raw seconds; the harness summarises them
             server[key] = summary_ms(server[key], digits=1) if server[key] else None
         server["hybrid_split"] = split_summary(server["hybrid_split"])
+        rescan = server["during_rescan"]
+        if rescan["hybrid_query"]:
+            rescan["hybrid_query"] = summary_ms(rescan["hybrid_query"], digits=1)
+            rescan["hybrid_split"] = split_summary(rescan["hybrid_split"])
         result["server"] = server
     sizes = [int(s) for s in args.ann_sizes.split(",") if s]
     result["ann"] = ann(target / ".nvault" / "lance", sizes, 384) if sizes else []
