@@ -41,8 +41,18 @@ from vault_core.store.store import Store
 
 TIMED = ("hybrid_query", "related", "save_to_searchable")
 SERVER = r"""
-import json, os, random, resource, sys, time
+import json, os, random, resource, signal, subprocess, sys, time
 from vault_core.vault import Vault
+opts = json.loads(sys.argv[3])
+import gc
+gc_spent, gc_began = [0.0, 0], [0.0]
+def gc_clock(phase, info):  # time in the collector: a full collection over a big heap stalls
+    if phase == "start":
+        gc_began[0] = time.perf_counter()
+    else:
+        gc_spent[0] += time.perf_counter() - gc_began[0]
+        gc_spent[1] += info["generation"] == 2
+gc.callbacks.append(gc_clock)
 steps = []
 def say(what):
     rss = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
@@ -85,10 +95,45 @@ matrix_ready_s = time.perf_counter() - t0
 say("matrix ready")
 for q in titles[:5]:
     vault.search(q)
-hybrid = []
-for q in titles[5:]:
-    s = time.perf_counter(); vault.search(q); hybrid.append(time.perf_counter() - s)
+hybrid, split = [], []
+spy = None
+if opts["py_spy"]:  # samples every thread of this process during the query loop
+    spy = subprocess.Popen(["py-spy", "record", "--pid", str(os.getpid()), "--threads",
+        "--idle", "--nonblocking", "--rate", "250", "--format", "raw", "-o", opts["py_spy"]],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches
+# more than 40: further distinct titles (a repeated one would skip the embedding)
+more = [n.title for n in random.Random(11).sample(notes, min(len(notes), opts["queries"] + 5))]
+queries = list(dict.fromkeys(titles[5:] + [t for t in more if t not in titles[:5]]))
+queries = queries[: opts["queries"]]
+def timed_search(q, hybrid, split):
+    me, proc, in_gc = resource.getrusage(resource.RUSAGE_THREAD), time.process_time(), gc_spent[:]
+    s = time.perf_counter(); vault.search(q); took = time.perf_counter() - s
+    after = resource.getrusage(resource.RUSAGE_THREAD)
+    hybrid.append(took)
+    timing = vault.searcher.last_timing
+    split.append({"ms": round(took * 1000, 1), **timing.stages, "cpu_ms": timing.cpu_ms,
+        # CPU this process's other threads (LanceDB's, onnxruntime's, upkeep) spent meanwhile
+        "others_cpu_ms": round((time.process_time() - proc) * 1000 - timing.cpu_ms, 1),
+        "gc_ms": round((gc_spent[0] - in_gc[0]) * 1000, 1), "gc_full": gc_spent[1] - in_gc[1],
+        "preempted": after.ru_nivcsw - me.ru_nivcsw, "waits": after.ru_nvcsw - me.ru_nvcsw,
+        "load1": float(open("/proc/loadavg").read().split()[0])})
+for q in queries:
+    timed_search(q, hybrid, split)
+if spy is not None:
+    spy.send_signal(signal.SIGINT); spy.wait(60)
 say("queries done")
+rescan = {"hybrid_query": [], "hybrid_split": []}
+if opts["during_rescan"]:  # the periodic rescan's walk (every 180 s in a server) beside queries
+    import threading
+    walk = threading.Thread(target=vault.changed_on_disk); s0 = time.perf_counter(); walk.start()
+    for q in (queries * 3)[5:]:  # cached embeddings: the walk's effect on the rest
+        if not walk.is_alive():
+            break
+        timed_search(q, rescan["hybrid_query"], rescan["hybrid_split"])
+        time.sleep(0.1)
+    walk.join(); rescan["walk_s"] = round(time.perf_counter() - s0, 1)
+    say("queries beside a rescan")
 picked = rng.sample(notes, 21)
 related, related_first_s = [], None
 if not skip_related:
@@ -115,6 +160,8 @@ print(json.dumps({"open_s": round(open_s, 2), "first_keyword_s": round(first_key
     "first_keyword_hits": first_hits, "first_hybrid_s": round(first_hybrid_s, 2),
     "catch_up_s": round(catch_up_s, 2),
     "matrix_ready_s": round(matrix_ready_s, 2), "hybrid_query": hybrid,
+    "hybrid_split": split, "during_rescan": rescan, "gc_tracked_objects": len(gc.get_objects()),
+    "gc_ms_total": round(gc_spent[0] * 1000, 1), "gc_full_total": gc_spent[1],
     "related_first_s": related_first_s, "related": related, "steps": steps,
     "ann": status.ann.model_dump(mode="json") if status.ann else None,
     "save_to_searchable": save, "notes": status.notes, "chunks": status.chunks,
@@ -122,6 +169,23 @@ print(json.dumps({"open_s": round(open_s, 2), "first_keyword_s": round(first_key
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 vault.close()
 """
+
+
+def split_summary(split: list[dict[str, float]]) -> dict[str, Any]:
+    """The per-stage means of the slowest tenth of the timed queries against the rest, and
+    each slow query's own split: what the slow ones spent their extra time on."""
+    ranked = sorted(split, key=lambda row: -row["ms"])
+    cut = max(1, len(ranked) // 10)
+
+    def means(rows: list[dict[str, float]]) -> dict[str, float]:
+        keys = sorted({k for row in rows for k in row})
+        return {k: round(float(np.mean([row.get(k, 0.0) for row in rows])), 1) for k in keys}
+
+    return {
+        "slowest_tenth": means(ranked[:cut]),
+        "rest": means(ranked[cut:]),
+        "slowest": ranked[:cut],
+    }
 
 
 def perturbed(vectors: np.ndarray, rng: np.random.Generator, sigma: float = 0.01) -> np.ndarray:
@@ -222,6 +286,13 @@ def main() -> None:
     parser.add_argument(
         "--skip-related", action="store_true", help="no related() calls (its first takes minutes)"
     )
+    parser.add_argument("--queries", type=int, default=40, help="timed hybrid queries")
+    parser.add_argument(
+        "--py-spy", type=Path, help="py-spy's raw samples of the server's threads during them"
+    )
+    parser.add_argument(
+        "--during-rescan", action="store_true", help="also time queries beside a rescan's walk"
+    )
     args = parser.parse_args()
     source_notes = lancedb.connect(str(args.vault / ".nvault" / "lance")).open_table("notes")
     copies = max(1, math.ceil(args.notes / source_notes.count_rows()))
@@ -240,14 +311,24 @@ def main() -> None:
     if not args.skip_server:
         log("server process")
         which_related = "skip-related" if args.skip_related else "related"
+        opts = {
+            "queries": args.queries,
+            "py_spy": str(args.py_spy) if args.py_spy else None,
+            "during_rescan": args.during_rescan,
+        }
         done = subprocess.run(
-            [sys.executable, "-c", SERVER, str(target), which_related],
+            [sys.executable, "-c", SERVER, str(target), which_related, json.dumps(opts)],
             stdout=subprocess.PIPE,
             text=True,
         )
         server = json.loads(done.stdout.strip().splitlines()[-1])
         for key in TIMED:  # the child sends raw seconds; the harness summarises them
             server[key] = summary_ms(server[key], digits=1) if server[key] else None
+        server["hybrid_split"] = split_summary(server["hybrid_split"])
+        rescan = server["during_rescan"]
+        if rescan["hybrid_query"]:
+            rescan["hybrid_query"] = summary_ms(rescan["hybrid_query"], digits=1)
+            rescan["hybrid_split"] = split_summary(rescan["hybrid_split"])
         result["server"] = server
     sizes = [int(s) for s in args.ann_sizes.split(",") if s]
     result["ann"] = ann(target / ".nvault" / "lance", sizes, 384) if sizes else []

@@ -206,6 +206,11 @@ class MiniLMEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads or (os.cpu_count() or 1)
         options.inter_op_num_threads = 1
+        # No spin-waiting between ops: a spinning worker kept a core busy after each query's
+        # embedding, beside LanceDB's query on a 2-core box. In a 100k reader at load ~10 a
+        # hybrid search took 137 -> 82 ms p50 and 152 -> 96 ms CPU; 600 chunks embedded no
+        # slower with 30% less CPU (docs/benchmarks.md "Hybrid tail and base memory at 100k").
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
         # Measured on the 500 longest chunks of vaultofknowledge (docs/benchmarks.md): with

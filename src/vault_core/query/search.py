@@ -3,11 +3,14 @@ dense weight of the query's shape (hybrid.py, shape.py)."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, Field
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.columnar import Catalog
@@ -34,6 +37,17 @@ QUERY_CACHE_SIZE = 512
 MIN_DEPTH: dict[str, int] = {"hybrid": 100, "keyword": 50, "semantic": 50}
 
 
+class SearchTiming(BaseModel):
+    """Where one search's time went, by stage (ms, wall clock), and the CPU its thread used:
+    wall far above CPU means the query waited (on LanceDB's threads, the GIL or the cores),
+    which is how the 100k server's slow queries were told from its fast ones (bench/measure/
+    scale.py). Recorded for every search; costs a few clock reads."""
+
+    stages: dict[str, float] = Field(default_factory=dict)
+    total_ms: float = 0.0
+    cpu_ms: float = 0.0
+
+
 class Searcher:
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store, self.embedder = store, embedder
@@ -41,6 +55,16 @@ class Searcher:
         self.matrix = DenseMatrix(store, HIT_COLUMNS)
         self.fusion = FusionWeights()  # measured defaults; a bench may set others
         self.rerank_weight = RERANK_WEIGHT  # query/rerank.py; 0 turns the stage off
+        self.last_timing = SearchTiming()  # of the latest search on any thread
+
+    @contextmanager
+    def _stage(self, timing: SearchTiming, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = (time.perf_counter() - started) * 1000
+            timing.stages[name] = round(timing.stages.get(name, 0.0) + spent, 2)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding; editors re-ask the same paragraph often, so recent ones are kept."""
@@ -72,6 +96,25 @@ class Searcher:
     ) -> list[SearchHit]:
         if not self.store.ready() or not query.strip():
             return []
+        timing = SearchTiming()
+        started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return self._search(query, notes, mode, limit, filters, per_note, timing)
+        finally:
+            timing.total_ms = round((time.perf_counter() - started) * 1000, 2)
+            timing.cpu_ms = round((time.thread_time() - cpu) * 1000, 2)
+            self.last_timing = timing
+
+    def _search(
+        self,
+        query: str,
+        notes: Catalog | NotesOnDisk,
+        mode: Mode,
+        limit: int,
+        filters: SearchFilters | None,
+        per_note: int | None,
+        timing: SearchTiming,
+    ) -> list[SearchHit]:
         filters = filters or SearchFilters()
         allowed: set[str] | None = None
         if filters.active():
@@ -85,21 +128,29 @@ class Searcher:
         ranked: dict[str, list[dict[str, Any]]] = {}
         from_matrix = False
         if mode in ("hybrid", "semantic"):
-            ranked["semantic"], from_matrix = self._dense_rows(query, depth, allowed)
+            with self._stage(timing, "embed"):
+                self.query_vector(query)
+            with self._stage(timing, "dense"):
+                ranked["semantic"], from_matrix = self._dense_rows(query, depth, allowed)
         if mode in ("hybrid", "keyword"):
-            ranked["keyword"] = self._keyword(query, depth, allowed)
-        if isinstance(notes, NotesOnDisk):  # the catalog is loading: read the hits' notes at once
-            notes.prefetch(row["path"] for rows in ranked.values() for row in rows)
-        if mode == "hybrid":
-            ranked["phrase"] = _phrase_matches(query, ranked, notes)
-            ranked["title"] = _title_matches(query, ranked, notes)
-        scores = self._scores(query, ranked, filters, from_matrix)
+            with self._stage(timing, "keyword"):
+                ranked["keyword"] = self._keyword(query, depth, allowed)
+        with self._stage(timing, "match"):
+            if isinstance(notes, NotesOnDisk):  # the catalog is loading: read the hits' notes
+                notes.prefetch(row["path"] for rows in ranked.values() for row in rows)
+            if mode == "hybrid":
+                ranked["phrase"] = _phrase_matches(query, ranked, notes)
+                ranked["title"] = _title_matches(query, ranked, notes)
+        with self._stage(timing, "fuse"):
+            scores = self._scores(query, ranked, filters, from_matrix)
         if mode == "hybrid" and self.rerank_weight > 0:
-            tokens = self._embedded(query)[1]
-            scores = rerank(
-                scores, rows_by_id(ranked), tokens, self.store.token_vectors, self.rerank_weight
-            )
-        return self._fuse(query, ranked, scores, notes, limit, per_note, filters)
+            with self._stage(timing, "rerank"):
+                tokens = self._embedded(query)[1]
+                scores = rerank(
+                    scores, rows_by_id(ranked), tokens, self.store.token_vectors, self.rerank_weight
+                )
+        with self._stage(timing, "fuse"):
+            return self._fuse(query, ranked, scores, notes, limit, per_note, filters)
 
     def _dense(self, query: str, depth: int, allowed: set[str] | None) -> list[dict[str, Any]]:
         return self._dense_rows(query, depth, allowed)[0]

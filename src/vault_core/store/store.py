@@ -58,10 +58,14 @@ CENSUS_BATCH = 8_192  # rows of (path, note_sha) turned into Python objects at a
 # Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
 PARSER_VERSION = 4
 # LanceDB's index cache (6 GB by default) held ~106 MB after 200 queries at 308k chunks (every IVF
-# partition, FTS and BTree pages); at 32 MB RSS was ~55 MB lower at no measurable cost a query
-# (docs/benchmarks.md "Hybrid latency and the writer's memory at 100k"). Its metadata cache held
-# ~11 MB and keeps its default; on object storage a miss is a GET, so both keep theirs.
-LOCAL_INDEX_CACHE_BYTES = 32 << 20
+# partition, FTS and BTree pages). A 32 MB cap cost nothing on a freshly trained IVF index (items
+# of one partition, ~110 KB), but once a compaction had merged the index its items were 1.5-5 MB:
+# ANN and keyword queries took turns evicting each other, 170 ms and 100 ms CPU a pair at 32 or
+# 64 MB against 33 ms and 37 ms CPU at 128 MB, where the working set (~125 MB: the IVF_SQ codes,
+# 384 bytes a chunk, and the FTS pages) fits (docs/benchmarks.md "Hybrid tail and base memory
+# at 100k"). 160 MB leaves room to grow. Its metadata cache held ~11 MB and keeps its default;
+# on object storage a miss is a GET, so both keep theirs.
+LOCAL_INDEX_CACHE_BYTES = 160 << 20
 
 
 class IndexMismatch(VaultError, RuntimeError):

@@ -133,3 +133,13 @@ def test_pages_of_the_mapped_weights_go_back_after_each_call() -> None:
     assert _resident_kb(weights) < 4096, _resident_kb(weights)
     assert np.array_equal(embedder.embed_documents(texts), vectors)  # pages refault, unchanged
     assert np.array_equal(np.stack(queries), vectors)
+
+
+def test_the_sessions_workers_do_not_spin_between_calls() -> None:
+    """A spinning worker held a core beside LanceDB's query after each query's embedding
+    (docs/benchmarks.md "Hybrid tail and base memory at 100k"); vectors do not depend on it."""
+    embedder = MiniLMEmbedder()
+    vector = embedder.embed_query("a stoic's view of virtue")
+    options = embedder._session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert vector.shape == (384,) and abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5

@@ -106,3 +106,18 @@ def test_in_memory_matrix_gives_the_same_ranking_as_lancedb(vault) -> None:
     vault.sync()
     assert vault.searcher.matrix._stale()  # a commit makes it stale: LanceDB answers meanwhile
     assert all(h.path != "garden/roses.md" for h in vault.search("pruning roses", mode="semantic"))
+
+
+def test_each_search_records_where_its_time_went(vault) -> None:
+    """The split the 100k bench reads (bench/measure/scale.py): every stage a mode runs, and
+    no stage it skips; the stages fit inside the total."""
+    vault.search("tomato hornworms")
+    hybrid = vault.searcher.last_timing
+    assert set(hybrid.stages) == {"embed", "dense", "keyword", "match", "fuse", "rerank"}
+    assert all(ms >= 0 for ms in hybrid.stages.values())
+    assert 0 < sum(hybrid.stages.values()) <= hybrid.total_ms + 0.1
+    assert hybrid.cpu_ms > 0
+    vault.search("tomato hornworms", mode="keyword")
+    assert set(vault.searcher.last_timing.stages) == {"keyword", "match", "fuse"}
+    vault.search("tomato hornworms", mode="semantic")
+    assert "keyword" not in vault.searcher.last_timing.stages
