@@ -64,6 +64,12 @@ class EmbedderConfig(BaseModel):
         description="a long-running process frees the built-in model after this many seconds "
         "unused (~60 MB; it reloads in ~0.13 s); 0 = never",
     )
+    token_vectors: bool = Field(
+        default=True,
+        description="store each chunk's reduced token vectors for hybrid search's MaxSim "
+        "re-rank (query/rerank.py): +64 bytes a token, about doubling the index on disk; "
+        "false keeps the index small and search skips the re-rank",
+    )
 
 
 class LLMConfig(BaseModel):

@@ -424,7 +424,7 @@ class VaultIndex:
             config_warnings=self.config.ignored_settings,
             vector_search="ann index" if ann is not None else "exact in memory",
             ann=ann,
-            rerank=rerank_state(self.embedder, self.store),
+            rerank=rerank_state(self.embedder, self.store, self.config.embedder.token_vectors),
         )
 
     def watch_state(self) -> str:

@@ -290,8 +290,8 @@ class Indexer:
         to_embed = [h for h in text_by_hash if h not in vectors]
         if to_embed and embed:
             texts = [text_by_hash[h] for h in to_embed]
-            if isinstance(self.embedder, TokenEmbedder):  # token vectors from the same pass,
-                # stored before the chunks' vectors (store/tokens.py)
+            if self.config.embedder.token_vectors and isinstance(self.embedder, TokenEmbedder):
+                # token vectors from the same pass, stored before the chunks' vectors
                 embedded, tokens = self.embedder.embed_documents_with_tokens(texts)
                 if tokens is not None:
                     self.store.add_token_vectors(to_embed, tokens)

@@ -46,6 +46,8 @@ class Opened:
         """Open the store (as its writer or a reader) and a searcher over it."""
         self.store = Store(self.location, self.embedder.name, self.embedder.dim, writer=writer)
         self.searcher = Searcher(self.store, self.embedder)
+        if not self.config.embedder.token_vectors:  # none stored: no re-rank (query/rerank.py)
+            self.searcher.rerank_weight = 0.0
         self.folder_id = None if self.remote else folder_identity(self.config.index_path)
 
     # -- the catalog ------------------------------------------------------------------------

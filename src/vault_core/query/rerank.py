@@ -90,8 +90,10 @@ def rows_by_id(ranked: Mapping[str, Sequence[dict[str, Any]]]) -> dict[str, dict
     return rows
 
 
-def rerank_state(embedder: Embedder, store: Store) -> str:
+def rerank_state(embedder: Embedder, store: Store, enabled: bool = True) -> str:
     """What `status` says about the stage: active, partly active, or off and why."""
+    if not enabled:
+        return "off: `token_vectors = false` under [embedder] in the config"
     if basis_for(embedder.name) is None:
         return f"off: no token basis ships for {embedder.name}"
     have, total = store.token_coverage()

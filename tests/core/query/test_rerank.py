@@ -117,3 +117,22 @@ def test_the_re_ranked_notes_stay_above_the_rest() -> None:
     out = rerank(scores, rows, query, lambda hs: stored, weight=1.0, top=2)
     assert sorted(out, key=lambda c: -out[c]) == ["b#0", "a#0", "c#0"]
     assert out["b#0"] == scores["b#0"] and out["a#0"] == pytest.approx(0.9 - 1.0)
+
+
+def test_token_vectors_off_in_the_config_stores_none_and_skips_the_stage(tmp_path) -> None:
+    """A user who wants the smaller index says so under [embedder]; status says why it is off."""
+    from vault_files import write_files
+
+    from vault_core.config import VaultConfig
+
+    root = write_files(tmp_path / "vault", FILES)
+    (root / ".nvault").mkdir()
+    (root / ".nvault" / "config.toml").write_text("[embedder]\ntoken_vectors = false\n")
+    config = VaultConfig.load(root)
+    assert config.embedder.token_vectors is False
+    with Vault(config) as vault:
+        vault.sync()
+        assert vault.store.token_coverage()[0] == 0  # no token row written
+        assert vault.searcher.rerank_weight == 0.0
+        assert vault.status().rerank.startswith("off: `token_vectors = false`")
+        assert vault.search(QUERY, limit=3)  # search still answers, fused only
