@@ -31,6 +31,7 @@ import math
 import pickle
 import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -181,6 +182,30 @@ def recall(rows: list[Row], model: tuple[np.ndarray, float], cols: list[int]) ->
     }
 
 
+def collected(
+    corpora: list[Path],
+    cache: Path,
+    data_dir: Path,
+    recollect: bool,
+    collect_vault: Callable[[Vault], dict[str, list[Any]]],
+) -> dict[str, dict[str, list[Any]]]:
+    """Each corpus's candidate rows, collected once from its bench cache and pickled in
+    `data_dir` (collecting takes minutes; fitting over the pickles, seconds)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data: dict[str, dict[str, list[Any]]] = {}
+    for corpus in corpora:
+        saved = data_dir / f"{corpus.name}.pkl"
+        if saved.is_file() and not recollect:
+            data[corpus.name] = pickle.loads(saved.read_bytes())
+            continue
+        log(f"collecting {corpus.name}")
+        root = cached_vault(corpus, cache, log=log)
+        with Vault.open(root, writer=False) as vault:
+            data[corpus.name] = collect_vault(vault)
+        saved.write_bytes(pickle.dumps(data[corpus.name]))
+    return data
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpora", nargs="+", type=Path)
@@ -194,18 +219,9 @@ def main() -> int:
     )
     parser.add_argument("--groups", nargs="*", default=["shipped", *GROUPS], help="feature groups")
     args = parser.parse_args()
-    args.data.mkdir(parents=True, exist_ok=True)
-    data: dict[str, dict[str, list[Row]]] = {}
-    for corpus in args.corpora:
-        saved = args.data / f"{corpus.name}.pkl"
-        if saved.is_file() and not args.recollect:
-            data[corpus.name] = pickle.loads(saved.read_bytes())
-            continue
-        log(f"collecting {corpus.name}")
-        root = cached_vault(corpus, args.cache, log=log)
-        with Vault.open(root, writer=False) as vault:
-            data[corpus.name] = collect_vault(vault)
-        saved.write_bytes(pickle.dumps(data[corpus.name]))
+    data: dict[str, dict[str, list[Row]]] = collected(
+        args.corpora, args.cache, args.data, args.recollect, collect_vault
+    )
     names = sorted(data)
     out: dict[str, Any] = {"protocol": "stored vectors, leave one vault out", "vaults": {}}
     for group in args.groups:

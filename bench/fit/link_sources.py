@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import pickle
 import re
 import sys
 from dataclasses import dataclass
@@ -45,9 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from bench.fit.link_signals import ITERATIONS, L2
+from bench.fit.link_signals import ITERATIONS, L2, collected
 from bench.harness import emit, load_average, log
-from bench.measure.linking import DEFAULT_CACHE, K, cached_vault
+from bench.measure.linking import DEFAULT_CACHE, K
 from vault_core.index.terms import TERM_WORD_RE, word_terms
 from vault_core.linking import mention_rank
 from vault_core.linking.link_model import default_model, name_parts, name_tree
@@ -325,18 +324,9 @@ def main() -> int:
         "--per-vault-with", nargs="*", default=[], help="sources/columns the own fit adds"
     )
     args = parser.parse_args()
-    args.data.mkdir(parents=True, exist_ok=True)
-    data: dict[str, dict[str, list[SRow]]] = {}
-    for corpus in args.corpora:
-        saved = args.data / f"{corpus.name}.pkl"
-        if saved.is_file() and not args.recollect:
-            data[corpus.name] = pickle.loads(saved.read_bytes())
-            continue
-        log(f"collecting {corpus.name}")
-        root = cached_vault(corpus, args.cache, log=log)
-        with Vault.open(root, writer=False) as vault:
-            data[corpus.name] = collect_vault(vault)
-        saved.write_bytes(pickle.dumps(data[corpus.name]))
+    data: dict[str, dict[str, list[SRow]]] = collected(
+        args.corpora, args.cache, args.data, args.recollect, collect_vault
+    )
     names = sorted(data)
     for n in names:
         for r in data[n]["unwrapped"]:
