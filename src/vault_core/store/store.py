@@ -8,7 +8,6 @@ note_sha differs from it), which the repair pass and the next sync see and redo.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from datetime import timedelta
 from pathlib import Path
@@ -18,17 +17,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vault_core.errors import IndexDamaged, VaultError
 from vault_core.location import IndexLocation
 from vault_core.results import IndexLag
-from vault_core.store.integrity import META_BACKUP, IndexHealth, check_tables, read_meta
+from vault_core.store.index_meta import IndexMeta
+from vault_core.store.integrity import IndexHealth, check_tables
 from vault_core.store.lance import load_lancedb
 from vault_core.store.memory import release_free_memory, tune_allocators
 from vault_core.store.queries import (
-    PATH_BATCH,
     census,
     commit_lag,
-    embedded_by_id,
     keyword_search,
     rows_of_paths,
     slices,
@@ -48,15 +45,20 @@ from vault_core.store.schema import (
 )
 from vault_core.store.tokens import TokenTable
 from vault_core.store.vector_index import VectorIndex
+from vault_core.store.writes import (
+    delete_paths,
+    merge_vectors,
+    note_table,
+    replace_chunks,
+    row_table,
+    upsert_notes,
+)
 
-SCHEMA_VERSION = 1
 # Phase 2 rewrites rows into fragments the `id` BTree does not cover, and each later merge scans
 # those in full: over a cold index of vaultofknowledge a step's peak grew by ~150 MB. Rebuilding
 # that one index after this many merged rows (~20 ms at 8k chunks) keeps merges on the index.
 REINDEX_IDS_AFTER = 1_024
 CENSUS_BATCH = 8_192  # rows of (path, note_sha) turned into Python objects at a time
-# Bump when parsing or chunking changes: notes are re-parsed (unchanged chunk text keeps its vector).
-PARSER_VERSION = 4
 # LanceDB's index cache (6 GB by default) held ~106 MB after 200 queries at 308k chunks (every IVF
 # partition, FTS and BTree pages). A 32 MB cap cost nothing on a freshly trained IVF index (items
 # of one partition, ~110 KB), but once a compaction had merged the index its items were 1.5-5 MB:
@@ -66,10 +68,6 @@ PARSER_VERSION = 4
 # at 100k"). 160 MB leaves room to grow. Its metadata cache held ~11 MB and keeps its default;
 # on object storage a miss is a GET, so both keep theirs.
 LOCAL_INDEX_CACHE_BYTES = 160 << 20
-
-
-class IndexMismatch(VaultError, RuntimeError):
-    """The index on disk was built by another model or schema; a writer rebuilds it."""
 
 
 class Store:
@@ -92,10 +90,9 @@ class Store:
         self.chunks: Any = None
         self.notes: Any = None
         self.tokens: TokenTable | None = None  # chunk_tokens (store/tokens.py)
-        self._mismatched = False
         self._ids_unindexed = 0
         self.vector_index = VectorIndex(self)
-        self._check_meta()
+        self.meta = IndexMeta(self.files, self.index_dir, model, dim, writer)
         if writer or self.files.has_tables():  # connecting creates the folder
             self._connect()
 
@@ -119,58 +116,23 @@ class Store:
         if self.writer:
             self._ensure_indexes()
 
-    # -- metadata -------------------------------------------------------------------------
-    def _check_meta(self) -> None:
-        wanted = {"schema": SCHEMA_VERSION, "model": self.model, "dim": self.dim}
-        try:
-            meta = read_meta(self.files)
-        except ValueError as exc:
-            raise IndexDamaged(
-                f"The index in {self.index_dir} is damaged ({exc}): the writer process rebuilds "
-                "it, or run `nvault doctor --repair`."
-            ) from exc
-        self.reparse_needed = False
-        if meta is not None and {k: meta.get(k) for k in wanted} == wanted:
-            self.reparse_needed = meta.get("parser") != PARSER_VERSION
-            if self.writer and self.files.read_text(META_BACKUP) is None:
-                self._write_meta(meta)  # an index from before the copy existed
-            return
-        if not self.writer:
-            if meta is None:
-                return  # the writer has not created the index yet
-            raise IndexMismatch(
-                f"index was built with {meta.get('model')} (dim {meta.get('dim')}), config says "
-                f"{self.model}; the writer process will rebuild it"
-            )
-        self._mismatched = True  # the writer drops the tables when it connects
+    # -- metadata (store/index_meta.py) ----------------------------------------------------
+    @property
+    def reparse_needed(self) -> bool:
+        """The tables were built by an older parser: the next full sync re-parses every file."""
+        return self.meta.reparse_needed
 
     def _drop_if_mismatched(self) -> None:
         """Another model or schema built these tables: never a mixed table, start over."""
-        if not self._mismatched:
+        if not self.meta.mismatched:
             return
         for name in self._table_names():
             self.db.drop_table(name)
-        self._write_meta(
-            {
-                "schema": SCHEMA_VERSION,
-                "model": self.model,
-                "dim": self.dim,
-                "parser": PARSER_VERSION,
-            }
-        )
-        self._mismatched = False
-
-    def _write_meta(self, meta: dict[str, Any]) -> None:
-        """index.json plus a copy beside the tables: a garbage index.json costs no re-embed."""
-        text = json.dumps(meta)
-        self.files.write_text("index.json", text)
-        self.files.write_text(META_BACKUP, text)
+        self.meta.write_fresh()
 
     def mark_reparsed(self) -> None:
         """Called after a full sync that re-parsed every file with this PARSER_VERSION."""
-        meta = read_meta(self.files) or {}
-        self._write_meta({**meta, "parser": PARSER_VERSION})
-        self.reparse_needed = False
+        self.meta.mark_reparsed()
 
     def _table_names(self) -> list[str]:
         result = self.db.list_tables()
@@ -353,34 +315,14 @@ class Store:
         )
 
     def set_vectors(self, ids: list[str], hashes: list[str], vectors: np.ndarray) -> None:
-        """One commit; a chunk whose text changed since it was read keeps its (null) vector.
-
-        Whole rows are written back: LanceDB's partial-column merge panics on some tables.
-        """
+        """One commit; a chunk whose text changed since it was read keeps its (null) vector
+        (store/writes.py `merge_vectors`)."""
         if not ids:
             return
-        wanted = dict(zip(ids, zip(hashes, vectors, strict=True), strict=True))
-        rows = (
-            self.chunks.search()
-            .where(f"id IN ({sql_list(ids)})")
-            .limit(None)
-            .to_arrow()
-            .to_pylist()
-        )
-        fresh = []
-        for row in rows:
-            text_hash, vector = wanted[row["id"]]
-            if row["text_hash"] == text_hash:
-                fresh.append({**row, "vector": vector})
-        if not fresh:
+        written = merge_vectors(self.chunks, self._chunks_schema, ids, hashes, vectors)
+        if not written:
             return
-        data = pa.Table.from_pylist(fresh, schema=self._chunks_schema)
-        (
-            self.chunks.merge_insert("id")
-            .when_matched_update_all(where="target.text_hash = source.text_hash")
-            .execute(data)
-        )
-        self._ids_unindexed += len(fresh)
+        self._ids_unindexed += written
         if self._ids_unindexed >= REINDEX_IDS_AFTER:
             from lancedb.index import BTree
 
@@ -390,35 +332,12 @@ class Store:
 
     # -- writes (writer only) -------------------------------------------------------------
     def _chunk_table(self, rows: list[ChunkRow]) -> pa.Table:
-        return pa.Table.from_pylist([r.model_dump() for r in rows], schema=self._chunks_schema)
+        return row_table(rows, self._chunks_schema)
 
     def replace_chunks(self, paths: list[str], rows: list[ChunkRow]) -> RowCounts:
         """Every chunk of `paths` replaced by `rows` (which may be empty); returns the change.
-
-        An upsert by `id` (through its BTree) replaces and adds rows in one commit; a note that
-        shrank then loses its stale tail in a second one. A kill between the two leaves chunks
-        of two versions, which `Indexer.repair` finds (their note_sha differs) and the next sync
-        redoes. One merge_insert with `when_not_matched_by_source_delete` did both in one commit
-        but joined against the whole table: ~1 s a save at 308k chunks (docs/benchmarks.md).
-        """
-        if not paths:
-            return RowCounts()
-        before = embedded_by_id(self.chunks, paths)
-        if rows:
-            (
-                self.chunks.merge_insert("id")
-                .when_matched_update_all()
-                .when_not_matched_insert_all()
-                .execute(self._chunk_table(rows), on_bad_vectors="null")  # phase 2 fills them
-            )
-        kept = {row.id for row in rows}
-        self._delete_ids([i for i in before if i not in kept])
-        embedded = sum(row.vector is not None for row in rows)
-        return RowCounts(chunks=len(rows) - len(before), embedded=embedded - sum(before.values()))
-
-    def _delete_ids(self, ids: list[str]) -> None:
-        for start in range(0, len(ids), PATH_BATCH):
-            self.chunks.delete(f"id IN ({sql_list(ids[start : start + PATH_BATCH])})")
+        Two commits, the upsert first (store/writes.py says why)."""
+        return replace_chunks(self.chunks, self._chunks_schema, paths, rows)
 
     def append(self, chunk_rows: list[ChunkRow], note_rows: list[NoteRow]) -> None:
         """A first index's batch: plain appends, no join against the rows already written.
@@ -429,31 +348,18 @@ class Store:
         if chunk_rows:
             self.chunks.add(self._chunk_table(chunk_rows), on_bad_vectors="null")
         if note_rows:
-            self.notes.add(_note_table(note_rows))
+            self.notes.add(note_table(note_rows))
         release_free_memory()
 
     def count_notes(self) -> int:
         return self.notes.count_rows() if self.ready() else 0
 
     def upsert_notes(self, rows: list[NoteRow]) -> None:
-        if not rows:
-            return
-        data = _note_table(rows)
-        self.notes.merge_insert(
-            "path"
-        ).when_matched_update_all().when_not_matched_insert_all().execute(data)
-        release_free_memory()  # the notes rows end a batch's commits
+        upsert_notes(self.notes, rows)
 
     def delete_paths(self, paths: list[str]) -> RowCounts:
         """Chunks first, then the notes rows: a crash in between is redone by the next sync."""
-        gone = RowCounts()
-        for start in range(0, len(paths), PATH_BATCH):
-            part = paths[start : start + PATH_BATCH]
-            before = embedded_by_id(self.chunks, part)
-            self.chunks.delete(f"path IN ({sql_list(part)})")
-            self.notes.delete(f"path IN ({sql_list(part)})")
-            gone += RowCounts(chunks=-len(before), embedded=-sum(before.values()))
-        return gone
+        return delete_paths(self.chunks, self.notes, paths)
 
     def optimize(self) -> None:
         """Fold new rows into the FTS index and compact; old versions kept a while for readers."""
@@ -462,7 +368,3 @@ class Store:
         if self.tokens is not None and self.tokens.count():  # rows no chunk's text has any more
             self.tokens.prune(self.scan_columns(["text_hash"])["text_hash"].combine_chunks())
             self.tokens.optimize()
-
-
-def _note_table(rows: list[NoteRow]) -> pa.Table:
-    return pa.Table.from_pylist([r.model_dump() for r in rows], schema=NOTES_SCHEMA)

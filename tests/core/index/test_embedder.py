@@ -8,7 +8,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from vault_core.index.embed import WEIGHTS_FILE, MiniLMEmbedder, optimized_model_path
+from vault_core.index.embed import MiniLMEmbedder
+from vault_core.index.model_files import WEIGHTS_FILE, optimized_model_path
 
 
 def test_release_then_reload_gives_the_same_vectors() -> None:

@@ -162,7 +162,7 @@ def test_new_parser_version_reparses_without_reembedding(make_vault, monkeypatch
     vault = make_vault(FILES)
     root = vault.root
     vault.close()
-    monkeypatch.setattr("vault_core.store.store.PARSER_VERSION", 999)
+    monkeypatch.setattr("vault_core.store.index_meta.PARSER_VERSION", 999)
     reopened = Vault.open(root)
     assert reopened.store.reparse_needed
     report = reopened.sync()

@@ -12,8 +12,9 @@ import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
+from vault_core.store.index_meta import PARSER_VERSION, SCHEMA_VERSION
 from vault_core.store.schema import NOTES_SCHEMA, ChunkRow, NoteRow, chunks_schema
-from vault_core.store.store import PARSER_VERSION, SCHEMA_VERSION, Store
+from vault_core.store.store import Store
 
 DIM = 8
 # The tables as the code before store/schema.py created them (index/store.py at 104201b).
