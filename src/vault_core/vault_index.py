@@ -1,17 +1,18 @@
 """`VaultIndex`: the index handle (lookups, read, search, status) over its parts in live/.
 
 What it holds are objects, not base classes: what is open (live/opened.py), the roles
-(live/roles.py), the healer (live/healer.py) and phase 2 (live/phase2.py); this class only
-wires them. The features built on it (related, graph health, study) and live watching are
-added by the `Vault` facade in vault.py, which is what the front ends call.
+(live/roles.py), the healer (live/healer.py), phase 2 (live/phase2.py) and related()'s parts
+files (live/note_parts_files.py); the status report is live/status.py's. This class only wires
+them. The features built on it (related, graph health, study) and live watching are added by
+the `Vault` facade in vault.py, which is what the front ends call.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
+from typing import Any, Self
 
 from pyarrow import RecordBatch, Table
 
@@ -30,43 +31,25 @@ from vault_core.index.columnar import Catalog
 from vault_core.index.embed import Embedder, make_embedder
 from vault_core.index.indexer import Indexer, SyncReport
 from vault_core.index.link_graph import LinkGraph, Resolution
-from vault_core.index.note_parts import RebuildJob, start_rebuild
-from vault_core.index.scan import load_hidden_skipped, load_scan_issues
 from vault_core.index.term_counts import chunk_terms
+from vault_core.live.note_parts_files import NotePartsFiles
+from vault_core.live.status import vault_status
 from vault_core.live.upkeep import ChangeListener, Upkeep
+from vault_core.live.upkeep_method import UpkeepMethod
 from vault_core.location import ObjectFiles
 from vault_core.query.chunk_vectors import ChunkVectors, DiskVectors, SnapshotVectors
 from vault_core.query.names import NameMatch, close_names, match_name
 from vault_core.query.on_disk import NotesOnDisk, match_name_on_disk
 from vault_core.query.reading import cut_text, indexed_text
-from vault_core.query.rerank import rerank_state
 from vault_core.query.search import Mode, Searcher, SearchFilters, SearchHit
-from vault_core.results import FileIssue, IndexProgress, NoteContent, VaultStatus
+from vault_core.results import IndexProgress, NoteContent, VaultStatus
 from vault_core.store.integrity import check_index
-from vault_core.store.note_parts import NoteParts, load_parts, write_parts
+from vault_core.store.note_parts import NoteParts
 from vault_core.store.queries import rows_of_paths
 from vault_core.store.repair import Recovery
 from vault_core.store.store import Store
 
 log = logging.getLogger("nvault.index")
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-class _UpkeepMethod(Generic[P, R]):
-    """A method of the handle that is its `Upkeep`'s (live/upkeep.py) as it stands: the
-    signature and docstring are stated once, there, and the handle forwards the call."""
-
-    def __init__(self, method: Callable[Concatenate[Upkeep, P], R]) -> None:
-        self.name = method.__name__
-        self.__doc__ = method.__doc__
-
-    @overload
-    def __get__(self, index: None, owner: type) -> Self: ...
-    @overload
-    def __get__(self, index: VaultIndex, owner: type) -> Callable[P, R]: ...
-    def __get__(self, index: VaultIndex | None, owner: type) -> Self | Callable[P, R]:
-        return self if index is None else getattr(index.upkeep, self.name)
 
 
 class VaultIndex:
@@ -96,6 +79,7 @@ class VaultIndex:
         self.opened = self.upkeep.opened  # the parts (live/): read here, moved by the upkeep
         self.roles = self.upkeep.roles
         self.phase2 = self.upkeep.phase2
+        self.parts_files = NotePartsFiles(self.location, self.opened, self.roles)
 
     @classmethod
     def open(
@@ -190,27 +174,16 @@ class VaultIndex:
 
     def note_parts(self) -> NoteParts | None:
         """`related()`'s persisted per-note parts, mapped (store/note_parts.py); None if none."""
-        if self.location.remote:
-            return None
-        return load_parts(self.location.folder, self.store.model, self.store.dim)
+        return self.parts_files.load()
 
     def build_note_parts(self) -> NoteParts | None:
         """A writer's full scan for `related()`, in a child process (its memory is not the
         server's), saved as the new base; None for a reader or on object storage."""
-        if not self.is_writer or self.location.remote:
-            return None
-        job = RebuildJob(index=self.location.uri, model=self.store.model, dim=self.store.dim)
-        code = start_rebuild(job).wait()
-        if code:
-            log.warning("related(): building the note parts exited with code %s", code)
-        return self.note_parts()
+        return self.parts_files.build()
 
     def save_note_parts(self, parts: NoteParts) -> bool:
         """Write them as the new base; only the writer of a local index does (False otherwise)."""
-        if not self.is_writer or self.location.remote:
-            return False
-        write_parts(self.location.folder, parts, self.store.model)
-        return True
+        return self.parts_files.save(parts)
 
     def chunk_terms(self, columns: tuple[str, ...] = ("path", "terms")) -> Iterator[RecordBatch]:
         """Every chunk's stemmed terms, a batch at a time (index/term_counts.py)."""
@@ -221,13 +194,13 @@ class VaultIndex:
         return self.store.version()
 
     # -- keeping it current (live/upkeep.py) ---------------------------------------------
-    refresh = _UpkeepMethod(Upkeep.refresh)
-    sync = _UpkeepMethod(Upkeep.sync)
-    embed_step = _UpkeepMethod(Upkeep.embed_step)
-    finish_embedding = _UpkeepMethod(Upkeep.finish_embedding)
-    compact = _UpkeepMethod(Upkeep.compact)
-    repair = _UpkeepMethod(Upkeep.repair)
-    rebuild_vanished_folder = _UpkeepMethod(Upkeep.rebuild_vanished_folder)
+    refresh = UpkeepMethod(Upkeep.refresh)
+    sync = UpkeepMethod(Upkeep.sync)
+    embed_step = UpkeepMethod(Upkeep.embed_step)
+    finish_embedding = UpkeepMethod(Upkeep.finish_embedding)
+    compact = UpkeepMethod(Upkeep.compact)
+    repair = UpkeepMethod(Upkeep.repair)
+    rebuild_vanished_folder = UpkeepMethod(Upkeep.rebuild_vanished_folder)
 
     @property
     def compaction_due(self) -> bool:
@@ -389,43 +362,8 @@ class VaultIndex:
         return self.embedding_state().catching_up
 
     def status(self) -> VaultStatus:
-        catalog = self.catalog
-        state = self.embedding_state()
-        if not state.chunks_total:  # not counted in this process yet (phase 1 still running)
-            state.chunks_total = self.store.count_chunks()
-            state.chunks_embedded = self.store.count_embedded()
-        facts = list(catalog.facts())  # the columns: status decodes no record
-        skipped = [FileIssue(path=n.path, reason=n.error) for n in facts if n.error]
-        scan_issues = load_scan_issues(self.store.files)
-        skipped += [FileIssue(path=p, reason=r) for p, r in scan_issues.items()]
-        warnings = [FileIssue(path=n.path, reason=w) for n in facts for w in n.warnings]
-        ann = self.store.vector_index.state()
-        return VaultStatus(
-            root=str(self.root),
-            index_dir=self.location.uri,
-            role="writer" if self.is_writer else "reader",
-            notes=sum(1 for n in facts if n.kind == "note"),
-            attachments=sum(1 for n in facts if n.kind == "attachment"),
-            chunks=state.chunks_total,
-            chunks_embedded=state.chunks_embedded,
-            model=self.embedder.name,
-            dim=self.embedder.dim,
-            indexing=state,
-            catching_up=state.catching_up,
-            last_sync=self.upkeep.last_sync,
-            last_sync_seconds=self.last_report.seconds if self.last_report else None,
-            last_error=self.last_error,
-            notice=self.notice,
-            watcher=self.watch_state(),
-            lag=self.roles.lag(self.opened),
-            skipped=sorted(skipped, key=lambda i: i.path),
-            warnings=sorted(warnings, key=lambda i: i.path),
-            hidden_skipped=load_hidden_skipped(self.store.files),
-            config_warnings=self.config.ignored_settings,
-            vector_search="ann index" if ann is not None else "exact in memory",
-            ann=ann,
-            rerank=rerank_state(self.embedder, self.store, self.config.embedder.token_vectors),
-        )
+        catalog = self.catalog  # refreshed first, as every read is
+        return vault_status(self.upkeep, catalog, self.embedding_state(), self.watch_state())
 
     def watch_state(self) -> str:
         """What keeps this index live, in a few words ("off" here; `Vault` adds watching)."""

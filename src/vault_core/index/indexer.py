@@ -1,14 +1,13 @@
 """Sync the index with the folder: scan -> sha256 diff -> extract -> chunk -> embed new text -> write.
 
-Only chunks whose text hash is not stored yet are embedded; a moved file reuses its vectors.
-Each batch writes chunks first and `notes` rows last (see store/store.py), so a kill at any point
-leaves every file either fully old or fully new, and `repair()` plus the next sync finish the job.
+Only chunks whose text hash is not stored yet are embedded (text_vectors.py); a moved file reuses
+its vectors. Each batch writes chunks first and `notes` rows last (see store/store.py), so a kill
+at any point leaves every file fully old or fully new; `repair()` and the next sync finish the job.
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,10 +17,11 @@ from pydantic import BaseModel, Field
 from vault_core.config import VaultConfig
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.columnar import Catalog
-from vault_core.index.embed import Embedder, TokenEmbedder
+from vault_core.index.embed import Embedder
 from vault_core.index.prepare import Prepared, prepare_file
 from vault_core.index.scan import Scanner, save_scan_issues
 from vault_core.index.terms import terms_text
+from vault_core.index.text_vectors import TextVectors
 from vault_core.parse.chunk import ChunkDraft
 from vault_core.store.schema import LOCATION_COLUMNS, ChunkRow, RowCounts
 from vault_core.store.store import Store
@@ -31,7 +31,6 @@ BATCH_CHUNKS = 384
 # Phase 1 (no embedding) writes bigger batches: a commit costs ~50 ms, parsing a file ~1 ms.
 PHASE1_BATCH_FILES = 256
 PHASE1_BATCH_CHUNKS = 2_048
-VECTOR_CACHE_SIZE = 200_000
 PENDING_QUEUE = 4_096  # chunks read ahead for phase 2, embedded shortest first
 # A sync of a few paths (a save) leaves compaction to its owner's quiet time (`compaction_due`,
 # the watcher): at 308k chunks an optimize takes 5-20 s. Rows written since are searched
@@ -77,7 +76,8 @@ class Indexer:
     def __init__(self, config: VaultConfig, store: Store, embedder: Embedder) -> None:
         self.config, self.store, self.embedder = config, store, embedder
         self.root = config.root
-        self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # cache, store, then the embedder
+        self.vectors = TextVectors(store, embedder, config.embedder.token_vectors)
         self._queue: list[dict[str, Any]] = []  # phase 2 read-ahead, shortest text last
         self._writes_since_optimize = 0
         self._appending = False  # this sync is a first index: batches append (see sync)
@@ -101,10 +101,10 @@ class Indexer:
     def seed_vectors(self, vectors: dict[str, np.ndarray]) -> None:
         """Vectors salvaged from a damaged index: the rebuild reuses them instead of embedding."""
         for text_hash, vector in vectors.items():
-            self._remember(text_hash, vector)
+            self.vectors.remember(text_hash, vector)
 
     def cached_vectors(self) -> dict[str, np.ndarray]:
-        return dict(self._vector_cache)
+        return dict(self.vectors.cache)
 
     # -- repair ---------------------------------------------------------------------------
     def repair(self, catalog: Catalog) -> list[str]:
@@ -123,7 +123,9 @@ class Indexer:
                 part = (bad + orphans)[start : start + 500]
                 for row in self.store.chunk_rows(part, ["text_hash", "vector"]):
                     if row["vector"] is not None:
-                        self._remember(row["text_hash"], np.asarray(row["vector"], np.float32))
+                        self.vectors.remember(
+                            row["text_hash"], np.asarray(row["vector"], np.float32)
+                        )
             self.store.delete_paths(bad + orphans)
             for path in bad:
                 catalog.pop(path, None)
@@ -223,7 +225,7 @@ class Indexer:
                 moved_from = gone_by_sha.get(prepared.record.sha256)
                 if moved_from and rel not in catalog:
                     report.moved.append((moved_from, rel))
-                    self._reuse_moved_vectors(moved_from, prepared)
+                    self.vectors.reuse_moved(moved_from, prepared.drafts)
                 elif rel in catalog:
                     report.updated.append(rel)
                 else:
@@ -251,66 +253,15 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _reuse_moved_vectors(self, old_path: str, prepared: Prepared) -> None:
-        rows = self.store.chunk_rows([old_path], ["ordinal", "vector"])
-        if len(rows) != len(prepared.drafts):
-            return
-        for row, draft in zip(
-            sorted(rows, key=lambda r: r["ordinal"]), prepared.drafts, strict=True
-        ):
-            self._remember(draft.text_hash, np.asarray(row["vector"], dtype=np.float32))
-
     # -- vectors and writes ---------------------------------------------------------------
-    def _remember(self, text_hash: str, vector: np.ndarray) -> None:
-        self._vector_cache[text_hash] = vector
-        self._vector_cache.move_to_end(text_hash)
-        while len(self._vector_cache) > VECTOR_CACHE_SIZE:
-            self._vector_cache.popitem(last=False)
-
-    def _known_vectors(self, hashes: list[str], ask_store: bool = True) -> dict[str, np.ndarray]:
-        """Vectors already computed for these text hashes (this process's cache, then the store)."""
-        vectors = {h: self._vector_cache[h] for h in hashes if h in self._vector_cache}
-        missing = [h for h in hashes if h not in vectors]
-        if missing and ask_store:
-            vectors.update(self.store.vectors_for_hashes(missing))
-        return vectors
-
-    def _vectors_for(
-        self,
-        text_by_hash: dict[str, str],
-        embed: bool = True,
-        remember: bool = True,
-        ask_store: bool = True,
-    ) -> tuple[dict[str, np.ndarray], int]:
-        """Vectors for these texts: known ones reused, the rest embedded (when `embed`); returns
-        them and how many were embedded. Phase 1 and phase 2 both come through here; phase 2's
-        vectors go straight to the store, where `_known_vectors` finds them, so it does not
-        `remember` them (over a whole vault that cache would hold every vector)."""
-        vectors = self._known_vectors(list(text_by_hash), ask_store)
-        to_embed = [h for h in text_by_hash if h not in vectors]
-        if to_embed and embed:
-            texts = [text_by_hash[h] for h in to_embed]
-            if self.config.embedder.token_vectors and isinstance(self.embedder, TokenEmbedder):
-                # token vectors from the same pass, stored before the chunks' vectors
-                embedded, tokens = self.embedder.embed_documents_with_tokens(texts)
-                if tokens is not None:
-                    self.store.add_token_vectors(to_embed, tokens)
-            else:
-                embedded = self.embedder.embed_documents(texts)
-            vectors.update(zip(to_embed, embedded, strict=True))
-        if remember:
-            for h, v in vectors.items():
-                self._remember(h, v)
-        return vectors, len(to_embed) if embed else 0
-
     def _vectors(
         self, drafts: list[ChunkDraft], report: SyncReport, embed: bool
     ) -> dict[str, np.ndarray]:
         text_by_hash = {d.text_hash: d.text for d in drafts}
         # A first index starts from empty tables, and what this sync stores it also remembers:
         # asking the store would find nothing (1.9 s of the 10k-note vault's 25 s phase 1)
-        first_index = self._appending and len(self._vector_cache) < VECTOR_CACHE_SIZE
-        vectors, embedded = self._vectors_for(text_by_hash, embed, ask_store=not first_index)
+        first_index = self._appending and not self.vectors.cache_full
+        vectors, embedded = self.vectors.vectors_for(text_by_hash, embed, ask_store=not first_index)
         report.embedded += embedded
         report.reused += len(vectors) - embedded
         return vectors
@@ -341,7 +292,7 @@ class Indexer:
         if not rows:
             return step
         texts = {r["text_hash"]: r["text"] for r in rows}
-        vectors, embedded = self._vectors_for(texts, remember=False)
+        vectors, embedded = self.vectors.vectors_for(texts, remember=False)
         matrix = np.stack([vectors[r["text_hash"]] for r in rows])
         self.store.set_vectors([r["id"] for r in rows], [r["text_hash"] for r in rows], matrix)
         step.embedded, step.reused, step.written = embedded, len(vectors) - embedded, len(rows)
