@@ -21,6 +21,7 @@ import numpy as np
 from vault_core.index.catalog import NoteRecord, stem_of
 from vault_core.index.columnar import Catalog, as_catalog
 from vault_core.index.link_edges import NO_KEY, EdgeRows, Edges
+from vault_core.index.link_graph_patch import next_graph
 from vault_core.index.link_text import (
     LINK_SPAN_RE,
     anchor_heading,
@@ -114,57 +115,7 @@ class LinkGraph:
         catalogs' sha256 columns say) is re-keyed in the name tables and its links resolved;
         of the other links only those whose looked-up names a changed note had or has are
         resolved again. Equal to `LinkGraph(notes)`, at the cost of what changed."""
-        dirty = set(notes.changed_since(previous.notes) if changed is None else changed)
-        if len(dirty) > max(PATCH_MAX_NOTES, len(previous.paths) // 10):
-            return cls(notes)
-        graph = cls.__new__(cls)
-        remap = graph._renumber(previous, notes)
-        gone = [previous.ids[p] for p in dirty if p in previous.ids]
-        remap[gone] = -1
-        kept = remap[remap >= 0]
-        monotonic = bool(np.all(kept[1:] > kept[:-1]))
-        came = sorted(graph.ids[p] for p in dirty if p in graph.ids)
-        names, old_names = NameRows(), NameRows()
-        for i in came:
-            path = graph.paths[i]
-            names.add(i, path, notes[path].aliases, notes.title(path))
-        for i in gone:
-            path = previous.paths[i]
-            old_names.add(i, path, previous.notes[path].aliases, previous.notes.title(path))
-        for table, (keys, owners) in names.tables.items():
-            old = getattr(previous, table)
-            setattr(graph, table, old.patched(remap, keys, owners, graph.paths, monotonic))
-        edges = previous.__dict__.get("_edges")
-        if edges is not None:  # else they are built in full when first asked for
-            moved = np.fromiter(names.hashes() | old_names.hashes(), dtype=np.int64)
-            redo = edges.stale(remap, moved)
-            redone, added = EdgeRows(), EdgeRows()
-            with graph._memos():
-                for e in redo.tolist():
-                    source = graph.paths[int(remap[edges.sources[e]])]
-                    graph._add_row(redone, source, int(edges.ordinals[e]))
-                for i in came:
-                    for k in range(len(notes[graph.paths[i]].links)):
-                        graph._add_row(added, graph.paths[i], k)
-            patched = edges.patched(len(graph.paths), remap, redo, redone, added, monotonic)
-            graph.__dict__["_edges"] = patched
-        return graph
-
-    def _renumber(self, previous: LinkGraph, notes: Catalog) -> np.ndarray:
-        """Start this graph of `notes`; returns old id -> new id (-1: gone). A save that
-        changed or added notes keeps every id, and the path list and ids are shared."""
-        n = len(previous.paths)
-        extra = notes.appended_since(previous.notes)
-        if extra is None:
-            self._start(notes)
-            ids = self.ids
-            return np.fromiter((ids.get(p, -1) for p in previous.paths), dtype=np.int32, count=n)
-        if extra:
-            added = {p: n + k for k, p in enumerate(extra)}
-            self._start(notes, previous.paths + extra, {**previous.ids, **added})
-        else:
-            self._start(notes, previous.paths, previous.ids)
-        return np.arange(n, dtype=np.int32)
+        return next_graph(cls, previous, notes, changed)
 
     def folded(self, key: str) -> str | None:
         """The path whose casefolded form is `key` (case-insensitive file systems)."""
@@ -421,6 +372,3 @@ def shown_key(link: Link) -> int:
     its target's last part; NO_KEY when that is no mention key. Per process, as `hash` is."""
     key = name_key(link.label or link.target.rsplit("/", 1)[-1])
     return hash(key) if key else NO_KEY
-
-
-PATCH_MAX_NOTES = 2000  # past this many changed notes (or a tenth), `following` builds afresh

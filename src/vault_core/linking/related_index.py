@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from vault_core.index.link_graph import strip_links
-from vault_core.index.note_names import name_columns, title_terms
 from vault_core.index.terms import TERM_WORD_RE, word_terms
 from vault_core.linking.note_bm25 import NoteBM25
 from vault_core.linking.related_links import LinkSets
 from vault_core.linking.related_parts import current_parts, keep_base
+from vault_core.linking.related_titles import title_postings
 from vault_core.store.memory import release_free_memory
 
 if TYPE_CHECKING:
@@ -38,7 +36,6 @@ V = TypeVar("V")
 NOTE_MEMO = 256  # notes whose link-free text, query terms and mention scores stay memoised
 SIGNALS = frozenset({"semantic", "keyword", "graph"})
 DEPTH = 50  # how deep each ranker's list goes into the fusion
-TITLE_REUSE_MAX = 2_048  # changed notes past which every note's title terms are made afresh
 PASSAGE_POOL = 300  # notes nearest overall whose chunks are compared passage by passage
 FEEDBACK_TOP = 5  # suggestions whose neighbours the feedback signal counts
 QUERY_TERMS = 30  # the note's most distinctive terms used as the BM25 query
@@ -128,55 +125,11 @@ class NoteIndex:
         return self.keywords.posting(term)
 
     def _build_titles(self, previous: NoteIndex | None) -> None:
-        """Title/alias/file-name terms per note, with their idf mass, for the `titles` signal.
-        After a save only the changed notes' names are tokenized again, the rest is
-        `previous`'s; in a new process, the stored rows of unchanged notes are taken as they
-        are (index/note_names.py) and only the others' names read from the catalog's columns."""
-        notes: list[np.ndarray] = []
-        terms: list[pa.Array] = []
-        todo: list[str] = self.paths
-        if previous is not None:
-            changed = set(self.records.changed_since(previous.records))
-            if len(changed) <= TITLE_REUSE_MAX:
-                place = np.array([self.pos.get(p, -1) for p in previous.paths] + [-1], np.int64)
-                for p in changed:
-                    if p in previous.pos:
-                        place[previous.pos[p]] = -1
-                old = previous.title_postings
-                sizes = np.fromiter((len(ix) for ix in old.values()), np.int64, len(old))
-                moved = place[np.concatenate([*old.values(), np.zeros(0, np.int64)])]
-                codes = np.repeat(np.arange(len(old)), sizes)[moved >= 0]
-                notes.append(moved[moved >= 0])
-                vocab = pa.array(list(old), pa.string())
-                terms.append(
-                    pa.DictionaryArray.from_arrays(pa.array(codes), vocab).cast(pa.string())
-                )
-                todo = sorted(p for p in changed if p in self.pos)
-        stored = self.parts.names
-        if todo is self.paths and stored is not None and len(stored.taken):
-            column = stored.rows_of("terms")
-            place = stored.final
-            if place is None:
-                found = pc.index_in(stored.paths, value_set=pa.array(self.paths, pa.string()))
-                place = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
-            place = np.asarray(place, np.int64)
-            parent = place[pc.list_parent_indices(column).to_numpy()]
-            keep = parent >= 0
-            notes.append(parent[keep])
-            terms.append(pc.list_flatten(column).filter(pa.array(keep)))
-            have = np.zeros(len(self.paths), np.bool_)
-            have[place[place >= 0]] = True
-            todo = [self.paths[i] for i in np.flatnonzero(~have).tolist()]
-        if todo:
-            _, titles, aliases = name_columns(self.records, todo)
-            fresh_notes, fresh_terms = [], []
-            for path in todo:
-                for t in title_terms(path, titles.get(path), aliases.get(path)):
-                    fresh_notes.append(self.pos[path])
-                    fresh_terms.append(t)
-            notes.append(np.array(fresh_notes, np.int64))
-            terms.append(pa.array(fresh_terms, pa.string()))
-        self.title_postings = _postings(notes, terms)
+        """Title/alias/file-name terms per note (related_titles.py), with their idf mass, for
+        the `titles` signal; `previous`'s postings are reused for the notes that did not change."""
+        self.title_postings = title_postings(
+            self.records, self.paths, self.pos, self.parts.names, previous
+        )
         names = list(self.title_postings)
         idf = self.keywords.idfs(names)
         mass = np.zeros(len(self.paths), np.float64)
@@ -398,21 +351,6 @@ def note_index(vault: ReadModel) -> NoteIndex:
             _INDEXES[vault] = cached
             keep_base(vault, cached.parts)
         return cached
-
-
-def _postings(notes: list[np.ndarray], terms: list[pa.Array]) -> dict[str, np.ndarray]:
-    """term -> the notes that have it, ascending, from (note, term) pairs (no duplicates)."""
-    note = np.concatenate([*notes, np.zeros(0, np.int64)])
-    if not len(note):
-        return {}
-    encoded = pa.chunked_array(terms, pa.string()).combine_chunks().dictionary_encode()
-    code = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    vocab = encoded.dictionary.to_pylist()
-    order = np.lexsort((note, code))
-    note, code = note[order], code[order]
-    cuts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, int)
-    parts = np.split(note, cuts[1:])
-    return {vocab[code[c]]: part for c, part in zip(cuts.tolist(), parts, strict=True)}
 
 
 def _remember(cache: dict[K, V], key: K, value: V) -> V:
