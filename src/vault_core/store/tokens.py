@@ -124,18 +124,17 @@ class TokenTable:
         return len(dead)
 
     def coverage(self, chunks: Any) -> tuple[int, int]:
-        """(embedded texts of `chunks` with token vectors, embedded texts); (0, -1) when the
-        table is empty. Cached per pair of table versions: it scans every hash (~1 s at 308k)."""
+        """(texts of `chunks` with token vectors, texts of `chunks`); (0, -1) when the table is
+        empty. Cached per pair of table versions: it scans every hash (~1 s at 308k). Only the
+        hash column is read: a filter on `vector IS NOT NULL` read every vector too (+350 MB
+        peak in a 100k server's `status`); a text still waiting for phase 2 counts as not
+        covered, which it is."""
         if not self.open() or not self.count():
             return (0, -1)
         versions = (chunks.version, self.table.version)
         if self._coverage is None or self._coverage[0] != versions:
             live = pc.unique(
-                chunks.search()
-                .where("vector IS NOT NULL")
-                .select(["text_hash"])
-                .limit(None)
-                .to_arrow()["text_hash"]
+                chunks.search().select(["text_hash"]).limit(None).to_arrow()["text_hash"]
             )
             have = pc.sum(pc.is_in(live, value_set=self.stored_hashes())).as_py() or 0
             self._coverage = (versions, (int(have), len(live)))
