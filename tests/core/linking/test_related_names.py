@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from related_support import saved
 
 from vault_core.index.catalog import NoteRecord
 from vault_core.index.columnar import Catalog
@@ -67,12 +68,6 @@ def fresh_titles(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> tuple:
         found = titles(index)
     related_index._INDEXES.pop(vault, None)
     return found
-
-
-def saved(vault: Vault) -> None:
-    thread = related_parts._REWRITING.get(vault)
-    if thread is not None:
-        thread.join(timeout=60)
 
 
 def test_stored_names_give_the_same_trie_and_title_terms(

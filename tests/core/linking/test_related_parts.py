@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from related_support import saved
 
 from vault_core.linking import related_index, related_parts
 from vault_core.store.note_parts import describe, load_parts
@@ -54,12 +55,6 @@ def fresh_answers(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> dict[str, li
         assert related_index.note_index(vault).parts.scanned
     related_index._INDEXES.pop(vault, None)
     return found
-
-
-def saved(vault: Vault) -> None:
-    thread = related_parts._REWRITING.get(vault)
-    if thread is not None:
-        thread.join(timeout=60)
 
 
 def test_patched_base_answers_as_a_full_scan(
